@@ -1,0 +1,47 @@
+# MyTSDB: the two commands a newcomer needs are `make run` and `make test`.
+# Both install what is missing (scripts/setup.sh is idempotent), then build.
+
+BUILD_DIR    ?= build
+ASAN_DIR     ?= build-asan
+FUZZ_DIR     ?= build-fuzz
+DATA_DIR     ?= ./data
+LISTEN       ?= 127.0.0.1:9663
+JOBS         ?= 2
+CMAKE_FLAGS  ?=
+FUZZ_SECONDS ?= 60
+
+export CC  := clang
+export CXX := clang++
+
+.PHONY: all setup build run test fuzz bench clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+build: setup $(BUILD_DIR)/build.ninja
+	ninja -C $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	$(BUILD_DIR)/mytsdb serve --data-dir $(DATA_DIR) --listen $(LISTEN)
+
+# Unit tests (ctest), the same under ASan/UBSan, a bounded fuzz run, then the
+# Python integration tests against the real server binary (scripts/test.sh).
+test: build
+	bash scripts/test.sh
+
+# Google Benchmark micro-benchmarks (chunk, WAL, remote-write decode, head).
+bench: build
+	bash scripts/bench.sh
+
+fuzz: setup
+	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMYTSDB_FUZZ=ON -DMYTSDB_BENCHMARKS=OFF
+	ninja -C $(FUZZ_DIR) -j $(JOBS) fuzzers
+	bash scripts/fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)

@@ -1,0 +1,146 @@
+#include "config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <charconv>
+
+namespace mytsdb::app {
+
+Result<int64_t> ParseDuration(std::string_view s) {
+  // A sequence of <number><unit> like Prometheus durations: 1h30m, 500ms.
+  if (s.empty()) return Status::InvalidArgument("empty duration");
+  int64_t total = 0;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t start = i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+    if (i == start) return Status::InvalidArgument("invalid duration \"" + std::string(s) + "\"");
+    int64_t n = 0;
+    std::from_chars(s.data() + start, s.data() + i, n);
+    size_t unit_start = i;
+    while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) ++i;
+    std::string_view unit = s.substr(unit_start, i - unit_start);
+    int64_t mult;
+    if (unit == "ms") mult = 1;
+    else if (unit == "s") mult = 1000;
+    else if (unit == "m") mult = 60 * 1000;
+    else if (unit == "h") mult = 3600 * 1000;
+    else if (unit == "d") mult = 24 * 3600 * 1000;
+    else if (unit == "w") mult = 7 * 24 * 3600 * 1000LL;
+    else
+      return Status::InvalidArgument("invalid duration \"" + std::string(s) +
+                                     "\": units are ms, s, m, h, d, w");
+    total += n * mult;
+  }
+  return total;
+}
+
+Result<uint64_t> ParseBytes(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+  if (i == 0) return Status::InvalidArgument("invalid size \"" + std::string(s) + "\"");
+  uint64_t n = 0;
+  std::from_chars(s.data(), s.data() + i, n);
+  std::string_view unit = s.substr(i);
+  uint64_t mult;
+  if (unit.empty() || unit == "B") mult = 1;
+  else if (unit == "KB") mult = 1000;
+  else if (unit == "MB") mult = 1000 * 1000;
+  else if (unit == "GB") mult = 1000ull * 1000 * 1000;
+  else if (unit == "KiB") mult = 1024;
+  else if (unit == "MiB") mult = 1024 * 1024;
+  else if (unit == "GiB") mult = 1024ull * 1024 * 1024;
+  else
+    return Status::InvalidArgument("invalid size \"" + std::string(s) +
+                                   "\": units are B, KB, MB, GB, KiB, MiB, GiB");
+  return n * mult;
+}
+
+Result<wal::FsyncMode> ParseFsyncMode(std::string_view s) {
+  if (s == "always") return wal::FsyncMode::kAlways;
+  if (s == "interval") return wal::FsyncMode::kInterval;
+  if (s == "never") return wal::FsyncMode::kNever;
+  return Status::InvalidArgument("invalid WAL fsync mode \"" + std::string(s) +
+                                 "\": use always, interval or never");
+}
+
+Status ParseListen(std::string_view s, std::string* host, int* port) {
+  size_t colon = s.rfind(':');
+  if (colon == std::string_view::npos) {
+    return Status::InvalidArgument("invalid listen address \"" + std::string(s) +
+                                   "\": expected HOST:PORT");
+  }
+  *host = std::string(s.substr(0, colon));
+  if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  if (host->empty()) *host = "0.0.0.0";
+  std::string_view p = s.substr(colon + 1);
+  auto r = std::from_chars(p.data(), p.data() + p.size(), *port);
+  if (r.ec != std::errc() || r.ptr != p.data() + p.size() || *port < 0 || *port > 65535) {
+    return Status::InvalidArgument("invalid port in listen address \"" + std::string(s) + "\"");
+  }
+  return Status::OK();
+}
+
+namespace {
+
+Status Apply(const std::string& key, const YAML::Node& node, Config* c) {
+  std::string v = node.as<std::string>();
+  if (key == "data_dir") {
+    c->data_dir = v;
+  } else if (key == "listen") {
+    c->listen = v;
+  } else if (key == "log_level") {
+    c->log_level = v;
+  } else if (key == "wal.fsync") {
+    ASSIGN_OR_RETURN(c->wal_fsync, ParseFsyncMode(v));
+  } else if (key == "wal.fsync_interval") {
+    ASSIGN_OR_RETURN(c->wal_fsync_interval_ms, ParseDuration(v));
+  } else if (key == "wal.segment_size") {
+    ASSIGN_OR_RETURN(c->wal_segment_bytes, ParseBytes(v));
+  } else if (key == "storage.block_duration") {
+    ASSIGN_OR_RETURN(c->block_duration_ms, ParseDuration(v));
+  } else if (key == "remote_write.max_body_size") {
+    ASSIGN_OR_RETURN(c->max_write_body_bytes, ParseBytes(v));
+  } else if (key == "remote_write.max_decompressed_size") {
+    ASSIGN_OR_RETURN(c->max_write_decompressed_bytes, ParseBytes(v));
+  } else if (key == "remote_write.name_validation") {
+    c->name_validation = v;
+  } else if (key == "http.threads") {
+    c->http_threads = node.as<int>();
+  } else {
+    return Status::InvalidArgument("unknown configuration key \"" + key + "\"");
+  }
+  return Status::OK();
+}
+
+Status Walk(const YAML::Node& node, const std::string& prefix, Config* c) {
+  for (const auto& kv : node) {
+    std::string key = prefix + kv.first.as<std::string>();
+    if (kv.second.IsMap()) {
+      RETURN_NOT_OK(Walk(kv.second, key + ".", c));
+    } else if (kv.second.IsScalar()) {
+      RETURN_NOT_OK(Apply(key, kv.second, c).WithContext(key));
+    } else {
+      return Status::InvalidArgument("configuration key \"" + key + "\" must be a scalar");
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status LoadConfigFile(const std::string& path, Config* config) {
+  try {
+    YAML::Node root = YAML::LoadFile(path);
+    if (root.IsNull()) return Status::OK();
+    if (!root.IsMap()) return Status::InvalidArgument(path + ": expected a mapping at top level");
+    return Walk(root, "", config).WithContext(path);
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(path + ": " + e.what());
+  }
+}
+
+}  // namespace mytsdb::app

@@ -1,0 +1,41 @@
+// Configuration of `mytsdb serve`: embedded defaults, overridden by an
+// optional YAML file (--config), overridden by command-line flags.
+// docs/OPERATIONS.md lists every key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/result.h"
+#include "http/server.h"
+#include "wal/wal.h"
+
+namespace mytsdb::app {
+
+struct Config {
+  std::string data_dir = "./data";
+  std::string listen = "127.0.0.1:9663";
+  std::string log_level = "info";
+  wal::FsyncMode wal_fsync = wal::FsyncMode::kInterval;
+  int64_t wal_fsync_interval_ms = 1000;
+  uint64_t wal_segment_bytes = 128ull << 20;
+  int64_t block_duration_ms = 2 * 3600 * 1000;
+  uint64_t max_write_body_bytes = 32ull << 20;
+  uint64_t max_write_decompressed_bytes = 256ull << 20;
+  std::string name_validation = "utf8";  // utf8 | legacy
+  int http_threads = 16;
+};
+
+// Loads a YAML config file over `config`. Unknown keys are errors (a typo
+// must not be silently ignored).
+Status LoadConfigFile(const std::string& path, Config* config);
+
+// "1s", "500ms", "2h", "1d" -> milliseconds.
+Result<int64_t> ParseDuration(std::string_view s);
+// "1048576", "32MiB", "1GB" -> bytes.
+Result<uint64_t> ParseBytes(std::string_view s);
+Result<wal::FsyncMode> ParseFsyncMode(std::string_view s);
+// "host:port" -> host, port.
+Status ParseListen(std::string_view s, std::string* host, int* port);
+
+}  // namespace mytsdb::app

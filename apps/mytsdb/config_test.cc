@@ -1,0 +1,54 @@
+#include "config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace mytsdb::app {
+namespace {
+
+TEST(ConfigTest, DurationsAndSizes) {
+  EXPECT_EQ(*ParseDuration("1s"), 1000);
+  EXPECT_EQ(*ParseDuration("1h30m"), 5400000);
+  EXPECT_EQ(*ParseDuration("250ms"), 250);
+  EXPECT_FALSE(ParseDuration("5").ok());
+  EXPECT_FALSE(ParseDuration("5x").ok());
+  EXPECT_EQ(*ParseBytes("32MiB"), 32u << 20);
+  EXPECT_EQ(*ParseBytes("1000"), 1000u);
+  EXPECT_FALSE(ParseBytes("lots").ok());
+  std::string host;
+  int port = 0;
+  EXPECT_TRUE(ParseListen("127.0.0.1:9663", &host, &port).ok());
+  EXPECT_EQ(host, "127.0.0.1");
+  EXPECT_EQ(port, 9663);
+  EXPECT_TRUE(ParseListen("[::1]:0", &host, &port).ok());
+  EXPECT_EQ(host, "::1");
+  EXPECT_FALSE(ParseListen("localhost", &host, &port).ok());
+  EXPECT_FALSE(ParseListen("a:70000", &host, &port).ok());
+}
+
+TEST(ConfigTest, FileOverridesDefaultsAndRejectsUnknownKeys) {
+  auto path = std::filesystem::temp_directory_path() / "mytsdb_config_test.yml";
+  {
+    std::ofstream f(path);
+    f << "data_dir: /tmp/x\nwal:\n  fsync: always\n  segment_size: 1MiB\n";
+  }
+  Config c;
+  ASSERT_TRUE(LoadConfigFile(path.string(), &c).ok());
+  EXPECT_EQ(c.data_dir, "/tmp/x");
+  EXPECT_EQ(c.wal_fsync, wal::FsyncMode::kAlways);
+  EXPECT_EQ(c.wal_segment_bytes, 1u << 20);
+  EXPECT_EQ(c.listen, "127.0.0.1:9663");
+  {
+    std::ofstream f(path);
+    f << "wal:\n  fsynk: always\n";
+  }
+  Status st = LoadConfigFile(path.string(), &c);
+  EXPECT_TRUE(st.IsInvalidArgument());
+  EXPECT_NE(st.message().find("unknown configuration key \"wal.fsynk\""), std::string::npos);
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace mytsdb::app

@@ -1,0 +1,284 @@
+// mytsdb: the server binary. A thin shell over the libraries: flags and
+// config, the data-directory lock, signal handling, and wiring.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "config.h"
+#include "head/head.h"
+#include "http/server.h"
+#include "io/lock_file.h"
+#include "telemetry/metrics.h"
+
+namespace mytsdb::app {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "mytsdb: error: %s\n", message.c_str());
+  return 1;
+}
+
+void AddProcessMetrics(telemetry::Registry* registry) {
+  double start_time =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  registry->AddCollector([start_time](telemetry::TextWriter* w) {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    double cpu = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+                 (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    w->Family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
+    w->Sample("process_cpu_seconds_total", {}, cpu);
+    long rss_pages = 0, size_pages = 0;
+    if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+      if (std::fscanf(f, "%ld %ld", &size_pages, &rss_pages) != 2) rss_pages = size_pages = 0;
+      std::fclose(f);
+    }
+    long page = sysconf(_SC_PAGESIZE);
+    w->Family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+    w->Sample("process_resident_memory_bytes", {}, double(rss_pages) * page);
+    w->Family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
+    w->Sample("process_virtual_memory_bytes", {}, double(size_pages) * page);
+    w->Family("process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch in seconds.");
+    w->Sample("process_start_time_seconds", {}, start_time);
+  });
+}
+
+void AddHeadMetrics(telemetry::Registry* registry, std::atomic<head::Head*>* head_ptr) {
+  registry->AddCollector([head_ptr](telemetry::TextWriter* w) {
+    head::Head* head = head_ptr->load();
+    if (head == nullptr) return;
+    head::HeadStats st = head->stats();
+    wal::Stats ws = head->wal_stats();
+    auto gauge = [w](const char* name, const char* help, double v) {
+      w->Family(name, "gauge", help);
+      w->Sample(name, {}, v);
+    };
+    auto counter = [w](const char* name, const char* help, double v) {
+      w->Family(name, "counter", help);
+      w->Sample(name, {}, v);
+    };
+    gauge("mytsdb_head_series", "Active series in the head (hot tier).", st.num_series);
+    gauge("mytsdb_head_chunks", "XOR chunks in the head.", st.num_chunks);
+    gauge("mytsdb_head_chunk_bytes", "Bytes of compressed samples in head chunks.",
+          st.chunk_bytes);
+    gauge("mytsdb_head_min_time_ms", "Oldest sample timestamp in the head (ms).", st.min_time);
+    gauge("mytsdb_head_max_time_ms", "Newest sample timestamp in the head (ms).", st.max_time);
+    counter("mytsdb_ingest_samples_total", "Samples appended to the head.",
+            st.samples_appended_total);
+    counter("mytsdb_ingest_series_created_total", "Series created in the head.",
+            st.series_created_total);
+    w->Family("mytsdb_ingest_samples_rejected_total", "counter",
+              "Samples refused by the head, by reason.");
+    w->Sample("mytsdb_ingest_samples_rejected_total", {{"reason", "out_of_order"}},
+              st.out_of_order_total);
+    w->Sample("mytsdb_ingest_samples_rejected_total", {{"reason", "too_old"}}, st.too_old_total);
+    w->Sample("mytsdb_ingest_samples_rejected_total", {{"reason", "duplicate"}},
+              st.duplicates_total);
+    counter("mytsdb_wal_bytes_written_total", "Bytes written to the write-ahead log.",
+            ws.bytes_written);
+    counter("mytsdb_wal_fsyncs_total", "fsync calls on WAL segments.", ws.fsyncs);
+    counter("mytsdb_wal_records_written_total", "Records written to the write-ahead log.",
+            ws.records_written);
+    counter("mytsdb_wal_corruptions_repaired_total",
+            "Torn or corrupt WAL tails cut at start-up.", ws.corruptions_repaired);
+  });
+}
+
+int Serve(const Config& config) {
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  http::ServerOptions server_options;
+  Status st = ParseListen(config.listen, &server_options.host, &server_options.port);
+  if (!st.ok()) return Fail(st.message());
+  server_options.max_write_body_bytes = config.max_write_body_bytes;
+  server_options.max_write_decompressed_bytes = config.max_write_decompressed_bytes;
+  server_options.threads = config.http_threads;
+  server_options.version = kVersion;
+  if (config.name_validation == "utf8") {
+    server_options.name_scheme = model::Labels::NameScheme::kUtf8;
+  } else if (config.name_validation == "legacy") {
+    server_options.name_scheme = model::Labels::NameScheme::kLegacy;
+  } else {
+    return Fail("invalid name validation scheme \"" + config.name_validation +
+                "\": use utf8 or legacy");
+  }
+
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) return Fail("cannot create data directory " + config.data_dir + ": " + ec.message());
+  auto lock = io::LockFile::Acquire(config.data_dir);
+  if (!lock.ok()) return Fail(lock.status().message());
+
+  // Signals are taken by one thread with sigwait, so they are blocked in all
+  // threads created from here on.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  telemetry::Registry registry;
+  std::atomic<head::Head*> head_ptr{nullptr};
+  AddProcessMetrics(&registry);
+  AddHeadMetrics(&registry, &head_ptr);
+
+  http::Server server(server_options, &registry);
+  st = server.Bind();
+  if (!st.ok()) return Fail(st.message());
+  std::atomic<bool> server_done{false};
+  std::thread server_thread([&] {
+    server.Run();
+    server_done = true;
+  });
+  spdlog::info("mytsdb {} listening on {}:{}, data directory {}", kVersion, server_options.host,
+               server.port(), config.data_dir);
+
+  std::atomic<bool> stop{false};
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    stop = true;
+    // Stop may race with the listener starting; repeat until it took.
+    while (!server_done) {
+      server.Stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+
+  head::HeadOptions head_options;
+  head_options.wal.dir = config.data_dir + "/wal";
+  head_options.wal.fsync_mode = config.wal_fsync;
+  head_options.wal.fsync_interval = std::chrono::milliseconds(config.wal_fsync_interval_ms);
+  head_options.wal.segment_size = config.wal_segment_bytes;
+  head_options.chunk_range_ms = config.block_duration_ms;
+  auto head = head::Head::Open(head_options);
+  int exit_code = 0;
+  if (!head.ok()) {
+    spdlog::error("cannot open the head: {}", head.status().ToString());
+    exit_code = 1;
+    pthread_kill(signal_thread.native_handle(), SIGTERM);
+  } else {
+    head_ptr = head->get();
+    server.SetHead(head->get());
+    spdlog::info("ready");
+  }
+
+  signal_thread.join();
+  server_thread.join();
+  server.SetHead(nullptr);
+  head_ptr = nullptr;
+  if (head.ok()) {
+    Status close = (*head)->Close();
+    if (!close.ok()) {
+      spdlog::error("closing the head: {}", close.ToString());
+      exit_code = 1;
+    }
+  }
+  spdlog::info("stopped");
+  return exit_code;
+}
+
+}  // namespace
+}  // namespace mytsdb::app
+
+int main(int argc, char** argv) {
+  using mytsdb::app::Config;
+  CLI::App app{"MyTSDB: a Prometheus-compatible time-series database with a Parquet cold tier."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", mytsdb::app::kVersion);
+
+  std::string config_file, data_dir, listen, fsync, fsync_interval, segment_size, block_duration,
+      max_body, max_decompressed, name_validation, log_level;
+  int http_threads = 0;
+  CLI::App* serve = app.add_subcommand("serve", "Run the server.");
+  serve->add_option("--config", config_file,
+                    "YAML configuration file; flags given on the command line override it");
+  serve->add_option("--data-dir", data_dir, "Data directory (default ./data)");
+  serve->add_option("--listen", listen,
+                    "HOST:PORT to serve HTTP on (default 127.0.0.1:9663; port 0 picks a free one)");
+  serve->add_option("--wal-fsync", fsync,
+                    "When the WAL is fsynced: always (before every acknowledgement, group "
+                    "commit), interval (default; every --wal-fsync-interval) or never");
+  serve->add_option("--wal-fsync-interval", fsync_interval,
+                    "Period of WAL fsyncs in interval mode (default 1s)");
+  serve->add_option("--wal-segment-size", segment_size, "WAL segment size (default 128MiB)");
+  serve->add_option("--block-duration", block_duration,
+                    "Cold-tier block length; head chunks are cut at its multiples and samples "
+                    "older than half of it behind the newest are refused (default 2h)");
+  serve->add_option("--max-write-body-size", max_body,
+                    "Largest compressed remote-write body accepted; larger ones get 413 "
+                    "(default 32MiB)");
+  serve->add_option("--max-write-decompressed-size", max_decompressed,
+                    "Largest decompressed remote-write payload (default 256MiB)");
+  serve->add_option("--name-validation", name_validation,
+                    "Label and metric name rules: utf8 (default, as Prometheus 3) or legacy "
+                    "([a-zA-Z_][a-zA-Z0-9_]*)");
+  serve->add_option("--http-threads", http_threads,
+                    "Connections served concurrently (default 16)");
+  serve->add_option("--log-level", log_level, "trace, debug, info (default), warn, error");
+  app.add_subcommand("version", "Print the version.");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (app.got_subcommand("version")) {
+    std::printf("mytsdb %s\n", mytsdb::app::kVersion);
+    return 0;
+  }
+
+  Config config;
+  if (!config_file.empty()) {
+    mytsdb::Status st = mytsdb::app::LoadConfigFile(config_file, &config);
+    if (!st.ok()) return mytsdb::app::Fail(st.message());
+  }
+  auto apply = [](const std::string& flag, const std::string& value, auto parse,
+                  auto* target) -> mytsdb::Status {
+    if (value.empty()) return mytsdb::Status::OK();
+    auto parsed = parse(value);
+    if (!parsed.ok()) return parsed.status().WithContext(flag);
+    *target = *parsed;
+    return mytsdb::Status::OK();
+  };
+  if (!data_dir.empty()) config.data_dir = data_dir;
+  if (!listen.empty()) config.listen = listen;
+  if (!log_level.empty()) config.log_level = log_level;
+  if (!name_validation.empty()) config.name_validation = name_validation;
+  if (http_threads > 0) config.http_threads = http_threads;
+  for (mytsdb::Status st : {
+           apply("--wal-fsync", fsync, mytsdb::app::ParseFsyncMode, &config.wal_fsync),
+           apply("--wal-fsync-interval", fsync_interval, mytsdb::app::ParseDuration,
+                 &config.wal_fsync_interval_ms),
+           apply("--wal-segment-size", segment_size, mytsdb::app::ParseBytes,
+                 &config.wal_segment_bytes),
+           apply("--block-duration", block_duration, mytsdb::app::ParseDuration,
+                 &config.block_duration_ms),
+           apply("--max-write-body-size", max_body, mytsdb::app::ParseBytes,
+                 &config.max_write_body_bytes),
+           apply("--max-write-decompressed-size", max_decompressed, mytsdb::app::ParseBytes,
+                 &config.max_write_decompressed_bytes),
+       }) {
+    if (!st.ok()) return mytsdb::app::Fail(st.message());
+  }
+  if (config.block_duration_ms <= 0) return mytsdb::app::Fail("--block-duration must be positive");
+  if (config.wal_fsync_interval_ms <= 0) {
+    return mytsdb::app::Fail("--wal-fsync-interval must be positive");
+  }
+  if (spdlog::level::from_str(config.log_level) == spdlog::level::off &&
+      config.log_level != "off") {
+    return mytsdb::app::Fail("invalid log level \"" + config.log_level + "\"");
+  }
+  return mytsdb::app::Serve(config);
+}

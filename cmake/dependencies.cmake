@@ -1,0 +1,17 @@
+# Dependencies from Debian packages. Arrow/Parquet (pyarrow wheel) and DuckDB
+# (npm packages) are found in cmake/arrow_duckdb.cmake.
+find_package(Threads REQUIRED)
+find_package(GTest REQUIRED)
+find_package(benchmark REQUIRED)
+find_package(Protobuf REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SNAPPY REQUIRED IMPORTED_TARGET snappy)
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+find_package(RapidJSON REQUIRED)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+
+include(cmake/arrow_duckdb.cmake)

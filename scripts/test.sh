@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The whole test suite, as `make test` and CI run it (after `make build`):
+#   1. unit tests (ctest) of the release build;
+#   2. the same unit tests and the server under ASan + UBSan;
+#   3. every libFuzzer target for a bounded time (FUZZ_SECONDS, default 30);
+#   4. integration tests (pytest) against the real server binary, the last
+#      runner, so its summary line closes the output.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+JOBS="${JOBS:-2}"
+FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
+export CC=clang CXX=clang++
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "unit tests (build/)"
+ctest --test-dir build --output-on-failure -j "$JOBS"
+
+if [[ "${SKIP_ASAN:-0}" != 1 ]]; then
+  step "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
+  [[ -f build-asan/build.ninja ]] || cmake -S . -B build-asan -G Ninja \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMYTSDB_SANITIZE=ON -DMYTSDB_BENCHMARKS=OFF >/dev/null
+  ninja -C build-asan -j "$JOBS"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure -j "$JOBS"
+fi
+
+if [[ "${SKIP_FUZZ:-0}" != 1 ]]; then
+  step "fuzzers, ${FUZZ_SECONDS}s each (build-fuzz/)"
+  [[ -f build-fuzz/build.ninja ]] || cmake -S . -B build-fuzz -G Ninja \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMYTSDB_FUZZ=ON -DMYTSDB_BENCHMARKS=OFF >/dev/null
+  ninja -C build-fuzz -j "$JOBS" fuzzers
+  bash scripts/fuzz.sh build-fuzz "$FUZZ_SECONDS"
+fi
+
+step "integration tests (pytest, real server binary)"
+.venv/bin/python -m pytest test/integration -q -p no:cacheprovider "$@"

@@ -1,0 +1,181 @@
+#include "head/head.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <bit>
+
+#include "common/atomic_util.h"
+#include "head/head_internal.h"
+
+namespace mytsdb::head {
+
+Head::Head(const HeadOptions& options)
+    : options_(options), interner_(std::make_unique<Interner>()) {}
+
+Head::~Head() { (void)Close(); }
+
+Result<std::unique_ptr<Head>> Head::Open(const HeadOptions& options) {
+  if (options.wal.dir.empty()) return Status::InvalidArgument("head: WAL directory not set");
+  if (options.chunk_range_ms <= 0 || options.samples_per_chunk <= 0) {
+    return Status::InvalidArgument("head: chunk range and samples per chunk must be positive");
+  }
+  std::unique_ptr<Head> head(new Head(options));
+  Head* raw = head.get();
+  size_t records = 0;
+  ASSIGN_OR_RETURN(head->wal_, wal::Wal::Open(options.wal, [raw, &records](std::string_view rec) {
+                     ++records;
+                     return raw->Replay(rec);
+                   }));
+  HeadStats st = head->stats();
+  spdlog::info("head: replayed {} WAL records: {} series, {} chunks", records, st.num_series,
+               st.num_chunks);
+  return head;
+}
+
+Status Head::Close() {
+  MutexLock lock(&append_mu_);
+  if (closed_) return Status::OK();
+  closed_ = true;
+  return wal_ ? wal_->Close() : Status::OK();
+}
+
+Head::MemSeries* Head::FindSeries(const model::Labels& labels, uint64_t hash) const {
+  ReaderLock lock(&series_mu_);
+  auto it = series_by_hash_.find(hash);
+  if (it == series_by_hash_.end()) return nullptr;
+  for (MemSeries* s : it->second) {
+    if (s->LabelsEqual(labels)) return s;
+  }
+  return nullptr;
+}
+
+Head::MemSeries* Head::SeriesByRef(SeriesRef ref) const {
+  ReaderLock lock(&series_mu_);
+  auto it = series_by_ref_.find(ref);
+  return it == series_by_ref_.end() ? nullptr : it->second.get();
+}
+
+std::unique_ptr<Head::MemSeries> Head::NewSeries(SeriesRef ref, const model::Labels& labels) {
+  auto s = std::make_unique<MemSeries>();
+  s->ref = ref;
+  s->hash = labels.Hash();
+  s->labels.reserve(labels.size());
+  for (const model::Label& l : labels) {
+    s->labels.emplace_back(interner_->Intern(l.name), interner_->Intern(l.value));
+  }
+  return s;
+}
+
+void Head::Publish(std::unique_ptr<MemSeries> series) {
+  model::Labels labels = series->ToLabels();
+  SeriesRef ref = series->ref;
+  {
+    WriterLock lock(&series_mu_);
+    series_by_hash_[series->hash].push_back(series.get());
+    series_by_ref_.emplace(ref, std::move(series));
+  }
+  // Added to the index last: a reader finds the series only once it exists.
+  postings_.Add(ref, labels);
+  series_created_total_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Head::AppendToChunks(MemSeries* s, const model::Sample& sample) {
+  MutexLock lock(&s->mu);
+  bool cut = s->chunks.empty();
+  if (!cut) {
+    const chunk::XorChunk& last = s->chunks.back();
+    // Chunks never straddle a multiple of the chunk range, so that a block of
+    // the cold tier takes whole chunks.
+    int64_t range = options_.chunk_range_ms;
+    int64_t min_t = last.min_time();
+    int64_t boundary = (min_t >= 0 ? min_t / range : (min_t - range + 1) / range) * range + range;
+    cut = last.num_samples() >= options_.samples_per_chunk || sample.timestamp_ms >= boundary;
+  }
+  if (cut) {
+    s->chunks.emplace_back();
+    num_chunks_.fetch_add(1, std::memory_order_relaxed);
+  }
+  s->chunks.back().Append(sample.timestamp_ms, sample.value);
+}
+
+void Head::UpdateTimeBounds(int64_t min_t, int64_t max_t) {
+  AtomicMin(&min_time_, min_t);
+  AtomicMax(&max_time_, max_t);
+}
+
+Status Head::Replay(std::string_view record) {
+  // Replay runs before the head is shared, single-threaded.
+  ASSIGN_OR_RETURN(wal::RecordType type, wal::PeekType(record));
+  switch (type) {
+    case wal::RecordType::kSeries: {
+      std::vector<wal::SeriesRecord> series;
+      RETURN_NOT_OK(wal::DecodeSeries(record, &series));
+      for (wal::SeriesRecord& rec : series) {
+        if (SeriesByRef(rec.ref) != nullptr) continue;  // repeated by a checkpoint
+        Publish(NewSeries(rec.ref, rec.labels));
+        MutexLock lock(&append_mu_);
+        next_ref_ = std::max(next_ref_, rec.ref + 1);
+      }
+      return Status::OK();
+    }
+    case wal::RecordType::kSamples: {
+      std::vector<wal::SampleRecord> samples;
+      RETURN_NOT_OK(wal::DecodeSamples(record, &samples));
+      int64_t min_t = INT64_MAX, max_t = INT64_MIN;
+      uint64_t appended = 0;
+      for (const wal::SampleRecord& rec : samples) {
+        MemSeries* s = SeriesByRef(rec.ref);
+        if (s == nullptr) {
+          return Status::Corruption("WAL samples record refers to unknown series " +
+                                    std::to_string(rec.ref));
+        }
+        // The WAL holds only accepted samples, in order; a sample that does not
+        // follow its series' newest one can only come from a repeated record.
+        if (rec.t <= s->last_t) continue;
+        s->last_t = rec.t;
+        s->last_value_bits = std::bit_cast<uint64_t>(rec.v);
+        AppendToChunks(s, {rec.t, rec.v});
+        min_t = std::min(min_t, rec.t);
+        max_t = std::max(max_t, rec.t);
+        ++appended;
+      }
+      if (appended > 0) UpdateTimeBounds(min_t, max_t);
+      return Status::OK();
+    }
+    case wal::RecordType::kMetadata: {
+      std::vector<wal::MetadataRecord> metadata;
+      RETURN_NOT_OK(wal::DecodeMetadata(record, &metadata));
+      MutexLock lock(&metadata_mu_);
+      for (wal::MetadataRecord& m : metadata) metadata_[m.metric_family_name] = std::move(m);
+      return Status::OK();
+    }
+  }
+  return Status::Corruption("unknown WAL record type " + std::to_string(static_cast<int>(type)));
+}
+
+HeadStats Head::stats() const {
+  HeadStats st;
+  {
+    ReaderLock lock(&series_mu_);
+    st.num_series = series_by_ref_.size();
+    for (const auto& [ref, s] : series_by_ref_) {
+      MutexLock series_lock(&s->mu);
+      for (const chunk::XorChunk& c : s->chunks) st.chunk_bytes += c.bytes().size();
+    }
+  }
+  st.num_chunks = num_chunks_.load();
+  st.samples_appended_total = samples_appended_total_.load();
+  st.series_created_total = series_created_total_.load();
+  st.out_of_order_total = out_of_order_total_.load();
+  st.too_old_total = too_old_total_.load();
+  st.duplicates_total = duplicates_total_.load();
+  int64_t min_t = min_time_.load(), max_t = max_time_.load();
+  if (min_t <= max_t) {
+    st.min_time = min_t;
+    st.max_time = max_t;
+  }
+  return st;
+}
+
+}  // namespace mytsdb::head

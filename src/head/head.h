@@ -1,0 +1,161 @@
+// Head: the hot tier. Recent samples of every active series, in memory,
+// made durable by the write-ahead log before an append is acknowledged.
+//
+//   Append ──► validate ──► WAL (series + samples records) ──► memory
+//                                                  (postings, XOR chunks)
+//
+// Thread safety: all methods are safe to call concurrently. Appends are
+// serialised by one lock (decoding, the expensive part of ingestion, happens
+// before and in parallel); readers never wait for the WAL. A series' chunks
+// are guarded by the series' own mutex, so a reader blocks an appender only
+// for the time it takes to copy the samples it asked for.
+//
+// Memory: see docs/design/head.md for the cost per series and per sample.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "common/mutex.h"
+#include "common/result.h"
+#include "index/postings.h"
+#include "model/labels.h"
+#include "model/matcher.h"
+#include "model/sample.h"
+#include "wal/record.h"
+#include "wal/wal.h"
+
+namespace mytsdb::head {
+
+using SeriesRef = index::SeriesRef;
+
+struct HeadOptions {
+  wal::Options wal;  // wal.dir must be set
+  // Length of a block of the cold tier. Chunks are cut at multiples of it, and
+  // samples older than (newest sample - chunk_range_ms / 2) are refused as
+  // too old, as Prometheus's head does.
+  int64_t chunk_range_ms = 2 * 3600 * 1000;
+  // Samples per XOR chunk before a new one is started (Prometheus: 120).
+  int samples_per_chunk = 120;
+};
+
+// One series' samples in an append batch. `labels` must be valid (see
+// model::Labels::Validate); samples should be in time order.
+struct SeriesSamples {
+  const model::Labels* labels;
+  std::span<const model::Sample> samples;
+};
+
+// What became of the samples of one Append call. Rejected samples do not
+// make the call fail: the valid ones are kept.
+struct AppendResult {
+  size_t samples_appended = 0;
+  size_t series_created = 0;
+  size_t out_of_order = 0;  // older than the newest sample of their series
+  size_t too_old = 0;       // older than the head's accept window
+  size_t duplicates = 0;    // same timestamp as the newest sample, other value
+  size_t rejected() const { return out_of_order + too_old + duplicates; }
+};
+
+// Cumulative counters and gauges for /metrics.
+struct HeadStats {
+  uint64_t num_series = 0;
+  uint64_t num_chunks = 0;
+  uint64_t chunk_bytes = 0;
+  uint64_t samples_appended_total = 0;
+  uint64_t series_created_total = 0;
+  uint64_t out_of_order_total = 0;
+  uint64_t too_old_total = 0;
+  uint64_t duplicates_total = 0;
+  int64_t min_time = 0;  // 0/0 when the head is empty
+  int64_t max_time = 0;
+};
+
+// Metadata of a metric family, as remote-write sends it.
+using MetricMetadata = wal::MetadataRecord;
+
+class Head {
+ public:
+  // Opens the WAL in options.wal.dir, replays it into memory, and is then
+  // ready for appends. Corrupt or torn WAL tails are cut by the WAL.
+  static Result<std::unique_ptr<Head>> Open(const HeadOptions& options);
+  ~Head();
+
+  // Appends a batch. Returns a non-OK Status only if the WAL could not be
+  // written; then nothing of the batch is visible. Per-sample rejections
+  // (out of order, too old, duplicate) are counted in `result`.
+  Status Append(std::span<const SeriesSamples> batch, std::span<const MetricMetadata> metadata,
+                AppendResult* result) EXCLUDES(append_mu_);
+
+  // ---- Reading --------------------------------------------------------------
+  // Series matching all matchers that have at least one sample in `range`.
+  std::vector<SeriesRef> Select(const model::Matchers& matchers, model::TimeRange range) const;
+  // Labels of a series returned by Select.
+  model::Labels SeriesLabels(SeriesRef ref) const;
+  // Appends the series' samples within `range` to `out`, in time order.
+  void ReadSamples(SeriesRef ref, model::TimeRange range, std::vector<model::Sample>* out) const;
+  std::vector<std::string> LabelNames() const { return postings_.LabelNames(); }
+  std::vector<std::string> LabelValues(std::string_view name) const {
+    return postings_.LabelValues(name);
+  }
+  // All metric metadata, keyed by metric family name.
+  std::vector<MetricMetadata> Metadata() const EXCLUDES(metadata_mu_);
+
+  HeadStats stats() const;
+  wal::Stats wal_stats() const { return wal_->stats(); }
+
+  // Flushes and fsyncs the WAL. Further appends fail.
+  Status Close();
+
+ private:
+  struct MemSeries;
+  class Interner;
+
+  explicit Head(const HeadOptions& options);
+  Status Replay(std::string_view record);
+  MemSeries* FindSeries(const model::Labels& labels, uint64_t hash) const EXCLUDES(series_mu_);
+  MemSeries* SeriesByRef(SeriesRef ref) const EXCLUDES(series_mu_);
+  std::unique_ptr<MemSeries> NewSeries(SeriesRef ref, const model::Labels& labels);
+  void Publish(std::unique_ptr<MemSeries> series) EXCLUDES(series_mu_);
+  // Appends to the series' chunks; the caller checked the order.
+  void AppendToChunks(MemSeries* series, const model::Sample& sample);
+  void UpdateTimeBounds(int64_t min_t, int64_t max_t);
+  // Whether the series holds exactly this sample (same time, same bits).
+  bool HasSample(const MemSeries* series, int64_t t, uint64_t value_bits) const;
+
+  const HeadOptions options_;
+  std::unique_ptr<wal::Wal> wal_;
+  std::unique_ptr<Interner> interner_;
+
+  // Serialises appends: validation, WAL order and publication.
+  Mutex append_mu_ ACQUIRED_BEFORE(series_mu_);
+  SeriesRef next_ref_ GUARDED_BY(append_mu_) = 1;
+  std::string wal_buffer_ GUARDED_BY(append_mu_);
+
+  mutable SharedMutex series_mu_;
+  std::unordered_map<uint64_t, std::vector<MemSeries*>> series_by_hash_ GUARDED_BY(series_mu_);
+  std::unordered_map<SeriesRef, std::unique_ptr<MemSeries>> series_by_ref_ GUARDED_BY(series_mu_);
+
+  index::MemPostings postings_;
+
+  mutable Mutex metadata_mu_;
+  std::unordered_map<std::string, MetricMetadata> metadata_ GUARDED_BY(metadata_mu_);
+
+  std::atomic<int64_t> min_time_{INT64_MAX};
+  std::atomic<int64_t> max_time_{INT64_MIN};
+  std::atomic<uint64_t> samples_appended_total_{0};
+  std::atomic<uint64_t> series_created_total_{0};
+  std::atomic<uint64_t> out_of_order_total_{0};
+  std::atomic<uint64_t> too_old_total_{0};
+  std::atomic<uint64_t> duplicates_total_{0};
+  std::atomic<uint64_t> num_chunks_{0};
+  bool closed_ GUARDED_BY(append_mu_) = false;
+};
+
+}  // namespace mytsdb::head

@@ -1,0 +1,130 @@
+// Head::Append: validate, log to the WAL, then make visible.
+#include <algorithm>
+#include <bit>
+
+#include "head/head.h"
+#include "head/head_internal.h"
+
+namespace mytsdb::head {
+
+Status Head::Append(std::span<const SeriesSamples> batch, std::span<const MetricMetadata> metadata,
+                    AppendResult* result) {
+  *result = AppendResult{};
+  MutexLock lock(&append_mu_);
+  if (closed_) return Status::Unavailable("head is closed");
+
+  // Samples older than this are refused, as in Prometheus's head
+  // (appendableMinValidTime): half a chunk range behind the newest sample.
+  int64_t head_max = max_time_.load(std::memory_order_relaxed);
+  int64_t min_valid = head_max == INT64_MIN ? INT64_MIN : head_max - options_.chunk_range_ms / 2;
+
+  // 1. Resolve series, creating (but not yet publishing) new ones, and
+  //    validate every sample against its series' newest one. A series may
+  //    appear more than once in a batch, so the newest accepted timestamp is
+  //    tracked per series for the batch and written back only on success.
+  std::vector<std::unique_ptr<MemSeries>> created;
+  std::unordered_multimap<uint64_t, MemSeries*> created_by_hash;
+  std::vector<wal::SeriesRecord> series_records;
+  std::vector<wal::SampleRecord> sample_records;
+  struct Pending {
+    MemSeries* series;
+    int64_t last_t;
+    uint64_t last_bits;
+  };
+  std::unordered_map<SeriesRef, Pending> pending;
+  SeriesRef next_ref = next_ref_;
+  int64_t min_t = INT64_MAX, max_t = INT64_MIN;
+
+  for (const SeriesSamples& item : batch) {
+    if (item.samples.empty()) continue;
+    const model::Labels& labels = *item.labels;
+    uint64_t hash = labels.Hash();
+    MemSeries* series = FindSeries(labels, hash);
+    if (series == nullptr) {
+      auto [first, last] = created_by_hash.equal_range(hash);
+      for (auto it = first; it != last && series == nullptr; ++it) {
+        if (it->second->LabelsEqual(labels)) series = it->second;
+      }
+    }
+    if (series == nullptr) {
+      created.push_back(NewSeries(next_ref++, labels));
+      series = created.back().get();
+      created_by_hash.emplace(hash, series);
+      series_records.push_back({series->ref, labels});
+    }
+    auto [it, inserted] =
+        pending.try_emplace(series->ref, Pending{series, series->last_t, series->last_value_bits});
+    Pending& p = it->second;
+    for (const model::Sample& s : item.samples) {
+      uint64_t bits = std::bit_cast<uint64_t>(s.value);
+      if (s.timestamp_ms < min_valid) {
+        ++result->too_old;
+      } else if (s.timestamp_ms < p.last_t) {
+        // A sender retrying a request whose answer it lost resends samples
+        // that are already stored: those are no-ops, not errors.
+        if (!HasSample(series, s.timestamp_ms, bits)) ++result->out_of_order;
+      } else if (s.timestamp_ms == p.last_t) {
+        // The same sample again is a no-op, as in Prometheus; another value
+        // for the same timestamp is an error.
+        if (bits != p.last_bits) ++result->duplicates;
+      } else {
+        p.last_t = s.timestamp_ms;
+        p.last_bits = bits;
+        sample_records.push_back({series->ref, s.timestamp_ms, s.value});
+        min_t = std::min(min_t, s.timestamp_ms);
+        max_t = std::max(max_t, s.timestamp_ms);
+      }
+    }
+  }
+
+  // Only metadata that changed is logged.
+  std::vector<wal::MetadataRecord> metadata_records;
+  {
+    MutexLock meta_lock(&metadata_mu_);
+    for (const MetricMetadata& m : metadata) {
+      auto it = metadata_.find(m.metric_family_name);
+      if (it == metadata_.end() || it->second.type != m.type || it->second.help != m.help ||
+          it->second.unit != m.unit) {
+        metadata_records.push_back(m);
+      }
+    }
+  }
+
+  // 2. Log. Series records precede the samples that refer to them.
+  std::vector<std::string> records;
+  if (!series_records.empty()) wal::EncodeSeries(series_records, &records.emplace_back());
+  if (!sample_records.empty()) wal::EncodeSamples(sample_records, &records.emplace_back());
+  if (!metadata_records.empty()) wal::EncodeMetadata(metadata_records, &records.emplace_back());
+  if (!records.empty()) {
+    std::vector<std::string_view> views(records.begin(), records.end());
+    RETURN_NOT_OK(wal_->Append(views).WithContext("write-ahead log"));
+  }
+
+  // 3. Make visible: new series first, then samples, then bounds.
+  next_ref_ = next_ref;
+  for (auto& series : created) Publish(std::move(series));
+  for (const wal::SampleRecord& rec : sample_records) {
+    AppendToChunks(pending.at(rec.ref).series, {rec.t, rec.v});
+  }
+  for (auto& [ref, p] : pending) {
+    p.series->last_t = p.last_t;
+    p.series->last_value_bits = p.last_bits;
+  }
+  if (!sample_records.empty()) UpdateTimeBounds(min_t, max_t);
+  if (!metadata_records.empty()) {
+    MutexLock meta_lock(&metadata_mu_);
+    for (wal::MetadataRecord& m : metadata_records) {
+      metadata_[m.metric_family_name] = std::move(m);
+    }
+  }
+
+  result->samples_appended = sample_records.size();
+  result->series_created = series_records.size();
+  samples_appended_total_.fetch_add(result->samples_appended, std::memory_order_relaxed);
+  out_of_order_total_.fetch_add(result->out_of_order, std::memory_order_relaxed);
+  too_old_total_.fetch_add(result->too_old, std::memory_order_relaxed);
+  duplicates_total_.fetch_add(result->duplicates, std::memory_order_relaxed);
+  return Status::OK();
+}
+
+}  // namespace mytsdb::head

@@ -1,0 +1,218 @@
+#include "head/head.h"
+
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "model/sample.h"
+
+namespace mytsdb::head {
+namespace {
+
+namespace fs = std::filesystem;
+using model::Labels;
+using model::Matcher;
+using model::MatchType;
+using model::Sample;
+
+class HeadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("head_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    Reopen();
+  }
+  void TearDown() override {
+    head_.reset();
+    fs::remove_all(dir_);
+  }
+  void Reopen() {
+    head_.reset();
+    HeadOptions options;
+    options.wal.dir = (dir_ / "wal").string();
+    options.wal.fsync_mode = wal::FsyncMode::kNever;
+    auto head = Head::Open(options);
+    ASSERT_TRUE(head.ok()) << head.status().ToString();
+    head_ = head.MoveValue();
+  }
+  AppendResult Append(const Labels& labels, std::vector<Sample> samples) {
+    SeriesSamples item{&labels, samples};
+    AppendResult result;
+    EXPECT_TRUE(head_->Append({&item, 1}, {}, &result).ok());
+    return result;
+  }
+  std::vector<Sample> Read(const Labels& labels, model::TimeRange range = {}) {
+    model::Matchers ms;
+    for (const auto& l : labels) ms.push_back(Matcher::Make(MatchType::kEqual, l.name, l.value).MoveValue());
+    auto refs = head_->Select(ms, range);
+    std::vector<Sample> out;
+    for (auto ref : refs) {
+      if (head_->SeriesLabels(ref) == labels) head_->ReadSamples(ref, range, &out);
+    }
+    return out;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<Head> head_;
+};
+
+void ExpectBitEqual(const std::vector<Sample>& got, const std::vector<Sample>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].timestamp_ms, want[i].timestamp_ms) << i;
+    EXPECT_EQ(std::bit_cast<uint64_t>(got[i].value), std::bit_cast<uint64_t>(want[i].value)) << i;
+  }
+}
+
+TEST_F(HeadTest, AppendReadAndReplayBitExact) {
+  Labels up{{"__name__", "up"}, {"job", "api"}};
+  std::vector<Sample> samples;
+  for (int i = 0; i < 500; ++i) samples.push_back({1000 + i * 15000, i * 1.5});
+  samples.push_back({1000 + 500 * 15000, model::StaleNaN()});
+  samples.push_back({1000 + 501 * 15000, std::numeric_limits<double>::infinity()});
+  samples.push_back({1000 + 502 * 15000, -0.0});
+  AppendResult r = Append(up, samples);
+  EXPECT_EQ(r.samples_appended, samples.size());
+  EXPECT_EQ(r.series_created, 1u);
+  ExpectBitEqual(Read(up), samples);
+  EXPECT_EQ(head_->stats().num_chunks, 5u);  // 503 samples, 120 per chunk
+
+  Reopen();
+  ExpectBitEqual(Read(up), samples);
+  EXPECT_EQ(head_->stats().num_series, 1u);
+  // Appends continue after replay with the same series.
+  r = Append(up, {{1000 + 503 * 15000, 7}});
+  EXPECT_EQ(r.samples_appended, 1u);
+  EXPECT_EQ(r.series_created, 0u);
+}
+
+TEST_F(HeadTest, RejectsOutOfOrderTooOldAndDuplicatesButKeepsTheRest) {
+  Labels a{{"__name__", "a"}};
+  const int64_t hour = 3600 * 1000;
+  ASSERT_EQ(Append(a, {{10 * hour, 1}, {10 * hour + 1000, 2}}).samples_appended, 2u);
+  AppendResult r = Append(a, {{10 * hour + 500, 9},      // out of order
+                              {10 * hour + 1000, 2},     // same sample: no-op
+                              {10 * hour + 1000, 3},     // duplicate timestamp
+                              {10 * hour - 2 * hour, 4}, // too old (> 1h behind)
+                              {10 * hour + 2000, 5}});   // fine
+  EXPECT_EQ(r.samples_appended, 1u);
+  EXPECT_EQ(r.out_of_order, 1u);
+  EXPECT_EQ(r.duplicates, 1u);
+  EXPECT_EQ(r.too_old, 1u);
+  ExpectBitEqual(Read(a), {{10 * hour, 1}, {10 * hour + 1000, 2}, {10 * hour + 2000, 5}});
+  // Resending stored samples (a retry) is a no-op, not an error.
+  r = Append(a, {{10 * hour, 1}, {10 * hour + 1000, 2}, {10 * hour + 2000, 5}});
+  EXPECT_EQ(r.rejected(), 0u);
+  EXPECT_EQ(r.samples_appended, 0u);
+  HeadStats st = head_->stats();
+  EXPECT_EQ(st.out_of_order_total, 1u);
+  EXPECT_EQ(st.too_old_total, 1u);
+  EXPECT_EQ(st.duplicates_total, 1u);
+  // A new series may start anywhere inside the accept window.
+  Labels b{{"__name__", "b"}};
+  EXPECT_EQ(Append(b, {{10 * hour - hour / 2, 1}}).samples_appended, 1u);
+}
+
+TEST_F(HeadTest, SameSeriesTwiceInOneBatch) {
+  Labels a{{"__name__", "a"}};
+  std::vector<Sample> first{{1, 1}, {2, 2}}, second{{2, 5}, {3, 3}};
+  SeriesSamples items[] = {{&a, first}, {&a, second}};
+  AppendResult r;
+  ASSERT_TRUE(head_->Append(items, {}, &r).ok());
+  EXPECT_EQ(r.series_created, 1u);
+  EXPECT_EQ(r.samples_appended, 3u);
+  EXPECT_EQ(r.duplicates, 1u);
+  ExpectBitEqual(Read(a), {{1, 1}, {2, 2}, {3, 3}});
+}
+
+TEST_F(HeadTest, ChunksAreCutAtChunkRangeBoundaries) {
+  Labels a{{"__name__", "a"}};
+  const int64_t range = 2 * 3600 * 1000;
+  Append(a, {{range - 2000, 1}, {range - 1000, 2}, {range, 3}, {range + 1000, 4}});
+  EXPECT_EQ(head_->stats().num_chunks, 2u);
+  ExpectBitEqual(Read(a, {range - 1000, range}), {{range - 1000, 2}, {range, 3}});
+}
+
+TEST_F(HeadTest, SelectFiltersByTimeRangeAndMatchers) {
+  Labels a{{"__name__", "m"}, {"job", "x"}};
+  Labels b{{"__name__", "m"}, {"job", "y"}};
+  Append(a, {{1000, 1}});
+  Append(b, {{5000, 1}});
+  auto sel = [&](model::TimeRange r) {
+    return head_->Select({Matcher::Make(MatchType::kEqual, "__name__", "m").MoveValue()}, r).size();
+  };
+  EXPECT_EQ(sel({}), 2u);
+  EXPECT_EQ(sel({0, 2000}), 1u);
+  EXPECT_EQ(sel({6000, 9000}), 0u);
+  EXPECT_EQ(head_->LabelValues("job"), (std::vector<std::string>{"x", "y"}));
+}
+
+TEST_F(HeadTest, MetadataIsKeptAndReplayed) {
+  MetricMetadata m{"http_requests_total", 1, "Requests served.", ""};
+  AppendResult r;
+  ASSERT_TRUE(head_->Append({}, {&m, 1}, &r).ok());
+  Reopen();
+  auto md = head_->Metadata();
+  ASSERT_EQ(md.size(), 1u);
+  EXPECT_EQ(md[0].metric_family_name, "http_requests_total");
+  EXPECT_EQ(md[0].help, "Requests served.");
+  EXPECT_EQ(md[0].type, 1);
+}
+
+TEST_F(HeadTest, ConcurrentWritersAndReaders) {
+  constexpr int kWriters = 4, kSeriesPerWriter = 50, kSamples = 300;
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    while (!done) {
+      auto refs = head_->Select({Matcher::Make(MatchType::kRegexMatch, "__name__", "m.*").MoveValue()}, {});
+      for (auto ref : refs) {
+        std::vector<Sample> out;
+        head_->ReadSamples(ref, {}, &out);
+        for (size_t i = 1; i < out.size(); ++i) ASSERT_LT(out[i - 1].timestamp_ms, out[i].timestamp_ms);
+      }
+    }
+  });
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      std::vector<Labels> labels;
+      for (int s = 0; s < kSeriesPerWriter; ++s) {
+        labels.push_back(Labels{{"__name__", "m" + std::to_string(s % 7)},
+                                {"w", std::to_string(w)}, {"s", std::to_string(s)}});
+      }
+      for (int t = 0; t < kSamples; ++t) {
+        std::vector<Sample> one(kSeriesPerWriter);
+        std::vector<SeriesSamples> batch;
+        for (int s = 0; s < kSeriesPerWriter; ++s) {
+          one[s] = {t * 1000, double(t)};
+          batch.push_back({&labels[s], {&one[s], 1}});
+        }
+        AppendResult r;
+        ASSERT_TRUE(head_->Append(batch, {}, &r).ok());
+        ASSERT_EQ(r.samples_appended, size_t(kSeriesPerWriter));
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  done = true;
+  reader.join();
+  EXPECT_EQ(head_->stats().num_series, size_t(kWriters * kSeriesPerWriter));
+  EXPECT_EQ(head_->stats().samples_appended_total, size_t(kWriters * kSeriesPerWriter * kSamples));
+  Reopen();
+  EXPECT_EQ(head_->stats().num_series, size_t(kWriters * kSeriesPerWriter));
+  auto refs = head_->Select({Matcher::Make(MatchType::kEqual, "w", "2").MoveValue()}, {});
+  ASSERT_EQ(refs.size(), size_t(kSeriesPerWriter));
+  std::vector<Sample> out;
+  head_->ReadSamples(refs[0], {}, &out);
+  EXPECT_EQ(out.size(), size_t(kSamples));
+}
+
+}  // namespace
+}  // namespace mytsdb::head

@@ -1,0 +1,287 @@
+// Reading back without PromQL: /api/v1/series, /api/v1/labels,
+// /api/v1/label/<name>/values (Prometheus shapes) and /api/v1/export
+// (VictoriaMetrics' JSON-lines format).
+#include <httplib.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <bit>
+#include <charconv>
+#include <cmath>
+#include <set>
+
+#include "http/api_util.h"
+#include "http/params.h"
+#include "http/server.h"
+#include "ingest/remote_write.h"
+
+namespace mytsdb::http {
+
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void WriteString(JsonWriter& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+void WriteLabels(JsonWriter& w, const model::Labels& labels) {
+  w.StartObject();
+  for (const model::Label& l : labels) {
+    WriteString(w, l.name);
+    WriteString(w, l.value);
+  }
+  w.EndObject();
+}
+
+// Common parameters of the metadata endpoints.
+struct SelectionParams {
+  std::vector<model::Matchers> selectors;
+  model::TimeRange range;
+  size_t limit = 0;  // 0: no limit
+};
+
+Result<SelectionParams> ParseSelection(const httplib::Request& req, bool match_required) {
+  if (match_required && !req.has_param("match[]")) {
+    return Status::InvalidArgument("no match[] parameter provided");
+  }
+  SelectionParams p;
+  ASSIGN_OR_RETURN(p.selectors, ParseMatchParams(ParamValues(req, "match[]")));
+  ASSIGN_OR_RETURN(p.range, ParseTimeRange(ParamValue(req, "start"), ParamValue(req, "end")));
+  std::string limit = ParamValue(req, "limit");
+  if (!limit.empty()) {
+    int64_t n = -1;
+    auto r = std::from_chars(limit.data(), limit.data() + limit.size(), n);
+    if (r.ec != std::errc() || r.ptr != limit.data() + limit.size() || n < 0) {
+      return Status::InvalidArgument("invalid parameter \"limit\": cannot parse \"" + limit +
+                                     "\" to a non-negative integer");
+    }
+    p.limit = static_cast<size_t>(n);
+  }
+  return p;
+}
+
+// Series refs matching any of the selectors, sorted by their labels.
+std::vector<std::pair<model::Labels, head::SeriesRef>> SelectSeries(
+    const head::Head& head, const SelectionParams& p) {
+  std::set<head::SeriesRef> refs;
+  for (const model::Matchers& ms : p.selectors) {
+    for (head::SeriesRef ref : head.Select(ms, p.range)) refs.insert(ref);
+  }
+  std::vector<std::pair<model::Labels, head::SeriesRef>> out;
+  out.reserve(refs.size());
+  for (head::SeriesRef ref : refs) out.emplace_back(head.SeriesLabels(ref), ref);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Writes a sorted string list as the data of a success response, honouring
+// `limit` with Prometheus's warning.
+void WriteStringList(httplib::Response& res, const std::vector<std::string>& values,
+                     size_t limit) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("status");
+  w.String("success");
+  w.Key("data");
+  w.StartArray();
+  size_t n = limit > 0 ? std::min(limit, values.size()) : values.size();
+  for (size_t i = 0; i < n; ++i) WriteString(w, values[i]);
+  w.EndArray();
+  if (n < values.size()) {
+    w.Key("warnings");
+    w.StartArray();
+    w.String("results truncated due to limit");
+    w.EndArray();
+  }
+  w.EndObject();
+  res.set_content(buf.GetString(), buf.GetSize(), "application/json");
+}
+
+// A value for the export: JSON has no NaN or infinities, so they are written
+// as VictoriaMetrics does (null, "Infinity", "-Infinity"); with hex encoding
+// the exact 64 bits are written instead, NaN payloads included.
+void WriteExportValue(JsonWriter& w, double v, bool hex) {
+  char buf[32];
+  if (hex) {
+    auto r = std::to_chars(buf, buf + sizeof(buf), std::bit_cast<uint64_t>(v), 16);
+    w.String(buf, static_cast<rapidjson::SizeType>(r.ptr - buf));
+  } else if (std::isnan(v)) {
+    w.Null();
+  } else if (std::isinf(v)) {
+    w.String(v > 0 ? "Infinity" : "-Infinity");
+  } else {
+    auto r = std::to_chars(buf, buf + sizeof(buf), v);
+    w.RawValue(buf, r.ptr - buf, rapidjson::kNumberType);
+  }
+}
+
+}  // namespace
+
+void Server::HandleSeries(const httplib::Request& req, httplib::Response& res) {
+  head::Head* head = HeadOr503(res);
+  if (head == nullptr) return;
+  auto params = ParseSelection(req, /*match_required=*/true);
+  if (!params.ok()) return WriteApiError(res, 400, "bad_data", params.status().message());
+  auto series = SelectSeries(*head, *params);
+
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("status");
+  w.String("success");
+  w.Key("data");
+  w.StartArray();
+  size_t n = params->limit > 0 ? std::min(params->limit, series.size()) : series.size();
+  for (size_t i = 0; i < n; ++i) WriteLabels(w, series[i].first);
+  w.EndArray();
+  if (n < series.size()) {
+    w.Key("warnings");
+    w.StartArray();
+    w.String("results truncated due to limit");
+    w.EndArray();
+  }
+  w.EndObject();
+  res.set_content(buf.GetString(), buf.GetSize(), "application/json");
+}
+
+void Server::HandleLabels(const httplib::Request& req, httplib::Response& res) {
+  head::Head* head = HeadOr503(res);
+  if (head == nullptr) return;
+  auto params = ParseSelection(req, /*match_required=*/false);
+  if (!params.ok()) return WriteApiError(res, 400, "bad_data", params.status().message());
+  std::vector<std::string> names;
+  if (params->selectors.empty()) {
+    head::HeadStats st = head->stats();
+    if (st.num_series > 0 && params->range.Overlaps(st.min_time, st.max_time)) {
+      names = head->LabelNames();
+    }
+  } else {
+    std::set<std::string> set;
+    for (const auto& [labels, ref] : SelectSeries(*head, *params)) {
+      for (const model::Label& l : labels) set.insert(l.name);
+    }
+    names.assign(set.begin(), set.end());
+  }
+  WriteStringList(res, names, params->limit);
+}
+
+void Server::HandleLabelValues(const httplib::Request& req, httplib::Response& res) {
+  head::Head* head = HeadOr503(res);
+  if (head == nullptr) return;
+  auto name = UnescapeLabelName(req.matches[1].str());
+  if (!name.ok()) return WriteApiError(res, 400, "bad_data", name.status().message());
+  if (name->empty() || !model::IsValidUtf8(*name)) {
+    return WriteApiError(res, 400, "bad_data", "invalid label name: \"" + *name + "\"");
+  }
+  auto params = ParseSelection(req, /*match_required=*/false);
+  if (!params.ok()) return WriteApiError(res, 400, "bad_data", params.status().message());
+  std::vector<std::string> values;
+  if (params->selectors.empty()) {
+    head::HeadStats st = head->stats();
+    if (st.num_series > 0 && params->range.Overlaps(st.min_time, st.max_time)) {
+      values = head->LabelValues(*name);
+    }
+  } else {
+    std::set<std::string> set;
+    for (const auto& [labels, ref] : SelectSeries(*head, *params)) {
+      std::string_view v = labels.Get(*name);
+      if (!v.empty()) set.emplace(v);
+    }
+    values.assign(set.begin(), set.end());
+  }
+  WriteStringList(res, values, params->limit);
+}
+
+void Server::HandleExport(const httplib::Request& req, httplib::Response& res) {
+  head::Head* head = HeadOr503(res);
+  if (head == nullptr) return;
+  auto params = ParseSelection(req, /*match_required=*/true);
+  if (!params.ok()) return WriteApiError(res, 400, "bad_data", params.status().message());
+  std::string encoding = ParamValue(req, "value_encoding");
+  if (!encoding.empty() && encoding != "json" && encoding != "hex") {
+    return WriteApiError(res, 400, "bad_data",
+                         "invalid parameter \"value_encoding\": must be json or hex");
+  }
+  bool hex = encoding == "hex";
+
+  // Streams one JSON line per series; series are read one at a time so that
+  // an export of everything does not need memory for everything.
+  auto series = std::make_shared<std::vector<std::pair<model::Labels, head::SeriesRef>>>(
+      SelectSeries(*head, *params));
+  model::TimeRange range = params->range;
+  auto next = std::make_shared<size_t>(0);
+  res.set_chunked_content_provider(
+      "application/stream+json",
+      [this, series, next, range, hex](size_t, httplib::DataSink& sink) {
+        head::Head* h = head_.load();
+        if (h == nullptr) return false;
+        std::vector<model::Sample> samples;
+        rapidjson::StringBuffer buf;
+        // A few series per call keeps chunks reasonably large.
+        for (int batch = 0; batch < 64 && *next < series->size(); ++batch, ++*next) {
+          const auto& [labels, ref] = (*series)[*next];
+          samples.clear();
+          h->ReadSamples(ref, range, &samples);
+          if (samples.empty()) continue;
+          JsonWriter w(buf);
+          w.StartObject();
+          w.Key("metric");
+          WriteLabels(w, labels);
+          w.Key("values");
+          w.StartArray();
+          for (const model::Sample& s : samples) WriteExportValue(w, s.value, hex);
+          w.EndArray();
+          w.Key("timestamps");
+          w.StartArray();
+          for (const model::Sample& s : samples) w.Int64(s.timestamp_ms);
+          w.EndArray();
+          w.EndObject();
+          buf.Put('\n');
+        }
+        if (buf.GetSize() > 0 && !sink.write(buf.GetString(), buf.GetSize())) return false;
+        if (*next >= series->size()) sink.done();
+        return true;
+      });
+}
+
+void Server::HandleMetadata(const httplib::Request& req, httplib::Response& res) {
+  head::Head* head = HeadOr503(res);
+  if (head == nullptr) return;
+  std::string metric = ParamValue(req, "metric");
+  int64_t limit = -1;
+  std::string limit_param = ParamValue(req, "limit");
+  if (!limit_param.empty()) {
+    auto r = std::from_chars(limit_param.data(), limit_param.data() + limit_param.size(), limit);
+    if (r.ec != std::errc() || r.ptr != limit_param.data() + limit_param.size()) {
+      return WriteApiError(res, 400, "bad_data", "invalid parameter \"limit\": cannot parse \"" +
+                                                     limit_param + "\" to an integer");
+    }
+  }
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  int64_t written = 0;
+  for (const head::MetricMetadata& m : head->Metadata()) {
+    if (!metric.empty() && m.metric_family_name != metric) continue;
+    if (limit >= 0 && written >= limit) break;
+    ++written;
+    WriteString(w, m.metric_family_name);
+    w.StartArray();
+    w.StartObject();
+    w.Key("type");
+    WriteString(w, ingest::MetricTypeName(static_cast<ingest::MetricType>(m.type)));
+    w.Key("help");
+    WriteString(w, m.help);
+    w.Key("unit");
+    WriteString(w, m.unit);
+    w.EndObject();
+    w.EndArray();
+  }
+  w.EndObject();
+  WriteApiSuccess(res, std::string_view(buf.GetString(), buf.GetSize()));
+}
+
+}  // namespace mytsdb::http

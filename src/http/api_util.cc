@@ -1,0 +1,43 @@
+#include "http/api_util.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace mytsdb::http {
+
+void WriteApiError(httplib::Response& res, int code, std::string_view error_type,
+                   std::string_view message) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("status");
+  w.String("error");
+  w.Key("errorType");
+  w.String(error_type.data(), error_type.size());
+  w.Key("error");
+  w.String(message.data(), message.size());
+  w.EndObject();
+  res.status = code;
+  res.set_content(buf.GetString(), buf.GetSize(), "application/json");
+}
+
+void WriteApiSuccess(httplib::Response& res, std::string_view data_json) {
+  std::string body = "{\"status\":\"success\",\"data\":";
+  body += data_json;
+  body += '}';
+  res.status = 200;
+  res.set_content(body, "application/json");
+}
+
+std::vector<std::string> ParamValues(const httplib::Request& req, const char* name) {
+  std::vector<std::string> out;
+  size_t n = req.get_param_value_count(name);
+  for (size_t i = 0; i < n; ++i) out.push_back(req.get_param_value(name, i));
+  return out;
+}
+
+std::string ParamValue(const httplib::Request& req, const char* name) {
+  return req.has_param(name) ? req.get_param_value(name) : std::string();
+}
+
+}  // namespace mytsdb::http

@@ -1,0 +1,91 @@
+// POST /api/v1/write: Prometheus remote write 1.0.
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include "http/server.h"
+#include "ingest/remote_write.h"
+
+namespace mytsdb::http {
+
+namespace {
+void PlainError(httplib::Response& res, int code, const std::string& msg) {
+  res.status = code;
+  res.set_content(msg + "\n", "text/plain; charset=utf-8");
+}
+}  // namespace
+
+void Server::HandleWrite(const httplib::Request& req, httplib::Response& res) {
+  head::Head* head = HeadOr503(res);
+  if (head == nullptr) return;
+
+  // Content negotiation as Prometheus's receiver: a missing Content-Type or
+  // encoding means 1.0 with snappy; remote write 2.0 is not supported yet.
+  std::string content_type = req.get_header_value("Content-Type");
+  if (!content_type.empty() && content_type.rfind("application/x-protobuf", 0) != 0) {
+    write_requests_total_.Add({"bad_request"}, 1);
+    return PlainError(res, 415, "unsupported Content-Type \"" + content_type +
+                                    "\": expected application/x-protobuf");
+  }
+  if (content_type.find("io.prometheus.write.v2.Request") != std::string::npos) {
+    write_requests_total_.Add({"bad_request"}, 1);
+    return PlainError(res, 415, "remote write 2.0 (io.prometheus.write.v2.Request) is not "
+                                "supported yet; send prometheus.WriteRequest (1.0)");
+  }
+  std::string encoding = req.get_header_value("Content-Encoding");
+  if (!encoding.empty() && encoding != "snappy") {
+    write_requests_total_.Add({"bad_request"}, 1);
+    return PlainError(res, 415, "unsupported Content-Encoding \"" + encoding +
+                                    "\": remote write bodies must be snappy-compressed");
+  }
+
+  ingest::DecodeOptions decode_options;
+  decode_options.max_decompressed_bytes = options_.max_write_decompressed_bytes;
+  decode_options.name_scheme = options_.name_scheme;
+  auto decoded = ingest::DecodeWriteRequest(req.body, decode_options);
+  if (!decoded.ok()) {
+    bool too_large = decoded.status().code() == StatusCode::kResourceExhausted;
+    write_requests_total_.Add({too_large ? "too_large" : "bad_request"}, 1);
+    return PlainError(res, too_large ? 413 : 400, decoded.status().message());
+  }
+  const ingest::WriteRequest& request = *decoded;
+
+  std::vector<head::SeriesSamples> batch;
+  batch.reserve(request.timeseries.size());
+  for (const ingest::TimeSeries& ts : request.timeseries) {
+    batch.push_back({&ts.labels, ts.samples});
+  }
+  std::vector<head::MetricMetadata> metadata;
+  metadata.reserve(request.metadata.size());
+  for (const ingest::MetricMetadata& m : request.metadata) {
+    metadata.push_back({m.metric_family_name, static_cast<uint8_t>(m.type), m.help, m.unit});
+  }
+
+  head::AppendResult result;
+  Status st = head->Append(batch, metadata, &result);
+  if (!st.ok()) {
+    spdlog::error("remote write: {}", st.ToString());
+    write_requests_total_.Add({"error"}, 1);
+    return PlainError(res, 500, st.ToString());
+  }
+  res.set_header("X-Prometheus-Remote-Write-Samples-Written",
+                 std::to_string(result.samples_appended));
+  if (result.rejected() > 0) {
+    // As Prometheus's receiver does for remote write 2.0: the valid samples
+    // are kept, the request answers 400 (a sender must not retry it) and says
+    // what was refused.
+    samples_rejected_total_.Add({"out_of_order"}, result.out_of_order);
+    samples_rejected_total_.Add({"too_old"}, result.too_old);
+    samples_rejected_total_.Add({"duplicate"}, result.duplicates);
+    write_requests_total_.Add({"partial"}, 1);
+    return PlainError(
+        res, 400,
+        fmt::format("{} of {} samples rejected: {} out of order, {} too old (outside the head's "
+                    "accept window), {} with a duplicate timestamp; {} samples written",
+                    result.rejected(), request.num_samples, result.out_of_order, result.too_old,
+                    result.duplicates, result.samples_appended));
+  }
+  write_requests_total_.Add({"ok"}, 1);
+  res.status = 204;
+}
+
+}  // namespace mytsdb::http

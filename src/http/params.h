@@ -1,0 +1,30 @@
+// Parsing of the Prometheus HTTP API's common parameters.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "model/matcher.h"
+#include "model/sample.h"
+
+namespace mytsdb::http {
+
+// A time parameter as Prometheus accepts it: Unix seconds with an optional
+// fraction ("1700000000.123") or RFC 3339 ("2023-11-14T22:13:20.123Z").
+// Returns milliseconds. InvalidArgument names the parameter.
+Result<int64_t> ParseTimeParam(std::string_view name, std::string_view value);
+
+// start/end parameters; absent ones are open-ended.
+Result<model::TimeRange> ParseTimeRange(std::string_view start, std::string_view end);
+
+// Parses every match[] selector.
+Result<std::vector<model::Matchers>> ParseMatchParams(const std::vector<std::string>& values);
+
+// Undoes Prometheus's "U__" escaping of label names in URL paths
+// (model.ValueEncodingEscaping): "U__http_2e_method" -> "http.method",
+// "__" -> "_". Names without the prefix are returned as they are.
+Result<std::string> UnescapeLabelName(std::string_view name);
+
+}  // namespace mytsdb::http

@@ -1,0 +1,148 @@
+#include "index/postings.h"
+
+#include <algorithm>
+#include <iterator>
+
+namespace mytsdb::index {
+
+Postings Intersect(const Postings& a, const Postings& b) {
+  Postings out;
+  out.reserve(std::min(a.size(), b.size()));
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+Postings Union(std::span<const Postings* const> lists) {
+  if (lists.empty()) return {};
+  if (lists.size() == 1) return *lists[0];
+  Postings out;
+  size_t total = 0;
+  for (const Postings* p : lists) total += p->size();
+  out.reserve(total);
+  for (const Postings* p : lists) out.insert(out.end(), p->begin(), p->end());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+Postings Difference(const Postings& a, const Postings& b) {
+  Postings out;
+  out.reserve(a.size());
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+void MemPostings::Add(SeriesRef ref, const model::Labels& labels) {
+  WriterLock lock(&mu_);
+  for (const model::Label& l : labels) {
+    auto name_it = index_.find(l.name);
+    if (name_it == index_.end()) name_it = index_.emplace(l.name, ValueMap{}).first;
+    auto value_it = name_it->second.find(l.value);
+    if (value_it == name_it->second.end()) {
+      value_it = name_it->second.emplace(l.value, Postings{}).first;
+    }
+    Postings& list = value_it->second;
+    if (list.empty() || list.back() < ref) {
+      list.push_back(ref);
+    } else {
+      list.insert(std::lower_bound(list.begin(), list.end(), ref), ref);
+    }
+    ++num_entries_;
+  }
+  if (all_.empty() || all_.back() < ref) {
+    all_.push_back(ref);
+  } else {
+    all_.insert(std::lower_bound(all_.begin(), all_.end(), ref), ref);
+  }
+}
+
+template <typename Pred>
+Postings MemPostings::UnionWhere(std::string_view name, Pred pred) const {
+  auto name_it = index_.find(name);
+  if (name_it == index_.end()) return {};
+  std::vector<const Postings*> lists;
+  for (const auto& [value, list] : name_it->second) {
+    if (pred(value)) lists.push_back(&list);
+  }
+  return Union(lists);
+}
+
+Postings MemPostings::Select(const model::Matchers& matchers) const {
+  if (matchers.empty()) return {};
+  ReaderLock lock(&mu_);
+  // Positive sets to intersect, and sets of series to exclude. A matcher that
+  // accepts "" cannot be a positive set: series without the label match too.
+  std::vector<Postings> include;
+  std::vector<Postings> exclude;
+  for (const model::Matcher& m : matchers) {
+    if (!m.MatchesEmpty()) {
+      if (m.type() == model::MatchType::kEqual) {
+        auto name_it = index_.find(m.name());
+        if (name_it == index_.end()) return {};
+        auto value_it = name_it->second.find(m.value());
+        if (value_it == name_it->second.end()) return {};
+        include.push_back(value_it->second);
+      } else {
+        include.push_back(UnionWhere(m.name(), [&](const std::string& v) { return m.Matches(v); }));
+      }
+      if (include.back().empty()) return {};
+    } else {
+      // Exclude series whose value of the label is present and rejected.
+      exclude.push_back(
+          UnionWhere(m.name(), [&](const std::string& v) { return !m.Matches(v); }));
+    }
+  }
+  Postings result;
+  if (include.empty()) {
+    result = all_;
+  } else {
+    std::sort(include.begin(), include.end(),
+              [](const Postings& a, const Postings& b) { return a.size() < b.size(); });
+    result = std::move(include[0]);
+    for (size_t i = 1; i < include.size() && !result.empty(); ++i) {
+      result = Intersect(result, include[i]);
+    }
+  }
+  for (const Postings& ex : exclude) {
+    if (result.empty()) break;
+    if (!ex.empty()) result = Difference(result, ex);
+  }
+  return result;
+}
+
+Postings MemPostings::All() const {
+  ReaderLock lock(&mu_);
+  return all_;
+}
+
+std::vector<std::string> MemPostings::LabelNames() const {
+  ReaderLock lock(&mu_);
+  std::vector<std::string> names;
+  names.reserve(index_.size());
+  for (const auto& [name, values] : index_) names.push_back(name);
+  return names;
+}
+
+std::vector<std::string> MemPostings::LabelValues(std::string_view name) const {
+  ReaderLock lock(&mu_);
+  std::vector<std::string> values;
+  auto it = index_.find(name);
+  if (it == index_.end()) return values;
+  values.reserve(it->second.size());
+  for (const auto& [value, list] : it->second) values.push_back(value);
+  return values;
+}
+
+size_t MemPostings::num_pairs() const {
+  ReaderLock lock(&mu_);
+  size_t n = 0;
+  for (const auto& [name, values] : index_) n += values.size();
+  return n;
+}
+
+size_t MemPostings::num_entries() const {
+  ReaderLock lock(&mu_);
+  return num_entries_;
+}
+
+}  // namespace mytsdb::index

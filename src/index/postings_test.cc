@@ -1,0 +1,70 @@
+#include "index/postings.h"
+
+#include <gtest/gtest.h>
+
+namespace mytsdb::index {
+namespace {
+
+using model::Labels;
+using model::Matcher;
+using model::MatchType;
+
+Matcher M(MatchType t, const std::string& n, const std::string& v) {
+  auto m = Matcher::Make(t, n, v);
+  EXPECT_TRUE(m.ok()) << m.status().ToString();
+  return m.MoveValue();
+}
+
+class MemPostingsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    idx_.Add(1, Labels{{"__name__", "up"}, {"job", "api"}, {"instance", "a"}});
+    idx_.Add(2, Labels{{"__name__", "up"}, {"job", "web"}, {"instance", "b"}});
+    idx_.Add(3, Labels{{"__name__", "up"}, {"instance", "c"}});  // no job
+    idx_.Add(4, Labels{{"__name__", "rq"}, {"job", "api"}});
+  }
+  MemPostings idx_;
+};
+
+TEST_F(MemPostingsTest, EqualityAndIntersection) {
+  EXPECT_EQ(idx_.Select({M(MatchType::kEqual, "__name__", "up")}), (Postings{1, 2, 3}));
+  EXPECT_EQ(idx_.Select({M(MatchType::kEqual, "__name__", "up"),
+                         M(MatchType::kEqual, "job", "api")}),
+            (Postings{1}));
+  EXPECT_EQ(idx_.Select({M(MatchType::kEqual, "job", "nope")}), Postings{});
+}
+
+TEST_F(MemPostingsTest, EmptyMatchingMatchersSelectSeriesWithoutTheLabel) {
+  // job="" selects series without job.
+  EXPECT_EQ(idx_.Select({M(MatchType::kEqual, "__name__", "up"), M(MatchType::kEqual, "job", "")}),
+            (Postings{3}));
+  // job!="api" includes the series without job.
+  EXPECT_EQ(
+      idx_.Select({M(MatchType::kEqual, "__name__", "up"), M(MatchType::kNotEqual, "job", "api")}),
+      (Postings{2, 3}));
+  // job=~".+" excludes it; job!~"a.*" keeps it.
+  EXPECT_EQ(idx_.Select({M(MatchType::kRegexMatch, "job", ".+")}), (Postings{1, 2, 4}));
+  EXPECT_EQ(idx_.Select({M(MatchType::kEqual, "__name__", "up"),
+                         M(MatchType::kRegexNoMatch, "job", "a.*")}),
+            (Postings{2, 3}));
+  // Only empty-matching matchers: start from all series.
+  EXPECT_EQ(idx_.Select({M(MatchType::kNotEqual, "job", "web")}), (Postings{1, 3, 4}));
+}
+
+TEST_F(MemPostingsTest, LabelNamesAndValuesAreSorted) {
+  EXPECT_EQ(idx_.LabelNames(), (std::vector<std::string>{"__name__", "instance", "job"}));
+  EXPECT_EQ(idx_.LabelValues("job"), (std::vector<std::string>{"api", "web"}));
+  EXPECT_TRUE(idx_.LabelValues("missing").empty());
+  EXPECT_EQ(idx_.num_entries(), 10u);
+}
+
+TEST(PostingsTest, SetOperations) {
+  Postings a{1, 3, 5, 7}, b{3, 4, 5};
+  EXPECT_EQ(Intersect(a, b), (Postings{3, 5}));
+  EXPECT_EQ(Difference(a, b), (Postings{1, 7}));
+  const Postings* lists[] = {&a, &b};
+  EXPECT_EQ(Union(lists), (Postings{1, 3, 4, 5, 7}));
+}
+
+}  // namespace
+}  // namespace mytsdb::index

@@ -1,0 +1,29 @@
+// Sample: one (timestamp, value) point of a series.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <limits>
+
+namespace mytsdb::model {
+
+struct Sample {
+  int64_t timestamp_ms;  // milliseconds since the Unix epoch, UTC
+  double value;          // stored and returned bit-exactly, NaN payloads included
+};
+
+// Prometheus marks a series as stale with this particular NaN
+// (value.StaleNaN in prometheus/model/value).
+inline constexpr uint64_t kStaleNaNBits = 0x7ff0000000000002ULL;
+inline double StaleNaN() { return std::bit_cast<double>(kStaleNaNBits); }
+inline bool IsStaleNaN(double v) { return std::bit_cast<uint64_t>(v) == kStaleNaNBits; }
+
+// Time range [min, max] in milliseconds, both ends inclusive.
+struct TimeRange {
+  int64_t min = std::numeric_limits<int64_t>::min();
+  int64_t max = std::numeric_limits<int64_t>::max();
+  bool Contains(int64_t t) const { return t >= min && t <= max; }
+  bool Overlaps(int64_t lo, int64_t hi) const { return lo <= max && hi >= min; }
+};
+
+}  // namespace mytsdb::model

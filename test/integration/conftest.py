@@ -1,0 +1,145 @@
+"""Fixtures for integration tests that run the real `mytsdb` binary.
+
+Every server listens on 127.0.0.1 on a port the kernel picks (--listen
+127.0.0.1:0); the port is read from the start-up log line.
+"""
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+REPO = Path(__file__).resolve().parents[2]
+BINARY = Path(os.environ.get("MYTSDB_BINARY", REPO / "build" / "mytsdb"))
+
+_LISTEN_RE = re.compile(r"listening on [^ ]+:(\d+),")
+
+
+class Server:
+    """A running mytsdb process and a requests session pointed at it."""
+
+    def __init__(self, data_dir, extra_args=(), env=None):
+        self.data_dir = Path(data_dir)
+        self.extra_args = list(extra_args)
+        self.env = env
+        self.proc = None
+        self.port = None
+        self.log_path = self.data_dir.parent / (self.data_dir.name + ".log")
+        self.http = requests.Session()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, wait_ready=True, timeout=30):
+        assert BINARY.exists(), f"{BINARY} not built; run `make build`"
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [str(BINARY), "serve", "--data-dir", str(self.data_dir), "--listen", "127.0.0.1:0",
+             *self.extra_args],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=self.env)
+        deadline = time.time() + timeout
+        lines = []
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self._log.write(line)
+            lines.append(line.decode(errors="replace"))
+            m = _LISTEN_RE.search(lines[-1])
+            if m:
+                self.port = int(m.group(1))
+                break
+        if self.port is None:
+            self.proc.wait(timeout=5)
+            raise RuntimeError("server did not start:\n" + "".join(lines))
+        # Keep draining the log so the process never blocks on a full pipe.
+        import threading
+        threading.Thread(target=self._drain, daemon=True).start()
+        if wait_ready:
+            self.wait_ready(deadline)
+        return self
+
+    def _drain(self):
+        for line in self.proc.stdout:
+            self._log.write(line)
+            self._log.flush()
+
+    def wait_ready(self, deadline):
+        while time.time() < deadline:
+            try:
+                if self.http.get(self.url + "/-/ready", timeout=2).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("server not ready in time")
+
+    def kill(self):
+        """SIGKILL: no chance to flush or clean up."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        self.http.close()
+        self.http = requests.Session()
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise
+        self.http.close()
+        self.http = requests.Session()
+        return self.proc.returncode
+
+    # ---- convenience -------------------------------------------------------
+    def get(self, path, **kw):
+        return self.http.get(self.url + path, timeout=30, **kw)
+
+    def post(self, path, **kw):
+        return self.http.post(self.url + path, timeout=30, **kw)
+
+    def metric(self, name, labels=None):
+        """Value of one sample of /metrics, or None."""
+        text = self.get("/metrics").text
+        want = name
+        if labels:
+            want += "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
+        for line in text.splitlines():
+            if line.startswith(want + " "):
+                return float(line.split(" ")[-1])
+        return None
+
+
+@pytest.fixture
+def server_factory(tmp_path):
+    servers = []
+
+    def make(data_dir=None, extra_args=(), start=True):
+        s = Server(data_dir or (tmp_path / f"data{len(servers)}"), extra_args)
+        servers.append(s)
+        if start:
+            s.start()
+        return s
+
+    yield make
+    for s in servers:
+        if s.proc and s.proc.poll() is None:
+            s.proc.kill()
+            s.proc.wait()
+
+
+@pytest.fixture
+def server(server_factory):
+    return server_factory()

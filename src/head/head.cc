@@ -154,6 +154,8 @@ Status Head::Replay(std::string_view record) {
   return Status::Corruption("unknown WAL record type " + std::to_string(static_cast<int>(type)));
 }
 
+size_t Head::SeriesObjectBytes() { return sizeof(MemSeries); }
+
 HeadStats Head::stats() const {
   HeadStats st;
   {

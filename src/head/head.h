@@ -108,6 +108,9 @@ class Head {
   std::vector<MetricMetadata> Metadata() const EXCLUDES(metadata_mu_);
 
   HeadStats stats() const;
+  // Fixed bytes of one series' bookkeeping object (labels, chunks and index
+  // entries come on top; see docs/design/head.md).
+  static size_t SeriesObjectBytes();
   wal::Stats wal_stats() const { return wal_->stats(); }
 
   // Flushes and fsyncs the WAL. Further appends fail.

@@ -24,7 +24,7 @@ Status Head::Append(std::span<const SeriesSamples> batch, std::span<const Metric
   //    tracked per series for the batch and written back only on success.
   std::vector<std::unique_ptr<MemSeries>> created;
   std::unordered_multimap<uint64_t, MemSeries*> created_by_hash;
-  std::vector<wal::SeriesRecord> series_records;
+  std::vector<wal::SeriesRecordView> series_records;
   std::vector<wal::SampleRecord> sample_records;
   struct Pending {
     MemSeries* series;
@@ -50,7 +50,7 @@ Status Head::Append(std::span<const SeriesSamples> batch, std::span<const Metric
       created.push_back(NewSeries(next_ref++, labels));
       series = created.back().get();
       created_by_hash.emplace(hash, series);
-      series_records.push_back({series->ref, labels});
+      series_records.push_back({series->ref, &labels});
     }
     auto [it, inserted] =
         pending.try_emplace(series->ref, Pending{series, series->last_t, series->last_value_bits});

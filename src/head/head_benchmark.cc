@@ -2,8 +2,12 @@
 // figure is the head's own cost, not the disk's).
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <filesystem>
 
+#include "chunk/xor_chunk.h"
 #include "head/head.h"
 
 namespace mytsdb::head {
@@ -77,6 +81,45 @@ void BM_HeadReadSeries(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * out.size());
 }
 BENCHMARK(BM_HeadReadSeries);
+
+size_t ResidentBytes() {
+  long pages = 0, rss = 0;
+  if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &rss) != 2) rss = 0;
+    std::fclose(f);
+  }
+  return static_cast<size_t>(rss) * sysconf(_SC_PAGESIZE);
+}
+
+// Resident memory per series for node-exporter-like series (5 labels) after
+// 120 samples each (one full chunk: 30 min at 15 s), measured as the growth
+// of the process's RSS.
+void BM_HeadMemoryPerSeries(benchmark::State& state) {
+  const int num_series = state.range(0);
+  for (auto _ : state) {
+    // The benchmark's own label copies and batch vectors are allocated
+    // before the first measurement, so only the head's growth is counted.
+    Fixture f(num_series);
+    std::vector<model::Sample> samples(num_series);
+    std::vector<SeriesSamples> batch(num_series);
+    size_t before = ResidentBytes();
+    for (int64_t t = 0; t < 120; ++t) {
+      for (int i = 0; i < num_series; ++i) {
+        samples[i] = {t * 15000, double(t * 3 + i % 100)};
+        batch[i] = {&f.labels[i], {&samples[i], 1}};
+      }
+      AppendResult r;
+      (void)f.head->Append(batch, {}, &r);
+    }
+    size_t after = ResidentBytes();
+    state.counters["rss_bytes_per_series"] = double(after - before) / num_series;
+    state.counters["series_object_bytes"] = double(Head::SeriesObjectBytes());
+    state.counters["chunk_object_bytes"] = double(sizeof(chunk::XorChunk));
+    state.counters["chunk_bytes_per_sample"] =
+        double(f.head->stats().chunk_bytes) / (double(num_series) * 120);
+  }
+}
+BENCHMARK(BM_HeadMemoryPerSeries)->Arg(100000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace mytsdb::head

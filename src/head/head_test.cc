@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "chunk/xor_chunk.h"
 #include "model/sample.h"
 
 namespace mytsdb::head {
@@ -164,6 +165,12 @@ TEST_F(HeadTest, MetadataIsKeptAndReplayed) {
   EXPECT_EQ(md[0].metric_family_name, "http_requests_total");
   EXPECT_EQ(md[0].help, "Requests served.");
   EXPECT_EQ(md[0].type, 1);
+}
+
+TEST(HeadMemoryTest, SeriesAndChunkObjectsStaySmall) {
+  // docs/design/head.md and docs/format/chunk.md quote these sizes.
+  EXPECT_LE(Head::SeriesObjectBytes(), 160u);
+  EXPECT_LE(sizeof(chunk::XorChunk), 96u);
 }
 
 TEST_F(HeadTest, ConcurrentWritersAndReaders) {

@@ -16,12 +16,19 @@ Result<RecordType> PeekType(std::string_view record) {
 }
 
 void EncodeSeries(std::span<const SeriesRecord> series, std::string* out) {
+  std::vector<SeriesRecordView> views;
+  views.reserve(series.size());
+  for (const SeriesRecord& s : series) views.push_back({s.ref, &s.labels});
+  EncodeSeries(views, out);
+}
+
+void EncodeSeries(std::span<const SeriesRecordView> series, std::string* out) {
   out->push_back(static_cast<char>(RecordType::kSeries));
   PutVarint64(out, series.size());
-  for (const SeriesRecord& s : series) {
+  for (const SeriesRecordView& s : series) {
     PutVarint64(out, s.ref);
-    PutVarint64(out, s.labels.size());
-    for (const model::Label& l : s.labels) {
+    PutVarint64(out, s.labels->size());
+    for (const model::Label& l : *s.labels) {
       PutLengthPrefixed(out, l.name);
       PutLengthPrefixed(out, l.value);
     }

@@ -28,6 +28,13 @@ struct SeriesRecord {
   model::Labels labels;
 };
 
+// A series record that refers to labels owned elsewhere, so the append path
+// does not copy them.
+struct SeriesRecordView {
+  uint64_t ref;
+  const model::Labels* labels;
+};
+
 struct SampleRecord {
   uint64_t ref;
   int64_t t;
@@ -46,6 +53,7 @@ Result<RecordType> PeekType(std::string_view record);
 
 // Encoders append one record to *out.
 void EncodeSeries(std::span<const SeriesRecord> series, std::string* out);
+void EncodeSeries(std::span<const SeriesRecordView> series, std::string* out);
 void EncodeSamples(std::span<const SampleRecord> samples, std::string* out);
 void EncodeMetadata(std::span<const MetadataRecord> metadata, std::string* out);
 

@@ -89,7 +89,6 @@ class XorIterator {
   BitReader reader_;
   uint16_t total_ = 0;
   uint16_t read_ = 0;
-  bool started_ = false;
   int64_t t_ = 0;
   int64_t delta_ = 0;
   uint64_t value_bits_ = 0;

@@ -96,7 +96,9 @@ void Head::AppendToChunks(MemSeries* s, const model::Sample& sample) {
     s->chunks.emplace_back();
     num_chunks_.fetch_add(1, std::memory_order_relaxed);
   }
+  size_t before = s->chunks.back().bytes().size();
   s->chunks.back().Append(sample.timestamp_ms, sample.value);
+  chunk_bytes_.fetch_add(s->chunks.back().bytes().size() - before, std::memory_order_relaxed);
 }
 
 void Head::UpdateTimeBounds(int64_t min_t, int64_t max_t) {
@@ -161,11 +163,8 @@ HeadStats Head::stats() const {
   {
     ReaderLock lock(&series_mu_);
     st.num_series = series_by_ref_.size();
-    for (const auto& [ref, s] : series_by_ref_) {
-      MutexLock series_lock(&s->mu);
-      for (const chunk::XorChunk& c : s->chunks) st.chunk_bytes += c.bytes().size();
-    }
   }
+  st.chunk_bytes = chunk_bytes_.load();
   st.num_chunks = num_chunks_.load();
   st.samples_appended_total = samples_appended_total_.load();
   st.series_created_total = series_created_total_.load();

@@ -158,6 +158,7 @@ class Head {
   std::atomic<uint64_t> too_old_total_{0};
   std::atomic<uint64_t> duplicates_total_{0};
   std::atomic<uint64_t> num_chunks_{0};
+  std::atomic<uint64_t> chunk_bytes_{0};
   bool closed_ GUARDED_BY(append_mu_) = false;
 };
 

@@ -84,6 +84,7 @@ TEST_F(HeadTest, AppendReadAndReplayBitExact) {
   EXPECT_EQ(r.series_created, 1u);
   ExpectBitEqual(Read(up), samples);
   EXPECT_EQ(head_->stats().num_chunks, 5u);  // 503 samples, 120 per chunk
+  EXPECT_GT(head_->stats().chunk_bytes, 503u);
 
   Reopen();
   ExpectBitEqual(Read(up), samples);

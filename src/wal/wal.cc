@@ -231,9 +231,15 @@ Status Wal::Replay(const ReplayFn& replay) {
     }
   }
 
+  auto start = std::chrono::steady_clock::now();
   for (size_t i = 0; i < segments.size(); ++i) {
     int index = segments[i];
     std::string path = (fs::path(options_.dir) / SegmentName(index)).string();
+    // Progress for long replays: one line per segment when there are several.
+    if (segments.size() > 1) {
+      spdlog::info("WAL: replaying segment {} ({}/{})", SegmentName(index), i + 1,
+                   segments.size());
+    }
     ASSIGN_OR_RETURN(std::string data, ReadFile(path));
     ScanResult r = ScanRecords(data, replay, &replayed);
     RETURN_NOT_OK(r.replay_status.WithContext("WAL replay of " + path));
@@ -259,6 +265,11 @@ Status Wal::Replay(const ReplayFn& replay) {
   }
   if (!segments.empty()) next_segment = std::max(next_segment, segments.back() + 1);
   records_replayed_ = replayed;
+  if (!segments.empty()) {
+    spdlog::info("WAL: replayed {} records from {} segment(s) in {:.2f} s", replayed,
+                 segments.size(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
 
   MutexLock lock(&mu_);
   return OpenSegment(next_segment);

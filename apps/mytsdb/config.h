@@ -23,7 +23,7 @@ struct Config {
   uint64_t max_write_body_bytes = 32ull << 20;
   uint64_t max_write_decompressed_bytes = 256ull << 20;
   std::string name_validation = "utf8";  // utf8 | legacy
-  int http_threads = 16;
+  int http_threads = 32;
 };
 
 // Loads a YAML config file over `config`. Unknown keys are errors (a typo

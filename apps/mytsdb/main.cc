@@ -225,7 +225,7 @@ int main(int argc, char** argv) {
                     "Label and metric name rules: utf8 (default, as Prometheus 3) or legacy "
                     "([a-zA-Z_][a-zA-Z0-9_]*)");
   serve->add_option("--http-threads", http_threads,
-                    "Connections served concurrently (default 16)");
+                    "Connections served concurrently (default 32)");
   serve->add_option("--log-level", log_level, "trace, debug, info (default), warn, error");
   app.add_subcommand("version", "Print the version.");
 

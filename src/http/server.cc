@@ -33,7 +33,7 @@ Server::Server(const ServerOptions& options, telemetry::Registry* registry)
           "mytsdb_remote_write_samples_rejected_total",
           "Samples refused by remote write, by reason (out_of_order, too_old, duplicate).",
           {"reason"})) {
-  int threads = options_.threads > 0 ? options_.threads : 16;
+  int threads = options_.threads > 0 ? options_.threads : 32;
   http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http_->set_keep_alive_max_count(100000);
   // An idle keep-alive connection holds a worker and delays shutdown by up to

@@ -31,7 +31,7 @@ struct ServerOptions {
   // Decompressed remote-write payloads above this get 413.
   size_t max_write_decompressed_bytes = 256 << 20;
   model::Labels::NameScheme name_scheme = model::Labels::NameScheme::kUtf8;
-  int threads = 16;  // connections served at once (keep-alive holds one each)
+  int threads = 32;  // connections served at once (an idle keep-alive one holds a thread up to 5 s)
   std::string version = "0.1.0";
 };
 

@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 export CC  := clang
 export CXX := clang++
 
-.PHONY: all setup build run test fuzz bench clean
+.PHONY: all setup build run test fuzz bench bench-compare clean
 
 all: build
 
@@ -37,6 +37,11 @@ test: build
 # Google Benchmark micro-benchmarks (chunk, WAL, remote-write decode, head).
 bench: build
 	bash scripts/bench.sh
+
+# MyTSDB, Prometheus and VictoriaMetrics side by side (bench/compare.py);
+# BENCH_ARGS="--series 2000 --duration 10m" for a quick run.
+bench-compare: build
+	.venv/bin/python bench/compare.py $(BENCH_ARGS)
 
 fuzz: setup
 	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMYTSDB_FUZZ=ON -DMYTSDB_BENCHMARKS=OFF

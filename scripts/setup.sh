@@ -8,8 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Build and test dependencies. Peers for the benchmark suite (prometheus,
-# victoria-metrics) and the browser for UI tests come with their issues.
+# Build and test dependencies, and the peers the benchmarks run against.
 APT_PACKAGES=(
   clang lld ccache ninja-build cmake pkg-config make
   libprotobuf-dev protobuf-compiler libsnappy-dev libre2-dev libyaml-cpp-dev
@@ -17,6 +16,8 @@ APT_PACKAGES=(
   libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
   npm
+  # Peers for the side-by-side benchmarks and interoperability tests.
+  prometheus victoria-metrics
 )
 DUCKDB_VERSION=1.4.4
 DUCKDB_BINDINGS_VERSION=1.4.4-r.4

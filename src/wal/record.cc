@@ -46,8 +46,10 @@ void EncodeSamples(std::span<const SampleRecord> samples, std::string* out) {
       PutVarint64(out, s.ref);
       PutVarsint64(out, s.t);
     } else {
+      // Differences in modular arithmetic: no overflow whatever the values.
       PutVarsint64(out, static_cast<int64_t>(s.ref - prev_ref));
-      PutVarsint64(out, static_cast<int64_t>(static_cast<uint64_t>(s.t) - static_cast<uint64_t>(prev_t)));
+      PutVarsint64(out, static_cast<int64_t>(static_cast<uint64_t>(s.t) -
+                                             static_cast<uint64_t>(prev_t)));
     }
     PutFixed64(out, std::bit_cast<uint64_t>(s.v));
     prev_ref = s.ref;

@@ -7,7 +7,10 @@
 //
 // Integers are varints (refs unsigned; times and deltas zigzag-signed),
 // strings are length-prefixed, values are the raw 64 bits little-endian, so
-// every NaN payload survives.
+// every NaN payload survives. Byte-level layout: docs/format/wal.md.
+//
+// The functions are pure and thread-safe. Decoders never read past the input
+// and validate counts against the bytes present before allocating.
 #pragma once
 
 #include <cstdint>

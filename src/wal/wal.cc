@@ -1,6 +1,5 @@
 #include "wal/wal.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -22,9 +21,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr size_t kHeaderSize = 8;               // crc32c + length
-constexpr uint32_t kMaxRecordSize = 1u << 30;  // a bigger length is corruption
-constexpr const char* kCheckpointPrefix = "checkpoint.";
+constexpr size_t kHeaderSize = 8;              // crc32c + length
+constexpr uint32_t kMaxRecordSize = 1u << 30;  // a larger length is corruption
+constexpr std::string_view kCheckpointPrefix = "checkpoint.";
 
 uint32_t RecordCrc(const char* length_bytes, std::string_view payload) {
   uint32_t crc = crc32c::Extend(0, length_bytes, 4);
@@ -32,12 +31,21 @@ uint32_t RecordCrc(const char* length_bytes, std::string_view payload) {
 }
 
 void AppendFramed(std::string* out, std::string_view payload) {
-  char len[4];
-  uint32_t n = static_cast<uint32_t>(payload.size());
-  for (int i = 0; i < 4; ++i) len[i] = static_cast<char>(n >> (8 * i));
-  coding::PutFixed32(out, RecordCrc(len, payload));
-  out->append(len, 4);
+  char header[kHeaderSize];
+  coding::EncodeFixed32(header + 4, static_cast<uint32_t>(payload.size()));
+  coding::EncodeFixed32(header, RecordCrc(header + 4, payload));
+  out->append(header, kHeaderSize);
   out->append(payload.data(), payload.size());
+}
+
+Status CheckRecordSizes(std::span<const std::string_view> records) {
+  for (std::string_view r : records) {
+    if (r.empty() || r.size() > kMaxRecordSize) {
+      return Status::InvalidArgument("WAL record size " + std::to_string(r.size()) +
+                                     " out of range [1, 2^30]");
+    }
+  }
+  return Status::OK();
 }
 
 Status WriteAll(int fd, const char* data, size_t n, const std::string& path) {
@@ -56,8 +64,7 @@ Status WriteAll(int fd, const char* data, size_t n, const std::string& path) {
 Status SyncDir(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Status::IOErrorFromErrno("open directory", dir);
-  int rc = ::fsync(fd);
-  Status st = rc == 0 ? Status::OK() : Status::IOErrorFromErrno("fsync directory", dir);
+  Status st = ::fsync(fd) == 0 ? Status::OK() : Status::IOErrorFromErrno("fsync directory", dir);
   ::close(fd);
   return st;
 }
@@ -89,49 +96,94 @@ Result<std::string> ReadFile(const std::string& path) {
   return data;
 }
 
-// Parses records from `data`. Calls fn for each valid one; stops at the first
-// invalid one and returns its offset and the reason, or data.size() if all
-// were valid.
+Status TruncateAndSync(const std::string& path, uint64_t size) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IOErrorFromErrno("open", path);
+  Status st;
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
+    st = Status::IOErrorFromErrno("truncate", path);
+  } else if (::fsync(fd) != 0) {
+    st = Status::IOErrorFromErrno("fsync", path);
+  }
+  ::close(fd);
+  return st;
+}
+
+// The outcome of reading the records of one file.
 struct ScanResult {
-  size_t valid_bytes;
-  std::string problem;  // empty if the whole buffer was valid
-  Status replay_status;
+  size_t valid_bytes = 0;  // end of the last good record
+  std::string problem;     // why reading stopped before the end; empty if it did not
+  Status replay_status;    // what the replay function returned, if not OK
 };
 
+// Calls fn for each valid record of `data`, in order, and stops at the first
+// one that does not check out or that fn refuses.
 ScanResult ScanRecords(std::string_view data, const Wal::ReplayFn& fn, uint64_t* count) {
+  ScanResult r;
   size_t pos = 0;
+  auto stop = [&](std::string problem) {
+    r.valid_bytes = pos;
+    r.problem = std::move(problem);
+    return r;
+  };
   while (pos < data.size()) {
-    size_t left = data.size() - pos;
-    if (left < kHeaderSize) {
-      return {pos, "torn record header (" + std::to_string(left) + " bytes)", Status::OK()};
+    const size_t left = data.size() - pos;
+    std::string_view rest = data.substr(pos);
+    if (std::all_of(rest.begin(), rest.end(), [](char c) { return c == 0; })) {
+      return stop("zero-filled tail (" + std::to_string(left) + " bytes)");
     }
-    uint32_t crc = coding::DecodeFixed32(data.data() + pos);
-    uint32_t len = coding::DecodeFixed32(data.data() + pos + 4);
-    if (len == 0 && crc == 0) return {pos, "zero-filled tail", Status::OK()};
+    if (left < kHeaderSize) {
+      return stop("torn record header (" + std::to_string(left) + " of 8 bytes)");
+    }
+    const uint32_t crc = coding::DecodeFixed32(data.data() + pos);
+    const uint32_t len = coding::DecodeFixed32(data.data() + pos + 4);
     if (len == 0 || len > kMaxRecordSize) {
-      return {pos, "invalid record length " + std::to_string(len), Status::OK()};
+      return stop("invalid record length " + std::to_string(len));
     }
     if (len > left - kHeaderSize) {
-      return {pos, "torn record (" + std::to_string(len) + " byte payload, " +
-                       std::to_string(left - kHeaderSize) + " present)",
-              Status::OK()};
+      return stop("torn record (length " + std::to_string(len) + ", " +
+                  std::to_string(left - kHeaderSize) + " payload bytes present)");
     }
     std::string_view payload = data.substr(pos + kHeaderSize, len);
     if (RecordCrc(data.data() + pos + 4, payload) != crc) {
-      return {pos, "record checksum mismatch", Status::OK()};
+      return stop("record checksum mismatch (length " + std::to_string(len) + ")");
     }
     Status st = fn(payload);
-    if (!st.ok()) return {pos, "", st};
+    if (!st.ok()) {
+      r.valid_bytes = pos;
+      r.replay_status = std::move(st);
+      return r;
+    }
     ++*count;
     pos += kHeaderSize + len;
   }
-  return {pos, "", Status::OK()};
+  r.valid_bytes = pos;
+  return r;
 }
 
-bool ParseSegmentName(const std::string& name, int* index) {
-  if (name.size() != 8 || !std::all_of(name.begin(), name.end(), ::isdigit)) return false;
-  *index = std::stoi(name);
+// Parses exactly 8 decimal digits.
+bool ParseIndex(std::string_view name, int* index) {
+  if (name.size() != 8 || !std::all_of(name.begin(), name.end(), [](char c) {
+        return c >= '0' && c <= '9';
+      })) {
+    return false;
+  }
+  int v = 0;
+  for (char c : name) v = v * 10 + (c - '0');
+  *index = v;
   return true;
+}
+
+uint64_t FileSizeOrZero(const fs::path& p) {
+  std::error_code ec;
+  uint64_t size = fs::file_size(p, ec);
+  return ec ? 0 : size;
+}
+
+void RemoveOrWarn(const fs::path& p) {
+  std::error_code ec;
+  fs::remove_all(p, ec);
+  if (ec) spdlog::warn("WAL: cannot remove {}: {}", p.string(), ec.message());
 }
 
 }  // namespace
@@ -142,13 +194,21 @@ std::string SegmentName(int index) {
   return buf;
 }
 
+std::string CheckpointName(int last_segment) {
+  return std::string(kCheckpointPrefix) + SegmentName(last_segment);
+}
+
 struct Wal::Segment {
   Segment(int fd, int index, std::string path) : fd(fd), index(index), path(std::move(path)) {}
   ~Segment() { ::close(fd); }
+  Segment(const Segment&) = delete;
+  Segment& operator=(const Segment&) = delete;
+
   const int fd;
   const int index;
   const std::string path;
-  uint64_t size = 0;  // guarded by Wal::mu_
+  uint64_t size = 0;                // bytes written; guarded by Wal::mu_
+  std::atomic<uint64_t> synced{0};  // bytes known durable
 };
 
 Wal::Wal(const Options& options) : options_(options) {}
@@ -157,9 +217,18 @@ Wal::~Wal() { (void)Close(); }
 
 Result<std::unique_ptr<Wal>> Wal::Open(const Options& options, const ReplayFn& replay) {
   if (options.dir.empty()) return Status::InvalidArgument("WAL directory not set");
+  if (options.segment_size == 0) return Status::InvalidArgument("WAL segment size must be > 0");
+  if (options.fsync_mode == FsyncMode::kInterval && options.fsync_interval.count() <= 0) {
+    return Status::InvalidArgument("WAL fsync interval must be > 0");
+  }
   std::error_code ec;
-  fs::create_directories(options.dir, ec);
+  const bool created = fs::create_directories(options.dir, ec);
   if (ec) return Status::IOError("create WAL directory " + options.dir + ": " + ec.message());
+  if (created) {
+    // Make the new directory's own entry durable.
+    fs::path parent = fs::absolute(options.dir, ec).parent_path();
+    if (!ec) RETURN_NOT_OK(SyncDir(parent.string()));
+  }
   std::unique_ptr<Wal> wal(new Wal(options));
   RETURN_NOT_OK(wal->Replay(replay));
   if (options.fsync_mode == FsyncMode::kInterval) {
@@ -169,21 +238,24 @@ Result<std::unique_ptr<Wal>> Wal::Open(const Options& options, const ReplayFn& r
 }
 
 Status Wal::Replay(const ReplayFn& replay) {
+  const fs::path dir(options_.dir);
   std::vector<int> segments;
   std::vector<int> checkpoints;
+  bool removed_any = false;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(options_.dir, ec)) {
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
     std::string name = entry.path().filename().string();
     int index;
-    if (ParseSegmentName(name, &index)) {
+    if (ParseIndex(name, &index)) {
       segments.push_back(index);
-    } else if (name.rfind(kCheckpointPrefix, 0) == 0) {
-      std::string rest = name.substr(std::string(kCheckpointPrefix).size());
-      if (ParseSegmentName(rest, &index)) {
+    } else if (name.starts_with(kCheckpointPrefix)) {
+      if (ParseIndex(std::string_view(name).substr(kCheckpointPrefix.size()), &index)) {
         checkpoints.push_back(index);
       } else {
-        // A checkpoint that was being written when the process died.
-        fs::remove_all(entry.path(), ec);
+        // checkpoint.N.tmp: one that was being written when the process died.
+        spdlog::info("WAL: removing incomplete checkpoint {}", name);
+        RemoveOrWarn(entry.path());
+        removed_any = true;
       }
     }
   }
@@ -191,28 +263,60 @@ Status Wal::Replay(const ReplayFn& replay) {
   std::sort(segments.begin(), segments.end());
   std::sort(checkpoints.begin(), checkpoints.end());
 
+  auto drop_segments_from = [&](size_t from) {
+    for (size_t j = from; j < segments.size(); ++j) RemoveOrWarn(dir / SegmentName(segments[j]));
+    segments.resize(from);
+    removed_any = true;
+  };
+  auto later_bytes = [&](size_t from) {
+    uint64_t n = 0;
+    for (size_t j = from; j < segments.size(); ++j) {
+      n += FileSizeOrZero(dir / SegmentName(segments[j]));
+    }
+    return n;
+  };
+
   int next_segment = 0;
   uint64_t replayed = 0;
+  const auto start = std::chrono::steady_clock::now();
   if (!checkpoints.empty()) {
-    int k = checkpoints.back();
-    for (size_t i = 0; i + 1 < checkpoints.size(); ++i) {
-      fs::remove_all(fs::path(options_.dir) / (kCheckpointPrefix + SegmentName(checkpoints[i])), ec);
+    const int k = checkpoints.back();
+    {
+      MutexLock lock(&checkpoint_mu_);
+      last_checkpoint_ = k;
     }
-    fs::path dir = fs::path(options_.dir) / (kCheckpointPrefix + SegmentName(k));
-    ASSIGN_OR_RETURN(std::string data, ReadFile((dir / SegmentName(0)).string()));
+    // Older checkpoints remain if the process died while deleting them.
+    for (size_t i = 0; i + 1 < checkpoints.size(); ++i) {
+      RemoveOrWarn(dir / CheckpointName(checkpoints[i]));
+      removed_any = true;
+    }
+    const fs::path cp = dir / CheckpointName(k);
+    ASSIGN_OR_RETURN(std::string data, ReadFile((cp / SegmentName(0)).string()));
     ScanResult r = ScanRecords(data, replay, &replayed);
-    RETURN_NOT_OK(r.replay_status);
+    RETURN_NOT_OK(r.replay_status.WithContext("WAL replay of " + cp.string()));
     if (!r.problem.empty()) {
-      // Checkpoints are renamed into place only when complete, so damage here
-      // is real corruption, not a torn write.
-      return Status::Corruption("WAL checkpoint " + dir.string() + ": " + r.problem +
+      // A checkpoint is renamed into place only when complete and fsynced, so
+      // damage here is not a torn write but lost data: refuse to guess.
+      return Status::Corruption("WAL checkpoint " + cp.string() + ": " + r.problem +
                                 " at offset " + std::to_string(r.valid_bytes));
     }
-    // Segments covered by the checkpoint may remain if the process died
-    // between the rename and their deletion.
-    while (!segments.empty() && segments.front() <= k) {
-      fs::remove(fs::path(options_.dir) / SegmentName(segments.front()), ec);
-      segments.erase(segments.begin());
+    // Segments covered by the checkpoint remain if the process died between
+    // the rename and their deletion.
+    size_t covered = 0;
+    while (covered < segments.size() && segments[covered] <= k) {
+      RemoveOrWarn(dir / SegmentName(segments[covered]));
+      removed_any = true;
+      ++covered;
+    }
+    segments.erase(segments.begin(), segments.begin() + covered);
+    // The log continues with segment k+1; anything after a gap cannot be applied.
+    if (!segments.empty() && segments.front() != k + 1) {
+      spdlog::error(
+          "WAL: segment {} after checkpoint {} is missing: removing {} later segment(s), "
+          "{} bytes",
+          SegmentName(k + 1), CheckpointName(k), segments.size(), later_bytes(0));
+      drop_segments_from(0);
+      corruptions_repaired_.fetch_add(1);
     }
     next_segment = k + 1;
   }
@@ -220,21 +324,17 @@ Status Wal::Replay(const ReplayFn& replay) {
   // Segments must be consecutive: whatever follows a gap cannot be applied.
   for (size_t i = 1; i < segments.size(); ++i) {
     if (segments[i] != segments[i - 1] + 1) {
-      spdlog::warn("WAL: segment {} is missing: removing {} later segment(s)",
-                   SegmentName(segments[i - 1] + 1), segments.size() - i);
-      for (size_t j = i; j < segments.size(); ++j) {
-        fs::remove(fs::path(options_.dir) / SegmentName(segments[j]), ec);
-      }
-      segments.resize(i);
+      spdlog::error("WAL: segment {} is missing: removing {} later segment(s), {} bytes",
+                    SegmentName(segments[i - 1] + 1), segments.size() - i, later_bytes(i));
+      drop_segments_from(i);
       corruptions_repaired_.fetch_add(1);
       break;
     }
   }
 
-  auto start = std::chrono::steady_clock::now();
   for (size_t i = 0; i < segments.size(); ++i) {
-    int index = segments[i];
-    std::string path = (fs::path(options_.dir) / SegmentName(index)).string();
+    const int index = segments[i];
+    const std::string path = (dir / SegmentName(index)).string();
     // Progress for long replays: one line per segment when there are several.
     if (segments.size() > 1) {
       spdlog::info("WAL: replaying segment {} ({}/{})", SegmentName(index), i + 1,
@@ -244,30 +344,37 @@ Status Wal::Replay(const ReplayFn& replay) {
     ScanResult r = ScanRecords(data, replay, &replayed);
     RETURN_NOT_OK(r.replay_status.WithContext("WAL replay of " + path));
     if (r.problem.empty()) continue;
-    // The first damaged record ends the log.
-    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(r.valid_bytes)) != 0 || ::fsync(fd) != 0) {
-      Status st = Status::IOErrorFromErrno("truncate", path);
-      if (fd >= 0) ::close(fd);
-      return st;
+
+    // The first damaged record ends the log: cut the segment there and drop
+    // the later segments.
+    const bool last = i + 1 == segments.size();
+    const uint64_t dropped_here = data.size() - r.valid_bytes;
+    const uint64_t dropped_later = later_bytes(i + 1);
+    RETURN_NOT_OK(TruncateAndSync(path, r.valid_bytes));
+    if (last) {
+      // Expected after a crash: the bytes of a write that did not complete.
+      spdlog::warn("WAL: {} in last segment {} at offset {}: cut {} bytes", r.problem,
+                   SegmentName(index), r.valid_bytes, dropped_here);
+    } else {
+      // Damage before the last segment: a disk fault, or an OS crash right
+      // after a segment switch (before the finished segment was fsynced).
+      // Either way the later records cannot be applied without these.
+      spdlog::error(
+          "WAL: {} in segment {} at offset {}: cut {} bytes there and removed {} later "
+          "segment(s) ({} bytes); the records in them are lost",
+          r.problem, SegmentName(index), r.valid_bytes, dropped_here, segments.size() - i - 1,
+          dropped_later);
+      drop_segments_from(i + 1);
     }
-    ::close(fd);
-    spdlog::warn("WAL: {} in segment {} at offset {}: cut {} bytes there and {} later segment(s)",
-                 r.problem, SegmentName(index), r.valid_bytes, data.size() - r.valid_bytes,
-                 segments.size() - i - 1);
-    for (size_t j = i + 1; j < segments.size(); ++j) {
-      fs::remove(fs::path(options_.dir) / SegmentName(segments[j]), ec);
-    }
-    segments.resize(i + 1);
     corruptions_repaired_.fetch_add(1);
-    RETURN_NOT_OK(SyncDir(options_.dir));
     break;
   }
+  if (removed_any) RETURN_NOT_OK(SyncDir(options_.dir));
   if (!segments.empty()) next_segment = std::max(next_segment, segments.back() + 1);
   records_replayed_ = replayed;
-  if (!segments.empty()) {
-    spdlog::info("WAL: replayed {} records from {} segment(s) in {:.2f} s", replayed,
-                 segments.size(),
+  if (replayed > 0) {
+    spdlog::info("WAL: replayed {} records from {}{} segment(s) in {:.2f} s", replayed,
+                 checkpoints.empty() ? "" : "a checkpoint and ", segments.size(),
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
 
@@ -284,53 +391,88 @@ Status Wal::OpenSegment(int index) {
   segments_created_.fetch_add(1);
   // The new file's directory entry must be durable before records in it are
   // acknowledged as durable.
-  return SyncDir(options_.dir);
+  Status st = SyncDir(options_.dir);
+  if (!st.ok()) Fail(st);
+  return st;
 }
 
-Status Wal::CloseSegment() {
-  if (!segment_) return Status::OK();
-  // Everything in a finished segment is made durable before the next one
-  // starts, so the syncer only ever needs to fsync the current segment.
-  if (::fdatasync(segment_->fd) != 0) return Status::IOErrorFromErrno("fsync", segment_->path);
+Status Wal::SyncSegment(Segment* segment, uint64_t size) {
+  if (segment->synced.load() >= size) return Status::OK();
+  const bool inject = options_.test_hooks.fail_sync && options_.test_hooks.fail_sync();
+  if (inject) errno = EIO;
+  if (inject || ::fdatasync(segment->fd) != 0) {
+    return Status::IOErrorFromErrno("fsync", segment->path);
+  }
   fsyncs_.fetch_add(1);
-  AtomicMax(&synced_pos_, written_pos_.load());
-  segment_.reset();
+  AtomicMax(&segment->synced, size);
   return Status::OK();
+}
+
+Status Wal::RotateSegment() {
+  // At most this many finished segments wait for an fsync; beyond, the oldest
+  // is fsynced here (only with kNever or a syncer far behind: by then the
+  // kernel has usually written it back, so the fsync is cheap).
+  constexpr size_t kMaxPendingSegments = 2;
+  const int next = segment_index_ + 1;
+  if (segment_) pending_.push_back(std::move(segment_));
+  segment_.reset();
+  while (pending_.size() > kMaxPendingSegments) {
+    Status st = SyncSegment(pending_.front().get(), pending_.front()->size);
+    if (!st.ok()) {
+      Fail(st);
+      return st;
+    }
+    pending_.erase(pending_.begin());
+  }
+  return OpenSegment(next);
+}
+
+Status Wal::WriteToSegment(std::string_view data) {
+  if (options_.test_hooks.fail_write && options_.test_hooks.fail_write()) {
+    Status partial = WriteAll(segment_->fd, data.data(), data.size() / 2, segment_->path);
+    (void)partial;
+    return Status::IOError("write " + segment_->path + ": injected failure");
+  }
+  return WriteAll(segment_->fd, data.data(), data.size(), segment_->path);
+}
+
+void Wal::Fail(const Status& st) {
+  if (error_.ok()) {
+    spdlog::error("WAL: {}; refusing further appends", st.ToString());
+    error_ = st;
+  }
 }
 
 Status Wal::Append(std::span<const std::string_view> records) {
   if (records.empty()) return Status::OK();
+  RETURN_NOT_OK(CheckRecordSizes(records));
   uint64_t end_pos;
   {
     MutexLock lock(&mu_);
     if (closed_) return Status::Unavailable("WAL is closed");
+    RETURN_NOT_OK(error_);
     buffer_.clear();
-    for (std::string_view r : records) {
-      if (r.empty() || r.size() > kMaxRecordSize) {
-        return Status::InvalidArgument("WAL record size " + std::to_string(r.size()) +
-                                       " out of range");
-      }
-      AppendFramed(&buffer_, r);
+    for (std::string_view r : records) AppendFramed(&buffer_, r);
+    // A record never spans segments; an append larger than a whole segment
+    // gets a segment of its own. segment_ is null only after a failed open.
+    if (!segment_ ||
+        (segment_->size > 0 && segment_->size + buffer_.size() > options_.segment_size)) {
+      RETURN_NOT_OK(RotateSegment());
     }
-    if (segment_->size > 0 && segment_->size + buffer_.size() > options_.segment_size) {
-      int next = segment_index_ + 1;
-      RETURN_NOT_OK(CloseSegment());
-      RETURN_NOT_OK(OpenSegment(next));
-    }
-    Status st = WriteAll(segment_->fd, buffer_.data(), buffer_.size(), segment_->path);
+    Status st = WriteToSegment(buffer_);
     if (!st.ok()) {
-      // A partial record must not stay in front of later ones: take it back,
+      // A partial batch must not stay in front of later records: take it back,
       // or refuse all further appends if even that fails.
       if (::ftruncate(segment_->fd, static_cast<off_t>(segment_->size)) != 0) {
-        closed_ = true;
-        spdlog::error("WAL: cannot undo a failed write to {}; refusing further appends",
-                      segment_->path);
+        Fail(Status::IOErrorFromErrno("truncate after failed write", segment_->path));
       }
       return st;
     }
     segment_->size += buffer_.size();
     end_pos = written_pos_.fetch_add(buffer_.size()) + buffer_.size();
     records_written_.fetch_add(records.size());
+    // Do not keep a huge buffer alive after an unusually large batch.
+    if (buffer_.capacity() > (4u << 20)) std::string().swap(buffer_);
   }
   if (options_.fsync_mode == FsyncMode::kAlways) return SyncTo(end_pos);
   return Status::OK();
@@ -338,18 +480,36 @@ Status Wal::Append(std::span<const std::string_view> records) {
 
 Status Wal::SyncTo(uint64_t target) {
   MutexLock sync_lock(&sync_mu_);
-  // Another caller's fsync may already have covered our bytes.
-  if (synced_pos_.load() >= target) return Status::OK();
-  std::shared_ptr<Segment> segment;
+  // Group commit: while we waited for sync_mu_, another caller's fsync may
+  // have covered our bytes.
+  if (synced_pos_.load() >= target) {
+    MutexLock lock(&mu_);
+    return error_;
+  }
+  if (options_.test_hooks.before_sync) options_.test_hooks.before_sync();
+  struct ToSync {
+    std::shared_ptr<Segment> segment;
+    uint64_t size;
+  };
+  std::vector<ToSync> to_sync;
   uint64_t pos;
   {
     MutexLock lock(&mu_);
-    segment = segment_;
+    RETURN_NOT_OK(error_);
+    // Everything up to pos is in these segments.
+    for (const auto& s : pending_) to_sync.push_back({s, s->size});
+    pending_.clear();
+    if (segment_) to_sync.push_back({segment_, segment_->size});
     pos = written_pos_.load();
   }
-  if (!segment) return Status::OK();
-  if (::fdatasync(segment->fd) != 0) return Status::IOErrorFromErrno("fsync", segment->path);
-  fsyncs_.fetch_add(1);
+  for (const ToSync& s : to_sync) {
+    Status st = SyncSegment(s.segment.get(), s.size);
+    if (!st.ok()) {
+      MutexLock lock(&mu_);
+      Fail(st);
+      return st;
+    }
+  }
   AtomicMax(&synced_pos_, pos);
   return Status::OK();
 }
@@ -363,8 +523,8 @@ void Wal::SyncLoop() {
     if (stop_) break;
     if (written_pos_.load() > synced_pos_.load()) {
       lock.unlock();
-      Status st = Sync();
-      if (!st.ok()) spdlog::error("WAL: periodic fsync failed: {}", st.ToString());
+      // A failure is logged by Fail() and returned by every later Append.
+      (void)Sync();
       lock.lock();
     }
   }
@@ -373,10 +533,9 @@ void Wal::SyncLoop() {
 Result<int> Wal::CutSegment() {
   MutexLock lock(&mu_);
   if (closed_) return Status::Unavailable("WAL is closed");
-  int next = segment_index_ + 1;
-  RETURN_NOT_OK(CloseSegment());
-  RETURN_NOT_OK(OpenSegment(next));
-  return next;
+  RETURN_NOT_OK(error_);
+  RETURN_NOT_OK(RotateSegment());
+  return segment_index_;
 }
 
 int Wal::current_segment() const {
@@ -385,19 +544,30 @@ int Wal::current_segment() const {
 }
 
 Status Wal::CreateCheckpoint(int last_segment, std::span<const std::string_view> records) {
-  if (last_segment >= current_segment()) {
-    return Status::InvalidArgument("checkpoint must end before the current WAL segment");
+  MutexLock cp_lock(&checkpoint_mu_);
+  const int current = current_segment();
+  if (last_segment < 0 || last_segment >= current) {
+    return Status::InvalidArgument("WAL checkpoint must end before the current segment " +
+                                   std::to_string(current) + ", got " +
+                                   std::to_string(last_segment));
   }
-  fs::path dir(options_.dir);
-  std::string name = kCheckpointPrefix + SegmentName(last_segment);
-  fs::path tmp = dir / (name + ".tmp");
+  if (last_segment <= last_checkpoint_) {
+    return Status::InvalidArgument("WAL checkpoint " + std::to_string(last_segment) +
+                                   " is not newer than the existing " +
+                                   CheckpointName(last_checkpoint_));
+  }
+  RETURN_NOT_OK(CheckRecordSizes(records));
+
+  const fs::path dir(options_.dir);
+  const std::string name = CheckpointName(last_segment);
+  const fs::path tmp = dir / (name + ".tmp");
   std::error_code ec;
   fs::remove_all(tmp, ec);
-  fs::create_directories(tmp, ec);
+  fs::create_directory(tmp, ec);
   if (ec) return Status::IOError("create " + tmp.string() + ": " + ec.message());
   std::string data;
   for (std::string_view r : records) AppendFramed(&data, r);
-  std::string file = (tmp / SegmentName(0)).string();
+  const std::string file = (tmp / SegmentName(0)).string();
   int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IOErrorFromErrno("create", file);
   Status st = WriteAll(fd, data.data(), data.size(), file);
@@ -405,19 +575,27 @@ Status Wal::CreateCheckpoint(int last_segment, std::span<const std::string_view>
   ::close(fd);
   RETURN_NOT_OK(st);
   RETURN_NOT_OK(SyncDir(tmp.string()));
-  fs::rename(tmp, dir / name, ec);
-  if (ec) return Status::IOError("rename " + tmp.string() + ": " + ec.message());
+  if (::rename(tmp.c_str(), (dir / name).c_str()) != 0) {
+    return Status::IOErrorFromErrno("rename", tmp.string());
+  }
   RETURN_NOT_OK(SyncDir(options_.dir));
-  // The checkpoint is in place: what it replaces can go.
+  last_checkpoint_ = last_segment;
+
+  // The checkpoint is durable: what it replaces can go. A failure here only
+  // leaves files that the next Open removes.
+  std::vector<fs::path> obsolete;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     std::string fname = entry.path().filename().string();
     int index;
-    if (ParseSegmentName(fname, &index) && index <= last_segment) {
-      fs::remove(entry.path(), ec);
-    } else if (fname.rfind(kCheckpointPrefix, 0) == 0 && fname != name) {
-      fs::remove_all(entry.path(), ec);
+    if (ParseIndex(fname, &index) && index <= last_segment) {
+      obsolete.push_back(entry.path());
+    } else if (fname.starts_with(kCheckpointPrefix) && fname != name) {
+      obsolete.push_back(entry.path());
     }
   }
+  for (const fs::path& p : obsolete) RemoveOrWarn(p);
+  spdlog::info("WAL: wrote {} ({} records, {} bytes), removed {} older file(s)", name,
+               records.size(), data.size(), obsolete.size());
   return SyncDir(options_.dir);
 }
 
@@ -439,11 +617,25 @@ Status Wal::Close() {
   }
   stop_cv_.notify_all();
   if (sync_thread_.joinable()) sync_thread_.join();
+  // sync_mu_ first: an fsync in flight finishes before Close returns.
+  MutexLock sync_lock(&sync_mu_);
   MutexLock lock(&mu_);
-  if (closed_ && !segment_) return Status::OK();
+  if (closed_) return error_;
   closed_ = true;
-  Status st = CloseSegment();
-  return st;
+  if (segment_) pending_.push_back(std::move(segment_));
+  segment_.reset();
+  if (error_.ok()) {
+    for (const auto& s : pending_) {
+      Status st = SyncSegment(s.get(), s->size);
+      if (!st.ok()) {
+        Fail(st);
+        break;
+      }
+    }
+    if (error_.ok()) AtomicMax(&synced_pos_, written_pos_.load());
+  }
+  pending_.clear();
+  return error_;
 }
 
 }  // namespace mytsdb::wal

@@ -1,0 +1,489 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark: MyTSDB, Prometheus and VictoriaMetrics on the same
+data, on the same machine, in one run.
+
+    .venv/bin/python bench/compare.py                  # default: node, 100k series, 2h
+    .venv/bin/python bench/compare.py --workload churn
+    .venv/bin/python bench/compare.py --series 2000 --duration 10m --no-promtool   # quick
+
+For every target it starts the server on 127.0.0.1 on a free port with an
+empty data directory, sends the same pre-built remote-write bodies
+(build/mytsdb-loadgen), and measures ingest rate, server CPU per million
+samples, peak RSS and RSS per active series, bytes on disk per sample and
+range-query latency. It writes a JSON result file, prints a table of
+MyTSDB/peer ratios and draws PNG charts.
+"""
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+from queries import queries_for  # noqa: E402
+
+BUILD = REPO / "build"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def log(msg):
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+
+
+def memory_kib(pid, key):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def du(path):
+    total = 0
+    for root, _, files in os.walk(path):
+        for f in files:
+            p = os.path.join(root, f)
+            if not os.path.islink(p):
+                total += os.path.getsize(p)
+    return total
+
+
+def parse_duration(s):
+    units = {"ms": 1, "s": 1000, "m": 60000, "h": 3600000}
+    for u in ("ms", "s", "m", "h"):
+        if s.endswith(u) and s[: -len(u)].isdigit():
+            return int(s[: -len(u)]) * units[u]
+    raise ValueError(f"invalid duration {s}")
+
+
+def package_version(pkg):
+    """The Debian package version of a peer (VictoriaMetrics' -version prints
+    nothing in Debian's build)."""
+    r = subprocess.run(["dpkg-query", "-W", "-f=${Version}", pkg], capture_output=True, text=True)
+    return r.stdout.strip() or None
+
+
+def machine():
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kib = int(Path("/proc/meminfo").read_text().split()[1])
+    return {"cores": os.cpu_count(), "memory_gib": round(mem_kib / 2**20, 1), "cpu": cpu,
+            "os": platform.platform()}
+
+
+# ---- targets -------------------------------------------------------------------
+
+class Target:
+    name = ""
+
+    def __init__(self, workdir):
+        self.dir = Path(workdir) / self.name
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True)
+        self.data = self.dir / "data"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = None
+
+    def command(self):
+        raise NotImplementedError
+
+    def ready_path(self):
+        return "/-/ready"
+
+    def write_path(self):
+        return "/api/v1/write"
+
+    def start(self):
+        self.log = open(self.dir / "server.log", "wb")
+        self.proc = subprocess.Popen(self.command(), stdout=self.log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, cwd=self.dir)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited: see {self.dir / 'server.log'}")
+            try:
+                if requests.get(self.url + self.ready_path(), timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} not ready in 60 s")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+    def persist(self, result):
+        """Makes the data durable on disk and records bytes on disk."""
+        result["disk_bytes"] = du(self.data)
+
+    def answers_promql(self):
+        try:
+            r = requests.get(self.url + "/api/v1/query", params={"query": "1+1"}, timeout=5)
+            return r.status_code == 200
+        except requests.RequestException:
+            return False
+
+
+class MyTSDB(Target):
+    name = "mytsdb"
+
+    def command(self):
+        return [str(BUILD / "mytsdb"), "serve", "--data-dir", str(self.data),
+                "--listen", f"127.0.0.1:{self.port}", "--log-level", "warn"]
+
+    def persist(self, result):
+        # No cold tier yet (issue #4): what is on disk is the WAL.
+        result["disk_bytes"] = du(self.data)
+        result["disk_note"] = "WAL only (no Parquet cold tier yet)"
+
+
+class Prometheus(Target):
+    name = "prometheus"
+
+    def command(self):
+        cfg = self.dir / "prometheus.yml"
+        cfg.write_text("global:\n  scrape_interval: 1h\n")  # no scrape jobs: remote write only
+        return ["prometheus", f"--config.file={cfg}", f"--storage.tsdb.path={self.data}",
+                f"--web.listen-address=127.0.0.1:{self.port}", "--web.enable-remote-write-receiver",
+                "--web.enable-admin-api", "--storage.tsdb.retention.time=100y", "--log.level=warn"]
+
+    def persist(self, result):
+        # A snapshot writes the head out as a block: Prometheus's on-disk form.
+        r = requests.post(self.url + "/api/v1/admin/tsdb/snapshot", timeout=600)
+        r.raise_for_status()
+        snap = self.data / "snapshots" / r.json()["data"]["name"]
+        result["disk_bytes"] = du(snap)
+        result["disk_note"] = "TSDB block written by a snapshot of the head"
+
+
+class VictoriaMetrics(Target):
+    name = "victoria-metrics"
+
+    def command(self):
+        return ["victoria-metrics", f"-storageDataPath={self.data}",
+                f"-httpListenAddr=127.0.0.1:{self.port}", "-retentionPeriod=100y",
+                "-loggerLevel=WARN", "-search.latencyOffset=0s"]
+
+    def ready_path(self):
+        return "/health"
+
+    def persist(self, result):
+        requests.get(self.url + "/internal/force_flush", timeout=600).raise_for_status()
+        time.sleep(1)
+        result["disk_bytes"] = du(self.data)
+        result["disk_note"] = "storage directory after /internal/force_flush"
+
+
+TARGETS = {t.name: t for t in (MyTSDB, Prometheus, VictoriaMetrics)}
+
+
+# ---- the run --------------------------------------------------------------------
+
+def generate(args, manifest_dir):
+    if (manifest_dir / "manifest.json").exists():
+        log(f"reusing request bodies in {manifest_dir}")
+    else:
+        log(f"generating request bodies into {manifest_dir}")
+        subprocess.run([str(BUILD / "mytsdb-loadgen"), "generate", "--workload", args.workload,
+                        "--series", str(args.series), "--duration", args.duration,
+                        "--interval", args.interval, "--seed", str(args.seed),
+                        "--shards", str(args.connections), "--out", str(manifest_dir)],
+                       check=True)
+    return json.loads((manifest_dir / "manifest.json").read_text())
+
+
+def run_queries(target, manifest, args):
+    """Median and p90 latency per query over the last hour of data."""
+    end_s = manifest["end_ms"] / 1000
+    span_s = min(3600, (manifest["end_ms"] - manifest["start_ms"]) / 1000)
+    start = end_s - span_s + 7.5  # between samples (see queries.py)
+    end = end_s - 7.5
+    out = {}
+    for name, q in queries_for(args.workload):
+        times, status, series = [], None, None
+        for i in range(args.query_runs + 1):
+            t0 = time.perf_counter()
+            r = requests.get(target.url + "/api/v1/query_range",
+                             # nocache: VictoriaMetrics would otherwise answer repeats
+                             # from its response cache; the others ignore it.
+                             params={"query": q, "start": start, "end": end, "step": 60,
+                                     "nocache": 1},
+                             timeout=300)
+            dt = time.perf_counter() - t0
+            status = r.status_code
+            if r.status_code != 200:
+                break
+            if i > 0:  # the first run warms caches
+                times.append(dt)
+            series = len(r.json()["data"]["result"])
+        out[name] = {"status": status, "series": series}
+        if times:
+            times.sort()
+            out[name]["median_s"] = statistics.median(times)
+            out[name]["p90_s"] = times[min(len(times) - 1, int(round(0.9 * (len(times) - 1))))]
+    return out
+
+
+def measure(target_cls, manifest, bodies, args, workdir):
+    target = target_cls(workdir)
+    result = {"target": target.name}
+    log(f"{target.name}: starting on {target.url}")
+    target.start()
+    try:
+        pid = target.proc.pid
+        cpu0 = cpu_seconds(pid)
+        children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        send = subprocess.run([str(BUILD / "mytsdb-loadgen"), "send", "--dir", str(bodies),
+                               "--url", target.url + target.write_path(),
+                               "--connections", str(args.connections)],
+                              capture_output=True, text=True)
+        summary = json.loads(send.stdout.strip().splitlines()[-1])
+        cpu1 = cpu_seconds(pid)
+        children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # The sender only replays pre-built bodies; its CPU shows how far it
+        # is from being the bottleneck.
+        result["sender_cpu_seconds"] = (children1.ru_utime + children1.ru_stime) - (
+            children0.ru_utime + children0.ru_stime)
+        result.update({
+            "ingest": summary,
+            "ingest_samples_per_s": summary["samples_per_second"],
+            "cpu_seconds": cpu1 - cpu0,
+            "cpu_s_per_million_samples": (cpu1 - cpu0) / (summary["samples"] / 1e6)
+            if summary["samples"] else None,
+            "rss_peak_bytes": memory_kib(pid, "VmHWM") * 1024,
+            "rss_bytes": memory_kib(pid, "VmRSS") * 1024,
+        })
+        result["rss_bytes_per_active_series"] = result["rss_bytes"] / manifest["series"]
+        if summary["failures"]:
+            log(f"{target.name}: {summary['failures']} requests failed: {summary['first_error']}")
+        log(f"{target.name}: {summary['samples_per_second'] / 1e6:.2f} M samples/s, "
+            f"{result['cpu_s_per_million_samples']:.2f} CPU s per M samples; sender used "
+            f"{result['sender_cpu_seconds']:.1f} CPU s in {summary['seconds']:.1f} s")
+        if target.answers_promql():
+            result["queries"] = run_queries(target, manifest, args)
+        else:
+            result["queries"] = None
+            result["queries_note"] = "no PromQL endpoint yet"
+        target.persist(result)
+        result["disk_bytes_per_sample"] = result["disk_bytes"] / max(1, summary["samples"])
+    finally:
+        target.stop()
+        if not args.keep_data:
+            shutil.rmtree(target.data, ignore_errors=True)
+    return result
+
+
+def promtool_block(manifest, args, workdir):
+    """Builds a Prometheus block from the same data as OpenMetrics text."""
+    om = Path(workdir) / "data.om"
+    out = Path(workdir) / "promtool-blocks"
+    shutil.rmtree(out, ignore_errors=True)
+    log("writing the data as OpenMetrics for promtool (large for the default run)")
+    subprocess.run([str(BUILD / "mytsdb-loadgen"), "openmetrics", "--workload", args.workload,
+                    "--series", str(args.series), "--duration", args.duration,
+                    "--interval", args.interval, "--seed", str(args.seed), "--out", str(om)],
+                   check=True)
+    log("promtool tsdb create-blocks-from openmetrics")
+    t0 = time.time()
+    subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", str(om), str(out)],
+                   check=True, stdout=subprocess.DEVNULL)
+    size = du(out)
+    om.unlink()
+    shutil.rmtree(out, ignore_errors=True)
+    return {"disk_bytes": size, "disk_bytes_per_sample": size / manifest["samples"],
+            "seconds": time.time() - t0}
+
+
+def ratio(a, b):
+    return None if a is None or b in (None, 0) else a / b
+
+
+def print_table(results):
+    my = results["targets"].get("mytsdb")
+    rows = [("ingest samples/s", "ingest_samples_per_s", "higher is better"),
+            ("CPU s per M samples", "cpu_s_per_million_samples", "lower is better"),
+            ("peak RSS MiB", "rss_peak_bytes", "lower is better"),
+            ("RSS bytes / active series", "rss_bytes_per_active_series", "lower is better"),
+            ("disk bytes / sample", "disk_bytes_per_sample", "lower is better")]
+    names = list(results["targets"])
+    print()
+    print(f"{'':28}" + "".join(f"{n:>18}" for n in names) +
+          "".join(f"{'MyTSDB/' + n:>24}" for n in names if n != "mytsdb"))
+    for label, key, _ in rows:
+        vals = [results["targets"][n].get(key) for n in names]
+        scale = 1 / 2**20 if key == "rss_peak_bytes" else 1
+        line = f"{label:28}" + "".join(
+            f"{v * scale:>18,.2f}" if v is not None else f"{'n/a':>18}" for v in vals)
+        if my:
+            for n in names:
+                if n != "mytsdb":
+                    r = ratio(my.get(key), results["targets"][n].get(key))
+                    line += f"{r:>24.2f}" if r is not None else f"{'n/a':>24}"
+        print(line)
+    if results.get("promtool_block"):
+        print(f"{'promtool block bytes/sample':28}{results['promtool_block']['disk_bytes_per_sample']:>18.3f}")
+    qnames = sorted({q for t in results["targets"].values() for q in (t.get("queries") or {})})
+    if qnames:
+        print()
+        print("query median / p90 (ms)" + "".join(f"{n:>26}" for n in names))
+        for q in qnames:
+            line = f"{q:28}"
+            for n in names:
+                qs = (results["targets"][n].get("queries") or {}).get(q)
+                if qs and "median_s" in qs:
+                    line += f"{qs['median_s'] * 1e3:>14.1f} / {qs['p90_s'] * 1e3:>8.1f}"
+                else:
+                    line += f"{'n/a':>26}"
+            print(line)
+    print()
+
+
+def draw_charts(results, out_dir):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    names = list(results["targets"])
+    colors = {"mytsdb": "#2a7ab9", "prometheus": "#e6522c", "victoria-metrics": "#5b3a8e"}
+    metrics = [("ingest_samples_per_s", "ingest (samples/s)", 1),
+               ("cpu_s_per_million_samples", "server CPU s per million samples", 1),
+               ("rss_bytes_per_active_series", "RSS bytes per active series", 1),
+               ("disk_bytes_per_sample", "bytes on disk per sample", 1)]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.6))
+    for ax, (key, title, scale) in zip(axes, metrics):
+        vals = [(results["targets"][n].get(key) or 0) * scale for n in names]
+        bars = ax.bar(names, vals, color=[colors.get(n, "gray") for n in names])
+        ax.set_title(title, fontsize=10)
+        ax.tick_params(axis="x", labelsize=8, rotation=15)
+        for b, v in zip(bars, vals):
+            ax.annotate(f"{v:,.3g}", (b.get_x() + b.get_width() / 2, v), ha="center",
+                        va="bottom", fontsize=8)
+    p = results["params"]
+    fig.suptitle(f"{p['workload']}: {p['series']:,} series, {p['duration']} at {p['interval']} "
+                 f"({results['machine']['cores']} cores)", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(out_dir / f"{p['workload']}-resources.png", dpi=110)
+    plt.close(fig)
+
+    qnames = sorted({q for t in results["targets"].values() for q in (t.get("queries") or {})})
+    if qnames:
+        fig, ax = plt.subplots(figsize=(11, 4))
+        width = 0.8 / len(names)
+        for i, n in enumerate(names):
+            qs = results["targets"][n].get("queries") or {}
+            vals = [(qs.get(q) or {}).get("median_s", 0) * 1e3 for q in qnames]
+            ax.bar([x + i * width for x in range(len(qnames))], vals, width, label=n,
+                   color=colors.get(n, "gray"))
+        ax.set_xticks([x + width for x in range(len(qnames))])
+        ax.set_xticklabels(qnames, rotation=30, ha="right", fontsize=8)
+        ax.set_ylabel("median latency (ms)")
+        ax.legend(fontsize=8)
+        ax.set_title("range queries over the last hour, step 60 s", fontsize=10)
+        fig.tight_layout()
+        fig.savefig(out_dir / f"{p['workload']}-queries.png", dpi=110)
+        plt.close(fig)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--workload", choices=["node", "churn"], default="node")
+    ap.add_argument("--series", type=int, default=100_000, help="active series (default 100,000)")
+    ap.add_argument("--duration", default="2h", help="time span of the data (default 2h)")
+    ap.add_argument("--interval", default="15s")
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--connections", type=int, default=4, help="sender connections (shards)")
+    ap.add_argument("--targets", default="mytsdb,prometheus,victoria-metrics")
+    ap.add_argument("--query-runs", type=int, default=10)
+    ap.add_argument("--no-promtool", action="store_true",
+                    help="skip the promtool block (it needs the data as OpenMetrics text)")
+    ap.add_argument("--workdir", default=None, help="scratch space (default: a temp dir)")
+    ap.add_argument("--out", default=str(REPO / "bench" / "results" / "latest.json"))
+    ap.add_argument("--charts", default=str(REPO / "docs" / "bench"))
+    ap.add_argument("--keep-data", action="store_true")
+    args = ap.parse_args()
+
+    for tool in [BUILD / "mytsdb", BUILD / "mytsdb-loadgen"]:
+        if not tool.exists():
+            sys.exit(f"bench: {tool} missing: run `make build` first")
+    for name in args.targets.split(","):
+        if name not in TARGETS:
+            sys.exit(f"bench: unknown target {name!r}; known: {', '.join(TARGETS)}")
+        exe = {"prometheus": "prometheus", "victoria-metrics": "victoria-metrics"}.get(name)
+        if exe and not shutil.which(exe):
+            sys.exit(f"bench: {exe} not installed: run scripts/setup.sh")
+    parse_duration(args.duration)
+    parse_duration(args.interval)
+
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="mytsdb-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    bodies = REPO / ".deps" / "bench-data" / (
+        f"{args.workload}-{args.series}-{args.duration}-{args.interval}-{args.seed}-c{args.connections}")
+    manifest = generate(args, bodies)
+    results = {
+        "command": " ".join([Path(sys.executable).name] + sys.argv),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "machine": machine(),
+        "params": {k: getattr(args, k) for k in ("workload", "series", "duration", "interval",
+                                                  "seed", "connections")},
+        "manifest": manifest,
+        "versions": {pkg: package_version(pkg) for pkg in ("prometheus", "victoria-metrics")},
+        "targets": {},
+        "result_check": "skipped: MyTSDB has no PromQL engine yet (issue #5)",
+    }
+    try:
+        for name in args.targets.split(","):
+            results["targets"][name] = measure(TARGETS[name], manifest, bodies, args, workdir)
+        if not args.no_promtool and shutil.which("promtool"):
+            results["promtool_block"] = promtool_block(manifest, args, workdir)
+    finally:
+        if not args.workdir and not args.keep_data:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    log(f"results written to {out}")
+    print_table(results)
+    if args.charts:
+        draw_charts(results, Path(args.charts))
+        log(f"charts written to {args.charts}")
+    failures = sum(t["ingest"]["failures"] for t in results["targets"].values())
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""A small run of the side-by-side benchmark (bench/compare.py), so that the
+suite cannot rot: it must drive all three servers end to end and produce
+complete results. The figures themselves are not asserted (timed tests
+measure nothing reliable); docs/BENCHMARKS.md records full runs."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("workload,extra", [
+    ("node", ["--no-promtool"]),
+    ("churn", []),  # also builds the promtool block from OpenMetrics text
+])
+def test_small_comparison_run(tmp_path, workload, extra):
+    out = tmp_path / "result.json"
+    charts = tmp_path / "charts"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "compare.py"), "--workload", workload,
+         "--series", "1500", "--duration", "10m", "--query-runs", "2",
+         "--workdir", str(tmp_path / "work"), "--out", str(out), "--charts", str(charts), *extra],
+        capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = json.loads(out.read_text())
+    samples = res["manifest"]["samples"]
+    assert samples == 1500 * 40
+    assert set(res["targets"]) == {"mytsdb", "prometheus", "victoria-metrics"}
+    for name, t in res["targets"].items():
+        assert t["ingest"]["failures"] == 0, (name, t["ingest"])
+        assert t["ingest"]["samples"] == samples, name
+        assert t["cpu_s_per_million_samples"] > 0, name
+        assert t["rss_peak_bytes"] > 0 and t["disk_bytes_per_sample"] > 0, name
+    # Every dashboard query runs on the peers and selects data.
+    for name in ("prometheus", "victoria-metrics"):
+        for q, r in res["targets"][name]["queries"].items():
+            assert r["status"] == 200 and r["series"] > 0, (name, q, r)
+    if workload == "churn":
+        assert res["manifest"]["total_series"] > 1500
+        assert res["promtool_block"]["disk_bytes_per_sample"] > 0
+    # The table with MyTSDB/peer ratios and the charts.
+    assert "MyTSDB/prometheus" in proc.stdout and "MyTSDB/victoria-metrics" in proc.stdout
+    assert (charts / f"{workload}-resources.png").stat().st_size > 10_000
+    assert (charts / f"{workload}-queries.png").stat().st_size > 10_000

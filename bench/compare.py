@@ -225,8 +225,36 @@ def generate(args, manifest_dir):
     return json.loads((manifest_dir / "manifest.json").read_text())
 
 
-def run_queries(target, manifest, args):
-    """Median and p90 latency per query over the last hour of data."""
+def compare_matrix(got, want, rel=1e-9):
+    """Compares two Prometheus matrix results (lists of {metric, values}).
+    Returns None when they agree: same series, same timestamps, values within
+    a relative `rel` (NaN equals NaN). Otherwise a one-line description."""
+    def index(result):
+        return {frozenset(s["metric"].items()): s["values"] for s in result}
+
+    a, b = index(got), index(want)
+    if a.keys() != b.keys():
+        only_a, only_b = a.keys() - b.keys(), b.keys() - a.keys()
+        return (f"series differ: {len(only_a)} only in ours, {len(only_b)} only in reference, "
+                f"e.g. {dict(next(iter(only_a or only_b)))}")
+    for key, va in a.items():
+        vb = b[key]
+        if [t for t, _ in va] != [t for t, _ in vb]:
+            return f"timestamps differ for {dict(key)}"
+        for (t, x), (_, y) in zip(va, vb):
+            fx, fy = float(x), float(y)
+            if fx != fx and fy != fy:
+                continue
+            if fx == fy:
+                continue
+            if abs(fx - fy) > rel * max(abs(fx), abs(fy)):
+                return f"value differs for {dict(key)} at {t}: {x} vs {y}"
+    return None
+
+
+def run_queries(target, manifest, args, raw=None):
+    """Median and p90 latency per query over the last hour of data; the
+    first answer of each query goes into raw[name] for the result check."""
     end_s = manifest["end_ms"] / 1000
     span_s = min(3600, (manifest["end_ms"] - manifest["start_ms"]) / 1000)
     start = end_s - span_s + 7.5  # between samples (see queries.py)
@@ -248,7 +276,10 @@ def run_queries(target, manifest, args):
                 break
             if i > 0:  # the first run warms caches
                 times.append(dt)
-            series = len(r.json()["data"]["result"])
+            data = r.json()["data"]["result"]
+            series = len(data)
+            if i == 0 and raw is not None:
+                raw[name] = data
         out[name] = {"status": status, "series": series}
         if times:
             times.sort()
@@ -257,7 +288,7 @@ def run_queries(target, manifest, args):
     return out
 
 
-def measure(target_cls, manifest, bodies, args, workdir):
+def measure(target_cls, manifest, bodies, args, workdir, raw):
     target = target_cls(workdir)
     result = {"target": target.name}
     log(f"{target.name}: starting on {target.url}")
@@ -292,13 +323,15 @@ def measure(target_cls, manifest, bodies, args, workdir):
         log(f"{target.name}: {summary['samples_per_second'] / 1e6:.2f} M samples/s, "
             f"{result['cpu_s_per_million_samples']:.2f} CPU s per M samples; sender used "
             f"{result['sender_cpu_seconds']:.1f} CPU s in {summary['seconds']:.1f} s")
+        # Persisting first also makes everything searchable: VictoriaMetrics
+        # shows freshly ingested samples to queries only after a flush.
+        target.persist(result)
+        result["disk_bytes_per_sample"] = result["disk_bytes"] / max(1, summary["samples"])
         if target.answers_promql():
-            result["queries"] = run_queries(target, manifest, args)
+            result["queries"] = run_queries(target, manifest, args, raw)
         else:
             result["queries"] = None
             result["queries_note"] = "no PromQL endpoint yet"
-        target.persist(result)
-        result["disk_bytes_per_sample"] = result["disk_bytes"] / max(1, summary["samples"])
     finally:
         target.stop()
         if not args.keep_data:
@@ -462,16 +495,34 @@ def main():
         "manifest": manifest,
         "versions": {pkg: package_version(pkg) for pkg in ("prometheus", "victoria-metrics")},
         "targets": {},
-        "result_check": "skipped: MyTSDB has no PromQL engine yet (issue #5)",
     }
+    raw = {}
     try:
         for name in args.targets.split(","):
-            results["targets"][name] = measure(TARGETS[name], manifest, bodies, args, workdir)
+            raw[name] = {}
+            results["targets"][name] = measure(TARGETS[name], manifest, bodies, args, workdir,
+                                               raw[name])
         if not args.no_promtool and shutil.which("promtool"):
             results["promtool_block"] = promtool_block(manifest, args, workdir)
     finally:
         if not args.workdir and not args.keep_data:
             shutil.rmtree(workdir, ignore_errors=True)
+
+    # Result check: MyTSDB's answers against Prometheus's, query by query.
+    if raw.get("mytsdb") and raw.get("prometheus"):
+        check = {}
+        for q in raw["prometheus"]:
+            if q not in raw["mytsdb"]:
+                check[q] = "MyTSDB did not answer"
+            else:
+                check[q] = compare_matrix(raw["mytsdb"][q], raw["prometheus"][q]) or "ok"
+        results["result_check"] = check
+        bad = {q: m for q, m in check.items() if m != "ok"}
+        for q, m in bad.items():
+            log(f"MISMATCH {q}: {m}")
+        log(f"result check: {len(check) - len(bad)}/{len(check)} queries match Prometheus")
+    else:
+        results["result_check"] = "skipped: MyTSDB has no PromQL engine yet (issue #5)"
 
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

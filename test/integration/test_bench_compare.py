@@ -45,3 +45,18 @@ def test_small_comparison_run(tmp_path, workload, extra):
     assert "MyTSDB/prometheus" in proc.stdout and "MyTSDB/victoria-metrics" in proc.stdout
     assert (charts / f"{workload}-resources.png").stat().st_size > 10_000
     assert (charts / f"{workload}-queries.png").stat().st_size > 10_000
+
+
+def test_result_check_compares_series_timestamps_and_values():
+    sys.path.insert(0, str(REPO / "bench"))
+    from compare import compare_matrix
+
+    ref = [{"metric": {"job": "a"}, "values": [[1, "1"], [2, "NaN"], [3, "+Inf"]]}]
+    assert compare_matrix(ref, ref) is None
+    close = [{"metric": {"job": "a"}, "values": [[1, "1.0000000000001"], [2, "NaN"], [3, "+Inf"]]}]
+    assert compare_matrix(close, ref) is None
+    far = [{"metric": {"job": "a"}, "values": [[1, "1.001"], [2, "NaN"], [3, "+Inf"]]}]
+    assert "value differs" in compare_matrix(far, ref)
+    assert "timestamps differ" in compare_matrix(
+        [{"metric": {"job": "a"}, "values": [[1, "1"], [3, "+Inf"]]}], ref)
+    assert "series differ" in compare_matrix([{"metric": {"job": "b"}, "values": []}], ref)

@@ -13,7 +13,7 @@ APT_PACKAGES=(
   clang lld ccache ninja-build cmake pkg-config make
   libprotobuf-dev protobuf-compiler libsnappy-dev libre2-dev libyaml-cpp-dev
   rapidjson-dev libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
-  libcli11-dev libspdlog-dev libfmt-dev
+  libcli11-dev libspdlog-dev libfmt-dev libjemalloc-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
   npm
   # Peers for the side-by-side benchmarks and interoperability tests.

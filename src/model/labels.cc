@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
+#define XXH_STATIC_LINKING_ONLY  // for XXH3_state_t on the stack
+#include <xxhash.h>
+
 namespace mytsdb::model {
 
 Labels::Labels(std::initializer_list<Label> labels) : labels_(labels) {
@@ -102,34 +105,19 @@ Status Labels::Validate(NameScheme scheme) const {
   return Status::OK();
 }
 
-namespace {
-inline uint64_t Mix(uint64_t h, uint64_t v) {
-  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-  return h;
-}
-// FNV-1a over the bytes, then a 64-bit finaliser (splitmix64).
-inline uint64_t HashBytes(std::string_view s) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebULL;
-  h ^= h >> 31;
-  return h;
-}
-}  // namespace
-
 uint64_t Labels::Hash() const {
-  uint64_t h = 0;
+  // XXH3 over name, value, name, value, ... with a separator byte that cannot
+  // occur in UTF-8, so ("ab","c") and ("a","bc") differ.
+  XXH3_state_t state;
+  XXH3_64bits_reset(&state);
+  static constexpr char kSep = '\xff';
   for (const Label& l : labels_) {
-    h = Mix(h, HashBytes(l.name));
-    h = Mix(h, HashBytes(l.value));
+    XXH3_64bits_update(&state, l.name.data(), l.name.size());
+    XXH3_64bits_update(&state, &kSep, 1);
+    XXH3_64bits_update(&state, l.value.data(), l.value.size());
+    XXH3_64bits_update(&state, &kSep, 1);
   }
-  return h;
+  return XXH3_64bits_digest(&state);
 }
 
 std::string Labels::ToString() const {
@@ -182,6 +170,14 @@ bool IsValidUtf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   size_t n = s.size();
   size_t i = 0;
+  // Label names and values are nearly always ASCII: skip 8 bytes at a time
+  // while no byte has its high bit set.
+  while (i + 8 <= n) {
+    uint64_t word;
+    std::memcpy(&word, p + i, 8);
+    if (word & 0x8080808080808080ULL) break;
+    i += 8;
+  }
   while (i < n) {
     unsigned char c = p[i];
     if (c < 0x80) {

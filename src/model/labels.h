@@ -53,8 +53,8 @@ class Labels {
   enum class NameScheme { kUtf8, kLegacy };
   Status Validate(NameScheme scheme = NameScheme::kUtf8) const;
 
-  // Stable 64-bit hash of names and values (xxhash-like mixing, not
-  // cryptographic). Equal label sets hash equally.
+  // 64-bit XXH3 hash of names and values, stable across runs and builds.
+  // Equal label sets hash equally.
   uint64_t Hash() const;
 
   // Prometheus notation: metric{a="b", c="d"}.

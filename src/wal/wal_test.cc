@@ -185,6 +185,7 @@ TEST_F(WalTest, BatchAppendKeepsOrderInOneWrite) {
   ASSERT_TRUE(coding::GetFixed32(&in, &len));
   EXPECT_EQ(len, 1u);
   EXPECT_EQ(crc, crc32c::Value(std::string("\x01\x00\x00\x00", 4) + "a"));
+  EXPECT_EQ(crc, 0xeece09f8u);  // the example in docs/format/wal.md
   OpenAndReplay(MakeOptions(), &replayed);
   EXPECT_EQ(replayed, (std::vector<std::string>{"a", "bb", "ccc"}));
 }

@@ -93,6 +93,7 @@ void Head::AppendToChunks(MemSeries* s, const model::Sample& sample) {
     cut = last.num_samples() >= options_.samples_per_chunk || sample.timestamp_ms >= boundary;
   }
   if (cut) {
+    if (!s->chunks.empty()) s->chunks.back().Compact();  // closed for good
     s->chunks.emplace_back();
     num_chunks_.fetch_add(1, std::memory_order_relaxed);
   }

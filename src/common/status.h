@@ -88,9 +88,11 @@ class [[nodiscard]] Status {
 
 }  // namespace mytsdb
 
-// Returns from the current function if `expr` yields a non-OK Status.
-#define RETURN_NOT_OK(expr)                           \
-  do {                                                \
-    ::mytsdb::Status _status_tmp = (expr);            \
-    if (!_status_tmp.ok()) return _status_tmp;        \
+// Returns from the current function if `expr` yields a non-OK Status. The
+// type is deduced, so the macro also serves Arrow's inline header code, which
+// uses a RETURN_NOT_OK of its own only when none is defined (arrow/status.h).
+#define RETURN_NOT_OK(expr)                     \
+  do {                                          \
+    auto _status_tmp = (expr);                  \
+    if (!_status_tmp.ok()) return _status_tmp;  \
   } while (0)

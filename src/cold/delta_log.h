@@ -1,0 +1,73 @@
+// DeltaTable: the cold tier's Delta Lake transaction log (protocol
+// reader 1 / writer 2), kept in DIR/_delta_log/ as JSON commits
+// 00000000000000000000.json, 00000000000000000001.json, ...
+//
+// A commit is one file with newline-delimited actions (metaData, add,
+// remove, commitInfo). It is written to a temporary name, fsynced, and
+// hard-linked to its final name, which fails if the version exists: a commit
+// is atomic and never overwrites another. Readers that follow the log (Spark,
+// delta-rs, DuckDB's delta extension) always see a consistent snapshot.
+//
+// Not thread-safe: one writer per table (the data directory's lock file
+// guarantees one process).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace mytsdb::cold {
+
+// A data file of the table, as an `add` action records it.
+struct AddFile {
+  std::string path;  // relative to the table directory, e.g. "day=2026-01-01/part-….parquet"
+  std::string day;   // partition value, YYYY-MM-DD (UTC)
+  int64_t size_bytes = 0;
+  int64_t num_records = 0;
+  int64_t min_ts = 0;  // ms, for data skipping (stats)
+  int64_t max_ts = 0;
+  int64_t modification_time_ms = 0;
+};
+
+class DeltaTable {
+ public:
+  // Reads the log in dir/_delta_log (an absent log is an empty table).
+  static Result<std::unique_ptr<DeltaTable>> Open(const std::string& dir);
+
+  const std::string& dir() const { return dir_; }
+  int64_t version() const { return version_; }  // -1 before the first commit
+  // Files of the current snapshot, by path.
+  const std::map<std::string, AddFile>& files() const { return files_; }
+  // Label columns of the current schema, in schema order.
+  const std::vector<std::string>& label_columns() const { return label_columns_; }
+
+  // Commits `adds` and the removal of `removes` (paths) as the next version.
+  // Label columns not yet in the schema are appended to it (schema
+  // evolution: a new metaData action in the same commit).
+  Status Commit(std::span<const AddFile> adds, std::span<const std::string> removes,
+                std::span<const std::string> label_columns);
+
+ private:
+  explicit DeltaTable(std::string dir) : dir_(std::move(dir)) {}
+  Status ApplyCommit(int64_t version, const std::string& json);
+  std::string SchemaString(const std::vector<std::string>& label_columns) const;
+
+  std::string dir_;
+  int64_t version_ = -1;
+  std::string table_id_;
+  int64_t created_time_ms_ = 0;
+  std::map<std::string, AddFile> files_;
+  std::vector<std::string> label_columns_;
+};
+
+// "day=YYYY-MM-DD" value of a timestamp in ms (UTC).
+std::string DayOf(int64_t ts_ms);
+// The Delta log file name of a version: 20 digits + ".json".
+std::string CommitFileName(int64_t version);
+
+}  // namespace mytsdb::cold

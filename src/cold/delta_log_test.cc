@@ -1,0 +1,166 @@
+#include "cold/delta_log.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace mytsdb::cold {
+namespace {
+
+namespace fs = std::filesystem;
+
+class DeltaLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("delta_log_test_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string ReadCommit(int64_t version) {
+    std::ifstream in(dir_ / "_delta_log" / CommitFileName(version));
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  static AddFile File(const std::string& name, int64_t min_ts, int64_t max_ts) {
+    AddFile f;
+    f.day = DayOf(min_ts);
+    f.path = "day=" + f.day + "/" + name;
+    f.size_bytes = 1234;
+    f.num_records = 10;
+    f.min_ts = min_ts;
+    f.max_ts = max_ts;
+    return f;
+  }
+
+  fs::path dir_;
+};
+
+TEST(DeltaNamesTest, DayAndCommitFileName) {
+  EXPECT_EQ(DayOf(0), "1970-01-01");
+  EXPECT_EQ(DayOf(86'400'000 - 1), "1970-01-01");
+  EXPECT_EQ(DayOf(86'400'000), "1970-01-02");
+  EXPECT_EQ(DayOf(-1), "1969-12-31");
+  EXPECT_EQ(DayOf(1'767'225'600'000), "2026-01-01");
+  EXPECT_EQ(CommitFileName(0), "00000000000000000000.json");
+  EXPECT_EQ(CommitFileName(123), "00000000000000000123.json");
+}
+
+TEST_F(DeltaLogTest, EmptyDirectoryIsEmptyTable) {
+  auto table = DeltaTable::Open(dir_.string());
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  EXPECT_EQ((*table)->version(), -1);
+  EXPECT_TRUE((*table)->files().empty());
+}
+
+TEST_F(DeltaLogTest, CommitsAreReadBackAfterReopen) {
+  {
+    auto table = DeltaTable::Open(dir_.string()).value();
+    AddFile a = File("a.parquet", 1'000, 2'000);
+    ASSERT_TRUE(table->Commit({&a, 1}, {}, std::vector<std::string>{"job", "instance"}).ok());
+    AddFile b = File("b.parquet", 3'000, 4'000);
+    ASSERT_TRUE(table->Commit({&b, 1}, {}, std::vector<std::string>{"job", "mode"}).ok());
+    EXPECT_EQ(table->version(), 1);
+    // Compaction: b and a replaced by c in one commit.
+    AddFile c = File("c.parquet", 1'000, 4'000);
+    std::vector<std::string> removes = {a.path, b.path};
+    ASSERT_TRUE(table->Commit({&c, 1}, removes, {}).ok());
+  }
+  auto table = DeltaTable::Open(dir_.string()).value();
+  EXPECT_EQ(table->version(), 2);
+  ASSERT_EQ(table->files().size(), 1u);
+  const AddFile& c = table->files().begin()->second;
+  EXPECT_EQ(c.path, "day=1970-01-01/c.parquet");
+  EXPECT_EQ(c.min_ts, 1'000);
+  EXPECT_EQ(c.max_ts, 4'000);
+  EXPECT_EQ(c.num_records, 10);
+  EXPECT_EQ(c.size_bytes, 1234);
+  EXPECT_EQ(table->label_columns(), (std::vector<std::string>{"job", "instance", "mode"}));
+}
+
+TEST_F(DeltaLogTest, FirstCommitHasProtocolAndMetadataLaterOnlyOnSchemaChange) {
+  auto table = DeltaTable::Open(dir_.string()).value();
+  AddFile a = File("a.parquet", 0, 1);
+  ASSERT_TRUE(table->Commit({&a, 1}, {}, std::vector<std::string>{"job"}).ok());
+  AddFile b = File("b.parquet", 0, 1);
+  ASSERT_TRUE(table->Commit({&b, 1}, {}, std::vector<std::string>{"job"}).ok());
+  AddFile c = File("c.parquet", 0, 1);
+  ASSERT_TRUE(table->Commit({&c, 1}, {}, std::vector<std::string>{"zone"}).ok());
+
+  std::string v0 = ReadCommit(0), v1 = ReadCommit(1), v2 = ReadCommit(2);
+  EXPECT_NE(v0.find("\"protocol\""), std::string::npos);
+  EXPECT_NE(v0.find("\"metaData\""), std::string::npos);
+  EXPECT_EQ(v1.find("\"metaData\""), std::string::npos);
+  EXPECT_EQ(v1.find("\"protocol\""), std::string::npos);
+  EXPECT_NE(v2.find("\"metaData\""), std::string::npos);
+  // Every line is a JSON object; the table id stays the same across metaData.
+  std::string ids[2];
+  int n = 0;
+  for (const std::string& commit : {v0, v2}) {
+    std::istringstream lines(commit);
+    std::string line;
+    while (std::getline(lines, line)) {
+      rapidjson::Document doc;
+      doc.Parse(line.c_str());
+      ASSERT_FALSE(doc.HasParseError()) << line;
+      if (doc.HasMember("metaData")) ids[n++] = doc["metaData"]["id"].GetString();
+    }
+  }
+  ASSERT_EQ(n, 2);
+  EXPECT_EQ(ids[0], ids[1]);
+  EXPECT_EQ(ids[0].size(), 36u);
+}
+
+TEST_F(DeltaLogTest, AVersionIsClaimedOnlyOnce) {
+  // Two writers that both think they are at version -1: the second commit
+  // must fail instead of overwriting the first.
+  auto first = DeltaTable::Open(dir_.string()).value();
+  auto second = DeltaTable::Open(dir_.string()).value();
+  AddFile a = File("a.parquet", 0, 1);
+  ASSERT_TRUE(first->Commit({&a, 1}, {}, {}).ok());
+  AddFile b = File("b.parquet", 0, 1);
+  Status st = second->Commit({&b, 1}, {}, {});
+  EXPECT_EQ(st.code(), StatusCode::kAlreadyExists) << st.ToString();
+  auto reopened = DeltaTable::Open(dir_.string()).value();
+  ASSERT_EQ(reopened->files().size(), 1u);
+  EXPECT_EQ(reopened->files().begin()->first, a.path);
+  // No temporary file left behind.
+  for (const auto& e : fs::directory_iterator(dir_ / "_delta_log")) {
+    EXPECT_FALSE(e.path().filename().string().ends_with(".tmp")) << e.path();
+  }
+}
+
+TEST_F(DeltaLogTest, GapInVersionsIsCorruption) {
+  {
+    auto table = DeltaTable::Open(dir_.string()).value();
+    for (int i = 0; i < 3; ++i) {
+      AddFile f = File("f" + std::to_string(i) + ".parquet", 0, 1);
+      ASSERT_TRUE(table->Commit({&f, 1}, {}, {}).ok());
+    }
+  }
+  fs::remove(dir_ / "_delta_log" / CommitFileName(1));
+  auto table = DeltaTable::Open(dir_.string());
+  ASSERT_FALSE(table.ok());
+  EXPECT_EQ(table.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(table.status().message().find("version 1 is missing"), std::string::npos)
+      << table.status().ToString();
+}
+
+TEST_F(DeltaLogTest, GarbageLineIsCorruption) {
+  fs::create_directories(dir_ / "_delta_log");
+  std::ofstream(dir_ / "_delta_log" / CommitFileName(0)) << "{\"add\": {\"path\": \"x\"}}\nnot json\n";
+  auto table = DeltaTable::Open(dir_.string());
+  ASSERT_FALSE(table.ok());
+  EXPECT_EQ(table.status().code(), StatusCode::kCorruption);
+}
+
+}  // namespace
+}  // namespace mytsdb::cold

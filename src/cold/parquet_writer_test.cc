@@ -1,0 +1,109 @@
+#include "cold/parquet_writer.h"
+
+#include <arrow/api.h>
+#include <arrow/io/file.h>
+#include <gtest/gtest.h>
+#include <parquet/arrow/reader.h>
+#include <parquet/file_reader.h>
+#include <parquet/metadata.h>
+#include <unistd.h>
+
+#include <bit>
+#include <filesystem>
+
+#include "cold/schema.h"
+
+namespace mytsdb::cold {
+namespace {
+
+namespace fs = std::filesystem;
+using model::Labels;
+
+TEST(SchemaTest, LabelColumnsAvoidFixedNames) {
+  EXPECT_EQ(ColumnForLabel("job"), "job");
+  EXPECT_EQ(ColumnForLabel("value"), "label_value");
+  EXPECT_EQ(ColumnForLabel("ts"), "label_ts");
+  EXPECT_EQ(ColumnForLabel("label_x"), "label_label_x");
+  for (const char* name : {"job", "value", "ts", "metric", "series_id", "label_x"}) {
+    EXPECT_EQ(LabelForColumn(ColumnForLabel(name)), name);
+  }
+  EXPECT_EQ(LabelForColumn("value"), "");
+}
+
+std::shared_ptr<arrow::Table> ReadBack(const std::string& path,
+                                       std::shared_ptr<parquet::FileMetaData>* md) {
+  auto in = arrow::io::ReadableFile::Open(path).ValueOrDie();
+  auto reader = parquet::arrow::OpenFile(in, arrow::default_memory_pool()).ValueOrDie();
+  *md = reader->parquet_reader()->metadata();
+  return reader->ReadTable().ValueOrDie()->CombineChunks().ValueOrDie();
+}
+
+std::string Str(const std::shared_ptr<arrow::ChunkedArray>& col, int64_t row) {
+  auto scalar = col->GetScalar(row).ValueOrDie();
+  if (!scalar->is_valid) return "<null>";
+  auto dict = std::static_pointer_cast<arrow::DictionaryScalar>(scalar);
+  return dict->GetEncodedValue().ValueOrDie()->ToString();
+}
+
+TEST(ParquetWriterTest, SortedRowsLabelColumnsAndEncodings) {
+  auto path = (fs::temp_directory_path() / ("pw_" + std::to_string(getpid()) + ".parquet")).string();
+  std::vector<SeriesData> series;
+  series.push_back({Labels{{"__name__", "up"}, {"job", "web"}}, {{2000, 1}, {3000, 0}}});
+  series.push_back({Labels{{"__name__", "up"}, {"job", "api"}, {"value", "collides"}},
+                    {{1000, std::bit_cast<double>(uint64_t{0x7ff0000000000002})}}});
+  series.push_back({Labels{{"__name__", "a_metric"}, {"zone", "z1"}}, {{5000, 2.5}}});
+  auto info = WriteParquetFile(path, series);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->num_rows, 4);
+  EXPECT_EQ(info->min_ts, 1000);
+  EXPECT_EQ(info->max_ts, 5000);
+  EXPECT_EQ(info->columns, (std::vector<std::string>{"metric", "series_id", "ts", "value", "job",
+                                                     "label_value", "zone"}));
+  EXPECT_FALSE(fs::exists(path + ".tmp"));
+
+  std::shared_ptr<parquet::FileMetaData> md;
+  auto table = ReadBack(path, &md);
+  ASSERT_EQ(table->num_rows(), 4);
+  // Sorted: a_metric first, then up{job=api,...}, then up{job=web} by time.
+  auto metric = table->GetColumnByName("metric");
+  auto job = table->GetColumnByName("job");
+  auto ts = std::static_pointer_cast<arrow::TimestampArray>(table->GetColumnByName("ts")->chunk(0));
+  auto value = std::static_pointer_cast<arrow::DoubleArray>(table->GetColumnByName("value")->chunk(0));
+  EXPECT_EQ(Str(metric, 0), "a_metric");
+  EXPECT_EQ(Str(job, 0), "<null>");
+  EXPECT_EQ(Str(table->GetColumnByName("zone"), 0), "z1");
+  EXPECT_EQ(Str(job, 1), "api");
+  EXPECT_EQ(Str(table->GetColumnByName("label_value"), 1), "collides");
+  EXPECT_EQ(std::bit_cast<uint64_t>(value->Value(1)), 0x7ff0000000000002ULL);
+  EXPECT_EQ(Str(job, 2), "web");
+  EXPECT_EQ(ts->Value(2), 2000);
+  EXPECT_EQ(ts->Value(3), 3000);
+  // The same series gets the same id as the labels' hash.
+  auto ids = std::static_pointer_cast<arrow::Int64Array>(table->GetColumnByName("series_id")->chunk(0));
+  EXPECT_EQ(ids->Value(2), ids->Value(3));
+  EXPECT_EQ(static_cast<uint64_t>(ids->Value(2)), series[0].labels.Hash());
+
+  auto rg = md->RowGroup(0);
+  auto has = [](std::vector<parquet::Encoding::type> encs, parquet::Encoding::type e) {
+    return std::find(encs.begin(), encs.end(), e) != encs.end();
+  };
+  EXPECT_TRUE(has(rg->ColumnChunk(2)->encodings(), parquet::Encoding::DELTA_BINARY_PACKED));
+  EXPECT_TRUE(has(rg->ColumnChunk(3)->encodings(), parquet::Encoding::BYTE_STREAM_SPLIT));
+  EXPECT_TRUE(has(rg->ColumnChunk(0)->encodings(), parquet::Encoding::RLE_DICTIONARY));
+  for (int c = 0; c < rg->num_columns(); ++c) {
+    EXPECT_EQ(rg->ColumnChunk(c)->compression(), parquet::Compression::ZSTD);
+    EXPECT_TRUE(rg->ColumnChunk(c)->is_stats_set()) << c;
+  }
+  EXPECT_TRUE(rg->ColumnChunk(2)->GetColumnIndexLocation().has_value());
+  fs::remove(path);
+}
+
+TEST(ParquetWriterTest, UnwritablePathIsAnError) {
+  std::vector<SeriesData> series = {{Labels{{"__name__", "m"}}, {{1, 1}}}};
+  auto info = WriteParquetFile("/nonexistent-dir/x.parquet", series);
+  ASSERT_FALSE(info.ok());
+  EXPECT_NE(info.status().message().find("/nonexistent-dir/x.parquet"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mytsdb::cold

@@ -148,10 +148,18 @@ Status DeltaTable::ApplyCommit(int64_t version, const std::string& json) {
           f.num_records = std::stoll(t["mytsdb.rows"].GetString());
         }
       }
+      f.version = version;
       files_[f.path] = f;
     } else if (doc.HasMember("remove") && doc["remove"].IsObject() &&
                doc["remove"].HasMember("path") && doc["remove"]["path"].IsString()) {
       files_.erase(doc["remove"]["path"].GetString());
+    } else if (doc.HasMember("txn") && doc["txn"].IsObject()) {
+      const auto& t = doc["txn"];
+      if (t.HasMember("appId") && t["appId"].IsString() &&
+          std::string_view(t["appId"].GetString()) == kWatermarkAppId &&
+          t.HasMember("version") && t["version"].IsInt64()) {
+        watermark_ = t["version"].GetInt64();
+      }
     } else if (doc.HasMember("metaData") && doc["metaData"].IsObject()) {
       const auto& m = doc["metaData"];
       if (m.HasMember("id") && m["id"].IsString()) table_id_ = m["id"].GetString();
@@ -210,8 +218,10 @@ std::string DeltaTable::SchemaString(const std::vector<std::string>& label_colum
   return std::string(buf.GetString(), buf.GetSize());
 }
 
-Status DeltaTable::Commit(std::span<const AddFile> adds, std::span<const std::string> removes,
-                          std::span<const std::string> label_columns) {
+Status DeltaTable::Commit(const CommitRequest& request) {
+  const std::vector<AddFile>& adds = request.adds;
+  const std::vector<std::string>& removes = request.removes;
+  const std::vector<std::string>& label_columns = request.label_columns;
   std::vector<std::string> columns = label_columns_;
   bool schema_changed = version_ < 0;
   for (const std::string& c : label_columns) {
@@ -237,7 +247,7 @@ Status DeltaTable::Commit(std::span<const AddFile> adds, std::span<const std::st
     Key(w, "timestamp");
     w.Int64(now);
     Key(w, "operation");
-    w.String(removes.empty() ? "WRITE" : "OPTIMIZE");
+    Str(w, request.operation);
     Key(w, "engineInfo");
     w.String("MyTSDB");
     w.EndObject();
@@ -281,6 +291,19 @@ Status DeltaTable::Commit(std::span<const AddFile> adds, std::span<const std::st
       w.EndObject();
       Key(w, "createdTime");
       w.Int64(created);
+      w.EndObject();
+    });
+  }
+  if (request.watermark.has_value()) {
+    line([&](JsonWriter& w) {
+      Key(w, "txn");
+      w.StartObject();
+      Key(w, "appId");
+      w.String(kWatermarkAppId);
+      Key(w, "version");
+      w.Int64(*request.watermark);
+      Key(w, "lastUpdated");
+      w.Int64(now);
       w.EndObject();
     });
   }

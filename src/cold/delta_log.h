@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -32,6 +33,20 @@ struct AddFile {
   int64_t min_ts = 0;  // ms, for data skipping (stats)
   int64_t max_ts = 0;
   int64_t modification_time_ms = 0;
+  int64_t version = -1;  // the commit that added it (set when read or committed)
+};
+
+// What one commit changes.
+struct CommitRequest {
+  std::vector<AddFile> adds;
+  std::vector<std::string> removes;  // paths of files in the snapshot
+  // Label columns the added files use; new ones extend the table's schema
+  // (a metaData action in the same commit).
+  std::vector<std::string> label_columns;
+  // If set, the new head watermark: every sample older than this has been
+  // persisted (recorded as a `txn` action, which Delta checkpoints keep).
+  std::optional<int64_t> watermark;
+  std::string operation = "WRITE";  // commitInfo.operation: WRITE, OPTIMIZE, DELETE
 };
 
 class DeltaTable {
@@ -45,12 +60,12 @@ class DeltaTable {
   const std::map<std::string, AddFile>& files() const { return files_; }
   // Label columns of the current schema, in schema order.
   const std::vector<std::string>& label_columns() const { return label_columns_; }
+  // Samples older than this are in the table (INT64_MIN before any).
+  int64_t watermark() const { return watermark_; }
 
-  // Commits `adds` and the removal of `removes` (paths) as the next version.
-  // Label columns not yet in the schema are appended to it (schema
-  // evolution: a new metaData action in the same commit).
-  Status Commit(std::span<const AddFile> adds, std::span<const std::string> removes,
-                std::span<const std::string> label_columns);
+  // Writes `request` as the next version. AlreadyExists if another writer
+  // claimed that version first; nothing changes then.
+  Status Commit(const CommitRequest& request);
 
  private:
   explicit DeltaTable(std::string dir) : dir_(std::move(dir)) {}
@@ -63,7 +78,11 @@ class DeltaTable {
   int64_t created_time_ms_ = 0;
   std::map<std::string, AddFile> files_;
   std::vector<std::string> label_columns_;
+  int64_t watermark_ = INT64_MIN;
 };
+
+// The `txn` application id under which the head watermark is recorded.
+inline constexpr const char* kWatermarkAppId = "mytsdb.head";
 
 // "day=YYYY-MM-DD" value of a timestamp in ms (UTC).
 std::string DayOf(int64_t ts_ms);

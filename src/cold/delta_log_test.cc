@@ -65,17 +65,17 @@ TEST_F(DeltaLogTest, CommitsAreReadBackAfterReopen) {
   {
     auto table = DeltaTable::Open(dir_.string()).value();
     AddFile a = File("a.parquet", 1'000, 2'000);
-    ASSERT_TRUE(table->Commit({&a, 1}, {}, std::vector<std::string>{"job", "instance"}).ok());
+    ASSERT_TRUE(table->Commit({.adds = {a}, .label_columns = {"job", "instance"}}).ok());
     AddFile b = File("b.parquet", 3'000, 4'000);
-    ASSERT_TRUE(table->Commit({&b, 1}, {}, std::vector<std::string>{"job", "mode"}).ok());
+    ASSERT_TRUE(table->Commit({.adds = {b}, .label_columns = {"job", "mode"}, .watermark = 7200000}).ok());
     EXPECT_EQ(table->version(), 1);
     // Compaction: b and a replaced by c in one commit.
     AddFile c = File("c.parquet", 1'000, 4'000);
-    std::vector<std::string> removes = {a.path, b.path};
-    ASSERT_TRUE(table->Commit({&c, 1}, removes, {}).ok());
+    ASSERT_TRUE(table->Commit({.adds = {c}, .removes = {a.path, b.path}, .operation = "OPTIMIZE"}).ok());
   }
   auto table = DeltaTable::Open(dir_.string()).value();
   EXPECT_EQ(table->version(), 2);
+  EXPECT_EQ(table->watermark(), 7200000);
   ASSERT_EQ(table->files().size(), 1u);
   const AddFile& c = table->files().begin()->second;
   EXPECT_EQ(c.path, "day=1970-01-01/c.parquet");
@@ -83,17 +83,18 @@ TEST_F(DeltaLogTest, CommitsAreReadBackAfterReopen) {
   EXPECT_EQ(c.max_ts, 4'000);
   EXPECT_EQ(c.num_records, 10);
   EXPECT_EQ(c.size_bytes, 1234);
+  EXPECT_EQ(c.version, 2);
   EXPECT_EQ(table->label_columns(), (std::vector<std::string>{"job", "instance", "mode"}));
 }
 
 TEST_F(DeltaLogTest, FirstCommitHasProtocolAndMetadataLaterOnlyOnSchemaChange) {
   auto table = DeltaTable::Open(dir_.string()).value();
   AddFile a = File("a.parquet", 0, 1);
-  ASSERT_TRUE(table->Commit({&a, 1}, {}, std::vector<std::string>{"job"}).ok());
+  ASSERT_TRUE(table->Commit({.adds = {a}, .label_columns = {"job"}}).ok());
   AddFile b = File("b.parquet", 0, 1);
-  ASSERT_TRUE(table->Commit({&b, 1}, {}, std::vector<std::string>{"job"}).ok());
+  ASSERT_TRUE(table->Commit({.adds = {b}, .label_columns = {"job"}}).ok());
   AddFile c = File("c.parquet", 0, 1);
-  ASSERT_TRUE(table->Commit({&c, 1}, {}, std::vector<std::string>{"zone"}).ok());
+  ASSERT_TRUE(table->Commit({.adds = {c}, .label_columns = {"zone"}}).ok());
 
   std::string v0 = ReadCommit(0), v1 = ReadCommit(1), v2 = ReadCommit(2);
   EXPECT_NE(v0.find("\"protocol\""), std::string::npos);
@@ -125,9 +126,9 @@ TEST_F(DeltaLogTest, AVersionIsClaimedOnlyOnce) {
   auto first = DeltaTable::Open(dir_.string()).value();
   auto second = DeltaTable::Open(dir_.string()).value();
   AddFile a = File("a.parquet", 0, 1);
-  ASSERT_TRUE(first->Commit({&a, 1}, {}, {}).ok());
+  ASSERT_TRUE(first->Commit({.adds = {a}}).ok());
   AddFile b = File("b.parquet", 0, 1);
-  Status st = second->Commit({&b, 1}, {}, {});
+  Status st = second->Commit({.adds = {b}});
   EXPECT_EQ(st.code(), StatusCode::kAlreadyExists) << st.ToString();
   auto reopened = DeltaTable::Open(dir_.string()).value();
   ASSERT_EQ(reopened->files().size(), 1u);
@@ -143,7 +144,7 @@ TEST_F(DeltaLogTest, GapInVersionsIsCorruption) {
     auto table = DeltaTable::Open(dir_.string()).value();
     for (int i = 0; i < 3; ++i) {
       AddFile f = File("f" + std::to_string(i) + ".parquet", 0, 1);
-      ASSERT_TRUE(table->Commit({&f, 1}, {}, {}).ok());
+      ASSERT_TRUE(table->Commit({.adds = {f}}).ok());
     }
   }
   fs::remove(dir_ / "_delta_log" / CommitFileName(1));

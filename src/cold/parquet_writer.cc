@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <unordered_map>
 
@@ -92,88 +93,57 @@ Status SyncAndRename(const std::string& tmp, const std::string& path) {
 
 }  // namespace
 
-Result<FileInfo> WriteParquetFile(const std::string& path, std::vector<SeriesData> series,
-                                  const WriteOptions& options) {
-  // Sort by metric, then labels (metric name first in the comparison, then
-  // the remaining labels in order), so that similar series sit together.
-  std::sort(series.begin(), series.end(), [](const SeriesData& a, const SeriesData& b) {
-    std::string_view ma = a.labels.metric_name(), mb = b.labels.metric_name();
-    if (ma != mb) return ma < mb;
-    return a.labels < b.labels;
-  });
+bool SeriesFileOrder(const model::Labels& a, const model::Labels& b) {
+  std::string_view ma = a.metric_name(), mb = b.metric_name();
+  if (ma != mb) return ma < mb;
+  return a < b;
+}
 
+struct ParquetFileWriter::Impl {
+  std::string path;
+  std::string tmp;
+  std::vector<std::string> label_names;  // sorted
+  std::shared_ptr<arrow::Schema> schema;
+  std::shared_ptr<arrow::io::FileOutputStream> out;
+  std::unique_ptr<parquet::arrow::FileWriter> writer;
   FileInfo info;
-  int64_t rows = 0;
-  // Label columns: every label name present, in name order.
-  std::map<std::string, DictColumnBuilder> label_columns;
-  for (const SeriesData& s : series) {
-    rows += static_cast<int64_t>(s.samples.size());
-    for (const model::Label& l : s.labels) {
-      if (l.name != model::kMetricNameLabel) label_columns.try_emplace(l.name);
-    }
-  }
-  info.num_rows = rows;
+  bool finished = false;
+};
 
-  DictColumnBuilder metric;
-  arrow::Int64Builder series_id;
-  arrow::TimestampBuilder ts(arrow::timestamp(arrow::TimeUnit::MILLI, "UTC"),
-                             arrow::default_memory_pool());
-  arrow::DoubleBuilder value;
-  RETURN_NOT_OK(FromArrow(series_id.Reserve(rows), "reserve"));
-  RETURN_NOT_OK(FromArrow(ts.Reserve(rows), "reserve"));
-  RETURN_NOT_OK(FromArrow(value.Reserve(rows), "reserve"));
-  info.min_ts = INT64_MAX;
-  info.max_ts = INT64_MIN;
-  // Label values live in `series` for the whole function; builders keep
-  // pointers to them.
-  std::string empty;
-  for (const SeriesData& s : series) {
-    int64_t n = static_cast<int64_t>(s.samples.size());
-    if (n == 0) continue;
-    std::string metric_name(s.labels.metric_name());
-    auto label_it = s.labels.begin();
-    for (auto& [name, builder] : label_columns) {
-      while (label_it != s.labels.end() && label_it->name < name) ++label_it;
-      const std::string* v =
-          label_it != s.labels.end() && label_it->name == name ? &label_it->value : nullptr;
-      builder.AppendRun(v, n);
-    }
-    for (const model::Label& l : s.labels) {
-      if (l.name == model::kMetricNameLabel) metric.AppendRun(&l.value, n);
-    }
-    int64_t id = static_cast<int64_t>(s.labels.Hash());
-    for (const model::Sample& sample : s.samples) {
-      series_id.UnsafeAppend(id);
-      ts.UnsafeAppend(sample.timestamp_ms);
-      value.UnsafeAppend(sample.value);
-    }
-    info.min_ts = std::min(info.min_ts, s.samples.front().timestamp_ms);
-    info.max_ts = std::max(info.max_ts, s.samples.back().timestamp_ms);
-  }
+ParquetFileWriter::ParquetFileWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-  std::vector<std::shared_ptr<arrow::Field>> fields;
-  std::vector<std::shared_ptr<arrow::Array>> arrays;
+ParquetFileWriter::~ParquetFileWriter() {
+  if (impl_ && !impl_->finished) {
+    if (impl_->writer) (void)impl_->writer->Close();
+    if (impl_->out) (void)impl_->out->Close();
+    std::remove(impl_->tmp.c_str());
+  }
+}
+
+Result<std::unique_ptr<ParquetFileWriter>> ParquetFileWriter::Open(
+    const std::string& path, std::vector<std::string> label_names, const WriteOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->tmp = path + ".tmp";
+  std::sort(label_names.begin(), label_names.end());
+  label_names.erase(std::unique(label_names.begin(), label_names.end()), label_names.end());
+  std::erase(label_names, std::string(model::kMetricNameLabel));
+  impl->label_names = std::move(label_names);
+
   auto dict_type = arrow::dictionary(arrow::int32(), arrow::utf8());
-  ASSIGN_OR_RETURN(auto metric_array, metric.Finish(rows));
-  fields.push_back(arrow::field(std::string(kMetricColumn), dict_type, false));
-  arrays.push_back(metric_array);
-  std::shared_ptr<arrow::Array> a;
-  RETURN_NOT_OK(FromArrow(series_id.Finish(&a), "series_id"));
-  fields.push_back(arrow::field(std::string(kSeriesIdColumn), arrow::int64(), false));
-  arrays.push_back(a);
-  RETURN_NOT_OK(FromArrow(ts.Finish(&a), "ts"));
-  fields.push_back(arrow::field(std::string(kTimestampColumn), a->type(), false));
-  arrays.push_back(a);
-  RETURN_NOT_OK(FromArrow(value.Finish(&a), "value"));
-  fields.push_back(arrow::field(std::string(kValueColumn), arrow::float64(), false));
-  arrays.push_back(a);
-  for (auto& [name, builder] : label_columns) {
-    ASSIGN_OR_RETURN(auto col, builder.Finish(rows));
+  std::vector<std::shared_ptr<arrow::Field>> fields = {
+      arrow::field(std::string(kMetricColumn), dict_type, false),
+      arrow::field(std::string(kSeriesIdColumn), arrow::int64(), false),
+      arrow::field(std::string(kTimestampColumn), arrow::timestamp(arrow::TimeUnit::MILLI, "UTC"),
+                   false),
+      arrow::field(std::string(kValueColumn), arrow::float64(), false)};
+  for (const std::string& name : impl->label_names) {
     fields.push_back(arrow::field(ColumnForLabel(name), dict_type, true));
-    arrays.push_back(col);
   }
-  for (const auto& f : fields) info.columns.push_back(f->name());
-  auto table = arrow::Table::Make(arrow::schema(fields), arrays, rows);
+  impl->schema = arrow::schema(fields);
+  for (const auto& f : fields) impl->info.columns.push_back(f->name());
+  impl->info.min_ts = INT64_MAX;
+  impl->info.max_ts = INT64_MIN;
 
   // Encodings (docs/FORMAT.md): dictionary for strings and series_id (runs
   // of the same value become RLE of one index), DELTA_BINARY_PACKED for the
@@ -193,29 +163,121 @@ Result<FileInfo> WriteParquetFile(const std::string& path, std::vector<SeriesDat
                    ->build();
   auto arrow_props = parquet::ArrowWriterProperties::Builder().store_schema()->build();
 
-  std::string tmp = path + ".tmp";
-  {
-    auto out = arrow::io::FileOutputStream::Open(tmp);
-    if (!out.ok()) return FromArrow(out.status(), "open " + tmp);
-    auto st = parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), *out,
-                                         options.row_group_rows, props, arrow_props);
-    auto close = (*out)->Close();
-    if (!st.ok() || !close.ok()) {
-      std::remove(tmp.c_str());
-      return FromArrow(st.ok() ? close : st, "write " + tmp);
+  auto out = arrow::io::FileOutputStream::Open(impl->tmp);
+  if (!out.ok()) return FromArrow(out.status(), "create " + impl->tmp);
+  impl->out = *out;
+  auto writer = parquet::arrow::FileWriter::Open(*impl->schema, arrow::default_memory_pool(),
+                                                 impl->out, props, arrow_props);
+  if (!writer.ok()) {
+    (void)impl->out->Close();
+    std::remove(impl->tmp.c_str());
+    return FromArrow(writer.status(), "write " + impl->tmp);
+  }
+  impl->writer = std::move(*writer);
+  return std::unique_ptr<ParquetFileWriter>(new ParquetFileWriter(std::move(impl)));
+}
+
+Status ParquetFileWriter::Write(std::span<const SeriesData> series) {
+  Impl& im = *impl_;
+  if (im.finished) return Status::Internal("ParquetFileWriter: write after Finish");
+  int64_t rows = 0;
+  for (const SeriesData& s : series) rows += static_cast<int64_t>(s.samples.size());
+  if (rows == 0) return Status::OK();
+
+  DictColumnBuilder metric;
+  std::vector<DictColumnBuilder> labels(im.label_names.size());
+  arrow::Int64Builder series_id;
+  arrow::TimestampBuilder ts(arrow::timestamp(arrow::TimeUnit::MILLI, "UTC"),
+                             arrow::default_memory_pool());
+  arrow::DoubleBuilder value;
+  RETURN_NOT_OK(FromArrow(series_id.Reserve(rows), "reserve"));
+  RETURN_NOT_OK(FromArrow(ts.Reserve(rows), "reserve"));
+  RETURN_NOT_OK(FromArrow(value.Reserve(rows), "reserve"));
+  // Label values live in `series` for the whole call; builders keep pointers
+  // to them.
+  for (const SeriesData& s : series) {
+    int64_t n = static_cast<int64_t>(s.samples.size());
+    if (n == 0) continue;
+    auto label_it = s.labels.begin();
+    const std::string* metric_name = nullptr;
+    for (const model::Label& l : s.labels) {
+      if (l.name == model::kMetricNameLabel) metric_name = &l.value;
     }
+    if (metric_name == nullptr) {
+      return Status::InvalidArgument("series without a metric name: " + s.labels.ToString());
+    }
+    metric.AppendRun(metric_name, n);
+    for (size_t c = 0; c < im.label_names.size(); ++c) {
+      const std::string& name = im.label_names[c];
+      while (label_it != s.labels.end() && label_it->name < name) ++label_it;
+      const std::string* v =
+          label_it != s.labels.end() && label_it->name == name ? &label_it->value : nullptr;
+      labels[c].AppendRun(v, n);
+    }
+    int64_t id = static_cast<int64_t>(s.labels.Hash());
+    for (const model::Sample& sample : s.samples) {
+      series_id.UnsafeAppend(id);
+      ts.UnsafeAppend(sample.timestamp_ms);
+      value.UnsafeAppend(sample.value);
+    }
+    im.info.min_ts = std::min(im.info.min_ts, s.samples.front().timestamp_ms);
+    im.info.max_ts = std::max(im.info.max_ts, s.samples.back().timestamp_ms);
   }
-  Status st = SyncAndRename(tmp, path);
-  if (!st.ok()) {
-    std::remove(tmp.c_str());
-    return st;
+
+  std::vector<std::shared_ptr<arrow::Array>> arrays;
+  ASSIGN_OR_RETURN(auto metric_array, metric.Finish(rows));
+  arrays.push_back(metric_array);
+  std::shared_ptr<arrow::Array> a;
+  RETURN_NOT_OK(FromArrow(series_id.Finish(&a), "series_id"));
+  arrays.push_back(a);
+  RETURN_NOT_OK(FromArrow(ts.Finish(&a), "ts"));
+  arrays.push_back(a);
+  RETURN_NOT_OK(FromArrow(value.Finish(&a), "value"));
+  arrays.push_back(a);
+  for (DictColumnBuilder& builder : labels) {
+    ASSIGN_OR_RETURN(auto col, builder.Finish(rows));
+    arrays.push_back(col);
   }
-  auto size = arrow::io::ReadableFile::Open(path);
-  if (size.ok()) {
-    auto n = (*size)->GetSize();
-    if (n.ok()) info.size_bytes = *n;
+  auto batch = arrow::RecordBatch::Make(im.schema, rows, arrays);
+  RETURN_NOT_OK(FromArrow(im.writer->WriteRecordBatch(*batch), "write " + im.tmp));
+  im.info.num_rows += rows;
+  return Status::OK();
+}
+
+Result<FileInfo> ParquetFileWriter::Finish() {
+  Impl& im = *impl_;
+  if (im.finished) return Status::Internal("ParquetFileWriter: Finish called twice");
+  auto st = im.writer->Close();
+  auto close = im.out->Close();
+  im.finished = true;
+  if (!st.ok() || !close.ok()) {
+    std::remove(im.tmp.c_str());
+    return FromArrow(st.ok() ? close : st, "write " + im.tmp);
   }
-  return info;
+  Status synced = SyncAndRename(im.tmp, im.path);
+  if (!synced.ok()) {
+    std::remove(im.tmp.c_str());
+    return synced;
+  }
+  std::error_code ec;
+  im.info.size_bytes = static_cast<int64_t>(std::filesystem::file_size(im.path, ec));
+  if (ec) return Status::IOError("stat " + im.path + ": " + ec.message());
+  if (im.info.num_rows == 0) im.info.min_ts = im.info.max_ts = 0;
+  return im.info;
+}
+
+Result<FileInfo> WriteParquetFile(const std::string& path, std::vector<SeriesData> series,
+                                  const WriteOptions& options) {
+  std::sort(series.begin(), series.end(), [](const SeriesData& a, const SeriesData& b) {
+    return SeriesFileOrder(a.labels, b.labels);
+  });
+  std::vector<std::string> names;
+  for (const SeriesData& s : series) {
+    for (const model::Label& l : s.labels) names.push_back(l.name);
+  }
+  ASSIGN_OR_RETURN(auto writer, ParquetFileWriter::Open(path, std::move(names), options));
+  RETURN_NOT_OK(writer->Write(series));
+  return writer->Finish();
 }
 
 }  // namespace mytsdb::cold

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -31,8 +33,36 @@ struct FileInfo {
   std::vector<std::string> columns;  // in file order
 };
 
-// Sorts `series` (by metric, then labels) and writes them. IOError on file
-// system failures; the file is then absent.
+// The order of series in a file: by metric name, then by all labels.
+bool SeriesFileOrder(const model::Labels& a, const model::Labels& b);
+
+// Writes one file in batches, so that memory stays bounded by the batch size
+// and not the file size. Not thread-safe. Destroying an unfinished writer
+// removes its temporary file.
+class ParquetFileWriter {
+ public:
+  // `label_names`: every label name (except __name__) that the series to be
+  // written carry; it fixes the file's columns.
+  static Result<std::unique_ptr<ParquetFileWriter>> Open(const std::string& path,
+                                                         std::vector<std::string> label_names,
+                                                         const WriteOptions& options = {});
+  ~ParquetFileWriter();
+
+  // Appends series; each batch must be in SeriesFileOrder and come after the
+  // batches already written. Rows are buffered into row groups of
+  // options.row_group_rows.
+  Status Write(std::span<const SeriesData> series);
+  // Closes the file, fsyncs it and renames it into place.
+  Result<FileInfo> Finish();
+
+ private:
+  struct Impl;
+  explicit ParquetFileWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Sorts `series` (SeriesFileOrder) and writes them as one file. IOError on
+// file system failures; the file is then absent.
 Result<FileInfo> WriteParquetFile(const std::string& path, std::vector<SeriesData> series,
                                   const WriteOptions& options = {});
 

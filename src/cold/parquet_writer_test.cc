@@ -98,6 +98,51 @@ TEST(ParquetWriterTest, SortedRowsLabelColumnsAndEncodings) {
   fs::remove(path);
 }
 
+TEST(ParquetWriterTest, BatchesBecomeBoundedRowGroups) {
+  auto path = (fs::temp_directory_path() / ("pwb_" + std::to_string(getpid()) + ".parquet")).string();
+  WriteOptions options;
+  options.row_group_rows = 7;
+  auto writer = ParquetFileWriter::Open(path, {"job", "instance"}, options);
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  int64_t t = 0;
+  for (int batch = 0; batch < 3; ++batch) {
+    std::vector<SeriesData> series;
+    for (int i = 0; i < 2; ++i) {
+      SeriesData s{Labels{{"__name__", "m"}, {"instance", std::to_string(batch * 2 + i)}}, {}};
+      for (int k = 0; k < 4; ++k) s.samples.push_back({++t, double(t)});
+      series.push_back(std::move(s));
+    }
+    ASSERT_TRUE((*writer)->Write(series).ok());
+  }
+  EXPECT_TRUE(fs::exists(path + ".tmp"));
+  EXPECT_FALSE(fs::exists(path));
+  auto info = (*writer)->Finish();
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->num_rows, 24);
+  EXPECT_EQ(info->min_ts, 1);
+  EXPECT_EQ(info->max_ts, 24);
+  std::shared_ptr<parquet::FileMetaData> md;
+  auto table = ReadBack(path, &md);
+  EXPECT_EQ(md->num_row_groups(), 4);  // 7 + 7 + 7 + 3 rows
+  for (int r = 0; r < md->num_row_groups(); ++r) EXPECT_LE(md->RowGroup(r)->num_rows(), 7);
+  auto ts = std::static_pointer_cast<arrow::TimestampArray>(table->GetColumnByName("ts")->chunk(0));
+  for (int64_t r = 0; r < 24; ++r) EXPECT_EQ(ts->Value(r), r + 1);
+  EXPECT_EQ(Str(table->GetColumnByName("job"), 0), "<null>");
+  EXPECT_EQ(Str(table->GetColumnByName("instance"), 23), "5");
+  fs::remove(path);
+}
+
+TEST(ParquetWriterTest, UnfinishedWriterLeavesNoFile) {
+  auto path = (fs::temp_directory_path() / ("pwu_" + std::to_string(getpid()) + ".parquet")).string();
+  {
+    auto writer = ParquetFileWriter::Open(path, {}).value();
+    std::vector<SeriesData> series = {{Labels{{"__name__", "m"}}, {{1, 1}}}};
+    ASSERT_TRUE(writer->Write(series).ok());
+  }
+  EXPECT_FALSE(fs::exists(path + ".tmp"));
+  EXPECT_FALSE(fs::exists(path));
+}
+
 TEST(ParquetWriterTest, UnwritablePathIsAnError) {
   std::vector<SeriesData> series = {{Labels{{"__name__", "m"}}, {{1, 1}}}};
   auto info = WriteParquetFile("/nonexistent-dir/x.parquet", series);

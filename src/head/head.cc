@@ -11,7 +11,8 @@
 namespace mytsdb::head {
 
 Head::Head(const HeadOptions& options)
-    : options_(options), interner_(std::make_unique<Interner>()) {}
+    : options_(options), interner_(std::make_unique<Interner>()),
+      min_valid_time_(options.min_valid_time) {}
 
 Head::~Head() { (void)Close(); }
 
@@ -27,6 +28,12 @@ Result<std::unique_ptr<Head>> Head::Open(const HeadOptions& options) {
                      ++records;
                      return raw->Replay(rec);
                    }));
+  {
+    // Series whose samples were all persisted before the last checkpoint.
+    MutexLock lock(&head->append_mu_);
+    head->SetTimeBoundsAfterRemoval(head->RemoveEmptySeries());
+    head->retiring_.clear();  // nobody reads yet
+  }
   HeadStats st = head->stats();
   spdlog::info("head: replayed {} WAL records: {} series, {} chunks", records, st.num_series,
                st.num_chunks);
@@ -135,7 +142,8 @@ Status Head::Replay(std::string_view record) {
         }
         // The WAL holds only accepted samples, in order; a sample that does not
         // follow its series' newest one can only come from a repeated record.
-        if (rec.t <= s->last_t) continue;
+        // Samples before min_valid_time are in the cold tier already.
+        if (rec.t <= s->last_t || rec.t < options_.min_valid_time) continue;
         s->last_t = rec.t;
         s->last_value_bits = std::bit_cast<uint64_t>(rec.v);
         AppendToChunks(s, {rec.t, rec.v});

@@ -43,6 +43,9 @@ struct HeadOptions {
   int64_t chunk_range_ms = 2 * 3600 * 1000;
   // Samples per XOR chunk before a new one is started (Prometheus: 120).
   int samples_per_chunk = 120;
+  // Samples older than this belong to the cold tier: replay skips them and
+  // appends refuse them as too old. Set from the cold tier's watermark.
+  int64_t min_valid_time = INT64_MIN;
 };
 
 // One series' samples in an append batch. `labels` must be valid (see
@@ -107,6 +110,19 @@ class Head {
   // All metric metadata, keyed by metric family name.
   std::vector<MetricMetadata> Metadata() const EXCLUDES(metadata_mu_);
 
+  // Every series in the head, ascending.
+  std::vector<SeriesRef> AllSeries() const { return postings_.All(); }
+
+  // ---- Hand-off to the cold tier ----------------------------------------------
+  // Forgets every sample older than `before`, which the caller has persisted:
+  // chunks are dropped, series left without samples are removed, and the WAL
+  // is checkpointed so that replay no longer sees them. From then on appends
+  // older than `before` are refused as too old. Safe to call while appends
+  // and reads run; one call at a time.
+  Status Truncate(int64_t before) EXCLUDES(append_mu_, truncate_mu_);
+  // The oldest timestamp the head accepts and holds (INT64_MIN at first).
+  int64_t min_valid_time() const { return min_valid_time_.load(std::memory_order_acquire); }
+
   HeadStats stats() const;
   // Fixed bytes of one series' bookkeeping object (labels, chunks and index
   // entries come on top; see docs/design/head.md).
@@ -129,6 +145,14 @@ class Head {
   // Appends to the series' chunks; the caller checked the order.
   void AppendToChunks(MemSeries* series, const model::Sample& sample);
   void UpdateTimeBounds(int64_t min_t, int64_t max_t);
+  // Removes series that have no samples left (after a truncation or a replay
+  // that skipped persisted samples).
+  // Returns the oldest sample time of the series that remain.
+  int64_t RemoveEmptySeries() REQUIRES(append_mu_);
+  void SetTimeBoundsAfterRemoval(int64_t min_time) REQUIRES(append_mu_);
+  // Drops the samples of `s` older than `before`; returns the chunk bytes freed.
+  uint64_t TruncateSeries(MemSeries* s, int64_t before);
+  Status WriteCheckpoint(int last_segment, int64_t before);
   // Whether the series holds exactly this sample (same time, same bits).
   bool HasSample(const MemSeries* series, int64_t t, uint64_t value_bits) const;
 
@@ -146,6 +170,14 @@ class Head {
   std::unordered_map<SeriesRef, std::unique_ptr<MemSeries>> series_by_ref_ GUARDED_BY(series_mu_);
 
   index::MemPostings postings_;
+
+  // Series removed by a truncation. Readers may still hold pointers from
+  // SeriesByRef; they are freed by the next truncation, so a reader has
+  // at least one block period (hours) to finish.
+  Mutex truncate_mu_ ACQUIRED_BEFORE(append_mu_);
+  std::vector<std::unique_ptr<MemSeries>> retired_ GUARDED_BY(truncate_mu_);
+  std::vector<std::unique_ptr<MemSeries>> retiring_ GUARDED_BY(append_mu_);
+  std::atomic<int64_t> min_valid_time_{INT64_MIN};
 
   mutable Mutex metadata_mu_;
   std::unordered_map<std::string, MetricMetadata> metadata_ GUARDED_BY(metadata_mu_);

@@ -17,6 +17,8 @@ Status Head::Append(std::span<const SeriesSamples> batch, std::span<const Metric
   // (appendableMinValidTime): half a chunk range behind the newest sample.
   int64_t head_max = max_time_.load(std::memory_order_relaxed);
   int64_t min_valid = head_max == INT64_MIN ? INT64_MIN : head_max - options_.chunk_range_ms / 2;
+  // And nothing the cold tier already holds.
+  min_valid = std::max(min_valid, min_valid_time_.load(std::memory_order_acquire));
 
   // 1. Resolve series, creating (but not yet publishing) new ones, and
   //    validate every sample against its series' newest one. A series may

@@ -56,6 +56,33 @@ void MemPostings::Add(SeriesRef ref, const model::Labels& labels) {
   }
 }
 
+void MemPostings::Remove(std::span<const std::pair<SeriesRef, model::Labels>> series) {
+  if (series.empty()) return;
+  // Refs to remove per name/value pair, then one Difference per list.
+  std::map<std::pair<std::string_view, std::string_view>, Postings> by_pair;
+  Postings refs;
+  refs.reserve(series.size());
+  for (const auto& [ref, labels] : series) {
+    refs.push_back(ref);
+    for (const model::Label& l : labels) by_pair[{l.name, l.value}].push_back(ref);
+  }
+  std::sort(refs.begin(), refs.end());
+  WriterLock lock(&mu_);
+  for (auto& [pair, removed] : by_pair) {
+    auto name_it = index_.find(pair.first);
+    if (name_it == index_.end()) continue;
+    auto value_it = name_it->second.find(pair.second);
+    if (value_it == name_it->second.end()) continue;
+    std::sort(removed.begin(), removed.end());
+    size_t before = value_it->second.size();
+    value_it->second = Difference(value_it->second, removed);
+    num_entries_ -= before - value_it->second.size();
+    if (value_it->second.empty()) name_it->second.erase(value_it);
+    if (name_it->second.empty()) index_.erase(name_it);
+  }
+  all_ = Difference(all_, refs);
+}
+
 template <typename Pred>
 Postings MemPostings::UnionWhere(std::string_view name, Pred pred) const {
   auto name_it = index_.find(name);

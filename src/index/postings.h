@@ -35,6 +35,9 @@ Postings Difference(const Postings& a, const Postings& b);
 class MemPostings {
  public:
   void Add(SeriesRef ref, const model::Labels& labels) EXCLUDES(mu_);
+  // Removes series, given with the labels they were added with. One pass
+  // over each affected list, however many series go.
+  void Remove(std::span<const std::pair<SeriesRef, model::Labels>> series) EXCLUDES(mu_);
 
   // Series whose labels satisfy every matcher. An empty matcher list selects
   // nothing.

@@ -58,6 +58,24 @@ TEST_F(MemPostingsTest, LabelNamesAndValuesAreSorted) {
   EXPECT_EQ(idx_.num_entries(), 10u);
 }
 
+TEST_F(MemPostingsTest, RemoveDropsSeriesAndEmptiedNamesAndValues) {
+  std::vector<std::pair<SeriesRef, Labels>> gone = {
+      {4, Labels{{"__name__", "rq"}, {"job", "api"}}},
+      {2, Labels{{"__name__", "up"}, {"job", "web"}, {"instance", "b"}}}};
+  idx_.Remove(gone);
+  EXPECT_EQ(idx_.All(), (Postings{1, 3}));
+  EXPECT_EQ(idx_.Select({M(MatchType::kEqual, "job", "api")}), (Postings{1}));
+  EXPECT_EQ(idx_.LabelValues("__name__"), (std::vector<std::string>{"up"}));
+  EXPECT_EQ(idx_.LabelValues("job"), (std::vector<std::string>{"api"}));
+  EXPECT_EQ(idx_.num_entries(), 5u);  // 10 - 2 - 3
+  idx_.Remove(std::vector<std::pair<SeriesRef, Labels>>{
+      {1, Labels{{"__name__", "up"}, {"job", "api"}, {"instance", "a"}}}});
+  EXPECT_EQ(idx_.LabelNames(), (std::vector<std::string>{"__name__", "instance"}));
+  // Refs may be added again after a removal, in increasing order.
+  idx_.Add(5, Labels{{"__name__", "up"}, {"job", "api"}});
+  EXPECT_EQ(idx_.Select({M(MatchType::kEqual, "job", "api")}), (Postings{5}));
+}
+
 TEST(PostingsTest, SetOperations) {
   Postings a{1, 3, 5, 7}, b{3, 4, 5};
   EXPECT_EQ(Intersect(a, b), (Postings{3, 5}));

@@ -1,0 +1,557 @@
+#include "cold/cold_store.h"
+
+#include <arrow/api.h>
+#include <arrow/io/file.h>
+#include <parquet/arrow/reader.h>
+#include <parquet/file_reader.h>
+#include <parquet/metadata.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <deque>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "cold/schema.h"
+
+namespace mytsdb::cold {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int64_t kDayMs = 86'400'000;
+
+Status FromArrow(const arrow::Status& st, std::string_view what) {
+  if (st.ok()) return Status::OK();
+  return Status::IOError(std::string(what) + ": " + st.ToString());
+}
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : (a - b + 1) / b; }
+
+std::string RandomSuffix() {
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  char buf[20];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+// The string at `row` of a (possibly chunked, possibly dictionary-encoded)
+// string column; nullopt for null.
+class StringColumn {
+ public:
+  explicit StringColumn(std::shared_ptr<arrow::ChunkedArray> column) : column_(std::move(column)) {
+    int64_t offset = 0;
+    for (const auto& chunk : column_->chunks()) {
+      starts_.push_back(offset);
+      offset += chunk->length();
+    }
+  }
+  std::optional<std::string_view> At(int64_t row) const {
+    size_t c = static_cast<size_t>(std::upper_bound(starts_.begin(), starts_.end(), row) -
+                                   starts_.begin()) - 1;
+    const arrow::Array& chunk = *column_->chunk(static_cast<int>(c));
+    int64_t i = row - starts_[c];
+    if (chunk.IsNull(i)) return std::nullopt;
+    if (chunk.type_id() == arrow::Type::DICTIONARY) {
+      const auto& dict = static_cast<const arrow::DictionaryArray&>(chunk);
+      const auto& values = static_cast<const arrow::StringArray&>(*dict.dictionary());
+      return values.GetView(dict.GetValueIndex(i));
+    }
+    return static_cast<const arrow::StringArray&>(chunk).GetView(i);
+  }
+
+ private:
+  std::shared_ptr<arrow::ChunkedArray> column_;
+  std::vector<int64_t> starts_;
+};
+
+Result<std::unique_ptr<parquet::arrow::FileReader>> OpenReader(
+    const std::string& path, const std::shared_ptr<parquet::FileMetaData>& metadata) {
+  auto file = arrow::io::ReadableFile::Open(path);
+  if (!file.ok()) return FromArrow(file.status(), "open " + path);
+  std::unique_ptr<parquet::ParquetFileReader> pq;
+  try {
+    pq = parquet::ParquetFileReader::Open(*file, parquet::default_reader_properties(), metadata);
+  } catch (const std::exception& e) {
+    return Status::Corruption("read " + path + ": " + e.what());
+  }
+  auto reader = parquet::arrow::FileReader::Make(arrow::default_memory_pool(), std::move(pq),
+                                                parquet::default_arrow_reader_properties());
+  if (!reader.ok()) return FromArrow(reader.status(), "read " + path);
+  return std::move(*reader);
+}
+
+}  // namespace
+
+// ---- Catalog: series seen in the files --------------------------------------
+
+class ColdStore::Catalog {
+ public:
+  // The id of a series, adding it if new.
+  ColdSeriesId Intern(model::Labels labels) EXCLUDES(mu_) {
+    uint64_t hash = labels.Hash();
+    {
+      MutexLock lock(&mu_);
+      auto it = by_hash_.find(hash);
+      if (it != by_hash_.end()) {
+        for (ColdSeriesId id : it->second) {
+          if (labels_[id] == labels) return id;
+        }
+      }
+      ColdSeriesId id = static_cast<ColdSeriesId>(labels_.size());
+      labels_.push_back(labels);
+      by_hash_[hash].push_back(id);
+      // Ids grow, so the postings lists stay sorted by appending.
+      postings_.Add(id, labels);
+      return id;
+    }
+  }
+  model::Labels Labels(ColdSeriesId id) const EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    return id < labels_.size() ? labels_[id] : model::Labels();
+  }
+  size_t size() const EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    return labels_.size();
+  }
+  const index::MemPostings& postings() const { return postings_; }
+
+ private:
+  mutable Mutex mu_;
+  std::deque<model::Labels> labels_ GUARDED_BY(mu_);
+  std::unordered_map<uint64_t, std::vector<ColdSeriesId>> by_hash_ GUARDED_BY(mu_);
+  index::MemPostings postings_;
+};
+
+// A committed file and where each of its series' rows are.
+struct ColdStore::FileEntry {
+  AddFile add;
+  std::string full_path;
+  std::shared_ptr<parquet::FileMetaData> metadata;
+  int ts_column = -1;
+  int value_column = -1;
+  std::vector<int64_t> row_group_starts;  // first row of each row group
+  struct Span {
+    ColdSeriesId id;
+    int64_t first_row;
+    int64_t num_rows;
+  };
+  std::vector<Span> spans;  // sorted by id
+
+  const Span* Find(ColdSeriesId id) const {
+    auto it = std::lower_bound(spans.begin(), spans.end(), id,
+                               [](const Span& s, ColdSeriesId v) { return s.id < v; });
+    return it != spans.end() && it->id == id ? &*it : nullptr;
+  }
+};
+
+struct ColdStore::Snapshot {
+  int64_t version = -1;
+  int64_t watermark = INT64_MIN;
+  std::vector<std::shared_ptr<const FileEntry>> files;  // by commit version, ascending
+};
+
+ColdStore::ColdStore(const ColdStoreOptions& options)
+    : options_(options), catalog_(std::make_unique<Catalog>()) {}
+
+ColdStore::~ColdStore() = default;
+
+Result<std::unique_ptr<ColdStore>> ColdStore::Open(const ColdStoreOptions& options) {
+  if (options.dir.empty()) return Status::InvalidArgument("cold store: directory not set");
+  std::error_code ec;
+  fs::create_directories(options.dir, ec);
+  if (ec) return Status::IOError("create " + options.dir + ": " + ec.message());
+  std::unique_ptr<ColdStore> store(new ColdStore(options));
+  ASSIGN_OR_RETURN(store->table_, DeltaTable::Open(options.dir));
+  RETURN_NOT_OK(store->RemoveLeftovers());
+
+  auto start = std::chrono::steady_clock::now();
+  auto snap = std::make_shared<Snapshot>();
+  snap->version = store->table_->version();
+  snap->watermark = store->table_->watermark();
+  std::vector<AddFile> adds;
+  for (const auto& [path, add] : store->table_->files()) adds.push_back(add);
+  std::sort(adds.begin(), adds.end(),
+            [](const AddFile& a, const AddFile& b) { return a.version < b.version; });
+  uint64_t rows = 0;
+  for (size_t i = 0; i < adds.size(); ++i) {
+    ASSIGN_OR_RETURN(auto entry, store->LoadFile(adds[i]));
+    rows += static_cast<uint64_t>(entry->metadata->num_rows());
+    snap->files.push_back(std::move(entry));
+    if ((i + 1) % 100 == 0) {
+      spdlog::info("cold: loaded the catalog of {} of {} files", i + 1, adds.size());
+    }
+  }
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  spdlog::info("cold: table version {}, {} files, {} rows, {} series, catalog loaded in {:.2f} s",
+               snap->version, snap->files.size(), rows, store->catalog_->size(), secs);
+  store->Publish(std::move(snap));
+  return store;
+}
+
+Status ColdStore::RemoveLeftovers() {
+  // A crash can leave a temporary file, or a finished file that no commit
+  // references (written, not committed). Nothing reads either.
+  std::error_code ec;
+  for (const auto& dir : fs::directory_iterator(options_.dir, ec)) {
+    std::string dirname = dir.path().filename().string();
+    if (!dir.is_directory() || !dirname.starts_with("day=")) continue;
+    for (const auto& f : fs::directory_iterator(dir.path(), ec)) {
+      std::string rel = dirname + "/" + f.path().filename().string();
+      bool tmp = rel.ends_with(".tmp");
+      bool orphan = rel.ends_with(".parquet") && table_->files().count(rel) == 0;
+      if (tmp || orphan) {
+        spdlog::warn("cold: removing {} ({})", f.path().string(),
+                     tmp ? "unfinished write" : "not in the Delta log");
+        fs::remove(f.path(), ec);
+      }
+    }
+  }
+  if (ec) return Status::IOError("clean " + options_.dir + ": " + ec.message());
+  return Status::OK();
+}
+
+Result<std::shared_ptr<const ColdStore::FileEntry>> ColdStore::LoadFile(const AddFile& add) {
+  auto entry = std::make_shared<FileEntry>();
+  entry->add = add;
+  entry->full_path = (fs::path(options_.dir) / add.path).string();
+  auto file = arrow::io::ReadableFile::Open(entry->full_path);
+  if (!file.ok()) {
+    return Status::Corruption("cold: file " + add.path + " of the Delta log is unreadable: " +
+                              file.status().ToString());
+  }
+  std::unique_ptr<parquet::ParquetFileReader> pq;
+  try {
+    pq = parquet::ParquetFileReader::Open(*file);
+  } catch (const std::exception& e) {
+    return Status::Corruption("cold: " + add.path + ": " + e.what());
+  }
+  entry->metadata = pq->metadata();
+  auto made = parquet::arrow::FileReader::Make(arrow::default_memory_pool(), std::move(pq),
+                                              parquet::default_arrow_reader_properties());
+  if (!made.ok()) return FromArrow(made.status(), "read " + add.path);
+  std::unique_ptr<parquet::arrow::FileReader> reader = std::move(*made);
+  std::shared_ptr<arrow::Schema> schema;
+  RETURN_NOT_OK(FromArrow(reader->GetSchema(&schema), "schema of " + add.path));
+
+  // Only the series key columns are read: metric, series_id, labels.
+  std::vector<int> key_columns;
+  std::vector<std::string> label_names;  // for key_columns[2..]
+  int metric_col = -1, id_col = -1;
+  for (int i = 0; i < schema->num_fields(); ++i) {
+    const std::string& name = schema->field(i)->name();
+    if (name == kTimestampColumn) {
+      entry->ts_column = i;
+    } else if (name == kValueColumn) {
+      entry->value_column = i;
+    } else if (name == kMetricColumn) {
+      metric_col = i;
+    } else if (name == kSeriesIdColumn) {
+      id_col = i;
+    } else {
+      std::string label = LabelForColumn(name);
+      if (!label.empty()) label_names.push_back(label);
+      if (!label.empty()) key_columns.push_back(i);
+    }
+  }
+  if (entry->ts_column < 0 || entry->value_column < 0 || metric_col < 0 || id_col < 0) {
+    return Status::Corruption("cold: " + add.path + " lacks one of the columns metric, "
+                              "series_id, ts, value");
+  }
+  key_columns.insert(key_columns.begin(), {metric_col, id_col});
+
+  int64_t row = 0;
+  for (int rg = 0; rg < entry->metadata->num_row_groups(); ++rg) {
+    entry->row_group_starts.push_back(row);
+    auto read = reader->ReadRowGroup(rg, key_columns);
+    if (!read.ok()) return FromArrow(read.status(), "read " + add.path);
+    std::shared_ptr<arrow::Table> table = *read;
+    StringColumn metric(table->column(0));
+    std::vector<StringColumn> labels;
+    for (size_t c = 0; c < label_names.size(); ++c) labels.emplace_back(table->column(int(c) + 2));
+    auto ids = table->column(1);
+    int64_t local = 0;
+    int64_t prev_id = 0;
+    bool have_prev = false;
+    for (const auto& chunk : ids->chunks()) {
+      const auto& id_array = static_cast<const arrow::Int64Array&>(*chunk);
+      for (int64_t i = 0; i < id_array.length(); ++i, ++local) {
+        int64_t id = id_array.Value(i);
+        if (have_prev && id == prev_id) {
+          ++entry->spans.back().num_rows;
+          continue;
+        }
+        have_prev = true;
+        prev_id = id;
+        std::vector<model::Label> ls;
+        auto m = metric.At(local);
+        if (m.has_value()) ls.push_back({std::string(model::kMetricNameLabel), std::string(*m)});
+        for (size_t c = 0; c < labels.size(); ++c) {
+          auto v = labels[c].At(local);
+          if (v.has_value()) ls.push_back({label_names[c], std::string(*v)});
+        }
+        ColdSeriesId cid = catalog_->Intern(model::Labels::FromUnsorted(std::move(ls)));
+        // A series continuing from the previous row group extends its span.
+        if (local == 0 && !entry->spans.empty() && entry->spans.back().id == cid &&
+            entry->spans.back().first_row + entry->spans.back().num_rows == row) {
+          ++entry->spans.back().num_rows;
+        } else {
+          entry->spans.push_back({cid, row + local, 1});
+        }
+      }
+    }
+    row += table->num_rows();
+  }
+  std::sort(entry->spans.begin(), entry->spans.end(),
+            [](const FileEntry::Span& a, const FileEntry::Span& b) { return a.id < b.id; });
+  return std::shared_ptr<const FileEntry>(std::move(entry));
+}
+
+std::shared_ptr<const ColdStore::Snapshot> ColdStore::snapshot() const {
+  MutexLock lock(&snapshot_mu_);
+  return snapshot_;
+}
+
+void ColdStore::Publish(std::shared_ptr<const Snapshot> snapshot) {
+  MutexLock lock(&snapshot_mu_);
+  snapshot_ = std::move(snapshot);
+}
+
+int64_t ColdStore::watermark() const { return snapshot()->watermark; }
+
+// ---- Writing ------------------------------------------------------------------
+
+Status ColdStore::Persist(const PersistRequest& request) {
+  std::vector<size_t> order(request.series.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return SeriesFileOrder(request.series[a], request.series[b]);
+  });
+  std::vector<std::string> label_names;
+  {
+    std::set<std::string> names;
+    for (const model::Labels& l : request.series) {
+      for (const model::Label& label : l) {
+        if (label.name != model::kMetricNameLabel) names.insert(label.name);
+      }
+    }
+    label_names.assign(names.begin(), names.end());
+  }
+
+  // One file per UTC day the range touches, series batched so that memory
+  // holds about one row group of samples at a time.
+  const model::TimeRange range = request.range;
+  const size_t batch_rows = static_cast<size_t>(std::max<int64_t>(options_.write.row_group_rows, 1));
+  CommitRequest commit;
+  commit.watermark = request.new_watermark;
+  for (const std::string& name : label_names) commit.label_columns.push_back(ColumnForLabel(name));
+  std::vector<std::string> written;  // full paths, removed again if the commit fails
+  auto cleanup = [&] {
+    std::error_code ec;
+    for (const std::string& p : written) fs::remove(p, ec);
+  };
+  if (range.min <= range.max && !order.empty()) {
+    for (int64_t day = FloorDiv(range.min, kDayMs); day <= FloorDiv(range.max, kDayMs); ++day) {
+      model::TimeRange day_range{std::max(range.min, day * kDayMs),
+                                 std::min(range.max, day * kDayMs + kDayMs - 1)};
+      AddFile add;
+      add.day = DayOf(day_range.min);
+      add.path = "day=" + add.day + "/part-" + std::to_string(day_range.min) + "-" +
+                 RandomSuffix() + ".parquet";
+      std::string full = (fs::path(options_.dir) / add.path).string();
+      std::error_code ec;
+      fs::create_directories(fs::path(full).parent_path(), ec);
+      if (ec) {
+        cleanup();
+        return Status::IOError("create " + fs::path(full).parent_path().string() + ": " +
+                               ec.message());
+      }
+      auto writer = ParquetFileWriter::Open(full, label_names, options_.write);
+      if (!writer.ok()) {
+        cleanup();
+        return writer.status();
+      }
+      std::vector<SeriesData> batch;
+      size_t batch_samples = 0;
+      Status st;
+      for (size_t index : order) {
+        SeriesData data{request.series[index], {}};
+        request.read(index, day_range, &data.samples);
+        if (data.samples.empty()) continue;
+        batch_samples += data.samples.size();
+        batch.push_back(std::move(data));
+        if (batch_samples >= batch_rows) {
+          st = (*writer)->Write(batch);
+          if (!st.ok()) break;
+          batch.clear();
+          batch_samples = 0;
+        }
+      }
+      if (st.ok() && !batch.empty()) st = (*writer)->Write(batch);
+      if (!st.ok()) {
+        cleanup();
+        return st;
+      }
+      auto info = (*writer)->Finish();
+      if (!info.ok()) {
+        cleanup();
+        return info.status();
+      }
+      if (info->num_rows == 0) {
+        fs::remove(full, ec);
+        continue;
+      }
+      written.push_back(full);
+      add.size_bytes = info->size_bytes;
+      add.num_records = info->num_rows;
+      add.min_ts = info->min_ts;
+      add.max_ts = info->max_ts;
+      commit.adds.push_back(add);
+    }
+  }
+  if (commit.adds.empty() && !commit.watermark.has_value()) return Status::OK();
+  if (commit.adds.empty()) commit.label_columns.clear();
+  Status st = table_->Commit(commit);
+  if (!st.ok()) {
+    cleanup();
+    return st.WithContext("Delta commit");
+  }
+
+  // Publish: the committed files join a new snapshot.
+  auto next = std::make_shared<Snapshot>(*snapshot());
+  next->version = table_->version();
+  next->watermark = table_->watermark();
+  for (AddFile add : commit.adds) {
+    add.version = table_->version();
+    auto entry = LoadFile(add);
+    if (!entry.ok()) return entry.status().WithContext("catalog of a new file");
+    next->files.push_back(std::move(*entry));
+  }
+  Publish(std::move(next));
+  uint64_t rows = 0;
+  for (const AddFile& a : commit.adds) rows += static_cast<uint64_t>(a.num_records);
+  spdlog::info("cold: committed version {}: {} file(s), {} rows{}", table_->version(),
+               commit.adds.size(), rows,
+               commit.watermark ? fmt::format(", watermark {}", *commit.watermark) : "");
+  return Status::OK();
+}
+
+// ---- Reading ------------------------------------------------------------------
+
+std::vector<ColdSeriesId> ColdStore::Select(const model::Matchers& matchers,
+                                            model::TimeRange range) const {
+  index::Postings candidates = catalog_->postings().Select(matchers);
+  if (candidates.empty()) return {};
+  auto snap = snapshot();
+  std::vector<ColdSeriesId> out;
+  for (index::SeriesRef ref : candidates) {
+    ColdSeriesId id = static_cast<ColdSeriesId>(ref);
+    for (const auto& file : snap->files) {
+      if (range.Overlaps(file->add.min_ts, file->add.max_ts) && file->Find(id) != nullptr) {
+        out.push_back(id);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+model::Labels ColdStore::SeriesLabels(ColdSeriesId id) const { return catalog_->Labels(id); }
+
+Status ColdStore::ReadSamples(std::span<const ColdSeriesId> ids, model::TimeRange range,
+                              std::vector<std::vector<model::Sample>>* out) const {
+  out->assign(ids.size(), {});
+  auto snap = snapshot();
+  std::vector<bool> from_several(ids.size(), false);
+  std::vector<bool> seen(ids.size(), false);
+  for (const auto& file : snap->files) {
+    if (!range.Overlaps(file->add.min_ts, file->add.max_ts)) continue;
+    // Rows to read, grouped by row group: (index into ids, first row, count).
+    struct Piece {
+      size_t index;
+      int64_t first_row;
+      int64_t num_rows;
+    };
+    std::map<int, std::vector<Piece>> by_row_group;
+    const auto& starts = file->row_group_starts;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const FileEntry::Span* span = file->Find(ids[i]);
+      if (span == nullptr) continue;
+      if (seen[i]) from_several[i] = true;
+      seen[i] = true;
+      int64_t row = span->first_row, end = span->first_row + span->num_rows;
+      while (row < end) {
+        int rg = static_cast<int>(std::upper_bound(starts.begin(), starts.end(), row) -
+                                  starts.begin()) - 1;
+        int64_t rg_end = rg + 1 < static_cast<int>(starts.size())
+                             ? starts[static_cast<size_t>(rg) + 1]
+                             : file->metadata->num_rows();
+        int64_t n = std::min(end, rg_end) - row;
+        by_row_group[rg].push_back({i, row, n});
+        row += n;
+      }
+    }
+    if (by_row_group.empty()) continue;
+    ASSIGN_OR_RETURN(auto reader, OpenReader(file->full_path, file->metadata));
+    for (const auto& [rg, pieces] : by_row_group) {
+      auto table = reader->ReadRowGroup(rg, {file->ts_column, file->value_column});
+      if (!table.ok()) return FromArrow(table.status(), "read " + file->add.path);
+      auto combined = (*table)->CombineChunks();
+      if (!combined.ok()) return FromArrow(combined.status(), "read " + file->add.path);
+      const auto& ts = static_cast<const arrow::TimestampArray&>(*(*combined)->column(0)->chunk(0));
+      const auto& values = static_cast<const arrow::DoubleArray&>(*(*combined)->column(1)->chunk(0));
+      int64_t base = starts[static_cast<size_t>(rg)];
+      for (const Piece& p : pieces) {
+        std::vector<model::Sample>& dst = (*out)[p.index];
+        for (int64_t r = p.first_row - base; r < p.first_row - base + p.num_rows; ++r) {
+          int64_t t = ts.Value(r);
+          if (range.Contains(t)) dst.push_back({t, values.Value(r)});
+        }
+      }
+    }
+  }
+  // Files are in commit order: a stable sort keeps later files' samples after
+  // earlier ones at the same timestamp, and the last of each run wins.
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (!from_several[i]) continue;
+    std::vector<model::Sample>& v = (*out)[i];
+    std::stable_sort(v.begin(), v.end(), [](const model::Sample& a, const model::Sample& b) {
+      return a.timestamp_ms < b.timestamp_ms;
+    });
+    size_t w = 0;
+    for (size_t r = 0; r < v.size(); ++r) {
+      if (r + 1 < v.size() && v[r + 1].timestamp_ms == v[r].timestamp_ms) continue;
+      v[w++] = v[r];
+    }
+    v.resize(w);
+  }
+  return Status::OK();
+}
+
+std::vector<std::string> ColdStore::LabelNames() const { return catalog_->postings().LabelNames(); }
+
+std::vector<std::string> ColdStore::LabelValues(std::string_view name) const {
+  return catalog_->postings().LabelValues(name);
+}
+
+ColdStats ColdStore::stats() const {
+  auto snap = snapshot();
+  ColdStats st;
+  st.version = snap->version;
+  st.watermark = snap->watermark;
+  st.files = snap->files.size();
+  for (const auto& f : snap->files) {
+    st.bytes += static_cast<uint64_t>(f->add.size_bytes);
+    st.rows += static_cast<uint64_t>(f->add.num_records);
+  }
+  st.catalog_series = catalog_->size();
+  return st;
+}
+
+}  // namespace mytsdb::cold

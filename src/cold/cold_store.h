@@ -1,0 +1,106 @@
+// ColdStore: the cold tier. A Delta Lake table of Parquet files under
+// data/parquet/ (docs/FORMAT.md), plus what MyTSDB keeps in memory to read
+// it fast: a catalog of the series in the files (labels, postings index, the
+// row span of each series in each file) rebuilt at start from the files'
+// metric and label columns only.
+//
+//   Persist ──► ParquetFileWriter (one file per day) ──► DeltaTable::Commit
+//                                                        ──► catalog + snapshot
+//   Select/ReadSamples ◄── snapshot of the committed files
+//
+// Thread safety: reads are safe concurrently with each other and with one
+// writer (Persist); readers work on an immutable snapshot of the file list,
+// so a commit never changes what a running read sees. Writers are serialised
+// by the caller (the storage facade's maintenance lock).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cold/delta_log.h"
+#include "cold/parquet_writer.h"
+#include "common/mutex.h"
+#include "common/result.h"
+#include "index/postings.h"
+#include "model/labels.h"
+#include "model/matcher.h"
+#include "model/sample.h"
+
+namespace mytsdb::cold {
+
+// A series of the cold tier, numbered densely in the order first seen.
+using ColdSeriesId = uint32_t;
+
+struct ColdStoreOptions {
+  std::string dir;  // the table directory, data/parquet
+  WriteOptions write;
+};
+
+// What a persist writes: `series[i]`'s samples within a range come from
+// `read(i, range, out)` (appended to *out, in time order).
+struct PersistRequest {
+  std::vector<model::Labels> series;
+  std::function<void(size_t index, model::TimeRange range, std::vector<model::Sample>* out)> read;
+  model::TimeRange range;                 // inclusive bounds of the samples to write
+  std::optional<int64_t> new_watermark;  // recorded in the same commit
+};
+
+struct ColdStats {
+  int64_t version = -1;
+  uint64_t files = 0;
+  uint64_t bytes = 0;
+  uint64_t rows = 0;
+  uint64_t catalog_series = 0;
+  int64_t watermark = INT64_MIN;
+};
+
+class ColdStore {
+ public:
+  // Opens (or creates) the table, removes leftovers of interrupted writes
+  // (temporary files, files no commit references) and loads the catalog.
+  static Result<std::unique_ptr<ColdStore>> Open(const ColdStoreOptions& options);
+  ~ColdStore();
+
+  // Samples older than this are in the cold tier (INT64_MIN if none).
+  int64_t watermark() const;
+
+  // Writes the request's samples as one file per UTC day and commits them
+  // in one Delta commit. Series without samples in the range are skipped.
+  Status Persist(const PersistRequest& request);
+
+  // Series matching all matchers with a file overlapping `range`, ascending.
+  std::vector<ColdSeriesId> Select(const model::Matchers& matchers, model::TimeRange range) const;
+  model::Labels SeriesLabels(ColdSeriesId id) const;
+  // Samples of each of `ids` within `range`, in time order: (*out)[i] for
+  // ids[i]. A timestamp present in several files takes the value of the file
+  // committed last (last write wins).
+  Status ReadSamples(std::span<const ColdSeriesId> ids, model::TimeRange range,
+                     std::vector<std::vector<model::Sample>>* out) const;
+  std::vector<std::string> LabelNames() const;
+  std::vector<std::string> LabelValues(std::string_view name) const;
+
+  ColdStats stats() const;
+
+ private:
+  struct FileEntry;
+  struct Snapshot;
+  class Catalog;
+
+  explicit ColdStore(const ColdStoreOptions& options);
+  Result<std::shared_ptr<const FileEntry>> LoadFile(const AddFile& add);
+  Status RemoveLeftovers();
+  std::shared_ptr<const Snapshot> snapshot() const EXCLUDES(snapshot_mu_);
+  void Publish(std::shared_ptr<const Snapshot> snapshot) EXCLUDES(snapshot_mu_);
+
+  const ColdStoreOptions options_;
+  std::unique_ptr<DeltaTable> table_;  // writer side only
+  std::unique_ptr<Catalog> catalog_;
+  mutable Mutex snapshot_mu_;
+  std::shared_ptr<const Snapshot> snapshot_ GUARDED_BY(snapshot_mu_);
+};
+
+}  // namespace mytsdb::cold

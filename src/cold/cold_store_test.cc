@@ -1,0 +1,198 @@
+#include "cold/cold_store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <bit>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace mytsdb::cold {
+namespace {
+
+namespace fs = std::filesystem;
+using model::Labels;
+using model::Matcher;
+using model::MatchType;
+using model::Sample;
+
+constexpr int64_t kDay = 86'400'000;
+
+class ColdStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("cold_store_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    Reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  void Reopen(int64_t row_group_rows = 256 * 1024) {
+    store_.reset();
+    ColdStoreOptions options;
+    options.dir = dir_.string();
+    options.write.row_group_rows = row_group_rows;
+    auto store = ColdStore::Open(options);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(*store);
+  }
+  // Persists `data` (labels → samples) within `range`.
+  Status Persist(const std::map<Labels, std::vector<Sample>>& data, model::TimeRange range,
+                 std::optional<int64_t> watermark = std::nullopt) {
+    PersistRequest req;
+    std::vector<const std::vector<Sample>*> samples;
+    for (const auto& [labels, s] : data) {
+      req.series.push_back(labels);
+      samples.push_back(&s);
+    }
+    req.read = [&](size_t i, model::TimeRange r, std::vector<Sample>* out) {
+      for (const Sample& s : *samples[i]) {
+        if (r.Contains(s.timestamp_ms)) out->push_back(s);
+      }
+    };
+    req.range = range;
+    req.new_watermark = watermark;
+    return store_->Persist(req);
+  }
+  std::map<Labels, std::vector<Sample>> ReadAll(const model::Matchers& ms,
+                                                model::TimeRange range = {}) {
+    std::vector<ColdSeriesId> ids = store_->Select(ms, range);
+    std::vector<std::vector<Sample>> samples;
+    Status st = store_->ReadSamples(ids, range, &samples);
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    std::map<Labels, std::vector<Sample>> out;
+    for (size_t i = 0; i < ids.size(); ++i) out[store_->SeriesLabels(ids[i])] = samples[i];
+    return out;
+  }
+  static model::Matchers Name(const std::string& n) {
+    return {Matcher::Make(MatchType::kEqual, "__name__", n).MoveValue()};
+  }
+
+  fs::path dir_;
+  std::unique_ptr<ColdStore> store_;
+};
+
+void ExpectBitEqual(const std::vector<Sample>& got, const std::vector<Sample>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].timestamp_ms, want[i].timestamp_ms) << i;
+    EXPECT_EQ(std::bit_cast<uint64_t>(got[i].value), std::bit_cast<uint64_t>(want[i].value)) << i;
+  }
+}
+
+std::vector<Sample> Every(int64_t from, int64_t to, int64_t step) {
+  std::vector<Sample> out;
+  for (int64_t t = from; t < to; t += step) out.push_back({t, double(t) / 7});
+  return out;
+}
+
+TEST_F(ColdStoreTest, PersistSplitsByDayAndReadsBackAfterReopen) {
+  Labels a{{"__name__", "cpu"}, {"instance", "a"}, {"value", "label named value"}};
+  Labels b{{"__name__", "cpu"}, {"instance", "b"}};
+  Labels c{{"__name__", "mem"}, {"zone", "z"}};
+  std::vector<Sample> sa = Every(kDay - 3'600'000, kDay + 3'600'000, 15'000);
+  sa.push_back({kDay + 3'600'000, model::StaleNaN()});
+  std::vector<Sample> sb = Every(kDay + 60'000, kDay + 120'000, 1'000);
+  std::vector<Sample> sc = {{kDay - 1, -0.0}, {kDay, std::numeric_limits<double>::infinity()}};
+  std::map<Labels, std::vector<Sample>> data = {{a, sa}, {b, sb}, {c, sc}};
+  ASSERT_TRUE(Persist(data, {0, 2 * kDay - 1}, 2 * kDay).ok());
+
+  for (int pass = 0; pass < 2; ++pass) {
+    SCOPED_TRACE(pass == 0 ? "after persist" : "after reopen");
+    ColdStats st = store_->stats();
+    EXPECT_EQ(st.files, 2u);  // 1970-01-01 and 1970-01-02
+    EXPECT_EQ(st.rows, sa.size() + sb.size() + sc.size());
+    EXPECT_EQ(st.watermark, 2 * kDay);
+    EXPECT_EQ(store_->watermark(), 2 * kDay);
+    auto cpu = ReadAll(Name("cpu"));
+    ASSERT_EQ(cpu.size(), 2u);
+    ExpectBitEqual(cpu[a], sa);
+    ExpectBitEqual(cpu[b], sb);
+    auto mem = ReadAll(Name("mem"));
+    ExpectBitEqual(mem[c], sc);
+    EXPECT_EQ(store_->LabelNames(),
+              (std::vector<std::string>{"__name__", "instance", "value", "zone"}));
+    EXPECT_EQ(store_->LabelValues("instance"), (std::vector<std::string>{"a", "b"}));
+    // Time ranges select files and rows.
+    auto day2 = ReadAll(Name("cpu"), {kDay + 60'000, kDay + 61'000});
+    ExpectBitEqual(day2[b], {sb[0], sb[1]});
+    ExpectBitEqual(day2[a], {{kDay + 60'000, double(kDay + 60'000) / 7}});
+    // The file overlaps, the series has no sample in the range.
+    EXPECT_TRUE(ReadAll(Name("mem"), {kDay + 1, 2 * kDay})[c].empty());
+    Reopen();
+  }
+  for (const auto& day : {"day=1970-01-01", "day=1970-01-02"}) {
+    EXPECT_TRUE(fs::is_directory(dir_ / day)) << day;
+  }
+}
+
+TEST_F(ColdStoreTest, SeriesAcrossManyRowGroups) {
+  Reopen(/*row_group_rows=*/10);
+  std::map<Labels, std::vector<Sample>> data;
+  for (int i = 0; i < 7; ++i) {
+    data[Labels{{"__name__", "m"}, {"i", std::to_string(i)}}] = Every(0, 25'000 + i * 3'000, 1'000);
+  }
+  ASSERT_TRUE(Persist(data, {0, kDay - 1}).ok());
+  for (int pass = 0; pass < 2; ++pass) {
+    auto got = ReadAll(Name("m"));
+    ASSERT_EQ(got.size(), data.size());
+    for (const auto& [labels, samples] : data) ExpectBitEqual(got[labels], samples);
+    auto window = ReadAll(Name("m"), {9'000, 11'000});
+    for (const auto& [labels, samples] : data) {
+      ExpectBitEqual(window[labels], {samples[9], samples[10], samples[11]});
+    }
+    Reopen(10);
+  }
+}
+
+TEST_F(ColdStoreTest, LaterCommitWinsOnTheSameTimestamp) {
+  Labels s{{"__name__", "m"}};
+  ASSERT_TRUE(Persist({{s, {{1000, 1}, {2000, 2}, {3000, 3}}}}, {0, kDay - 1}).ok());
+  ASSERT_TRUE(Persist({{s, {{2000, 20}, {2500, 25}}}}, {0, kDay - 1}).ok());
+  for (int pass = 0; pass < 2; ++pass) {
+    ExpectBitEqual(ReadAll(Name("m"))[s], {{1000, 1}, {2000, 20}, {2500, 25}, {3000, 3}});
+    Reopen();
+  }
+}
+
+TEST_F(ColdStoreTest, WatermarkOnlyCommitAndEmptyPersist) {
+  ASSERT_TRUE(Persist({}, {0, kDay - 1}, 5000).ok());
+  EXPECT_EQ(store_->watermark(), 5000);
+  EXPECT_EQ(store_->stats().files, 0u);
+  Reopen();
+  EXPECT_EQ(store_->watermark(), 5000);
+  EXPECT_TRUE(ReadAll(Name("m")).empty());
+}
+
+TEST_F(ColdStoreTest, LeftoversOfInterruptedWritesAreRemovedAtOpen) {
+  Labels s{{"__name__", "m"}};
+  ASSERT_TRUE(Persist({{s, {{1000, 1}}}}, {0, kDay - 1}).ok());
+  fs::path day = dir_ / "day=1970-01-01";
+  std::ofstream(day / "part-x.parquet.tmp") << "half a file";
+  fs::copy_file(fs::directory_iterator(day)->path(), day / "uncommitted.parquet");
+  Reopen();
+  EXPECT_FALSE(fs::exists(day / "part-x.parquet.tmp"));
+  EXPECT_FALSE(fs::exists(day / "uncommitted.parquet"));
+  ExpectBitEqual(ReadAll(Name("m"))[s], {{1000, 1}});
+}
+
+TEST_F(ColdStoreTest, MissingCommittedFileIsAnError) {
+  Labels s{{"__name__", "m"}};
+  ASSERT_TRUE(Persist({{s, {{1000, 1}}}}, {0, kDay - 1}).ok());
+  for (const auto& f : fs::directory_iterator(dir_ / "day=1970-01-01")) fs::remove(f.path());
+  store_.reset();
+  ColdStoreOptions options;
+  options.dir = dir_.string();
+  auto store = ColdStore::Open(options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("unreadable"), std::string::npos)
+      << store.status().ToString();
+}
+
+}  // namespace
+}  // namespace mytsdb::cold

@@ -1,0 +1,170 @@
+// Head::Truncate: forgetting what the cold tier has taken over.
+//
+//   1. raise min_valid_time (appends older than `before` are refused from now
+//      on) and cut the WAL segment: everything logged so far is in segments
+//      <= last, everything after in later ones;
+//   2. drop chunks older than `before` (a chunk straddling it is re-encoded);
+//   3. remove series left empty (retired, freed by the next truncation);
+//   4. checkpoint: series, samples >= before and metadata, as of now, replace
+//      segments <= last. Replay reads the checkpoint, then the later segments,
+//      skipping the samples the checkpoint repeats (Head::Replay).
+//
+// A crash between the steps is safe: the cold tier's watermark (passed back
+// as HeadOptions::min_valid_time) makes replay skip persisted samples that an
+// old segment still holds.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "common/atomic_util.h"
+#include "head/head.h"
+#include "head/head_internal.h"
+
+namespace mytsdb::head {
+
+namespace {
+// Samples per WAL samples record in a checkpoint.
+constexpr size_t kCheckpointBatch = 10'000;
+}  // namespace
+
+uint64_t Head::TruncateSeries(MemSeries* s, int64_t before) {
+  MutexLock lock(&s->mu);
+  uint64_t freed = 0;
+  size_t drop = 0;
+  while (drop < s->chunks.size() && s->chunks[drop].num_samples() > 0 &&
+         s->chunks[drop].max_time() < before) {
+    freed += s->chunks[drop].bytes().size();
+    ++drop;
+  }
+  if (drop > 0) {
+    s->chunks.erase(s->chunks.begin(), s->chunks.begin() + static_cast<ptrdiff_t>(drop));
+    num_chunks_.fetch_sub(drop, std::memory_order_relaxed);
+  }
+  // Chunks are cut at multiples of the chunk range, so only a truncation at
+  // another point (a flush of the whole head) leaves a chunk straddling it.
+  if (!s->chunks.empty() && s->chunks.front().num_samples() > 0 &&
+      s->chunks.front().min_time() < before) {
+    chunk::XorChunk kept;
+    chunk::XorIterator it = s->chunks.front().Iterator();
+    if (it.Seek(before)) {
+      do kept.Append(it.t(), it.v());
+      while (it.Next());
+    }
+    kept.Compact();
+    freed += s->chunks.front().bytes().size();
+    freed -= kept.bytes().size();
+    s->chunks.front() = std::move(kept);
+  }
+  return freed;
+}
+
+int64_t Head::RemoveEmptySeries() {
+  std::vector<std::pair<SeriesRef, model::Labels>> removed;
+  int64_t min_time = INT64_MAX;
+  {
+    WriterLock lock(&series_mu_);
+    for (auto it = series_by_ref_.begin(); it != series_by_ref_.end();) {
+      MemSeries* s = it->second.get();
+      bool empty;
+      {
+        MutexLock series_lock(&s->mu);
+        empty = s->chunks.empty() || (s->chunks.size() == 1 && s->chunks[0].num_samples() == 0);
+        if (empty) {
+          num_chunks_.fetch_sub(s->chunks.size(), std::memory_order_relaxed);
+          s->chunks.clear();
+        } else {
+          min_time = std::min(min_time, s->chunks.front().min_time());
+        }
+      }
+      if (!empty) {
+        ++it;
+        continue;
+      }
+      removed.emplace_back(s->ref, s->ToLabels());
+      auto& same_hash = series_by_hash_[s->hash];
+      std::erase(same_hash, s);
+      if (same_hash.empty()) series_by_hash_.erase(s->hash);
+      retiring_.push_back(std::move(it->second));
+      it = series_by_ref_.erase(it);
+    }
+  }
+  postings_.Remove(removed);
+  return min_time;
+}
+
+void Head::SetTimeBoundsAfterRemoval(int64_t min_time) {
+  if (min_time == INT64_MAX) {  // empty: the next sample starts afresh
+    min_time_.store(INT64_MAX);
+    max_time_.store(INT64_MIN);
+  } else {
+    min_time_.store(min_time);
+  }
+}
+
+Status Head::Truncate(int64_t before) {
+  MutexLock truncate_lock(&truncate_mu_);
+  // Series retired by the previous truncation are no longer read.
+  retired_.clear();
+
+  int last_segment;
+  {
+    MutexLock lock(&append_mu_);
+    if (closed_) return Status::Unavailable("head is closed");
+    AtomicMax(&min_valid_time_, before);
+    ASSIGN_OR_RETURN(int next, wal_->CutSegment());
+    last_segment = next - 1;
+  }
+
+  uint64_t freed = 0;
+  for (SeriesRef ref : postings_.All()) {
+    MemSeries* s = SeriesByRef(ref);
+    if (s != nullptr) freed += TruncateSeries(s, before);
+  }
+  chunk_bytes_.fetch_sub(freed, std::memory_order_relaxed);
+
+  {
+    MutexLock lock(&append_mu_);
+    SetTimeBoundsAfterRemoval(RemoveEmptySeries());
+    for (auto& s : retiring_) retired_.push_back(std::move(s));
+    retiring_.clear();
+  }
+  return WriteCheckpoint(last_segment, before);
+}
+
+Status Head::WriteCheckpoint(int last_segment, int64_t before) {
+  std::vector<std::string> records;
+  std::vector<wal::SeriesRecord> series;
+  std::vector<SeriesRef> refs = postings_.All();
+  series.reserve(refs.size());
+  for (SeriesRef ref : refs) {
+    const MemSeries* s = SeriesByRef(ref);
+    if (s != nullptr) series.push_back({ref, s->ToLabels()});
+  }
+  if (!series.empty()) wal::EncodeSeries(series, &records.emplace_back());
+
+  std::vector<wal::SampleRecord> batch;
+  std::vector<model::Sample> samples;
+  for (const wal::SeriesRecord& rec : series) {
+    samples.clear();
+    ReadSamples(rec.ref, {before, INT64_MAX}, &samples);
+    for (const model::Sample& sample : samples) {
+      batch.push_back({rec.ref, sample.timestamp_ms, sample.value});
+      if (batch.size() == kCheckpointBatch) {
+        wal::EncodeSamples(batch, &records.emplace_back());
+        batch.clear();
+      }
+    }
+  }
+  if (!batch.empty()) wal::EncodeSamples(batch, &records.emplace_back());
+
+  std::vector<MetricMetadata> metadata = Metadata();
+  if (!metadata.empty()) wal::EncodeMetadata(metadata, &records.emplace_back());
+
+  std::vector<std::string_view> views(records.begin(), records.end());
+  RETURN_NOT_OK(wal_->CreateCheckpoint(last_segment, views).WithContext("WAL checkpoint"));
+  spdlog::info("head: truncated before {}; checkpoint of {} series through segment {}", before,
+               series.size(), last_segment);
+  return Status::OK();
+}
+
+}  // namespace mytsdb::head

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "config.h"
-#include "head/head.h"
+#include "storage/storage.h"
 #include "http/server.h"
 #include "io/lock_file.h"
 #include "telemetry/metrics.h"
@@ -54,12 +54,14 @@ void AddProcessMetrics(telemetry::Registry* registry) {
   });
 }
 
-void AddHeadMetrics(telemetry::Registry* registry, std::atomic<head::Head*>* head_ptr) {
-  registry->AddCollector([head_ptr](telemetry::TextWriter* w) {
-    head::Head* head = head_ptr->load();
-    if (head == nullptr) return;
-    head::HeadStats st = head->stats();
-    wal::Stats ws = head->wal_stats();
+void AddStorageMetrics(telemetry::Registry* registry,
+                       std::atomic<storage::Storage*>* storage_ptr) {
+  registry->AddCollector([storage_ptr](telemetry::TextWriter* w) {
+    storage::Storage* storage = storage_ptr->load();
+    if (storage == nullptr) return;
+    head::HeadStats st = storage->head_stats();
+    wal::Stats ws = storage->wal_stats();
+    cold::ColdStats cs = storage->cold_stats();
     auto gauge = [w](const char* name, const char* help, double v) {
       w->Family(name, "gauge", help);
       w->Sample(name, {}, v);
@@ -92,7 +94,55 @@ void AddHeadMetrics(telemetry::Registry* registry, std::atomic<head::Head*>* hea
             ws.records_written);
     counter("mytsdb_wal_corruptions_repaired_total",
             "Torn or corrupt WAL tails cut at start-up.", ws.corruptions_repaired);
+    gauge("mytsdb_cold_table_version", "Version of the cold tier's Delta table.", cs.version);
+    gauge("mytsdb_cold_files", "Parquet files in the cold tier's current snapshot.", cs.files);
+    gauge("mytsdb_cold_bytes", "Bytes of the cold tier's Parquet files.", cs.bytes);
+    gauge("mytsdb_cold_samples", "Samples (rows) in the cold tier.", cs.rows);
+    gauge("mytsdb_cold_catalog_series", "Series known to the cold tier's catalog.",
+          cs.catalog_series);
+    gauge("mytsdb_cold_watermark_ms",
+          "Samples older than this have been persisted from the head (ms).",
+          cs.watermark == INT64_MIN ? 0 : cs.watermark);
+    counter("mytsdb_cold_backfilled_samples_total",
+            "Samples older than the head accepts, written to the cold tier.",
+            storage->backfilled_samples());
+    counter("mytsdb_cold_persist_failures_total",
+            "Background persists of a head block that failed (retried).",
+            storage->persist_failures());
   });
+}
+
+storage::StorageOptions StorageOptionsFrom(const Config& config) {
+  storage::StorageOptions options;
+  options.data_dir = config.data_dir;
+  options.head.wal.fsync_mode = config.wal_fsync;
+  options.head.wal.fsync_interval = std::chrono::milliseconds(config.wal_fsync_interval_ms);
+  options.head.wal.segment_size = config.wal_segment_bytes;
+  options.head.chunk_range_ms = config.block_duration_ms;
+  return options;
+}
+
+// `mytsdb flush`: persists the whole head of a stopped server.
+int Flush(const Config& config) {
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  if (!std::filesystem::is_directory(config.data_dir)) {
+    return Fail("data directory " + config.data_dir + " does not exist");
+  }
+  auto lock = io::LockFile::Acquire(config.data_dir);
+  if (!lock.ok()) return Fail(lock.status().message());
+  storage::StorageOptions options = StorageOptionsFrom(config);
+  options.persist_check_interval = std::chrono::milliseconds(0);
+  auto storage = storage::Storage::Open(options);
+  if (!storage.ok()) return Fail("cannot open the storage: " + storage.status().ToString());
+  Status st = (*storage)->Flush();
+  if (!st.ok()) return Fail("flush failed: " + st.ToString());
+  st = (*storage)->Close();
+  if (!st.ok()) return Fail("closing the storage: " + st.ToString());
+  cold::ColdStats cs = (*storage)->cold_stats();
+  std::printf("flushed: cold tier at version %lld, %llu files, %llu samples\n",
+              static_cast<long long>(cs.version), static_cast<unsigned long long>(cs.files),
+              static_cast<unsigned long long>(cs.rows));
+  return 0;
 }
 
 int Serve(const Config& config) {
@@ -128,9 +178,9 @@ int Serve(const Config& config) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   telemetry::Registry registry;
-  std::atomic<head::Head*> head_ptr{nullptr};
+  std::atomic<storage::Storage*> storage_ptr{nullptr};
   AddProcessMetrics(&registry);
-  AddHeadMetrics(&registry, &head_ptr);
+  AddStorageMetrics(&registry, &storage_ptr);
 
   http::Server server(server_options, &registry);
   st = server.Bind();
@@ -156,32 +206,26 @@ int Serve(const Config& config) {
     }
   });
 
-  head::HeadOptions head_options;
-  head_options.wal.dir = config.data_dir + "/wal";
-  head_options.wal.fsync_mode = config.wal_fsync;
-  head_options.wal.fsync_interval = std::chrono::milliseconds(config.wal_fsync_interval_ms);
-  head_options.wal.segment_size = config.wal_segment_bytes;
-  head_options.chunk_range_ms = config.block_duration_ms;
-  auto head = head::Head::Open(head_options);
+  auto storage = storage::Storage::Open(StorageOptionsFrom(config));
   int exit_code = 0;
-  if (!head.ok()) {
-    spdlog::error("cannot open the head: {}", head.status().ToString());
+  if (!storage.ok()) {
+    spdlog::error("cannot open the storage: {}", storage.status().ToString());
     exit_code = 1;
     pthread_kill(signal_thread.native_handle(), SIGTERM);
   } else {
-    head_ptr = head->get();
-    server.SetHead(head->get());
+    storage_ptr = storage->get();
+    server.SetStorage(storage->get());
     spdlog::info("ready");
   }
 
   signal_thread.join();
   server_thread.join();
-  server.SetHead(nullptr);
-  head_ptr = nullptr;
-  if (head.ok()) {
-    Status close = (*head)->Close();
+  server.SetStorage(nullptr);
+  storage_ptr = nullptr;
+  if (storage.ok()) {
+    Status close = (*storage)->Close();
     if (!close.ok()) {
-      spdlog::error("closing the head: {}", close.ToString());
+      spdlog::error("closing the storage: {}", close.ToString());
       exit_code = 1;
     }
   }
@@ -227,6 +271,10 @@ int main(int argc, char** argv) {
   serve->add_option("--http-threads", http_threads,
                     "Connections served concurrently (default 32)");
   serve->add_option("--log-level", log_level, "trace, debug, info (default), warn, error");
+  std::string flush_data_dir;
+  CLI::App* flush = app.add_subcommand(
+      "flush", "Persist the whole head of a stopped server to the cold tier (Parquet) and exit.");
+  flush->add_option("--data-dir", flush_data_dir, "Data directory (default ./data)");
   app.add_subcommand("version", "Print the version.");
 
   try {
@@ -237,6 +285,11 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("version")) {
     std::printf("mytsdb %s\n", mytsdb::app::kVersion);
     return 0;
+  }
+  if (app.got_subcommand("flush")) {
+    Config config;
+    if (!flush_data_dir.empty()) config.data_dir = flush_data_dir;
+    return mytsdb::app::Flush(config);
   }
 
   Config config;

@@ -111,6 +111,15 @@ class ColdStore::Catalog {
       return id;
     }
   }
+  std::optional<ColdSeriesId> Find(const model::Labels& labels) const EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    auto it = by_hash_.find(labels.Hash());
+    if (it == by_hash_.end()) return std::nullopt;
+    for (ColdSeriesId id : it->second) {
+      if (labels_[id] == labels) return id;
+    }
+    return std::nullopt;
+  }
   model::Labels Labels(ColdSeriesId id) const EXCLUDES(mu_) {
     MutexLock lock(&mu_);
     return id < labels_.size() ? labels_[id] : model::Labels();
@@ -464,6 +473,10 @@ std::vector<ColdSeriesId> ColdStore::Select(const model::Matchers& matchers,
 
 model::Labels ColdStore::SeriesLabels(ColdSeriesId id) const { return catalog_->Labels(id); }
 
+std::optional<ColdSeriesId> ColdStore::Find(const model::Labels& labels) const {
+  return catalog_->Find(labels);
+}
+
 Status ColdStore::ReadSamples(std::span<const ColdSeriesId> ids, model::TimeRange range,
                               std::vector<std::vector<model::Sample>>* out) const {
   out->assign(ids.size(), {});
@@ -516,20 +529,9 @@ Status ColdStore::ReadSamples(std::span<const ColdSeriesId> ids, model::TimeRang
       }
     }
   }
-  // Files are in commit order: a stable sort keeps later files' samples after
-  // earlier ones at the same timestamp, and the last of each run wins.
+  // Files are in commit order, so the later file's sample comes last.
   for (size_t i = 0; i < ids.size(); ++i) {
-    if (!from_several[i]) continue;
-    std::vector<model::Sample>& v = (*out)[i];
-    std::stable_sort(v.begin(), v.end(), [](const model::Sample& a, const model::Sample& b) {
-      return a.timestamp_ms < b.timestamp_ms;
-    });
-    size_t w = 0;
-    for (size_t r = 0; r < v.size(); ++r) {
-      if (r + 1 < v.size() && v[r + 1].timestamp_ms == v[r].timestamp_ms) continue;
-      v[w++] = v[r];
-    }
-    v.resize(w);
+    if (from_several[i]) model::SortKeepingLastPerTimestamp(&(*out)[i]);
   }
   return Status::OK();
 }
@@ -549,6 +551,9 @@ ColdStats ColdStore::stats() const {
   for (const auto& f : snap->files) {
     st.bytes += static_cast<uint64_t>(f->add.size_bytes);
     st.rows += static_cast<uint64_t>(f->add.num_records);
+    st.min_time = st.files == 0 || f == snap->files.front() ? f->add.min_ts
+                                                             : std::min(st.min_time, f->add.min_ts);
+    st.max_time = f == snap->files.front() ? f->add.max_ts : std::max(st.max_time, f->add.max_ts);
   }
   st.catalog_series = catalog_->size();
   return st;

@@ -56,6 +56,8 @@ struct ColdStats {
   uint64_t rows = 0;
   uint64_t catalog_series = 0;
   int64_t watermark = INT64_MIN;
+  int64_t min_time = 0;  // over all files; 0/0 when there are none
+  int64_t max_time = 0;
 };
 
 class ColdStore {
@@ -75,6 +77,8 @@ class ColdStore {
   // Series matching all matchers with a file overlapping `range`, ascending.
   std::vector<ColdSeriesId> Select(const model::Matchers& matchers, model::TimeRange range) const;
   model::Labels SeriesLabels(ColdSeriesId id) const;
+  // The id of a series with exactly these labels, if the catalog has it.
+  std::optional<ColdSeriesId> Find(const model::Labels& labels) const;
   // Samples of each of `ids` within `range`, in time order: (*out)[i] for
   // ids[i]. A timestamp present in several files takes the value of the file
   // committed last (last write wins).

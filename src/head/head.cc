@@ -32,6 +32,12 @@ Result<std::unique_ptr<Head>> Head::Open(const HeadOptions& options) {
     // Series whose samples were all persisted before the last checkpoint.
     MutexLock lock(&head->append_mu_);
     head->SetTimeBoundsAfterRemoval(head->RemoveEmptySeries());
+    // Which replayed segment holds which samples is not known: each counts
+    // as holding the newest replayed sample, so none is dropped early.
+    int64_t max_t = head->max_time_.load();
+    for (int seg = head->wal_->last_checkpoint() + 1; seg < head->wal_->current_segment(); ++seg) {
+      if (max_t != INT64_MIN) head->segment_max_time_[seg] = max_t;
+    }
     head->retiring_.clear();  // nobody reads yet
   }
   HeadStats st = head->stats();
@@ -135,6 +141,9 @@ Status Head::Replay(std::string_view record) {
       int64_t min_t = INT64_MAX, max_t = INT64_MIN;
       uint64_t appended = 0;
       for (const wal::SampleRecord& rec : samples) {
+        // Samples before min_valid_time are in the cold tier already (their
+        // series may be gone from the head).
+        if (rec.t < options_.min_valid_time) continue;
         MemSeries* s = SeriesByRef(rec.ref);
         if (s == nullptr) {
           return Status::Corruption("WAL samples record refers to unknown series " +
@@ -142,8 +151,7 @@ Status Head::Replay(std::string_view record) {
         }
         // The WAL holds only accepted samples, in order; a sample that does not
         // follow its series' newest one can only come from a repeated record.
-        // Samples before min_valid_time are in the cold tier already.
-        if (rec.t <= s->last_t || rec.t < options_.min_valid_time) continue;
+        if (rec.t <= s->last_t) continue;
         s->last_t = rec.t;
         s->last_value_bits = std::bit_cast<uint64_t>(rec.v);
         AppendToChunks(s, {rec.t, rec.v});

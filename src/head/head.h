@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -120,8 +121,15 @@ class Head {
   // older than `before` are refused as too old. Safe to call while appends
   // and reads run; one call at a time.
   Status Truncate(int64_t before) EXCLUDES(append_mu_, truncate_mu_);
-  // The oldest timestamp the head accepts and holds (INT64_MIN at first).
+  // The oldest timestamp the head holds (INT64_MIN at first).
   int64_t min_valid_time() const { return min_valid_time_.load(std::memory_order_acquire); }
+  // Refuses appends older than `t` from now on; when it returns, no append
+  // that could add such a sample is still running. For a caller about to
+  // persist everything before `t`.
+  void RaiseMinValidTime(int64_t t) EXCLUDES(append_mu_);
+  // The oldest timestamp an append would accept right now: the later of
+  // min_valid_time() and half a chunk range behind the newest sample.
+  int64_t AcceptsFrom() const;
 
   HeadStats stats() const;
   // Fixed bytes of one series' bookkeeping object (labels, chunks and index
@@ -152,7 +160,7 @@ class Head {
   void SetTimeBoundsAfterRemoval(int64_t min_time) REQUIRES(append_mu_);
   // Drops the samples of `s` older than `before`; returns the chunk bytes freed.
   uint64_t TruncateSeries(MemSeries* s, int64_t before);
-  Status WriteCheckpoint(int last_segment, int64_t before);
+  Status WriteCheckpoint(int last_segment) REQUIRES(truncate_mu_);
   // Whether the series holds exactly this sample (same time, same bits).
   bool HasSample(const MemSeries* series, int64_t t, uint64_t value_bits) const;
 
@@ -177,6 +185,9 @@ class Head {
   Mutex truncate_mu_ ACQUIRED_BEFORE(append_mu_);
   std::vector<std::unique_ptr<MemSeries>> retired_ GUARDED_BY(truncate_mu_);
   std::vector<std::unique_ptr<MemSeries>> retiring_ GUARDED_BY(append_mu_);
+  // Newest sample time written to each WAL segment that may still be
+  // replayed; decides which segments a truncation can drop.
+  std::map<int, int64_t> segment_max_time_ GUARDED_BY(append_mu_);
   std::atomic<int64_t> min_valid_time_{INT64_MIN};
 
   mutable Mutex metadata_mu_;

@@ -2,10 +2,24 @@
 #include <algorithm>
 #include <bit>
 
+#include "common/atomic_util.h"
 #include "head/head.h"
 #include "head/head_internal.h"
 
 namespace mytsdb::head {
+
+int64_t Head::AcceptsFrom() const {
+  // Half a chunk range behind the newest sample, as in Prometheus's head
+  // (appendableMinValidTime), and nothing the cold tier already holds.
+  int64_t head_max = max_time_.load(std::memory_order_relaxed);
+  int64_t window = head_max == INT64_MIN ? INT64_MIN : head_max - options_.chunk_range_ms / 2;
+  return std::max(window, min_valid_time_.load(std::memory_order_acquire));
+}
+
+void Head::RaiseMinValidTime(int64_t t) {
+  MutexLock lock(&append_mu_);
+  AtomicMax(&min_valid_time_, t);
+}
 
 Status Head::Append(std::span<const SeriesSamples> batch, std::span<const MetricMetadata> metadata,
                     AppendResult* result) {
@@ -13,12 +27,7 @@ Status Head::Append(std::span<const SeriesSamples> batch, std::span<const Metric
   MutexLock lock(&append_mu_);
   if (closed_) return Status::Unavailable("head is closed");
 
-  // Samples older than this are refused, as in Prometheus's head
-  // (appendableMinValidTime): half a chunk range behind the newest sample.
-  int64_t head_max = max_time_.load(std::memory_order_relaxed);
-  int64_t min_valid = head_max == INT64_MIN ? INT64_MIN : head_max - options_.chunk_range_ms / 2;
-  // And nothing the cold tier already holds.
-  min_valid = std::max(min_valid, min_valid_time_.load(std::memory_order_acquire));
+  const int64_t min_valid = AcceptsFrom();
 
   // 1. Resolve series, creating (but not yet publishing) new ones, and
   //    validate every sample against its series' newest one. A series may
@@ -100,6 +109,13 @@ Status Head::Append(std::span<const SeriesSamples> batch, std::span<const Metric
   if (!records.empty()) {
     std::vector<std::string_view> views(records.begin(), records.end());
     RETURN_NOT_OK(wal_->Append(views).WithContext("write-ahead log"));
+    // Appends rotate segments before writing, and only appenders (holding
+    // append_mu_) and Truncate (also) switch segments: this is the segment
+    // just written.
+    if (!sample_records.empty()) {
+      auto [it, inserted] = segment_max_time_.try_emplace(wal_->current_segment(), max_t);
+      if (!inserted) it->second = std::max(it->second, max_t);
+    }
   }
 
   // 3. Make visible: new series first, then samples, then bounds.

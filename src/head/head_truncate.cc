@@ -1,13 +1,16 @@
 // Head::Truncate: forgetting what the cold tier has taken over.
 //
 //   1. raise min_valid_time (appends older than `before` are refused from now
-//      on) and cut the WAL segment: everything logged so far is in segments
-//      <= last, everything after in later ones;
+//      on) and pick the WAL segments whose samples are all older than
+//      `before` (the head records each segment's newest sample time); the
+//      current segment is cut first if it qualifies too;
 //   2. drop chunks older than `before` (a chunk straddling it is re-encoded);
 //   3. remove series left empty (retired, freed by the next truncation);
-//   4. checkpoint: series, samples >= before and metadata, as of now, replace
-//      segments <= last. Replay reads the checkpoint, then the later segments,
-//      skipping the samples the checkpoint repeats (Head::Replay).
+//   4. checkpoint: the live series and the metadata replace those segments.
+//      They hold no sample the head still needs, so the checkpoint holds no
+//      samples and stays small (series and metadata only). Replay skips
+//      samples older than min_valid_time in later segments, including those
+//      of removed series.
 //
 // A crash between the steps is safe: the cold tier's watermark (passed back
 // as HeadOptions::min_valid_time) makes replay skip persisted samples that an
@@ -21,11 +24,6 @@
 #include "head/head_internal.h"
 
 namespace mytsdb::head {
-
-namespace {
-// Samples per WAL samples record in a checkpoint.
-constexpr size_t kCheckpointBatch = 10'000;
-}  // namespace
 
 uint64_t Head::TruncateSeries(MemSeries* s, int64_t before) {
   MutexLock lock(&s->mu);
@@ -106,13 +104,26 @@ Status Head::Truncate(int64_t before) {
   // Series retired by the previous truncation are no longer read.
   retired_.clear();
 
-  int last_segment;
+  int last_segment = -1;
   {
     MutexLock lock(&append_mu_);
     if (closed_) return Status::Unavailable("head is closed");
     AtomicMax(&min_valid_time_, before);
-    ASSIGN_OR_RETURN(int next, wal_->CutSegment());
-    last_segment = next - 1;
+    int current = wal_->current_segment();
+    auto it = segment_max_time_.find(current);
+    if (it == segment_max_time_.end() || it->second < before) {
+      ASSIGN_OR_RETURN(current, wal_->CutSegment());
+    }
+    // Segments are numbered in order; the first one that holds a sample the
+    // head keeps ends the range that can go.
+    last_segment = current - 1;
+    for (const auto& [segment, max_t] : segment_max_time_) {
+      if (max_t >= before) {
+        last_segment = std::min(last_segment, segment - 1);
+        break;
+      }
+    }
+    std::erase_if(segment_max_time_, [&](const auto& e) { return e.first <= last_segment; });
   }
 
   uint64_t freed = 0;
@@ -128,10 +139,11 @@ Status Head::Truncate(int64_t before) {
     for (auto& s : retiring_) retired_.push_back(std::move(s));
     retiring_.clear();
   }
-  return WriteCheckpoint(last_segment, before);
+  if (last_segment <= wal_->last_checkpoint()) return Status::OK();
+  return WriteCheckpoint(last_segment);
 }
 
-Status Head::WriteCheckpoint(int last_segment, int64_t before) {
+Status Head::WriteCheckpoint(int last_segment) {
   std::vector<std::string> records;
   std::vector<wal::SeriesRecord> series;
   std::vector<SeriesRef> refs = postings_.All();
@@ -141,29 +153,12 @@ Status Head::WriteCheckpoint(int last_segment, int64_t before) {
     if (s != nullptr) series.push_back({ref, s->ToLabels()});
   }
   if (!series.empty()) wal::EncodeSeries(series, &records.emplace_back());
-
-  std::vector<wal::SampleRecord> batch;
-  std::vector<model::Sample> samples;
-  for (const wal::SeriesRecord& rec : series) {
-    samples.clear();
-    ReadSamples(rec.ref, {before, INT64_MAX}, &samples);
-    for (const model::Sample& sample : samples) {
-      batch.push_back({rec.ref, sample.timestamp_ms, sample.value});
-      if (batch.size() == kCheckpointBatch) {
-        wal::EncodeSamples(batch, &records.emplace_back());
-        batch.clear();
-      }
-    }
-  }
-  if (!batch.empty()) wal::EncodeSamples(batch, &records.emplace_back());
-
   std::vector<MetricMetadata> metadata = Metadata();
   if (!metadata.empty()) wal::EncodeMetadata(metadata, &records.emplace_back());
-
   std::vector<std::string_view> views(records.begin(), records.end());
   RETURN_NOT_OK(wal_->CreateCheckpoint(last_segment, views).WithContext("WAL checkpoint"));
-  spdlog::info("head: truncated before {}; checkpoint of {} series through segment {}", before,
-               series.size(), last_segment);
+  spdlog::info("head: WAL checkpoint of {} series replaces segments up to {}", series.size(),
+               last_segment);
   return Status::OK();
 }
 

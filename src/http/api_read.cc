@@ -4,6 +4,7 @@
 #include <httplib.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <bit>
@@ -62,17 +63,21 @@ Result<SelectionParams> ParseSelection(const httplib::Request& req, bool match_r
   return p;
 }
 
-// Series refs matching any of the selectors, sorted by their labels.
-std::vector<std::pair<model::Labels, head::SeriesRef>> SelectSeries(
-    const head::Head& head, const SelectionParams& p) {
-  std::set<head::SeriesRef> refs;
+// Series matching any of the selectors, in both tiers, sorted by labels.
+std::vector<storage::SeriesEntry> SelectSeries(const storage::Storage& storage,
+                                               const SelectionParams& p) {
+  std::vector<storage::SeriesEntry> out;
   for (const model::Matchers& ms : p.selectors) {
-    for (head::SeriesRef ref : head.Select(ms, p.range)) refs.insert(ref);
+    std::vector<storage::SeriesEntry> found = storage.Select(ms, p.range);
+    out.insert(out.end(), std::make_move_iterator(found.begin()),
+               std::make_move_iterator(found.end()));
   }
-  std::vector<std::pair<model::Labels, head::SeriesRef>> out;
-  out.reserve(refs.size());
-  for (head::SeriesRef ref : refs) out.emplace_back(head.SeriesLabels(ref), ref);
-  std::sort(out.begin(), out.end());
+  if (p.selectors.size() > 1) {
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end(),
+                          [](const auto& a, const auto& b) { return a.labels == b.labels; }),
+              out.end());
+  }
   return out;
 }
 
@@ -121,11 +126,11 @@ void WriteExportValue(JsonWriter& w, double v, bool hex) {
 }  // namespace
 
 void Server::HandleSeries(const httplib::Request& req, httplib::Response& res) {
-  head::Head* head = HeadOr503(res);
-  if (head == nullptr) return;
+  storage::Storage* storage = StorageOr503(res);
+  if (storage == nullptr) return;
   auto params = ParseSelection(req, /*match_required=*/true);
   if (!params.ok()) return WriteApiError(res, 400, "bad_data", params.status().message());
-  auto series = SelectSeries(*head, *params);
+  auto series = SelectSeries(*storage, *params);
 
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
@@ -135,7 +140,7 @@ void Server::HandleSeries(const httplib::Request& req, httplib::Response& res) {
   w.Key("data");
   w.StartArray();
   size_t n = params->limit > 0 ? std::min(params->limit, series.size()) : series.size();
-  for (size_t i = 0; i < n; ++i) WriteLabels(w, series[i].first);
+  for (size_t i = 0; i < n; ++i) WriteLabels(w, series[i].labels);
   w.EndArray();
   if (n < series.size()) {
     w.Key("warnings");
@@ -148,20 +153,18 @@ void Server::HandleSeries(const httplib::Request& req, httplib::Response& res) {
 }
 
 void Server::HandleLabels(const httplib::Request& req, httplib::Response& res) {
-  head::Head* head = HeadOr503(res);
-  if (head == nullptr) return;
+  storage::Storage* storage = StorageOr503(res);
+  if (storage == nullptr) return;
   auto params = ParseSelection(req, /*match_required=*/false);
   if (!params.ok()) return WriteApiError(res, 400, "bad_data", params.status().message());
   std::vector<std::string> names;
   if (params->selectors.empty()) {
-    head::HeadStats st = head->stats();
-    if (st.num_series > 0 && params->range.Overlaps(st.min_time, st.max_time)) {
-      names = head->LabelNames();
-    }
+    model::TimeRange bounds = storage->TimeBounds();
+    if (params->range.Overlaps(bounds.min, bounds.max)) names = storage->LabelNames();
   } else {
     std::set<std::string> set;
-    for (const auto& [labels, ref] : SelectSeries(*head, *params)) {
-      for (const model::Label& l : labels) set.insert(l.name);
+    for (const storage::SeriesEntry& e : SelectSeries(*storage, *params)) {
+      for (const model::Label& l : e.labels) set.insert(l.name);
     }
     names.assign(set.begin(), set.end());
   }
@@ -169,8 +172,8 @@ void Server::HandleLabels(const httplib::Request& req, httplib::Response& res) {
 }
 
 void Server::HandleLabelValues(const httplib::Request& req, httplib::Response& res) {
-  head::Head* head = HeadOr503(res);
-  if (head == nullptr) return;
+  storage::Storage* storage = StorageOr503(res);
+  if (storage == nullptr) return;
   auto name = UnescapeLabelName(req.matches[1].str());
   if (!name.ok()) return WriteApiError(res, 400, "bad_data", name.status().message());
   if (name->empty() || !model::IsValidUtf8(*name)) {
@@ -180,14 +183,12 @@ void Server::HandleLabelValues(const httplib::Request& req, httplib::Response& r
   if (!params.ok()) return WriteApiError(res, 400, "bad_data", params.status().message());
   std::vector<std::string> values;
   if (params->selectors.empty()) {
-    head::HeadStats st = head->stats();
-    if (st.num_series > 0 && params->range.Overlaps(st.min_time, st.max_time)) {
-      values = head->LabelValues(*name);
-    }
+    model::TimeRange bounds = storage->TimeBounds();
+    if (params->range.Overlaps(bounds.min, bounds.max)) values = storage->LabelValues(*name);
   } else {
     std::set<std::string> set;
-    for (const auto& [labels, ref] : SelectSeries(*head, *params)) {
-      std::string_view v = labels.Get(*name);
+    for (const storage::SeriesEntry& e : SelectSeries(*storage, *params)) {
+      std::string_view v = e.labels.Get(*name);
       if (!v.empty()) set.emplace(v);
     }
     values.assign(set.begin(), set.end());
@@ -196,8 +197,8 @@ void Server::HandleLabelValues(const httplib::Request& req, httplib::Response& r
 }
 
 void Server::HandleExport(const httplib::Request& req, httplib::Response& res) {
-  head::Head* head = HeadOr503(res);
-  if (head == nullptr) return;
+  storage::Storage* storage = StorageOr503(res);
+  if (storage == nullptr) return;
   auto params = ParseSelection(req, /*match_required=*/true);
   if (!params.ok()) return WriteApiError(res, 400, "bad_data", params.status().message());
   std::string encoding = ParamValue(req, "value_encoding");
@@ -207,40 +208,44 @@ void Server::HandleExport(const httplib::Request& req, httplib::Response& res) {
   }
   bool hex = encoding == "hex";
 
-  // Streams one JSON line per series; series are read one at a time so that
-  // an export of everything does not need memory for everything.
-  auto series = std::make_shared<std::vector<std::pair<model::Labels, head::SeriesRef>>>(
-      SelectSeries(*head, *params));
+  // Streams one JSON line per series; series are read a batch at a time so
+  // that an export of everything does not need memory for everything.
+  auto series = std::make_shared<std::vector<storage::SeriesEntry>>(
+      SelectSeries(*storage, *params));
   model::TimeRange range = params->range;
   auto next = std::make_shared<size_t>(0);
   res.set_chunked_content_provider(
       "application/stream+json",
       [this, series, next, range, hex](size_t, httplib::DataSink& sink) {
-        head::Head* h = head_.load();
-        if (h == nullptr) return false;
-        std::vector<model::Sample> samples;
+        storage::Storage* st = storage_.load();
+        if (st == nullptr) return false;
+        size_t n = std::min<size_t>(64, series->size() - *next);
+        std::span<const storage::SeriesEntry> batch(series->data() + *next, n);
+        std::vector<std::vector<model::Sample>> samples;
+        Status read = st->ReadSamples(batch, range, &samples);
+        if (!read.ok()) {
+          spdlog::error("export: {}", read.ToString());
+          return false;  // ends the response early; the client sees a broken stream
+        }
         rapidjson::StringBuffer buf;
-        // A few series per call keeps chunks reasonably large.
-        for (int batch = 0; batch < 64 && *next < series->size(); ++batch, ++*next) {
-          const auto& [labels, ref] = (*series)[*next];
-          samples.clear();
-          h->ReadSamples(ref, range, &samples);
-          if (samples.empty()) continue;
+        for (size_t i = 0; i < n; ++i) {
+          if (samples[i].empty()) continue;
           JsonWriter w(buf);
           w.StartObject();
           w.Key("metric");
-          WriteLabels(w, labels);
+          WriteLabels(w, batch[i].labels);
           w.Key("values");
           w.StartArray();
-          for (const model::Sample& s : samples) WriteExportValue(w, s.value, hex);
+          for (const model::Sample& s : samples[i]) WriteExportValue(w, s.value, hex);
           w.EndArray();
           w.Key("timestamps");
           w.StartArray();
-          for (const model::Sample& s : samples) w.Int64(s.timestamp_ms);
+          for (const model::Sample& s : samples[i]) w.Int64(s.timestamp_ms);
           w.EndArray();
           w.EndObject();
           buf.Put('\n');
         }
+        *next += n;
         if (buf.GetSize() > 0 && !sink.write(buf.GetString(), buf.GetSize())) return false;
         if (*next >= series->size()) sink.done();
         return true;
@@ -248,8 +253,8 @@ void Server::HandleExport(const httplib::Request& req, httplib::Response& res) {
 }
 
 void Server::HandleMetadata(const httplib::Request& req, httplib::Response& res) {
-  head::Head* head = HeadOr503(res);
-  if (head == nullptr) return;
+  storage::Storage* storage = StorageOr503(res);
+  if (storage == nullptr) return;
   std::string metric = ParamValue(req, "metric");
   int64_t limit = -1;
   std::string limit_param = ParamValue(req, "limit");
@@ -264,7 +269,7 @@ void Server::HandleMetadata(const httplib::Request& req, httplib::Response& res)
   JsonWriter w(buf);
   w.StartObject();
   int64_t written = 0;
-  for (const head::MetricMetadata& m : head->Metadata()) {
+  for (const head::MetricMetadata& m : storage->Metadata()) {
     if (!metric.empty() && m.metric_family_name != metric) continue;
     if (limit >= 0 && written >= limit) break;
     ++written;

@@ -15,8 +15,8 @@ void PlainError(httplib::Response& res, int code, const std::string& msg) {
 }  // namespace
 
 void Server::HandleWrite(const httplib::Request& req, httplib::Response& res) {
-  head::Head* head = HeadOr503(res);
-  if (head == nullptr) return;
+  storage::Storage* storage = StorageOr503(res);
+  if (storage == nullptr) return;
 
   // Content negotiation as Prometheus's receiver: a missing Content-Type or
   // encoding means 1.0 with snappy; remote write 2.0 is not supported yet.
@@ -60,15 +60,16 @@ void Server::HandleWrite(const httplib::Request& req, httplib::Response& res) {
     metadata.push_back({m.metric_family_name, static_cast<uint8_t>(m.type), m.help, m.unit});
   }
 
-  head::AppendResult result;
-  Status st = head->Append(batch, metadata, &result);
+  storage::StorageAppendResult appended;
+  Status st = storage->Append(batch, metadata, &appended);
+  const head::AppendResult& result = appended.head;
   if (!st.ok()) {
     spdlog::error("remote write: {}", st.ToString());
     write_requests_total_.Add({"error"}, 1);
     return PlainError(res, 500, st.ToString());
   }
   res.set_header("X-Prometheus-Remote-Write-Samples-Written",
-                 std::to_string(result.samples_appended));
+                 std::to_string(result.samples_appended + appended.backfilled));
   if (result.rejected() > 0) {
     // As Prometheus's receiver does for remote write 2.0: the valid samples
     // are kept, the request answers 400 (a sender must not retry it) and says
@@ -82,7 +83,7 @@ void Server::HandleWrite(const httplib::Request& req, httplib::Response& res) {
         fmt::format("{} of {} samples rejected: {} out of order, {} too old (outside the head's "
                     "accept window), {} with a duplicate timestamp; {} samples written",
                     result.rejected(), request.num_samples, result.out_of_order, result.too_old,
-                    result.duplicates, result.samples_appended));
+                    result.duplicates, result.samples_appended + appended.backfilled));
   }
   write_requests_total_.Add({"ok"}, 1);
   res.status = 204;

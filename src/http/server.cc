@@ -70,6 +70,7 @@ Server::Server(const ServerOptions& options, telemetry::Registry* registry)
   Route("GET", "/-/ready", "/-/ready", &Server::HandleReady);
   Route("GET", "/metrics", "/metrics", &Server::HandleMetrics);
   Route("POST", "/api/v1/write", "/api/v1/write", &Server::HandleWrite);
+  Route("POST", "/api/v1/admin/flush", "/api/v1/admin/flush", &Server::HandleFlush);
   for (const char* method : {"GET", "POST"}) {
     Route(method, "/api/v1/series", "/api/v1/series", &Server::HandleSeries);
     Route(method, "/api/v1/labels", "/api/v1/labels", &Server::HandleLabels);
@@ -122,12 +123,23 @@ void Server::Stop() {
   if (http_->is_running()) http_->stop();
 }
 
-head::Head* Server::HeadOr503(httplib::Response& res) {
-  head::Head* head = head_.load();
-  if (head == nullptr) {
+storage::Storage* Server::StorageOr503(httplib::Response& res) {
+  storage::Storage* storage = storage_.load();
+  if (storage == nullptr) {
     WriteApiError(res, 503, "unavailable", "MyTSDB is starting up (replaying the WAL)");
   }
-  return head;
+  return storage;
+}
+
+void Server::HandleFlush(const httplib::Request&, httplib::Response& res) {
+  storage::Storage* storage = StorageOr503(res);
+  if (storage == nullptr) return;
+  Status st = storage->Flush();
+  if (!st.ok()) {
+    spdlog::error("flush: {}", st.ToString());
+    return WriteApiError(res, 500, "internal", "flush failed: " + st.ToString());
+  }
+  res.status = 204;
 }
 
 void Server::HandleHealthy(const httplib::Request&, httplib::Response& res) {
@@ -135,7 +147,7 @@ void Server::HandleHealthy(const httplib::Request&, httplib::Response& res) {
 }
 
 void Server::HandleReady(const httplib::Request&, httplib::Response& res) {
-  if (head_.load() == nullptr) {
+  if (storage_.load() == nullptr) {
     res.status = 503;
     res.set_content("Service Unavailable\n", "text/plain");
     return;

@@ -2,7 +2,7 @@
 // and the server's own metrics. See docs/API.md for every endpoint.
 //
 // The server starts listening before the head is ready so that health checks
-// answer while the WAL replays: until SetHead() is called, /-/ready and every
+// answer while the WAL replays: until SetStorage() is called, /-/ready and every
 // data endpoint answer 503.
 #pragma once
 
@@ -11,7 +11,7 @@
 #include <string>
 
 #include "common/status.h"
-#include "head/head.h"
+#include "storage/storage.h"
 #include "model/labels.h"
 #include "telemetry/metrics.h"
 
@@ -44,9 +44,9 @@ class Server {
   // Binds the listening socket; IOError if the address is taken.
   Status Bind();
   int port() const { return port_; }
-  // Makes the data endpoints available. `head` must outlive the server or be
-  // reset to nullptr before it is destroyed.
-  void SetHead(head::Head* head) { head_.store(head); }
+  // Makes the data endpoints available. `storage` must outlive the server or
+  // be reset to nullptr before it is destroyed.
+  void SetStorage(storage::Storage* storage) { storage_.store(storage); }
   // Serves until Stop(); call from a dedicated thread.
   void Run();
   // Stops accepting connections; in-flight requests finish. Thread-safe.
@@ -56,8 +56,8 @@ class Server {
   using Handler = void (Server::*)(const httplib::Request&, httplib::Response&);
   void Route(const char* method, const char* pattern, std::string handler_label,
              Handler handler);
-  // Returns the head, or answers 503 and returns nullptr while starting up.
-  head::Head* HeadOr503(httplib::Response& res);
+  // Returns the storage, or answers 503 and returns nullptr while starting up.
+  storage::Storage* StorageOr503(httplib::Response& res);
 
   void HandleHealthy(const httplib::Request&, httplib::Response&);
   void HandleReady(const httplib::Request&, httplib::Response&);
@@ -69,11 +69,12 @@ class Server {
   void HandleExport(const httplib::Request&, httplib::Response&);
   void HandleMetadata(const httplib::Request&, httplib::Response&);
   void HandleBuildInfo(const httplib::Request&, httplib::Response&);
+  void HandleFlush(const httplib::Request&, httplib::Response&);
 
   const ServerOptions options_;
   telemetry::Registry* const registry_;
   std::unique_ptr<httplib::Server> http_;
-  std::atomic<head::Head*> head_{nullptr};
+  std::atomic<storage::Storage*> storage_{nullptr};
   int port_ = 0;
 
   telemetry::ValueFamily& requests_total_;

@@ -1,9 +1,11 @@
 // Sample: one (timestamp, value) point of a series.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 namespace mytsdb::model {
 
@@ -17,6 +19,21 @@ struct Sample {
 inline constexpr uint64_t kStaleNaNBits = 0x7ff0000000000002ULL;
 inline double StaleNaN() { return std::bit_cast<double>(kStaleNaNBits); }
 inline bool IsStaleNaN(double v) { return std::bit_cast<uint64_t>(v) == kStaleNaNBits; }
+
+// Sorts by time and keeps, of samples with the same timestamp, the one that
+// came last in the input ("last write wins").
+inline void SortKeepingLastPerTimestamp(std::vector<Sample>* samples) {
+  std::vector<Sample>& v = *samples;
+  std::stable_sort(v.begin(), v.end(), [](const Sample& a, const Sample& b) {
+    return a.timestamp_ms < b.timestamp_ms;
+  });
+  size_t w = 0;
+  for (size_t r = 0; r < v.size(); ++r) {
+    if (r + 1 < v.size() && v[r + 1].timestamp_ms == v[r].timestamp_ms) continue;
+    v[w++] = v[r];
+  }
+  v.resize(w);
+}
 
 // Time range [min, max] in milliseconds, both ends inclusive.
 struct TimeRange {

@@ -443,6 +443,11 @@ void Wal::Fail(const Status& st) {
   }
 }
 
+int Wal::last_checkpoint() const {
+  MutexLock lock(&checkpoint_mu_);
+  return last_checkpoint_;
+}
+
 Status Wal::Append(std::span<const std::string_view> records) {
   if (records.empty()) return Status::OK();
   RETURN_NOT_OK(CheckRecordSizes(records));

@@ -129,6 +129,9 @@ class Wal {
   Status CreateCheckpoint(int last_segment, std::span<const std::string_view> records)
       EXCLUDES(checkpoint_mu_, mu_);
 
+  // The last segment the newest checkpoint covers; -1 if there is none.
+  int last_checkpoint() const EXCLUDES(checkpoint_mu_);
+
   Stats stats() const;
 
   // Stops the background thread, fsyncs and closes the segment; later appends
@@ -157,7 +160,7 @@ class Wal {
   const Options options_;
 
   // Lock order: checkpoint_mu_, then sync_mu_, then mu_.
-  Mutex checkpoint_mu_ ACQUIRED_BEFORE(sync_mu_);
+  mutable Mutex checkpoint_mu_ ACQUIRED_BEFORE(sync_mu_);
   int last_checkpoint_ GUARDED_BY(checkpoint_mu_) = -1;
 
   Mutex sync_mu_ ACQUIRED_BEFORE(mu_);  // one segment fsync at a time (group commit)

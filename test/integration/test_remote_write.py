@@ -137,7 +137,7 @@ def test_unsupported_content_type_and_encoding_are_415(server):
     assert ingested(server) == 0
 
 
-def test_out_of_order_and_too_old_are_reported_and_valid_samples_kept(server):
+def test_out_of_order_is_reported_old_samples_backfilled_and_valid_samples_kept(server):
     hour = 3600 * 1000
     assert rw.write(server.http, server.url,
                     [({"__name__": "m"}, [(T0, 1.0), (T0 + 10_000, 2.0)])]).status_code == 204
@@ -145,19 +145,21 @@ def test_out_of_order_and_too_old_are_reported_and_valid_samples_kept(server):
         ({"__name__": "m"}, [(T0 + 5_000, 9.0),        # out of order
                              (T0 + 10_000, 3.0),       # duplicate timestamp, other value
                              (T0 + 20_000, 4.0)]),     # fine
-        ({"__name__": "old"}, [(T0 - 2 * hour, 1.0)]),  # too old
+        ({"__name__": "old"}, [(T0 - 2 * hour, 1.0)]),  # older than the head accepts: backfill
         ({"__name__": "new"}, [(T0 + 1_000, 5.0)]),    # fine: new series inside the window
     ])
     assert r.status_code == 400, r.text
-    assert "3 of 5 samples rejected" in r.text
-    assert "1 out of order" in r.text and "1 too old" in r.text and "1 with a duplicate" in r.text
-    assert r.headers["X-Prometheus-Remote-Write-Samples-Written"] == "2"
+    assert "2 of 5 samples rejected" in r.text
+    assert "1 out of order" in r.text and "0 too old" in r.text and "1 with a duplicate" in r.text
+    assert r.headers["X-Prometheus-Remote-Write-Samples-Written"] == "3"
     assert ingested(server) == 4
+    assert server.metric("mytsdb_cold_backfilled_samples_total") == 1
     assert server.metric("mytsdb_remote_write_samples_rejected_total", {"reason": "out_of_order"}) == 1
-    assert server.metric("mytsdb_ingest_samples_rejected_total", {"reason": "too_old"}) == 1
-    got = rw.export(server.http, server.url, '{__name__=~"m|new"}', hex_values=False)
+    assert server.metric("mytsdb_ingest_samples_rejected_total", {"reason": "too_old"}) == 0
+    got = rw.export(server.http, server.url, '{__name__=~"m|new|old"}', hex_values=False)
     assert got[frozenset({"__name__": "m"}.items())] == [(T0, 1), (T0 + 10_000, 2), (T0 + 20_000, 4)]
     assert got[frozenset({"__name__": "new"}.items())] == [(T0 + 1_000, 5)]
+    assert got[frozenset({"__name__": "old"}.items())] == [(T0 - 2 * hour, 1)]
 
 
 def test_resending_the_same_samples_is_harmless(server):

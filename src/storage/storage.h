@@ -1,0 +1,118 @@
+// Storage: the one interface over the hot tier (head + WAL) and the cold tier
+// (Parquet files in a Delta table), so that the HTTP API, PromQL and the rest
+// never care which tier holds a sample.
+//
+//   Append ──► head (recent samples)
+//          └─► cold tier as a backfill file (samples older than the head accepts)
+//   background: head spans > 1.5 blocks ──► persist the oldest block to the
+//               cold tier (one Delta commit) ──► truncate head and WAL
+//   Select/ReadSamples ──► head ∪ cold, merged per series, no duplicates
+//
+// Persisting is crash-safe in every step: the Delta commit records the head
+// watermark (samples older than it are cold), and the head skips such
+// samples when it replays its WAL, so a crash between commit and truncation
+// neither loses nor duplicates a sample. docs/design/storage.md has the detail.
+//
+// Thread safety: all methods are thread-safe. Writers to the cold tier
+// (persist, flush, backfill) are serialised by one maintenance lock.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cold/cold_store.h"
+#include "common/mutex.h"
+#include "common/result.h"
+#include "head/head.h"
+
+namespace mytsdb::storage {
+
+struct StorageOptions {
+  std::string data_dir;  // holds wal/ and parquet/
+  head::HeadOptions head;  // head.wal.dir and head.min_valid_time are set by Open
+  cold::WriteOptions write;
+  // How often the background thread checks whether a block is due; 0 turns
+  // the thread off (tests, `mytsdb flush`).
+  std::chrono::milliseconds persist_check_interval{std::chrono::seconds(30)};
+};
+
+// A series selected across both tiers.
+struct SeriesEntry {
+  model::Labels labels;
+  std::optional<head::SeriesRef> head_ref;
+  std::optional<cold::ColdSeriesId> cold_id;
+  friend bool operator<(const SeriesEntry& a, const SeriesEntry& b) { return a.labels < b.labels; }
+};
+
+struct StorageAppendResult {
+  head::AppendResult head;
+  size_t backfilled = 0;  // samples older than the head accepts, written to the cold tier
+};
+
+class Storage {
+ public:
+  static Result<std::unique_ptr<Storage>> Open(const StorageOptions& options);
+  ~Storage();
+
+  // Appends to the head; samples older than the head's accept window go to
+  // the cold tier as backfill instead of being refused. Durable when OK.
+  Status Append(std::span<const head::SeriesSamples> batch,
+                std::span<const head::MetricMetadata> metadata, StorageAppendResult* result);
+
+  // Series matching all matchers with samples possibly in `range`, sorted by
+  // labels, each once.
+  std::vector<SeriesEntry> Select(const model::Matchers& matchers, model::TimeRange range) const;
+  // Samples of each entry within `range`, in time order, from both tiers.
+  Status ReadSamples(std::span<const SeriesEntry> entries, model::TimeRange range,
+                     std::vector<std::vector<model::Sample>>* out) const;
+  // Label names / values of all series in either tier (sorted, unique).
+  std::vector<std::string> LabelNames() const;
+  std::vector<std::string> LabelValues(std::string_view name) const;
+  std::vector<head::MetricMetadata> Metadata() const { return head_->Metadata(); }
+  // Oldest and newest sample time over both tiers (0/0 if empty).
+  model::TimeRange TimeBounds() const;
+
+  // Persists the head's oldest blocks while it spans more than 1.5 blocks.
+  Status PersistDueBlocks() EXCLUDES(maintenance_mu_);
+  // Persists the whole head and empties it.
+  Status Flush() EXCLUDES(maintenance_mu_);
+
+  head::HeadStats head_stats() const { return head_->stats(); }
+  wal::Stats wal_stats() const { return head_->wal_stats(); }
+  cold::ColdStats cold_stats() const { return cold_->stats(); }
+  uint64_t persist_failures() const { return persist_failures_.load(); }
+  uint64_t backfilled_samples() const { return backfilled_total_.load(); }
+
+  // Stops the background thread and closes the head (WAL fsynced).
+  Status Close();
+
+ private:
+  explicit Storage(const StorageOptions& options) : options_(options) {}
+  // Persists every head sample older than `before`, then truncates the head.
+  Status PersistBefore(int64_t before) REQUIRES(maintenance_mu_);
+  Status Backfill(std::span<const head::SeriesSamples> batch, size_t* written)
+      EXCLUDES(maintenance_mu_);
+  void BackgroundLoop();
+
+  const StorageOptions options_;
+  std::unique_ptr<head::Head> head_;
+  std::unique_ptr<cold::ColdStore> cold_;
+  Mutex maintenance_mu_;
+
+  std::atomic<uint64_t> persist_failures_{0};
+  std::atomic<uint64_t> backfilled_total_{0};
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stop_ = false;
+  std::thread background_;
+};
+
+}  // namespace mytsdb::storage

@@ -1,0 +1,186 @@
+"""The cold tier, read by other engines ("bring your own engine").
+
+MyTSDB persists its head as Parquet files in a Delta Lake table under
+DATA/parquet. DuckDB, pyarrow, pandas, polars and delta-rs must read exactly
+the samples MyTSDB exports, with the lines the README shows.
+"""
+import struct
+import subprocess
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+from deltalake import DeltaTable
+
+import remote_write as rw
+from conftest import BINARY
+
+T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+MIN = 60_000
+FIXED = {"metric", "series_id", "ts", "value", "day"}
+
+
+def bits(v):
+    return struct.unpack("<Q", struct.pack("<d", v))[0]
+
+
+def label_of(column):
+    return column[len("label_"):] if column.startswith("label_") else column
+
+
+def rows_of(records):
+    """{(labels, ts_ms, value bits)} from rows given as dicts of columns."""
+    out = set()
+    for r in records:
+        labels = {"__name__": r["metric"]}
+        for k, v in r.items():
+            if k not in FIXED and v is not None:
+                labels[label_of(k)] = v
+        ts = r["ts"]
+        ts_ms = ts if isinstance(ts, int) else int(pd.Timestamp(ts).value // 1_000_000)
+        out.add((frozenset(labels.items()), ts_ms, bits(r["value"])))
+    return out
+
+
+def exported(server):
+    got = rw.export(server.http, server.url, '{__name__=~".+"}')
+    return {(labels, t, v) for labels, samples in got.items() for t, v in samples}
+
+
+def ingest(server, start, end, extra_labels):
+    """Node-like series every 15 s in [start, end), oldest first, one request per 10 min."""
+    series = []
+    for host in range(3):
+        for cpu in range(2):
+            series.append({"__name__": "node_cpu_seconds_total", "instance": f"h{host}",
+                           "cpu": str(cpu), "mode": "idle", **extra_labels})
+        series.append({"__name__": "http_request_duration_seconds", "instance": f"h{host}",
+                       "value": "label named value", **extra_labels})
+    t = start
+    while t < end:
+        batch = []
+        for i, labels in enumerate(series):
+            samples = [(ts, float(ts // 1000 % 9973) + i * 0.5)
+                       for ts in range(t, min(t + 10 * MIN, end), 15_000)]
+            batch.append((labels, samples))
+        r = rw.write(server.http, server.url, batch)
+        assert r.status_code == 204, r.text
+        t += 10 * MIN
+
+
+@pytest.fixture
+def flushed(server):
+    """Two flushes: version 0 holds 3 h before midnight (schema without `zone`),
+    the later version adds 1 h after midnight with a new label `zone`."""
+    ingest(server, T0 - 3 * 60 * MIN, T0, {})
+    r = server.post("/api/v1/admin/flush")
+    assert r.status_code == 204, r.text
+    first = exported(server)
+    ingest(server, T0, T0 + 60 * MIN, {"zone": "eu"})
+    assert server.post("/api/v1/admin/flush").status_code == 204
+    everything = exported(server)
+    assert len(first) == 9 * 3 * 240 and len(everything) == 9 * 4 * 240
+    return server, first, everything
+
+
+def test_flush_moves_everything_to_parquet_and_export_is_unchanged(flushed):
+    server, first, everything = flushed
+    assert server.metric("mytsdb_head_series") == 0
+    assert server.metric("mytsdb_cold_samples") == len(everything)
+    parquet = server.data_dir / "parquet"
+    assert sorted(p.name for p in parquet.iterdir() if p.name.startswith("day=")) == [
+        "day=2025-12-31", "day=2026-01-01"]
+    server.stop()
+    server.start()
+    assert exported(server) == everything
+
+
+def test_duckdb_reads_the_files(flushed):
+    server, _, everything = flushed
+    path = server.data_dir / "parquet"
+    # README: DuckDB
+    con = duckdb.connect()
+    rel = con.sql(f"SELECT * FROM read_parquet('{path}/*/*.parquet', hive_partitioning = true, "
+                  f"union_by_name = true)")
+    assert rows_of(rel.to_arrow_table().to_pylist()) == everything
+    # Day partitions prune by directory; a quantile per label works as SQL.
+    p99 = con.sql(f"""
+        SELECT instance, quantile_cont(value, 0.99) AS p99
+        FROM read_parquet('{path}/*/*.parquet', hive_partitioning = true, union_by_name = true)
+        WHERE metric = 'http_request_duration_seconds'
+          AND ts >= TIMESTAMP '2025-01-01'
+        GROUP BY instance ORDER BY instance""").fetchall()
+    assert [row[0] for row in p99] == ["h0", "h1", "h2"]
+
+
+def test_pyarrow_dataset_reads_the_files(flushed):
+    server, _, everything = flushed
+    path = server.data_dir / "parquet"
+    # README: pyarrow (files differ in label columns: unify their schemas)
+    files = sorted(str(p) for p in path.glob("day=*/*.parquet"))
+    schema = pa.unify_schemas([pq.read_schema(f) for f in files])
+    table = ds.dataset(str(path), format="parquet", partitioning="hive", schema=schema).to_table()
+    assert rows_of(table.to_pylist()) == everything
+
+
+def test_pandas_reads_the_table(flushed):
+    server, _, everything = flushed
+    path = server.data_dir / "parquet"
+    # README: pandas
+    df = DeltaTable(str(path)).to_pandas()
+    labels = [c for c in df.columns if c not in FIXED]
+    df[labels] = df[labels].astype(object).where(df[labels].notna(), None)  # NaN -> None
+    assert rows_of(df.to_dict("records")) == everything
+
+
+def test_polars_reads_the_table(flushed):
+    server, _, everything = flushed
+    path = server.data_dir / "parquet"
+    # README: polars
+    df = pl.read_delta(str(path))
+    assert rows_of(df.to_arrow().to_pylist()) == everything
+    # lazily, with a filter pushed down to the files
+    lazy = pl.scan_delta(str(path)).filter(pl.col("metric") == "http_request_duration_seconds")
+    want = {row for row in everything if ("__name__", "http_request_duration_seconds") in row[0]}
+    assert rows_of(lazy.collect().to_arrow().to_pylist()) == want
+
+
+def test_deltalake_current_version_and_time_travel(flushed):
+    server, first, everything = flushed
+    path = str(server.data_dir / "parquet")
+    # README: delta-rs
+    table = DeltaTable(path)
+    assert rows_of(table.to_pyarrow_table().to_pylist()) == everything
+    schema_names = [f.name for f in table.schema().fields]
+    assert "zone" in schema_names and "label_value" in schema_names
+    # Time travel to the first flush: the schema had no `zone` then.
+    old = DeltaTable(path, version=0)
+    assert rows_of(old.to_pyarrow_table().to_pylist()) == first
+    assert "zone" not in [f.name for f in old.schema().fields]
+    history = table.history()
+    assert len(history) == table.version() + 1
+
+
+def test_flush_command_on_a_stopped_server(server):
+    ingest(server, T0, T0 + 30 * MIN, {})
+    before = exported(server)
+    # Refused while the server holds the data directory.
+    busy = subprocess.run([str(BINARY), "flush", "--data-dir", str(server.data_dir)],
+                          capture_output=True, text=True, timeout=60)
+    assert busy.returncode != 0 and "in use" in busy.stderr, busy.stderr
+    server.stop()
+    done = subprocess.run([str(BINARY), "flush", "--data-dir", str(server.data_dir)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "flushed" in done.stdout
+    assert not any((server.data_dir / "parquet").glob("day=*/*.tmp"))
+    server.start()
+    assert server.metric("mytsdb_head_series") == 0
+    assert exported(server) == before
+    missing = subprocess.run([str(BINARY), "flush", "--data-dir", str(server.data_dir / "nope")],
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode != 0 and "does not exist" in missing.stderr

@@ -102,6 +102,12 @@ Status Apply(const std::string& key, const YAML::Node& node, Config* c) {
     ASSIGN_OR_RETURN(c->wal_segment_bytes, ParseBytes(v));
   } else if (key == "storage.block_duration") {
     ASSIGN_OR_RETURN(c->block_duration_ms, ParseDuration(v));
+  } else if (key == "storage.retention") {
+    ASSIGN_OR_RETURN(c->retention_ms, ParseDuration(v));
+  } else if (key == "storage.retention_size") {
+    ASSIGN_OR_RETURN(c->retention_bytes, ParseBytes(v));
+  } else if (key == "storage.maintenance_interval") {
+    ASSIGN_OR_RETURN(c->persist_check_interval_ms, ParseDuration(v));
   } else if (key == "remote_write.max_body_size") {
     ASSIGN_OR_RETURN(c->max_write_body_bytes, ParseBytes(v));
   } else if (key == "remote_write.max_decompressed_size") {

@@ -119,6 +119,9 @@ storage::StorageOptions StorageOptionsFrom(const Config& config) {
   options.head.wal.fsync_interval = std::chrono::milliseconds(config.wal_fsync_interval_ms);
   options.head.wal.segment_size = config.wal_segment_bytes;
   options.head.chunk_range_ms = config.block_duration_ms;
+  options.retention_ms = config.retention_ms;
+  options.retention_bytes = config.retention_bytes;
+  options.persist_check_interval = std::chrono::milliseconds(config.persist_check_interval_ms);
   return options;
 }
 
@@ -243,7 +246,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", mytsdb::app::kVersion);
 
   std::string config_file, data_dir, listen, fsync, fsync_interval, segment_size, block_duration,
-      max_body, max_decompressed, name_validation, log_level;
+      max_body, max_decompressed, name_validation, log_level, retention, retention_size,
+      maintenance_interval;
   int http_threads = 0;
   CLI::App* serve = app.add_subcommand("serve", "Run the server.");
   serve->add_option("--config", config_file,
@@ -260,6 +264,15 @@ int main(int argc, char** argv) {
   serve->add_option("--block-duration", block_duration,
                     "Cold-tier block length; head chunks are cut at its multiples and samples "
                     "older than half of it behind the newest are refused (default 2h)");
+  serve->add_option("--retention", retention,
+                    "How long the cold tier keeps samples, counted back from the newest sample "
+                    "(default 15d; whole day files are removed)");
+  serve->add_option("--retention-size", retention_size,
+                    "If set, the oldest cold-tier files are removed while the tier is larger "
+                    "(e.g. 50GiB; default: no limit)");
+  serve->add_option("--maintenance-interval", maintenance_interval,
+                    "How often the head is checked for blocks to persist and the cold tier is "
+                    "compacted and trimmed (default 30s)");
   serve->add_option("--max-write-body-size", max_body,
                     "Largest compressed remote-write body accepted; larger ones get 413 "
                     "(default 32MiB)");
@@ -318,6 +331,11 @@ int main(int argc, char** argv) {
                  &config.wal_segment_bytes),
            apply("--block-duration", block_duration, mytsdb::app::ParseDuration,
                  &config.block_duration_ms),
+           apply("--retention", retention, mytsdb::app::ParseDuration, &config.retention_ms),
+           apply("--retention-size", retention_size, mytsdb::app::ParseBytes,
+                 &config.retention_bytes),
+           apply("--maintenance-interval", maintenance_interval, mytsdb::app::ParseDuration,
+                 &config.persist_check_interval_ms),
            apply("--max-write-body-size", max_body, mytsdb::app::ParseBytes,
                  &config.max_write_body_bytes),
            apply("--max-write-decompressed-size", max_decompressed, mytsdb::app::ParseBytes,
@@ -326,6 +344,10 @@ int main(int argc, char** argv) {
     if (!st.ok()) return mytsdb::app::Fail(st.message());
   }
   if (config.block_duration_ms <= 0) return mytsdb::app::Fail("--block-duration must be positive");
+  if (config.retention_ms <= 0) return mytsdb::app::Fail("--retention must be positive");
+  if (config.persist_check_interval_ms <= 0) {
+    return mytsdb::app::Fail("--maintenance-interval must be positive");
+  }
   if (config.wal_fsync_interval_ms <= 0) {
     return mytsdb::app::Fail("--wal-fsync-interval must be positive");
   }

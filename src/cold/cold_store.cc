@@ -8,6 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
 #include <chrono>
 #include <filesystem>
 #include <random>
@@ -25,6 +28,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int64_t kDayMs = 86'400'000;
+// Series read from the head per batch when persisting.
+constexpr size_t kPersistBatchSeries = 1024;
 
 Status FromArrow(const arrow::Status& st, std::string_view what) {
   if (st.ok()) return Status::OK();
@@ -32,6 +37,23 @@ Status FromArrow(const arrow::Status& st, std::string_view what) {
 }
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : (a - b + 1) / b; }
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Failpoints for crash tests: MYTSDB_FAILPOINT=<name> kills the process
+// with SIGKILL when it reaches that point, as a power cut would.
+void MaybeFail(const char* name) {
+  static const char* armed = std::getenv("MYTSDB_FAILPOINT");
+  if (armed != nullptr && std::strcmp(armed, name) == 0) {
+    spdlog::warn("failpoint {} reached: killing the process", name);
+    spdlog::default_logger()->flush();
+    std::raise(SIGKILL);
+  }
+}
 
 std::string RandomSuffix() {
   static thread_local std::mt19937_64 rng(std::random_device{}());
@@ -336,106 +358,69 @@ int64_t ColdStore::watermark() const { return snapshot()->watermark; }
 
 // ---- Writing ------------------------------------------------------------------
 
-Status ColdStore::Persist(const PersistRequest& request) {
-  std::vector<size_t> order(request.series.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return SeriesFileOrder(request.series[a], request.series[b]);
-  });
-  std::vector<std::string> label_names;
-  {
-    std::set<std::string> names;
-    for (const model::Labels& l : request.series) {
-      for (const model::Label& label : l) {
-        if (label.name != model::kMetricNameLabel) names.insert(label.name);
-      }
-    }
-    label_names.assign(names.begin(), names.end());
+Result<std::optional<AddFile>> ColdStore::WriteDayFile(
+    model::TimeRange day_range, const std::vector<model::Labels>& series,
+    std::span<const size_t> order, const std::vector<std::string>& label_names,
+    const ReadFn& read, size_t batch_series) {
+  batch_series = std::max<size_t>(batch_series, 1);
+  AddFile add;
+  add.day = DayOf(day_range.min);
+  add.path = "day=" + add.day + "/part-" + std::to_string(day_range.min) + "-" + RandomSuffix() +
+             ".parquet";
+  std::string full = (fs::path(options_.dir) / add.path).string();
+  std::error_code ec;
+  fs::create_directories(fs::path(full).parent_path(), ec);
+  if (ec) {
+    return Status::IOError("create " + fs::path(full).parent_path().string() + ": " +
+                           ec.message());
   }
+  ASSIGN_OR_RETURN(auto writer, ParquetFileWriter::Open(full, label_names, options_.write));
+  // Series are read and written `batch_series` at a time, so that memory
+  // holds about one row group of samples.
+  std::vector<std::vector<model::Sample>> samples;
+  for (size_t first = 0; first < order.size(); first += batch_series) {
+    std::span<const size_t> indices = order.subspan(first, std::min(batch_series, order.size() - first));
+    RETURN_NOT_OK(read(indices, day_range, &samples));
+    std::vector<SeriesData> batch;
+    for (size_t k = 0; k < indices.size(); ++k) {
+      if (!samples[k].empty()) batch.push_back({series[indices[k]], std::move(samples[k])});
+    }
+    RETURN_NOT_OK(writer->Write(batch));
+  }
+  ASSIGN_OR_RETURN(FileInfo info, writer->Finish());
+  if (info.num_rows == 0) {
+    fs::remove(full, ec);
+    return std::optional<AddFile>();
+  }
+  add.size_bytes = info.size_bytes;
+  add.num_records = info.num_rows;
+  add.min_ts = info.min_ts;
+  add.max_ts = info.max_ts;
+  return std::optional<AddFile>(add);
+}
 
-  // One file per UTC day the range touches, series batched so that memory
-  // holds about one row group of samples at a time.
-  const model::TimeRange range = request.range;
-  const size_t batch_rows = static_cast<size_t>(std::max<int64_t>(options_.write.row_group_rows, 1));
-  CommitRequest commit;
-  commit.watermark = request.new_watermark;
-  for (const std::string& name : label_names) commit.label_columns.push_back(ColumnForLabel(name));
-  std::vector<std::string> written;  // full paths, removed again if the commit fails
-  auto cleanup = [&] {
-    std::error_code ec;
-    for (const std::string& p : written) fs::remove(p, ec);
-  };
-  if (range.min <= range.max && !order.empty()) {
-    for (int64_t day = FloorDiv(range.min, kDayMs); day <= FloorDiv(range.max, kDayMs); ++day) {
-      model::TimeRange day_range{std::max(range.min, day * kDayMs),
-                                 std::min(range.max, day * kDayMs + kDayMs - 1)};
-      AddFile add;
-      add.day = DayOf(day_range.min);
-      add.path = "day=" + add.day + "/part-" + std::to_string(day_range.min) + "-" +
-                 RandomSuffix() + ".parquet";
-      std::string full = (fs::path(options_.dir) / add.path).string();
-      std::error_code ec;
-      fs::create_directories(fs::path(full).parent_path(), ec);
-      if (ec) {
-        cleanup();
-        return Status::IOError("create " + fs::path(full).parent_path().string() + ": " +
-                               ec.message());
-      }
-      auto writer = ParquetFileWriter::Open(full, label_names, options_.write);
-      if (!writer.ok()) {
-        cleanup();
-        return writer.status();
-      }
-      std::vector<SeriesData> batch;
-      size_t batch_samples = 0;
-      Status st;
-      for (size_t index : order) {
-        SeriesData data{request.series[index], {}};
-        request.read(index, day_range, &data.samples);
-        if (data.samples.empty()) continue;
-        batch_samples += data.samples.size();
-        batch.push_back(std::move(data));
-        if (batch_samples >= batch_rows) {
-          st = (*writer)->Write(batch);
-          if (!st.ok()) break;
-          batch.clear();
-          batch_samples = 0;
-        }
-      }
-      if (st.ok() && !batch.empty()) st = (*writer)->Write(batch);
-      if (!st.ok()) {
-        cleanup();
-        return st;
-      }
-      auto info = (*writer)->Finish();
-      if (!info.ok()) {
-        cleanup();
-        return info.status();
-      }
-      if (info->num_rows == 0) {
-        fs::remove(full, ec);
-        continue;
-      }
-      written.push_back(full);
-      add.size_bytes = info->size_bytes;
-      add.num_records = info->num_rows;
-      add.min_ts = info->min_ts;
-      add.max_ts = info->max_ts;
-      commit.adds.push_back(add);
-    }
-  }
-  if (commit.adds.empty() && !commit.watermark.has_value()) return Status::OK();
-  if (commit.adds.empty()) commit.label_columns.clear();
+Status ColdStore::CommitAndPublish(CommitRequest commit) {
   Status st = table_->Commit(commit);
   if (!st.ok()) {
-    cleanup();
+    std::error_code ec;
+    for (const AddFile& a : commit.adds) fs::remove(fs::path(options_.dir) / a.path, ec);
     return st.WithContext("Delta commit");
   }
-
-  // Publish: the committed files join a new snapshot.
+  MaybeFail(commit.operation == "OPTIMIZE" ? "cold.compact.after_commit"
+            : commit.operation == "DELETE"  ? "cold.retention.after_commit"
+                                            : "cold.persist.after_commit");
+  // The committed files join a new snapshot; removed ones leave it (their
+  // files are deleted later, once readers of older snapshots are done).
   auto next = std::make_shared<Snapshot>(*snapshot());
   next->version = table_->version();
   next->watermark = table_->watermark();
+  if (!commit.removes.empty()) {
+    std::set<std::string> removed(commit.removes.begin(), commit.removes.end());
+    std::erase_if(next->files, [&](const auto& f) { return removed.count(f->add.path) > 0; });
+    int64_t now = NowMs();
+    MutexLock lock(&pending_mu_);
+    for (const std::string& path : removed) pending_deletes_.push_back({path, now});
+  }
   for (AddFile add : commit.adds) {
     add.version = table_->version();
     auto entry = LoadFile(add);
@@ -445,10 +430,187 @@ Status ColdStore::Persist(const PersistRequest& request) {
   Publish(std::move(next));
   uint64_t rows = 0;
   for (const AddFile& a : commit.adds) rows += static_cast<uint64_t>(a.num_records);
-  spdlog::info("cold: committed version {}: {} file(s), {} rows{}", table_->version(),
-               commit.adds.size(), rows,
+  spdlog::info("cold: committed version {} ({}): {} file(s) added with {} rows, {} removed{}",
+               table_->version(), commit.operation, commit.adds.size(), rows,
+               commit.removes.size(),
                commit.watermark ? fmt::format(", watermark {}", *commit.watermark) : "");
   return Status::OK();
+}
+
+namespace {
+// Sorted label names other than __name__ of `series`.
+std::vector<std::string> LabelNamesOf(const std::vector<model::Labels>& series) {
+  std::set<std::string> names;
+  for (const model::Labels& l : series) {
+    for (const model::Label& label : l) {
+      if (label.name != model::kMetricNameLabel) names.insert(label.name);
+    }
+  }
+  return {names.begin(), names.end()};
+}
+
+std::vector<size_t> FileOrder(const std::vector<model::Labels>& series) {
+  std::vector<size_t> order(series.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return SeriesFileOrder(series[a], series[b]); });
+  return order;
+}
+}  // namespace
+
+Status ColdStore::Persist(const PersistRequest& request) {
+  std::vector<size_t> order = FileOrder(request.series);
+  std::vector<std::string> label_names = LabelNamesOf(request.series);
+  CommitRequest commit;
+  commit.watermark = request.new_watermark;
+  for (const std::string& name : label_names) commit.label_columns.push_back(ColumnForLabel(name));
+  auto cleanup = [&] {
+    std::error_code ec;
+    for (const AddFile& a : commit.adds) fs::remove(fs::path(options_.dir) / a.path, ec);
+  };
+  ReadFn read = [&](std::span<const size_t> indices, model::TimeRange r,
+                    std::vector<std::vector<model::Sample>>* out) {
+    out->assign(indices.size(), {});
+    for (size_t k = 0; k < indices.size(); ++k) request.read(indices[k], r, &(*out)[k]);
+    return Status::OK();
+  };
+  const model::TimeRange range = request.range;
+  if (range.min <= range.max && !order.empty()) {
+    // One file per UTC day the range touches.
+    for (int64_t day = FloorDiv(range.min, kDayMs); day <= FloorDiv(range.max, kDayMs); ++day) {
+      model::TimeRange day_range{std::max(range.min, day * kDayMs),
+                                 std::min(range.max, day * kDayMs + kDayMs - 1)};
+      auto add = WriteDayFile(day_range, request.series, order, label_names, read,
+                              kPersistBatchSeries);
+      if (!add.ok()) {
+        cleanup();
+        return add.status();
+      }
+      if (add->has_value()) commit.adds.push_back(**add);
+    }
+  }
+  if (commit.adds.empty() && !commit.watermark.has_value()) return Status::OK();
+  if (commit.adds.empty()) commit.label_columns.clear();
+  MaybeFail("cold.persist.before_commit");
+  return CommitAndPublish(std::move(commit));
+}
+
+Result<bool> ColdStore::CompactOne(const CompactionOptions& options) {
+  auto snap = snapshot();
+  // Files per day, oldest day first.
+  std::map<std::string, std::vector<std::shared_ptr<const FileEntry>>> by_day;
+  for (const auto& f : snap->files) by_day[f->add.day].push_back(f);
+  for (const auto& [day, files] : by_day) {
+    if (files.size() < 2) continue;
+    int64_t day_start = FloorDiv(files.front()->add.min_ts, kDayMs) * kDayMs;
+    int64_t day_end = day_start + kDayMs;  // exclusive
+    // A day the head still writes into is merged only once it has many files.
+    bool complete = day_end <= snap->watermark;
+    if (!complete && files.size() < options.max_files_per_open_day) continue;
+
+    // The series of these files, read through the catalog; ReadSamples
+    // resolves duplicates (last commit wins) while merging.
+    std::set<ColdSeriesId> ids;
+    for (const auto& f : files) {
+      for (const auto& span : f->spans) ids.insert(span.id);
+    }
+    std::vector<ColdSeriesId> id_list(ids.begin(), ids.end());
+    std::vector<model::Labels> series;
+    series.reserve(id_list.size());
+    for (ColdSeriesId id : id_list) series.push_back(catalog_->Labels(id));
+    std::vector<size_t> order = FileOrder(series);
+    std::vector<std::string> label_names = LabelNamesOf(series);
+    model::TimeRange day_range{day_start, day_end - 1};
+    std::set<std::string> paths;
+    for (const auto& f : files) paths.insert(f->add.path);
+    // Reads go to exactly the files being merged, through a snapshot of them.
+    auto merged_snap = std::make_shared<Snapshot>();
+    merged_snap->files = files;
+    ReadFn read = [&](std::span<const size_t> indices, model::TimeRange r,
+                      std::vector<std::vector<model::Sample>>* out) {
+      std::vector<ColdSeriesId> batch;
+      batch.reserve(indices.size());
+      for (size_t i : indices) batch.push_back(id_list[i]);
+      return ReadFrom(*merged_snap, batch, r, out);
+    };
+    // Batches of about one row group: consecutive series in file order sit
+    // in consecutive rows of the old files too, so each old row group is
+    // read about once.
+    int64_t rows = 0;
+    for (const auto& f : files) rows += f->add.num_records;
+    size_t per_series = static_cast<size_t>(std::max<int64_t>(rows / std::max<int64_t>(int64_t(ids.size()), 1), 1));
+    size_t batch_series = static_cast<size_t>(options_.write.row_group_rows) / per_series + 1;
+    spdlog::info("cold: compacting {} files of day {} ({} rows, {} series)", files.size(), day,
+                 rows, ids.size());
+    ASSIGN_OR_RETURN(auto add, WriteDayFile(day_range, series, order, label_names, read,
+                                            batch_series));
+    MaybeFail("cold.compact.before_commit");
+    CommitRequest commit;
+    commit.operation = "OPTIMIZE";
+    if (add.has_value()) commit.adds.push_back(*add);
+    commit.removes.assign(paths.begin(), paths.end());
+    for (const std::string& name : label_names) commit.label_columns.push_back(ColumnForLabel(name));
+    RETURN_NOT_OK(CommitAndPublish(std::move(commit)));
+    return true;
+  }
+  return false;
+}
+
+Status ColdStore::Compact(const CompactionOptions& options) {
+  for (;;) {
+    ASSIGN_OR_RETURN(bool merged, CompactOne(options));
+    if (!merged) break;
+  }
+  return Status::OK();
+}
+
+Status ColdStore::ApplyRetention(int64_t min_time, uint64_t max_bytes) {
+  auto snap = snapshot();
+  std::vector<std::shared_ptr<const FileEntry>> files = snap->files;
+  std::sort(files.begin(), files.end(),
+            [](const auto& a, const auto& b) { return a->add.max_ts < b->add.max_ts; });
+  uint64_t total = 0;
+  for (const auto& f : files) total += static_cast<uint64_t>(f->add.size_bytes);
+  CommitRequest commit;
+  commit.operation = "DELETE";
+  for (const auto& f : files) {
+    bool too_old = f->add.max_ts < min_time;
+    bool too_big = max_bytes > 0 && total > max_bytes;
+    if (!too_old && !too_big) break;
+    commit.removes.push_back(f->add.path);
+    total -= static_cast<uint64_t>(f->add.size_bytes);
+  }
+  if (commit.removes.empty()) return Status::OK();
+  spdlog::info("cold: retention removes {} file(s) (older than {} or over {} bytes)",
+               commit.removes.size(), min_time, max_bytes);
+  return CommitAndPublish(std::move(commit));
+}
+
+size_t ColdStore::DeleteRemovedFiles(std::chrono::milliseconds grace) {
+  int64_t cutoff = NowMs() - grace.count();
+  std::vector<std::string> due;
+  {
+    MutexLock lock(&pending_mu_);
+    std::erase_if(pending_deletes_, [&](const PendingDelete& p) {
+      if (p.removed_at_ms > cutoff) return false;
+      due.push_back(p.path);
+      return true;
+    });
+  }
+  for (const std::string& path : due) {
+    std::error_code ec;
+    fs::remove(fs::path(options_.dir) / path, ec);
+    if (ec) spdlog::warn("cold: cannot delete {}: {}", path, ec.message());
+  }
+  // Day directories left empty go too.
+  std::error_code ec;
+  for (const auto& dir : fs::directory_iterator(options_.dir, ec)) {
+    if (dir.is_directory() && dir.path().filename().string().starts_with("day=") &&
+        fs::is_empty(dir.path(), ec)) {
+      fs::remove(dir.path(), ec);
+    }
+  }
+  return due.size();
 }
 
 // ---- Reading ------------------------------------------------------------------
@@ -479,11 +641,16 @@ std::optional<ColdSeriesId> ColdStore::Find(const model::Labels& labels) const {
 
 Status ColdStore::ReadSamples(std::span<const ColdSeriesId> ids, model::TimeRange range,
                               std::vector<std::vector<model::Sample>>* out) const {
+  return ReadFrom(*snapshot(), ids, range, out);
+}
+
+Status ColdStore::ReadFrom(const Snapshot& snap, std::span<const ColdSeriesId> ids,
+                           model::TimeRange range,
+                           std::vector<std::vector<model::Sample>>* out) const {
   out->assign(ids.size(), {});
-  auto snap = snapshot();
   std::vector<bool> from_several(ids.size(), false);
   std::vector<bool> seen(ids.size(), false);
-  for (const auto& file : snap->files) {
+  for (const auto& file : snap.files) {
     if (!range.Overlaps(file->add.min_ts, file->add.max_ts)) continue;
     // Rows to read, grouped by row group: (index into ids, first row, count).
     struct Piece {

@@ -14,6 +14,7 @@
 // by the caller (the storage facade's maintenance lock).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -49,6 +50,12 @@ struct PersistRequest {
   std::optional<int64_t> new_watermark;  // recorded in the same commit
 };
 
+struct CompactionOptions {
+  // A day still receiving head blocks is merged once it has this many files;
+  // a complete day (older than the watermark) as soon as it has two.
+  size_t max_files_per_open_day = 8;
+};
+
 struct ColdStats {
   int64_t version = -1;
   uint64_t files = 0;
@@ -74,6 +81,18 @@ class ColdStore {
   // in one Delta commit. Series without samples in the range are skipped.
   Status Persist(const PersistRequest& request);
 
+  // Merges the files of each day into one (one Delta commit per day: add +
+  // remove). Duplicates resolve as in ReadSamples. The replaced files stay on
+  // disk until DeleteRemovedFiles.
+  Status Compact(const CompactionOptions& options = {});
+  // Removes (through the log) the files whose samples are all older than
+  // `min_time`, then the oldest files while the table is larger than
+  // `max_bytes` (0: no size limit).
+  Status ApplyRetention(int64_t min_time, uint64_t max_bytes);
+  // Deletes files that left the table at least `grace` ago, so that reads of
+  // older snapshots can finish first. Returns how many were deleted.
+  size_t DeleteRemovedFiles(std::chrono::milliseconds grace);
+
   // Series matching all matchers with a file overlapping `range`, ascending.
   std::vector<ColdSeriesId> Select(const model::Matchers& matchers, model::TimeRange range) const;
   model::Labels SeriesLabels(ColdSeriesId id) const;
@@ -94,7 +113,28 @@ class ColdStore {
   struct Snapshot;
   class Catalog;
 
+  // Reads the samples of series[indices[k]] within `range` into (*out)[k].
+  using ReadFn = std::function<Status(std::span<const size_t> indices, model::TimeRange range,
+                                      std::vector<std::vector<model::Sample>>* out)>;
+  struct PendingDelete {
+    std::string path;
+    int64_t removed_at_ms;
+  };
+
   explicit ColdStore(const ColdStoreOptions& options);
+  // Writes the samples of `series` (in `order`) within `day_range` as one
+  // file; nullopt if there were none.
+  Result<std::optional<AddFile>> WriteDayFile(model::TimeRange day_range,
+                                              const std::vector<model::Labels>& series,
+                                              std::span<const size_t> order,
+                                              const std::vector<std::string>& label_names,
+                                              const ReadFn& read, size_t batch_series);
+  // Commits, then publishes a snapshot with the change. On a failed commit
+  // the added files are deleted.
+  Status CommitAndPublish(CommitRequest commit);
+  Result<bool> CompactOne(const CompactionOptions& options);
+  Status ReadFrom(const Snapshot& snapshot, std::span<const ColdSeriesId> ids,
+                  model::TimeRange range, std::vector<std::vector<model::Sample>>* out) const;
   Result<std::shared_ptr<const FileEntry>> LoadFile(const AddFile& add);
   Status RemoveLeftovers();
   std::shared_ptr<const Snapshot> snapshot() const EXCLUDES(snapshot_mu_);
@@ -105,6 +145,8 @@ class ColdStore {
   std::unique_ptr<Catalog> catalog_;
   mutable Mutex snapshot_mu_;
   std::shared_ptr<const Snapshot> snapshot_ GUARDED_BY(snapshot_mu_);
+  Mutex pending_mu_;
+  std::vector<PendingDelete> pending_deletes_ GUARDED_BY(pending_mu_);
 };
 
 }  // namespace mytsdb::cold

@@ -194,5 +194,83 @@ TEST_F(ColdStoreTest, MissingCommittedFileIsAnError) {
       << store.status().ToString();
 }
 
+size_t ParquetFilesOnDisk(const fs::path& dir) {
+  size_t n = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) n += e.path().extension() == ".parquet";
+  return n;
+}
+
+TEST_F(ColdStoreTest, CompactionMergesADayInOneCommitAndKeepsLastWrites) {
+  Reopen(/*row_group_rows=*/50);
+  Labels a{{"__name__", "m"}, {"i", "a"}};
+  Labels b{{"__name__", "m"}, {"i", "b"}, {"zone", "z"}};
+  std::map<Labels, std::vector<Sample>> want;
+  // Three blocks of the same day, the last one overwriting timestamps.
+  ASSERT_TRUE(Persist({{a, Every(0, 100'000, 1'000)}}, {0, kDay - 1}).ok());
+  ASSERT_TRUE(Persist({{a, Every(100'000, 200'000, 1'000)}, {b, Every(0, 50'000, 500)}},
+                      {0, kDay - 1}).ok());
+  std::vector<Sample> over = {{5'000, -1}, {150'000, -2}};
+  ASSERT_TRUE(Persist({{a, over}}, {0, kDay - 1}, /*watermark=*/kDay).ok());
+  want[a] = Every(0, 200'000, 1'000);
+  want[a][5].value = -1;
+  want[a][150].value = -2;
+  want[b] = Every(0, 50'000, 500);
+  // Another day, open (after the watermark) with one file: left alone.
+  ASSERT_TRUE(Persist({{a, {{kDay + 1, 7}}}}, {kDay, 2 * kDay - 1}).ok());
+  want[a].push_back({kDay + 1, 7});
+
+  ASSERT_TRUE(store_->Compact().ok());
+  ColdStats st = store_->stats();
+  EXPECT_EQ(st.files, 2u);
+  EXPECT_EQ(st.rows, want[a].size() + want[b].size());
+  EXPECT_EQ(st.version, 4);  // one OPTIMIZE commit
+  auto got = ReadAll(Name("m"));
+  ExpectBitEqual(got[a], want[a]);
+  ExpectBitEqual(got[b], want[b]);
+  // The replaced files stay until their grace period is over.
+  EXPECT_EQ(ParquetFilesOnDisk(dir_), 5u);
+  EXPECT_EQ(store_->DeleteRemovedFiles(std::chrono::hours(1)), 0u);
+  EXPECT_EQ(store_->DeleteRemovedFiles(std::chrono::milliseconds(0)), 3u);
+  EXPECT_EQ(ParquetFilesOnDisk(dir_), 2u);
+  // Nothing left to do.
+  ASSERT_TRUE(store_->Compact().ok());
+  EXPECT_EQ(store_->stats().version, 4);
+  Reopen(50);
+  got = ReadAll(Name("m"));
+  ExpectBitEqual(got[a], want[a]);
+  ExpectBitEqual(got[b], want[b]);
+}
+
+TEST_F(ColdStoreTest, OpenDayIsCompactedOnlyWithManyFiles) {
+  Labels a{{"__name__", "m"}};
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(Persist({{a, {{int64_t(i) * 1000, double(i)}}}}, {0, kDay - 1}).ok());
+  }
+  ASSERT_TRUE(store_->Compact({.max_files_per_open_day = 4}).ok());
+  EXPECT_EQ(store_->stats().files, 3u);
+  ASSERT_TRUE(store_->Compact({.max_files_per_open_day = 3}).ok());
+  EXPECT_EQ(store_->stats().files, 1u);
+  ExpectBitEqual(ReadAll(Name("m"))[a], {{0, 0}, {1000, 1}, {2000, 2}});
+}
+
+TEST_F(ColdStoreTest, RetentionByAgeAndBySize) {
+  Labels a{{"__name__", "m"}};
+  for (int day = 0; day < 4; ++day) {
+    ASSERT_TRUE(Persist({{a, Every(day * kDay, day * kDay + 3'600'000, 15'000)}},
+                        {day * kDay, day * kDay + kDay - 1}).ok());
+  }
+  ASSERT_TRUE(store_->ApplyRetention(kDay, 0).ok());  // day 0 ends before kDay
+  EXPECT_EQ(store_->stats().files, 3u);
+  EXPECT_EQ(ReadAll(Name("m"))[a].front().timestamp_ms, kDay);
+  uint64_t one_file = store_->stats().bytes / 3;
+  ASSERT_TRUE(store_->ApplyRetention(INT64_MIN, one_file + one_file / 2).ok());
+  EXPECT_EQ(store_->stats().files, 1u);
+  EXPECT_EQ(ReadAll(Name("m"))[a].front().timestamp_ms, 3 * kDay);
+  Reopen();
+  EXPECT_EQ(store_->stats().files, 1u);
+  // The removed files were not deleted before the restart; Open cleans up.
+  EXPECT_EQ(ParquetFilesOnDisk(dir_), 1u);
+}
+
 }  // namespace
 }  // namespace mytsdb::cold

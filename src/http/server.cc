@@ -71,6 +71,7 @@ Server::Server(const ServerOptions& options, telemetry::Registry* registry)
   Route("GET", "/metrics", "/metrics", &Server::HandleMetrics);
   Route("POST", "/api/v1/write", "/api/v1/write", &Server::HandleWrite);
   Route("POST", "/api/v1/admin/flush", "/api/v1/admin/flush", &Server::HandleFlush);
+  Route("POST", "/api/v1/admin/compact", "/api/v1/admin/compact", &Server::HandleCompact);
   for (const char* method : {"GET", "POST"}) {
     Route(method, "/api/v1/series", "/api/v1/series", &Server::HandleSeries);
     Route(method, "/api/v1/labels", "/api/v1/labels", &Server::HandleLabels);
@@ -129,6 +130,17 @@ storage::Storage* Server::StorageOr503(httplib::Response& res) {
     WriteApiError(res, 503, "unavailable", "MyTSDB is starting up (replaying the WAL)");
   }
   return storage;
+}
+
+void Server::HandleCompact(const httplib::Request&, httplib::Response& res) {
+  storage::Storage* storage = StorageOr503(res);
+  if (storage == nullptr) return;
+  Status st = storage->Compact();
+  if (!st.ok()) {
+    spdlog::error("compact: {}", st.ToString());
+    return WriteApiError(res, 500, "internal", "compaction failed: " + st.ToString());
+  }
+  res.status = 204;
 }
 
 void Server::HandleFlush(const httplib::Request&, httplib::Response& res) {

@@ -70,6 +70,7 @@ class Server {
   void HandleMetadata(const httplib::Request&, httplib::Response&);
   void HandleBuildInfo(const httplib::Request&, httplib::Response&);
   void HandleFlush(const httplib::Request&, httplib::Response&);
+  void HandleCompact(const httplib::Request&, httplib::Response&);
 
   const ServerOptions options_;
   telemetry::Registry* const registry_;

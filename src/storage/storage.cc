@@ -66,6 +66,8 @@ void Storage::BackgroundLoop() {
       persist_failures_.fetch_add(1);
       spdlog::error("storage: persisting a block failed, will retry: {}", st.ToString());
     }
+    st = Compact();
+    if (!st.ok()) spdlog::error("storage: compaction or retention failed: {}", st.ToString());
     lock.lock();
   }
 }
@@ -193,6 +195,20 @@ Status Storage::Flush() {
   if (st.num_series == 0 || st.min_time > st.max_time) return Status::OK();
   spdlog::info("storage: flushing the whole head ({} series) to the cold tier", st.num_series);
   return PersistBefore(st.max_time + 1);
+}
+
+Status Storage::Compact() {
+  MutexLock lock(&maintenance_mu_);
+  RETURN_NOT_OK(cold_->Compact(options_.compaction));
+  model::TimeRange bounds = TimeBounds();
+  if (bounds.max > bounds.min || cold_->stats().files > 0) {
+    int64_t min_time = bounds.max > INT64_MIN + options_.retention_ms
+                           ? bounds.max - options_.retention_ms
+                           : INT64_MIN;
+    RETURN_NOT_OK(cold_->ApplyRetention(min_time, options_.retention_bytes));
+  }
+  cold_->DeleteRemovedFiles(options_.delete_grace);
+  return Status::OK();
 }
 
 // ---- Reading ------------------------------------------------------------------

@@ -39,9 +39,18 @@ struct StorageOptions {
   std::string data_dir;  // holds wal/ and parquet/
   head::HeadOptions head;  // head.wal.dir and head.min_valid_time are set by Open
   cold::WriteOptions write;
-  // How often the background thread checks whether a block is due; 0 turns
-  // the thread off (tests, `mytsdb flush`).
+  // How often the background thread checks whether a block is due (and runs
+  // compaction and retention); 0 turns the thread off (tests, `mytsdb flush`).
   std::chrono::milliseconds persist_check_interval{std::chrono::seconds(30)};
+  // Cold-tier files whose samples are all older than the newest sample minus
+  // this are removed (as Prometheus, relative to the data, not the clock).
+  int64_t retention_ms = 15LL * 24 * 3600 * 1000;
+  // If > 0, the oldest files are removed while the cold tier is larger.
+  uint64_t retention_bytes = 0;
+  cold::CompactionOptions compaction;
+  // Files replaced by compaction or retention are deleted this long after
+  // they left the table, so that running reads of older snapshots finish.
+  std::chrono::milliseconds delete_grace{std::chrono::minutes(5)};
 };
 
 // A series selected across both tiers.
@@ -84,6 +93,8 @@ class Storage {
   Status PersistDueBlocks() EXCLUDES(maintenance_mu_);
   // Persists the whole head and empties it.
   Status Flush() EXCLUDES(maintenance_mu_);
+  // Compaction, retention, and deletion of files past their grace period.
+  Status Compact() EXCLUDES(maintenance_mu_);
 
   head::HeadStats head_stats() const { return head_->stats(); }
   wal::Stats wal_stats() const { return head_->wal_stats(); }

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Measures the cold tier's Parquet encoding choices on real MyTSDB output.
+
+Reads every file of a MyTSDB cold tier (DATA/parquet) and rewrites the same
+rows with pyarrow under variants of one choice at a time, printing the bytes
+per sample of each variant next to MyTSDB's own files. docs/FORMAT.md quotes
+its output.
+
+    .venv/bin/python bench/format_encodings.py DATA/parquet
+"""
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+def write(table, path, **kw):
+    pq.write_table(table, path, **kw)
+    return os.path.getsize(path)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("table_dir", help="the cold tier directory, DATA/parquet")
+    args = ap.parse_args()
+    files = sorted(Path(args.table_dir).glob("day=*/*.parquet"))
+    if not files:
+        sys.exit(f"format_encodings: no Parquet files under {args.table_dir}/day=*/")
+    table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
+    rows = table.num_rows
+    mytsdb_bytes = sum(f.stat().st_size for f in files)
+    labels = [c for c in table.column_names if c not in ("metric", "series_id", "ts", "value")]
+    base = dict(compression="zstd", compression_level=3, row_group_size=256 * 1024,
+                use_dictionary=["metric", "series_id", *labels],
+                column_encoding={"ts": "DELTA_BINARY_PACKED", "value": "BYTE_STREAM_SPLIT"},
+                write_statistics=True, write_page_index=True)
+    variants = [
+        ("MyTSDB's files as written", None),
+        ("same choices, rewritten by pyarrow", {}),
+        ("ts PLAIN (instead of DELTA_BINARY_PACKED)",
+         {"column_encoding": {"value": "BYTE_STREAM_SPLIT"}, "use_dictionary": ["metric", "series_id", *labels]}),
+        ("value PLAIN (instead of BYTE_STREAM_SPLIT)",
+         {"column_encoding": {"ts": "DELTA_BINARY_PACKED"}}),
+        ("value dictionary", {"column_encoding": {"ts": "DELTA_BINARY_PACKED"},
+                              "use_dictionary": ["metric", "series_id", "value", *labels]}),
+        ("labels and metric PLAIN (no dictionary)",
+         {"use_dictionary": ["series_id"]}),
+        ("series_id PLAIN (no dictionary)",
+         {"use_dictionary": ["metric", *labels]}),
+        ("snappy instead of ZSTD", {"compression": "snappy", "compression_level": None}),
+        ("ZSTD level 9", {"compression_level": 9}),
+        ("no compression", {"compression": "none", "compression_level": None}),
+    ]
+    print(f"{rows:,} samples in {len(files)} file(s), {len(labels)} label columns\n")
+    print(f"| variant | bytes/sample | vs MyTSDB |")
+    print(f"| --- | --- | --- |")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, change in variants:
+            if change is None:
+                size = mytsdb_bytes
+            else:
+                kw = {**base, **change}
+                if kw.get("compression_level") is None:
+                    kw.pop("compression_level", None)
+                if "column_encoding" in kw:
+                    # Dictionary must be off on columns with an explicit encoding.
+                    enc_cols = set(kw["column_encoding"])
+                    kw["use_dictionary"] = [c for c in kw["use_dictionary"] if c not in enc_cols]
+                size = write(table, os.path.join(tmp, "v.parquet"), **kw)
+            print(f"| {name} | {size / rows:.3f} | {size / mytsdb_bytes:.2f}x |")
+        # Bytes per column in MyTSDB's files (compressed, from the footers).
+        per_column = {}
+        for f in files:
+            md = pq.ParquetFile(f).metadata
+            for rg in range(md.num_row_groups):
+                for c in range(md.num_columns):
+                    col = md.row_group(rg).column(c)
+                    per_column[col.path_in_schema] = per_column.get(col.path_in_schema, 0) + \
+                        col.total_compressed_size
+        print("\n| column | bytes/sample in MyTSDB's files |")
+        print("| --- | --- |")
+        for name, size in sorted(per_column.items(), key=lambda kv: -kv[1]):
+            print(f"| {name} | {size / rows:.3f} |")
+
+
+if __name__ == "__main__":
+    main()

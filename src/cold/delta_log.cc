@@ -4,6 +4,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <random>
 #include <sstream>
 
+#include "cold/delta_checkpoint.h"
 #include "cold/schema.h"
 
 namespace mytsdb::cold {
@@ -75,6 +77,35 @@ Status SyncPath(const std::string& path, bool directory) {
 
 std::string DayOf(int64_t ts_ms) { return IsoTime(ts_ms).substr(0, 10); }
 
+std::string AddStatsJson(const AddFile& f) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  Key(w, "numRecords");
+  w.Int64(f.num_records);
+  Key(w, "minValues");
+  w.StartObject();
+  Key(w, "ts");
+  Str(w, IsoTime(f.min_ts));
+  w.EndObject();
+  Key(w, "maxValues");
+  w.StartObject();
+  Key(w, "ts");
+  Str(w, IsoTime(f.max_ts));
+  w.EndObject();
+  Key(w, "nullCount");
+  w.StartObject();
+  Key(w, "ts");
+  w.Int(0);
+  w.EndObject();
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string CheckpointFileName(int64_t version) {
+  return CommitFileName(version).substr(0, 20) + ".checkpoint.parquet";
+}
+
 std::string CommitFileName(int64_t version) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%020lld.json", static_cast<long long>(version));
@@ -96,17 +127,90 @@ Result<std::unique_ptr<DeltaTable>> DeltaTable::Open(const std::string& dir) {
   }
   if (ec) return Status::IOError("list " + log.string() + ": " + ec.message());
   std::sort(versions.begin(), versions.end());
-  for (size_t i = 0; i < versions.size(); ++i) {
-    if (versions[i] != static_cast<int64_t>(i)) {
-      return Status::Corruption("Delta log " + log.string() + ": version " + std::to_string(i) +
-                                " is missing");
+
+  // Start from the last checkpoint if there is one, then the commits after it.
+  int64_t next = 0;
+  std::ifstream last(log / "_last_checkpoint");
+  if (last) {
+    std::stringstream content;
+    content << last.rdbuf();
+    rapidjson::Document doc;
+    doc.Parse(content.str().c_str());
+    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("version") ||
+        !doc["version"].IsInt64()) {
+      return Status::Corruption("Delta log " + log.string() + ": unreadable _last_checkpoint");
     }
-    std::ifstream in(log / CommitFileName(versions[i]));
+    int64_t version = doc["version"].GetInt64();
+    ASSIGN_OR_RETURN(CheckpointState state,
+                     ReadDeltaCheckpoint((log / CheckpointFileName(version)).string()));
+    table->table_id_ = state.table_id;
+    table->created_time_ms_ = state.created_time_ms;
+    RETURN_NOT_OK(table->ApplySchemaString(state.schema_string));
+    for (AddFile& f : state.files) {
+      if (f.version < 0) f.version = version;  // written by another Delta writer
+      table->files_[f.path] = std::move(f);
+    }
+    if (state.watermark) table->watermark_ = *state.watermark;
+    table->version_ = version;
+    table->last_checkpoint_ = version;
+    next = version + 1;
+  }
+  for (int64_t v : versions) {
+    if (v < next) continue;
+    if (v != next) {
+      return Status::Corruption("Delta log " + log.string() + ": version " +
+                                std::to_string(next) + " is missing");
+    }
+    std::ifstream in(log / CommitFileName(v));
     std::stringstream content;
     content << in.rdbuf();
-    RETURN_NOT_OK(table->ApplyCommit(versions[i], content.str()));
+    RETURN_NOT_OK(table->ApplyCommit(v, content.str()));
+    ++next;
   }
   return table;
+}
+
+Status DeltaTable::ApplySchemaString(const std::string& schema_string) {
+  rapidjson::Document schema;
+  schema.Parse(schema_string.c_str());
+  if (schema.HasParseError() || !schema.HasMember("fields") || !schema["fields"].IsArray()) {
+    return Status::Corruption("Delta log: unreadable schemaString");
+  }
+  label_columns_.clear();
+  for (const auto& field : schema["fields"].GetArray()) {
+    if (!field.HasMember("name") || !field["name"].IsString()) continue;
+    std::string name = field["name"].GetString();
+    if (!LabelForColumn(name).empty()) label_columns_.push_back(name);
+  }
+  schema_string_ = schema_string;
+  return Status::OK();
+}
+
+Status DeltaTable::WriteCheckpoint() {
+  CheckpointState state;
+  state.table_id = table_id_;
+  state.created_time_ms = created_time_ms_;
+  state.schema_string = schema_string_;
+  for (const auto& [path, f] : files_) state.files.push_back(f);
+  if (watermark_ != INT64_MIN) state.watermark = watermark_;
+  fs::path log = fs::path(dir_) / "_delta_log";
+  RETURN_NOT_OK(WriteDeltaCheckpoint((log / CheckpointFileName(version_)).string(), state));
+  // _last_checkpoint is replaced atomically; readers that see the old one
+  // still find the older checkpoint and the commits after it.
+  std::string body = "{\"version\":" + std::to_string(version_) +
+                     ",\"size\":" + std::to_string(state.files.size() + 2 + (state.watermark ? 1 : 0)) +
+                     "}\n";
+  std::string tmp = (log / "._last_checkpoint.tmp").string();
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << body;
+    if (!out) return Status::IOError("write " + tmp);
+  }
+  if (::rename(tmp.c_str(), (log / "_last_checkpoint").c_str()) != 0) {
+    return Status::IOErrorFromErrno("rename", tmp);
+  }
+  last_checkpoint_ = version_;
+  return Status::OK();
 }
 
 Status DeltaTable::ApplyCommit(int64_t version, const std::string& json) {
@@ -147,8 +251,11 @@ Status DeltaTable::ApplyCommit(int64_t version, const std::string& json) {
         if (t.HasMember("mytsdb.rows") && t["mytsdb.rows"].IsString()) {
           f.num_records = std::stoll(t["mytsdb.rows"].GetString());
         }
+        if (t.HasMember("mytsdb.version") && t["mytsdb.version"].IsString()) {
+          f.version = std::stoll(t["mytsdb.version"].GetString());
+        }
       }
-      f.version = version;
+      if (f.version < 0) f.version = version;
       files_[f.path] = f;
     } else if (doc.HasMember("remove") && doc["remove"].IsObject() &&
                doc["remove"].HasMember("path") && doc["remove"]["path"].IsString()) {
@@ -169,17 +276,7 @@ Status DeltaTable::ApplyCommit(int64_t version, const std::string& json) {
       if (!m.HasMember("schemaString") || !m["schemaString"].IsString()) {
         return Status::Corruption("Delta log: metaData without schemaString");
       }
-      rapidjson::Document schema;
-      schema.Parse(m["schemaString"].GetString());
-      if (schema.HasParseError() || !schema.HasMember("fields") || !schema["fields"].IsArray()) {
-        return Status::Corruption("Delta log: unreadable schemaString");
-      }
-      label_columns_.clear();
-      for (const auto& field : schema["fields"].GetArray()) {
-        if (!field.HasMember("name") || !field["name"].IsString()) continue;
-        std::string name = field["name"].GetString();
-        if (!LabelForColumn(name).empty()) label_columns_.push_back(name);
-      }
+      RETURN_NOT_OK(ApplySchemaString(m["schemaString"].GetString()));
     }
   }
   version_ = version;
@@ -324,30 +421,8 @@ Status DeltaTable::Commit(const CommitRequest& request) {
       w.Int64(f.modification_time_ms ? f.modification_time_ms : now);
       Key(w, "dataChange");
       w.Bool(true);
-      // Statistics for data skipping by time in any Delta reader.
-      rapidjson::StringBuffer sbuf;
-      JsonWriter sw(sbuf);
-      sw.StartObject();
-      Key(sw, "numRecords");
-      sw.Int64(f.num_records);
-      Key(sw, "minValues");
-      sw.StartObject();
-      Key(sw, "ts");
-      Str(sw, IsoTime(f.min_ts));
-      sw.EndObject();
-      Key(sw, "maxValues");
-      sw.StartObject();
-      Key(sw, "ts");
-      Str(sw, IsoTime(f.max_ts));
-      sw.EndObject();
-      Key(sw, "nullCount");
-      sw.StartObject();
-      Key(sw, "ts");
-      sw.Int(0);
-      sw.EndObject();
-      sw.EndObject();
       Key(w, "stats");
-      w.String(sbuf.GetString(), static_cast<rapidjson::SizeType>(sbuf.GetSize()));
+      Str(w, AddStatsJson(f));
       // Exact millisecond bounds for MyTSDB itself.
       Key(w, "tags");
       w.StartObject();
@@ -357,6 +432,10 @@ Status DeltaTable::Commit(const CommitRequest& request) {
       Str(w, std::to_string(f.max_ts));
       Key(w, "mytsdb.rows");
       Str(w, std::to_string(f.num_records));
+      // The commit that first added the file's rows: orders files for "last
+      // write wins", also once a checkpoint has replaced the commits.
+      Key(w, "mytsdb.version");
+      Str(w, std::to_string(version_ + 1));
       w.EndObject();
       w.EndObject();
     });
@@ -415,7 +494,14 @@ Status DeltaTable::Commit(const CommitRequest& request) {
   }
   ::unlink(tmp.c_str());
   RETURN_NOT_OK(SyncPath(log.string(), /*directory=*/true));
-  return ApplyCommit(version, out);
+  RETURN_NOT_OK(ApplyCommit(version, out));
+  if (version % kCheckpointInterval == 0 && version > 0) {
+    // The commit stands either way; a missing checkpoint only costs readers
+    // time.
+    Status st = WriteCheckpoint();
+    if (!st.ok()) spdlog::warn("Delta checkpoint at version {} failed: {}", version, st.ToString());
+  }
+  return Status::OK();
 }
 
 }  // namespace mytsdb::cold

@@ -3,7 +3,8 @@
 // 00000000000000000000.json, 00000000000000000001.json, ...
 //
 // A commit is one file with newline-delimited actions (metaData, add,
-// remove, commitInfo). It is written to a temporary name, fsynced, and
+// remove, txn, commitInfo). Every 10 versions a Parquet checkpoint
+// (delta_checkpoint.h) sums up the table, and Open starts from the newest. It is written to a temporary name, fsynced, and
 // hard-linked to its final name, which fails if the version exists: a commit
 // is atomic and never overwrites another. Readers that follow the log (Spark,
 // delta-rs, DuckDB's delta extension) always see a consistent snapshot.
@@ -64,12 +65,22 @@ class DeltaTable {
   int64_t watermark() const { return watermark_; }
 
   // Writes `request` as the next version. AlreadyExists if another writer
-  // claimed that version first; nothing changes then.
+  // claimed that version first; nothing changes then. Every
+  // kCheckpointInterval versions a checkpoint follows the commit.
   Status Commit(const CommitRequest& request);
+  // The version of the newest checkpoint (-1: none).
+  int64_t last_checkpoint() const { return last_checkpoint_; }
+
+  // As Delta's default checkpointInterval.
+  static constexpr int64_t kCheckpointInterval = 10;
 
  private:
   explicit DeltaTable(std::string dir) : dir_(std::move(dir)) {}
   Status ApplyCommit(int64_t version, const std::string& json);
+  Status ApplySchemaString(const std::string& schema_string);
+  // Writes the current version as <version>.checkpoint.parquet and points
+  // _last_checkpoint at it.
+  Status WriteCheckpoint();
   std::string SchemaString(const std::vector<std::string>& label_columns) const;
 
   std::string dir_;
@@ -79,6 +90,8 @@ class DeltaTable {
   std::map<std::string, AddFile> files_;
   std::vector<std::string> label_columns_;
   int64_t watermark_ = INT64_MIN;
+  std::string schema_string_;
+  int64_t last_checkpoint_ = -1;
 };
 
 // The `txn` application id under which the head watermark is recorded.
@@ -88,5 +101,9 @@ inline constexpr const char* kWatermarkAppId = "mytsdb.head";
 std::string DayOf(int64_t ts_ms);
 // The Delta log file name of a version: 20 digits + ".json".
 std::string CommitFileName(int64_t version);
+// The checkpoint of a version: 20 digits + ".checkpoint.parquet".
+std::string CheckpointFileName(int64_t version);
+// The `stats` JSON of an add action: numRecords and the ts bounds.
+std::string AddStatsJson(const AddFile& file);
 
 }  // namespace mytsdb::cold

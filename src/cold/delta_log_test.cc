@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace mytsdb::cold {
@@ -161,6 +162,54 @@ TEST_F(DeltaLogTest, GarbageLineIsCorruption) {
   auto table = DeltaTable::Open(dir_.string());
   ASSERT_FALSE(table.ok());
   EXPECT_EQ(table.status().code(), StatusCode::kCorruption);
+}
+
+TEST_F(DeltaLogTest, CheckpointsEveryTenVersionsAndOpenStartsFromThem) {
+  std::map<std::string, AddFile> want;
+  {
+    auto table = DeltaTable::Open(dir_.string()).value();
+    for (int v = 0; v < 25; ++v) {
+      AddFile f = File("f" + std::to_string(v) + ".parquet", v * 1000, v * 1000 + 999);
+      CommitRequest req{.adds = {f}, .label_columns = {"l" + std::to_string(v % 3)},
+                        .watermark = v * 1000};
+      if (v == 12) req.removes = {File("f3.parquet", 0, 0).path};
+      ASSERT_TRUE(table->Commit(req).ok());
+      f.version = v;
+      want[f.path] = f;
+      if (v == 12) want.erase(File("f3.parquet", 0, 0).path);
+    }
+    EXPECT_EQ(table->last_checkpoint(), 20);
+  }
+  fs::path log = dir_ / "_delta_log";
+  EXPECT_TRUE(fs::exists(log / "00000000000000000010.checkpoint.parquet"));
+  EXPECT_TRUE(fs::exists(log / "00000000000000000020.checkpoint.parquet"));
+  EXPECT_TRUE(fs::exists(log / "_last_checkpoint"));
+  auto check = [&](const DeltaTable& t) {
+    EXPECT_EQ(t.version(), 24);
+    EXPECT_EQ(t.watermark(), 24'000);
+    EXPECT_EQ(t.label_columns(), (std::vector<std::string>{"l0", "l1", "l2"}));
+    ASSERT_EQ(t.files().size(), want.size());
+    for (const auto& [path, f] : want) {
+      auto it = t.files().find(path);
+      ASSERT_NE(it, t.files().end()) << path;
+      EXPECT_EQ(it->second.version, f.version) << path;
+      EXPECT_EQ(it->second.min_ts, f.min_ts) << path;
+      EXPECT_EQ(it->second.max_ts, f.max_ts) << path;
+      EXPECT_EQ(it->second.num_records, f.num_records) << path;
+      EXPECT_EQ(it->second.size_bytes, f.size_bytes) << path;
+      EXPECT_EQ(it->second.day, f.day) << path;
+    }
+  };
+  check(*DeltaTable::Open(dir_.string()).value());
+  // Commits before the checkpoint may be cleaned up by any Delta tool.
+  for (int v = 0; v <= 20; ++v) fs::remove(log / CommitFileName(v));
+  auto reopened = DeltaTable::Open(dir_.string());
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  check(**reopened);
+  // And the table goes on from there.
+  AddFile g = File("g.parquet", 0, 1);
+  ASSERT_TRUE((*reopened)->Commit({.adds = {g}}).ok());
+  EXPECT_EQ(DeltaTable::Open(dir_.string()).value()->files().count(g.path), 1u);
 }
 
 }  // namespace

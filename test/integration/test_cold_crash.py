@@ -12,7 +12,7 @@ import requests
 from deltalake import DeltaTable
 
 import remote_write as rw
-from test_cold_tier import MIN, T0, bits, exported, ingest, label_of, FIXED
+from test_cold_tier import MIN, T0, bits, exported, ingest, label_of, FIXED  # noqa: F401
 
 
 @pytest.fixture

@@ -4,8 +4,10 @@ MyTSDB persists its head as Parquet files in a Delta Lake table under
 DATA/parquet. DuckDB, pyarrow, pandas, polars and delta-rs must read exactly
 the samples MyTSDB exports, with the lines the README shows.
 """
+import datetime
 import struct
 import subprocess
+import time
 
 import duckdb
 import pandas as pd
@@ -19,8 +21,14 @@ from deltalake import DeltaTable
 import remote_write as rw
 from conftest import BINARY
 
-T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 MIN = 60_000
+DAY = 24 * 60 * MIN
+# Midnight (UTC) two days ago: recent enough for "the last year" queries.
+T0 = (int(time.time() * 1000) // DAY - 2) * DAY
+
+
+def day_dir(ms):
+    return "day=" + datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc).strftime("%Y-%m-%d")
 FIXED = {"metric", "series_id", "ts", "value", "day"}
 
 
@@ -93,7 +101,7 @@ def test_flush_moves_everything_to_parquet_and_export_is_unchanged(flushed):
     assert server.metric("mytsdb_cold_samples") == len(everything)
     parquet = server.data_dir / "parquet"
     assert sorted(p.name for p in parquet.iterdir() if p.name.startswith("day=")) == [
-        "day=2025-12-31", "day=2026-01-01"]
+        day_dir(T0 - 1), day_dir(T0)]
     server.stop()
     server.start()
     assert exported(server) == everything
@@ -107,14 +115,29 @@ def test_duckdb_reads_the_files(flushed):
     rel = con.sql(f"SELECT * FROM read_parquet('{path}/*/*.parquet', hive_partitioning = true, "
                   f"union_by_name = true)")
     assert rows_of(rel.to_arrow_table().to_pylist()) == everything
-    # Day partitions prune by directory; a quantile per label works as SQL.
+    # README: P99 of a latency metric grouped by a label over the last year
     p99 = con.sql(f"""
         SELECT instance, quantile_cont(value, 0.99) AS p99
         FROM read_parquet('{path}/*/*.parquet', hive_partitioning = true, union_by_name = true)
         WHERE metric = 'http_request_duration_seconds'
-          AND ts >= TIMESTAMP '2025-01-01'
+          AND ts >= now() - INTERVAL 1 YEAR
         GROUP BY instance ORDER BY instance""").fetchall()
-    assert [row[0] for row in p99] == ["h0", "h1", "h2"]
+    # The same from the exported samples (quantile_cont interpolates linearly).
+    by_instance = {}
+    for labels, _, value_bits in everything:
+        labels = dict(labels)
+        if labels["__name__"] == "http_request_duration_seconds":
+            by_instance.setdefault(labels["instance"], []).append(rw.bits_to_float(value_bits))
+    want = []
+    for instance in sorted(by_instance):
+        v = sorted(by_instance[instance])
+        pos = 0.99 * (len(v) - 1)
+        lo = int(pos)
+        want.append((instance, v[lo] + (v[min(lo + 1, len(v) - 1)] - v[lo]) * (pos - lo)))
+    assert len(want) == 3
+    assert [r[0] for r in p99] == [w[0] for w in want]
+    for (_, got), (_, expect) in zip(p99, want):
+        assert got == pytest.approx(expect, rel=1e-12)
 
 
 def test_pyarrow_dataset_reads_the_files(flushed):
@@ -184,3 +207,28 @@ def test_flush_command_on_a_stopped_server(server):
     missing = subprocess.run([str(BINARY), "flush", "--data-dir", str(server.data_dir / "nope")],
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode != 0 and "does not exist" in missing.stderr
+
+
+def test_deltalake_reads_a_log_with_checkpoints(server):
+    # Every backfill request is one commit: 12 of them pass a checkpoint
+    # (every 10 versions).
+    r = rw.write(server.http, server.url, [({"__name__": "recent"}, [(T0, 1.0)])])
+    assert r.status_code == 204
+    for i in range(12):
+        r = rw.write(server.http, server.url,
+                     [({"__name__": "backfilled", "batch": str(i)}, [(T0 - DAY + i * MIN, float(i))])])
+        assert r.status_code == 204, r.text
+    log = server.data_dir / "parquet" / "_delta_log"
+    assert (log / "00000000000000000010.checkpoint.parquet").exists()
+    assert '"version":10' in (log / "_last_checkpoint").read_text()
+    cold = {row for row in exported(server) if ("__name__", "backfilled") in row[0]}
+    assert len(cold) == 12
+    table = DeltaTable(str(server.data_dir / "parquet"))
+    assert table.version() == 11
+    assert rows_of(table.to_pyarrow_table().to_pylist()) == cold
+    # Time travel across the checkpoint.
+    assert len(DeltaTable(str(server.data_dir / "parquet"), version=4).to_pyarrow_table()) == 5
+    # MyTSDB itself restarts from the checkpoint.
+    server.stop()
+    server.start()
+    assert {row for row in exported(server) if ("__name__", "backfilled") in row[0]} == cold

@@ -129,7 +129,7 @@ class ColdStore::Catalog {
       labels_.push_back(labels);
       by_hash_[hash].push_back(id);
       // Ids grow, so the postings lists stay sorted by appending.
-      postings_.Add(id, labels);
+      postings_->Add(id, labels);
       return id;
     }
   }
@@ -150,13 +150,29 @@ class ColdStore::Catalog {
     MutexLock lock(&mu_);
     return labels_.size();
   }
-  const index::MemPostings& postings() const { return postings_; }
+  // The label index. Shared so that a rebuild can replace it while readers
+  // still use the old one.
+  std::shared_ptr<const index::MemPostings> postings() const EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    return postings_;
+  }
+  // Drops series that are in no file any more (after retention) from the
+  // label index; their ids stay reserved.
+  void RebuildPostings(const std::vector<bool>& live) EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    auto fresh = std::make_shared<index::MemPostings>();
+    for (size_t id = 0; id < labels_.size(); ++id) {
+      if (id < live.size() && live[id]) fresh->Add(id, labels_[id]);
+    }
+    postings_ = std::move(fresh);
+  }
 
  private:
   mutable Mutex mu_;
   std::deque<model::Labels> labels_ GUARDED_BY(mu_);
   std::unordered_map<uint64_t, std::vector<ColdSeriesId>> by_hash_ GUARDED_BY(mu_);
-  index::MemPostings postings_;
+  std::shared_ptr<index::MemPostings> postings_ GUARDED_BY(mu_) =
+      std::make_shared<index::MemPostings>();
 };
 
 // A committed file and where each of its series' rows are.
@@ -427,6 +443,14 @@ Status ColdStore::CommitAndPublish(CommitRequest commit) {
     if (!entry.ok()) return entry.status().WithContext("catalog of a new file");
     next->files.push_back(std::move(*entry));
   }
+  if (commit.operation == "DELETE") {
+    // Series whose every file went leave the label index.
+    std::vector<bool> live(catalog_->size(), false);
+    for (const auto& f : next->files) {
+      for (const auto& span : f->spans) live[span.id] = true;
+    }
+    catalog_->RebuildPostings(live);
+  }
   Publish(std::move(next));
   uint64_t rows = 0;
   for (const AddFile& a : commit.adds) rows += static_cast<uint64_t>(a.num_records);
@@ -617,7 +641,7 @@ size_t ColdStore::DeleteRemovedFiles(std::chrono::milliseconds grace) {
 
 std::vector<ColdSeriesId> ColdStore::Select(const model::Matchers& matchers,
                                             model::TimeRange range) const {
-  index::Postings candidates = catalog_->postings().Select(matchers);
+  index::Postings candidates = catalog_->postings()->Select(matchers);
   if (candidates.empty()) return {};
   auto snap = snapshot();
   std::vector<ColdSeriesId> out;
@@ -703,10 +727,10 @@ Status ColdStore::ReadFrom(const Snapshot& snap, std::span<const ColdSeriesId> i
   return Status::OK();
 }
 
-std::vector<std::string> ColdStore::LabelNames() const { return catalog_->postings().LabelNames(); }
+std::vector<std::string> ColdStore::LabelNames() const { return catalog_->postings()->LabelNames(); }
 
 std::vector<std::string> ColdStore::LabelValues(std::string_view name) const {
-  return catalog_->postings().LabelValues(name);
+  return catalog_->postings()->LabelValues(name);
 }
 
 ColdStats ColdStore::stats() const {

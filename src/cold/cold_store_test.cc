@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <thread>
+#include <atomic>
 
 namespace mytsdb::cold {
 namespace {
@@ -259,8 +261,15 @@ TEST_F(ColdStoreTest, RetentionByAgeAndBySize) {
     ASSERT_TRUE(Persist({{a, Every(day * kDay, day * kDay + 3'600'000, 15'000)}},
                         {day * kDay, day * kDay + kDay - 1}).ok());
   }
+  Labels gone{{"__name__", "gone"}, {"only", "day0"}};
+  ASSERT_TRUE(Persist({{gone, {{1000, 1}}}}, {0, kDay - 1}).ok());
+  EXPECT_EQ(store_->LabelValues("__name__"), (std::vector<std::string>{"gone", "m"}));
   ASSERT_TRUE(store_->ApplyRetention(kDay, 0).ok());  // day 0 ends before kDay
   EXPECT_EQ(store_->stats().files, 3u);
+  // A series left in no file disappears from names and values.
+  EXPECT_EQ(store_->LabelValues("__name__"), (std::vector<std::string>{"m"}));
+  EXPECT_TRUE(store_->LabelValues("only").empty());
+  EXPECT_TRUE(ReadAll(Name("gone")).empty());
   EXPECT_EQ(ReadAll(Name("m"))[a].front().timestamp_ms, kDay);
   uint64_t one_file = store_->stats().bytes / 3;
   ASSERT_TRUE(store_->ApplyRetention(INT64_MIN, one_file + one_file / 2).ok());
@@ -270,6 +279,52 @@ TEST_F(ColdStoreTest, RetentionByAgeAndBySize) {
   EXPECT_EQ(store_->stats().files, 1u);
   // The removed files were not deleted before the restart; Open cleans up.
   EXPECT_EQ(ParquetFilesOnDisk(dir_), 1u);
+}
+
+TEST_F(ColdStoreTest, ReadsDuringCompactionAndRetentionSeeOneConsistentTable) {
+  Reopen(/*row_group_rows=*/100);
+  std::map<Labels, std::vector<Sample>> want;
+  for (int day = 0; day < 4; ++day) {
+    for (int block = 0; block < 4; ++block) {
+      std::map<Labels, std::vector<Sample>> data;
+      for (int i = 0; i < 5; ++i) {
+        Labels l{{"__name__", "m"}, {"i", std::to_string(i)}};
+        int64_t from = day * kDay + block * 3'600'000;
+        data[l] = Every(from, from + 3'600'000, 60'000);
+        auto& w = want[l];
+        w.insert(w.end(), data[l].begin(), data[l].end());
+      }
+      ASSERT_TRUE(Persist(data, {day * kDay, day * kDay + kDay - 1}, (day + 1) * kDay).ok());
+    }
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<int> bad{0}, reads{0};
+  std::thread reader([&] {
+    while (!stop) {
+      auto got = ReadAll(Name("m"), {kDay, INT64_MAX});  // days 1..3: never removed below
+      for (const auto& [labels, w] : want) {
+        std::vector<Sample> expect;
+        for (const Sample& x : w) {
+          if (x.timestamp_ms >= kDay) expect.push_back(x);
+        }
+        const auto& g = got[labels];
+        bool ok = g.size() == expect.size();
+        for (size_t k = 0; ok && k < g.size(); ++k) ok = g[k].timestamp_ms == expect[k].timestamp_ms;
+        if (!ok) ++bad;
+      }
+      ++reads;
+    }
+  });
+  ASSERT_TRUE(store_->Compact().ok());
+  ASSERT_TRUE(store_->ApplyRetention(kDay, 0).ok());
+  while (reads.load() < 3) std::this_thread::yield();
+  stop = true;
+  reader.join();
+  // With no reader left, the grace period can be zero.
+  // 16 replaced by compaction, and day 0's compacted file by retention.
+  EXPECT_EQ(store_->DeleteRemovedFiles(std::chrono::milliseconds(0)), 17u);
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(store_->stats().files, 3u);
 }
 
 }  // namespace

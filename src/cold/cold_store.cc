@@ -377,7 +377,7 @@ int64_t ColdStore::watermark() const { return snapshot()->watermark; }
 Result<std::optional<AddFile>> ColdStore::WriteDayFile(
     model::TimeRange day_range, const std::vector<model::Labels>& series,
     std::span<const size_t> order, const std::vector<std::string>& label_names,
-    const ReadFn& read, size_t batch_series) {
+    const ReadFn& read, size_t batch_series, const WriteOptions& write_options) {
   batch_series = std::max<size_t>(batch_series, 1);
   AddFile add;
   add.day = DayOf(day_range.min);
@@ -390,7 +390,7 @@ Result<std::optional<AddFile>> ColdStore::WriteDayFile(
     return Status::IOError("create " + fs::path(full).parent_path().string() + ": " +
                            ec.message());
   }
-  ASSIGN_OR_RETURN(auto writer, ParquetFileWriter::Open(full, label_names, options_.write));
+  ASSIGN_OR_RETURN(auto writer, ParquetFileWriter::Open(full, label_names, write_options));
   // Series are read and written `batch_series` at a time, so that memory
   // holds about one row group of samples.
   std::vector<std::vector<model::Sample>> samples;
@@ -505,7 +505,7 @@ Status ColdStore::Persist(const PersistRequest& request) {
       model::TimeRange day_range{std::max(range.min, day * kDayMs),
                                  std::min(range.max, day * kDayMs + kDayMs - 1)};
       auto add = WriteDayFile(day_range, request.series, order, label_names, read,
-                              kPersistBatchSeries);
+                              kPersistBatchSeries, options_.write);
       if (!add.ok()) {
         cleanup();
         return add.status();
@@ -566,8 +566,12 @@ Result<bool> ColdStore::CompactOne(const CompactionOptions& options) {
     size_t batch_series = static_cast<size_t>(options_.write.row_group_rows) / per_series + 1;
     spdlog::info("cold: compacting {} files of day {} ({} rows, {} series)", files.size(), day,
                  rows, ids.size());
+    // Compaction rewrites each day once, off the ingestion path: it can
+    // afford a stronger ZSTD level than a flush (docs/FORMAT.md).
+    WriteOptions write = options_.write;
+    write.zstd_level = options.zstd_level;
     ASSIGN_OR_RETURN(auto add, WriteDayFile(day_range, series, order, label_names, read,
-                                            batch_series));
+                                            batch_series, write));
     MaybeFail("cold.compact.before_commit");
     CommitRequest commit;
     commit.operation = "OPTIMIZE";

@@ -11,7 +11,8 @@
 // Persisting is crash-safe in every step: the Delta commit records the head
 // watermark (samples older than it are cold), and the head skips such
 // samples when it replays its WAL, so a crash between commit and truncation
-// neither loses nor duplicates a sample. docs/design/storage.md has the detail.
+// neither loses nor duplicates a sample. docs/FORMAT.md ("Lifecycle of a
+// sample", "Crash safety") has the detail.
 //
 // Thread safety: all methods are thread-safe. Writers to the cold tier
 // (persist, flush, backfill) are serialised by one maintenance lock.

@@ -24,6 +24,7 @@ enum class StatusCode : int {
   kUnavailable,        // e.g. data directory locked by another process
   kCancelled,
   kInternal,
+  kUnimplemented,  // a valid request for something not built yet
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -63,6 +64,9 @@ class [[nodiscard]] Status {
     return Status(StatusCode::kCancelled, std::move(msg));
   }
   static Status Internal(std::string msg) { return Status(StatusCode::kInternal, std::move(msg)); }
+  static Status Unimplemented(std::string msg) {
+    return Status(StatusCode::kUnimplemented, std::move(msg));
+  }
 
   bool ok() const { return state_ == nullptr; }
   StatusCode code() const { return ok() ? StatusCode::kOk : state_->code; }

@@ -1,5 +1,7 @@
 #include "promql/ast.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -264,14 +266,31 @@ const char* MatchOp(model::MatchType t) {
   return "?";
 }
 
+// Words the parser reads as keywords after an operator or a selector; a
+// metric with such a name is printed as {__name__="..."}.
+bool IsKeyword(std::string_view s) {
+  static constexpr std::string_view kWords[] = {
+      "and", "or", "unless", "atan2", "bool", "on", "ignoring", "group_left", "group_right",
+      "by", "without", "offset", "inf", "nan"};
+  for (std::string_view w : kWords) {
+    if (s.size() == w.size() &&
+        std::equal(s.begin(), s.end(), w.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == b;
+        })) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string SelectorText(const VectorSelector& vs) {
   std::string out;
   std::vector<std::string> parts;
   bool name_printed = false;
-  if (!vs.name.empty() && IsLegacyMetricName(vs.name)) {
+  if (!vs.name.empty() && IsLegacyMetricName(vs.name) && !IsKeyword(vs.name)) {
     out = vs.name;
     name_printed = true;
-  } else if (!vs.name.empty()) {
+  } else if (!vs.name.empty() && !IsKeyword(vs.name)) {
     parts.push_back(Quote(vs.name));
     name_printed = true;
   }
@@ -364,7 +383,13 @@ std::string Format(const Node& node) {
       return "(" + Format(*static_cast<const ParenExpr&>(node).expr) + ")";
     case NodeKind::kUnary: {
       const auto& u = static_cast<const UnaryExpr&>(node);
-      return std::string(1, u.op) + Format(*u.expr);
+      std::string operand = Format(*u.expr);
+      // "--2 ^ 2" or "-+Inf ^ 2" would read back differently; Prometheus
+      // prints them so, we add the parentheses that keep the meaning.
+      if (!operand.empty() && (operand[0] == '+' || operand[0] == '-')) {
+        operand = "(" + operand + ")";
+      }
+      return std::string(1, u.op) + operand;
     }
     case NodeKind::kBinary: {
       const auto& b = static_cast<const BinaryExpr&>(node);

@@ -438,6 +438,10 @@ class Parser {
                                         "scalar or instant vector, got \"") +
                                 ValueTypeName(operand->type()) + "\"");
       }
+      // Unary plus changes nothing; dropping it keeps printing stable
+      // ("+Inf ^ 2" would otherwise print as "++Inf ^ 2"). Prometheus keeps
+      // the node, so format_query shows "foo" where it shows "+foo".
+      if (op == '+') return operand;
       auto u = Make<UnaryExpr>(start);
       u->op = op;
       u->pos.end = operand->pos.end;

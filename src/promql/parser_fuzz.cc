@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 #include "promql/parser.h"
@@ -14,6 +15,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!expr.ok()) return 0;
   std::string printed = mytsdb::promql::Format(**expr);
   auto again = mytsdb::promql::ParseExpr(printed);
+  // Printing adds parentheses, so a query near the nesting limit may print
+  // to one beyond it; that is the limit working, not a bug.
+  if (!again.ok() && again.status().message().find("nested too deeply") != std::string::npos) {
+    return 0;
+  }
   if (!again.ok()) {
     std::fprintf(stderr, "printed form does not parse: %s\n  %s\n", printed.c_str(),
                  again.status().ToString().c_str());

@@ -77,6 +77,9 @@ TEST(ParserTest, CanonicalFormsAsPrometheusPrintsThem) {
        "histogram_quantile(0.99, sum by (le) (rate(h_bucket[5m])))"},
       {"foo # a comment\n + bar", "foo + bar"},
       {"sum", "sum"},
+      // Found by the fuzzer: a sign before a signed operand keeps its meaning.
+      {"-3e999 ^ 2", "-(+Inf ^ 2)"},
+      {"-2 / +on != x", "-2 / {__name__=\"on\"} != x"},
       {"{\"http.requests\", \"k8s.pod\"=\"x\"}", "{__name__=\"http.requests\", \"k8s.pod\"=\"x\"}"},
   };
   for (const auto& [in, want] : cases) EXPECT_EQ(RoundTrip(in), want) << in;

@@ -1,0 +1,981 @@
+#include "promql/engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <iterator>
+#include <map>
+#include <numeric>
+#include <span>
+#include <unordered_map>
+
+namespace mytsdb::promql {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// One series evaluated at every step: v[i] is valid where has[i].
+struct StepSeries {
+  model::Labels labels;
+  std::vector<double> v;
+  std::vector<uint8_t> has;
+};
+
+// The value of an expression at every step.
+struct Value {
+  ValueType type = ValueType::kVector;
+  std::vector<double> scalar;       // kScalar: one per step
+  std::vector<StepSeries> series;   // kVector
+  std::string str;                  // kString
+};
+
+model::Labels DropName(const model::Labels& l) {
+  std::vector<model::Label> out;
+  for (const model::Label& x : l) {
+    if (x.name != model::kMetricNameLabel) out.push_back(x);
+  }
+  return model::Labels::FromSorted(std::move(out));
+}
+
+// Labels kept (on) or dropped (ignoring, always with __name__) for matching.
+std::string Signature(const model::Labels& l, bool on, const std::vector<std::string>& names) {
+  std::string sig;
+  for (const model::Label& x : l) {
+    bool listed = std::find(names.begin(), names.end(), x.name) != names.end();
+    if (on ? !listed : (listed || x.name == model::kMetricNameLabel)) continue;
+    sig += x.name;
+    sig += '\xff';
+    sig += x.value;
+    sig += '\xff';
+  }
+  return sig;
+}
+
+double KahanAdd(double sum, double x, double* c) {
+  double t = sum + x;
+  if (std::fabs(sum) >= std::fabs(x)) {
+    *c += (sum - t) + x;
+  } else {
+    *c += (x - t) + sum;
+  }
+  return t;
+}
+
+// Prometheus's quantile over sorted values (linear interpolation).
+double Quantile(double q, std::vector<double> values) {
+  if (values.empty() || std::isnan(q)) return kNaN;
+  if (q < 0) return -INFINITY;
+  if (q > 1) return INFINITY;
+  std::sort(values.begin(), values.end());
+  double n = static_cast<double>(values.size());
+  double rank = q * (n - 1);
+  size_t lower = static_cast<size_t>(std::max(0.0, std::floor(rank)));
+  size_t upper = std::min(values.size() - 1, lower + 1);
+  double weight = rank - std::floor(rank);
+  return values[lower] * (1 - weight) + values[upper] * weight;
+}
+
+class Evaluator {
+ public:
+  Evaluator(const Queryable& data, const EngineOptions& options, int64_t start, int64_t end,
+            int64_t step)
+      : data_(data), options_(options), start_(start), end_(end), step_(step) {
+    steps_ = step > 0 ? static_cast<size_t>((end - start) / step) + 1 : 1;
+  }
+
+  size_t steps() const { return steps_; }
+  int64_t StepTime(size_t i) const { return start_ + static_cast<int64_t>(i) * step_; }
+
+  Result<Value> Eval(const Node& node) {
+    switch (node.kind) {
+      case NodeKind::kNumber: {
+        Value v;
+        v.type = ValueType::kScalar;
+        v.scalar.assign(steps_, static_cast<const NumberLiteral&>(node).value);
+        return v;
+      }
+      case NodeKind::kString: {
+        Value v;
+        v.type = ValueType::kString;
+        v.str = static_cast<const StringLiteral&>(node).value;
+        return v;
+      }
+      case NodeKind::kParen:
+        return Eval(*static_cast<const ParenExpr&>(node).expr);
+      case NodeKind::kVectorSelector:
+        return EvalSelector(static_cast<const VectorSelector&>(node));
+      case NodeKind::kUnary:
+        return EvalUnary(static_cast<const UnaryExpr&>(node));
+      case NodeKind::kBinary:
+        return EvalBinary(static_cast<const BinaryExpr&>(node));
+      case NodeKind::kAggregate:
+        return EvalAggregate(static_cast<const AggregateExpr&>(node));
+      case NodeKind::kCall:
+        return EvalCall(static_cast<const Call&>(node));
+      case NodeKind::kMatrixSelector:
+        return Status::InvalidArgument("a range vector is only allowed as a function argument here");
+      case NodeKind::kSubquery:
+        return Status::Unimplemented("subqueries are not implemented yet");
+    }
+    return Status::Internal("unknown node");
+  }
+
+  // Raw samples of a matrix selector at the query time (instant queries).
+  Result<std::vector<Series>> LoadMatrix(const MatrixSelector& ms, int64_t* eval_t) {
+    *eval_t = EvalTime(*ms.selector, 0);
+    std::vector<Series> series;
+    RETURN_NOT_OK(Load(*ms.selector, {*eval_t - ms.range_ms + 1, *eval_t}, &series, true));
+    return series;
+  }
+
+ private:
+  // The time at which a selector is evaluated for step i (@ and offset).
+  int64_t EvalTime(const VectorSelector& vs, size_t i) const {
+    int64_t t = StepTime(i);
+    switch (vs.at.kind) {
+      case AtModifier::Kind::kTime: t = vs.at.time_ms; break;
+      case AtModifier::Kind::kStart: t = start_; break;
+      case AtModifier::Kind::kEnd: t = end_; break;
+      case AtModifier::Kind::kNone: break;
+    }
+    return t - vs.offset_ms;
+  }
+
+  Status Load(const VectorSelector& vs, model::TimeRange range, std::vector<Series>* out,
+              bool drop_stale) {
+    size_t before = out->size();
+    RETURN_NOT_OK(data_.Select(vs.matchers, range, out));
+    for (size_t k = before; k < out->size(); ++k) {
+      auto& samples = (*out)[k].samples;
+      if (drop_stale) {
+        std::erase_if(samples, [](const model::Sample& s) { return model::IsStaleNaN(s.value); });
+      }
+      loaded_ += static_cast<int64_t>(samples.size());
+    }
+    if (loaded_ > options_.max_samples) {
+      return Status::ResourceExhausted(
+          "query processing would load too many samples into memory in query execution");
+    }
+    return Status::OK();
+  }
+
+  Result<Value> EvalSelector(const VectorSelector& vs) {
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (size_t i = 0; i < steps_; ++i) {
+      lo = std::min(lo, EvalTime(vs, i));
+      hi = std::max(hi, EvalTime(vs, i));
+    }
+    std::vector<Series> series;
+    RETURN_NOT_OK(Load(vs, {lo - options_.lookback_ms + 1, hi}, &series, false));
+    Value out;
+    out.type = ValueType::kVector;
+    for (Series& s : series) {
+      StepSeries r;
+      r.labels = std::move(s.labels);
+      r.v.assign(steps_, 0);
+      r.has.assign(steps_, 0);
+      bool any = false;
+      for (size_t i = 0; i < steps_; ++i) {
+        int64_t t = EvalTime(vs, i);
+        auto it = std::upper_bound(s.samples.begin(), s.samples.end(), t,
+                                   [](int64_t x, const model::Sample& a) { return x < a.timestamp_ms; });
+        if (it == s.samples.begin()) continue;
+        --it;
+        // Left-open lookback window, and a staleness marker ends the series.
+        if (it->timestamp_ms <= t - options_.lookback_ms || model::IsStaleNaN(it->value)) continue;
+        r.v[i] = it->value;
+        r.has[i] = 1;
+        any = true;
+      }
+      if (any) out.series.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  Result<Value> EvalUnary(const UnaryExpr& u) {
+    ASSIGN_OR_RETURN(Value v, Eval(*u.expr));
+    if (u.op == '+') return v;
+    if (v.type == ValueType::kScalar) {
+      for (double& x : v.scalar) x = -x;
+      return v;
+    }
+    for (StepSeries& s : v.series) {
+      s.labels = DropName(s.labels);
+      for (double& x : s.v) x = -x;
+    }
+    return v;
+  }
+
+  // ---- binary operators
+  static std::optional<double> Apply(BinaryOp op, double l, double r, bool* keep) {
+    *keep = true;
+    switch (op) {
+      case BinaryOp::kAdd: return l + r;
+      case BinaryOp::kSub: return l - r;
+      case BinaryOp::kMul: return l * r;
+      case BinaryOp::kDiv: return l / r;
+      case BinaryOp::kMod: return std::fmod(l, r);
+      case BinaryOp::kPow: return std::pow(l, r);
+      case BinaryOp::kAtan2: return std::atan2(l, r);
+      case BinaryOp::kEql: *keep = l == r; return l;
+      case BinaryOp::kNeq: *keep = l != r; return l;
+      case BinaryOp::kLss: *keep = l < r; return l;
+      case BinaryOp::kGtr: *keep = l > r; return l;
+      case BinaryOp::kLte: *keep = l <= r; return l;
+      case BinaryOp::kGte: *keep = l >= r; return l;
+      default: return std::nullopt;
+    }
+  }
+
+  static bool DropsName(BinaryOp op) {
+    return !IsComparison(op) && !IsSetOperator(op);
+  }
+
+  Result<Value> EvalBinary(const BinaryExpr& b) {
+    ASSIGN_OR_RETURN(Value l, Eval(*b.lhs));
+    ASSIGN_OR_RETURN(Value r, Eval(*b.rhs));
+    if (l.type == ValueType::kScalar && r.type == ValueType::kScalar) {
+      Value out;
+      out.type = ValueType::kScalar;
+      out.scalar.resize(steps_);
+      for (size_t i = 0; i < steps_; ++i) {
+        bool keep;
+        double v = *Apply(b.op, l.scalar[i], r.scalar[i], &keep);
+        out.scalar[i] = IsComparison(b.op) ? (keep ? 1 : 0) : v;
+      }
+      return out;
+    }
+    if (l.type == ValueType::kScalar || r.type == ValueType::kScalar) {
+      bool scalar_left = l.type == ValueType::kScalar;
+      Value& vec = scalar_left ? r : l;
+      const std::vector<double>& sc = scalar_left ? l.scalar : r.scalar;
+      Value out;
+      out.type = ValueType::kVector;
+      for (StepSeries& s : vec.series) {
+        StepSeries o;
+        o.labels = (DropsName(b.op) || b.return_bool) ? DropName(s.labels) : s.labels;
+        o.v.assign(steps_, 0);
+        o.has.assign(steps_, 0);
+        bool any = false;
+        for (size_t i = 0; i < steps_; ++i) {
+          if (!s.has[i]) continue;
+          double lv = scalar_left ? sc[i] : s.v[i], rv = scalar_left ? s.v[i] : sc[i];
+          bool keep;
+          double v = *Apply(b.op, lv, rv, &keep);
+          if (IsComparison(b.op)) {
+            if (b.return_bool) {
+              v = keep ? 1 : 0;
+              keep = true;
+            } else {
+              v = s.v[i];  // the vector's value, whichever side it is on
+            }
+          }
+          if (!keep) continue;
+          o.v[i] = v;
+          o.has[i] = 1;
+          any = true;
+        }
+        if (any) out.series.push_back(std::move(o));
+      }
+      return out;
+    }
+    return VectorBinary(b, std::move(l), std::move(r));
+  }
+
+  Result<Value> VectorBinary(const BinaryExpr& b, Value l, Value r) {
+    const VectorMatching m = b.matching.value_or(VectorMatching{});
+    Value out;
+    out.type = ValueType::kVector;
+    std::vector<std::string> lsig(l.series.size()), rsig(r.series.size());
+    for (size_t k = 0; k < l.series.size(); ++k) lsig[k] = Signature(l.series[k].labels, m.on, m.labels);
+    for (size_t k = 0; k < r.series.size(); ++k) rsig[k] = Signature(r.series[k].labels, m.on, m.labels);
+
+    if (IsSetOperator(b.op)) {
+      for (size_t i = 0; i < steps_; ++i) {
+        std::unordered_map<std::string, bool> rset, lset;
+        for (size_t k = 0; k < r.series.size(); ++k) {
+          if (r.series[k].has[i]) rset[rsig[k]] = true;
+        }
+        for (size_t k = 0; k < l.series.size(); ++k) {
+          if (l.series[k].has[i]) lset[lsig[k]] = true;
+        }
+        for (size_t k = 0; k < l.series.size(); ++k) {
+          if (!l.series[k].has[i]) continue;
+          bool in_r = rset.count(lsig[k]) > 0;
+          bool keep = b.op == BinaryOp::kAnd ? in_r : b.op == BinaryOp::kUnless ? !in_r : true;
+          if (!keep) l.series[k].has[i] = 0;
+        }
+        if (b.op == BinaryOp::kOr) {
+          for (size_t k = 0; k < r.series.size(); ++k) {
+            if (r.series[k].has[i] && lset.count(rsig[k]) > 0) r.series[k].has[i] = 0;
+          }
+        } else {
+          for (StepSeries& s : r.series) s.has[i] = 0;
+        }
+      }
+      for (auto* side : {&l, &r}) {
+        for (StepSeries& s : side->series) {
+          if (std::find(s.has.begin(), s.has.end(), 1) != s.has.end()) out.series.push_back(std::move(s));
+        }
+      }
+      return MergeSameLabels(std::move(out));
+    }
+
+    // group_right: the right side is the "many" side.
+    bool swap = m.card == VectorMatching::Card::kOneToMany;
+    Value& many = swap ? r : l;
+    Value& one = swap ? l : r;
+    std::vector<std::string>& many_sig = swap ? rsig : lsig;
+    std::vector<std::string>& one_sig = swap ? lsig : rsig;
+    bool drop_name = DropsName(b.op) || b.return_bool;
+    // Output series by their labels.
+    std::map<model::Labels, StepSeries> results;
+    for (size_t i = 0; i < steps_; ++i) {
+      std::unordered_map<std::string, size_t> one_by_sig;
+      for (size_t k = 0; k < one.series.size(); ++k) {
+        if (!one.series[k].has[i]) continue;
+        auto [it, inserted] = one_by_sig.emplace(one_sig[k], k);
+        if (!inserted) {
+          return Status::InvalidArgument(
+              "found duplicate series for the match group on the " +
+              std::string(swap ? "left" : "right") +
+              " hand-side of the operation: many-to-many matching not allowed: matching labels "
+              "must be unique on one side");
+        }
+      }
+      std::unordered_map<std::string, bool> matched;  // one-to-one: a "one" used twice
+      std::map<model::Labels, bool> inserted_now;
+      for (size_t k = 0; k < many.series.size(); ++k) {
+        if (!many.series[k].has[i]) continue;
+        auto it = one_by_sig.find(many_sig[k]);
+        if (it == one_by_sig.end()) continue;
+        const StepSeries& o = one.series[it->second];
+        const StepSeries& s = many.series[k];
+        double lv = swap ? o.v[i] : s.v[i], rv = swap ? s.v[i] : o.v[i];
+        bool keep;
+        double v = *Apply(b.op, lv, rv, &keep);
+        if (IsComparison(b.op)) {
+          if (b.return_bool) {
+            v = keep ? 1 : 0;
+            keep = true;
+          } else {
+            v = lv;
+          }
+        }
+        if (m.card == VectorMatching::Card::kOneToOne) {
+          if (!matched.emplace(many_sig[k], true).second) {
+            return Status::InvalidArgument(
+                "multiple matches for labels: many-to-one matching must be explicit "
+                "(group_left/group_right)");
+          }
+        }
+        if (!keep) continue;
+        model::Labels labels = ResultLabels(s.labels, o.labels, m, drop_name);
+        if (!inserted_now.emplace(labels, true).second) {
+          return Status::InvalidArgument(
+              "multiple matches for labels: grouping labels must ensure unique matches");
+        }
+        auto [rit, fresh] = results.try_emplace(labels);
+        if (fresh) {
+          rit->second.labels = labels;
+          rit->second.v.assign(steps_, 0);
+          rit->second.has.assign(steps_, 0);
+        }
+        rit->second.v[i] = v;
+        rit->second.has[i] = 1;
+      }
+    }
+    for (auto& [labels, s] : results) out.series.push_back(std::move(s));
+    return out;
+  }
+
+  static model::Labels ResultLabels(const model::Labels& many, const model::Labels& one,
+                                    const VectorMatching& m, bool drop_name) {
+    std::vector<model::Label> out;
+    for (const model::Label& l : many) {
+      if (drop_name && l.name == model::kMetricNameLabel) continue;
+      if (m.card == VectorMatching::Card::kOneToOne) {
+        bool listed = std::find(m.labels.begin(), m.labels.end(), l.name) != m.labels.end();
+        if (m.on ? !listed : listed) continue;
+      }
+      if (std::find(m.include.begin(), m.include.end(), l.name) != m.include.end()) continue;
+      out.push_back(l);
+    }
+    for (const std::string& name : m.include) {
+      std::string_view v = one.Get(name);
+      if (!v.empty()) out.push_back({name, std::string(v)});
+    }
+    return model::Labels::FromUnsorted(std::move(out));
+  }
+
+  // `or` may produce the same labels from both sides at different steps.
+  static Value MergeSameLabels(Value v) {
+    std::map<model::Labels, size_t> index;
+    std::vector<StepSeries> merged;
+    for (StepSeries& s : v.series) {
+      auto [it, inserted] = index.try_emplace(s.labels, merged.size());
+      if (inserted) {
+        merged.push_back(std::move(s));
+        continue;
+      }
+      StepSeries& into = merged[it->second];
+      for (size_t i = 0; i < s.v.size(); ++i) {
+        if (s.has[i] && !into.has[i]) {
+          into.v[i] = s.v[i];
+          into.has[i] = 1;
+        }
+      }
+    }
+    v.series = std::move(merged);
+    return v;
+  }
+
+  // ---- aggregations
+  Result<Value> EvalAggregate(const AggregateExpr& a) {
+    ASSIGN_OR_RETURN(Value in, Eval(*a.expr));
+    std::vector<double> param(steps_, 0);
+    if (a.param) {
+      if (a.op == AggregateOp::kCountValues) {
+        return Status::Unimplemented("count_values is not implemented yet");
+      }
+      ASSIGN_OR_RETURN(Value p, Eval(*a.param));
+      param = p.scalar;
+    }
+    if (a.op == AggregateOp::kLimitk || a.op == AggregateOp::kLimitRatio) {
+      return Status::Unimplemented(std::string(AggregateOpName(a.op)) + " is not implemented yet");
+    }
+    // Group key per input series.
+    std::vector<model::Labels> group_labels(in.series.size());
+    for (size_t k = 0; k < in.series.size(); ++k) {
+      std::vector<model::Label> keep;
+      for (const model::Label& l : in.series[k].labels) {
+        bool listed = std::find(a.grouping.begin(), a.grouping.end(), l.name) != a.grouping.end();
+        if (a.without ? (listed || l.name == model::kMetricNameLabel) : !listed) continue;
+        keep.push_back(l);
+      }
+      group_labels[k] = model::Labels::FromSorted(std::move(keep));
+    }
+    std::map<model::Labels, std::vector<size_t>> groups;
+    for (size_t k = 0; k < in.series.size(); ++k) groups[group_labels[k]].push_back(k);
+
+    Value out;
+    out.type = ValueType::kVector;
+    bool selects = a.op == AggregateOp::kTopk || a.op == AggregateOp::kBottomk;
+    if (selects) {
+      // Output series are input series.
+      std::vector<StepSeries> kept(in.series.size());
+      for (size_t k = 0; k < in.series.size(); ++k) {
+        kept[k].labels = in.series[k].labels;
+        kept[k].v.assign(steps_, 0);
+        kept[k].has.assign(steps_, 0);
+      }
+      for (const auto& [labels, members] : groups) {
+        for (size_t i = 0; i < steps_; ++i) {
+          double kf = param[i];
+          if (std::isnan(kf)) return Status::InvalidArgument("Parameter value is NaN");
+          int64_t k = kf >= 9.2e18 ? INT64_MAX : static_cast<int64_t>(kf);
+          if (k < 1) continue;
+          std::vector<size_t> present;
+          for (size_t m : members) {
+            if (in.series[m].has[i]) present.push_back(m);
+          }
+          bool top = a.op == AggregateOp::kTopk;
+          std::stable_sort(present.begin(), present.end(), [&](size_t x, size_t y) {
+            double vx = in.series[x].v[i], vy = in.series[y].v[i];
+            // NaN sorts last either way.
+            if (std::isnan(vx)) return false;
+            if (std::isnan(vy)) return true;
+            return top ? vx > vy : vx < vy;
+          });
+          for (size_t j = 0; j < present.size() && static_cast<int64_t>(j) < k; ++j) {
+            kept[present[j]].v[i] = in.series[present[j]].v[i];
+            kept[present[j]].has[i] = 1;
+          }
+        }
+      }
+      for (StepSeries& s : kept) {
+        if (std::find(s.has.begin(), s.has.end(), 1) != s.has.end()) out.series.push_back(std::move(s));
+      }
+      return out;
+    }
+
+    for (const auto& [labels, members] : groups) {
+      StepSeries o;
+      o.labels = labels;
+      o.v.assign(steps_, 0);
+      o.has.assign(steps_, 0);
+      bool any = false;
+      std::vector<double> values;
+      for (size_t i = 0; i < steps_; ++i) {
+        values.clear();
+        for (size_t m : members) {
+          if (in.series[m].has[i]) values.push_back(in.series[m].v[i]);
+        }
+        if (values.empty()) continue;
+        double r = 0;
+        switch (a.op) {
+          case AggregateOp::kSum: {
+            double c = 0;
+            for (double x : values) r = KahanAdd(r, x, &c);
+            r += c;
+            if (std::isinf(r)) r = std::accumulate(values.begin(), values.end(), 0.0);
+            break;
+          }
+          case AggregateOp::kAvg: {
+            double c = 0;
+            for (double x : values) r = KahanAdd(r, x, &c);
+            r = (r + c) / static_cast<double>(values.size());
+            if (std::isinf(r) || std::isnan(r)) {
+              // Overflow of the sum: fall back to an incremental mean.
+              double mean = 0;
+              for (size_t j = 0; j < values.size(); ++j) {
+                mean += values[j] / static_cast<double>(values.size());
+              }
+              r = mean;
+            }
+            break;
+          }
+          case AggregateOp::kCount: r = static_cast<double>(values.size()); break;
+          case AggregateOp::kGroup: r = 1; break;
+          case AggregateOp::kMin:
+            r = values[0];
+            for (double x : values) {
+              if (x < r || std::isnan(r)) r = x;
+            }
+            break;
+          case AggregateOp::kMax:
+            r = values[0];
+            for (double x : values) {
+              if (x > r || std::isnan(r)) r = x;
+            }
+            break;
+          case AggregateOp::kStddev:
+          case AggregateOp::kStdvar: {
+            double mean = 0, m2 = 0;
+            size_t n = 0;
+            for (double x : values) {
+              ++n;
+              double delta = x - mean;
+              mean += delta / static_cast<double>(n);
+              m2 += delta * (x - mean);
+            }
+            r = m2 / static_cast<double>(n);
+            if (a.op == AggregateOp::kStddev) r = std::sqrt(r);
+            break;
+          }
+          case AggregateOp::kQuantile: r = Quantile(param[i], values); break;
+          default: return Status::Internal("aggregation");
+        }
+        o.v[i] = r;
+        o.has[i] = 1;
+        any = true;
+      }
+      if (any) out.series.push_back(std::move(o));
+    }
+    return out;
+  }
+
+  // ---- functions
+  Result<Value> EvalCall(const Call& c) {
+    std::string_view name = c.func->name;
+    if (!c.args.empty() && c.args[0]->kind == NodeKind::kMatrixSelector) {
+      return EvalRangeFunction(c, static_cast<const MatrixSelector&>(*c.args[0]));
+    }
+    if (name == "quantile_over_time" || name == "predict_linear") {
+      const Node& arg = name == "quantile_over_time" ? *c.args[1] : *c.args[0];
+      if (arg.kind == NodeKind::kMatrixSelector) {
+        return EvalRangeFunction(c, static_cast<const MatrixSelector&>(arg));
+      }
+    }
+    if (name == "time") {
+      Value v;
+      v.type = ValueType::kScalar;
+      for (size_t i = 0; i < steps_; ++i) v.scalar.push_back(static_cast<double>(StepTime(i)) / 1000);
+      return v;
+    }
+    if (name == "pi") {
+      Value v;
+      v.type = ValueType::kScalar;
+      v.scalar.assign(steps_, M_PI);
+      return v;
+    }
+    if (name == "vector") {
+      ASSIGN_OR_RETURN(Value s, Eval(*c.args[0]));
+      Value v;
+      v.type = ValueType::kVector;
+      StepSeries o;
+      o.v = s.scalar;
+      o.has.assign(steps_, 1);
+      v.series.push_back(std::move(o));
+      return v;
+    }
+    if (name == "scalar") {
+      ASSIGN_OR_RETURN(Value in, Eval(*c.args[0]));
+      Value v;
+      v.type = ValueType::kScalar;
+      v.scalar.assign(steps_, kNaN);
+      for (size_t i = 0; i < steps_; ++i) {
+        int n = 0;
+        for (const StepSeries& s : in.series) {
+          if (s.has[i]) {
+            ++n;
+            v.scalar[i] = s.v[i];
+          }
+        }
+        if (n != 1) v.scalar[i] = kNaN;
+      }
+      return v;
+    }
+    static const std::map<std::string_view, double (*)(double)> kMath = {
+        {"abs", [](double x) { return std::fabs(x); }},
+        {"ceil", [](double x) { return std::ceil(x); }},
+        {"floor", [](double x) { return std::floor(x); }},
+        {"exp", [](double x) { return std::exp(x); }},
+        {"sqrt", [](double x) { return std::sqrt(x); }},
+        {"ln", [](double x) { return std::log(x); }},
+        {"log2", [](double x) { return std::log2(x); }},
+        {"log10", [](double x) { return std::log10(x); }},
+        {"sin", [](double x) { return std::sin(x); }},
+        {"cos", [](double x) { return std::cos(x); }},
+        {"tan", [](double x) { return std::tan(x); }},
+        {"asin", [](double x) { return std::asin(x); }},
+        {"acos", [](double x) { return std::acos(x); }},
+        {"atan", [](double x) { return std::atan(x); }},
+        {"sinh", [](double x) { return std::sinh(x); }},
+        {"cosh", [](double x) { return std::cosh(x); }},
+        {"tanh", [](double x) { return std::tanh(x); }},
+        {"asinh", [](double x) { return std::asinh(x); }},
+        {"acosh", [](double x) { return std::acosh(x); }},
+        {"atanh", [](double x) { return std::atanh(x); }},
+        {"deg", [](double x) { return x * 180 / M_PI; }},
+        {"rad", [](double x) { return x * M_PI / 180; }},
+        {"sgn", [](double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x; }},
+    };
+    auto math = kMath.find(name);
+    if (math != kMath.end()) {
+      ASSIGN_OR_RETURN(Value in, Eval(*c.args[0]));
+      for (StepSeries& s : in.series) {
+        s.labels = DropName(s.labels);
+        for (size_t i = 0; i < steps_; ++i) {
+          if (s.has[i]) s.v[i] = math->second(s.v[i]);
+        }
+      }
+      return in;
+    }
+    if (name == "clamp" || name == "clamp_min" || name == "clamp_max") {
+      ASSIGN_OR_RETURN(Value in, Eval(*c.args[0]));
+      ASSIGN_OR_RETURN(Value a1, Eval(*c.args[1]));
+      std::vector<double> lo(steps_, -INFINITY), hi(steps_, INFINITY);
+      if (name == "clamp") {
+        ASSIGN_OR_RETURN(Value a2, Eval(*c.args[2]));
+        lo = a1.scalar;
+        hi = a2.scalar;
+      } else if (name == "clamp_min") {
+        lo = a1.scalar;
+      } else {
+        hi = a1.scalar;
+      }
+      Value out;
+      out.type = ValueType::kVector;
+      for (StepSeries& s : in.series) {
+        s.labels = DropName(s.labels);
+        for (size_t i = 0; i < steps_; ++i) {
+          if (!s.has[i]) continue;
+          if (name == "clamp" && lo[i] > hi[i]) {
+            s.has[i] = 0;  // Prometheus returns nothing for min > max
+            continue;
+          }
+          s.v[i] = std::max(lo[i], std::min(hi[i], s.v[i]));
+          if (std::isnan(lo[i]) || std::isnan(hi[i])) s.v[i] = kNaN;
+        }
+        out.series.push_back(std::move(s));
+      }
+      return out;
+    }
+    return Status::Unimplemented("function " + std::string(name) + "() is not implemented yet");
+  }
+
+  Result<Value> EvalRangeFunction(const Call& c, const MatrixSelector& ms) {
+    std::string_view name = c.func->name;
+    std::vector<double> scalar_arg(steps_, 0), scalar_arg2(steps_, 0);
+    if (name == "quantile_over_time" || name == "predict_linear") {
+      ASSIGN_OR_RETURN(Value p, Eval(name == "quantile_over_time" ? *c.args[0] : *c.args[1]));
+      scalar_arg = p.scalar;
+    }
+    const VectorSelector& vs = *ms.selector;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (size_t i = 0; i < steps_; ++i) {
+      lo = std::min(lo, EvalTime(vs, i));
+      hi = std::max(hi, EvalTime(vs, i));
+    }
+    std::vector<Series> series;
+    RETURN_NOT_OK(Load(vs, {lo - ms.range_ms + 1, hi}, &series, true));
+    bool keep_name = name == "last_over_time" || name == "first_over_time";
+    Value out;
+    out.type = ValueType::kVector;
+    for (Series& s : series) {
+      StepSeries o;
+      o.labels = keep_name ? s.labels : DropName(s.labels);
+      o.v.assign(steps_, 0);
+      o.has.assign(steps_, 0);
+      bool any = false;
+      for (size_t i = 0; i < steps_; ++i) {
+        int64_t t = EvalTime(vs, i);
+        auto first = std::upper_bound(s.samples.begin(), s.samples.end(), t - ms.range_ms,
+                                      [](int64_t x, const model::Sample& a) { return x < a.timestamp_ms; });
+        auto last = std::upper_bound(first, s.samples.end(), t,
+                                     [](int64_t x, const model::Sample& a) { return x < a.timestamp_ms; });
+        std::span<const model::Sample> w(first, last);
+        std::optional<double> r;
+        ASSIGN_OR_RETURN(r, RangeFunction(name, w, t, ms.range_ms, scalar_arg[i]));
+        if (!r) continue;
+        o.v[i] = *r;
+        o.has[i] = 1;
+        any = true;
+      }
+      if (any) out.series.push_back(std::move(o));
+    }
+    (void)scalar_arg2;
+    return out;
+  }
+
+  static Result<std::optional<double>> RangeFunction(std::string_view name,
+                                                      std::span<const model::Sample> w, int64_t t,
+                                                      int64_t range_ms, double arg) {
+    if (w.empty()) return std::optional<double>();
+    size_t n = w.size();
+    if (name == "rate" || name == "increase" || name == "delta") {
+      if (n < 2) return std::optional<double>();
+      bool counter = name != "delta";
+      double result = w[n - 1].value - w[0].value;
+      if (counter) {
+        for (size_t k = 1; k < n; ++k) {
+          if (w[k].value < w[k - 1].value) result += w[k - 1].value;
+        }
+      }
+      double range_start = static_cast<double>(t - range_ms), range_end = static_cast<double>(t);
+      double to_start = (static_cast<double>(w[0].timestamp_ms) - range_start) / 1000;
+      double to_end = (range_end - static_cast<double>(w[n - 1].timestamp_ms)) / 1000;
+      double sampled = static_cast<double>(w[n - 1].timestamp_ms - w[0].timestamp_ms) / 1000;
+      double avg_step = sampled / static_cast<double>(n - 1);
+      double threshold = avg_step * 1.1;
+      if (to_start >= threshold) to_start = avg_step / 2;
+      if (counter) {
+        double to_zero = to_start;
+        if (result > 0 && w[0].value >= 0) to_zero = sampled * (w[0].value / result);
+        if (to_zero < to_start) to_start = to_zero;
+      }
+      if (to_end >= threshold) to_end = avg_step / 2;
+      double factor = (sampled + to_start + to_end) / sampled;
+      if (name == "rate") factor /= static_cast<double>(range_ms) / 1000;
+      return std::optional<double>(result * factor);
+    }
+    if (name == "irate" || name == "idelta") {
+      if (n < 2) return std::optional<double>();
+      const model::Sample& a = w[n - 2];
+      const model::Sample& b = w[n - 1];
+      double d = b.value - a.value;
+      if (name == "irate") {
+        if (b.value < a.value) d = b.value;  // counter reset
+        double dt = static_cast<double>(b.timestamp_ms - a.timestamp_ms) / 1000;
+        if (dt == 0) return std::optional<double>();
+        return std::optional<double>(d / dt);
+      }
+      return std::optional<double>(d);
+    }
+    if (name == "sum_over_time" || name == "avg_over_time") {
+      double sum = 0, c = 0;
+      for (const model::Sample& s : w) sum = KahanAdd(sum, s.value, &c);
+      sum += c;
+      if (name == "avg_over_time") {
+        if (std::isinf(sum)) {
+          double mean = 0;
+          for (const model::Sample& s : w) mean += s.value / static_cast<double>(n);
+          return std::optional<double>(mean);
+        }
+        return std::optional<double>(sum / static_cast<double>(n));
+      }
+      return std::optional<double>(sum);
+    }
+    if (name == "count_over_time") return std::optional<double>(static_cast<double>(n));
+    if (name == "present_over_time") return std::optional<double>(1.0);
+    if (name == "last_over_time") return std::optional<double>(w[n - 1].value);
+    if (name == "min_over_time" || name == "max_over_time") {
+      double r = w[0].value;
+      for (const model::Sample& s : w) {
+        bool better = name == "min_over_time" ? s.value < r : s.value > r;
+        if (better || std::isnan(r)) r = s.value;
+      }
+      return std::optional<double>(r);
+    }
+    if (name == "stddev_over_time" || name == "stdvar_over_time") {
+      double mean = 0, m2 = 0;
+      size_t k = 0;
+      for (const model::Sample& s : w) {
+        ++k;
+        double delta = s.value - mean;
+        mean += delta / static_cast<double>(k);
+        m2 += delta * (s.value - mean);
+      }
+      double var = m2 / static_cast<double>(k);
+      return std::optional<double>(name == "stddev_over_time" ? std::sqrt(var) : var);
+    }
+    if (name == "quantile_over_time") {
+      std::vector<double> values;
+      for (const model::Sample& s : w) values.push_back(s.value);
+      return std::optional<double>(Quantile(arg, std::move(values)));
+    }
+    if (name == "changes" || name == "resets") {
+      double count = 0;
+      for (size_t k = 1; k < n; ++k) {
+        double prev = w[k - 1].value, cur = w[k].value;
+        if (name == "changes") {
+          if (cur != prev && !(std::isnan(cur) && std::isnan(prev))) ++count;
+        } else if (cur < prev) {
+          ++count;
+        }
+      }
+      return std::optional<double>(count);
+    }
+    if (name == "deriv" || name == "predict_linear") {
+      if (n < 2) return std::optional<double>();
+      // Least squares, times relative to the first sample (or t for
+      // predict_linear) for precision, as Prometheus does.
+      double intercept_t = name == "deriv" ? static_cast<double>(w[0].timestamp_ms)
+                                           : static_cast<double>(t);
+      double sx = 0, sy = 0, sxy = 0, sxx = 0, cx = 0, cy = 0, cxy = 0, cxx = 0;
+      for (const model::Sample& s : w) {
+        double x = (static_cast<double>(s.timestamp_ms) - intercept_t) / 1000;
+        sx = KahanAdd(sx, x, &cx);
+        sy = KahanAdd(sy, s.value, &cy);
+        sxy = KahanAdd(sxy, x * s.value, &cxy);
+        sxx = KahanAdd(sxx, x * x, &cxx);
+      }
+      sx += cx;
+      sy += cy;
+      sxy += cxy;
+      sxx += cxx;
+      double nn = static_cast<double>(n);
+      double cov = sxy - sx * sy / nn;
+      double var = sxx - sx * sx / nn;
+      double slope = cov / var;
+      double intercept = sy / nn - slope * sx / nn;
+      if (name == "deriv") return std::optional<double>(slope);
+      return std::optional<double>(slope * arg + intercept);
+    }
+    return Status::Unimplemented("function " + std::string(name) + "() is not implemented yet");
+  }
+
+  const Queryable& data_;
+  const EngineOptions& options_;
+  int64_t start_, end_, step_;
+  size_t steps_ = 1;
+  int64_t loaded_ = 0;
+};
+
+QueryResult ToResult(const Value& v, const Evaluator& ev, bool instant) {
+  QueryResult out;
+  if (v.type == ValueType::kScalar) {
+    if (instant) {
+      out.type = ValueType::kScalar;
+      out.scalar = {ev.StepTime(0), v.scalar[0]};
+      return out;
+    }
+    out.type = ValueType::kMatrix;
+    SeriesResult s;
+    for (size_t i = 0; i < ev.steps(); ++i) s.points.push_back({ev.StepTime(i), v.scalar[i]});
+    out.series.push_back(std::move(s));
+    return out;
+  }
+  if (v.type == ValueType::kString) {
+    out.type = ValueType::kString;
+    out.string_value = v.str;
+    out.string_t = ev.StepTime(0);
+    return out;
+  }
+  out.type = instant ? ValueType::kVector : ValueType::kMatrix;
+  for (const StepSeries& s : v.series) {
+    SeriesResult r;
+    r.labels = s.labels;
+    for (size_t i = 0; i < ev.steps(); ++i) {
+      if (s.has[i]) r.points.push_back({ev.StepTime(i), s.v[i]});
+    }
+    if (!r.points.empty()) out.series.push_back(std::move(r));
+  }
+  if (!instant) {
+    std::sort(out.series.begin(), out.series.end(),
+              [](const SeriesResult& a, const SeriesResult& b) { return a.labels < b.labels; });
+  }
+  return out;
+}
+
+// Series that ended up with the same labels (e.g. rate() of two metrics that
+// differ only by name) are one series if their points never share a
+// timestamp; otherwise Prometheus fails the query.
+Status CheckUniqueLabels(QueryResult* r) {
+  std::map<model::Labels, size_t> index;
+  std::vector<SeriesResult> merged;
+  for (SeriesResult& s : r->series) {
+    auto [it, inserted] = index.try_emplace(s.labels, merged.size());
+    if (inserted) {
+      merged.push_back(std::move(s));
+      continue;
+    }
+    SeriesResult& into = merged[it->second];
+    std::vector<Point> all;
+    std::merge(into.points.begin(), into.points.end(), s.points.begin(), s.points.end(),
+               std::back_inserter(all), [](const Point& a, const Point& b) { return a.t < b.t; });
+    for (size_t i = 1; i < all.size(); ++i) {
+      if (all[i].t == all[i - 1].t) {
+        return Status::InvalidArgument("vector cannot contain metrics with the same labelset");
+      }
+    }
+    into.points = std::move(all);
+  }
+  r->series = std::move(merged);
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<QueryResult> Engine::Instant(const Queryable& data, const Node& expr, int64_t t) const {
+  Evaluator ev(data, options_, t, t, 0);
+  if (expr.kind == NodeKind::kMatrixSelector) {
+    int64_t eval_t;
+    ASSIGN_OR_RETURN(std::vector<Series> series,
+                     ev.LoadMatrix(static_cast<const MatrixSelector&>(expr), &eval_t));
+    QueryResult out;
+    out.type = ValueType::kMatrix;
+    for (Series& s : series) {
+      if (s.samples.empty()) continue;
+      SeriesResult r;
+      r.labels = std::move(s.labels);
+      for (const model::Sample& x : s.samples) r.points.push_back({x.timestamp_ms, x.value});
+      out.series.push_back(std::move(r));
+    }
+    return out;
+  }
+  ASSIGN_OR_RETURN(Value v, ev.Eval(expr));
+  QueryResult out = ToResult(v, ev, /*instant=*/true);
+  RETURN_NOT_OK(CheckUniqueLabels(&out));
+  return out;
+}
+
+Result<QueryResult> Engine::Range(const Queryable& data, const Node& expr, int64_t start,
+                                  int64_t end, int64_t step) const {
+  if (step <= 0) return Status::InvalidArgument("zero or negative query resolution step widths are not accepted");
+  if (end < start) return Status::InvalidArgument("end timestamp must not be before start time");
+  if (expr.type() != ValueType::kScalar && expr.type() != ValueType::kVector) {
+    return Status::InvalidArgument(std::string("invalid expression type \"") +
+                                   ValueTypeName(expr.type()) +
+                                   "\" for range query, must be Scalar or instant Vector");
+  }
+  Evaluator ev(data, options_, start, end, step);
+  ASSIGN_OR_RETURN(Value v, ev.Eval(expr));
+  QueryResult out = ToResult(v, ev, /*instant=*/false);
+  RETURN_NOT_OK(CheckUniqueLabels(&out));
+  return out;
+}
+
+}  // namespace mytsdb::promql

@@ -1,0 +1,83 @@
+// The PromQL evaluator: runs a parsed expression (ast.h) over a Queryable
+// with Prometheus 3's semantics for float samples: instant and range
+// queries evaluated step by step, 5-minute lookback (left-open: a sample
+// exactly lookback before the step is not seen), staleness markers, offset
+// and @, left-open range selectors, and name dropping.
+//
+// What is implemented so far (issue #5 is built up in steps): literals,
+// selectors, matrix selectors as function arguments, unary and binary
+// operators with every vector matching mode, the aggregation operators
+// sum/avg/min/max/count/group/stddev/stdvar/topk/bottomk/quantile, the rate
+// family and the *_over_time functions, and element-wise math functions.
+// Anything else is reported as an error (Unimplemented), never guessed.
+//
+// Thread safety: an Engine is immutable and can run queries concurrently.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "model/labels.h"
+#include "model/matcher.h"
+#include "model/sample.h"
+#include "promql/ast.h"
+
+namespace mytsdb::promql {
+
+struct Series {
+  model::Labels labels;
+  std::vector<model::Sample> samples;  // in time order
+};
+
+// Where queries read samples from.
+class Queryable {
+ public:
+  virtual ~Queryable() = default;
+  // Appends the series matching all matchers, with their samples in `range`
+  // (both ends inclusive), to *out.
+  virtual Status Select(const model::Matchers& matchers, model::TimeRange range,
+                        std::vector<Series>* out) const = 0;
+};
+
+struct EngineOptions {
+  int64_t lookback_ms = 5 * 60 * 1000;
+  // A query that loads more samples fails (Prometheus' --query.max-samples).
+  int64_t max_samples = 50'000'000;
+};
+
+struct Point {
+  int64_t t;
+  double v;
+};
+
+struct SeriesResult {
+  model::Labels labels;
+  std::vector<Point> points;
+};
+
+struct QueryResult {
+  ValueType type = ValueType::kVector;
+  Point scalar{0, 0};                 // kScalar
+  std::string string_value;           // kString
+  int64_t string_t = 0;
+  std::vector<SeriesResult> series;   // kVector: one point each; kMatrix: any number
+};
+
+class Engine {
+ public:
+  explicit Engine(EngineOptions options = {}) : options_(options) {}
+
+  // Evaluates `expr` at time t (ms).
+  Result<QueryResult> Instant(const Queryable& data, const Node& expr, int64_t t) const;
+  // Evaluates `expr` at start, start+step, ..., <= end; the result is a
+  // matrix (or, for a scalar expression, a matrix with one unlabelled series).
+  Result<QueryResult> Range(const Queryable& data, const Node& expr, int64_t start, int64_t end,
+                            int64_t step) const;
+
+ private:
+  EngineOptions options_;
+};
+
+}  // namespace mytsdb::promql

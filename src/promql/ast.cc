@@ -248,14 +248,6 @@ std::string Join(const std::vector<std::string>& names) {
   return out;
 }
 
-std::string FormatNumber(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[512];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
-  return std::string(buf, r.ptr);
-}
-
 const char* MatchOp(model::MatchType t) {
   switch (t) {
     case model::MatchType::kEqual: return "=";
@@ -333,6 +325,14 @@ std::string OffsetText(bool has, int64_t ms) {
 
 }  // namespace
 
+std::string FormatFloat(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[512];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
+  return std::string(buf, r.ptr);
+}
+
 std::string FormatDuration(int64_t ms) {
   if (ms == 0) return "0s";
   std::string out;
@@ -360,7 +360,7 @@ std::string FormatDuration(int64_t ms) {
 std::string Format(const Node& node) {
   switch (node.kind) {
     case NodeKind::kNumber:
-      return FormatNumber(static_cast<const NumberLiteral&>(node).value);
+      return FormatFloat(static_cast<const NumberLiteral&>(node).value);
     case NodeKind::kString:
       return Quote(static_cast<const StringLiteral&>(node).value);
     case NodeKind::kVectorSelector: {

@@ -175,6 +175,9 @@ struct Call final : Node {
 
 // The canonical text of an expression (Prometheus's String()).
 std::string Format(const Node& node);
+// A float as Go's strconv.FormatFloat(v, 'f', -1, 64) writes it ("+Inf",
+// "NaN", "0.1", "100000000000000000000"): number literals and count_values.
+std::string FormatFloat(double v);
 // A duration in Prometheus's notation: 90000 -> "1m30s".
 std::string FormatDuration(int64_t ms);
 

@@ -1,7 +1,11 @@
 #include "promql/engine.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <ctime>
 #include <limits>
 #include <iterator>
 #include <map>
@@ -78,9 +82,13 @@ double Quantile(double q, std::vector<double> values) {
 
 class Evaluator {
  public:
+  // [start, end] by step are this evaluation's steps; query_start/end are
+  // those of the whole query, which @ start() and @ end() refer to (also
+  // inside subqueries).
   Evaluator(const Queryable& data, const EngineOptions& options, int64_t start, int64_t end,
-            int64_t step)
-      : data_(data), options_(options), start_(start), end_(end), step_(step) {
+            int64_t step, int64_t query_start, int64_t query_end)
+      : data_(data), options_(options), start_(start), end_(end), step_(step),
+        query_start_(query_start), query_end_(query_end) {
     steps_ = step > 0 ? static_cast<size_t>((end - start) / step) + 1 : 1;
   }
 
@@ -116,31 +124,75 @@ class Evaluator {
       case NodeKind::kMatrixSelector:
         return Status::InvalidArgument("a range vector is only allowed as a function argument here");
       case NodeKind::kSubquery:
-        return Status::Unimplemented("subqueries are not implemented yet");
+        return Status::InvalidArgument("a subquery is only allowed as a function argument here");
     }
     return Status::Internal("unknown node");
   }
 
-  // Raw samples of a matrix selector at the query time (instant queries).
-  Result<std::vector<Series>> LoadMatrix(const MatrixSelector& ms, int64_t* eval_t) {
-    *eval_t = EvalTime(*ms.selector, 0);
+ private:
+  // The time at which a selector or subquery is evaluated for step i.
+  int64_t ModTime(const AtModifier& at, int64_t offset_ms, size_t i) const {
+    int64_t t = StepTime(i);
+    switch (at.kind) {
+      case AtModifier::Kind::kTime: t = at.time_ms; break;
+      case AtModifier::Kind::kStart: t = query_start_; break;
+      case AtModifier::Kind::kEnd: t = query_end_; break;
+      case AtModifier::Kind::kNone: break;
+    }
+    return t - offset_ms;
+  }
+  int64_t EvalTime(const VectorSelector& vs, size_t i) const {
+    return ModTime(vs.at, vs.offset_ms, i);
+  }
+
+ public:
+  // The input of a function over a range: series with the samples of every
+  // window, the window length, and each step's window end.
+  struct RangeInput {
     std::vector<Series> series;
-    RETURN_NOT_OK(Load(*ms.selector, {*eval_t - ms.range_ms + 1, *eval_t}, &series, true));
-    return series;
+    int64_t range_ms = 0;
+    std::vector<int64_t> window_end;
+  };
+
+  Result<RangeInput> LoadRangeInput(const Node& arg) {
+    RangeInput in;
+    if (arg.kind == NodeKind::kMatrixSelector) {
+      const auto& ms = static_cast<const MatrixSelector&>(arg);
+      in.range_ms = ms.range_ms;
+      for (size_t i = 0; i < steps_; ++i) in.window_end.push_back(EvalTime(*ms.selector, i));
+      auto [lo, hi] = std::minmax_element(in.window_end.begin(), in.window_end.end());
+      RETURN_NOT_OK(Load(*ms.selector, {*lo - ms.range_ms + 1, *hi}, &in.series, true));
+      return in;
+    }
+    if (arg.kind != NodeKind::kSubquery) {
+      return Status::Internal("range input is neither a range selector nor a subquery");
+    }
+    const auto& sq = static_cast<const SubqueryExpr&>(arg);
+    in.range_ms = sq.range_ms;
+    for (size_t i = 0; i < steps_; ++i) in.window_end.push_back(ModTime(sq.at, sq.offset_ms, i));
+    auto [lo_it, hi_it] = std::minmax_element(in.window_end.begin(), in.window_end.end());
+    int64_t lo = *lo_it - sq.range_ms, hi = *hi_it;
+    int64_t step = sq.step_ms > 0 ? sq.step_ms : options_.default_subquery_step_ms;
+    // The inner steps are multiples of the subquery step (Prometheus aligns
+    // them so that results do not depend on when the query runs).
+    int64_t start = (lo >= 0 ? lo / step : (lo - step + 1) / step) * step;
+    if (start < lo) start += step;
+    if (start > hi) return in;
+    Evaluator inner(data_, options_, start, hi, step, query_start_, query_end_);
+    inner.loaded_ = loaded_;
+    ASSIGN_OR_RETURN(Value v, inner.Eval(*sq.expr));
+    loaded_ = inner.loaded_;
+    for (StepSeries& s : v.series) {
+      Series out{std::move(s.labels), {}};
+      for (size_t j = 0; j < inner.steps(); ++j) {
+        if (s.has[j]) out.samples.push_back({inner.StepTime(j), s.v[j]});
+      }
+      in.series.push_back(std::move(out));
+    }
+    return in;
   }
 
  private:
-  // The time at which a selector is evaluated for step i (@ and offset).
-  int64_t EvalTime(const VectorSelector& vs, size_t i) const {
-    int64_t t = StepTime(i);
-    switch (vs.at.kind) {
-      case AtModifier::Kind::kTime: t = vs.at.time_ms; break;
-      case AtModifier::Kind::kStart: t = start_; break;
-      case AtModifier::Kind::kEnd: t = end_; break;
-      case AtModifier::Kind::kNone: break;
-    }
-    return t - vs.offset_ms;
-  }
 
   Status Load(const VectorSelector& vs, model::TimeRange range, std::vector<Series>* out,
               bool drop_stale) {
@@ -436,9 +488,7 @@ class Evaluator {
     ASSIGN_OR_RETURN(Value in, Eval(*a.expr));
     std::vector<double> param(steps_, 0);
     if (a.param) {
-      if (a.op == AggregateOp::kCountValues) {
-        return Status::Unimplemented("count_values is not implemented yet");
-      }
+      if (a.op == AggregateOp::kCountValues) return CountValues(a, std::move(in));
       ASSIGN_OR_RETURN(Value p, Eval(*a.param));
       param = p.scalar;
     }
@@ -576,16 +626,48 @@ class Evaluator {
     return out;
   }
 
+  Result<Value> CountValues(const AggregateExpr& a, Value in) {
+    const std::string label = static_cast<const StringLiteral&>(*a.param).value;
+    if (label.empty() || !model::IsValidUtf8(label)) {
+      return Status::InvalidArgument("invalid label name \"" + label + "\"");
+    }
+    std::map<model::Labels, StepSeries> out_series;
+    for (const StepSeries& s : in.series) {
+      std::vector<model::Label> keep;
+      for (const model::Label& l : s.labels) {
+        bool listed = std::find(a.grouping.begin(), a.grouping.end(), l.name) != a.grouping.end();
+        if (a.without ? (listed || l.name == model::kMetricNameLabel) : !listed) continue;
+        if (l.name == label) continue;
+        keep.push_back(l);
+      }
+      for (size_t i = 0; i < steps_; ++i) {
+        if (!s.has[i]) continue;
+        std::vector<model::Label> ls = keep;
+        ls.push_back({label, FormatFloat(s.v[i])});
+        model::Labels key = model::Labels::FromUnsorted(std::move(ls));
+        auto [it, fresh] = out_series.try_emplace(key);
+        if (fresh) {
+          it->second.labels = key;
+          it->second.v.assign(steps_, 0);
+          it->second.has.assign(steps_, 0);
+        }
+        it->second.v[i] += 1;
+        it->second.has[i] = 1;
+      }
+    }
+    Value out;
+    out.type = ValueType::kVector;
+    for (auto& [k, s] : out_series) out.series.push_back(std::move(s));
+    return out;
+  }
+
   // ---- functions
   Result<Value> EvalCall(const Call& c) {
     std::string_view name = c.func->name;
-    if (!c.args.empty() && c.args[0]->kind == NodeKind::kMatrixSelector) {
-      return EvalRangeFunction(c, static_cast<const MatrixSelector&>(*c.args[0]));
-    }
-    if (name == "quantile_over_time" || name == "predict_linear") {
-      const Node& arg = name == "quantile_over_time" ? *c.args[1] : *c.args[0];
-      if (arg.kind == NodeKind::kMatrixSelector) {
-        return EvalRangeFunction(c, static_cast<const MatrixSelector&>(arg));
+    for (const ExprPtr& arg : c.args) {
+      if (arg->type() == ValueType::kMatrix) {
+        if (name == "absent_over_time") break;  // handled below
+        return EvalRangeFunction(c, *arg);
       }
     }
     if (name == "time") {
@@ -693,24 +775,374 @@ class Evaluator {
       }
       return out;
     }
+    if (name == "label_replace" || name == "label_join") return EvalLabelFunction(c);
+    if (name == "sort" || name == "sort_desc") {
+      ASSIGN_OR_RETURN(Value in, Eval(*c.args[0]));
+      if (steps_ == 1) {
+        bool desc = name == "sort_desc";
+        // NaN goes last either way, as in Prometheus.
+        std::stable_sort(in.series.begin(), in.series.end(),
+                         [desc](const StepSeries& a, const StepSeries& b) {
+                           double x = a.v[0], y = b.v[0];
+                           if (std::isnan(x)) return false;
+                           if (std::isnan(y)) return true;
+                           return desc ? x > y : x < y;
+                         });
+      }
+      return in;
+    }
+    if (name == "absent" || name == "absent_over_time") return EvalAbsent(c);
+    if (name == "timestamp") {
+      ASSIGN_OR_RETURN(Value in, EvalWithTimestamps(*c.args[0]));
+      for (StepSeries& s : in.series) s.labels = DropName(s.labels);
+      return in;
+    }
+    if (name == "round") {
+      ASSIGN_OR_RETURN(Value in, Eval(*c.args[0]));
+      std::vector<double> to(steps_, 1);
+      if (c.args.size() > 1) {
+        ASSIGN_OR_RETURN(Value t, Eval(*c.args[1]));
+        to = t.scalar;
+      }
+      for (StepSeries& s : in.series) {
+        s.labels = DropName(s.labels);
+        for (size_t i = 0; i < steps_; ++i) {
+          // Prometheus: floor(v / to + 0.5) * to, via the inverse for precision.
+          double inv = 1 / to[i];
+          if (s.has[i]) s.v[i] = std::floor(s.v[i] * inv + 0.5) / inv;
+        }
+      }
+      return in;
+    }
+    static const std::map<std::string_view, int> kTimeParts = {
+        {"minute", 0}, {"hour", 1}, {"day_of_week", 2}, {"day_of_month", 3}, {"day_of_year", 4},
+        {"days_in_month", 5}, {"month", 6}, {"year", 7}};
+    auto part = kTimeParts.find(name);
+    if (part != kTimeParts.end()) {
+      Value in;
+      if (c.args.empty()) {
+        in.type = ValueType::kVector;
+        StepSeries s;
+        for (size_t i = 0; i < steps_; ++i) s.v.push_back(static_cast<double>(StepTime(i)) / 1000);
+        s.has.assign(steps_, 1);
+        in.series.push_back(std::move(s));
+      } else {
+        ASSIGN_OR_RETURN(in, Eval(*c.args[0]));
+      }
+      for (StepSeries& s : in.series) {
+        s.labels = DropName(s.labels);
+        for (size_t i = 0; i < steps_; ++i) {
+          if (s.has[i]) s.v[i] = TimePart(part->second, s.v[i]);
+        }
+      }
+      return in;
+    }
+    if (name == "histogram_quantile") return EvalHistogramQuantile(c);
     return Status::Unimplemented("function " + std::string(name) + "() is not implemented yet");
   }
 
-  Result<Value> EvalRangeFunction(const Call& c, const MatrixSelector& ms) {
-    std::string_view name = c.func->name;
-    std::vector<double> scalar_arg(steps_, 0), scalar_arg2(steps_, 0);
-    if (name == "quantile_over_time" || name == "predict_linear") {
-      ASSIGN_OR_RETURN(Value p, Eval(name == "quantile_over_time" ? *c.args[0] : *c.args[1]));
-      scalar_arg = p.scalar;
+  // minute, hour, day_of_week, day_of_month, day_of_year, days_in_month,
+  // month, year of a Unix time in seconds (UTC); NaN stays NaN.
+  static double TimePart(int part, double secs) {
+    if (std::isnan(secs) || std::isinf(secs)) return kNaN;
+    std::time_t t = static_cast<std::time_t>(std::floor(secs));
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    switch (part) {
+      case 0: return tm.tm_min;
+      case 1: return tm.tm_hour;
+      case 2: return tm.tm_wday;
+      case 3: return tm.tm_mday;
+      case 4: return tm.tm_yday + 1;
+      case 5: {
+        static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        int y = tm.tm_year + 1900;
+        bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        return kDays[tm.tm_mon] + (tm.tm_mon == 1 && leap ? 1 : 0);
+      }
+      case 6: return tm.tm_mon + 1;
+      default: return tm.tm_year + 1900;
     }
-    const VectorSelector& vs = *ms.selector;
+  }
+
+  // Like Eval, but a vector selector yields the timestamps (seconds) of the
+  // samples it picks instead of their values; anything else the step time.
+  Result<Value> EvalWithTimestamps(const Node& node) {
+    const Node* n = &node;
+    while (n->kind == NodeKind::kParen) n = static_cast<const ParenExpr*>(n)->expr.get();
+    ASSIGN_OR_RETURN(Value v, Eval(*n));
+    if (n->kind != NodeKind::kVectorSelector) {
+      for (StepSeries& s : v.series) {
+        for (size_t i = 0; i < steps_; ++i) s.v[i] = static_cast<double>(StepTime(i)) / 1000;
+      }
+      return v;
+    }
+    const auto& vs = static_cast<const VectorSelector&>(*n);
+    std::vector<Series> raw;
     int64_t lo = INT64_MAX, hi = INT64_MIN;
     for (size_t i = 0; i < steps_; ++i) {
       lo = std::min(lo, EvalTime(vs, i));
       hi = std::max(hi, EvalTime(vs, i));
     }
-    std::vector<Series> series;
-    RETURN_NOT_OK(Load(vs, {lo - ms.range_ms + 1, hi}, &series, true));
+    RETURN_NOT_OK(Load(vs, {lo - options_.lookback_ms + 1, hi}, &raw, false));
+    std::map<model::Labels, const Series*> by_labels;
+    for (const Series& s : raw) by_labels[s.labels] = &s;
+    for (StepSeries& s : v.series) {
+      const Series* src = by_labels[s.labels];
+      for (size_t i = 0; i < steps_ && src != nullptr; ++i) {
+        if (!s.has[i]) continue;
+        int64_t t = EvalTime(vs, i);
+        auto it = std::upper_bound(src->samples.begin(), src->samples.end(), t,
+                                   [](int64_t x, const model::Sample& a) { return x < a.timestamp_ms; });
+        s.v[i] = static_cast<double>(std::prev(it)->timestamp_ms) / 1000;
+      }
+    }
+    return v;
+  }
+
+  Result<Value> EvalAbsent(const Call& c) {
+    const Node* arg = c.args[0].get();
+    Value out;
+    out.type = ValueType::kVector;
+    StepSeries o;
+    o.v.assign(steps_, 1);
+    o.has.assign(steps_, 1);
+    if (c.func->name == std::string_view("absent_over_time")) {
+      ASSIGN_OR_RETURN(RangeInput in, LoadRangeInput(*arg));
+      for (size_t i = 0; i < steps_; ++i) {
+        int64_t t = in.window_end[i];
+        for (const Series& s : in.series) {
+          for (const model::Sample& x : s.samples) {
+            if (x.timestamp_ms > t - in.range_ms && x.timestamp_ms <= t) {
+              o.has[i] = 0;
+              break;
+            }
+          }
+        }
+      }
+      if (arg->kind == NodeKind::kMatrixSelector) {
+        arg = static_cast<const MatrixSelector*>(arg)->selector.get();
+      }
+    } else {
+      ASSIGN_OR_RETURN(Value in, Eval(*arg));
+      for (const StepSeries& s : in.series) {
+        for (size_t i = 0; i < steps_; ++i) {
+          if (s.has[i]) o.has[i] = 0;
+        }
+      }
+    }
+    // Labels: the equality matchers of a plain selector (not the name; a
+    // label matched twice is left out), as Prometheus does.
+    if (arg->kind == NodeKind::kVectorSelector) {
+      std::map<std::string, std::string> labels;
+      std::map<std::string, int> seen;
+      for (const model::Matcher& m : static_cast<const VectorSelector*>(arg)->matchers) {
+        if (m.name() == model::kMetricNameLabel) continue;
+        ++seen[m.name()];
+        if (m.type() == model::MatchType::kEqual) labels[m.name()] = m.value();
+      }
+      std::vector<model::Label> ls;
+      for (const auto& [k, v] : labels) {
+        if (seen[k] == 1) ls.push_back({k, v});
+      }
+      o.labels = model::Labels::FromSorted(std::move(ls));
+    }
+    if (std::find(o.has.begin(), o.has.end(), 1) != o.has.end()) out.series.push_back(std::move(o));
+    return out;
+  }
+
+  Result<Value> EvalLabelFunction(const Call& c) {
+    ASSIGN_OR_RETURN(Value in, Eval(*c.args[0]));
+    auto str = [&](size_t i) { return static_cast<const StringLiteral&>(*c.args[i]).value; };
+    for (size_t i = 1; i < c.args.size(); ++i) {
+      if (c.args[i]->kind != NodeKind::kString) {
+        return Status::InvalidArgument("label_replace/label_join take string literals");
+      }
+    }
+    const std::string dst = str(1);
+    if (dst.empty() || !model::IsValidUtf8(dst)) {
+      return Status::InvalidArgument("invalid destination label name in " +
+                                     std::string(c.func->name) + "(): " + dst);
+    }
+    if (c.func->name == std::string_view("label_replace")) {
+      const std::string replacement = str(2), src = str(3), regex = str(4);
+      auto re = std::make_shared<re2::RE2>("^(?s:" + regex + ")$", re2::RE2::Quiet);
+      if (!re->ok()) {
+        return Status::InvalidArgument("invalid regular expression in label_replace(): " + regex);
+      }
+      int groups = re->NumberOfCapturingGroups();
+      const auto& names = re->NamedCapturingGroups();
+      for (StepSeries& s : in.series) {
+        std::string value(s.labels.Get(src));
+        std::vector<re2::StringPiece> match(static_cast<size_t>(groups) + 1);
+        if (!re->Match(value, 0, value.size(), re2::RE2::UNANCHORED, match.data(),
+                       groups + 1)) {
+          continue;
+        }
+        std::string result = Expand(replacement, match, names);
+        s.labels = SetLabel(s.labels, dst, result);
+      }
+    } else {
+      const std::string sep = str(2);
+      for (StepSeries& s : in.series) {
+        std::string joined;
+        for (size_t i = 3; i < c.args.size(); ++i) {
+          if (i > 3) joined += sep;
+          joined += std::string(s.labels.Get(str(i)));
+        }
+        s.labels = SetLabel(s.labels, dst, joined);
+      }
+    }
+    return in;
+  }
+
+  static model::Labels SetLabel(const model::Labels& in, const std::string& name,
+                                const std::string& value) {
+    std::vector<model::Label> out;
+    for (const model::Label& l : in) {
+      if (l.name != name) out.push_back(l);
+    }
+    if (!value.empty()) out.push_back({name, value});
+    return model::Labels::FromUnsorted(std::move(out));
+  }
+
+  // Go's regexp.Expand: $1, ${1}, $name, ${name}; $$ is a dollar.
+  static std::string Expand(const std::string& tmpl, const std::vector<re2::StringPiece>& match,
+                            const std::map<std::string, int>& names) {
+    std::string out;
+    for (size_t i = 0; i < tmpl.size(); ++i) {
+      if (tmpl[i] != '$' || i + 1 >= tmpl.size()) {
+        out += tmpl[i];
+        continue;
+      }
+      if (tmpl[i + 1] == '$') {
+        out += '$';
+        ++i;
+        continue;
+      }
+      std::string name;
+      size_t j = i + 1;
+      if (tmpl[j] == '{') {
+        size_t close = tmpl.find('}', j);
+        if (close == std::string::npos) {
+          out += tmpl[i];
+          continue;
+        }
+        name = tmpl.substr(j + 1, close - j - 1);
+        j = close + 1;
+      } else {
+        while (j < tmpl.size() && (std::isalnum(static_cast<unsigned char>(tmpl[j])) || tmpl[j] == '_')) {
+          ++j;
+        }
+        name = tmpl.substr(i + 1, j - i - 1);
+      }
+      if (name.empty()) {
+        out += tmpl[i];
+        continue;
+      }
+      int index = -1;
+      if (std::all_of(name.begin(), name.end(), ::isdigit)) {
+        index = std::atoi(name.c_str());
+      } else if (auto it = names.find(name); it != names.end()) {
+        index = it->second;
+      }
+      if (index >= 0 && static_cast<size_t>(index) < match.size() && match[index].data() != nullptr) {
+        out.append(match[index].data(), match[index].size());
+      }
+      i = j - 1;
+    }
+    return out;
+  }
+
+  Result<Value> EvalHistogramQuantile(const Call& c) {
+    ASSIGN_OR_RETURN(Value q, Eval(*c.args[0]));
+    ASSIGN_OR_RETURN(Value in, Eval(*c.args[1]));
+    // Buckets grouped by their labels without le (and the name).
+    struct Bucket {
+      double upper;
+      size_t series;
+    };
+    std::map<model::Labels, std::vector<Bucket>> groups;
+    for (size_t k = 0; k < in.series.size(); ++k) {
+      std::string_view le = in.series[k].labels.Get("le");
+      if (le.empty()) continue;
+      char* end = nullptr;
+      std::string le_s(le);
+      double upper = std::strtod(le_s.c_str(), &end);
+      if (end != le_s.c_str() + le_s.size()) continue;
+      std::vector<model::Label> rest;
+      for (const model::Label& l : in.series[k].labels) {
+        if (l.name != "le" && l.name != model::kMetricNameLabel) rest.push_back(l);
+      }
+      groups[model::Labels::FromSorted(std::move(rest))].push_back({upper, k});
+    }
+    Value out;
+    out.type = ValueType::kVector;
+    for (auto& [labels, buckets] : groups) {
+      std::sort(buckets.begin(), buckets.end(),
+                [](const Bucket& a, const Bucket& b) { return a.upper < b.upper; });
+      StepSeries o;
+      o.labels = labels;
+      o.v.assign(steps_, 0);
+      o.has.assign(steps_, 0);
+      bool any = false;
+      for (size_t i = 0; i < steps_; ++i) {
+        std::vector<std::pair<double, double>> b;  // upper bound, count
+        for (const Bucket& x : buckets) {
+          if (!in.series[x.series].has[i]) continue;
+          double count = in.series[x.series].v[i];
+          if (!b.empty() && b.back().first == x.upper) {
+            b.back().second += count;
+          } else {
+            b.emplace_back(x.upper, count);
+          }
+        }
+        if (b.empty()) continue;
+        o.v[i] = BucketQuantile(q.scalar[i], std::move(b));
+        o.has[i] = 1;
+        any = true;
+      }
+      if (any) out.series.push_back(std::move(o));
+    }
+    return out;
+  }
+
+  // Prometheus' bucketQuantile for classic histograms.
+  static double BucketQuantile(double q, std::vector<std::pair<double, double>> b) {
+    if (std::isnan(q)) return kNaN;
+    if (q < 0) return -INFINITY;
+    if (q > 1) return INFINITY;
+    if (!std::isinf(b.back().first) || b.back().first < 0) return kNaN;
+    for (size_t i = 1; i < b.size(); ++i) {
+      if (b[i].second < b[i - 1].second) b[i].second = b[i - 1].second;  // force monotonic
+    }
+    if (b.size() < 2) return kNaN;
+    double observations = b.back().second;
+    if (observations == 0) return kNaN;
+    double rank = q * observations;
+    size_t k = 0;
+    while (k < b.size() - 1 && b[k].second < rank) ++k;
+    if (k == b.size() - 1) return b[b.size() - 2].first;
+    if (k == 0 && b[0].first <= 0) return b[0].first;
+    double start = 0, end = b[k].first, count = b[k].second;
+    if (k > 0) {
+      start = b[k - 1].first;
+      count -= b[k - 1].second;
+      rank -= b[k - 1].second;
+    }
+    return start + (end - start) * (rank / count);
+  }
+
+  Result<Value> EvalRangeFunction(const Call& c, const Node& range_arg) {
+    std::string_view name = c.func->name;
+    std::vector<double> scalar_arg(steps_, 0);
+    if (name == "quantile_over_time" || name == "predict_linear") {
+      ASSIGN_OR_RETURN(Value p, Eval(name == "quantile_over_time" ? *c.args[0] : *c.args[1]));
+      scalar_arg = p.scalar;
+    }
+    ASSIGN_OR_RETURN(RangeInput input, LoadRangeInput(range_arg));
+    std::vector<Series>& series = input.series;
+    const int64_t range_ms = input.range_ms;
     bool keep_name = name == "last_over_time" || name == "first_over_time";
     Value out;
     out.type = ValueType::kVector;
@@ -721,14 +1153,14 @@ class Evaluator {
       o.has.assign(steps_, 0);
       bool any = false;
       for (size_t i = 0; i < steps_; ++i) {
-        int64_t t = EvalTime(vs, i);
-        auto first = std::upper_bound(s.samples.begin(), s.samples.end(), t - ms.range_ms,
+        int64_t t = input.window_end[i];
+        auto first = std::upper_bound(s.samples.begin(), s.samples.end(), t - range_ms,
                                       [](int64_t x, const model::Sample& a) { return x < a.timestamp_ms; });
         auto last = std::upper_bound(first, s.samples.end(), t,
                                      [](int64_t x, const model::Sample& a) { return x < a.timestamp_ms; });
         std::span<const model::Sample> w(first, last);
         std::optional<double> r;
-        ASSIGN_OR_RETURN(r, RangeFunction(name, w, t, ms.range_ms, scalar_arg[i]));
+        ASSIGN_OR_RETURN(r, RangeFunction(name, w, t, range_ms, scalar_arg[i]));
         if (!r) continue;
         o.v[i] = *r;
         o.has[i] = 1;
@@ -736,7 +1168,6 @@ class Evaluator {
       }
       if (any) out.series.push_back(std::move(o));
     }
-    (void)scalar_arg2;
     return out;
   }
 
@@ -870,6 +1301,7 @@ class Evaluator {
   const Queryable& data_;
   const EngineOptions& options_;
   int64_t start_, end_, step_;
+  int64_t query_start_, query_end_;
   size_t steps_ = 1;
   int64_t loaded_ = 0;
 };
@@ -940,19 +1372,22 @@ Status CheckUniqueLabels(QueryResult* r) {
 }  // namespace
 
 Result<QueryResult> Engine::Instant(const Queryable& data, const Node& expr, int64_t t) const {
-  Evaluator ev(data, options_, t, t, 0);
-  if (expr.kind == NodeKind::kMatrixSelector) {
-    int64_t eval_t;
-    ASSIGN_OR_RETURN(std::vector<Series> series,
-                     ev.LoadMatrix(static_cast<const MatrixSelector&>(expr), &eval_t));
+  Evaluator ev(data, options_, t, t, 0, t, t);
+  if (expr.kind == NodeKind::kMatrixSelector || expr.kind == NodeKind::kSubquery) {
+    // A range vector at the top: the raw samples of each window.
+    ASSIGN_OR_RETURN(Evaluator::RangeInput in, ev.LoadRangeInput(expr));
     QueryResult out;
     out.type = ValueType::kMatrix;
-    for (Series& s : series) {
-      if (s.samples.empty()) continue;
+    int64_t end = in.window_end[0];
+    for (Series& s : in.series) {
       SeriesResult r;
       r.labels = std::move(s.labels);
-      for (const model::Sample& x : s.samples) r.points.push_back({x.timestamp_ms, x.value});
-      out.series.push_back(std::move(r));
+      for (const model::Sample& x : s.samples) {
+        if (x.timestamp_ms > end - in.range_ms && x.timestamp_ms <= end) {
+          r.points.push_back({x.timestamp_ms, x.value});
+        }
+      }
+      if (!r.points.empty()) out.series.push_back(std::move(r));
     }
     return out;
   }
@@ -971,7 +1406,7 @@ Result<QueryResult> Engine::Range(const Queryable& data, const Node& expr, int64
                                    ValueTypeName(expr.type()) +
                                    "\" for range query, must be Scalar or instant Vector");
   }
-  Evaluator ev(data, options_, start, end, step);
+  Evaluator ev(data, options_, start, end, step, start, end);
   ASSIGN_OR_RETURN(Value v, ev.Eval(expr));
   QueryResult out = ToResult(v, ev, /*instant=*/false);
   RETURN_NOT_OK(CheckUniqueLabels(&out));

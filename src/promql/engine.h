@@ -5,11 +5,12 @@
 // and @, left-open range selectors, and name dropping.
 //
 // What is implemented so far (issue #5 is built up in steps): literals,
-// selectors, matrix selectors as function arguments, unary and binary
-// operators with every vector matching mode, the aggregation operators
-// sum/avg/min/max/count/group/stddev/stdvar/topk/bottomk/quantile, the rate
-// family and the *_over_time functions, and element-wise math functions.
-// Anything else is reported as an error (Unimplemented), never guessed.
+// selectors, range selectors and subqueries, unary and binary operators with
+// every vector matching mode, the aggregation operators except
+// limitk/limit_ratio, the rate family, the *_over_time functions,
+// histogram_quantile on classic buckets, label_replace/label_join, sort,
+// absent, timestamp, time-of-day and math functions. Anything else is
+// reported as an error (Unimplemented), never guessed.
 //
 // Thread safety: an Engine is immutable and can run queries concurrently.
 #pragma once
@@ -45,6 +46,9 @@ struct EngineOptions {
   int64_t lookback_ms = 5 * 60 * 1000;
   // A query that loads more samples fails (Prometheus' --query.max-samples).
   int64_t max_samples = 50'000'000;
+  // Step of a subquery written without one ([1h:]), as Prometheus' default
+  // evaluation interval.
+  int64_t default_subquery_step_ms = 60'000;
 };
 
 struct Point {

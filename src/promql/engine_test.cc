@@ -235,10 +235,90 @@ TEST_F(EngineTest, FunctionsAndNotYetImplemented) {
   EXPECT_EQ(Values("clamp_max(http_requests, 100)", 600'000).begin()->second, 100);
   EXPECT_DOUBLE_EQ(Instant("time()", 42'000).scalar.v, 42);
   EXPECT_EQ(Values("vector(3)", 0), (std::map<std::string, double>{{"{}", 3}}));
-  Status st = InstantError("label_replace(up, \"a\", \"b\", \"c\", \"d\")", 0);
-  EXPECT_EQ(st.code(), StatusCode::kUnimplemented);
-  EXPECT_EQ(InstantError("max_over_time(rate(up[5m])[10m:1m])", 0).code(),
-            StatusCode::kUnimplemented);
+  EXPECT_EQ(InstantError("limitk(1, up)", 0).code(), StatusCode::kUnimplemented);
+  EXPECT_EQ(InstantError("holt_winters(up[5m], 0.5, 0.5)", 0).code(), StatusCode::kUnimplemented);
+}
+
+TEST_F(EngineTest, LabelFunctions) {
+  EXPECT_EQ(Values("label_replace(up, \"host\", \"h-$1\", \"instance\", \"(.*)\")", 0),
+            (std::map<std::string, double>{
+                {"up{host=\"h-a\", instance=\"a\", job=\"api\"}", 1},
+                {"up{host=\"h-b\", instance=\"b\", job=\"api\"}", 0}}));
+  // No match: the series is unchanged. The regex is anchored.
+  EXPECT_EQ(Values("label_replace(up, \"host\", \"x\", \"instance\", \"b|c\")", 0),
+            (std::map<std::string, double>{{"up{instance=\"a\", job=\"api\"}", 1},
+                                           {"up{host=\"x\", instance=\"b\", job=\"api\"}", 0}}));
+  // An empty result deletes the label; named groups and ${n} work.
+  EXPECT_EQ(Values("label_replace(up{instance=\"a\"}, \"job\", \"\", \"job\", \".*\")", 0),
+            (std::map<std::string, double>{{"up{instance=\"a\"}", 1}}));
+  EXPECT_EQ(Values("label_replace(up{instance=\"a\"}, \"x\", \"${1}_$name\", \"job\", \"(?P<name>a)(.*)\")", 0),
+            (std::map<std::string, double>{{"up{instance=\"a\", job=\"api\", x=\"a_a\"}", 1}}));
+  EXPECT_EQ(Values("label_join(up{instance=\"a\"}, \"id\", \"/\", \"job\", \"instance\")", 0),
+            (std::map<std::string, double>{{"up{id=\"api/a\", instance=\"a\", job=\"api\"}", 1}}));
+}
+
+TEST_F(EngineTest, SortAbsentTimestampRoundCountValues) {
+  QueryResult sorted = Instant("sort_desc(http_requests)", 600'000);
+  ASSERT_EQ(sorted.series.size(), 3u);
+  EXPECT_EQ(sorted.series[0].points[0].v, 1200);
+  EXPECT_EQ(sorted.series[2].points[0].v, 65);
+  QueryResult asc = Instant("sort(http_requests)", 600'000);
+  EXPECT_EQ(asc.series[0].points[0].v, 65);
+  EXPECT_EQ(Values("absent(nonexistent{job=\"x\", a=~\"b\"})", 0),
+            (std::map<std::string, double>{{"{job=\"x\"}", 1}}));
+  EXPECT_TRUE(Values("absent(up)", 0).empty());
+  EXPECT_EQ(Values("absent_over_time(nonexistent{job=\"x\"}[1m])", 0).size(), 1u);
+  EXPECT_TRUE(Values("absent_over_time(up[1m])", 0).empty());
+  // timestamp() of a selector is the picked sample's time.
+  EXPECT_EQ(Values("timestamp(up{instance=\"a\"})", 65'000),
+            (std::map<std::string, double>{{"{instance=\"a\", job=\"api\"}", 60}}));
+  EXPECT_EQ(Values("round(http_requests{instance=\"c\"} / 10)", 600'000).begin()->second, 7);
+  EXPECT_EQ(Values("round(http_requests{instance=\"c\"}, 20)", 600'000).begin()->second, 60);
+  EXPECT_EQ(Values("count_values(\"v\", up)", 0),
+            (std::map<std::string, double>{{"{v=\"0\"}", 1}, {"{v=\"1\"}", 1}}));
+  // 2026-01-01T00:00:00Z is a Thursday (4), day 1, 31 days in the month.
+  EXPECT_EQ(Values("day_of_week(vector(1767225600))", 0).begin()->second, 4);
+  EXPECT_EQ(Values("days_in_month(vector(1767225600))", 0).begin()->second, 31);
+  EXPECT_EQ(Values("year(vector(1767225600))", 0).begin()->second, 2026);
+  EXPECT_EQ(Values("hour()", 7'200'000).begin()->second, 2);
+}
+
+TEST_F(EngineTest, HistogramQuantileOnClassicBuckets) {
+  MemoryQueryable d;
+  // 100 observations: 50 <= 0.1, 90 <= 0.5, all <= 1.
+  for (auto [le, count] : std::vector<std::pair<std::string, double>>{
+           {"0.1", 50}, {"0.5", 90}, {"1", 100}, {"+Inf", 100}}) {
+    d.Add(Labels{{"__name__", "h_bucket"}, {"job", "api"}, {"le", le}}, {{0, count}});
+  }
+  auto q = [&](const std::string& expr) {
+    auto r = engine_.Instant(d, *ParseExpr(expr).MoveValue(), 0).MoveValue();
+    EXPECT_EQ(r.series.size(), 1u);
+    EXPECT_EQ(r.series[0].labels.ToString(), "{job=\"api\"}");
+    return r.series[0].points[0].v;
+  };
+  EXPECT_DOUBLE_EQ(q("histogram_quantile(0.5, h_bucket)"), 0.1);
+  EXPECT_DOUBLE_EQ(q("histogram_quantile(0.7, h_bucket)"), 0.1 + 0.4 * (20.0 / 40));
+  EXPECT_DOUBLE_EQ(q("histogram_quantile(0.95, h_bucket)"), 0.5 + 0.5 * (5.0 / 10));
+  EXPECT_DOUBLE_EQ(q("histogram_quantile(1, h_bucket)"), 1);  // top bucket: its lower bound
+  EXPECT_TRUE(std::isinf(q("histogram_quantile(2, h_bucket)")));
+}
+
+TEST_F(EngineTest, Subqueries) {
+  // max over the last 5 minutes of 1-minute rates, evaluated every minute.
+  auto v = Values("max_over_time(rate(http_requests{instance=\"b\"}[1m])[5m:1m])", 600'000);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_DOUBLE_EQ(v.begin()->second, 2.0);
+  // The inner steps are aligned to multiples of the step: at t = 330 s with
+  // [2m:1m], the inner points are 240 s and 300 s (left-open at 210 s).
+  auto n = Values("count_over_time(up{instance=\"a\"}[2m:1m])", 330'000);
+  EXPECT_EQ(n.begin()->second, 2);
+  auto raw = Instant("up{instance=\"a\"}[2m:1m]", 330'000);
+  ASSERT_EQ(raw.type, ValueType::kMatrix);
+  ASSERT_EQ(raw.series[0].points.size(), 2u);
+  EXPECT_EQ(raw.series[0].points[0].t, 240'000);
+  // Default step (1m) and offset on the subquery.
+  auto off = Values("count_over_time(up{instance=\"a\"}[3m:] offset 1m)", 330'000);
+  EXPECT_EQ(off.begin()->second, 3);
 }
 
 }  // namespace

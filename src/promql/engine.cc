@@ -1,6 +1,7 @@
 #include "promql/engine.h"
 
 #include <re2/re2.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <charconv>
@@ -10,6 +11,7 @@
 #include <iterator>
 #include <map>
 #include <numeric>
+#include <set>
 #include <span>
 #include <unordered_map>
 
@@ -22,6 +24,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // One series evaluated at every step: v[i] is valid where has[i].
 struct StepSeries {
   model::Labels labels;
+  // With delayed name removal: the name goes when the query ends.
+  bool drop_name = false;
   std::vector<double> v;
   std::vector<uint8_t> has;
 };
@@ -33,6 +37,52 @@ struct Value {
   std::vector<StepSeries> series;   // kVector
   std::string str;                  // kString
 };
+
+// Natural order of label values ("cpu2" < "cpu10"), as the natsort package
+// Prometheus uses for sort_by_label: runs of digits compare as numbers.
+bool NaturalLess(std::string_view a, std::string_view b) {
+  auto chunks = [](std::string_view s) {
+    std::vector<std::string_view> out;
+    size_t i = 0;
+    while (i < s.size()) {
+      bool digit = std::isdigit(static_cast<unsigned char>(s[i]));
+      size_t j = i;
+      while (j < s.size() && static_cast<bool>(std::isdigit(static_cast<unsigned char>(s[j]))) == digit) ++j;
+      out.push_back(s.substr(i, j - i));
+      i = j;
+    }
+    return out;
+  };
+  auto as_int = [](std::string_view s, int64_t* v) {
+    auto r = std::from_chars(s.data(), s.data() + s.size(), *v);
+    return r.ec == std::errc() && r.ptr == s.data() + s.size();
+  };
+  std::vector<std::string_view> ca = chunks(a), cb = chunks(b);
+  for (size_t i = 0; i < ca.size(); ++i) {
+    if (i >= cb.size()) return false;
+    int64_t x, y;
+    bool equal;
+    if (as_int(ca[i], &x) && as_int(cb[i], &y)) {
+      if (x != y) return x < y;
+      equal = true;
+    } else {
+      if (ca[i] != cb[i]) return ca[i] < cb[i];
+      equal = true;
+    }
+    if (equal) {
+      if (i == ca.size() - 1) return true;
+      if (i == cb.size() - 1) return false;
+    }
+  }
+  return false;
+}
+
+// The expression inside any number of parentheses.
+const Node& Unparen(const Node& n) {
+  const Node* p = &n;
+  while (p->kind == NodeKind::kParen) p = static_cast<const ParenExpr*>(p)->expr.get();
+  return *p;
+}
 
 model::Labels DropName(const model::Labels& l) {
   std::vector<model::Label> out;
@@ -58,7 +108,9 @@ std::string Signature(const model::Labels& l, bool on, const std::vector<std::st
 
 double KahanAdd(double sum, double x, double* c) {
   double t = sum + x;
-  if (std::fabs(sum) >= std::fabs(x)) {
+  if (std::isinf(t)) {
+    *c = 0;  // the compensation of an overflowed sum is meaningless (NaN)
+  } else if (std::fabs(sum) >= std::fabs(x)) {
     *c += (sum - t) + x;
   } else {
     *c += (x - t) + sum;
@@ -66,12 +118,44 @@ double KahanAdd(double sum, double x, double* c) {
   return t;
 }
 
+// The mean as Prometheus computes it: a Kahan-compensated sum divided by
+// the count while the sum stays finite, an incremental mean from the point
+// where it would overflow.
+template <typename Values>
+double Mean(const Values& values) {
+  auto it = values.begin();
+  double sum = *it, c = 0, mean = 0, count = 1;
+  bool incremental = false;
+  for (++it; it != values.end(); ++it) {
+    double f = *it;
+    count += 1;
+    if (!incremental) {
+      double c2 = c;
+      double next = KahanAdd(sum, f, &c2);
+      if (!std::isinf(next)) {
+        sum = next;
+        c = c2;
+        continue;
+      }
+      incremental = true;
+      mean = sum / (count - 1);
+      c /= count - 1;
+    }
+    double q = (count - 1) / count;
+    double c2 = q * c;
+    mean = KahanAdd(q * mean, f / count, &c2);
+    c = c2;
+  }
+  return incremental ? mean + c : sum / count + c / count;
+}
+
 // Prometheus's quantile over sorted values (linear interpolation).
 double Quantile(double q, std::vector<double> values) {
   if (values.empty() || std::isnan(q)) return kNaN;
   if (q < 0) return -INFINITY;
   if (q > 1) return INFINITY;
-  std::sort(values.begin(), values.end());
+  // NaN sorts below everything, as in Prometheus's vectorByValueHeap.
+  std::sort(values.begin(), values.end(), [](double a, double b) { return std::isnan(a) ? !std::isnan(b) : a < b; });
   double n = static_cast<double>(values.size());
   double rank = q * (n - 1);
   size_t lower = static_cast<size_t>(std::max(0.0, std::floor(rank)));
@@ -93,6 +177,8 @@ class Evaluator {
   }
 
   size_t steps() const { return steps_; }
+  // The step of the whole query (0 for an instant query), for step().
+  void set_query_step(int64_t step) { query_step_ = step; }
   int64_t StepTime(size_t i) const { return start_ + static_cast<int64_t>(i) * step_; }
 
   Result<Value> Eval(const Node& node) {
@@ -145,16 +231,45 @@ class Evaluator {
     return ModTime(vs.at, vs.offset_ms, i);
   }
 
+  // Functions and arithmetic drop the metric name: at once, or with delayed
+  // name removal when the query ends (so label_replace can still read it).
+  void DropNameOf(StepSeries& s) const {
+    if (options_.delayed_name_removal) {
+      s.drop_name = true;
+    } else {
+      s.labels = DropName(s.labels);
+    }
+  }
+
+  // Without delayed name removal, Prometheus fails as soon as dropping names
+  // leaves two series with the same labels at one step.
+  Status CheckStepCollisions(const Value& v) const {
+    if (options_.delayed_name_removal || v.series.size() < 2) return Status::OK();
+    std::map<model::Labels, const StepSeries*> seen;
+    for (const StepSeries& s : v.series) {
+      auto [it, fresh] = seen.try_emplace(s.labels, &s);
+      if (fresh) continue;
+      for (size_t i = 0; i < steps_; ++i) {
+        if (s.has[i] && it->second->has[i]) {
+          return Status::InvalidArgument("vector cannot contain metrics with the same labelset");
+        }
+      }
+    }
+    return Status::OK();
+  }
+
  public:
   // The input of a function over a range: series with the samples of every
   // window, the window length, and each step's window end.
   struct RangeInput {
     std::vector<Series> series;
+    std::vector<uint8_t> drop_name;  // per series, from a subquery's expression
     int64_t range_ms = 0;
     std::vector<int64_t> window_end;
   };
 
-  Result<RangeInput> LoadRangeInput(const Node& arg) {
+  Result<RangeInput> LoadRangeInput(const Node& node) {
+    const Node& arg = Unparen(node);
     RangeInput in;
     if (arg.kind == NodeKind::kMatrixSelector) {
       const auto& ms = static_cast<const MatrixSelector&>(arg);
@@ -180,9 +295,11 @@ class Evaluator {
     if (start > hi) return in;
     Evaluator inner(data_, options_, start, hi, step, query_start_, query_end_);
     inner.loaded_ = loaded_;
+    inner.query_step_ = query_step_;
     ASSIGN_OR_RETURN(Value v, inner.Eval(*sq.expr));
     loaded_ = inner.loaded_;
     for (StepSeries& s : v.series) {
+      in.drop_name.push_back(s.drop_name);
       Series out{std::move(s.labels), {}};
       for (size_t j = 0; j < inner.steps(); ++j) {
         if (s.has[j]) out.samples.push_back({inner.StepTime(j), s.v[j]});
@@ -253,10 +370,10 @@ class Evaluator {
       return v;
     }
     for (StepSeries& s : v.series) {
-      s.labels = DropName(s.labels);
+      DropNameOf(s);
       for (double& x : s.v) x = -x;
     }
-    return v;
+    return options_.delayed_name_removal ? v : MergeSameLabels(std::move(v));
   }
 
   // ---- binary operators
@@ -306,7 +423,9 @@ class Evaluator {
       out.type = ValueType::kVector;
       for (StepSeries& s : vec.series) {
         StepSeries o;
-        o.labels = (DropsName(b.op) || b.return_bool) ? DropName(s.labels) : s.labels;
+        o.labels = s.labels;
+        o.drop_name = s.drop_name;
+        if (DropsName(b.op) || b.return_bool) DropNameOf(o);
         o.v.assign(steps_, 0);
         o.has.assign(steps_, 0);
         bool any = false;
@@ -330,6 +449,7 @@ class Evaluator {
         }
         if (any) out.series.push_back(std::move(o));
       }
+      RETURN_NOT_OK(CheckStepCollisions(out));
       return out;
     }
     return VectorBinary(b, std::move(l), std::move(r));
@@ -380,7 +500,9 @@ class Evaluator {
     Value& one = swap ? l : r;
     std::vector<std::string>& many_sig = swap ? rsig : lsig;
     std::vector<std::string>& one_sig = swap ? lsig : rsig;
-    bool drop_name = DropsName(b.op) || b.return_bool;
+    // Arithmetic drops the name at once (also with delayed name removal, as
+    // Prometheus does); `bool` comparisons drop it like functions do.
+    bool drop_name = DropsName(b.op) || (b.return_bool && !options_.delayed_name_removal);
     // Output series by their labels.
     std::map<model::Labels, StepSeries> results;
     for (size_t i = 0; i < steps_; ++i) {
@@ -389,11 +511,12 @@ class Evaluator {
         if (!one.series[k].has[i]) continue;
         auto [it, inserted] = one_by_sig.emplace(one_sig[k], k);
         if (!inserted) {
+          std::string a = LabelsString(one.series[k].labels), b = LabelsString(one.series[it->second].labels);
+          if (a > b) std::swap(a, b);
           return Status::InvalidArgument(
-              "found duplicate series for the match group on the " +
-              std::string(swap ? "left" : "right") +
-              " hand-side of the operation: many-to-many matching not allowed: matching labels "
-              "must be unique on one side");
+              "found duplicate series for the match group " + LabelsString(MatchLabels(one.series[k].labels, m)) +
+              " on the " + std::string(swap ? "left" : "right") + " hand-side of the operation: [" + a + ", " + b +
+              "];many-to-many matching not allowed: matching labels must be unique on one side");
         }
       }
       std::unordered_map<std::string, bool> matched;  // one-to-one: a "one" used twice
@@ -436,10 +559,42 @@ class Evaluator {
         }
         rit->second.v[i] = v;
         rit->second.has[i] = 1;
+        if ((b.return_bool && options_.delayed_name_removal) || (!drop_name && s.drop_name)) {
+          rit->second.drop_name = true;
+        }
       }
     }
     for (auto& [labels, s] : results) out.series.push_back(std::move(s));
     return out;
+  }
+
+  // The labels a vector matching compares (Prometheus's MatchLabels).
+  static model::Labels MatchLabels(const model::Labels& l, const VectorMatching& m) {
+    std::vector<model::Label> out;
+    for (const model::Label& x : l) {
+      bool listed = std::find(m.labels.begin(), m.labels.end(), x.name) != m.labels.end();
+      if (m.on ? listed : !(listed || x.name == model::kMetricNameLabel)) out.push_back(x);
+    }
+    return model::Labels::FromSorted(std::move(out));
+  }
+
+  // Labels as Prometheus's Labels.String() writes them: {a="1", b="2"}.
+  static std::string LabelsString(const model::Labels& l) {
+    std::string out = "{";
+    for (const model::Label& x : l) {
+      if (out.size() > 1) out += ", ";
+      out += x.name + "=\"";
+      for (char ch : x.value) {
+        if (ch == '"' || ch == '\\') out += '\\';
+        if (ch == '\n') {
+          out += "\\n";
+          continue;
+        }
+        out += ch;
+      }
+      out += '"';
+    }
+    return out + "}";
   }
 
   static model::Labels ResultLabels(const model::Labels& many, const model::Labels& one,
@@ -492,9 +647,6 @@ class Evaluator {
       ASSIGN_OR_RETURN(Value p, Eval(*a.param));
       param = p.scalar;
     }
-    if (a.op == AggregateOp::kLimitk || a.op == AggregateOp::kLimitRatio) {
-      return Status::Unimplemented(std::string(AggregateOpName(a.op)) + " is not implemented yet");
-    }
     // Group key per input series.
     std::vector<model::Labels> group_labels(in.series.size());
     for (size_t k = 0; k < in.series.size(); ++k) {
@@ -507,47 +659,18 @@ class Evaluator {
       group_labels[k] = model::Labels::FromSorted(std::move(keep));
     }
     std::map<model::Labels, std::vector<size_t>> groups;
-    for (size_t k = 0; k < in.series.size(); ++k) groups[group_labels[k]].push_back(k);
+    std::vector<const std::vector<size_t>*> group_order;  // by first appearance
+    for (size_t k = 0; k < in.series.size(); ++k) {
+      auto [it, fresh] = groups.try_emplace(group_labels[k]);
+      if (fresh) group_order.push_back(&it->second);
+      it->second.push_back(k);
+    }
 
     Value out;
     out.type = ValueType::kVector;
-    bool selects = a.op == AggregateOp::kTopk || a.op == AggregateOp::kBottomk;
-    if (selects) {
-      // Output series are input series.
-      std::vector<StepSeries> kept(in.series.size());
-      for (size_t k = 0; k < in.series.size(); ++k) {
-        kept[k].labels = in.series[k].labels;
-        kept[k].v.assign(steps_, 0);
-        kept[k].has.assign(steps_, 0);
-      }
-      for (const auto& [labels, members] : groups) {
-        for (size_t i = 0; i < steps_; ++i) {
-          double kf = param[i];
-          if (std::isnan(kf)) return Status::InvalidArgument("Parameter value is NaN");
-          int64_t k = kf >= 9.2e18 ? INT64_MAX : static_cast<int64_t>(kf);
-          if (k < 1) continue;
-          std::vector<size_t> present;
-          for (size_t m : members) {
-            if (in.series[m].has[i]) present.push_back(m);
-          }
-          bool top = a.op == AggregateOp::kTopk;
-          std::stable_sort(present.begin(), present.end(), [&](size_t x, size_t y) {
-            double vx = in.series[x].v[i], vy = in.series[y].v[i];
-            // NaN sorts last either way.
-            if (std::isnan(vx)) return false;
-            if (std::isnan(vy)) return true;
-            return top ? vx > vy : vx < vy;
-          });
-          for (size_t j = 0; j < present.size() && static_cast<int64_t>(j) < k; ++j) {
-            kept[present[j]].v[i] = in.series[present[j]].v[i];
-            kept[present[j]].has[i] = 1;
-          }
-        }
-      }
-      for (StepSeries& s : kept) {
-        if (std::find(s.has.begin(), s.has.end(), 1) != s.has.end()) out.series.push_back(std::move(s));
-      }
-      return out;
+    if (a.op == AggregateOp::kTopk || a.op == AggregateOp::kBottomk || a.op == AggregateOp::kLimitk ||
+        a.op == AggregateOp::kLimitRatio) {
+      return SelectSeries(a, std::move(in), param, group_order);
     }
 
     for (const auto& [labels, members] : groups) {
@@ -569,23 +692,9 @@ class Evaluator {
             double c = 0;
             for (double x : values) r = KahanAdd(r, x, &c);
             r += c;
-            if (std::isinf(r)) r = std::accumulate(values.begin(), values.end(), 0.0);
             break;
           }
-          case AggregateOp::kAvg: {
-            double c = 0;
-            for (double x : values) r = KahanAdd(r, x, &c);
-            r = (r + c) / static_cast<double>(values.size());
-            if (std::isinf(r) || std::isnan(r)) {
-              // Overflow of the sum: fall back to an incremental mean.
-              double mean = 0;
-              for (size_t j = 0; j < values.size(); ++j) {
-                mean += values[j] / static_cast<double>(values.size());
-              }
-              r = mean;
-            }
-            break;
-          }
+          case AggregateOp::kAvg: r = Mean(values); break;
           case AggregateOp::kCount: r = static_cast<double>(values.size()); break;
           case AggregateOp::kGroup: r = 1; break;
           case AggregateOp::kMin:
@@ -621,9 +730,106 @@ class Evaluator {
         o.has[i] = 1;
         any = true;
       }
+      for (size_t m : members) o.drop_name = o.drop_name || in.series[m].drop_name;
       if (any) out.series.push_back(std::move(o));
     }
     return out;
+  }
+
+  // topk, bottomk, limitk and limit_ratio: the output series are input
+  // series. In an instant query they come out group by group (groups in
+  // order of first appearance), each group sorted as Prometheus sorts it.
+  Result<Value> SelectSeries(const AggregateExpr& a, Value in, const std::vector<double>& param,
+                             const std::vector<const std::vector<size_t>*>& group_order) {
+    Value out;
+    out.type = ValueType::kVector;
+    double max = -INFINITY, min = INFINITY;
+    bool any_nan = false;
+    for (double p : param) {
+      any_nan = any_nan || std::isnan(p);
+      if (!std::isnan(p)) {
+        max = std::max(max, p);
+        min = std::min(min, p);
+      }
+    }
+    std::vector<double> ratio(param);
+    // NaN first: Prometheus's min/max of the parameters are NaN then.
+    if (a.op == AggregateOp::kLimitRatio) {
+      if (any_nan) return Status::InvalidArgument("Ratio value is NaN");
+      if (max == 0 && min == 0) return out;
+      for (double& r : ratio) r = std::clamp(r, -1.0, 1.0);
+    } else {
+      if (any_nan) return Status::InvalidArgument("Parameter value is NaN");
+      if (max < 1) return out;
+      if (min <= -9.223372036854775808e18) {
+        return Status::InvalidArgument("Scalar value " + FormatFloat(min) + " underflows int64");
+      }
+      if (max >= 9.223372036854775808e18) {
+        return Status::InvalidArgument("Scalar value " + FormatFloat(max) + " overflows int64");
+      }
+    }
+    std::vector<StepSeries> kept(in.series.size());
+    for (size_t k = 0; k < in.series.size(); ++k) {
+      kept[k].labels = in.series[k].labels;
+      kept[k].drop_name = in.series[k].drop_name;
+      kept[k].v.assign(steps_, 0);
+      kept[k].has.assign(steps_, 0);
+    }
+    // Output order of an instant query.
+    std::vector<size_t> order;
+    for (const std::vector<size_t>* members : group_order) {
+      for (size_t i = 0; i < steps_; ++i) {
+        std::vector<size_t> chosen;
+        for (size_t m : *members) {
+          if (in.series[m].has[i]) chosen.push_back(m);
+        }
+        if (a.op == AggregateOp::kLimitRatio) {
+          std::erase_if(chosen, [&](size_t m) { return !RatioSampled(in.series[m].labels, ratio[i]); });
+        } else {
+          size_t k = static_cast<size_t>(std::min<double>(param[i], static_cast<double>(chosen.size())));
+          if (param[i] < 1) k = 0;
+          if (a.op != AggregateOp::kLimitk) {
+            bool top = a.op == AggregateOp::kTopk;
+            // NaN sorts last either way.
+            std::stable_sort(chosen.begin(), chosen.end(), [&](size_t x, size_t y) {
+              double vx = in.series[x].v[i], vy = in.series[y].v[i];
+              if (std::isnan(vx)) return false;
+              if (std::isnan(vy)) return true;
+              return top ? vx > vy : vx < vy;
+            });
+          }
+          chosen.resize(k);
+        }
+        for (size_t m : chosen) {
+          kept[m].v[i] = in.series[m].v[i];
+          kept[m].has[i] = 1;
+        }
+        if (steps_ == 1) order.insert(order.end(), chosen.begin(), chosen.end());
+      }
+    }
+    if (steps_ == 1) {
+      for (size_t m : order) out.series.push_back(std::move(kept[m]));
+      return out;
+    }
+    for (StepSeries& s : kept) {
+      if (std::find(s.has.begin(), s.has.end(), 1) != s.has.end()) out.series.push_back(std::move(s));
+    }
+    return out;
+  }
+
+  // limit_ratio's deterministic choice: the series' label hash (Prometheus's
+  // labels.Hash, XXH64 of name\xffvalue\xff...) as a fraction of 2^64.
+  static bool RatioSampled(const model::Labels& labels, double ratio) {
+    std::string buf;
+    for (const model::Label& l : labels) {
+      buf += l.name;
+      buf += '\xff';
+      buf += l.value;
+      buf += '\xff';
+    }
+    double offset = static_cast<double>(XXH64(buf.data(), buf.size(), 0)) /
+                    static_cast<double>(std::numeric_limits<uint64_t>::max());
+    return ratio >= 0 ? offset < ratio : offset >= 1 + ratio;
   }
 
   Result<Value> CountValues(const AggregateExpr& a, Value in) {
@@ -663,6 +869,12 @@ class Evaluator {
 
   // ---- functions
   Result<Value> EvalCall(const Call& c) {
+    ASSIGN_OR_RETURN(Value v, EvalCallUnchecked(c));
+    RETURN_NOT_OK(CheckStepCollisions(v));
+    return v;
+  }
+
+  Result<Value> EvalCallUnchecked(const Call& c) {
     std::string_view name = c.func->name;
     for (const ExprPtr& arg : c.args) {
       if (arg->type() == ValueType::kMatrix) {
@@ -675,6 +887,35 @@ class Evaluator {
       v.type = ValueType::kScalar;
       for (size_t i = 0; i < steps_; ++i) v.scalar.push_back(static_cast<double>(StepTime(i)) / 1000);
       return v;
+    }
+    if (name == "start" || name == "end" || name == "range" || name == "step") {
+      // The query's own parameters, in seconds.
+      int64_t ms = name == "start" ? query_start_
+                   : name == "end" ? query_end_
+                   : name == "range" ? query_end_ - query_start_
+                                     : query_step_;
+      Value v;
+      v.type = ValueType::kScalar;
+      v.scalar.assign(steps_, static_cast<double>(ms) / 1000);
+      return v;
+    }
+    if (name == "sort_by_label" || name == "sort_by_label_desc") {
+      ASSIGN_OR_RETURN(Value in, Eval(*c.args[0]));
+      if (steps_ > 1) return in;  // range results are sorted by labels anyway
+      std::vector<std::string> names;
+      for (size_t i = 1; i < c.args.size(); ++i) {
+        names.push_back(static_cast<const StringLiteral&>(Unparen(*c.args[i])).value);
+      }
+      bool desc = name == "sort_by_label_desc";
+      std::sort(in.series.begin(), in.series.end(), [&](const StepSeries& a, const StepSeries& b) {
+        for (const std::string& n : names) {
+          std::string_view x = a.labels.Get(n), y = b.labels.Get(n);
+          if (x == y) continue;
+          return desc ? NaturalLess(y, x) : NaturalLess(x, y);
+        }
+        return desc ? b.labels < a.labels : a.labels < b.labels;
+      });
+      return in;
     }
     if (name == "pi") {
       Value v;
@@ -738,7 +979,7 @@ class Evaluator {
     if (math != kMath.end()) {
       ASSIGN_OR_RETURN(Value in, Eval(*c.args[0]));
       for (StepSeries& s : in.series) {
-        s.labels = DropName(s.labels);
+        DropNameOf(s);
         for (size_t i = 0; i < steps_; ++i) {
           if (s.has[i]) s.v[i] = math->second(s.v[i]);
         }
@@ -761,7 +1002,7 @@ class Evaluator {
       Value out;
       out.type = ValueType::kVector;
       for (StepSeries& s : in.series) {
-        s.labels = DropName(s.labels);
+        DropNameOf(s);
         for (size_t i = 0; i < steps_; ++i) {
           if (!s.has[i]) continue;
           if (name == "clamp" && lo[i] > hi[i]) {
@@ -794,7 +1035,7 @@ class Evaluator {
     if (name == "absent" || name == "absent_over_time") return EvalAbsent(c);
     if (name == "timestamp") {
       ASSIGN_OR_RETURN(Value in, EvalWithTimestamps(*c.args[0]));
-      for (StepSeries& s : in.series) s.labels = DropName(s.labels);
+      for (StepSeries& s : in.series) DropNameOf(s);
       return in;
     }
     if (name == "round") {
@@ -805,7 +1046,7 @@ class Evaluator {
         to = t.scalar;
       }
       for (StepSeries& s : in.series) {
-        s.labels = DropName(s.labels);
+        DropNameOf(s);
         for (size_t i = 0; i < steps_; ++i) {
           // Prometheus: floor(v / to + 0.5) * to, via the inverse for precision.
           double inv = 1 / to[i];
@@ -830,14 +1071,23 @@ class Evaluator {
         ASSIGN_OR_RETURN(in, Eval(*c.args[0]));
       }
       for (StepSeries& s : in.series) {
-        s.labels = DropName(s.labels);
+        DropNameOf(s);
         for (size_t i = 0; i < steps_; ++i) {
           if (s.has[i]) s.v[i] = TimePart(part->second, s.v[i]);
         }
       }
       return in;
     }
-    if (name == "histogram_quantile") return EvalHistogramQuantile(c);
+    if (name == "histogram_quantile" || name == "histogram_fraction") return EvalHistogramQuantile(c);
+    if (name == "histogram_avg" || name == "histogram_count" || name == "histogram_sum" ||
+        name == "histogram_stddev" || name == "histogram_stdvar") {
+      // These read native histograms only and skip float samples; MyTSDB
+      // stores floats, so the result is empty (the argument still runs, for
+      // its errors and limits).
+      ASSIGN_OR_RETURN(Value in, Eval(*c.args[0]));
+      in.series.clear();
+      return in;
+    }
     return Status::Unimplemented("function " + std::string(name) + "() is not implemented yet");
   }
 
@@ -901,7 +1151,7 @@ class Evaluator {
   }
 
   Result<Value> EvalAbsent(const Call& c) {
-    const Node* arg = c.args[0].get();
+    const Node* arg = &Unparen(*c.args[0]);
     Value out;
     out.type = ValueType::kVector;
     StepSeries o;
@@ -953,9 +1203,9 @@ class Evaluator {
 
   Result<Value> EvalLabelFunction(const Call& c) {
     ASSIGN_OR_RETURN(Value in, Eval(*c.args[0]));
-    auto str = [&](size_t i) { return static_cast<const StringLiteral&>(*c.args[i]).value; };
+    auto str = [&](size_t i) { return static_cast<const StringLiteral&>(Unparen(*c.args[i])).value; };
     for (size_t i = 1; i < c.args.size(); ++i) {
-      if (c.args[i]->kind != NodeKind::kString) {
+      if (Unparen(*c.args[i]).kind != NodeKind::kString) {
         return Status::InvalidArgument("label_replace/label_join take string literals");
       }
     }
@@ -981,6 +1231,7 @@ class Evaluator {
         }
         std::string result = Expand(replacement, match, names);
         s.labels = SetLabel(s.labels, dst, result);
+        if (dst == model::kMetricNameLabel) s.drop_name = false;
       }
     } else {
       const std::string sep = str(2);
@@ -991,6 +1242,7 @@ class Evaluator {
           joined += std::string(s.labels.Get(str(i)));
         }
         s.labels = SetLabel(s.labels, dst, joined);
+        if (dst == model::kMetricNameLabel) s.drop_name = false;
       }
     }
     return in;
@@ -1054,9 +1306,16 @@ class Evaluator {
     return out;
   }
 
+  // histogram_quantile(q, buckets) and histogram_fraction(lower, upper,
+  // buckets) over classic histograms (series with an `le` label).
   Result<Value> EvalHistogramQuantile(const Call& c) {
+    bool fraction = c.func->name == std::string_view("histogram_fraction");
     ASSIGN_OR_RETURN(Value q, Eval(*c.args[0]));
-    ASSIGN_OR_RETURN(Value in, Eval(*c.args[1]));
+    Value upper_arg;
+    if (fraction) {
+      ASSIGN_OR_RETURN(upper_arg, Eval(*c.args[1]));
+    }
+    ASSIGN_OR_RETURN(Value in, Eval(*c.args[fraction ? 2 : 1]));
     // Buckets grouped by their labels without le (and the name).
     struct Bucket {
       double upper;
@@ -1098,13 +1357,57 @@ class Evaluator {
           }
         }
         if (b.empty()) continue;
-        o.v[i] = BucketQuantile(q.scalar[i], std::move(b));
+        o.v[i] = fraction ? BucketFraction(q.scalar[i], upper_arg.scalar[i], std::move(b))
+                          : BucketQuantile(q.scalar[i], std::move(b));
         o.has[i] = 1;
         any = true;
       }
       if (any) out.series.push_back(std::move(o));
     }
     return out;
+  }
+
+  // Prometheus's BucketFraction: the estimated share of observations
+  // between lower and upper, interpolating linearly inside buckets.
+  static double BucketFraction(double lower, double upper, std::vector<std::pair<double, double>> b) {
+    if (!std::isinf(b.back().first) || b.back().first < 0) return kNaN;
+    double count = b.back().second;
+    if (count == 0 || std::isnan(lower) || std::isnan(upper)) return kNaN;
+    if (lower >= upper) return 0;
+    double rank = 0, lower_rank = 0, upper_rank = 0;
+    bool lower_set = false, upper_set = false;
+    double lower_bound = b[0].first <= 0 ? -INFINITY : 0.0;
+    for (size_t i = 0; i < b.size(); ++i) {
+      if (i > 0) lower_bound = b[i - 1].first;
+      double upper_bound = b[i].first, bucket_count = b[i].second;
+      auto interpolate = [&](double v) {
+        // No interpolation inside a bucket reaching to -Inf.
+        if (lower_bound == -INFINITY) return bucket_count;
+        return rank + (bucket_count - rank) * (v - lower_bound) / (upper_bound - lower_bound);
+      };
+      if (!lower_set && lower_bound >= lower) {
+        lower_rank = rank;
+        lower_set = true;
+      }
+      if (!upper_set && lower_bound >= upper) {
+        upper_rank = rank;
+        upper_set = true;
+      }
+      if (lower_set && upper_set) break;
+      if (!lower_set && lower_bound < lower && upper_bound > lower) {
+        lower_rank = interpolate(lower);
+        lower_set = true;
+      }
+      if (!upper_set && lower_bound < upper && upper_bound > upper) {
+        upper_rank = interpolate(upper);
+        upper_set = true;
+      }
+      if (lower_set && upper_set) break;
+      rank = bucket_count;
+    }
+    if (!lower_set || lower_rank > count) lower_rank = count;
+    if (!upper_set || upper_rank > count) upper_rank = count;
+    return (upper_rank - lower_rank) / count;
   }
 
   // Prometheus' bucketQuantile for classic histograms.
@@ -1135,10 +1438,17 @@ class Evaluator {
 
   Result<Value> EvalRangeFunction(const Call& c, const Node& range_arg) {
     std::string_view name = c.func->name;
-    std::vector<double> scalar_arg(steps_, 0);
+    // The scalar arguments besides the range.
+    std::vector<double> scalar_arg(steps_, 0), scalar_arg2(steps_, 0);
     if (name == "quantile_over_time" || name == "predict_linear") {
       ASSIGN_OR_RETURN(Value p, Eval(name == "quantile_over_time" ? *c.args[0] : *c.args[1]));
       scalar_arg = p.scalar;
+    }
+    if (name == "double_exponential_smoothing") {
+      ASSIGN_OR_RETURN(Value sf, Eval(*c.args[1]));
+      ASSIGN_OR_RETURN(Value tf, Eval(*c.args[2]));
+      scalar_arg = sf.scalar;
+      scalar_arg2 = tf.scalar;
     }
     ASSIGN_OR_RETURN(RangeInput input, LoadRangeInput(range_arg));
     std::vector<Series>& series = input.series;
@@ -1146,9 +1456,12 @@ class Evaluator {
     bool keep_name = name == "last_over_time" || name == "first_over_time";
     Value out;
     out.type = ValueType::kVector;
-    for (Series& s : series) {
+    for (size_t k = 0; k < series.size(); ++k) {
+      Series& s = series[k];
       StepSeries o;
-      o.labels = keep_name ? s.labels : DropName(s.labels);
+      o.labels = s.labels;
+      o.drop_name = k < input.drop_name.size() && input.drop_name[k];
+      if (!keep_name) DropNameOf(o);
       o.v.assign(steps_, 0);
       o.has.assign(steps_, 0);
       bool any = false;
@@ -1160,7 +1473,7 @@ class Evaluator {
                                      [](int64_t x, const model::Sample& a) { return x < a.timestamp_ms; });
         std::span<const model::Sample> w(first, last);
         std::optional<double> r;
-        ASSIGN_OR_RETURN(r, RangeFunction(name, w, t, range_ms, scalar_arg[i]));
+        ASSIGN_OR_RETURN(r, RangeFunction(name, w, t, StepTime(i), range_ms, scalar_arg[i], scalar_arg2[i]));
         if (!r) continue;
         o.v[i] = *r;
         o.has[i] = 1;
@@ -1168,12 +1481,22 @@ class Evaluator {
       }
       if (any) out.series.push_back(std::move(o));
     }
+    if (!options_.delayed_name_removal) {
+      // Prometheus checks the whole result of a range function, not each step.
+      std::set<model::Labels> seen;
+      for (const StepSeries& o : out.series) {
+        if (!seen.insert(o.labels).second) {
+          return Status::InvalidArgument("vector cannot contain metrics with the same labelset");
+        }
+      }
+    }
     return out;
   }
 
   static Result<std::optional<double>> RangeFunction(std::string_view name,
                                                       std::span<const model::Sample> w, int64_t t,
-                                                      int64_t range_ms, double arg) {
+                                                      int64_t step_t, int64_t range_ms, double arg,
+                                                      double arg2) {
     if (w.empty()) return std::optional<double>();
     size_t n = w.size();
     if (name == "rate" || name == "increase" || name == "delta") {
@@ -1215,23 +1538,68 @@ class Evaluator {
       }
       return std::optional<double>(d);
     }
-    if (name == "sum_over_time" || name == "avg_over_time") {
+    if (name == "sum_over_time") {
       double sum = 0, c = 0;
       for (const model::Sample& s : w) sum = KahanAdd(sum, s.value, &c);
-      sum += c;
-      if (name == "avg_over_time") {
-        if (std::isinf(sum)) {
-          double mean = 0;
-          for (const model::Sample& s : w) mean += s.value / static_cast<double>(n);
-          return std::optional<double>(mean);
-        }
-        return std::optional<double>(sum / static_cast<double>(n));
-      }
-      return std::optional<double>(sum);
+      return std::optional<double>(sum + c);
+    }
+    if (name == "avg_over_time") {
+      std::vector<double> values;
+      for (const model::Sample& s : w) values.push_back(s.value);
+      return std::optional<double>(Mean(values));
     }
     if (name == "count_over_time") return std::optional<double>(static_cast<double>(n));
     if (name == "present_over_time") return std::optional<double>(1.0);
     if (name == "last_over_time") return std::optional<double>(w[n - 1].value);
+    if (name == "first_over_time") return std::optional<double>(w[0].value);
+    if (name == "ts_of_first_over_time") return std::optional<double>(static_cast<double>(w[0].timestamp_ms) / 1000);
+    if (name == "ts_of_last_over_time") return std::optional<double>(static_cast<double>(w[n - 1].timestamp_ms) / 1000);
+    if (name == "ts_of_max_over_time" || name == "ts_of_min_over_time") {
+      // The last sample holding the extreme value.
+      double best = w[0].value;
+      int64_t at = w[0].timestamp_ms;
+      for (const model::Sample& s : w) {
+        bool better = name == "ts_of_max_over_time" ? s.value >= best : s.value <= best;
+        if (better || std::isnan(best)) {
+          best = s.value;
+          at = s.timestamp_ms;
+        }
+      }
+      return std::optional<double>(static_cast<double>(at) / 1000);
+    }
+    if (name == "mad_over_time") {
+      std::vector<double> values;
+      for (const model::Sample& s : w) {
+        if (std::isnan(s.value)) return std::optional<double>(kNaN);
+        values.push_back(s.value);
+      }
+      double median = Quantile(0.5, values);
+      for (double& v : values) v = std::fabs(v - median);
+      return std::optional<double>(Quantile(0.5, std::move(values)));
+    }
+    if (name == "double_exponential_smoothing") {
+      char msg[128];
+      if (!(arg > 0 && arg < 1)) {
+        std::snprintf(msg, sizeof msg, "invalid smoothing factor. Expected: 0 < sf < 1, got: %f", arg);
+        return Status::InvalidArgument(msg);
+      }
+      if (!(arg2 > 0 && arg2 < 1)) {
+        std::snprintf(msg, sizeof msg, "invalid trend factor. Expected: 0 < tf < 1, got: %f", arg2);
+        return Status::InvalidArgument(msg);
+      }
+      if (n < 2) return std::optional<double>();
+      // Holt's linear method, as Prometheus computes it.
+      double sf = arg, tf = arg2;
+      double s0 = 0, s1 = w[0].value, b = w[1].value - w[0].value;
+      for (size_t i = 1; i < n; ++i) {
+        double x = sf * w[i].value;
+        if (i > 1) b = tf * (s1 - s0) + (1 - tf) * b;
+        double y = (1 - sf) * (s1 + b);
+        s0 = s1;
+        s1 = x + y;
+      }
+      return std::optional<double>(s1);
+    }
     if (name == "min_over_time" || name == "max_over_time") {
       double r = w[0].value;
       for (const model::Sample& s : w) {
@@ -1273,8 +1641,9 @@ class Evaluator {
       if (n < 2) return std::optional<double>();
       // Least squares, times relative to the first sample (or t for
       // predict_linear) for precision, as Prometheus does.
+      // predict_linear predicts from the evaluation time, even under @.
       double intercept_t = name == "deriv" ? static_cast<double>(w[0].timestamp_ms)
-                                           : static_cast<double>(t);
+                                           : static_cast<double>(step_t);
       double sx = 0, sy = 0, sxy = 0, sxx = 0, cx = 0, cy = 0, cxy = 0, cxx = 0;
       for (const model::Sample& s : w) {
         double x = (static_cast<double>(s.timestamp_ms) - intercept_t) / 1000;
@@ -1302,6 +1671,7 @@ class Evaluator {
   const EngineOptions& options_;
   int64_t start_, end_, step_;
   int64_t query_start_, query_end_;
+  int64_t query_step_ = 0;
   size_t steps_ = 1;
   int64_t loaded_ = 0;
 };
@@ -1329,7 +1699,7 @@ QueryResult ToResult(const Value& v, const Evaluator& ev, bool instant) {
   out.type = instant ? ValueType::kVector : ValueType::kMatrix;
   for (const StepSeries& s : v.series) {
     SeriesResult r;
-    r.labels = s.labels;
+    r.labels = s.drop_name ? DropName(s.labels) : s.labels;
     for (size_t i = 0; i < ev.steps(); ++i) {
       if (s.has[i]) r.points.push_back({ev.StepTime(i), s.v[i]});
     }
@@ -1373,7 +1743,7 @@ Status CheckUniqueLabels(QueryResult* r) {
 
 Result<QueryResult> Engine::Instant(const Queryable& data, const Node& expr, int64_t t) const {
   Evaluator ev(data, options_, t, t, 0, t, t);
-  if (expr.kind == NodeKind::kMatrixSelector || expr.kind == NodeKind::kSubquery) {
+  if (Unparen(expr).kind == NodeKind::kMatrixSelector || Unparen(expr).kind == NodeKind::kSubquery) {
     // A range vector at the top: the raw samples of each window.
     ASSIGN_OR_RETURN(Evaluator::RangeInput in, ev.LoadRangeInput(expr));
     QueryResult out;
@@ -1407,6 +1777,7 @@ Result<QueryResult> Engine::Range(const Queryable& data, const Node& expr, int64
                                    "\" for range query, must be Scalar or instant Vector");
   }
   Evaluator ev(data, options_, start, end, step, start, end);
+  ev.set_query_step(step);
   ASSIGN_OR_RETURN(Value v, ev.Eval(expr));
   QueryResult out = ToResult(v, ev, /*instant=*/false);
   RETURN_NOT_OK(CheckUniqueLabels(&out));

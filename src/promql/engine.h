@@ -49,6 +49,11 @@ struct EngineOptions {
   // Step of a subquery written without one ([1h:]), as Prometheus' default
   // evaluation interval.
   int64_t default_subquery_step_ms = 60'000;
+  // Prometheus's promql-delayed-name-removal feature: functions mark the
+  // metric name for removal and it goes when the query ends, so that
+  // label_replace and `by (__name__)` can still see it. Off by default, as
+  // in a Prometheus server; its test suite runs with it on.
+  bool delayed_name_removal = false;
 };
 
 struct Point {

@@ -527,8 +527,17 @@ class Parser {
             negative = tok_.text == "-";
             Advance();
           }
-          if (tok_.type != Tok::kNumber) return Unexpected("@ modifier");
-          ASSIGN_OR_RETURN(double secs, ParseNumber(tok_));
+          double secs;
+          if (tok_.type == Tok::kDuration) {
+            // Prometheus 3 also takes a duration (seconds since the epoch).
+            auto d = ParseDurationMs(tok_.text);
+            if (!d.ok()) return Error(tok_.pos, d.status().message());
+            secs = static_cast<double>(*d) / 1000;
+          } else if (tok_.type == Tok::kNumber) {
+            ASSIGN_OR_RETURN(secs, ParseNumber(tok_));
+          } else {
+            return Unexpected("@ modifier");
+          }
           Advance();
           if (negative) secs = -secs;
           if (!std::isfinite(secs) || std::fabs(secs) > 9.2e15) {

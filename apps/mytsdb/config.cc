@@ -116,6 +116,12 @@ Status Apply(const std::string& key, const YAML::Node& node, Config* c) {
     c->name_validation = v;
   } else if (key == "http.threads") {
     c->http_threads = node.as<int>();
+  } else if (key == "query.timeout") {
+    ASSIGN_OR_RETURN(c->query_timeout_ms, ParseDuration(v));
+  } else if (key == "query.lookback_delta") {
+    ASSIGN_OR_RETURN(c->query_lookback_ms, ParseDuration(v));
+  } else if (key == "query.max_samples") {
+    c->query_max_samples = node.as<int64_t>();
   } else {
     return Status::InvalidArgument("unknown configuration key \"" + key + "\"");
   }

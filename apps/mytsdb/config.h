@@ -27,6 +27,10 @@ struct Config {
   uint64_t max_write_decompressed_bytes = 256ull << 20;
   std::string name_validation = "utf8";  // utf8 | legacy
   int http_threads = 32;
+  // PromQL, with Prometheus's defaults.
+  int64_t query_timeout_ms = 2 * 60 * 1000;
+  int64_t query_lookback_ms = 5 * 60 * 1000;
+  int64_t query_max_samples = 50'000'000;
 };
 
 // Loads a YAML config file over `config`. Unknown keys are errors (a typo

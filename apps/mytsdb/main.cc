@@ -157,6 +157,9 @@ int Serve(const Config& config) {
   server_options.max_write_decompressed_bytes = config.max_write_decompressed_bytes;
   server_options.threads = config.http_threads;
   server_options.version = kVersion;
+  server_options.engine.timeout_ms = config.query_timeout_ms;
+  server_options.engine.lookback_ms = config.query_lookback_ms;
+  server_options.engine.max_samples = config.query_max_samples;
   if (config.name_validation == "utf8") {
     server_options.name_scheme = model::Labels::NameScheme::kUtf8;
   } else if (config.name_validation == "legacy") {
@@ -247,7 +250,8 @@ int main(int argc, char** argv) {
 
   std::string config_file, data_dir, listen, fsync, fsync_interval, segment_size, block_duration,
       max_body, max_decompressed, name_validation, log_level, retention, retention_size,
-      maintenance_interval;
+      maintenance_interval, query_timeout, query_lookback;
+  int64_t query_max_samples = 0;
   int http_threads = 0;
   CLI::App* serve = app.add_subcommand("serve", "Run the server.");
   serve->add_option("--config", config_file,
@@ -284,6 +288,12 @@ int main(int argc, char** argv) {
   serve->add_option("--http-threads", http_threads,
                     "Connections served concurrently (default 32)");
   serve->add_option("--log-level", log_level, "trace, debug, info (default), warn, error");
+  serve->add_option("--query.timeout", query_timeout,
+                    "Longest a PromQL query may run; slower ones get 503 timeout (default 2m)");
+  serve->add_option("--query.lookback-delta", query_lookback,
+                    "How far back PromQL looks for the latest sample of a series (default 5m)");
+  serve->add_option("--query.max-samples", query_max_samples,
+                    "Most samples one PromQL query may load; more gets 422 (default 50000000)");
   std::string flush_data_dir;
   CLI::App* flush = app.add_subcommand(
       "flush", "Persist the whole head of a stopped server to the cold tier (Parquet) and exit.");
@@ -340,11 +350,18 @@ int main(int argc, char** argv) {
                  &config.max_write_body_bytes),
            apply("--max-write-decompressed-size", max_decompressed, mytsdb::app::ParseBytes,
                  &config.max_write_decompressed_bytes),
+           apply("--query.timeout", query_timeout, mytsdb::app::ParseDuration, &config.query_timeout_ms),
+           apply("--query.lookback-delta", query_lookback, mytsdb::app::ParseDuration,
+                 &config.query_lookback_ms),
        }) {
     if (!st.ok()) return mytsdb::app::Fail(st.message());
   }
   if (config.block_duration_ms <= 0) return mytsdb::app::Fail("--block-duration must be positive");
   if (config.retention_ms <= 0) return mytsdb::app::Fail("--retention must be positive");
+  if (query_max_samples != 0) config.query_max_samples = query_max_samples;
+  if (config.query_timeout_ms <= 0) return mytsdb::app::Fail("--query.timeout must be positive");
+  if (config.query_lookback_ms <= 0) return mytsdb::app::Fail("--query.lookback-delta must be positive");
+  if (config.query_max_samples <= 0) return mytsdb::app::Fail("--query.max-samples must be positive");
   if (config.persist_check_interval_ms <= 0) {
     return mytsdb::app::Fail("--maintenance-interval must be positive");
   }

@@ -25,6 +25,7 @@ enum class StatusCode : int {
   kCancelled,
   kInternal,
   kUnimplemented,  // a valid request for something not built yet
+  kDeadlineExceeded,  // e.g. a query over its timeout: maps to HTTP 503
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -66,6 +67,9 @@ class [[nodiscard]] Status {
   static Status Internal(std::string msg) { return Status(StatusCode::kInternal, std::move(msg)); }
   static Status Unimplemented(std::string msg) {
     return Status(StatusCode::kUnimplemented, std::move(msg));
+  }
+  static Status DeadlineExceeded(std::string msg) {
+    return Status(StatusCode::kDeadlineExceeded, std::move(msg));
   }
 
   bool ok() const { return state_ == nullptr; }

@@ -79,6 +79,10 @@ Server::Server(const ServerOptions& options, telemetry::Registry* registry)
           &Server::HandleLabelValues);
     Route(method, "/api/v1/export", "/api/v1/export", &Server::HandleExport);
     Route(method, "/api/v1/metadata", "/api/v1/metadata", &Server::HandleMetadata);
+    Route(method, "/api/v1/query", "/api/v1/query", &Server::HandleQuery);
+    Route(method, "/api/v1/query_range", "/api/v1/query_range", &Server::HandleQueryRange);
+    Route(method, "/api/v1/format_query", "/api/v1/format_query", &Server::HandleFormatQuery);
+    Route(method, "/api/v1/query_exemplars", "/api/v1/query_exemplars", &Server::HandleQueryExemplars);
   }
   Route("GET", "/api/v1/status/buildinfo", "/api/v1/status/buildinfo",
         &Server::HandleBuildInfo);

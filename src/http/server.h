@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "promql/engine.h"
 #include "storage/storage.h"
 #include "model/labels.h"
 #include "telemetry/metrics.h"
@@ -33,6 +34,12 @@ struct ServerOptions {
   model::Labels::NameScheme name_scheme = model::Labels::NameScheme::kUtf8;
   int threads = 32;  // connections served at once (an idle keep-alive one holds a thread up to 5 s)
   std::string version = "0.1.0";
+  // PromQL: lookback, sample limit and timeout (Prometheus's defaults).
+  promql::EngineOptions engine = [] {
+    promql::EngineOptions o;
+    o.timeout_ms = 120'000;
+    return o;
+  }();
 };
 
 class Server {
@@ -69,6 +76,10 @@ class Server {
   void HandleExport(const httplib::Request&, httplib::Response&);
   void HandleMetadata(const httplib::Request&, httplib::Response&);
   void HandleBuildInfo(const httplib::Request&, httplib::Response&);
+  void HandleQuery(const httplib::Request&, httplib::Response&);
+  void HandleQueryRange(const httplib::Request&, httplib::Response&);
+  void HandleFormatQuery(const httplib::Request&, httplib::Response&);
+  void HandleQueryExemplars(const httplib::Request&, httplib::Response&);
   void HandleFlush(const httplib::Request&, httplib::Response&);
   void HandleCompact(const httplib::Request&, httplib::Response&);
 

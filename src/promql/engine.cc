@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <ctime>
 #include <limits>
 #include <iterator>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <span>
 #include <unordered_map>
@@ -177,11 +179,19 @@ class Evaluator {
   }
 
   size_t steps() const { return steps_; }
+  void set_deadline(std::chrono::steady_clock::time_point d) { deadline_ = d; }
+  Status CheckDeadline() const {
+    if (deadline_ && std::chrono::steady_clock::now() > *deadline_) {
+      return Status::DeadlineExceeded("query timed out in query execution");
+    }
+    return Status::OK();
+  }
   // The step of the whole query (0 for an instant query), for step().
   void set_query_step(int64_t step) { query_step_ = step; }
   int64_t StepTime(size_t i) const { return start_ + static_cast<int64_t>(i) * step_; }
 
   Result<Value> Eval(const Node& node) {
+    RETURN_NOT_OK(CheckDeadline());
     switch (node.kind) {
       case NodeKind::kNumber: {
         Value v;
@@ -293,11 +303,26 @@ class Evaluator {
     int64_t start = (lo >= 0 ? lo / step : (lo - step + 1) / step) * step;
     if (start < lo) start += step;
     if (start > hi) return in;
+    // Every inner step holds a value per series: bound them like samples,
+    // so that [10000d:1s] is refused instead of exhausting memory.
+    if ((hi - start) / step + 1 > options_.max_samples) {
+      return Status::ResourceExhausted(
+          "query processing would load too many samples into memory in subquery evaluation");
+    }
     Evaluator inner(data_, options_, start, hi, step, query_start_, query_end_);
     inner.loaded_ = loaded_;
     inner.query_step_ = query_step_;
+    inner.deadline_ = deadline_;
     ASSIGN_OR_RETURN(Value v, inner.Eval(*sq.expr));
+    RETURN_NOT_OK(CheckDeadline());
     loaded_ = inner.loaded_;
+    for (const StepSeries& s : v.series) {
+      loaded_ += std::count(s.has.begin(), s.has.end(), 1);
+    }
+    if (loaded_ > options_.max_samples) {
+      return Status::ResourceExhausted(
+          "query processing would load too many samples into memory in subquery evaluation");
+    }
     for (StepSeries& s : v.series) {
       in.drop_name.push_back(s.drop_name);
       Series out{std::move(s.labels), {}};
@@ -315,6 +340,7 @@ class Evaluator {
               bool drop_stale) {
     size_t before = out->size();
     RETURN_NOT_OK(data_.Select(vs.matchers, range, out));
+    RETURN_NOT_OK(CheckDeadline());
     for (size_t k = before; k < out->size(); ++k) {
       auto& samples = (*out)[k].samples;
       if (drop_stale) {
@@ -1672,6 +1698,7 @@ class Evaluator {
   int64_t start_, end_, step_;
   int64_t query_start_, query_end_;
   int64_t query_step_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
   size_t steps_ = 1;
   int64_t loaded_ = 0;
 };
@@ -1743,6 +1770,7 @@ Status CheckUniqueLabels(QueryResult* r) {
 
 Result<QueryResult> Engine::Instant(const Queryable& data, const Node& expr, int64_t t) const {
   Evaluator ev(data, options_, t, t, 0, t, t);
+  if (options_.timeout_ms > 0) ev.set_deadline(std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.timeout_ms));
   if (Unparen(expr).kind == NodeKind::kMatrixSelector || Unparen(expr).kind == NodeKind::kSubquery) {
     // A range vector at the top: the raw samples of each window.
     ASSIGN_OR_RETURN(Evaluator::RangeInput in, ev.LoadRangeInput(expr));
@@ -1778,6 +1806,7 @@ Result<QueryResult> Engine::Range(const Queryable& data, const Node& expr, int64
   }
   Evaluator ev(data, options_, start, end, step, start, end);
   ev.set_query_step(step);
+  if (options_.timeout_ms > 0) ev.set_deadline(std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.timeout_ms));
   ASSIGN_OR_RETURN(Value v, ev.Eval(expr));
   QueryResult out = ToResult(v, ev, /*instant=*/false);
   RETURN_NOT_OK(CheckUniqueLabels(&out));

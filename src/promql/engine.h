@@ -54,6 +54,8 @@ struct EngineOptions {
   // label_replace and `by (__name__)` can still see it. Off by default, as
   // in a Prometheus server; its test suite runs with it on.
   bool delayed_name_removal = false;
+  // A query running longer fails with DeadlineExceeded (0: no limit).
+  int64_t timeout_ms = 0;
 };
 
 struct Point {

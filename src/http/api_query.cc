@@ -1,0 +1,309 @@
+// The PromQL endpoints of the Prometheus HTTP API: /api/v1/query,
+// /api/v1/query_range, /api/v1/format_query and /api/v1/query_exemplars,
+// with Prometheus's JSON shapes, error types and status codes (bad_data
+// 400, execution 422, timeout 503).
+#include <httplib.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+
+#include "http/api_util.h"
+#include "http/params.h"
+#include "http/server.h"
+#include "promql/engine.h"
+#include "promql/parser.h"
+
+namespace mytsdb::http {
+
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// PromQL reads both tiers through the storage facade.
+class StorageQueryable : public promql::Queryable {
+ public:
+  explicit StorageQueryable(const storage::Storage& storage) : storage_(storage) {}
+
+  Status Select(const model::Matchers& matchers, model::TimeRange range,
+                std::vector<promql::Series>* out) const override {
+    std::vector<storage::SeriesEntry> entries = storage_.Select(matchers, range);
+    std::vector<std::vector<model::Sample>> samples;
+    RETURN_NOT_OK(storage_.ReadSamples(entries, range, &samples));
+    for (size_t i = 0; i < entries.size(); ++i) {
+      if (samples[i].empty()) continue;
+      out->push_back({std::move(entries[i].labels), std::move(samples[i])});
+    }
+    return Status::OK();
+  }
+
+ private:
+  const storage::Storage& storage_;
+};
+
+// A timestamp as Prometheus writes it: seconds, with the milliseconds as a
+// fraction only when there are any (1700000000, 1700000000.5).
+void WriteTime(JsonWriter& w, int64_t ms) {
+  char buf[40];
+  int64_t secs = ms / 1000, frac = ms % 1000;
+  if (frac < 0) {
+    frac += 1000;
+    secs -= 1;
+  }
+  int n;
+  if (frac == 0) {
+    n = std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(secs));
+  } else {
+    n = std::snprintf(buf, sizeof buf, "%lld.%03lld", static_cast<long long>(secs), static_cast<long long>(frac));
+    while (buf[n - 1] == '0') --n;
+  }
+  w.RawValue(buf, static_cast<size_t>(n), rapidjson::kNumberType);
+}
+
+// Sample values are strings in the API ("1.5", "NaN", "+Inf").
+void WriteValue(JsonWriter& w, double v) {
+  std::string s = promql::FormatFloat(v);
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+void WriteLabels(JsonWriter& w, const model::Labels& labels) {
+  w.StartObject();
+  for (const model::Label& l : labels) {
+    w.Key(l.name.data(), static_cast<rapidjson::SizeType>(l.name.size()));
+    w.String(l.value.data(), static_cast<rapidjson::SizeType>(l.value.size()));
+  }
+  w.EndObject();
+}
+
+void WriteResult(httplib::Response& res, const promql::QueryResult& r, const std::vector<std::string>& warnings) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("status");
+  w.String("success");
+  w.Key("data");
+  w.StartObject();
+  w.Key("resultType");
+  switch (r.type) {
+    case promql::ValueType::kScalar:
+      w.String("scalar");
+      w.Key("result");
+      w.StartArray();
+      WriteTime(w, r.scalar.t);
+      WriteValue(w, r.scalar.v);
+      w.EndArray();
+      break;
+    case promql::ValueType::kString:
+      w.String("string");
+      w.Key("result");
+      w.StartArray();
+      WriteTime(w, r.string_t);
+      w.String(r.string_value.data(), static_cast<rapidjson::SizeType>(r.string_value.size()));
+      w.EndArray();
+      break;
+    case promql::ValueType::kVector:
+    case promql::ValueType::kMatrix: {
+      bool vector = r.type == promql::ValueType::kVector;
+      w.String(vector ? "vector" : "matrix");
+      w.Key("result");
+      w.StartArray();
+      for (const promql::SeriesResult& s : r.series) {
+        w.StartObject();
+        w.Key("metric");
+        WriteLabels(w, s.labels);
+        w.Key(vector ? "value" : "values");
+        if (!vector) w.StartArray();
+        for (const promql::Point& p : s.points) {
+          w.StartArray();
+          WriteTime(w, p.t);
+          WriteValue(w, p.v);
+          w.EndArray();
+          if (vector) break;
+        }
+        if (!vector) w.EndArray();
+        w.EndObject();
+      }
+      w.EndArray();
+      break;
+    }
+  }
+  w.EndObject();
+  if (!warnings.empty()) {
+    w.Key("warnings");
+    w.StartArray();
+    for (const std::string& s : warnings) w.String(s.c_str());
+    w.EndArray();
+  }
+  w.EndObject();
+  res.status = 200;
+  res.set_content(buf.GetString(), buf.GetSize(), "application/json");
+}
+
+// A duration parameter: seconds as a float ("15", "0.5") or a Prometheus
+// duration ("15s", "1m30s").
+Result<int64_t> ParseDurationParam(const char* name, const std::string& value) {
+  double secs;
+  auto r = std::from_chars(value.data(), value.data() + value.size(), secs);
+  if (r.ec == std::errc() && r.ptr == value.data() + value.size() && std::isfinite(secs)) {
+    if (std::fabs(secs * 1000) > 9.2e18) {
+      return Status::InvalidArgument(std::string("invalid parameter \"") + name + "\": cannot parse \"" + value +
+                                     "\" to a valid duration. It overflows int64");
+    }
+    return static_cast<int64_t>(std::llround(secs * 1000));
+  }
+  Result<int64_t> d = promql::ParseDurationMs(value);
+  if (!d.ok()) {
+    return Status::InvalidArgument(std::string("invalid parameter \"") + name + "\": cannot parse \"" + value +
+                                   "\" to a valid duration");
+  }
+  return *d;
+}
+
+// The engine options of one request: the server's, with the request's
+// timeout and lookback_delta.
+Result<promql::EngineOptions> RequestEngineOptions(const httplib::Request& req, const promql::EngineOptions& base) {
+  promql::EngineOptions o = base;
+  std::string timeout = ParamValue(req, "timeout");
+  if (!timeout.empty()) {
+    ASSIGN_OR_RETURN(int64_t t, ParseDurationParam("timeout", timeout));
+    if (o.timeout_ms == 0 || (t > 0 && t < o.timeout_ms)) o.timeout_ms = t;
+  }
+  std::string lookback = ParamValue(req, "lookback_delta");
+  if (!lookback.empty()) {
+    Result<int64_t> l = ParseDurationParam("lookback_delta", lookback);
+    if (!l.ok()) return Status::InvalidArgument("error parsing lookback delta duration: " + l.status().message());
+    if (*l > 0) o.lookback_ms = *l;
+  }
+  return o;
+}
+
+Result<size_t> ParseLimit(const httplib::Request& req) {
+  std::string limit = ParamValue(req, "limit");
+  if (limit.empty()) return 0;
+  int64_t n = -1;
+  auto r = std::from_chars(limit.data(), limit.data() + limit.size(), n);
+  if (r.ec != std::errc() || r.ptr != limit.data() + limit.size() || n < 0) {
+    return Status::InvalidArgument("invalid parameter \"limit\": cannot parse \"" + limit +
+                                   "\" to a non-negative integer");
+  }
+  return static_cast<size_t>(n);
+}
+
+Result<promql::ExprPtr> ParseQueryParam(const httplib::Request& req) {
+  Result<promql::ExprPtr> expr = promql::ParseExpr(ParamValue(req, "query"));
+  if (!expr.ok()) return Status::InvalidArgument("invalid parameter \"query\": " + expr.status().message());
+  return expr;
+}
+
+// Evaluation errors as Prometheus reports them.
+void WriteQueryError(httplib::Response& res, const Status& st) {
+  switch (st.code()) {
+    case StatusCode::kDeadlineExceeded: return WriteApiError(res, 503, "timeout", st.message());
+    case StatusCode::kIOError:
+    case StatusCode::kCorruption:
+    case StatusCode::kInternal: return WriteApiError(res, 500, "internal", st.message());
+    default: return WriteApiError(res, 422, "execution", st.message());
+  }
+}
+
+void Truncate(promql::QueryResult* r, size_t limit, std::vector<std::string>* warnings) {
+  if (limit == 0 || r->series.size() <= limit) return;
+  r->series.resize(limit);
+  warnings->push_back("results truncated due to limit");
+}
+
+}  // namespace
+
+void Server::HandleQuery(const httplib::Request& req, httplib::Response& res) {
+  storage::Storage* storage = StorageOr503(res);
+  if (storage == nullptr) return;
+  auto limit = ParseLimit(req);
+  if (!limit.ok()) return WriteApiError(res, 400, "bad_data", limit.status().message());
+  int64_t t;
+  std::string time = ParamValue(req, "time");
+  if (time.empty()) {
+    t = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::system_clock::now().time_since_epoch()).count();
+  } else {
+    auto parsed = ParseTimeParam("time", time);
+    if (!parsed.ok()) return WriteApiError(res, 400, "bad_data", parsed.status().message());
+    t = *parsed;
+  }
+  auto options = RequestEngineOptions(req, options_.engine);
+  if (!options.ok()) return WriteApiError(res, 400, "bad_data", options.status().message());
+  auto expr = ParseQueryParam(req);
+  if (!expr.ok()) return WriteApiError(res, 400, "bad_data", expr.status().message());
+  StorageQueryable data(*storage);
+  auto result = promql::Engine(*options).Instant(data, **expr, t);
+  if (!result.ok()) return WriteQueryError(res, result.status());
+  std::vector<std::string> warnings;
+  Truncate(&*result, *limit, &warnings);
+  WriteResult(res, *result, warnings);
+}
+
+void Server::HandleQueryRange(const httplib::Request& req, httplib::Response& res) {
+  storage::Storage* storage = StorageOr503(res);
+  if (storage == nullptr) return;
+  auto limit = ParseLimit(req);
+  if (!limit.ok()) return WriteApiError(res, 400, "bad_data", limit.status().message());
+  auto start = ParseTimeParam("start", ParamValue(req, "start"));
+  if (!start.ok()) return WriteApiError(res, 400, "bad_data", start.status().message());
+  auto end = ParseTimeParam("end", ParamValue(req, "end"));
+  if (!end.ok()) return WriteApiError(res, 400, "bad_data", end.status().message());
+  if (*end < *start) {
+    return WriteApiError(res, 400, "bad_data", "invalid parameter \"end\": end timestamp must not be before start time");
+  }
+  auto step = ParseDurationParam("step", ParamValue(req, "step"));
+  if (!step.ok()) return WriteApiError(res, 400, "bad_data", step.status().message());
+  if (*step <= 0) {
+    return WriteApiError(res, 400, "bad_data",
+                         "invalid parameter \"step\": zero or negative query resolution step widths are not "
+                         "accepted. Try a positive integer");
+  }
+  // As Prometheus: enough for a week at 60 s or a year at 1 h.
+  if ((*end - *start) / *step > 11000) {
+    return WriteApiError(res, 400, "bad_data",
+                         "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
+                         "resolution (?step=XX)");
+  }
+  auto options = RequestEngineOptions(req, options_.engine);
+  if (!options.ok()) return WriteApiError(res, 400, "bad_data", options.status().message());
+  auto expr = ParseQueryParam(req);
+  if (!expr.ok()) return WriteApiError(res, 400, "bad_data", expr.status().message());
+  promql::ValueType type = (*expr)->type();
+  if (type != promql::ValueType::kScalar && type != promql::ValueType::kVector) {
+    return WriteApiError(res, 400, "bad_data",
+                         std::string("invalid parameter \"query\": invalid expression type \"") +
+                             promql::ValueTypeName(type) + "\" for range query, must be Scalar or instant Vector");
+  }
+  StorageQueryable data(*storage);
+  auto result = promql::Engine(*options).Range(data, **expr, *start, *end, *step);
+  if (!result.ok()) return WriteQueryError(res, result.status());
+  std::vector<std::string> warnings;
+  Truncate(&*result, *limit, &warnings);
+  WriteResult(res, *result, warnings);
+}
+
+void Server::HandleFormatQuery(const httplib::Request& req, httplib::Response& res) {
+  auto expr = ParseQueryParam(req);
+  if (!expr.ok()) return WriteApiError(res, 400, "bad_data", expr.status().message());
+  std::string text = promql::Format(**expr);
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  WriteApiSuccess(res, buf.GetString());
+}
+
+void Server::HandleQueryExemplars(const httplib::Request& req, httplib::Response& res) {
+  // MyTSDB drops exemplars at ingestion, so there are none; the query and
+  // the time range are still checked as Prometheus checks them.
+  auto expr = ParseQueryParam(req);
+  if (!expr.ok()) return WriteApiError(res, 400, "bad_data", expr.status().message());
+  auto range = ParseTimeRange(ParamValue(req, "start"), ParamValue(req, "end"));
+  if (!range.ok()) return WriteApiError(res, 400, "bad_data", range.status().message());
+  WriteApiSuccess(res, "[]");
+}
+
+}  // namespace mytsdb::http

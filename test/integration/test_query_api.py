@@ -1,0 +1,165 @@
+"""PromQL over HTTP: /api/v1/query, query_range, format_query, query_exemplars
+and status/buildinfo with Prometheus's JSON shapes, errors and limits, and
+every call Grafana's Prometheus data source makes (docs/API.md lists them)."""
+import pytest
+
+import remote_write as rw
+
+T0 = 1_700_000_000_000  # ms
+S0 = T0 / 1000
+
+
+@pytest.fixture
+def loaded(server):
+    series = []
+    for inst, rate in (("a", 1.0), ("b", 2.0)):
+        series.append(({"__name__": "http_requests_total", "job": "api", "instance": inst},
+                       [(T0 + i * 15_000, i * 15 * rate) for i in range(41)]))
+    series.append(({"__name__": "up", "job": "api", "instance": "a"}, [(T0 + i * 15_000, 1.0) for i in range(41)]))
+    assert rw.write(server.http, server.url, series).status_code == 204
+    return server
+
+
+def ok(r):
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["status"] == "success", body
+    return body["data"]
+
+
+def error(r, code, error_type, text):
+    assert r.status_code == code, r.text
+    body = r.json()
+    assert body["status"] == "error" and body["errorType"] == error_type, body
+    assert text in body["error"], body
+    return body
+
+
+def test_instant_query_shapes(loaded):
+    t = S0 + 600
+    data = ok(loaded.get("/api/v1/query", params={"query": "rate(http_requests_total[5m])", "time": t}))
+    assert data["resultType"] == "vector"
+    got = {s["metric"]["instance"]: (s["value"][0], float(s["value"][1])) for s in data["result"]}
+    assert got == {"a": (t, pytest.approx(1)), "b": (t, pytest.approx(2))}
+    assert all("__name__" not in s["metric"] for s in data["result"])
+    # Scalar and string results; the health check Grafana runs is `1+1`.
+    assert ok(loaded.get("/api/v1/query", params={"query": "1+1", "time": t})) == {
+        "resultType": "scalar", "result": [t, "2"]}
+    assert ok(loaded.get("/api/v1/query", params={"query": '"hi"', "time": 1.5})) == {
+        "resultType": "string", "result": [1.5, "hi"]}
+    # A range selector at the top gives a matrix of raw samples.
+    data = ok(loaded.get("/api/v1/query", params={"query": 'up[30s]', "time": S0 + 30}))
+    assert data == {"resultType": "matrix", "result": [
+        {"metric": {"__name__": "up", "instance": "a", "job": "api"}, "values": [[S0 + 15, "1"], [S0 + 30, "1"]]}]}
+    # Special values are strings, as in Prometheus.
+    data = ok(loaded.get("/api/v1/query", params={"query": "up / 0", "time": t}))
+    assert data["result"][0]["value"][1] == "+Inf"
+
+
+def test_post_form_and_limit(loaded):
+    t = S0 + 600
+    data = ok(loaded.post("/api/v1/query", data={"query": "http_requests_total", "time": str(t)}))
+    assert len(data["result"]) == 2
+    r = loaded.get("/api/v1/query", params={"query": "http_requests_total", "time": t, "limit": "1"})
+    body = r.json()
+    assert len(body["data"]["result"]) == 1 and body["warnings"] == ["results truncated due to limit"]
+
+
+def test_range_query(loaded):
+    params = {"query": "sum by (job) (rate(http_requests_total[1m]))", "start": S0 + 60,
+              "end": S0 + 300, "step": "60"}
+    data = ok(loaded.get("/api/v1/query_range", params=params))
+    assert data["resultType"] == "matrix"
+    assert [s["metric"] for s in data["result"]] == [{"job": "api"}]
+    values = data["result"][0]["values"]
+    assert [v[0] for v in values] == [S0 + 60 * k for k in range(1, 6)]
+    assert [float(v[1]) for v in values] == pytest.approx([3] * 5)
+    # The same by POST, with the step as a duration.
+    assert ok(loaded.post("/api/v1/query_range", data=dict(params, step="1m"))) == data
+    # A scalar expression is a matrix with one unlabelled series.
+    data = ok(loaded.get("/api/v1/query_range", params={"query": "1", "start": 0, "end": 60, "step": 30}))
+    assert data == {"resultType": "matrix", "result": [{"metric": {}, "values": [[0, "1"], [30, "1"], [60, "1"]]}]}
+
+
+@pytest.mark.parametrize("path,params,text", [
+    ("/api/v1/query", {"query": "rate(up[5m]"}, 'invalid parameter "query": 1:12: parse error'),
+    ("/api/v1/query", {"query": "sum(up) by"}, 'invalid parameter "query"'),
+    ("/api/v1/query", {"query": "up", "time": "noon"}, 'invalid parameter "time"'),
+    ("/api/v1/query", {"query": "up", "timeout": "soon"}, 'invalid parameter "timeout"'),
+    ("/api/v1/query_range", {"query": "up", "start": 10, "end": 0, "step": 1}, "end timestamp must not be before start time"),
+    ("/api/v1/query_range", {"query": "up", "start": 0, "end": 10, "step": 0}, "zero or negative query resolution step"),
+    ("/api/v1/query_range", {"query": "up", "start": 0, "end": 11001, "step": 1}, "exceeded maximum resolution of 11,000 points"),
+    ("/api/v1/query_range", {"query": "up[5m]", "start": 0, "end": 10, "step": 1}, 'invalid expression type "range vector" for range query'),
+    ("/api/v1/query_range", {"query": "up", "start": "x", "end": 10, "step": 1}, 'invalid parameter "start"'),
+    ("/api/v1/format_query", {"query": "up +"}, 'invalid parameter "query"'),
+])
+def test_bad_requests_are_400(loaded, path, params, text):
+    error(loaded.get(path, params=params), 400, "bad_data", text)
+
+
+def test_execution_errors_are_422(loaded):
+    # Many-to-many matching is an execution error, as in Prometheus.
+    error(loaded.get("/api/v1/query", params={"query": "up + on(job) http_requests_total", "time": S0 + 60}),
+          422, "execution", "found duplicate series for the match group")
+    error(loaded.get("/api/v1/query", params={"query": "http_requests_total + on(job) up", "time": S0 + 60}),
+          422, "execution", "many-to-one matching must be explicit")
+    error(loaded.get("/api/v1/query", params={"query": "topk(scalar(nothing), up)", "time": S0 + 60}),
+          422, "execution", "Parameter value is NaN")
+
+
+def test_limits(server_factory):
+    srv = server_factory(extra_args=["--query.max-samples", "10"])
+    series = [({"__name__": "up", "job": "api"}, [(T0 + i * 15_000, 1.0) for i in range(41)])]
+    assert rw.write(srv.http, srv.url, series).status_code == 204
+    error(srv.get("/api/v1/query", params={"query": "count_over_time(up[10m])", "time": S0 + 600}),
+          422, "execution", "query processing would load too many samples into memory")
+    # A subquery with too many steps is refused before it allocates them.
+    error(srv.get("/api/v1/query", params={"query": "sum_over_time(vector(1)[10000d:1s])", "time": S0}),
+          422, "execution", "too many samples")
+    # Under the limit the same server answers.
+    assert ok(srv.get("/api/v1/query", params={"query": "count_over_time(up[1m])", "time": S0 + 600}))["result"]
+    # The server is still healthy after refusing.
+    assert srv.get("/-/healthy").status_code == 200
+
+
+def test_timeout_is_503(server_factory):
+    srv = server_factory(extra_args=["--query.max-samples", "100000000"])
+    # ~2.6M subquery steps take far longer than 1 ms.
+    r = srv.get("/api/v1/query", params={"query": "sum_over_time(vector(1)[30d:1s])", "time": 0, "timeout": "1ms"})
+    error(r, 503, "timeout", "query timed out")
+    # Without the short timeout it completes.
+    data = ok(srv.get("/api/v1/query", params={"query": "count_over_time(vector(1)[1d:1s])", "time": 0}))
+    assert data["result"][0]["value"][1] == "86400"
+
+
+def test_format_query_and_exemplars(loaded):
+    assert ok(loaded.get("/api/v1/format_query", params={"query": "sum(rate(x[5m]))by(job)"})) == \
+        "sum by (job) (rate(x[5m]))"
+    assert ok(loaded.post("/api/v1/format_query", data={"query": "a+on(b)group_left c"})) == \
+        "a + on (b) group_left () c"
+    # MyTSDB stores no exemplars: an empty list, but the query is checked.
+    assert ok(loaded.get("/api/v1/query_exemplars", params={"query": "up", "start": S0, "end": S0 + 60})) == []
+    error(loaded.get("/api/v1/query_exemplars", params={"query": "up{"}), 400, "bad_data", "parse error")
+
+
+def test_grafana_data_source_calls(loaded):
+    """The requests Grafana's Prometheus data source sends (docs/API.md)."""
+    # Health check and version detection.
+    assert ok(loaded.get("/api/v1/query", params={"query": "1+1", "time": S0}))["result"][1] == "2"
+    info = ok(loaded.get("/api/v1/status/buildinfo"))
+    assert info["version"] and "features" not in info
+    # Query editor: metric names, labels, values, metadata, series.
+    assert "up" in ok(loaded.get("/api/v1/label/__name__/values", params={"start": S0, "end": S0 + 600}))
+    assert "instance" in ok(loaded.get("/api/v1/labels", params={"match[]": "up"}))
+    assert ok(loaded.get("/api/v1/series", params={"match[]": "up", "start": S0, "end": S0 + 600}))
+    assert isinstance(ok(loaded.get("/api/v1/metadata")), dict)
+    # Panels: range queries by POST with Grafana's aligned start/end/step, exemplars.
+    data = ok(loaded.post("/api/v1/query_range", data={
+        "query": "rate(http_requests_total[$__rate_interval])".replace("$__rate_interval", "1m"),
+        "start": str(S0 + 60), "end": str(S0 + 600), "step": "15"}))
+    assert len(data["result"]) == 2
+    assert ok(loaded.post("/api/v1/query_exemplars", data={"query": "up", "start": str(S0), "end": str(S0 + 600)})) == []
+    # Format query button.
+    assert ok(loaded.post("/api/v1/format_query", data={"query": "up"})) == "up"
+    # Escaped label names in URL paths (Grafana escapes UTF-8 names).
+    assert ok(loaded.get("/api/v1/label/U__instance/values")) == ["a", "b"]

@@ -24,12 +24,13 @@ if [[ "${SKIP_ASAN:-0}" != 1 ]]; then
   ninja -C build-asan -j "$JOBS"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j "$JOBS"
-  step "ingestion, read API and cold tier against the sanitized server (build-asan/mytsdb)"
+  step "ingestion, read API, PromQL and cold tier against the sanitized server (build-asan/mytsdb)"
   # A sanitizer report aborts the server, which fails the test that hit it.
   MYTSDB_BINARY=build-asan/mytsdb ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1 \
     .venv/bin/python -m pytest test/integration/test_remote_write.py \
     test/integration/test_read_api.py test/integration/test_cold_tier.py \
-    test/integration/test_cold_crash.py -q -p no:cacheprovider
+    test/integration/test_cold_crash.py test/integration/test_query_api.py \
+    test/integration/test_promql_differential.py -q -p no:cacheprovider
 fi
 
 if [[ "${SKIP_FUZZ:-0}" != 1 ]]; then

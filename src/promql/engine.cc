@@ -816,7 +816,8 @@ class Evaluator {
           if (param[i] < 1) k = 0;
           if (a.op != AggregateOp::kLimitk) {
             bool top = a.op == AggregateOp::kTopk;
-            // NaN sorts last either way.
+            chosen = HeapSelect(chosen, k, top, [&](size_t m) { return in.series[m].v[i]; });
+            // Best first (NaN last either way), for the order of an instant result.
             std::stable_sort(chosen.begin(), chosen.end(), [&](size_t x, size_t y) {
               double vx = in.series[x].v[i], vy = in.series[y].v[i];
               if (std::isnan(vx)) return false;
@@ -824,7 +825,7 @@ class Evaluator {
               return top ? vx > vy : vx < vy;
             });
           }
-          chosen.resize(k);
+          chosen.resize(std::min(k, chosen.size()));
         }
         for (size_t m : chosen) {
           kept[m].v[i] = in.series[m].v[i];
@@ -841,6 +842,56 @@ class Evaluator {
       if (std::find(s.has.begin(), s.has.end(), 1) != s.has.end()) out.series.push_back(std::move(s));
     }
     return out;
+  }
+
+  // The k series topk (top) or bottomk keeps, chosen exactly as
+  // Prometheus's binary heap does, so that ties between equal values go the
+  // same way: a series replaces the heap's weakest only if strictly better.
+  template <typename ValueOf>
+  static std::vector<size_t> HeapSelect(const std::vector<size_t>& input, size_t k, bool top, ValueOf value) {
+    std::vector<size_t> h;
+    if (k == 0) return h;
+    // less(i, j): the heap order of Go's vectorByValueHeap (top) or
+    // vectorByReverseValueHeap (bottom); NaN is always "less".
+    auto less = [&](size_t i, size_t j) {
+      double a = value(h[i]), b = value(h[j]);
+      if (std::isnan(a)) return true;
+      return top ? a < b : a > b;
+    };
+    auto up = [&](size_t j) {
+      while (j > 0) {
+        size_t i = (j - 1) / 2;
+        if (!less(j, i)) break;
+        std::swap(h[i], h[j]);
+        j = i;
+      }
+    };
+    auto down = [&](size_t i0) {
+      size_t i = i0, n = h.size();
+      while (true) {
+        size_t j1 = 2 * i + 1;
+        if (j1 >= n) break;
+        size_t j = j1;
+        if (j1 + 1 < n && less(j1 + 1, j1)) j = j1 + 1;
+        if (!less(j, i)) break;
+        std::swap(h[i], h[j]);
+        i = j;
+      }
+      return i > i0;
+    };
+    for (size_t m : input) {
+      if (h.size() < k) {
+        h.push_back(m);
+        up(h.size() - 1);
+        continue;
+      }
+      double weakest = value(h[0]), v = value(m);
+      bool better = (top ? weakest < v : weakest > v) || (std::isnan(weakest) && !std::isnan(v));
+      if (!better) continue;
+      h[0] = m;
+      if (k > 1 && !down(0)) up(0);
+    }
+    return h;
   }
 
   // limit_ratio's deterministic choice: the series' label hash (Prometheus's

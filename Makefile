@@ -39,7 +39,7 @@ bench: build
 	bash scripts/bench.sh
 
 # MyTSDB, Prometheus and VictoriaMetrics side by side (bench/compare.py);
-# BENCH_ARGS="--series 2000 --duration 10m" for a quick run.
+# BENCH_ARGS="--series 2000 --duration 20m" for a quick run.
 bench-compare: build
 	.venv/bin/python bench/compare.py $(BENCH_ARGS)
 

@@ -98,6 +98,10 @@ def machine():
 
 # ---- targets -------------------------------------------------------------------
 
+# Bump when mytsdb-loadgen's data changes, so cached request bodies are rebuilt.
+GENERATOR_VERSION = 2
+
+
 class Target:
     name = ""
 
@@ -261,9 +265,14 @@ def run_queries(target, manifest, args, raw=None):
     """Median and p90 latency per query over the last hour of data; the
     first answer of each query goes into raw[name] for the result check."""
     end_s = manifest["end_ms"] / 1000
-    span_s = min(3600, (manifest["end_ms"] - manifest["start_ms"]) / 1000)
-    start = end_s - span_s + 7.5  # between samples (see queries.py)
+    # The last hour, but no window reaching before the data: Prometheus 2.x
+    # (the Debian package) and 3.x extrapolate rate() differently where a
+    # window holds a series' first sample (3.x: at most half an interval
+    # before it). The largest range in the queries is 10m.
+    start = max(end_s - 3600, manifest["start_ms"] / 1000 + 600) + 7.5  # between samples (queries.py)
     end = end_s - 7.5
+    if start >= end:
+        sys.exit("bench: --duration must exceed 10m so that query windows stay inside the data")
     out = {}
     for name, q in queries_for(args.workload):
         times, status, series = [], None, None
@@ -328,15 +337,23 @@ def measure(target_cls, manifest, bodies, args, workdir, raw):
         log(f"{target.name}: {summary['samples_per_second'] / 1e6:.2f} M samples/s, "
             f"{result['cpu_s_per_million_samples']:.2f} CPU s per M samples; sender used "
             f"{result['sender_cpu_seconds']:.1f} CPU s in {summary['seconds']:.1f} s")
+        if target.name == "mytsdb" and target.answers_promql():
+            # Recent data: still in the head (the in-memory tier).
+            result["queries"] = run_queries(target, manifest, args, raw)
         # Persisting first also makes everything searchable: VictoriaMetrics
         # shows freshly ingested samples to queries only after a flush.
         target.persist(result)
         result["disk_bytes_per_sample"] = result["disk_bytes"] / max(1, summary["samples"])
-        if target.answers_promql():
-            result["queries"] = run_queries(target, manifest, args, raw)
-        else:
+        if not target.answers_promql():
             result["queries"] = None
             result["queries_note"] = "no PromQL endpoint yet"
+        elif target.name == "mytsdb":
+            # The same queries once everything is in the cold tier (Parquet).
+            raw_cold = {}
+            result["queries_cold"] = run_queries(target, manifest, args, raw_cold)
+            raw["cold"] = raw_cold
+        else:
+            result["queries"] = run_queries(target, manifest, args, raw)
     finally:
         target.stop()
         if not args.keep_data:
@@ -395,16 +412,31 @@ def print_table(results):
         print(f"{'promtool block bytes/sample':28}{results['promtool_block']['disk_bytes_per_sample']:>18.3f}")
     qnames = sorted({q for t in results["targets"].values() for q in (t.get("queries") or {})})
     if qnames:
+        cols = [(n, "queries") for n in names]
+        if my and my.get("queries_cold"):
+            cols.append(("mytsdb", "queries_cold"))
         print()
-        print("query median / p90 (ms)" + "".join(f"{n:>26}" for n in names))
+        print(f"{'query median / p90 (ms)':28}" + "".join(
+            f"{n + (' cold' if k == 'queries_cold' else ''):>26}" for n, k in cols) +
+              "".join(f"{'MyTSDB/' + n:>20}" for n in names if n != "mytsdb") +
+              (f"{'cold/head':>12}" if my and my.get("queries_cold") else ""))
         for q in qnames:
             line = f"{q:28}"
-            for n in names:
-                qs = (results["targets"][n].get("queries") or {}).get(q)
+            for n, k in cols:
+                qs = (results["targets"][n].get(k) or {}).get(q)
                 if qs and "median_s" in qs:
                     line += f"{qs['median_s'] * 1e3:>14.1f} / {qs['p90_s'] * 1e3:>8.1f}"
                 else:
                     line += f"{'n/a':>26}"
+            med = lambda n, k="queries": ((results["targets"][n].get(k) or {}).get(q) or {}).get("median_s")
+            if my:
+                for n in names:
+                    if n != "mytsdb":
+                        r = ratio(med("mytsdb"), med(n))
+                        line += f"{r:>20.2f}" if r is not None else f"{'n/a':>20}"
+                if my.get("queries_cold"):
+                    r = ratio(med("mytsdb", "queries_cold"), med("mytsdb"))
+                    line += f"{r:>12.2f}" if r is not None else f"{'n/a':>12}"
             print(line)
     print()
 
@@ -440,12 +472,16 @@ def draw_charts(results, out_dir):
     qnames = sorted({q for t in results["targets"].values() for q in (t.get("queries") or {})})
     if qnames:
         fig, ax = plt.subplots(figsize=(11, 4))
-        width = 0.8 / len(names)
-        for i, n in enumerate(names):
-            qs = results["targets"][n].get("queries") or {}
+        series = [(n, "queries", n) for n in names]
+        if (results["targets"].get("mytsdb") or {}).get("queries_cold"):
+            series.append(("mytsdb", "queries_cold", "mytsdb (cold tier)"))
+        colors["mytsdb (cold tier)"] = "#8cc0e6"
+        width = 0.8 / len(series)
+        for i, (n, k, label) in enumerate(series):
+            qs = results["targets"][n].get(k) or {}
             vals = [(qs.get(q) or {}).get("median_s", 0) * 1e3 for q in qnames]
-            ax.bar([x + i * width for x in range(len(qnames))], vals, width, label=n,
-                   color=colors.get(n, "gray"))
+            ax.bar([x + i * width for x in range(len(qnames))], vals, width, label=label,
+                   color=colors.get(label, "gray"))
         ax.set_xticks([x + width for x in range(len(qnames))])
         ax.set_xticklabels(qnames, rotation=30, ha="right", fontsize=8)
         ax.set_ylabel("median latency (ms)")
@@ -489,7 +525,7 @@ def main():
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="mytsdb-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     bodies = REPO / ".deps" / "bench-data" / (
-        f"{args.workload}-{args.series}-{args.duration}-{args.interval}-{args.seed}-c{args.connections}")
+        f"g{GENERATOR_VERSION}-{args.workload}-{args.series}-{args.duration}-{args.interval}-{args.seed}-c{args.connections}")
     manifest = generate(args, bodies)
     results = {
         "command": " ".join([Path(sys.executable).name] + sys.argv),
@@ -517,10 +553,12 @@ def main():
     if raw.get("mytsdb") and raw.get("prometheus"):
         check = {}
         for q in raw["prometheus"]:
-            if q not in raw["mytsdb"]:
-                check[q] = "MyTSDB did not answer"
-            else:
-                check[q] = compare_matrix(raw["mytsdb"][q], raw["prometheus"][q]) or "ok"
+            for tier, answers in (("head", raw["mytsdb"]), ("cold", raw["mytsdb"].get("cold", {}))):
+                key = q if tier == "head" else f"{q} (cold tier)"
+                if q not in answers:
+                    check[key] = "MyTSDB did not answer"
+                else:
+                    check[key] = compare_matrix(answers[q], raw["prometheus"][q]) or "ok"
         results["result_check"] = check
         bad = {q: m for q, m in check.items() if m != "ok"}
         for q, m in bad.items():

@@ -152,7 +152,12 @@ const model::Labels& Workload::LabelsAt(int64_t slot, int64_t step) {
     ls.push_back({"pod", "pod-" + std::to_string(slot) + "-" + std::to_string(generation)});
     ls.push_back({"customer_id", "cust-" + std::to_string(SplitMix(&hs) % 10000)});
     s.current = model::Labels::FromUnsorted(std::move(ls));
-    if (s.kind == Kind::kCounterFrac) s.value = 0;  // a new pod's counters start at zero
+    // A new pod's counters start at zero, and its first sample shows that
+    // zero (rate() then extrapolates the same way in Prometheus 2.x and 3.x).
+    if (s.kind == Kind::kCounterFrac) {
+      s.value = 0;
+      s.pod_started = true;
+    }
   }
   return s.current;
 }
@@ -165,6 +170,10 @@ double Workload::NextValue(int64_t slot, int64_t step) {
       s.value += static_cast<double>(r % static_cast<uint64_t>(s.scale + 1));
       return s.value;
     case Kind::kCounterFrac:
+      if (s.pod_started) {
+        s.pod_started = false;
+        return s.value;
+      }
       s.value = Round2(s.value + static_cast<double>(r % static_cast<uint64_t>(s.scale + 1)) / 100);
       return s.value;
     case Kind::kGaugeWalk: {

@@ -68,6 +68,7 @@ class Workload {
     double rate = 0, phase = 0;  // histograms: requests per step and wobble
     bool churns = false;
     int64_t pod_generation = -1;
+    bool pod_started = false;  // the next value is a new pod's first: 0 for counters
     model::Labels current;     // labels of the current pod (churn)
   };
   void AddHost(int64_t host, int64_t budget);

@@ -21,13 +21,13 @@ def test_small_comparison_run(tmp_path, workload, extra):
     charts = tmp_path / "charts"
     proc = subprocess.run(
         [sys.executable, str(REPO / "bench" / "compare.py"), "--workload", workload,
-         "--series", "1500", "--duration", "10m", "--query-runs", "2",
+         "--series", "1500", "--duration", "20m", "--query-runs", "2",
          "--workdir", str(tmp_path / "work"), "--out", str(out), "--charts", str(charts), *extra],
         capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stderr[-3000:]
     res = json.loads(out.read_text())
     samples = res["manifest"]["samples"]
-    assert samples == 1500 * 40
+    assert samples == 1500 * 80
     assert set(res["targets"]) == {"mytsdb", "prometheus", "victoria-metrics"}
     for name, t in res["targets"].items():
         assert t["ingest"]["failures"] == 0, (name, t["ingest"])
@@ -38,6 +38,16 @@ def test_small_comparison_run(tmp_path, workload, extra):
     for name in ("prometheus", "victoria-metrics"):
         for q, r in res["targets"][name]["queries"].items():
             assert r["status"] == 200 and r["series"] > 0, (name, q, r)
+    # MyTSDB answers them on recent data (head) and from the cold tier, and
+    # every answer equals Prometheus's.
+    my = res["targets"]["mytsdb"]
+    for kind in ("queries", "queries_cold"):
+        assert set(my[kind]) == set(res["targets"]["prometheus"]["queries"]), kind
+        for q, r in my[kind].items():
+            assert r["status"] == 200 and r["series"] > 0 and r["median_s"] > 0, (kind, q, r)
+    assert len(res["result_check"]) == 2 * len(my["queries"])
+    assert all(m == "ok" for m in res["result_check"].values()), res["result_check"]
+    assert "cold/head" in proc.stdout
     if workload == "churn":
         assert res["manifest"]["total_series"] > 1500
         assert res["promtool_block"]["disk_bytes_per_sample"] > 0

@@ -3,6 +3,7 @@
 #include <arrow/api.h>
 #include <arrow/io/file.h>
 #include <parquet/arrow/reader.h>
+#include <parquet/column_reader.h>
 #include <parquet/file_reader.h>
 #include <parquet/metadata.h>
 #include <spdlog/spdlog.h>
@@ -107,6 +108,71 @@ Result<std::unique_ptr<parquet::arrow::FileReader>> OpenReader(
   if (!reader.ok()) return FromArrow(reader.status(), "read " + path);
   return std::move(*reader);
 }
+
+// Rows of one column of a row group, decoding only the data pages that hold
+// wanted rows: the page filter runs before a page is decompressed, so a
+// query for a few series decompresses a few 20,000-row pages instead of
+// the whole row group.
+template <typename DType>
+class SparseColumn {
+ public:
+  using T = typename DType::c_type;
+
+  // `wanted`: sorted, non-overlapping [first, end) row ranges of the row group.
+  Status Read(parquet::RowGroupReader& rg, int column,
+              const std::vector<std::pair<int64_t, int64_t>>& wanted) {
+    std::unique_ptr<parquet::PageReader> pages = rg.GetColumnPageReader(column);
+    int64_t next_row = 0;
+    pages->set_data_page_filter([&](const parquet::DataPageStats& page) {
+      int64_t first = next_row;
+      next_row += page.num_values;
+      auto it = std::lower_bound(wanted.begin(), wanted.end(), first,
+                                 [](const std::pair<int64_t, int64_t>& r, int64_t row) { return r.second <= row; });
+      bool keep = it != wanted.end() && it->first < next_row;
+      if (keep) pages_.push_back({first, page.num_values, static_cast<int64_t>(pages_total_)});
+      if (keep) pages_total_ += static_cast<size_t>(page.num_values);
+      return !keep;  // true skips the page
+    });
+    const parquet::ColumnDescriptor* descr = rg.metadata()->schema()->Column(column);
+    std::shared_ptr<parquet::ColumnReader> reader =
+        parquet::ColumnReader::Make(descr, std::move(pages), arrow::default_memory_pool());
+    auto* typed = static_cast<parquet::TypedColumnReader<DType>*>(reader.get());
+    std::vector<int16_t> def(8192);
+    try {
+      while (typed->HasNext()) {
+        size_t at = values_.size();
+        values_.resize(at + 8192);
+        int64_t read = 0;
+        int64_t levels = typed->ReadBatch(8192, def.data(), nullptr, values_.data() + at, &read);
+        if (read != levels) return Status::Corruption("unexpected null in a required column");
+        values_.resize(at + static_cast<size_t>(read));
+      }
+    } catch (const std::exception& e) {
+      return Status::Corruption(e.what());
+    }
+    if (values_.size() != pages_total_) return Status::Corruption("page row counts do not add up");
+    return Status::OK();
+  }
+
+  // Where the values of rows [first, first + n) are: a run of values_ when
+  // the rows lie in consecutive kept pages (as wanted rows always do).
+  const T* rows(int64_t first) const {
+    auto it = std::upper_bound(pages_.begin(), pages_.end(), first,
+                               [](int64_t r, const Page& p) { return r < p.first_row; });
+    const Page& p = *std::prev(it);
+    return values_.data() + p.offset + (first - p.first_row);
+  }
+
+ private:
+  struct Page {
+    int64_t first_row;
+    int64_t num_rows;
+    int64_t offset;  // into values_
+  };
+  std::vector<Page> pages_;
+  size_t pages_total_ = 0;
+  std::vector<T> values_;
+};
 
 }  // namespace
 
@@ -708,18 +774,23 @@ Status ColdStore::ReadFrom(const Snapshot& snap, std::span<const ColdSeriesId> i
     if (by_row_group.empty()) continue;
     ASSIGN_OR_RETURN(auto reader, OpenReader(file->full_path, file->metadata));
     for (const auto& [rg, pieces] : by_row_group) {
-      auto table = reader->ReadRowGroup(rg, {file->ts_column, file->value_column});
-      if (!table.ok()) return FromArrow(table.status(), "read " + file->add.path);
-      auto combined = (*table)->CombineChunks();
-      if (!combined.ok()) return FromArrow(combined.status(), "read " + file->add.path);
-      const auto& ts = static_cast<const arrow::TimestampArray&>(*(*combined)->column(0)->chunk(0));
-      const auto& values = static_cast<const arrow::DoubleArray&>(*(*combined)->column(1)->chunk(0));
       int64_t base = starts[static_cast<size_t>(rg)];
+      std::vector<std::pair<int64_t, int64_t>> wanted;
+      for (const Piece& p : pieces) wanted.emplace_back(p.first_row - base, p.first_row - base + p.num_rows);
+      std::sort(wanted.begin(), wanted.end());
+      std::shared_ptr<parquet::RowGroupReader> rg_reader = reader->parquet_reader()->RowGroup(rg);
+      SparseColumn<parquet::Int64Type> ts;
+      SparseColumn<parquet::DoubleType> values;
+      Status st = ts.Read(*rg_reader, file->ts_column, wanted);
+      if (st.ok()) st = values.Read(*rg_reader, file->value_column, wanted);
+      if (!st.ok()) return Status::Corruption("read " + file->add.path + ": " + st.message());
       for (const Piece& p : pieces) {
         std::vector<model::Sample>& dst = (*out)[p.index];
-        for (int64_t r = p.first_row - base; r < p.first_row - base + p.num_rows; ++r) {
-          int64_t t = ts.Value(r);
-          if (range.Contains(t)) dst.push_back({t, values.Value(r)});
+        // Kept pages are consecutive in values_, so a wanted run is contiguous.
+        const int64_t* t = ts.rows(p.first_row - base);
+        const double* v = values.rows(p.first_row - base);
+        for (int64_t k = 0; k < p.num_rows; ++k) {
+          if (range.Contains(t[k])) dst.push_back({t[k], v[k]});
         }
       }
     }

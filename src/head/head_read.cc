@@ -33,6 +33,11 @@ void Head::ReadSamples(SeriesRef ref, model::TimeRange range,
   const MemSeries* s = SeriesByRef(ref);
   if (s == nullptr) return;
   MutexLock lock(&s->mu);
+  size_t upper_bound = 0;
+  for (const chunk::XorChunk& c : s->chunks) {
+    if (range.Overlaps(c.min_time(), c.max_time())) upper_bound += c.num_samples();
+  }
+  out->reserve(out->size() + upper_bound);
   for (const chunk::XorChunk& c : s->chunks) {
     if (c.num_samples() == 0 || !range.Overlaps(c.min_time(), c.max_time())) continue;
     chunk::XorIterator it = c.Iterator();

@@ -166,6 +166,42 @@ double Quantile(double q, std::vector<double> values) {
   return values[lower] * (1 - weight) + values[upper] * weight;
 }
 
+// Functions over a range of samples, by name.
+enum class RangeFn {
+  kAvgOverTime, kChanges, kCountOverTime, kDelta, kDeriv, kDoubleExponentialSmoothing, kFirstOverTime, kIdelta, kIncrease, kIrate, kLastOverTime, kMadOverTime, kMaxOverTime, kMinOverTime, kPredictLinear, kPresentOverTime, kQuantileOverTime, kRate, kResets, kStddevOverTime, kStdvarOverTime, kSumOverTime, kTsOfFirstOverTime, kTsOfLastOverTime, kTsOfMaxOverTime, kTsOfMinOverTime, kOther,
+};
+
+// The range function of a name, resolved once per call rather than per step.
+RangeFn RangeFnOf(std::string_view name) {
+  if (name == "avg_over_time") return RangeFn::kAvgOverTime;
+  if (name == "changes") return RangeFn::kChanges;
+  if (name == "count_over_time") return RangeFn::kCountOverTime;
+  if (name == "delta") return RangeFn::kDelta;
+  if (name == "deriv") return RangeFn::kDeriv;
+  if (name == "double_exponential_smoothing") return RangeFn::kDoubleExponentialSmoothing;
+  if (name == "first_over_time") return RangeFn::kFirstOverTime;
+  if (name == "idelta") return RangeFn::kIdelta;
+  if (name == "increase") return RangeFn::kIncrease;
+  if (name == "irate") return RangeFn::kIrate;
+  if (name == "last_over_time") return RangeFn::kLastOverTime;
+  if (name == "mad_over_time") return RangeFn::kMadOverTime;
+  if (name == "max_over_time") return RangeFn::kMaxOverTime;
+  if (name == "min_over_time") return RangeFn::kMinOverTime;
+  if (name == "predict_linear") return RangeFn::kPredictLinear;
+  if (name == "present_over_time") return RangeFn::kPresentOverTime;
+  if (name == "quantile_over_time") return RangeFn::kQuantileOverTime;
+  if (name == "rate") return RangeFn::kRate;
+  if (name == "resets") return RangeFn::kResets;
+  if (name == "stddev_over_time") return RangeFn::kStddevOverTime;
+  if (name == "stdvar_over_time") return RangeFn::kStdvarOverTime;
+  if (name == "sum_over_time") return RangeFn::kSumOverTime;
+  if (name == "ts_of_first_over_time") return RangeFn::kTsOfFirstOverTime;
+  if (name == "ts_of_last_over_time") return RangeFn::kTsOfLastOverTime;
+  if (name == "ts_of_max_over_time") return RangeFn::kTsOfMaxOverTime;
+  if (name == "ts_of_min_over_time") return RangeFn::kTsOfMinOverTime;
+  return RangeFn::kOther;
+}
+
 class Evaluator {
  public:
   // [start, end] by step are this evaluation's steps; query_start/end are
@@ -490,23 +526,29 @@ class Evaluator {
     for (size_t k = 0; k < r.series.size(); ++k) rsig[k] = Signature(r.series[k].labels, m.on, m.labels);
 
     if (IsSetOperator(b.op)) {
+      // Signatures as small integers; per step, which of them each side has.
+      std::unordered_map<std::string, size_t> ids;
+      auto intern = [&](const std::string& sig) { return ids.emplace(sig, ids.size()).first->second; };
+      std::vector<size_t> lid(l.series.size()), rid(r.series.size());
+      for (size_t k = 0; k < l.series.size(); ++k) lid[k] = intern(lsig[k]);
+      for (size_t k = 0; k < r.series.size(); ++k) rid[k] = intern(rsig[k]);
+      std::vector<size_t> in_l(ids.size(), SIZE_MAX), in_r(ids.size(), SIZE_MAX);  // step last seen
       for (size_t i = 0; i < steps_; ++i) {
-        std::unordered_map<std::string, bool> rset, lset;
         for (size_t k = 0; k < r.series.size(); ++k) {
-          if (r.series[k].has[i]) rset[rsig[k]] = true;
+          if (r.series[k].has[i]) in_r[rid[k]] = i;
         }
         for (size_t k = 0; k < l.series.size(); ++k) {
-          if (l.series[k].has[i]) lset[lsig[k]] = true;
+          if (l.series[k].has[i]) in_l[lid[k]] = i;
         }
         for (size_t k = 0; k < l.series.size(); ++k) {
           if (!l.series[k].has[i]) continue;
-          bool in_r = rset.count(lsig[k]) > 0;
-          bool keep = b.op == BinaryOp::kAnd ? in_r : b.op == BinaryOp::kUnless ? !in_r : true;
+          bool matched = in_r[lid[k]] == i;
+          bool keep = b.op == BinaryOp::kAnd ? matched : b.op == BinaryOp::kUnless ? !matched : true;
           if (!keep) l.series[k].has[i] = 0;
         }
         if (b.op == BinaryOp::kOr) {
           for (size_t k = 0; k < r.series.size(); ++k) {
-            if (r.series[k].has[i] && lset.count(rsig[k]) > 0) r.series[k].has[i] = 0;
+            if (r.series[k].has[i] && in_l[rid[k]] == i) r.series[k].has[i] = 0;
           }
         } else {
           for (StepSeries& s : r.series) s.has[i] = 0;
@@ -529,29 +571,41 @@ class Evaluator {
     // Arithmetic drops the name at once (also with delayed name removal, as
     // Prometheus does); `bool` comparisons drop it like functions do.
     bool drop_name = DropsName(b.op) || (b.return_bool && !options_.delayed_name_removal);
-    // Output series by their labels.
-    std::map<model::Labels, StepSeries> results;
+    // Signatures as small integers, computed once rather than per step.
+    std::unordered_map<std::string, int> sig_ids;
+    auto intern = [&](const std::string& sig) { return sig_ids.emplace(sig, static_cast<int>(sig_ids.size())).first->second; };
+    std::vector<int> many_id(many.series.size()), one_id(one.series.size());
+    for (size_t k = 0; k < many.series.size(); ++k) many_id[k] = intern(many_sig[k]);
+    for (size_t k = 0; k < one.series.size(); ++k) one_id[k] = intern(one_sig[k]);
+    // Output series, found by labels once per (many, one) pair.
+    std::map<model::Labels, size_t> result_index;
+    std::vector<StepSeries> results;
+    std::unordered_map<uint64_t, size_t> pair_result;
+    std::vector<int64_t> one_at(sig_ids.size(), -1);     // per step: the "one" series of a signature
+    std::vector<size_t> matched_at(sig_ids.size(), SIZE_MAX);  // one-to-one: step a signature was used
+    std::vector<size_t> inserted_at;                           // many-to-one: step a result was produced
     for (size_t i = 0; i < steps_; ++i) {
-      std::unordered_map<std::string, size_t> one_by_sig;
+      RETURN_NOT_OK(CheckDeadline());
+      std::fill(one_at.begin(), one_at.end(), -1);
       for (size_t k = 0; k < one.series.size(); ++k) {
         if (!one.series[k].has[i]) continue;
-        auto [it, inserted] = one_by_sig.emplace(one_sig[k], k);
-        if (!inserted) {
-          std::string a = LabelsString(one.series[k].labels), b = LabelsString(one.series[it->second].labels);
+        int64_t& slot = one_at[static_cast<size_t>(one_id[k])];
+        if (slot >= 0) {
+          const StepSeries& other = one.series[static_cast<size_t>(slot)];
+          std::string a = LabelsString(one.series[k].labels), b = LabelsString(other.labels);
           if (a > b) std::swap(a, b);
           return Status::InvalidArgument(
               "found duplicate series for the match group " + LabelsString(MatchLabels(one.series[k].labels, m)) +
               " on the " + std::string(swap ? "left" : "right") + " hand-side of the operation: [" + a + ", " + b +
               "];many-to-many matching not allowed: matching labels must be unique on one side");
         }
+        slot = static_cast<int64_t>(k);
       }
-      std::unordered_map<std::string, bool> matched;  // one-to-one: a "one" used twice
-      std::map<model::Labels, bool> inserted_now;
       for (size_t k = 0; k < many.series.size(); ++k) {
         if (!many.series[k].has[i]) continue;
-        auto it = one_by_sig.find(many_sig[k]);
-        if (it == one_by_sig.end()) continue;
-        const StepSeries& o = one.series[it->second];
+        int64_t j = one_at[static_cast<size_t>(many_id[k])];
+        if (j < 0) continue;
+        const StepSeries& o = one.series[static_cast<size_t>(j)];
         const StepSeries& s = many.series[k];
         double lv = swap ? o.v[i] : s.v[i], rv = swap ? s.v[i] : o.v[i];
         bool keep;
@@ -564,33 +618,49 @@ class Evaluator {
             v = lv;
           }
         }
+        uint64_t pair = (static_cast<uint64_t>(k) << 32) | static_cast<uint64_t>(j);
+        auto [pit, fresh_pair] = pair_result.try_emplace(pair, 0);
+        if (fresh_pair) {
+          model::Labels labels = ResultLabels(s.labels, o.labels, m, drop_name);
+          auto [rit, fresh] = result_index.try_emplace(std::move(labels), results.size());
+          if (fresh) {
+            StepSeries r;
+            r.labels = rit->first;
+            r.v.assign(steps_, 0);
+            r.has.assign(steps_, 0);
+            results.push_back(std::move(r));
+            inserted_at.push_back(SIZE_MAX);
+          }
+          pit->second = rit->second;
+        }
+        size_t out_index = pit->second;
         if (m.card == VectorMatching::Card::kOneToOne) {
-          if (!matched.emplace(many_sig[k], true).second) {
+          size_t& used = matched_at[static_cast<size_t>(many_id[k])];
+          if (used == i) {
             return Status::InvalidArgument(
                 "multiple matches for labels: many-to-one matching must be explicit "
                 "(group_left/group_right)");
           }
+          used = i;
+        } else {
+          if (inserted_at[out_index] == i) {
+            return Status::InvalidArgument(
+                "multiple matches for labels: grouping labels must ensure unique matches");
+          }
+          inserted_at[out_index] = i;
         }
         if (!keep) continue;
-        model::Labels labels = ResultLabels(s.labels, o.labels, m, drop_name);
-        if (!inserted_now.emplace(labels, true).second) {
-          return Status::InvalidArgument(
-              "multiple matches for labels: grouping labels must ensure unique matches");
-        }
-        auto [rit, fresh] = results.try_emplace(labels);
-        if (fresh) {
-          rit->second.labels = labels;
-          rit->second.v.assign(steps_, 0);
-          rit->second.has.assign(steps_, 0);
-        }
-        rit->second.v[i] = v;
-        rit->second.has[i] = 1;
+        StepSeries& r = results[out_index];
+        r.v[i] = v;
+        r.has[i] = 1;
         if ((b.return_bool && options_.delayed_name_removal) || (!drop_name && s.drop_name)) {
-          rit->second.drop_name = true;
+          r.drop_name = true;
         }
       }
     }
-    for (auto& [labels, s] : results) out.series.push_back(std::move(s));
+    for (StepSeries& r : results) {
+      if (std::find(r.has.begin(), r.has.end(), 1) != r.has.end()) out.series.push_back(std::move(r));
+    }
     return out;
   }
 
@@ -1528,6 +1598,7 @@ class Evaluator {
       scalar_arg2 = tf.scalar;
     }
     ASSIGN_OR_RETURN(RangeInput input, LoadRangeInput(range_arg));
+    const RangeFn fn = RangeFnOf(name);
     std::vector<Series>& series = input.series;
     const int64_t range_ms = input.range_ms;
     bool keep_name = name == "last_over_time" || name == "first_over_time";
@@ -1542,15 +1613,19 @@ class Evaluator {
       o.v.assign(steps_, 0);
       o.has.assign(steps_, 0);
       bool any = false;
+      // Window ends never decrease from step to step, so the window's
+      // bounds only move forward: (t - range, t], left-open.
+      size_t lo = 0, hi = 0;
+      const size_t n = s.samples.size();
       for (size_t i = 0; i < steps_; ++i) {
         int64_t t = input.window_end[i];
-        auto first = std::upper_bound(s.samples.begin(), s.samples.end(), t - range_ms,
-                                      [](int64_t x, const model::Sample& a) { return x < a.timestamp_ms; });
-        auto last = std::upper_bound(first, s.samples.end(), t,
-                                     [](int64_t x, const model::Sample& a) { return x < a.timestamp_ms; });
-        std::span<const model::Sample> w(first, last);
+        if (i > 0 && t < input.window_end[i - 1]) lo = hi = 0;
+        while (lo < n && s.samples[lo].timestamp_ms <= t - range_ms) ++lo;
+        if (hi < lo) hi = lo;
+        while (hi < n && s.samples[hi].timestamp_ms <= t) ++hi;
+        std::span<const model::Sample> w(s.samples.data() + lo, hi - lo);
         std::optional<double> r;
-        ASSIGN_OR_RETURN(r, RangeFunction(name, w, t, StepTime(i), range_ms, scalar_arg[i], scalar_arg2[i]));
+        ASSIGN_OR_RETURN(r, RangeFunction(fn, name, w, t, StepTime(i), range_ms, scalar_arg[i], scalar_arg2[i]));
         if (!r) continue;
         o.v[i] = *r;
         o.has[i] = 1;
@@ -1570,13 +1645,13 @@ class Evaluator {
     return out;
   }
 
-  static Result<std::optional<double>> RangeFunction(std::string_view name,
+  static Result<std::optional<double>> RangeFunction(RangeFn fn, std::string_view name,
                                                       std::span<const model::Sample> w, int64_t t,
                                                       int64_t step_t, int64_t range_ms, double arg,
                                                       double arg2) {
     if (w.empty()) return std::optional<double>();
     size_t n = w.size();
-    if (name == "rate" || name == "increase" || name == "delta") {
+    if (fn == RangeFn::kRate || fn == RangeFn::kIncrease || fn == RangeFn::kDelta) {
       if (n < 2) return std::optional<double>();
       bool counter = name != "delta";
       double result = w[n - 1].value - w[0].value;
@@ -1599,15 +1674,15 @@ class Evaluator {
       }
       if (to_end >= threshold) to_end = avg_step / 2;
       double factor = (sampled + to_start + to_end) / sampled;
-      if (name == "rate") factor /= static_cast<double>(range_ms) / 1000;
+      if (fn == RangeFn::kRate) factor /= static_cast<double>(range_ms) / 1000;
       return std::optional<double>(result * factor);
     }
-    if (name == "irate" || name == "idelta") {
+    if (fn == RangeFn::kIrate || fn == RangeFn::kIdelta) {
       if (n < 2) return std::optional<double>();
       const model::Sample& a = w[n - 2];
       const model::Sample& b = w[n - 1];
       double d = b.value - a.value;
-      if (name == "irate") {
+      if (fn == RangeFn::kIrate) {
         if (b.value < a.value) d = b.value;  // counter reset
         double dt = static_cast<double>(b.timestamp_ms - a.timestamp_ms) / 1000;
         if (dt == 0) return std::optional<double>();
@@ -1615,28 +1690,28 @@ class Evaluator {
       }
       return std::optional<double>(d);
     }
-    if (name == "sum_over_time") {
+    if (fn == RangeFn::kSumOverTime) {
       double sum = 0, c = 0;
       for (const model::Sample& s : w) sum = KahanAdd(sum, s.value, &c);
       return std::optional<double>(sum + c);
     }
-    if (name == "avg_over_time") {
+    if (fn == RangeFn::kAvgOverTime) {
       std::vector<double> values;
       for (const model::Sample& s : w) values.push_back(s.value);
       return std::optional<double>(Mean(values));
     }
-    if (name == "count_over_time") return std::optional<double>(static_cast<double>(n));
-    if (name == "present_over_time") return std::optional<double>(1.0);
-    if (name == "last_over_time") return std::optional<double>(w[n - 1].value);
-    if (name == "first_over_time") return std::optional<double>(w[0].value);
-    if (name == "ts_of_first_over_time") return std::optional<double>(static_cast<double>(w[0].timestamp_ms) / 1000);
-    if (name == "ts_of_last_over_time") return std::optional<double>(static_cast<double>(w[n - 1].timestamp_ms) / 1000);
-    if (name == "ts_of_max_over_time" || name == "ts_of_min_over_time") {
+    if (fn == RangeFn::kCountOverTime) return std::optional<double>(static_cast<double>(n));
+    if (fn == RangeFn::kPresentOverTime) return std::optional<double>(1.0);
+    if (fn == RangeFn::kLastOverTime) return std::optional<double>(w[n - 1].value);
+    if (fn == RangeFn::kFirstOverTime) return std::optional<double>(w[0].value);
+    if (fn == RangeFn::kTsOfFirstOverTime) return std::optional<double>(static_cast<double>(w[0].timestamp_ms) / 1000);
+    if (fn == RangeFn::kTsOfLastOverTime) return std::optional<double>(static_cast<double>(w[n - 1].timestamp_ms) / 1000);
+    if (fn == RangeFn::kTsOfMaxOverTime || fn == RangeFn::kTsOfMinOverTime) {
       // The last sample holding the extreme value.
       double best = w[0].value;
       int64_t at = w[0].timestamp_ms;
       for (const model::Sample& s : w) {
-        bool better = name == "ts_of_max_over_time" ? s.value >= best : s.value <= best;
+        bool better = fn == RangeFn::kTsOfMaxOverTime ? s.value >= best : s.value <= best;
         if (better || std::isnan(best)) {
           best = s.value;
           at = s.timestamp_ms;
@@ -1644,7 +1719,7 @@ class Evaluator {
       }
       return std::optional<double>(static_cast<double>(at) / 1000);
     }
-    if (name == "mad_over_time") {
+    if (fn == RangeFn::kMadOverTime) {
       std::vector<double> values;
       for (const model::Sample& s : w) {
         if (std::isnan(s.value)) return std::optional<double>(kNaN);
@@ -1654,7 +1729,7 @@ class Evaluator {
       for (double& v : values) v = std::fabs(v - median);
       return std::optional<double>(Quantile(0.5, std::move(values)));
     }
-    if (name == "double_exponential_smoothing") {
+    if (fn == RangeFn::kDoubleExponentialSmoothing) {
       char msg[128];
       if (!(arg > 0 && arg < 1)) {
         std::snprintf(msg, sizeof msg, "invalid smoothing factor. Expected: 0 < sf < 1, got: %f", arg);
@@ -1677,15 +1752,15 @@ class Evaluator {
       }
       return std::optional<double>(s1);
     }
-    if (name == "min_over_time" || name == "max_over_time") {
+    if (fn == RangeFn::kMinOverTime || fn == RangeFn::kMaxOverTime) {
       double r = w[0].value;
       for (const model::Sample& s : w) {
-        bool better = name == "min_over_time" ? s.value < r : s.value > r;
+        bool better = fn == RangeFn::kMinOverTime ? s.value < r : s.value > r;
         if (better || std::isnan(r)) r = s.value;
       }
       return std::optional<double>(r);
     }
-    if (name == "stddev_over_time" || name == "stdvar_over_time") {
+    if (fn == RangeFn::kStddevOverTime || fn == RangeFn::kStdvarOverTime) {
       double mean = 0, m2 = 0;
       size_t k = 0;
       for (const model::Sample& s : w) {
@@ -1695,18 +1770,18 @@ class Evaluator {
         m2 += delta * (s.value - mean);
       }
       double var = m2 / static_cast<double>(k);
-      return std::optional<double>(name == "stddev_over_time" ? std::sqrt(var) : var);
+      return std::optional<double>(fn == RangeFn::kStddevOverTime ? std::sqrt(var) : var);
     }
-    if (name == "quantile_over_time") {
+    if (fn == RangeFn::kQuantileOverTime) {
       std::vector<double> values;
       for (const model::Sample& s : w) values.push_back(s.value);
       return std::optional<double>(Quantile(arg, std::move(values)));
     }
-    if (name == "changes" || name == "resets") {
+    if (fn == RangeFn::kChanges || fn == RangeFn::kResets) {
       double count = 0;
       for (size_t k = 1; k < n; ++k) {
         double prev = w[k - 1].value, cur = w[k].value;
-        if (name == "changes") {
+        if (fn == RangeFn::kChanges) {
           if (cur != prev && !(std::isnan(cur) && std::isnan(prev))) ++count;
         } else if (cur < prev) {
           ++count;
@@ -1714,12 +1789,12 @@ class Evaluator {
       }
       return std::optional<double>(count);
     }
-    if (name == "deriv" || name == "predict_linear") {
+    if (fn == RangeFn::kDeriv || fn == RangeFn::kPredictLinear) {
       if (n < 2) return std::optional<double>();
       // Least squares, times relative to the first sample (or t for
       // predict_linear) for precision, as Prometheus does.
       // predict_linear predicts from the evaluation time, even under @.
-      double intercept_t = name == "deriv" ? static_cast<double>(w[0].timestamp_ms)
+      double intercept_t = fn == RangeFn::kDeriv ? static_cast<double>(w[0].timestamp_ms)
                                            : static_cast<double>(step_t);
       double sx = 0, sy = 0, sxy = 0, sxx = 0, cx = 0, cy = 0, cxy = 0, cxx = 0;
       for (const model::Sample& s : w) {
@@ -1738,7 +1813,7 @@ class Evaluator {
       double var = sxx - sx * sx / nn;
       double slope = cov / var;
       double intercept = sy / nn - slope * sx / nn;
-      if (name == "deriv") return std::optional<double>(slope);
+      if (fn == RangeFn::kDeriv) return std::optional<double>(slope);
       return std::optional<double>(slope * arg + intercept);
     }
     return Status::Unimplemented("function " + std::string(name) + "() is not implemented yet");

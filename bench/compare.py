@@ -32,7 +32,7 @@ import requests
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
-from queries import queries_for  # noqa: E402
+from queries import TIE_SENSITIVE, queries_for  # noqa: E402
 
 BUILD = REPO / "build"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -258,6 +258,29 @@ def compare_matrix(got, want, rel=1e-9):
                 continue
             if abs(fx - fy) > rel * max(abs(fx), abs(fy)):
                 return f"value differs for {dict(key)} at {t}: {x} vs {y}"
+    return None
+
+
+def compare_selected_values(got, want, rel=1e-9):
+    """For tie-sensitive queries (queries.TIE_SENSITIVE): the multiset of
+    values selected at each timestamp must agree; which of several series
+    with equal values was chosen may differ."""
+    def per_step(result):
+        out = {}
+        for s in result:
+            for t, v in s["values"]:
+                out.setdefault(t, []).append(float(v))
+        return {t: sorted(vs) for t, vs in out.items()}
+
+    a, b = per_step(got), per_step(want)
+    if a.keys() != b.keys():
+        return f"timestamps differ: {len(a)} vs {len(b)}"
+    for t in a:
+        if len(a[t]) != len(b[t]):
+            return f"{len(a[t])} vs {len(b[t])} values at {t}"
+        for x, y in zip(a[t], b[t]):
+            if not (x == y or (x != x and y != y) or abs(x - y) <= rel * max(abs(x), abs(y))):
+                return f"values at {t}: {a[t]} vs {b[t]}"
     return None
 
 
@@ -560,7 +583,8 @@ def main():
                 if q not in answers:
                     check[key] = "MyTSDB did not answer"
                 else:
-                    check[key] = compare_matrix(answers[q], raw["prometheus"][q]) or "ok"
+                    compare = compare_selected_values if q in TIE_SENSITIVE else compare_matrix
+                    check[key] = compare(answers[q], raw["prometheus"][q]) or "ok"
         results["result_check"] = check
         bad = {q: m for q, m in check.items() if m != "ok"}
         for q, m in bad.items():

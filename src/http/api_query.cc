@@ -1,11 +1,13 @@
 // The PromQL endpoints of the Prometheus HTTP API: /api/v1/query,
-// /api/v1/query_range, /api/v1/format_query and /api/v1/query_exemplars,
+// /api/v1/query_range, /api/v1/format_query, /api/v1/parse_query and
+// /api/v1/query_exemplars,
 // with Prometheus's JSON shapes, error types and status codes (bad_data
 // 400, execution 422, timeout 503).
 #include <httplib.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -214,7 +216,260 @@ void Truncate(promql::QueryResult* r, size_t limit, std::vector<std::string>* wa
   warnings->push_back("results truncated due to limit");
 }
 
+// ---- /api/v1/parse_query: the syntax tree as Prometheus's translateAST
+// writes it (keys sorted, as Go's encoding/json writes maps).
+
+const char* ArgTypeName(promql::ValueType t) {
+  switch (t) {
+    case promql::ValueType::kScalar: return "scalar";
+    case promql::ValueType::kVector: return "vector";
+    case promql::ValueType::kMatrix: return "matrix";
+    case promql::ValueType::kString: return "string";
+  }
+  return "";
+}
+
+const char* MatchTypeName(model::MatchType t) {
+  switch (t) {
+    case model::MatchType::kEqual: return "=";
+    case model::MatchType::kNotEqual: return "!=";
+    case model::MatchType::kRegexMatch: return "=~";
+    case model::MatchType::kRegexNoMatch: return "!~";
+  }
+  return "";
+}
+
+void WriteStrings(JsonWriter& w, const std::vector<std::string>& list) {
+  w.StartArray();
+  for (const std::string& x : list) w.String(x.c_str(), static_cast<rapidjson::SizeType>(x.size()));
+  w.EndArray();
+}
+
+// The selector fields shared by vector and matrix selectors, after "anchored".
+void WriteSelectorFields(JsonWriter& w, const promql::VectorSelector& vs) {
+  w.Key("matchers");
+  w.StartArray();
+  // Prometheus appends the matcher of a name written before the braces;
+  // MyTSDB's parser puts it first.
+  std::vector<const model::Matcher*> ordered;
+  for (const model::Matcher& m : vs.matchers) ordered.push_back(&m);
+  if (!vs.name.empty() && !ordered.empty()) std::rotate(ordered.begin(), ordered.begin() + 1, ordered.end());
+  for (const model::Matcher* mp : ordered) {
+    const model::Matcher& m = *mp;
+    w.StartObject();
+    w.Key("name");
+    w.String(m.name().c_str());
+    w.Key("type");
+    w.String(MatchTypeName(m.type()));
+    w.Key("value");
+    w.String(m.value().c_str(), static_cast<rapidjson::SizeType>(m.value().size()));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("name");
+  w.String(vs.name.c_str());
+  w.Key("offset");
+  w.Int64(vs.offset_ms);
+  w.Key("offsetExpr");
+  w.Null();
+}
+
+void WriteAt(JsonWriter& w, const promql::AtModifier& at) {
+  w.Key("startOrEnd");
+  if (at.kind == promql::AtModifier::Kind::kStart) {
+    w.String("start");
+  } else if (at.kind == promql::AtModifier::Kind::kEnd) {
+    w.String("end");
+  } else {
+    w.Null();
+  }
+  w.Key("timestamp");
+  if (at.kind == promql::AtModifier::Kind::kTime) {
+    w.Int64(at.time_ms);
+  } else {
+    w.Null();
+  }
+}
+
+void WriteTree(JsonWriter& w, const promql::Node* node) {
+  using promql::NodeKind;
+  if (node == nullptr) {
+    w.Null();
+    return;
+  }
+  w.StartObject();
+  switch (node->kind) {
+    case NodeKind::kAggregate: {
+      const auto& a = static_cast<const promql::AggregateExpr&>(*node);
+      w.Key("expr");
+      WriteTree(w, a.expr.get());
+      w.Key("grouping");
+      WriteStrings(w, a.grouping);
+      w.Key("op");
+      w.String(promql::AggregateOpName(a.op));
+      w.Key("param");
+      WriteTree(w, a.param.get());
+      w.Key("type");
+      w.String("aggregation");
+      w.Key("without");
+      w.Bool(a.without);
+      break;
+    }
+    case NodeKind::kBinary: {
+      const auto& b = static_cast<const promql::BinaryExpr&>(*node);
+      w.Key("bool");
+      w.Bool(b.return_bool);
+      w.Key("lhs");
+      WriteTree(w, b.lhs.get());
+      w.Key("matching");
+      if (b.matching) {
+        static const char* kCard[] = {"one-to-one", "many-to-one", "one-to-many", "many-to-many"};
+        w.StartObject();
+        w.Key("card");
+        w.String(kCard[static_cast<int>(b.matching->card)]);
+        w.Key("fillValues");
+        w.StartObject();
+        w.Key("lhs");
+        w.Null();
+        w.Key("rhs");
+        w.Null();
+        w.EndObject();
+        w.Key("include");
+        WriteStrings(w, b.matching->include);
+        w.Key("labels");
+        WriteStrings(w, b.matching->labels);
+        w.Key("on");
+        w.Bool(b.matching->on);
+        w.EndObject();
+      } else {
+        w.Null();
+      }
+      w.Key("op");
+      w.String(promql::BinaryOpName(b.op));
+      w.Key("rhs");
+      WriteTree(w, b.rhs.get());
+      w.Key("type");
+      w.String("binaryExpr");
+      break;
+    }
+    case NodeKind::kCall: {
+      const auto& c = static_cast<const promql::Call&>(*node);
+      w.Key("args");
+      w.StartArray();
+      for (const auto& arg : c.args) WriteTree(w, arg.get());
+      w.EndArray();
+      w.Key("func");
+      w.StartObject();
+      w.Key("argTypes");
+      w.StartArray();
+      for (promql::ValueType t : c.func->arg_types) w.String(ArgTypeName(t));
+      w.EndArray();
+      w.Key("name");
+      w.String(c.func->name);
+      w.Key("returnType");
+      w.String(ArgTypeName(c.func->return_type));
+      w.Key("variadic");
+      w.Int(c.func->variadic);
+      w.EndObject();
+      w.Key("type");
+      w.String("call");
+      break;
+    }
+    case NodeKind::kMatrixSelector: {
+      const auto& m = static_cast<const promql::MatrixSelector&>(*node);
+      w.Key("anchored");
+      w.Bool(false);
+      WriteSelectorFields(w, *m.selector);
+      w.Key("range");
+      w.Int64(m.range_ms);
+      w.Key("rangeExpr");
+      w.Null();
+      w.Key("smoothed");
+      w.Bool(false);
+      WriteAt(w, m.selector->at);
+      w.Key("type");
+      w.String("matrixSelector");
+      break;
+    }
+    case NodeKind::kSubquery: {
+      const auto& q = static_cast<const promql::SubqueryExpr&>(*node);
+      w.Key("expr");
+      WriteTree(w, q.expr.get());
+      w.Key("offset");
+      w.Int64(q.offset_ms);
+      w.Key("offsetExpr");
+      w.Null();
+      w.Key("range");
+      w.Int64(q.range_ms);
+      w.Key("rangeExpr");
+      w.Null();
+      WriteAt(w, q.at);
+      w.Key("step");
+      w.Int64(q.step_ms);
+      w.Key("stepExpr");
+      w.Null();
+      w.Key("type");
+      w.String("subquery");
+      break;
+    }
+    case NodeKind::kNumber: {
+      w.Key("type");
+      w.String("numberLiteral");
+      w.Key("val");
+      std::string v = promql::FormatFloat(static_cast<const promql::NumberLiteral&>(*node).value);
+      w.String(v.c_str());
+      break;
+    }
+    case NodeKind::kParen:
+      w.Key("expr");
+      WriteTree(w, static_cast<const promql::ParenExpr&>(*node).expr.get());
+      w.Key("type");
+      w.String("parenExpr");
+      break;
+    case NodeKind::kString: {
+      const std::string& v = static_cast<const promql::StringLiteral&>(*node).value;
+      w.Key("type");
+      w.String("stringLiteral");
+      w.Key("val");
+      w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+      break;
+    }
+    case NodeKind::kUnary: {
+      const auto& u = static_cast<const promql::UnaryExpr&>(*node);
+      w.Key("expr");
+      WriteTree(w, u.expr.get());
+      w.Key("op");
+      w.String(u.op == '-' ? "-" : "+");
+      w.Key("type");
+      w.String("unaryExpr");
+      break;
+    }
+    case NodeKind::kVectorSelector: {
+      const auto& vs = static_cast<const promql::VectorSelector&>(*node);
+      w.Key("anchored");
+      w.Bool(false);
+      WriteSelectorFields(w, vs);
+      w.Key("smoothed");
+      w.Bool(false);
+      WriteAt(w, vs.at);
+      w.Key("type");
+      w.String("vectorSelector");
+      break;
+    }
+  }
+  w.EndObject();
+}
+
 }  // namespace
+
+void Server::HandleParseQuery(const httplib::Request& req, httplib::Response& res) {
+  auto expr = ParseQueryParam(req);
+  if (!expr.ok()) return WriteApiError(res, 400, "bad_data", expr.status().message());
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  WriteTree(w, expr->get());
+  WriteApiSuccess(res, buf.GetString());
+}
 
 void Server::HandleQuery(const httplib::Request& req, httplib::Response& res) {
   storage::Storage* storage = StorageOr503(res);

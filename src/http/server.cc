@@ -82,6 +82,7 @@ Server::Server(const ServerOptions& options, telemetry::Registry* registry)
     Route(method, "/api/v1/query", "/api/v1/query", &Server::HandleQuery);
     Route(method, "/api/v1/query_range", "/api/v1/query_range", &Server::HandleQueryRange);
     Route(method, "/api/v1/format_query", "/api/v1/format_query", &Server::HandleFormatQuery);
+    Route(method, "/api/v1/parse_query", "/api/v1/parse_query", &Server::HandleParseQuery);
     Route(method, "/api/v1/query_exemplars", "/api/v1/query_exemplars", &Server::HandleQueryExemplars);
   }
   Route("GET", "/api/v1/status/buildinfo", "/api/v1/status/buildinfo",

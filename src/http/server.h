@@ -79,6 +79,7 @@ class Server {
   void HandleQuery(const httplib::Request&, httplib::Response&);
   void HandleQueryRange(const httplib::Request&, httplib::Response&);
   void HandleFormatQuery(const httplib::Request&, httplib::Response&);
+  void HandleParseQuery(const httplib::Request&, httplib::Response&);
   void HandleQueryExemplars(const httplib::Request&, httplib::Response&);
   void HandleFlush(const httplib::Request&, httplib::Response&);
   void HandleCompact(const httplib::Request&, httplib::Response&);

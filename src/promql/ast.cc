@@ -123,7 +123,7 @@ const std::vector<FunctionInfo>& Functions() {
       {"hour", {V}, 1, V},
       {"idelta", {M}, 0, V},
       {"increase", {M}, 0, V},
-      {"info", {V}, 1, V, true},
+      {"info", {V, V}, 1, V, true},
       {"irate", {M}, 0, V},
       {"label_join", {V, Str, Str, Str}, -1, V},
       {"label_replace", {V, Str, Str, Str, Str}, 0, V},

@@ -70,3 +70,17 @@ def test_result_check_compares_series_timestamps_and_values():
     assert "timestamps differ" in compare_matrix(
         [{"metric": {"job": "a"}, "values": [[1, "1"], [3, "+Inf"]]}], ref)
     assert "series differ" in compare_matrix([{"metric": {"job": "b"}, "values": []}], ref)
+
+
+def test_tie_sensitive_queries_compare_selected_values():
+    sys.path.insert(0, str(REPO / "bench"))
+    from compare import compare_selected_values
+
+    ours = [{"metric": {"i": "1"}, "values": [[1, "5"], [2, "5"]]}, {"metric": {"i": "2"}, "values": [[1, "3"]]}]
+    # Another series with the same value won the tie: same selection.
+    tie = [{"metric": {"i": "1"}, "values": [[1, "5"], [2, "5"]]}, {"metric": {"i": "3"}, "values": [[1, "3"]]}]
+    assert compare_selected_values(ours, tie) is None
+    other = [{"metric": {"i": "1"}, "values": [[1, "5"], [2, "5"]]}, {"metric": {"i": "3"}, "values": [[1, "4"]]}]
+    assert "values at 1" in compare_selected_values(ours, other)
+    fewer = [{"metric": {"i": "1"}, "values": [[1, "5"], [2, "5"]]}]
+    assert "2 vs 1 values" in compare_selected_values(ours, fewer)

@@ -163,3 +163,27 @@ def test_grafana_data_source_calls(loaded):
     assert ok(loaded.post("/api/v1/format_query", data={"query": "up"})) == "up"
     # Escaped label names in URL paths (Grafana escapes UTF-8 names).
     assert ok(loaded.get("/api/v1/label/U__instance/values")) == ["a", "b"]
+
+
+def test_parse_query(loaded):
+    """Prometheus 3's /api/v1/parse_query: the syntax tree its UI draws."""
+    tree = ok(loaded.get("/api/v1/parse_query", params={"query": 'sum by (job) (rate(x{a="b"}[5m] offset 1m))'}))
+    assert tree == {
+        "type": "aggregation", "op": "sum", "grouping": ["job"], "without": False, "param": None,
+        "expr": {
+            "type": "call", "func": {"name": "rate", "argTypes": ["matrix"], "variadic": 0, "returnType": "vector"},
+            "args": [{
+                "type": "matrixSelector", "name": "x", "range": 300000, "rangeExpr": None, "offset": 60000,
+                "offsetExpr": None, "timestamp": None, "startOrEnd": None, "anchored": False, "smoothed": False,
+                "matchers": [{"name": "a", "type": "=", "value": "b"}, {"name": "__name__", "type": "=", "value": "x"}],
+            }],
+        },
+    }
+    tree = ok(loaded.post("/api/v1/parse_query", data={"query": "a / on(b) group_left(c) -x @ end() > bool 2"}))
+    assert tree["type"] == "binaryExpr" and tree["op"] == ">" and tree["bool"] is True and tree["matching"] is None
+    div = tree["lhs"]
+    assert div["op"] == "/" and div["matching"] == {
+        "card": "many-to-one", "labels": ["b"], "on": True, "include": ["c"], "fillValues": {"lhs": None, "rhs": None}}
+    assert div["rhs"]["type"] == "unaryExpr" and div["rhs"]["expr"]["startOrEnd"] == "end"
+    assert tree["rhs"] == {"type": "numberLiteral", "val": "2"}
+    error(loaded.get("/api/v1/parse_query", params={"query": "sum("}), 400, "bad_data", "parse error")

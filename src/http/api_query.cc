@@ -79,7 +79,8 @@ void WriteLabels(JsonWriter& w, const model::Labels& labels) {
   w.EndObject();
 }
 
-void WriteResult(httplib::Response& res, const promql::QueryResult& r, const std::vector<std::string>& warnings) {
+void WriteResult(httplib::Response& res, const promql::QueryResult& r, const std::vector<std::string>& warnings,
+                 const std::vector<std::string>& infos) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
@@ -132,10 +133,11 @@ void WriteResult(httplib::Response& res, const promql::QueryResult& r, const std
     }
   }
   w.EndObject();
-  if (!warnings.empty()) {
-    w.Key("warnings");
+  for (auto [key, list] : {std::make_pair("warnings", &warnings), std::make_pair("infos", &infos)}) {
+    if (list->empty()) continue;
+    w.Key(key);
     w.StartArray();
-    for (const std::string& s : warnings) w.String(s.c_str());
+    for (const std::string& s : *list) w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
     w.EndArray();
   }
   w.EndObject();
@@ -179,18 +181,6 @@ Result<promql::EngineOptions> RequestEngineOptions(const httplib::Request& req, 
     if (*l > 0) o.lookback_ms = *l;
   }
   return o;
-}
-
-Result<size_t> ParseLimit(const httplib::Request& req) {
-  std::string limit = ParamValue(req, "limit");
-  if (limit.empty()) return 0;
-  int64_t n = -1;
-  auto r = std::from_chars(limit.data(), limit.data() + limit.size(), n);
-  if (r.ec != std::errc() || r.ptr != limit.data() + limit.size() || n < 0) {
-    return Status::InvalidArgument("invalid parameter \"limit\": cannot parse \"" + limit +
-                                   "\" to a non-negative integer");
-  }
-  return static_cast<size_t>(n);
 }
 
 Result<promql::ExprPtr> ParseQueryParam(const httplib::Request& req) {
@@ -474,7 +464,7 @@ void Server::HandleParseQuery(const httplib::Request& req, httplib::Response& re
 void Server::HandleQuery(const httplib::Request& req, httplib::Response& res) {
   storage::Storage* storage = StorageOr503(res);
   if (storage == nullptr) return;
-  auto limit = ParseLimit(req);
+  auto limit = ParseLimitParam(ParamValue(req, "limit"));
   if (!limit.ok()) return WriteApiError(res, 400, "bad_data", limit.status().message());
   int64_t t;
   std::string time = ParamValue(req, "time");
@@ -493,15 +483,16 @@ void Server::HandleQuery(const httplib::Request& req, httplib::Response& res) {
   StorageQueryable data(*storage);
   auto result = promql::Engine(*options).Instant(data, **expr, t);
   if (!result.ok()) return WriteQueryError(res, result.status());
-  std::vector<std::string> warnings;
+  std::string query = ParamValue(req, "query");
+  std::vector<std::string> warnings = promql::AnnotationStrings(*result, query, true);
   Truncate(&*result, *limit, &warnings);
-  WriteResult(res, *result, warnings);
+  WriteResult(res, *result, warnings, promql::AnnotationStrings(*result, query, false));
 }
 
 void Server::HandleQueryRange(const httplib::Request& req, httplib::Response& res) {
   storage::Storage* storage = StorageOr503(res);
   if (storage == nullptr) return;
-  auto limit = ParseLimit(req);
+  auto limit = ParseLimitParam(ParamValue(req, "limit"));
   if (!limit.ok()) return WriteApiError(res, 400, "bad_data", limit.status().message());
   auto start = ParseTimeParam("start", ParamValue(req, "start"));
   if (!start.ok()) return WriteApiError(res, 400, "bad_data", start.status().message());
@@ -536,9 +527,10 @@ void Server::HandleQueryRange(const httplib::Request& req, httplib::Response& re
   StorageQueryable data(*storage);
   auto result = promql::Engine(*options).Range(data, **expr, *start, *end, *step);
   if (!result.ok()) return WriteQueryError(res, result.status());
-  std::vector<std::string> warnings;
+  std::string query = ParamValue(req, "query");
+  std::vector<std::string> warnings = promql::AnnotationStrings(*result, query, true);
   Truncate(&*result, *limit, &warnings);
-  WriteResult(res, *result, warnings);
+  WriteResult(res, *result, warnings, promql::AnnotationStrings(*result, query, false));
 }
 
 void Server::HandleFormatQuery(const httplib::Request& req, httplib::Response& res) {

@@ -50,16 +50,7 @@ Result<SelectionParams> ParseSelection(const httplib::Request& req, bool match_r
   SelectionParams p;
   ASSIGN_OR_RETURN(p.selectors, ParseMatchParams(ParamValues(req, "match[]")));
   ASSIGN_OR_RETURN(p.range, ParseTimeRange(ParamValue(req, "start"), ParamValue(req, "end")));
-  std::string limit = ParamValue(req, "limit");
-  if (!limit.empty()) {
-    int64_t n = -1;
-    auto r = std::from_chars(limit.data(), limit.data() + limit.size(), n);
-    if (r.ec != std::errc() || r.ptr != limit.data() + limit.size() || n < 0) {
-      return Status::InvalidArgument("invalid parameter \"limit\": cannot parse \"" + limit +
-                                     "\" to a non-negative integer");
-    }
-    p.limit = static_cast<size_t>(n);
-  }
+  ASSIGN_OR_RETURN(p.limit, ParseLimitParam(ParamValue(req, "limit")));
   return p;
 }
 

@@ -108,6 +108,17 @@ Result<model::TimeRange> ParseTimeRange(std::string_view start, std::string_view
   return range;
 }
 
+Result<size_t> ParseLimitParam(std::string_view value) {
+  if (value.empty()) return 0;
+  int64_t n = -1;
+  auto r = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (r.ec != std::errc() || r.ptr != value.data() + value.size() || n < 0) {
+    return Status::InvalidArgument("invalid parameter \"limit\": cannot parse \"" + std::string(value) +
+                                   "\" to a non-negative integer");
+  }
+  return static_cast<size_t>(n);
+}
+
 Result<std::vector<model::Matchers>> ParseMatchParams(const std::vector<std::string>& values) {
   std::vector<model::Matchers> out;
   for (const std::string& v : values) {

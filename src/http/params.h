@@ -19,6 +19,8 @@ Result<int64_t> ParseTimeParam(std::string_view name, std::string_view value);
 // start/end parameters; absent ones are open-ended.
 Result<model::TimeRange> ParseTimeRange(std::string_view start, std::string_view end);
 
+// The `limit` parameter: a non-negative integer, 0 (or absent) for none.
+Result<size_t> ParseLimitParam(std::string_view value);
 // Parses every match[] selector.
 Result<std::vector<model::Matchers>> ParseMatchParams(const std::vector<std::string>& values);
 

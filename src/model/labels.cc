@@ -120,26 +120,42 @@ uint64_t Labels::Hash() const {
   return XXH3_64bits_digest(&state);
 }
 
+namespace {
+
+// Appends `labels` as a="b", c="d" (values quoted with Go's escapes for " \\ and newline).
+void AppendLabelPairs(std::string* out, const std::vector<Label>& labels, bool skip_name) {
+  bool first = true;
+  for (const Label& l : labels) {
+    if (skip_name && l.name == kMetricNameLabel) continue;
+    if (!first) *out += ", ";
+    first = false;
+    *out += l.name;
+    *out += "=\"";
+    for (char c : l.value) {
+      if (c == '"' || c == '\\') *out += '\\';
+      if (c == '\n') {
+        *out += "\\n";
+        continue;
+      }
+      *out += c;
+    }
+    *out += '"';
+  }
+}
+
+}  // namespace
+
 std::string Labels::ToString() const {
   std::string out(metric_name());
   out += '{';
-  bool first = true;
-  for (const Label& l : labels_) {
-    if (l.name == kMetricNameLabel) continue;
-    if (!first) out += ", ";
-    first = false;
-    out += l.name;
-    out += "=\"";
-    for (char c : l.value) {
-      if (c == '"' || c == '\\') out += '\\';
-      if (c == '\n') {
-        out += "\\n";
-        continue;
-      }
-      out += c;
-    }
-    out += '"';
-  }
+  AppendLabelPairs(&out, labels_, /*skip_name=*/true);
+  out += '}';
+  return out;
+}
+
+std::string Labels::ToBracedString() const {
+  std::string out = "{";
+  AppendLabelPairs(&out, labels_, /*skip_name=*/false);
   out += '}';
   return out;
 }

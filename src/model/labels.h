@@ -59,6 +59,9 @@ class Labels {
 
   // Prometheus notation: metric{a="b", c="d"}.
   std::string ToString() const;
+  // Every label in braces, as Prometheus's Labels.String() writes them in
+  // error messages: {__name__="metric", a="b"}.
+  std::string ToBracedString() const;
 
   friend bool operator==(const Labels&, const Labels&) = default;
   friend auto operator<=>(const Labels& a, const Labels& b) { return a.labels_ <=> b.labels_; }

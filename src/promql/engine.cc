@@ -40,6 +40,42 @@ struct Value {
   std::string str;                  // kString
 };
 
+// A float as Go's %g writes it: shortest digits, exponent form below 1e-4
+// or from 1e21 ("1.1", "1e+21", "NaN", "+Inf").
+std::string GoG(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  if (v == 0) return std::signbit(v) ? "-0" : "0";
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  std::string sci(buf, r.ptr);
+  size_t e = sci.find('e');
+  int exp = std::atoi(sci.c_str() + e + 1);
+  if (exp < -4 || exp >= 21) {
+    std::string mant = sci.substr(0, e);
+    char ebuf[16];
+    std::snprintf(ebuf, sizeof ebuf, "e%c%02d", exp < 0 ? '-' : '+', std::abs(exp));
+    return mant + ebuf;
+  }
+  return FormatFloat(v);
+}
+
+// A string as Go's %q quotes it (the escapes label values need).
+std::string GoQuote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default: out += c;
+    }
+  }
+  return out + "\"";
+}
+
 // Natural order of label values ("cpu2" < "cpu10"), as the natsort package
 // Prometheus uses for sort_by_label: runs of digits compare as numbers.
 bool NaturalLess(std::string_view a, std::string_view b) {
@@ -108,6 +144,17 @@ std::string Signature(const model::Labels& l, bool on, const std::vector<std::st
   return sig;
 }
 
+// Prometheus's almost.Equal: NaN equals NaN, else relative difference.
+bool AlmostEqual(double a, double b, double epsilon) {
+  constexpr double kMinNormal = 2.2250738585072014e-308;
+  if (std::isnan(a) && std::isnan(b)) return true;
+  if (a == b) return true;
+  double abs_sum = std::fabs(a) + std::fabs(b);
+  double diff = std::fabs(a - b);
+  if (a == 0 || b == 0 || abs_sum < kMinNormal) return diff < epsilon * kMinNormal;
+  return diff / std::min(abs_sum, std::numeric_limits<double>::max()) < epsilon;
+}
+
 double KahanAdd(double sum, double x, double* c) {
   double t = sum + x;
   if (std::isinf(t)) {
@@ -166,6 +213,13 @@ double Quantile(double q, std::vector<double> values) {
   return values[lower] * (1 - weight) + values[upper] * weight;
 }
 
+// What forcing a classic histogram's buckets monotonic changed (for the
+// info annotation Prometheus raises then).
+struct Monotonicity {
+  bool forced = false;
+  double min_bucket = INFINITY, max_bucket = -INFINITY, max_diff = 0;
+};
+
 // Functions over a range of samples, by name.
 enum class RangeFn {
   kAvgOverTime, kChanges, kCountOverTime, kDelta, kDeriv, kDoubleExponentialSmoothing, kFirstOverTime, kIdelta, kIncrease, kIrate, kLastOverTime, kMadOverTime, kMaxOverTime, kMinOverTime, kPredictLinear, kPresentOverTime, kQuantileOverTime, kRate, kResets, kStddevOverTime, kStdvarOverTime, kSumOverTime, kTsOfFirstOverTime, kTsOfLastOverTime, kTsOfMaxOverTime, kTsOfMinOverTime, kOther,
@@ -215,6 +269,8 @@ class Evaluator {
   }
 
   size_t steps() const { return steps_; }
+  // Annotations go to `sink`, shared by the evaluators of subqueries.
+  void set_annotations(std::vector<Annotation>* sink) { annotations_ = sink; }
   void set_deadline(std::chrono::steady_clock::time_point d) { deadline_ = d; }
   Status CheckDeadline() const {
     if (deadline_ && std::chrono::steady_clock::now() > *deadline_) {
@@ -275,6 +331,40 @@ class Evaluator {
   }
   int64_t EvalTime(const VectorSelector& vs, size_t i) const {
     return ModTime(vs.at, vs.offset_ms, i);
+  }
+
+  // Records an annotation once per distinct message, as Prometheus does.
+  void Annotate(bool warning, std::string message, const Node& at) {
+    if (annotations_ == nullptr) return;
+    message = std::string(warning ? "PromQL warning: " : "PromQL info: ") + message;
+    for (const Annotation& a : *annotations_) {
+      if (a.message == message) return;
+    }
+    annotations_->push_back({warning, std::move(message), at.pos.start});
+  }
+
+  // histogram_quantile's info on buckets forced monotonic: one annotation
+  // per metric name, merging the times, buckets and differences it covers.
+  void AnnotateMonotonicity(const std::string& name, int64_t t, const Monotonicity& m, const Node& at) {
+    if (annotations_ == nullptr) return;
+    std::string message =
+        "PromQL info: input to histogram_quantile needed to be fixed for monotonicity (see "
+        "https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)" +
+        (name.empty() ? std::string() : " for metric name " + GoQuote(name));
+    for (Annotation& a : *annotations_) {
+      if (a.message != message) continue;
+      a.detail.min_ts = std::min(a.detail.min_ts, t);
+      a.detail.max_ts = std::max(a.detail.max_ts, t);
+      a.detail.min_bucket = std::min(a.detail.min_bucket, m.min_bucket);
+      a.detail.max_bucket = std::max(a.detail.max_bucket, m.max_bucket);
+      a.detail.max_diff = std::max(a.detail.max_diff, m.max_diff);
+      ++a.detail.count;
+      return;
+    }
+    Annotation a{false, std::move(message), at.pos.start};
+    a.has_detail = true;
+    a.detail = {t, t, m.min_bucket, m.max_bucket, m.max_diff, 1};
+    annotations_->push_back(std::move(a));
   }
 
   // Functions and arithmetic drop the metric name: at once, or with delayed
@@ -349,6 +439,7 @@ class Evaluator {
     inner.loaded_ = loaded_;
     inner.query_step_ = query_step_;
     inner.deadline_ = deadline_;
+    inner.annotations_ = annotations_;
     ASSIGN_OR_RETURN(Value v, inner.Eval(*sq.expr));
     RETURN_NOT_OK(CheckDeadline());
     loaded_ = inner.loaded_;
@@ -592,10 +683,10 @@ class Evaluator {
         int64_t& slot = one_at[static_cast<size_t>(one_id[k])];
         if (slot >= 0) {
           const StepSeries& other = one.series[static_cast<size_t>(slot)];
-          std::string a = LabelsString(one.series[k].labels), b = LabelsString(other.labels);
+          std::string a = one.series[k].labels.ToBracedString(), b = other.labels.ToBracedString();
           if (a > b) std::swap(a, b);
           return Status::InvalidArgument(
-              "found duplicate series for the match group " + LabelsString(MatchLabels(one.series[k].labels, m)) +
+              "found duplicate series for the match group " + MatchLabels(one.series[k].labels, m).ToBracedString() +
               " on the " + std::string(swap ? "left" : "right") + " hand-side of the operation: [" + a + ", " + b +
               "];many-to-many matching not allowed: matching labels must be unique on one side");
         }
@@ -674,25 +765,6 @@ class Evaluator {
     return model::Labels::FromSorted(std::move(out));
   }
 
-  // Labels as Prometheus's Labels.String() writes them: {a="1", b="2"}.
-  static std::string LabelsString(const model::Labels& l) {
-    std::string out = "{";
-    for (const model::Label& x : l) {
-      if (out.size() > 1) out += ", ";
-      out += x.name + "=\"";
-      for (char ch : x.value) {
-        if (ch == '"' || ch == '\\') out += '\\';
-        if (ch == '\n') {
-          out += "\\n";
-          continue;
-        }
-        out += ch;
-      }
-      out += '"';
-    }
-    return out + "}";
-  }
-
   static model::Labels ResultLabels(const model::Labels& many, const model::Labels& one,
                                     const VectorMatching& m, bool drop_name) {
     std::vector<model::Label> out;
@@ -769,6 +841,20 @@ class Evaluator {
       return SelectSeries(a, std::move(in), param, group_order);
     }
 
+    if (a.op == AggregateOp::kQuantile) {
+      double max = -INFINITY, min = INFINITY;
+      bool any_nan = false;
+      for (double q : param) {
+        any_nan = any_nan || std::isnan(q);
+        if (!std::isnan(q)) {
+          max = std::max(max, q);
+          min = std::min(min, q);
+        }
+      }
+      if (any_nan) Annotate(true, "quantile value should be between 0 and 1, got NaN", *a.param);
+      if (max > 1) Annotate(true, "quantile value should be between 0 and 1, got " + GoG(max), *a.param);
+      if (min < 0) Annotate(true, "quantile value should be between 0 and 1, got " + GoG(min), *a.param);
+    }
     for (const auto& [labels, members] : groups) {
       StepSeries o;
       o.labels = labels;
@@ -853,6 +939,8 @@ class Evaluator {
     if (a.op == AggregateOp::kLimitRatio) {
       if (any_nan) return Status::InvalidArgument("Ratio value is NaN");
       if (max == 0 && min == 0) return out;
+      if (max > 1) Annotate(true, "ratio value should be between -1 and 1, got " + GoG(max) + ", capping to 1", *a.param);
+      if (min < -1) Annotate(true, "ratio value should be between -1 and 1, got " + GoG(min) + ", capping to -1", *a.param);
       for (double& r : ratio) r = std::clamp(r, -1.0, 1.0);
     } else {
       if (any_nan) return Status::InvalidArgument("Parameter value is NaN");
@@ -1047,6 +1135,9 @@ class Evaluator {
       return v;
     }
     if (name == "sort_by_label" || name == "sort_by_label_desc") {
+      if (query_start_ != query_end_) {
+        Annotate(true, "sort is ineffective for range queries since results are always ordered by labels", c);
+      }
       ASSIGN_OR_RETURN(Value in, Eval(*c.args[0]));
       if (steps_ > 1) return in;  // range results are sorted by labels anyway
       std::vector<std::string> names;
@@ -1165,6 +1256,9 @@ class Evaluator {
     }
     if (name == "label_replace" || name == "label_join") return EvalLabelFunction(c);
     if (name == "sort" || name == "sort_desc") {
+      if (query_start_ != query_end_) {
+        Annotate(true, "sort is ineffective for range queries since results are always ordered by labels", c);
+      }
       ASSIGN_OR_RETURN(Value in, Eval(*c.args[0]));
       if (steps_ == 1) {
         bool desc = name == "sort_desc";
@@ -1463,6 +1557,14 @@ class Evaluator {
       ASSIGN_OR_RETURN(upper_arg, Eval(*c.args[1]));
     }
     ASSIGN_OR_RETURN(Value in, Eval(*c.args[fraction ? 2 : 1]));
+    if (!fraction) {
+      // Checked at every step, data or not, as Prometheus does.
+      for (double qv : q.scalar) {
+        if (std::isnan(qv) || qv < 0 || qv > 1) {
+          Annotate(true, "quantile value should be between 0 and 1, got " + GoG(qv), *c.args[0]);
+        }
+      }
+    }
     // Buckets grouped by their labels without le (and the name).
     struct Bucket {
       double upper;
@@ -1470,12 +1572,17 @@ class Evaluator {
     };
     std::map<model::Labels, std::vector<Bucket>> groups;
     for (size_t k = 0; k < in.series.size(); ++k) {
-      std::string_view le = in.series[k].labels.Get("le");
-      if (le.empty()) continue;
+      std::string le_s(in.series[k].labels.Get("le"));
       char* end = nullptr;
-      std::string le_s(le);
       double upper = std::strtod(le_s.c_str(), &end);
-      if (end != le_s.c_str() + le_s.size()) continue;
+      if (le_s.empty() || std::isspace(static_cast<unsigned char>(le_s[0])) || end != le_s.c_str() + le_s.size()) {
+        std::string name(in.series[k].labels.metric_name());
+        Annotate(true,
+                 "bucket label \"le\" is missing or has a malformed value of " + GoQuote(le_s) +
+                     (options_.delayed_name_removal && !name.empty() ? " for metric name " + GoQuote(name) : ""),
+                 *c.args[fraction ? 2 : 1]);
+        continue;
+      }
       std::vector<model::Label> rest;
       for (const model::Label& l : in.series[k].labels) {
         if (l.name != "le" && l.name != model::kMetricNameLabel) rest.push_back(l);
@@ -1504,8 +1611,16 @@ class Evaluator {
           }
         }
         if (b.empty()) continue;
-        o.v[i] = fraction ? BucketFraction(q.scalar[i], upper_arg.scalar[i], std::move(b))
-                          : BucketQuantile(q.scalar[i], std::move(b));
+        if (fraction) {
+          o.v[i] = BucketFraction(q.scalar[i], upper_arg.scalar[i], std::move(b));
+        } else {
+          Monotonicity mono;
+          o.v[i] = BucketQuantile(q.scalar[i], std::move(b), &mono);
+          if (mono.forced) {
+            std::string name = options_.delayed_name_removal ? std::string(in.series[buckets[0].series].labels.metric_name()) : "";
+            AnnotateMonotonicity(name, StepTime(i), mono, *c.args[1]);
+          }
+        }
         o.has[i] = 1;
         any = true;
       }
@@ -1557,14 +1672,31 @@ class Evaluator {
     return (upper_rank - lower_rank) / count;
   }
 
-  // Prometheus' bucketQuantile for classic histograms.
-  static double BucketQuantile(double q, std::vector<std::pair<double, double>> b) {
+  // Prometheus's BucketQuantile for classic histograms: buckets sorted,
+  // decreases removed (and differences within 1e-12 relative ignored), then
+  // linear interpolation inside the bucket holding the rank.
+  static double BucketQuantile(double q, std::vector<std::pair<double, double>> b, Monotonicity* mono) {
     if (std::isnan(q)) return kNaN;
     if (q < 0) return -INFINITY;
     if (q > 1) return INFINITY;
     if (!std::isinf(b.back().first) || b.back().first < 0) return kNaN;
+    double prev = b[0].second;
     for (size_t i = 1; i < b.size(); ++i) {
-      if (b[i].second < b[i - 1].second) b[i].second = b[i - 1].second;  // force monotonic
+      double curr = b[i].second;
+      if (curr == prev) continue;
+      if (AlmostEqual(prev, curr, 1e-12)) {
+        b[i].second = prev;
+        continue;
+      }
+      if (curr < prev) {
+        b[i].second = prev;
+        mono->forced = true;
+        mono->min_bucket = std::min(mono->min_bucket, b[i].first);
+        mono->max_bucket = std::max(mono->max_bucket, b[i].first);
+        mono->max_diff = std::max(mono->max_diff, prev - curr);
+        continue;
+      }
+      prev = curr;
     }
     if (b.size() < 2) return kNaN;
     double observations = b.back().second;
@@ -1626,10 +1758,24 @@ class Evaluator {
         std::span<const model::Sample> w(s.samples.data() + lo, hi - lo);
         std::optional<double> r;
         ASSIGN_OR_RETURN(r, RangeFunction(fn, name, w, t, StepTime(i), range_ms, scalar_arg[i], scalar_arg2[i]));
+        if (fn == RangeFn::kQuantileOverTime && !w.empty() &&
+            (std::isnan(scalar_arg[i]) || scalar_arg[i] < 0 || scalar_arg[i] > 1)) {
+          Annotate(true, "quantile value should be between 0 and 1, got " + GoG(scalar_arg[i]), *c.args[0]);
+        }
         if (!r) continue;
         o.v[i] = *r;
         o.has[i] = 1;
         any = true;
+      }
+      if (any && (fn == RangeFn::kRate || fn == RangeFn::kIncrease)) {
+        std::string_view metric = s.labels.metric_name();
+        if (!metric.empty() && !metric.ends_with("_total") && !metric.ends_with("_sum") &&
+            !metric.ends_with("_count") && !metric.ends_with("_bucket")) {
+          Annotate(false,
+                   "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: " +
+                       GoQuote(metric),
+                   *c.args[0]);
+        }
       }
       if (any) out.series.push_back(std::move(o));
     }
@@ -1825,6 +1971,7 @@ class Evaluator {
   int64_t query_start_, query_end_;
   int64_t query_step_ = 0;
   std::optional<std::chrono::steady_clock::time_point> deadline_;
+  std::vector<Annotation>* annotations_ = nullptr;
   size_t steps_ = 1;
   int64_t loaded_ = 0;
 };
@@ -1894,6 +2041,37 @@ Status CheckUniqueLabels(QueryResult* r) {
 
 }  // namespace
 
+std::vector<std::string> AnnotationStrings(const QueryResult& r, std::string_view query, bool warnings) {
+  std::vector<std::string> out;
+  for (const Annotation& a : r.annotations) {
+    if (a.warning != warnings) continue;
+    // Prometheus's position: line and column (1-based) of the expression.
+    size_t pos = std::min(a.pos, query.size());
+    std::string_view before = query.substr(0, pos);
+    size_t line = static_cast<size_t>(std::count(before.begin(), before.end(), '\n')) + 1;
+    size_t last_break = before.rfind('\n');
+    size_t column = last_break == std::string_view::npos ? pos + 1 : pos - last_break;
+    std::string text = a.message;
+    if (a.has_detail) {
+      auto rfc3339 = [](int64_t ms) {
+        std::time_t secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+        std::tm tm{};
+        gmtime_r(&secs, &tm);
+        char buf[32];
+        std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        return std::string(buf);
+      };
+      char diff[32];
+      std::snprintf(diff, sizeof diff, "%.2g", a.detail.max_diff);
+      text += ", from buckets " + GoG(a.detail.min_bucket) + " to " + GoG(a.detail.max_bucket) +
+              ", with a max diff of " + diff + ", over " + std::to_string(a.detail.count) + " samples from " +
+              rfc3339(a.detail.min_ts) + " to " + rfc3339(a.detail.max_ts);
+    }
+    out.push_back(text + " (" + std::to_string(line) + ":" + std::to_string(column) + ")");
+  }
+  return out;
+}
+
 Result<QueryResult> Engine::Instant(const Queryable& data, const Node& expr, int64_t t) const {
   Evaluator ev(data, options_, t, t, 0, t, t);
   if (options_.timeout_ms > 0) ev.set_deadline(std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.timeout_ms));
@@ -1915,9 +2093,12 @@ Result<QueryResult> Engine::Instant(const Queryable& data, const Node& expr, int
     }
     return out;
   }
+  std::vector<Annotation> annotations;
+  ev.set_annotations(&annotations);
   ASSIGN_OR_RETURN(Value v, ev.Eval(expr));
   QueryResult out = ToResult(v, ev, /*instant=*/true);
   RETURN_NOT_OK(CheckUniqueLabels(&out));
+  out.annotations = std::move(annotations);
   return out;
 }
 
@@ -1933,9 +2114,12 @@ Result<QueryResult> Engine::Range(const Queryable& data, const Node& expr, int64
   Evaluator ev(data, options_, start, end, step, start, end);
   ev.set_query_step(step);
   if (options_.timeout_ms > 0) ev.set_deadline(std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.timeout_ms));
+  std::vector<Annotation> annotations;
+  ev.set_annotations(&annotations);
   ASSIGN_OR_RETURN(Value v, ev.Eval(expr));
   QueryResult out = ToResult(v, ev, /*instant=*/false);
   RETURN_NOT_OK(CheckUniqueLabels(&out));
+  out.annotations = std::move(annotations);
   return out;
 }
 

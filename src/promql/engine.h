@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -68,13 +69,35 @@ struct SeriesResult {
   std::vector<Point> points;
 };
 
+// A PromQL warning or info annotation ("PromQL info: metric might not be a
+// counter, ..."), with the byte offset in the query of the expression that
+// caused it. Prometheus reports each distinct message once.
+struct Annotation {
+  bool warning = true;  // else info
+  std::string message;
+  size_t pos = 0;
+  // histogram_quantile's monotonicity info also says where and by how much.
+  struct Detail {
+    int64_t min_ts = 0, max_ts = 0;
+    double min_bucket = 0, max_bucket = 0, max_diff = 0;
+    int count = 0;
+  };
+  bool has_detail = false;
+  Detail detail;
+};
+
 struct QueryResult {
   ValueType type = ValueType::kVector;
   Point scalar{0, 0};                 // kScalar
   std::string string_value;           // kString
   int64_t string_t = 0;
   std::vector<SeriesResult> series;   // kVector: one point each; kMatrix: any number
+  std::vector<Annotation> annotations;  // distinct messages, in the order raised
 };
+
+// The warnings (or infos) of a result as Prometheus's API writes them:
+// "<message> (<line>:<column>)", positions taken from `query`.
+std::vector<std::string> AnnotationStrings(const QueryResult& r, std::string_view query, bool warnings);
 
 class Engine {
  public:

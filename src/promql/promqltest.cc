@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include "model/sample.h"
 #include "promql/parser.h"
@@ -274,6 +275,16 @@ struct Expected {
   size_t pos = 0;  // 1-based position, for ordered results
 };
 
+// One `expect warn|info` line: a message, a regex, or (neither) anything.
+struct ExpectAnnotation {
+  std::string message;
+  std::shared_ptr<RE2> regex;  // null: compare `message` exactly
+  bool Matches(const std::string& s) const {
+    return regex ? RE2::PartialMatch(s, *regex) : s == message;
+  }
+  std::string Describe() const { return regex ? "pattern " + regex->pattern() : "message " + message; }
+};
+
 struct EvalCmd {
   int line = 0;
   std::string expr;
@@ -282,7 +293,10 @@ struct EvalCmd {
   int64_t start = 0, end = 0, step = 0;  // of the range query, or of `expect range vector`
   bool fail = false;
   bool ordered = false;
-  bool annotations = false;
+  bool annotations = false;          // states any expectation about annotations
+  bool warn_required = false, info_required = false;  // eval_warn / eval_info
+  bool no_warn = false, no_info = false;
+  std::vector<ExpectAnnotation> warns, infos;
   std::optional<std::string> fail_message;
   std::unique_ptr<RE2> fail_regex;
   std::vector<Expected> expected;
@@ -404,6 +418,35 @@ Status Compare(const EvalCmd& cmd, const QueryResult& r) {
       }
       return Status::OK();
   }
+  return Status::OK();
+}
+
+// The reference's annotation check: required kinds present, every expected
+// annotation matched by one produced and every produced one expected, and
+// none where `no_warn` / `no_info` says so.
+Status CheckAnnotations(const EvalCmd& cmd, const QueryResult& r, const std::string& text) {
+  std::vector<std::string> warns = AnnotationStrings(r, text, true), infos = AnnotationStrings(r, text, false);
+  auto fail = [](std::string msg) { return Status::InvalidArgument(std::move(msg)); };
+  if (cmd.warn_required && warns.empty()) return fail("expected warnings but got none");
+  if (cmd.info_required && infos.empty()) return fail("expected info annotations but got none");
+  for (auto [kind, expected, actual] : {std::make_tuple("warn", &cmd.warns, &warns), std::make_tuple("info", &cmd.infos, &infos)}) {
+    if (expected->empty()) continue;
+    if (actual->empty()) return fail(std::string("expected ") + kind + " annotations but none were found");
+    for (const ExpectAnnotation& e : *expected) {
+      if (std::none_of(actual->begin(), actual->end(), [&](const std::string& a) { return e.Matches(a); })) {
+        std::string found;
+        for (const std::string& a : *actual) found += " [" + a + "]";
+        return fail(std::string("expected ") + kind + " annotation matching " + e.Describe() + ", found:" + found);
+      }
+    }
+    for (const std::string& a : *actual) {
+      if (std::none_of(expected->begin(), expected->end(), [&](const ExpectAnnotation& e) { return e.Matches(a); })) {
+        return fail(std::string("unexpected ") + kind + " annotation \"" + a + "\"");
+      }
+    }
+  }
+  if (cmd.no_warn && !warns.empty()) return fail("unexpected warning: " + warns[0]);
+  if (cmd.no_info && !infos.empty()) return fail("unexpected info annotation: " + infos[0]);
   return Status::OK();
 }
 
@@ -574,7 +617,9 @@ class Runner {
     }
     cmd.fail = mod == "fail";
     cmd.ordered = mod == "ordered";
-    cmd.annotations = mod == "warn" || mod == "info";
+    cmd.warn_required = mod == "warn";
+    cmd.info_required = mod == "info";
+    cmd.annotations = cmd.warn_required || cmd.info_required;
     size_t pos = 1;
     while (*i + 1 < lines.size() && !lines[*i + 1].empty()) {
       ++*i;
@@ -611,7 +656,19 @@ class Runner {
           return LineError(*i, Status::InvalidArgument("invalid expect line"));
         }
         if (type == "ordered") cmd.ordered = true;
-        if (type == "warn" || type == "info") cmd.annotations = true;
+        if (type != "ordered" && type != "fail") cmd.annotations = true;
+        if (type == "no_warn") cmd.no_warn = true;
+        if (type == "no_info") cmd.no_info = true;
+        if (type == "warn" || type == "info") {
+          ExpectAnnotation e;
+          if (kind == "msg") {
+            e.message = std::string(Trim(text));
+          } else {
+            // `regex:`, or nothing (which matches anything).
+            e.regex = std::make_shared<RE2>(kind == "regex" ? std::string(Trim(text)) : std::string(".*"));
+          }
+          (type == "warn" ? cmd.warns : cmd.infos).push_back(std::move(e));
+        }
         if (type == "fail") {
           cmd.fail = true;
           if (kind == "msg") cmd.fail_message = std::string(Trim(text));
@@ -656,6 +713,7 @@ class Runner {
     Result<QueryResult> r = engine_.Range(storage_, **expr, cmd.start, cmd.end, cmd.step);
     if (!r.ok()) return cmd.fail ? CheckFailure(cmd, r.status()) : r.status();
     if (cmd.fail) return Status::InvalidArgument("expected an error, got none");
+    RETURN_NOT_OK(CheckAnnotations(cmd, *r, cmd.expr));
     return Compare(cmd, *r);
   }
 
@@ -684,6 +742,7 @@ class Runner {
       return f.ok() ? f : annotate(f);
     }
     if (cmd.fail) return annotate(Status::InvalidArgument("expected an error, got none"));
+    if (Status s = CheckAnnotations(cmd, *r, text); !s.ok()) return annotate(s);
     if (Status s = Compare(cmd, *r); !s.ok()) return annotate(s);
     if (cmd.exclude_from_range || cmd.ordered) return Status::OK();
     static const RE2 context_funcs(R"((start|end|range|step)\(\))");

@@ -10,8 +10,9 @@
 //
 // Every eval becomes one Case, classified so that reports can keep apart
 // what MyTSDB promises (stable float PromQL) from native histograms and
-// experimental language features. Annotations (`expect warn|info`) are
-// recorded but not checked: the engine does not produce them yet.
+// experimental language features. Annotations (`expect warn|info`,
+// `no_warn`, `no_info`, `eval_warn`, `eval_info`) are checked as the
+// reference checks them, positions included.
 #pragma once
 
 #include <string>
@@ -36,7 +37,7 @@ struct Case {
   std::string expr;
   CaseClass cls = CaseClass::kStable;
   bool passed = false;
-  bool expects_annotations = false;  // had expect warn/info (unchecked)
+  bool expects_annotations = false;  // states an expectation about annotations
   std::string error;                 // why it failed
 };
 

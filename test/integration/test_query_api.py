@@ -187,3 +187,20 @@ def test_parse_query(loaded):
     assert div["rhs"]["type"] == "unaryExpr" and div["rhs"]["expr"]["startOrEnd"] == "end"
     assert tree["rhs"] == {"type": "numberLiteral", "val": "2"}
     error(loaded.get("/api/v1/parse_query", params={"query": "sum("}), 400, "bad_data", "parse error")
+
+
+def test_warnings_and_infos(loaded):
+    """PromQL annotations go to `warnings` and `infos`, with positions."""
+    body = loaded.get("/api/v1/query", params={"query": "rate(up[5m])", "time": S0 + 600}).json()
+    assert body["status"] == "success"
+    assert body["infos"] == ['PromQL info: metric might not be a counter, name does not end in '
+                             '_total/_sum/_count/_bucket: "up" (1:6)']
+    assert "warnings" not in body
+    body = loaded.get("/api/v1/query_range", params={"query": "sort(up)", "start": S0, "end": S0 + 60, "step": 15}).json()
+    assert body["warnings"] == ["PromQL warning: sort is ineffective for range queries since results are always "
+                                "ordered by labels (1:1)"]
+    body = loaded.get("/api/v1/query", params={"query": "quantile(1.5, up)", "time": S0 + 60}).json()
+    assert body["warnings"] == ["PromQL warning: quantile value should be between 0 and 1, got 1.5 (1:10)"]
+    # A counter is not flagged.
+    assert "infos" not in loaded.get("/api/v1/query", params={"query": "rate(http_requests_total[5m])",
+                                                              "time": S0 + 600}).json()

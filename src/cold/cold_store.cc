@@ -99,7 +99,13 @@ Result<std::unique_ptr<parquet::arrow::FileReader>> OpenReader(
   if (!file.ok()) return FromArrow(file.status(), "open " + path);
   std::unique_ptr<parquet::ParquetFileReader> pq;
   try {
-    pq = parquet::ParquetFileReader::Open(*file, parquet::default_reader_properties(), metadata);
+    // Buffered: a column chunk is read through a small buffer instead of
+    // whole, so a selective read (most pages skipped unread and undecoded)
+    // neither allocates nor zeroes megabytes per query.
+    parquet::ReaderProperties props = parquet::default_reader_properties();
+    props.enable_buffered_stream();
+    props.set_buffer_size(256 * 1024);
+    pq = parquet::ParquetFileReader::Open(*file, props, metadata);
   } catch (const std::exception& e) {
     return Status::Corruption("read " + path + ": " + e.what());
   }

@@ -1068,7 +1068,7 @@ class Evaluator {
   }
 
   Result<Value> CountValues(const AggregateExpr& a, Value in) {
-    const std::string label = static_cast<const StringLiteral&>(*a.param).value;
+    const std::string label = static_cast<const StringLiteral&>(Unparen(*a.param)).value;
     if (label.empty() || !model::IsValidUtf8(label)) {
       return Status::InvalidArgument("invalid label name \"" + label + "\"");
     }

@@ -242,6 +242,13 @@ TEST_F(EngineTest, FunctionsAndNotYetImplemented) {
   EXPECT_EQ(InstantError("info(up)", 0).code(), StatusCode::kUnimplemented);
 }
 
+TEST_F(EngineTest, StringArgumentsInParentheses) {
+  // Regression (found by UBSan): string parameters may come wrapped in parentheses.
+  EXPECT_EQ(Values("count_values((\"v\"), up)", 0), Values("count_values(\"v\", up)", 0));
+  EXPECT_EQ(Values("count_values((\"v\"), up)", 0).size(), 2u);
+  EXPECT_EQ(Values("label_replace(up, (\"x\"), \"y\", \"\", \"\")", 0).size(), 2u);
+}
+
 TEST_F(EngineTest, LabelFunctions) {
   EXPECT_EQ(Values("label_replace(up, \"host\", \"h-$1\", \"instance\", \"(.*)\")", 0),
             (std::map<std::string, double>{

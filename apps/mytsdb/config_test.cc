@@ -32,7 +32,8 @@ TEST(ConfigTest, FileOverridesDefaultsAndRejectsUnknownKeys) {
   auto path = std::filesystem::temp_directory_path() / "mytsdb_config_test.yml";
   {
     std::ofstream f(path);
-    f << "data_dir: /tmp/x\nwal:\n  fsync: always\n  segment_size: 1MiB\n";
+    f << "data_dir: /tmp/x\nwal:\n  fsync: always\n  segment_size: 1MiB\n"
+      << "query:\n  timeout: 30s\n  lookback_delta: 10m\n  max_samples: 1000\n";
   }
   Config c;
   ASSERT_TRUE(LoadConfigFile(path.string(), &c).ok());
@@ -40,6 +41,9 @@ TEST(ConfigTest, FileOverridesDefaultsAndRejectsUnknownKeys) {
   EXPECT_EQ(c.wal_fsync, wal::FsyncMode::kAlways);
   EXPECT_EQ(c.wal_segment_bytes, 1u << 20);
   EXPECT_EQ(c.listen, "127.0.0.1:9663");
+  EXPECT_EQ(c.query_timeout_ms, 30'000);
+  EXPECT_EQ(c.query_lookback_ms, 600'000);
+  EXPECT_EQ(c.query_max_samples, 1000);
   {
     std::ofstream f(path);
     f << "wal:\n  fsynk: always\n";

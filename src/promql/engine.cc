@@ -144,7 +144,27 @@ std::string Signature(const model::Labels& l, bool on, const std::vector<std::st
   return sig;
 }
 
-// Prometheus's almost.Equal: NaN equals NaN, else relative difference.
+// The smallest and largest non-NaN values of a per-step parameter, and
+// whether any step is NaN (Prometheus checks topk's k, quantile's q and
+// limit_ratio's ratio over the whole query this way).
+struct ParamRange {
+  double min = INFINITY, max = -INFINITY;
+  bool any_nan = false;
+};
+ParamRange RangeOf(const std::vector<double>& param) {
+  ParamRange r;
+  for (double p : param) {
+    r.any_nan = r.any_nan || std::isnan(p);
+    if (!std::isnan(p)) {
+      r.max = std::max(r.max, p);
+      r.min = std::min(r.min, p);
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
 bool AlmostEqual(double a, double b, double epsilon) {
   constexpr double kMinNormal = 2.2250738585072014e-308;
   if (std::isnan(a) && std::isnan(b)) return true;
@@ -154,6 +174,8 @@ bool AlmostEqual(double a, double b, double epsilon) {
   if (a == 0 || b == 0 || abs_sum < kMinNormal) return diff < epsilon * kMinNormal;
   return diff / std::min(abs_sum, std::numeric_limits<double>::max()) < epsilon;
 }
+
+namespace {
 
 double KahanAdd(double sum, double x, double* c) {
   double t = sum + x;
@@ -842,15 +864,7 @@ class Evaluator {
     }
 
     if (a.op == AggregateOp::kQuantile) {
-      double max = -INFINITY, min = INFINITY;
-      bool any_nan = false;
-      for (double q : param) {
-        any_nan = any_nan || std::isnan(q);
-        if (!std::isnan(q)) {
-          max = std::max(max, q);
-          min = std::min(min, q);
-        }
-      }
+      auto [min, max, any_nan] = RangeOf(param);
       if (any_nan) Annotate(true, "quantile value should be between 0 and 1, got NaN", *a.param);
       if (max > 1) Annotate(true, "quantile value should be between 0 and 1, got " + GoG(max), *a.param);
       if (min < 0) Annotate(true, "quantile value should be between 0 and 1, got " + GoG(min), *a.param);
@@ -925,15 +939,7 @@ class Evaluator {
                              const std::vector<const std::vector<size_t>*>& group_order) {
     Value out;
     out.type = ValueType::kVector;
-    double max = -INFINITY, min = INFINITY;
-    bool any_nan = false;
-    for (double p : param) {
-      any_nan = any_nan || std::isnan(p);
-      if (!std::isnan(p)) {
-        max = std::max(max, p);
-        min = std::min(min, p);
-      }
-    }
+    auto [min, max, any_nan] = RangeOf(param);
     std::vector<double> ratio(param);
     // NaN first: Prometheus's min/max of the parameters are NaN then.
     if (a.op == AggregateOp::kLimitRatio) {

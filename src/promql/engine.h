@@ -95,6 +95,10 @@ struct QueryResult {
   std::vector<Annotation> annotations;  // distinct messages, in the order raised
 };
 
+// Prometheus's almost.Equal: NaN equals NaN, otherwise a relative difference
+// below epsilon (an absolute one near zero).
+bool AlmostEqual(double a, double b, double epsilon);
+
 // The warnings (or infos) of a result as Prometheus's API writes them:
 // "<message> (<line>:<column>)", positions taken from `query`.
 std::vector<std::string> AnnotationStrings(const QueryResult& r, std::string_view query, bool warnings);

@@ -187,9 +187,6 @@ const FunctionInfo* FindFunction(std::string_view name) {
 
 // ---- Printing ----------------------------------------------------------------
 
-namespace {
-
-// Go's strconv.Quote for the strings PromQL prints.
 std::string Quote(std::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
@@ -250,6 +247,8 @@ std::string Join(const std::vector<std::string>& names) {
   }
   return out;
 }
+
+namespace {
 
 const char* MatchOp(model::MatchType t) {
   switch (t) {

@@ -178,6 +178,9 @@ std::string Format(const Node& node);
 // A float as Go's strconv.FormatFloat(v, 'f', -1, 64) writes it ("+Inf",
 // "NaN", "0.1", "100000000000000000000"): number literals and count_values.
 std::string FormatFloat(double v);
+// A string quoted as Go's strconv.Quote does (how PromQL prints strings and
+// how Prometheus's messages quote names): "a\"b".
+std::string Quote(std::string_view s);
 // A duration in Prometheus's notation: 90000 -> "1m30s".
 std::string FormatDuration(int64_t ms);
 

@@ -60,22 +60,6 @@ std::string GoG(double v) {
   return FormatFloat(v);
 }
 
-// A string as Go's %q quotes it (the escapes label values need).
-std::string GoQuote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default: out += c;
-    }
-  }
-  return out + "\"";
-}
-
 // Natural order of label values ("cpu2" < "cpu10"), as the natsort package
 // Prometheus uses for sort_by_label: runs of digits compare as numbers.
 bool NaturalLess(std::string_view a, std::string_view b) {
@@ -372,7 +356,7 @@ class Evaluator {
     std::string message =
         "PromQL info: input to histogram_quantile needed to be fixed for monotonicity (see "
         "https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)" +
-        (name.empty() ? std::string() : " for metric name " + GoQuote(name));
+        (name.empty() ? std::string() : " for metric name " + Quote(name));
     for (Annotation& a : *annotations_) {
       if (a.message != message) continue;
       a.detail.min_ts = std::min(a.detail.min_ts, t);
@@ -1584,8 +1568,8 @@ class Evaluator {
       if (le_s.empty() || std::isspace(static_cast<unsigned char>(le_s[0])) || end != le_s.c_str() + le_s.size()) {
         std::string name(in.series[k].labels.metric_name());
         Annotate(true,
-                 "bucket label \"le\" is missing or has a malformed value of " + GoQuote(le_s) +
-                     (options_.delayed_name_removal && !name.empty() ? " for metric name " + GoQuote(name) : ""),
+                 "bucket label \"le\" is missing or has a malformed value of " + Quote(le_s) +
+                     (options_.delayed_name_removal && !name.empty() ? " for metric name " + Quote(name) : ""),
                  *c.args[fraction ? 2 : 1]);
         continue;
       }
@@ -1779,7 +1763,7 @@ class Evaluator {
             !metric.ends_with("_count") && !metric.ends_with("_bucket")) {
           Annotate(false,
                    "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: " +
-                       GoQuote(metric),
+                       Quote(metric),
                    *c.args[0]);
         }
       }

@@ -17,7 +17,10 @@ Result<int64_t> ParseDuration(std::string_view s) {
     while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
     if (i == start) return Status::InvalidArgument("invalid duration \"" + std::string(s) + "\"");
     int64_t n = 0;
-    std::from_chars(s.data() + start, s.data() + i, n);
+    auto parsed = std::from_chars(s.data() + start, s.data() + i, n);
+    if (parsed.ec != std::errc()) {
+      return Status::InvalidArgument("duration \"" + std::string(s) + "\" is too long");
+    }
     size_t unit_start = i;
     while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) ++i;
     std::string_view unit = s.substr(unit_start, i - unit_start);
@@ -28,10 +31,14 @@ Result<int64_t> ParseDuration(std::string_view s) {
     else if (unit == "h") mult = 3600 * 1000;
     else if (unit == "d") mult = 24 * 3600 * 1000;
     else if (unit == "w") mult = 7 * 24 * 3600 * 1000LL;
+    else if (unit == "y") mult = 365 * 24 * 3600 * 1000LL;  // as Prometheus: 365 days
     else
       return Status::InvalidArgument("invalid duration \"" + std::string(s) +
-                                     "\": units are ms, s, m, h, d, w");
-    total += n * mult;
+                                     "\": units are ms, s, m, h, d, w, y");
+    int64_t part;
+    if (__builtin_mul_overflow(n, mult, &part) || __builtin_add_overflow(total, part, &total)) {
+      return Status::InvalidArgument("duration \"" + std::string(s) + "\" is too long");
+    }
   }
   return total;
 }
@@ -41,7 +48,9 @@ Result<uint64_t> ParseBytes(std::string_view s) {
   while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
   if (i == 0) return Status::InvalidArgument("invalid size \"" + std::string(s) + "\"");
   uint64_t n = 0;
-  std::from_chars(s.data(), s.data() + i, n);
+  if (std::from_chars(s.data(), s.data() + i, n).ec != std::errc()) {
+    return Status::InvalidArgument("size \"" + std::string(s) + "\" is too large");
+  }
   std::string_view unit = s.substr(i);
   uint64_t mult;
   if (unit.empty() || unit == "B") mult = 1;
@@ -54,7 +63,11 @@ Result<uint64_t> ParseBytes(std::string_view s) {
   else
     return Status::InvalidArgument("invalid size \"" + std::string(s) +
                                    "\": units are B, KB, MB, GB, KiB, MiB, GiB");
-  return n * mult;
+  uint64_t bytes;
+  if (__builtin_mul_overflow(n, mult, &bytes)) {
+    return Status::InvalidArgument("size \"" + std::string(s) + "\" is too large");
+  }
+  return bytes;
 }
 
 Result<wal::FsyncMode> ParseFsyncMode(std::string_view s) {
@@ -104,6 +117,8 @@ Status Apply(const std::string& key, const YAML::Node& node, Config* c) {
     ASSIGN_OR_RETURN(c->block_duration_ms, ParseDuration(v));
   } else if (key == "storage.retention") {
     ASSIGN_OR_RETURN(c->retention_ms, ParseDuration(v));
+  } else if (key == "ingest.max_future") {
+    ASSIGN_OR_RETURN(c->max_future_ms, ParseDuration(v));
   } else if (key == "storage.retention_size") {
     ASSIGN_OR_RETURN(c->retention_bytes, ParseBytes(v));
   } else if (key == "storage.maintenance_interval") {

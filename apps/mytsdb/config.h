@@ -21,6 +21,7 @@ struct Config {
   uint64_t wal_segment_bytes = 128ull << 20;
   int64_t block_duration_ms = 2 * 3600 * 1000;
   int64_t retention_ms = 15LL * 24 * 3600 * 1000;
+  int64_t max_future_ms = 10 * 60 * 1000;  // samples further ahead of the clock are refused
   uint64_t retention_bytes = 0;  // 0: no size limit
   int64_t persist_check_interval_ms = 30 * 1000;
   uint64_t max_write_body_bytes = 32ull << 20;

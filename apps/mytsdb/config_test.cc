@@ -12,11 +12,18 @@ TEST(ConfigTest, DurationsAndSizes) {
   EXPECT_EQ(*ParseDuration("1s"), 1000);
   EXPECT_EQ(*ParseDuration("1h30m"), 5400000);
   EXPECT_EQ(*ParseDuration("250ms"), 250);
+  EXPECT_EQ(*ParseDuration("100y"), 100 * 365 * 86'400'000LL);
   EXPECT_FALSE(ParseDuration("5").ok());
   EXPECT_FALSE(ParseDuration("5x").ok());
   EXPECT_EQ(*ParseBytes("32MiB"), 32u << 20);
   EXPECT_EQ(*ParseBytes("1000"), 1000u);
   EXPECT_FALSE(ParseBytes("lots").ok());
+  // Overflow is an error, never a wrapped-around value.
+  EXPECT_FALSE(ParseDuration("99999999999999999999s").ok());
+  EXPECT_FALSE(ParseDuration("9223372036854775807w").ok());
+  EXPECT_FALSE(ParseDuration("9223372036854775807ms1ms").ok());
+  EXPECT_FALSE(ParseBytes("99999999999999999999").ok());
+  EXPECT_FALSE(ParseBytes("18446744073709551615GiB").ok());
   std::string host;
   int port = 0;
   EXPECT_TRUE(ParseListen("127.0.0.1:9663", &host, &port).ok());
@@ -33,6 +40,7 @@ TEST(ConfigTest, FileOverridesDefaultsAndRejectsUnknownKeys) {
   {
     std::ofstream f(path);
     f << "data_dir: /tmp/x\nwal:\n  fsync: always\n  segment_size: 1MiB\n"
+      << "ingest:\n  max_future: 1h\n"
       << "query:\n  timeout: 30s\n  lookback_delta: 10m\n  max_samples: 1000\n";
   }
   Config c;
@@ -44,6 +52,7 @@ TEST(ConfigTest, FileOverridesDefaultsAndRejectsUnknownKeys) {
   EXPECT_EQ(c.query_timeout_ms, 30'000);
   EXPECT_EQ(c.query_lookback_ms, 600'000);
   EXPECT_EQ(c.query_max_samples, 1000);
+  EXPECT_EQ(c.max_future_ms, 3'600'000);
   {
     std::ofstream f(path);
     f << "wal:\n  fsynk: always\n";

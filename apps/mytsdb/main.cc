@@ -87,6 +87,10 @@ void AddStorageMetrics(telemetry::Registry* registry,
     w->Sample("mytsdb_ingest_samples_rejected_total", {{"reason", "too_old"}}, st.too_old_total);
     w->Sample("mytsdb_ingest_samples_rejected_total", {{"reason", "duplicate"}},
               st.duplicates_total);
+    w->Sample("mytsdb_ingest_samples_rejected_total", {{"reason", "too_far_in_future"}},
+              storage->refused_future_samples());
+    w->Sample("mytsdb_ingest_samples_rejected_total", {{"reason", "beyond_retention"}},
+              storage->refused_retention_samples());
     counter("mytsdb_wal_bytes_written_total", "Bytes written to the write-ahead log.",
             ws.bytes_written);
     counter("mytsdb_wal_fsyncs_total", "fsync calls on WAL segments.", ws.fsyncs);
@@ -106,6 +110,10 @@ void AddStorageMetrics(telemetry::Registry* registry,
     counter("mytsdb_cold_backfilled_samples_total",
             "Samples older than the head accepts, written to the cold tier.",
             storage->backfilled_samples());
+    counter("mytsdb_cold_backfill_requests_refused_total",
+            "Backfill requests answered 503 because too many were in flight or the cold tier "
+            "was busy for too long.",
+            storage->backfill_requests_refused());
     counter("mytsdb_cold_persist_failures_total",
             "Background persists of a head block that failed (retried).",
             storage->persist_failures());
@@ -120,6 +128,7 @@ storage::StorageOptions StorageOptionsFrom(const Config& config) {
   options.head.wal.segment_size = config.wal_segment_bytes;
   options.head.chunk_range_ms = config.block_duration_ms;
   options.retention_ms = config.retention_ms;
+  options.max_future_ms = config.max_future_ms;
   options.retention_bytes = config.retention_bytes;
   options.persist_check_interval = std::chrono::milliseconds(config.persist_check_interval_ms);
   return options;
@@ -250,7 +259,7 @@ int main(int argc, char** argv) {
 
   std::string config_file, data_dir, listen, fsync, fsync_interval, segment_size, block_duration,
       max_body, max_decompressed, name_validation, log_level, retention, retention_size,
-      maintenance_interval, query_timeout, query_lookback;
+      maintenance_interval, query_timeout, query_lookback, max_future;
   int64_t query_max_samples = 0;
   int http_threads = 0;
   CLI::App* serve = app.add_subcommand("serve", "Run the server.");
@@ -269,8 +278,12 @@ int main(int argc, char** argv) {
                     "Cold-tier block length; head chunks are cut at its multiples and samples "
                     "older than half of it behind the newest are refused (default 2h)");
   serve->add_option("--retention", retention,
-                    "How long the cold tier keeps samples, counted back from the newest sample "
-                    "(default 15d; whole day files are removed)");
+                    "How long samples are kept, counted back from the server's clock (default "
+                    "15d); older samples are refused, and a cold-tier file goes once all its "
+                    "samples are older");
+  serve->add_option("--ingest.max-future", max_future,
+                    "Samples dated more than this ahead of the server's clock are refused "
+                    "(default 10m)");
   serve->add_option("--retention-size", retention_size,
                     "If set, the oldest cold-tier files are removed while the tier is larger "
                     "(e.g. 50GiB; default: no limit)");
@@ -342,6 +355,8 @@ int main(int argc, char** argv) {
            apply("--block-duration", block_duration, mytsdb::app::ParseDuration,
                  &config.block_duration_ms),
            apply("--retention", retention, mytsdb::app::ParseDuration, &config.retention_ms),
+           apply("--ingest.max-future", max_future, mytsdb::app::ParseDuration,
+                 &config.max_future_ms),
            apply("--retention-size", retention_size, mytsdb::app::ParseBytes,
                  &config.retention_bytes),
            apply("--maintenance-interval", maintenance_interval, mytsdb::app::ParseDuration,
@@ -358,6 +373,7 @@ int main(int argc, char** argv) {
   }
   if (config.block_duration_ms <= 0) return mytsdb::app::Fail("--block-duration must be positive");
   if (config.retention_ms <= 0) return mytsdb::app::Fail("--retention must be positive");
+  if (config.max_future_ms < 0) return mytsdb::app::Fail("--ingest.max-future must not be negative");
   if (query_max_samples != 0) config.query_max_samples = query_max_samples;
   if (config.query_timeout_ms <= 0) return mytsdb::app::Fail("--query.timeout must be positive");
   if (config.query_lookback_ms <= 0) return mytsdb::app::Fail("--query.lookback-delta must be positive");

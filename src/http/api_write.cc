@@ -63,27 +63,43 @@ void Server::HandleWrite(const httplib::Request& req, httplib::Response& res) {
   storage::StorageAppendResult appended;
   Status st = storage->Append(batch, metadata, &appended);
   const head::AppendResult& result = appended.head;
+  if (st.code() == StatusCode::kUnavailable) {
+    // Too many backfills in flight: nothing was stored; the sender retries.
+    write_requests_total_.Add({"unavailable"}, 1);
+    res.set_header("Retry-After", "5");
+    return PlainError(res, 503, st.message());
+  }
   if (!st.ok()) {
     spdlog::error("remote write: {}", st.ToString());
     write_requests_total_.Add({"error"}, 1);
     return PlainError(res, 500, st.ToString());
   }
-  res.set_header("X-Prometheus-Remote-Write-Samples-Written",
-                 std::to_string(result.samples_appended + appended.backfilled));
-  if (result.rejected() > 0) {
+  const size_t written = result.samples_appended + appended.backfilled;
+  res.set_header("X-Prometheus-Remote-Write-Samples-Written", std::to_string(written));
+  if (appended.rejected() > 0) {
     // As Prometheus's receiver does for remote write 2.0: the valid samples
     // are kept, the request answers 400 (a sender must not retry it) and says
     // what was refused.
     samples_rejected_total_.Add({"out_of_order"}, result.out_of_order);
     samples_rejected_total_.Add({"too_old"}, result.too_old);
     samples_rejected_total_.Add({"duplicate"}, result.duplicates);
+    samples_rejected_total_.Add({"too_far_in_future"}, appended.too_far_in_future);
+    samples_rejected_total_.Add({"beyond_retention"}, appended.beyond_retention);
     write_requests_total_.Add({"partial"}, 1);
-    return PlainError(
-        res, 400,
-        fmt::format("{} of {} samples rejected: {} out of order, {} too old (outside the head's "
-                    "accept window), {} with a duplicate timestamp; {} samples written",
-                    result.rejected(), request.num_samples, result.out_of_order, result.too_old,
-                    result.duplicates, result.samples_appended + appended.backfilled));
+    std::string message = fmt::format("{} of {} samples rejected:", appended.rejected(),
+                                      request.num_samples);
+    auto part = [&](size_t n, std::string_view what) {
+      if (n > 0) message += fmt::format(" {} {},", n, what);
+    };
+    part(appended.too_far_in_future, "too far in the future (more than --ingest.max-future "
+                                     "ahead of the server's clock)");
+    part(appended.beyond_retention, "older than the retention period");
+    part(result.out_of_order, "out of order");
+    part(result.too_old, "too old (outside the head's accept window)");
+    part(result.duplicates, "with a duplicate timestamp");
+    message += fmt::format(" {} samples written", written);
+    if (!appended.first_refused.empty()) message += "; first refused: " + appended.first_refused;
+    return PlainError(res, 400, message);
   }
   write_requests_total_.Add({"ok"}, 1);
   res.status = 204;

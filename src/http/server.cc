@@ -27,11 +27,13 @@ Server::Server(const ServerOptions& options, telemetry::Registry* registry)
                                             {"handler"}, kDurationBuckets)),
       write_requests_total_(registry->Counter(
           "mytsdb_remote_write_requests_total",
-          "Remote-write requests by outcome (ok, partial, bad_request, too_large, error).",
+          "Remote-write requests by outcome (ok, partial, bad_request, too_large, unavailable, "
+          "error).",
           {"outcome"})),
       samples_rejected_total_(registry->Counter(
           "mytsdb_remote_write_samples_rejected_total",
-          "Samples refused by remote write, by reason (out_of_order, too_old, duplicate).",
+          "Samples refused by remote write, by reason (out_of_order, too_old, duplicate, "
+          "too_far_in_future, beyond_retention).",
           {"reason"})) {
   int threads = options_.threads > 0 ? options_.threads : 32;
   http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <ctime>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -74,86 +76,178 @@ void Storage::BackgroundLoop() {
 
 // ---- Writing ------------------------------------------------------------------
 
+namespace {
+
+// "up{job="a"} @ 2026-01-31T10:00:00.000Z" for error messages.
+std::string DescribeSample(const model::Labels& labels, int64_t t) {
+  time_t secs = static_cast<time_t>(t >= 0 ? t / 1000 : (t - 999) / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(((t % 1000) + 1000) % 1000));
+  return labels.ToString() + " @ " + buf + " (" + std::to_string(t) + " ms)";
+}
+
+}  // namespace
+
 Status Storage::Append(std::span<const head::SeriesSamples> batch,
                        std::span<const head::MetricMetadata> metadata,
                        StorageAppendResult* result) {
   *result = StorageAppendResult{};
-  // Samples the head would refuse as too old become backfill.
-  const int64_t accepts_from = head_->AcceptsFrom();
-  bool any_old = false;
+  // Every sample falls in one of four classes, by time:
+  //   [.. retention_start)          refused: retention would delete it
+  //   [retention_start .. accepts)  backfill to the cold tier
+  //   [accepts .. latest]           head
+  //   (latest ..]                   refused: too far in the future
+  const int64_t now = options_.clock->NowMs();
+  const int64_t latest = now + options_.max_future_ms;
+  const int64_t retention_start = now - options_.retention_ms;
+  const int64_t accepts_from = std::max(head_->AcceptsFrom(), retention_start);
+  bool all_recent = true;
   for (const head::SeriesSamples& item : batch) {
-    for (const model::Sample& s : item.samples) any_old |= s.timestamp_ms < accepts_from;
+    for (const model::Sample& s : item.samples) {
+      all_recent &= s.timestamp_ms >= accepts_from && s.timestamp_ms <= latest;
+    }
   }
-  if (!any_old) return head_->Append(batch, metadata, &result->head);
+  if (all_recent) return head_->Append(batch, metadata, &result->head);
 
   std::vector<head::SeriesSamples> recent, old;
-  std::vector<std::vector<model::Sample>> recent_samples, old_samples;
-  recent_samples.reserve(batch.size());
-  old_samples.reserve(batch.size());
+  // Owners of the split samples; a deque keeps them in place while spans
+  // point into them.
+  std::deque<std::vector<model::Sample>> parts;
   for (const head::SeriesSamples& item : batch) {
-    auto split = std::partition_point(item.samples.begin(), item.samples.end(),
-                                      [&](const model::Sample& s) {
-                                        return s.timestamp_ms < accepts_from;
-                                      });
-    bool sorted = std::is_sorted(item.samples.begin(), item.samples.end(),
-                                 [](const model::Sample& a, const model::Sample& b) {
-                                   return a.timestamp_ms < b.timestamp_ms;
-                                 });
-    if (sorted) {
-      if (split != item.samples.begin()) {
-        old.push_back({item.labels, std::span<const model::Sample>(item.samples.begin(), split)});
+    std::vector<model::Sample>& o = parts.emplace_back();
+    std::vector<model::Sample>& r = parts.emplace_back();
+    for (const model::Sample& s : item.samples) {
+      if (s.timestamp_ms > latest || s.timestamp_ms < retention_start) {
+        bool future = s.timestamp_ms > latest;
+        ++(future ? result->too_far_in_future : result->beyond_retention);
+        if (result->first_refused.empty()) {
+          result->first_refused = DescribeSample(*item.labels, s.timestamp_ms);
+        }
+      } else {
+        (s.timestamp_ms < accepts_from ? o : r).push_back(s);
       }
-      if (split != item.samples.end()) {
-        recent.push_back({item.labels, std::span<const model::Sample>(split, item.samples.end())});
-      }
-      continue;
     }
-    auto& o = old_samples.emplace_back();
-    auto& r = recent_samples.emplace_back();
-    for (const model::Sample& s : item.samples) (s.timestamp_ms < accepts_from ? o : r).push_back(s);
     if (!o.empty()) old.push_back({item.labels, o});
     if (!r.empty()) recent.push_back({item.labels, r});
   }
+  refused_future_total_.fetch_add(result->too_far_in_future);
+  refused_retention_total_.fetch_add(result->beyond_retention);
   // The backfill is committed first: when Append returns OK both parts are
-  // durable.
-  RETURN_NOT_OK(Backfill(old, &result->backfilled).WithContext("backfill"));
-  if (recent.empty()) {
-    // Metadata still goes to the head, which keeps it.
-    return head_->Append({}, metadata, &result->head);
-  }
+  // durable, and when the backfill is refused nothing was stored.
+  if (!old.empty()) RETURN_NOT_OK(Backfill(old, &result->backfilled).WithContext("backfill"));
+  // Metadata goes to the head (which keeps it) even without recent samples.
   return head_->Append(recent, metadata, &result->head);
 }
+
+// One request's share of a backfill group commit.
+struct Storage::BackfillRequest {
+  // Each series' samples, sorted, one per timestamp (the last one wins).
+  std::map<model::Labels, std::vector<model::Sample>> series;
+  bool done = false;
+  Status status;
+};
 
 Status Storage::Backfill(std::span<const head::SeriesSamples> batch, size_t* written) {
   // Merge the items per series (a batch may name a series twice), sorted and
   // without repeated timestamps (the last one in the request wins).
-  std::map<model::Labels, std::vector<model::Sample>> by_series;
+  auto request = std::make_shared<BackfillRequest>();
   for (const head::SeriesSamples& item : batch) {
-    auto& v = by_series[*item.labels];
+    auto& v = request->series[*item.labels];
     v.insert(v.end(), item.samples.begin(), item.samples.end());
   }
-  cold::PersistRequest req;
-  std::vector<std::vector<model::Sample>*> samples;
-  int64_t min_t = INT64_MAX, max_t = INT64_MIN;
-  for (auto& [labels, v] : by_series) {
+  size_t samples = 0;
+  for (auto& [labels, v] : request->series) {
     model::SortKeepingLastPerTimestamp(&v);
-    *written += v.size();
+    samples += v.size();
+  }
+  if (samples == 0) return Status::OK();
+
+  std::unique_lock<std::mutex> lock(backfill_mu_);
+  if (backfill_in_flight_ >= options_.max_backfill_requests) {
+    backfill_refused_total_.fetch_add(1);
+    return Status::Unavailable(fmt::format(
+        "{} backfill requests are being written to the cold tier already; retry later",
+        backfill_in_flight_));
+  }
+  backfill_queue_.push_back(request);
+  ++backfill_in_flight_;
+  const auto deadline = std::chrono::steady_clock::now() + options_.backfill_wait;
+  while (!request->done) {
+    if (!backfill_committing_) {
+      // No one is committing: this request commits the queue, its own
+      // included (a leader, as in a WAL group commit).
+      CommitQueuedBackfills(lock);
+      continue;
+    }
+    if (backfill_cv_.wait_until(lock, deadline) == std::cv_status::timeout && !request->done) {
+      auto it = std::find(backfill_queue_.begin(), backfill_queue_.end(), request);
+      if (it != backfill_queue_.end()) {
+        // Not taken by a committer yet: withdraw it, nothing was stored.
+        backfill_queue_.erase(it);
+        --backfill_in_flight_;
+        backfill_refused_total_.fetch_add(1);
+        return Status::Unavailable("the cold tier is busy (a long compaction or persist); "
+                                   "backfill not written, retry later");
+      }
+      // Being committed right now: wait for the outcome.
+      backfill_cv_.wait(lock, [&] { return request->done; });
+    }
+  }
+  if (request->status.ok()) *written += samples;
+  return request->status;
+}
+
+void Storage::CommitQueuedBackfills(std::unique_lock<std::mutex>& lock) {
+  backfill_committing_ = true;
+  std::vector<std::shared_ptr<BackfillRequest>> taken;
+  taken.swap(backfill_queue_);
+  lock.unlock();
+
+  // Merge the requests; for a timestamp in several, the later request wins.
+  std::map<model::Labels, std::vector<model::Sample>> merged;
+  size_t total = 0;
+  for (const auto& r : taken) {
+    for (const auto& [labels, v] : r->series) {
+      auto& m = merged[labels];
+      m.insert(m.end(), v.begin(), v.end());
+      total += v.size();
+    }
+  }
+  cold::PersistRequest req;
+  std::vector<const std::vector<model::Sample>*> samples;
+  int64_t min_t = INT64_MAX, max_t = INT64_MIN;
+  for (auto& [labels, v] : merged) {
+    if (taken.size() > 1) model::SortKeepingLastPerTimestamp(&v);
     min_t = std::min(min_t, v.front().timestamp_ms);
     max_t = std::max(max_t, v.back().timestamp_ms);
     req.series.push_back(labels);
     samples.push_back(&v);
   }
-  if (req.series.empty()) return Status::OK();
   req.range = {min_t, max_t};
   req.read = [&](size_t i, model::TimeRange r, std::vector<model::Sample>* out) {
     for (const model::Sample& s : *samples[i]) {
       if (r.Contains(s.timestamp_ms)) out->push_back(s);
     }
   };
-  MutexLock lock(&maintenance_mu_);
-  RETURN_NOT_OK(cold_->Persist(req));
-  backfilled_total_.fetch_add(*written);
-  return Status::OK();
+  Status st;
+  {
+    MutexLock maintenance(&maintenance_mu_);
+    st = cold_->Persist(req);
+  }
+  if (st.ok()) backfilled_total_.fetch_add(total);
+
+  lock.lock();
+  for (const auto& r : taken) {
+    r->status = st;
+    r->done = true;
+  }
+  backfill_in_flight_ -= taken.size();
+  backfill_committing_ = false;
+  backfill_cv_.notify_all();
 }
 
 Status Storage::PersistBefore(int64_t before) {
@@ -200,13 +294,10 @@ Status Storage::Flush() {
 Status Storage::Compact() {
   MutexLock lock(&maintenance_mu_);
   RETURN_NOT_OK(cold_->Compact(options_.compaction));
-  model::TimeRange bounds = TimeBounds();
-  if (bounds.max > bounds.min || cold_->stats().files > 0) {
-    int64_t min_time = bounds.max > INT64_MIN + options_.retention_ms
-                           ? bounds.max - options_.retention_ms
-                           : INT64_MIN;
-    RETURN_NOT_OK(cold_->ApplyRetention(min_time, options_.retention_bytes));
-  }
+  // Retention counts back from the clock: a file goes only once every
+  // sample in it is older than now - retention.
+  RETURN_NOT_OK(cold_->ApplyRetention(options_.clock->NowMs() - options_.retention_ms,
+                                      options_.retention_bytes));
   cold_->DeleteRemovedFiles(options_.delete_grace);
   return Status::OK();
 }

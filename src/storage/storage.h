@@ -2,8 +2,10 @@
 // (Parquet files in a Delta table), so that the HTTP API, PromQL and the rest
 // never care which tier holds a sample.
 //
-//   Append ──► head (recent samples)
-//          └─► cold tier as a backfill file (samples older than the head accepts)
+//   Append ──► refused: samples too far in the future or older than retention
+//          ├─► head (recent samples)
+//          └─► cold tier as a backfill file (samples older than the head
+//              accepts; concurrent requests share one file and one commit)
 //   background: head spans > 1.5 blocks ──► persist the oldest block to the
 //               cold tier (one Delta commit) ──► truncate head and WAL
 //   Select/ReadSamples ──► head ∪ cold, merged per series, no duplicates
@@ -33,6 +35,7 @@
 #include "common/mutex.h"
 #include "common/result.h"
 #include "head/head.h"
+#include "io/clock.h"
 
 namespace mytsdb::storage {
 
@@ -43,9 +46,23 @@ struct StorageOptions {
   // How often the background thread checks whether a block is due (and runs
   // compaction and retention); 0 turns the thread off (tests, `mytsdb flush`).
   std::chrono::milliseconds persist_check_interval{std::chrono::seconds(30)};
-  // Cold-tier files whose samples are all older than the newest sample minus
-  // this are removed (as Prometheus, relative to the data, not the clock).
+  // Cold-tier files whose samples are all older than now minus this are
+  // removed, and appends older than that are refused. Measured from the
+  // clock, not from the newest sample, so that one sample dated in the
+  // future cannot make retention delete everything.
   int64_t retention_ms = 15LL * 24 * 3600 * 1000;
+  // Samples more than this ahead of the clock are refused (Mimir's creation
+  // grace period: a client whose clock or unit is wrong).
+  int64_t max_future_ms = 10 * 60 * 1000;
+  // Backfill requests in flight (waiting or being committed); more are
+  // refused as Unavailable so that a storm of old-data requests cannot tie
+  // up the threads that recent ingestion needs.
+  size_t max_backfill_requests = 8;
+  // How long a backfill request waits for its commit before it is answered
+  // Unavailable (and may still be committed later).
+  std::chrono::milliseconds backfill_wait{std::chrono::seconds(20)};
+  // Where "now" comes from; must outlive the storage.
+  io::Clock* clock = io::SystemClock();
   // If > 0, the oldest files are removed while the cold tier is larger.
   uint64_t retention_bytes = 0;
   cold::CompactionOptions compaction;
@@ -65,6 +82,13 @@ struct SeriesEntry {
 struct StorageAppendResult {
   head::AppendResult head;
   size_t backfilled = 0;  // samples older than the head accepts, written to the cold tier
+  size_t too_far_in_future = 0;  // more than max_future_ms ahead of the clock
+  size_t beyond_retention = 0;   // older than now minus the retention
+  // The first sample refused for either reason above, as `series @ time`,
+  // for the error message.
+  std::string first_refused;
+  size_t refused() const { return too_far_in_future + beyond_retention; }
+  size_t rejected() const { return head.rejected() + refused(); }
 };
 
 class Storage {
@@ -73,7 +97,10 @@ class Storage {
   ~Storage();
 
   // Appends to the head; samples older than the head's accept window go to
-  // the cold tier as backfill instead of being refused. Durable when OK.
+  // the cold tier as backfill instead of being refused. Samples too far in
+  // the future or beyond retention are refused (counted in `result`), the
+  // others kept. Durable when OK. Unavailable when too many backfill
+  // requests are in flight; nothing of the batch is stored then.
   Status Append(std::span<const head::SeriesSamples> batch,
                 std::span<const head::MetricMetadata> metadata, StorageAppendResult* result);
 
@@ -102,6 +129,9 @@ class Storage {
   cold::ColdStats cold_stats() const { return cold_->stats(); }
   uint64_t persist_failures() const { return persist_failures_.load(); }
   uint64_t backfilled_samples() const { return backfilled_total_.load(); }
+  uint64_t refused_future_samples() const { return refused_future_total_.load(); }
+  uint64_t refused_retention_samples() const { return refused_retention_total_.load(); }
+  uint64_t backfill_requests_refused() const { return backfill_refused_total_.load(); }
 
   // Stops the background thread and closes the head (WAL fsynced).
   Status Close();
@@ -110,8 +140,13 @@ class Storage {
   explicit Storage(const StorageOptions& options) : options_(options) {}
   // Persists every head sample older than `before`, then truncates the head.
   Status PersistBefore(int64_t before) REQUIRES(maintenance_mu_);
+  // Writes `batch` to the cold tier, in one commit with whatever other
+  // backfill requests are waiting (group commit).
   Status Backfill(std::span<const head::SeriesSamples> batch, size_t* written)
       EXCLUDES(maintenance_mu_);
+  struct BackfillRequest;
+  // Commits the queued backfill requests; called by one waiting request.
+  void CommitQueuedBackfills(std::unique_lock<std::mutex>& lock) EXCLUDES(maintenance_mu_);
   void BackgroundLoop();
 
   const StorageOptions options_;
@@ -119,8 +154,18 @@ class Storage {
   std::unique_ptr<cold::ColdStore> cold_;
   Mutex maintenance_mu_;
 
+  // Backfill group commit. std::mutex for the condition variable.
+  std::mutex backfill_mu_;
+  std::condition_variable backfill_cv_;
+  std::vector<std::shared_ptr<BackfillRequest>> backfill_queue_;  // guarded by backfill_mu_
+  size_t backfill_in_flight_ = 0;   // queued or being committed; guarded by backfill_mu_
+  bool backfill_committing_ = false;  // a request is committing; guarded by backfill_mu_
+
   std::atomic<uint64_t> persist_failures_{0};
   std::atomic<uint64_t> backfilled_total_{0};
+  std::atomic<uint64_t> refused_future_total_{0};
+  std::atomic<uint64_t> refused_retention_total_{0};
+  std::atomic<uint64_t> backfill_refused_total_{0};
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
   bool stop_ = false;

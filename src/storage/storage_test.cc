@@ -5,6 +5,7 @@
 
 #include <bit>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -40,6 +41,8 @@ class StorageTest : public ::testing::Test {
     options.data_dir = dir_.string();
     options.head.wal.fsync_mode = wal::FsyncMode::kNever;
     options.persist_check_interval = std::chrono::milliseconds(0);
+    options.clock = &clock_;
+    customize_(&options);
     auto s = Storage::Open(options);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     storage_ = std::move(*s);
@@ -65,6 +68,10 @@ class StorageTest : public ::testing::Test {
   }
 
   fs::path dir_;
+  // "Now" is two days after the test data starts, so that retention (15 d)
+  // and the future limit (10 min) leave the data alone unless moved.
+  io::ManualClock clock_{kStart + 2 * kDay};
+  std::function<void(StorageOptions*)> customize_ = [](StorageOptions*) {};
   std::unique_ptr<Storage> storage_;
 };
 
@@ -207,6 +214,111 @@ TEST_F(StorageTest, ReadersSeeEverySampleOnceWhilePersisting) {
   EXPECT_GE(storage_->cold_stats().files, 5u);
   EXPECT_GT(reads.load(), 0);
   EXPECT_EQ(bad_reads.load(), 0);
+}
+
+TEST_F(StorageTest, OneFutureSampleNeitherIsStoredNorMakesRetentionDeleteAnything) {
+  // The reproduction of issue 10: old samples backfilled, a recent one, then
+  // one dated 30 days ahead (a client with a wrong clock).
+  const int64_t now = clock_.NowMs();
+  Labels old_series{{"__name__", "backfilled"}};
+  Labels recent{{"__name__", "recent"}};
+  std::vector<Sample> old;
+  for (int i = 0; i < 240; ++i) old.push_back({now - 3 * kDay + i * 60'000, double(i)});
+  EXPECT_EQ(Append(recent, {{now, 1}}).head.samples_appended, 1u);
+  EXPECT_EQ(Append(old_series, old).backfilled, 240u);
+
+  StorageAppendResult r = Append(recent, {{now + 1000, 2}, {now + 30 * kDay, 3}});
+  EXPECT_EQ(r.too_far_in_future, 1u);
+  EXPECT_EQ(r.head.samples_appended, 1u);  // the valid sample of the request is kept
+  EXPECT_NE(r.first_refused.find("recent"), std::string::npos) << r.first_refused;
+  EXPECT_NE(r.first_refused.find(std::to_string(now + 30 * kDay)), std::string::npos);
+  EXPECT_EQ(storage_->refused_future_samples(), 1u);
+  // Up to max_future ahead is fine.
+  EXPECT_EQ(Append(recent, {{now + 10 * 60'000, 4}}).head.samples_appended, 1u);
+
+  ASSERT_TRUE(storage_->Flush().ok());
+  ASSERT_TRUE(storage_->Compact().ok());
+  auto all = ReadAll();
+  EXPECT_EQ(all[old_series].size(), 240u);
+  EXPECT_EQ(all[recent].size(), 3u);
+  EXPECT_EQ(storage_->cold_stats().rows, 243u);
+  EXPECT_EQ(storage_->refused_future_samples(), 1u);
+}
+
+TEST_F(StorageTest, RetentionCountsFromTheClockAndRefusesWhatItWouldDelete) {
+  const int64_t retention = 15 * kDay;
+  Labels m{{"__name__", "m"}};
+  // A file per day for the three days before now.
+  const int64_t now = clock_.NowMs();
+  Labels recent{{"__name__", "recent"}};
+  Append(recent, {{now, 0}});  // the head's accept window starts near now
+  for (int d = 3; d >= 1; --d) {
+    EXPECT_EQ(Append(m, {{now - d * kDay, double(d)}}).backfilled, 1u);
+  }
+  ASSERT_TRUE(storage_->Compact().ok());
+  EXPECT_EQ(storage_->cold_stats().files, 3u);
+  // Move the clock so that only the oldest day's sample is past retention.
+  clock_.Set(now - 3 * kDay + retention + 1);
+  ASSERT_TRUE(storage_->Compact().ok());
+  auto all = ReadAll();
+  ASSERT_EQ(all[m].size(), 2u);
+  EXPECT_EQ(all[m][0].timestamp_ms, now - 2 * kDay);
+  // A sample exactly at the cutoff is kept, one before it is refused.
+  const int64_t cutoff = clock_.NowMs() - retention;
+  StorageAppendResult r = Append(m, {{cutoff - 1, 7}, {cutoff, 8}});
+  EXPECT_EQ(r.beyond_retention, 1u);
+  EXPECT_EQ(r.backfilled, 1u);
+  EXPECT_EQ(storage_->refused_retention_samples(), 1u);
+  ASSERT_TRUE(storage_->Compact().ok());
+  EXPECT_EQ(ReadAll()[m].size(), 3u);
+}
+
+TEST_F(StorageTest, RefusedBackfillStoresNothingOfTheRequest) {
+  customize_ = [](StorageOptions* o) { o->max_backfill_requests = 0; };
+  Reopen();
+  Labels m{{"__name__", "m"}};
+  const int64_t now = clock_.NowMs();
+  head::SeriesSamples item{&m, {}};
+  Labels recent{{"__name__", "recent"}};
+  Append(recent, {{now, 0}});
+  std::vector<Sample> samples = {{now - kDay, 1}, {now, 2}};
+  item.samples = samples;
+  StorageAppendResult r;
+  Status st = storage_->Append({&item, 1}, {}, &r);
+  EXPECT_EQ(st.code(), StatusCode::kUnavailable) << st.ToString();
+  EXPECT_EQ(ReadAll().count(m), 0u);
+  EXPECT_EQ(storage_->backfill_requests_refused(), 1u);
+}
+
+TEST_F(StorageTest, ConcurrentBackfillsShareCommitsAndLoseNothing) {
+  const int64_t now = clock_.NowMs();
+  Labels recent{{"__name__", "recent"}};
+  Append(recent, {{now, 0}});
+  constexpr int kThreads = 6, kRequests = 20;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Labels l{{"__name__", "bf"}, {"t", std::to_string(t)}};
+      for (int i = 0; i < kRequests; ++i) {
+        head::SeriesSamples item{&l, {}};
+        Sample s{now - kDay + i * 1000, double(i)};
+        item.samples = {&s, 1};
+        StorageAppendResult r;
+        if (!storage_->Append({&item, 1}, {}, &r).ok() || r.backfilled != 1) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto all = ReadAll();
+  all.erase(recent);
+  ASSERT_EQ(all.size(), size_t(kThreads));
+  for (const auto& [labels, v] : all) EXPECT_EQ(v.size(), size_t(kRequests)) << labels.ToString();
+  // Group commit: never more commits than requests (usually far fewer).
+  EXPECT_LE(storage_->cold_stats().version + 1, kThreads * kRequests);
+  Reopen();
+  EXPECT_EQ(ReadAll().size(), size_t(kThreads) + 1);
 }
 
 }  // namespace

@@ -123,11 +123,15 @@ class Server:
 
 
 @pytest.fixture
-def server_factory(tmp_path):
+def server_factory(request, tmp_path):
+    """Starts servers; a test module's SERVER_ARGS come before a test's own
+    (modules that write data from years ago set a long --retention, since
+    retention counts back from the clock and refuses older samples)."""
     servers = []
+    module_args = list(getattr(request.module, "SERVER_ARGS", ()))
 
     def make(data_dir=None, extra_args=(), start=True):
-        s = Server(data_dir or (tmp_path / f"data{len(servers)}"), extra_args)
+        s = Server(data_dir or (tmp_path / f"data{len(servers)}"), [*module_args, *extra_args])
         servers.append(s)
         if start:
             s.start()

@@ -70,7 +70,8 @@ def test_acknowledged_samples_survive_sigkill(tmp_path):
     rng = random.Random(20261124)
     data_dir = tmp_path / "data"
     # Small segments so that kills also land around segment boundaries.
-    server = Server(data_dir, ["--wal-segment-size", "256KiB"])
+    # The data is from 2023: retention counts back from the clock.
+    server = Server(data_dir, ["--wal-segment-size", "256KiB", "--retention", "100y"])
     acked = {}
     next_ts = [T0] * WRITERS
     try:

@@ -248,7 +248,8 @@ def prometheus(tmp_path_factory):
 @pytest.fixture(scope="module")
 def both(prometheus, tmp_path_factory):
     import conftest
-    srv = conftest.Server(tmp_path_factory.mktemp("mytsdb"))
+    # The data is from 2023: keep it, as Prometheus is told to.
+    srv = conftest.Server(tmp_path_factory.mktemp("mytsdb"), ["--retention", "100y"])
     srv.start()
     series = generate_series()
     session = requests.Session()

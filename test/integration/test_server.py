@@ -9,6 +9,8 @@ import remote_write as rw
 from conftest import BINARY, Server
 
 T0 = 1_700_000_000_000
+# The data is from 2023: retention counts back from the clock, so keep it all.
+SERVER_ARGS = ["--retention", "100y"]
 
 
 def run(*args):
@@ -97,7 +99,7 @@ def test_config_file_with_flag_override(tmp_path):
     cfg = tmp_path / "mytsdb.yml"
     cfg.write_text(f"data_dir: {tmp_path / 'from-config'}\nwal:\n  fsync: always\n"
                    "remote_write:\n  name_validation: legacy\n")
-    s = Server(tmp_path / "from-flag", ["--config", str(cfg), "--name-validation", "utf8"])
+    s = Server(tmp_path / "from-flag", ["--config", str(cfg), "--name-validation", "utf8", *SERVER_ARGS])
     try:
         s.start()
         # The flag wins over the file for the name scheme and the data dir...

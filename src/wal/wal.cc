@@ -1,14 +1,11 @@
 #include "wal/wal.h"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
+#include <chrono>
 #include <cstdio>
-#include <filesystem>
+#include <ctime>
 #include <vector>
 
 #include "common/atomic_util.h"
@@ -17,9 +14,9 @@
 
 namespace mytsdb::wal {
 
-namespace fs = std::filesystem;
-
 namespace {
+
+using io::JoinPath;
 
 constexpr size_t kHeaderSize = 8;              // crc32c + length
 constexpr uint32_t kMaxRecordSize = 1u << 30;  // a larger length is corruption
@@ -46,67 +43,6 @@ Status CheckRecordSizes(std::span<const std::string_view> records) {
     }
   }
   return Status::OK();
-}
-
-Status WriteAll(int fd, const char* data, size_t n, const std::string& path) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, data, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return Status::IOErrorFromErrno("write", path);
-    }
-    data += w;
-    n -= static_cast<size_t>(w);
-  }
-  return Status::OK();
-}
-
-Status SyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::IOErrorFromErrno("open directory", dir);
-  Status st = ::fsync(fd) == 0 ? Status::OK() : Status::IOErrorFromErrno("fsync directory", dir);
-  ::close(fd);
-  return st;
-}
-
-Result<std::string> ReadFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IOErrorFromErrno("open", path);
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    Status s = Status::IOErrorFromErrno("stat", path);
-    ::close(fd);
-    return s;
-  }
-  std::string data(static_cast<size_t>(st.st_size), '\0');
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t r = ::pread(fd, data.data() + off, data.size() - off, static_cast<off_t>(off));
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      Status s = Status::IOErrorFromErrno("read", path);
-      ::close(fd);
-      return s;
-    }
-    if (r == 0) break;
-    off += static_cast<size_t>(r);
-  }
-  data.resize(off);
-  ::close(fd);
-  return data;
-}
-
-Status TruncateAndSync(const std::string& path, uint64_t size) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IOErrorFromErrno("open", path);
-  Status st;
-  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
-    st = Status::IOErrorFromErrno("truncate", path);
-  } else if (::fsync(fd) != 0) {
-    st = Status::IOErrorFromErrno("fsync", path);
-  }
-  ::close(fd);
-  return st;
 }
 
 // The outcome of reading the records of one file.
@@ -174,16 +110,14 @@ bool ParseIndex(std::string_view name, int* index) {
   return true;
 }
 
-uint64_t FileSizeOrZero(const fs::path& p) {
-  std::error_code ec;
-  uint64_t size = fs::file_size(p, ec);
-  return ec ? 0 : size;
-}
-
-void RemoveOrWarn(const fs::path& p) {
-  std::error_code ec;
-  fs::remove_all(p, ec);
-  if (ec) spdlog::warn("WAL: cannot remove {}: {}", p.string(), ec.message());
+// "corrupt.20260101T120000Z": where a repair sets aside what it cut.
+std::string CorruptDirName() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "corrupt.%Y%m%dT%H%M%SZ", &tm);
+  return buf;
 }
 
 }  // namespace
@@ -199,12 +133,15 @@ std::string CheckpointName(int last_segment) {
 }
 
 struct Wal::Segment {
-  Segment(int fd, int index, std::string path) : fd(fd), index(index), path(std::move(path)) {}
-  ~Segment() { ::close(fd); }
+  Segment(std::unique_ptr<io::WritableFile> file, int index)
+      : file(std::move(file)), index(index), path(this->file->path()) {}
+  ~Segment() { (void)file->Close(); }
   Segment(const Segment&) = delete;
   Segment& operator=(const Segment&) = delete;
 
-  const int fd;
+  // Appended to under Wal::mu_; synced outside it (concurrently with
+  // appends, which the file allows).
+  const std::unique_ptr<io::WritableFile> file;
   const int index;
   const std::string path;
   uint64_t size = 0;                // bytes written; guarded by Wal::mu_
@@ -221,13 +158,15 @@ Result<std::unique_ptr<Wal>> Wal::Open(const Options& options, const ReplayFn& r
   if (options.fsync_mode == FsyncMode::kInterval && options.fsync_interval.count() <= 0) {
     return Status::InvalidArgument("WAL fsync interval must be > 0");
   }
-  std::error_code ec;
-  const bool created = fs::create_directories(options.dir, ec);
-  if (ec) return Status::IOError("create WAL directory " + options.dir + ": " + ec.message());
-  if (created) {
+  io::FileSystem* fs = options.fs;
+  ASSIGN_OR_RETURN(io::FileStatus existing, fs->Stat(options.dir));
+  if (existing.exists && !existing.is_directory) {
+    return Status::IOError("WAL directory " + options.dir + " is a file");
+  }
+  if (!existing.exists) {
+    RETURN_NOT_OK(fs->CreateDirs(options.dir).WithContext("create WAL directory"));
     // Make the new directory's own entry durable.
-    fs::path parent = fs::absolute(options.dir, ec).parent_path();
-    if (!ec) RETURN_NOT_OK(SyncDir(parent.string()));
+    RETURN_NOT_OK(fs->SyncDir(io::DirName(options.dir)));
   }
   std::unique_ptr<Wal> wal(new Wal(options));
   RETURN_NOT_OK(wal->Replay(replay));
@@ -238,42 +177,52 @@ Result<std::unique_ptr<Wal>> Wal::Open(const Options& options, const ReplayFn& r
 }
 
 Status Wal::Replay(const ReplayFn& replay) {
-  const fs::path dir(options_.dir);
+  io::FileSystem* fs = options_.fs;
+  const std::string& dir = options_.dir;
   std::vector<int> segments;
   std::vector<int> checkpoints;
-  bool removed_any = false;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    std::string name = entry.path().filename().string();
+  bool changed_dir = false;
+  ASSIGN_OR_RETURN(std::vector<io::DirEntry> entries, fs->ListDir(dir));
+  // Removes a file or a checkpoint directory that a completed step made
+  // obsolete (never data the log still needs).
+  auto remove_obsolete = [&](const std::string& name) {
+    Status st = io::RemoveAll(fs, JoinPath(dir, name));
+    if (!st.ok()) spdlog::warn("WAL: cannot remove {}: {}", name, st.ToString());
+    changed_dir = true;
+  };
+  for (const io::DirEntry& entry : entries) {
     int index;
-    if (ParseIndex(name, &index)) {
+    if (ParseIndex(entry.name, &index)) {
       segments.push_back(index);
-    } else if (name.starts_with(kCheckpointPrefix)) {
-      if (ParseIndex(std::string_view(name).substr(kCheckpointPrefix.size()), &index)) {
+    } else if (entry.name.starts_with(kCheckpointPrefix)) {
+      if (ParseIndex(std::string_view(entry.name).substr(kCheckpointPrefix.size()), &index)) {
         checkpoints.push_back(index);
       } else {
-        // checkpoint.N.tmp: one that was being written when the process died.
-        spdlog::info("WAL: removing incomplete checkpoint {}", name);
-        RemoveOrWarn(entry.path());
-        removed_any = true;
+        // checkpoint.N.tmp: one that was being written when the process died;
+        // the segments it would have replaced are all still there.
+        spdlog::info("WAL: removing incomplete checkpoint {}", entry.name);
+        remove_obsolete(entry.name);
       }
     }
   }
-  if (ec) return Status::IOError("list WAL directory " + options_.dir + ": " + ec.message());
   std::sort(segments.begin(), segments.end());
   std::sort(checkpoints.begin(), checkpoints.end());
 
-  auto drop_segments_from = [&](size_t from) {
-    for (size_t j = from; j < segments.size(); ++j) RemoveOrWarn(dir / SegmentName(segments[j]));
-    segments.resize(from);
-    removed_any = true;
-  };
-  auto later_bytes = [&](size_t from) {
+  auto segment_bytes = [&](size_t from) {
     uint64_t n = 0;
     for (size_t j = from; j < segments.size(); ++j) {
-      n += FileSizeOrZero(dir / SegmentName(segments[j]));
+      auto st = fs->Stat(JoinPath(dir, SegmentName(segments[j])));
+      if (st.ok()) n += st->size;
     }
     return n;
+  };
+  // Sets aside the segments from `from` on; they leave the log.
+  auto set_aside_from = [&](size_t from, std::string* where) -> Status {
+    std::vector<std::string> later;
+    for (size_t j = from; j < segments.size(); ++j) later.push_back(SegmentName(segments[j]));
+    segments.resize(from);
+    changed_dir = true;
+    return SetAside("", 0, {}, later, where);
   };
 
   int next_segment = 0;
@@ -287,35 +236,36 @@ Status Wal::Replay(const ReplayFn& replay) {
     }
     // Older checkpoints remain if the process died while deleting them.
     for (size_t i = 0; i + 1 < checkpoints.size(); ++i) {
-      RemoveOrWarn(dir / CheckpointName(checkpoints[i]));
-      removed_any = true;
+      remove_obsolete(CheckpointName(checkpoints[i]));
     }
-    const fs::path cp = dir / CheckpointName(k);
-    ASSIGN_OR_RETURN(std::string data, ReadFile((cp / SegmentName(0)).string()));
+    const std::string cp = JoinPath(dir, CheckpointName(k));
+    ASSIGN_OR_RETURN(std::string data, fs->ReadFile(JoinPath(cp, SegmentName(0))));
     ScanResult r = ScanRecords(data, replay, &replayed);
-    RETURN_NOT_OK(r.replay_status.WithContext("WAL replay of " + cp.string()));
+    RETURN_NOT_OK(r.replay_status.WithContext("WAL replay of " + cp));
     if (!r.problem.empty()) {
       // A checkpoint is renamed into place only when complete and fsynced, so
       // damage here is not a torn write but lost data: refuse to guess.
-      return Status::Corruption("WAL checkpoint " + cp.string() + ": " + r.problem +
-                                " at offset " + std::to_string(r.valid_bytes));
+      return Status::Corruption("WAL checkpoint " + cp + ": " + r.problem + " at offset " +
+                                std::to_string(r.valid_bytes));
     }
     // Segments covered by the checkpoint remain if the process died between
     // the rename and their deletion.
     size_t covered = 0;
     while (covered < segments.size() && segments[covered] <= k) {
-      RemoveOrWarn(dir / SegmentName(segments[covered]));
-      removed_any = true;
+      remove_obsolete(SegmentName(segments[covered]));
       ++covered;
     }
     segments.erase(segments.begin(), segments.begin() + covered);
     // The log continues with segment k+1; anything after a gap cannot be applied.
     if (!segments.empty() && segments.front() != k + 1) {
+      const size_t n = segments.size();
+      const uint64_t bytes = segment_bytes(0);
+      std::string where;
+      RETURN_NOT_OK(set_aside_from(0, &where));
       spdlog::error(
-          "WAL: segment {} after checkpoint {} is missing: removing {} later segment(s), "
-          "{} bytes",
-          SegmentName(k + 1), CheckpointName(k), segments.size(), later_bytes(0));
-      drop_segments_from(0);
+          "WAL: segment {} after checkpoint {} is missing: {} later segment(s), {} bytes, "
+          "cannot be replayed and were moved to {}",
+          SegmentName(k + 1), CheckpointName(k), n, bytes, where);
       corruptions_repaired_.fetch_add(1);
     }
     next_segment = k + 1;
@@ -324,9 +274,15 @@ Status Wal::Replay(const ReplayFn& replay) {
   // Segments must be consecutive: whatever follows a gap cannot be applied.
   for (size_t i = 1; i < segments.size(); ++i) {
     if (segments[i] != segments[i - 1] + 1) {
-      spdlog::error("WAL: segment {} is missing: removing {} later segment(s), {} bytes",
-                    SegmentName(segments[i - 1] + 1), segments.size() - i, later_bytes(i));
-      drop_segments_from(i);
+      const int missing = segments[i - 1] + 1;
+      const size_t n = segments.size() - i;
+      const uint64_t bytes = segment_bytes(i);
+      std::string where;
+      RETURN_NOT_OK(set_aside_from(i, &where));
+      spdlog::error(
+          "WAL: segment {} is missing: {} later segment(s), {} bytes, cannot be replayed and "
+          "were moved to {}",
+          SegmentName(missing), n, bytes, where);
       corruptions_repaired_.fetch_add(1);
       break;
     }
@@ -334,42 +290,48 @@ Status Wal::Replay(const ReplayFn& replay) {
 
   for (size_t i = 0; i < segments.size(); ++i) {
     const int index = segments[i];
-    const std::string path = (dir / SegmentName(index)).string();
+    const std::string path = JoinPath(dir, SegmentName(index));
     // Progress for long replays: one line per segment when there are several.
     if (segments.size() > 1) {
       spdlog::info("WAL: replaying segment {} ({}/{})", SegmentName(index), i + 1,
                    segments.size());
     }
-    ASSIGN_OR_RETURN(std::string data, ReadFile(path));
+    ASSIGN_OR_RETURN(std::string data, fs->ReadFile(path));
     ScanResult r = ScanRecords(data, replay, &replayed);
     RETURN_NOT_OK(r.replay_status.WithContext("WAL replay of " + path));
     if (r.problem.empty()) continue;
 
-    // The first damaged record ends the log: cut the segment there and drop
-    // the later segments.
+    // The first damaged record ends the log: the segment is cut there, and
+    // the cut bytes and the later segments are set aside, not deleted.
     const bool last = i + 1 == segments.size();
-    const uint64_t dropped_here = data.size() - r.valid_bytes;
-    const uint64_t dropped_later = later_bytes(i + 1);
-    RETURN_NOT_OK(TruncateAndSync(path, r.valid_bytes));
+    const uint64_t cut_bytes = data.size() - r.valid_bytes;
+    const uint64_t later_bytes = segment_bytes(i + 1);
+    std::vector<std::string> later;
+    for (size_t j = i + 1; j < segments.size(); ++j) later.push_back(SegmentName(segments[j]));
+    std::string where;
+    RETURN_NOT_OK(SetAside(SegmentName(index), r.valid_bytes,
+                           std::string_view(data).substr(r.valid_bytes), later, &where));
+    RETURN_NOT_OK(fs->TruncateFile(path, r.valid_bytes));
+    segments.resize(i + 1);
+    changed_dir = true;
     if (last) {
       // Expected after a crash: the bytes of a write that did not complete.
-      spdlog::warn("WAL: {} in last segment {} at offset {}: cut {} bytes", r.problem,
-                   SegmentName(index), r.valid_bytes, dropped_here);
+      spdlog::warn("WAL: {} in last segment {} at offset {}: cut {} bytes (kept in {})",
+                   r.problem, SegmentName(index), r.valid_bytes, cut_bytes, where);
     } else {
       // Damage before the last segment: a disk fault, or an OS crash right
       // after a segment switch (before the finished segment was fsynced).
       // Either way the later records cannot be applied without these.
       spdlog::error(
-          "WAL: {} in segment {} at offset {}: cut {} bytes there and removed {} later "
-          "segment(s) ({} bytes); the records in them are lost",
-          r.problem, SegmentName(index), r.valid_bytes, dropped_here, segments.size() - i - 1,
-          dropped_later);
-      drop_segments_from(i + 1);
+          "WAL: {} in segment {} at offset {}: cut {} bytes there and set aside {} later "
+          "segment(s) ({} bytes) in {}; the records in them are not replayed",
+          r.problem, SegmentName(index), r.valid_bytes, cut_bytes, later.size(), later_bytes,
+          where);
     }
     corruptions_repaired_.fetch_add(1);
     break;
   }
-  if (removed_any) RETURN_NOT_OK(SyncDir(options_.dir));
+  if (changed_dir) RETURN_NOT_OK(fs->SyncDir(dir));
   if (!segments.empty()) next_segment = std::max(next_segment, segments.back() + 1);
   records_replayed_ = replayed;
   if (replayed > 0) {
@@ -382,27 +344,48 @@ Status Wal::Replay(const ReplayFn& replay) {
   return OpenSegment(next_segment);
 }
 
+Status Wal::SetAside(const std::string& segment, uint64_t cut_at, std::string_view cut_bytes,
+                     const std::vector<std::string>& later, std::string* where) {
+  io::FileSystem* fs = options_.fs;
+  // A new directory each time, so that nothing set aside before is replaced.
+  const std::string base = JoinPath(options_.dir, CorruptDirName());
+  *where = base;
+  for (int n = 1;; ++n) {
+    ASSIGN_OR_RETURN(io::FileStatus st, fs->Stat(*where));
+    if (!st.exists) break;
+    *where = base + "." + std::to_string(n);
+  }
+  RETURN_NOT_OK(fs->CreateDirs(*where).WithContext("WAL repair"));
+  if (!cut_bytes.empty()) {
+    const std::string name = segment + ".from-" + std::to_string(cut_at);
+    RETURN_NOT_OK(fs->WriteFileAtomically(JoinPath(*where, name), cut_bytes)
+                      .WithContext("WAL repair"));
+  }
+  for (const std::string& name : later) {
+    RETURN_NOT_OK(fs->Rename(JoinPath(options_.dir, name), JoinPath(*where, name))
+                      .WithContext("WAL repair"));
+  }
+  RETURN_NOT_OK(fs->SyncDir(*where));
+  return fs->SyncDir(options_.dir);
+}
+
 Status Wal::OpenSegment(int index) {
-  std::string path = (fs::path(options_.dir) / SegmentName(index)).string();
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOErrorFromErrno("create WAL segment", path);
-  segment_ = std::make_shared<Segment>(fd, index, path);
+  std::string path = JoinPath(options_.dir, SegmentName(index));
+  auto file = options_.fs->NewWritableFile(path);
+  if (!file.ok()) return file.status().WithContext("create WAL segment");
+  segment_ = std::make_shared<Segment>(std::move(*file), index);
   segment_index_ = index;
   segments_created_.fetch_add(1);
   // The new file's directory entry must be durable before records in it are
   // acknowledged as durable.
-  Status st = SyncDir(options_.dir);
+  Status st = options_.fs->SyncDir(options_.dir);
   if (!st.ok()) Fail(st);
   return st;
 }
 
 Status Wal::SyncSegment(Segment* segment, uint64_t size) {
   if (segment->synced.load() >= size) return Status::OK();
-  const bool inject = options_.test_hooks.fail_sync && options_.test_hooks.fail_sync();
-  if (inject) errno = EIO;
-  if (inject || ::fdatasync(segment->fd) != 0) {
-    return Status::IOErrorFromErrno("fsync", segment->path);
-  }
+  RETURN_NOT_OK(segment->file->Sync());
   fsyncs_.fetch_add(1);
   AtomicMax(&segment->synced, size);
   return Status::OK();
@@ -425,15 +408,6 @@ Status Wal::RotateSegment() {
     pending_.erase(pending_.begin());
   }
   return OpenSegment(next);
-}
-
-Status Wal::WriteToSegment(std::string_view data) {
-  if (options_.test_hooks.fail_write && options_.test_hooks.fail_write()) {
-    Status partial = WriteAll(segment_->fd, data.data(), data.size() / 2, segment_->path);
-    (void)partial;
-    return Status::IOError("write " + segment_->path + ": injected failure");
-  }
-  return WriteAll(segment_->fd, data.data(), data.size(), segment_->path);
 }
 
 void Wal::Fail(const Status& st) {
@@ -464,13 +438,12 @@ Status Wal::Append(std::span<const std::string_view> records) {
         (segment_->size > 0 && segment_->size + buffer_.size() > options_.segment_size)) {
       RETURN_NOT_OK(RotateSegment());
     }
-    Status st = WriteToSegment(buffer_);
+    Status st = segment_->file->Append(buffer_);
     if (!st.ok()) {
       // A partial batch must not stay in front of later records: take it back,
       // or refuse all further appends if even that fails.
-      if (::ftruncate(segment_->fd, static_cast<off_t>(segment_->size)) != 0) {
-        Fail(Status::IOErrorFromErrno("truncate after failed write", segment_->path));
-      }
+      Status undo = segment_->file->Truncate(segment_->size);
+      if (!undo.ok()) Fail(undo.WithContext("taking back a failed write"));
       return st;
     }
     segment_->size += buffer_.size();
@@ -563,45 +536,48 @@ Status Wal::CreateCheckpoint(int last_segment, std::span<const std::string_view>
   }
   RETURN_NOT_OK(CheckRecordSizes(records));
 
-  const fs::path dir(options_.dir);
+  io::FileSystem* fs = options_.fs;
+  const std::string& dir = options_.dir;
   const std::string name = CheckpointName(last_segment);
-  const fs::path tmp = dir / (name + ".tmp");
-  std::error_code ec;
-  fs::remove_all(tmp, ec);
-  fs::create_directory(tmp, ec);
-  if (ec) return Status::IOError("create " + tmp.string() + ": " + ec.message());
+  const std::string tmp = JoinPath(dir, name + ".tmp");
+  RETURN_NOT_OK(io::RemoveAll(fs, tmp));
+  RETURN_NOT_OK(fs->CreateDirs(tmp));
   std::string data;
   for (std::string_view r : records) AppendFramed(&data, r);
-  const std::string file = (tmp / SegmentName(0)).string();
-  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOErrorFromErrno("create", file);
-  Status st = WriteAll(fd, data.data(), data.size(), file);
-  if (st.ok() && ::fsync(fd) != 0) st = Status::IOErrorFromErrno("fsync", file);
-  ::close(fd);
-  RETURN_NOT_OK(st);
-  RETURN_NOT_OK(SyncDir(tmp.string()));
-  if (::rename(tmp.c_str(), (dir / name).c_str()) != 0) {
-    return Status::IOErrorFromErrno("rename", tmp.string());
+  {
+    ASSIGN_OR_RETURN(std::unique_ptr<io::WritableFile> file,
+                     fs->NewWritableFile(JoinPath(tmp, SegmentName(0))));
+    Status st = file->Append(data);
+    if (st.ok()) st = file->Sync();
+    if (st.ok()) st = file->Close();
+    RETURN_NOT_OK(st);
   }
-  RETURN_NOT_OK(SyncDir(options_.dir));
+  RETURN_NOT_OK(fs->SyncDir(tmp));
+  RETURN_NOT_OK(fs->Rename(tmp, JoinPath(dir, name)));
+  RETURN_NOT_OK(fs->SyncDir(dir));
   last_checkpoint_ = last_segment;
 
   // The checkpoint is durable: what it replaces can go. A failure here only
   // leaves files that the next Open removes.
-  std::vector<fs::path> obsolete;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    std::string fname = entry.path().filename().string();
-    int index;
-    if (ParseIndex(fname, &index) && index <= last_segment) {
-      obsolete.push_back(entry.path());
-    } else if (fname.starts_with(kCheckpointPrefix) && fname != name) {
-      obsolete.push_back(entry.path());
+  std::vector<std::string> obsolete;
+  auto entries = fs->ListDir(dir);
+  if (entries.ok()) {
+    for (const io::DirEntry& entry : *entries) {
+      int index;
+      if (ParseIndex(entry.name, &index) && index <= last_segment) {
+        obsolete.push_back(entry.name);
+      } else if (entry.name.starts_with(kCheckpointPrefix) && entry.name != name) {
+        obsolete.push_back(entry.name);
+      }
     }
   }
-  for (const fs::path& p : obsolete) RemoveOrWarn(p);
+  for (const std::string& n : obsolete) {
+    Status st = io::RemoveAll(fs, JoinPath(dir, n));
+    if (!st.ok()) spdlog::warn("WAL: cannot remove {}: {}", n, st.ToString());
+  }
   spdlog::info("WAL: wrote {} ({} records, {} bytes), removed {} older file(s)", name,
                records.size(), data.size(), obsolete.size());
-  return SyncDir(options_.dir);
+  return fs->SyncDir(dir);
 }
 
 Stats Wal::stats() const {

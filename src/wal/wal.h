@@ -15,8 +15,9 @@
 // A record never spans two segments. Open() replays the latest checkpoint and
 // the segments after it; the first record that does not check out (torn
 // write, bit flip, zero fill) ends the log: it is logged, its segment is
-// truncated there and later segments are removed, so a record is never applied
-// without all the records before it. Writing then starts in a new segment.
+// truncated there and the cut bytes and the later segments are set aside in
+// corrupt.<time>/ (never deleted), so a record is never applied without all
+// the records before it. Writing then starts in a new segment.
 //
 // Durability: Append() returns once the bytes are written with write(2) (a
 // process crash cannot lose them); FsyncMode decides when they reach stable
@@ -29,8 +30,9 @@
 // appenders keep writing while one fsync runs and the waiters whose bytes that
 // fsync covered return without their own (group commit).
 //
-// Ownership: a Wal owns its file descriptors and, with kInterval, one
-// background thread; the directory must not be shared with another Wal.
+// Ownership: a Wal owns its open files and, with kInterval, one background
+// thread; the directory must not be shared with another Wal. All file access
+// goes through Options::fs.
 #pragma once
 
 #include <atomic>
@@ -48,6 +50,7 @@
 
 #include "common/mutex.h"
 #include "common/result.h"
+#include "io/file_system.h"
 
 namespace mytsdb::wal {
 
@@ -57,13 +60,9 @@ enum class FsyncMode {
   kNever,     // only on Sync() and Close() (and for a segment two switches old)
 };
 
-// Fault injection for tests; leave unset in production.
+// Hooks for tests; leave unset in production. (Faults are injected through
+// Options::fs, see io/fault_injection_fs.h.)
 struct TestHooks {
-  // Returning true makes the next write(2) of an Append write half of its
-  // bytes and then fail with IOError, as a full disk would.
-  std::function<bool()> fail_write;
-  // Returning true makes the next fsync of a segment fail with EIO.
-  std::function<bool()> fail_sync;
   // Called by the thread about to run a group-commit fsync, before it looks
   // at how many bytes that fsync will cover (sync_mu_ held, mu_ not held).
   std::function<void()> before_sync;
@@ -74,6 +73,7 @@ struct Options {
   size_t segment_size = 128 << 20;   // a segment is finished before it would grow past this
   FsyncMode fsync_mode = FsyncMode::kInterval;
   std::chrono::milliseconds fsync_interval{1000};  // kInterval only; must be > 0
+  io::FileSystem* fs = io::PosixFileSystem();       // must outlive the Wal
   TestHooks test_hooks;
 };
 
@@ -82,7 +82,7 @@ struct Stats {
   uint64_t records_written = 0;
   uint64_t fsyncs = 0;  // of segment files (not directories)
   uint64_t segments_created = 0;
-  uint64_t corruptions_repaired = 0;  // damaged tails cut / segments dropped during Open
+  uint64_t corruptions_repaired = 0;  // damaged tails cut / segments set aside during Open
   uint64_t records_replayed = 0;
 };
 
@@ -144,10 +144,13 @@ class Wal {
   explicit Wal(const Options& options);
 
   Status Replay(const ReplayFn& replay) EXCLUDES(mu_, checkpoint_mu_);
+  // Moves what a repair takes out of the log into corrupt.<time>/: the bytes
+  // of `segment` from `cut_at` on (if any) and the whole `later` segments.
+  Status SetAside(const std::string& segment, uint64_t cut_at, std::string_view cut_bytes,
+                  const std::vector<std::string>& later, std::string* where);
   Status OpenSegment(int index) REQUIRES(mu_);
   // Moves the current segment to pending_ and opens the next one.
   Status RotateSegment() REQUIRES(mu_);
-  Status WriteToSegment(std::string_view data) REQUIRES(mu_);
   // fsyncs what is pending and the current segment unless synced_pos_ has
   // reached `target` already.
   Status SyncTo(uint64_t target) EXCLUDES(mu_, sync_mu_);

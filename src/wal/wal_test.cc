@@ -13,6 +13,7 @@
 
 #include "common/coding.h"
 #include "common/crc32c.h"
+#include "io/fault_injection_fs.h"
 
 namespace mytsdb::wal {
 namespace {
@@ -121,6 +122,14 @@ class WalTest : public ::testing::Test {
     auto wal = OpenAndReplay(MakeOptions(segment_size), &replayed);
     AppendAll(wal.get(), records);
     ASSERT_TRUE(wal->Close().ok());
+  }
+
+  // The directory a repair set things aside in ("" if none).
+  fs::path CorruptDir() {
+    for (const auto& e : fs::directory_iterator(dir_)) {
+      if (e.path().filename().string().starts_with("corrupt.")) return e.path();
+    }
+    return {};
   }
 
   // Segment files, sorted (checkpoint directories excluded).
@@ -327,17 +336,30 @@ TEST_F(WalTest, CorruptionInAnOlderSegmentCutsThereAndDropsLaterSegments) {
   const uint64_t cut_at = replayed_bytes - fs::file_size(segs[0]);
   EXPECT_EQ(fs::file_size(segs[1]), cut_at);
   EXPECT_LE(cut_at, size / 2);
-  // Segment 2 is recreated empty as the new write segment; later ones are gone.
+  // Segment 2 is recreated empty as the new write segment; the later ones
+  // and the cut bytes are set aside, not deleted.
   EXPECT_EQ(wal->current_segment(), 2);
   EXPECT_EQ(fs::file_size(segs[2]), 0u);
+  fs::path aside = CorruptDir();
+  ASSERT_FALSE(aside.empty());
+  EXPECT_EQ(fs::file_size(aside / ("00000001.from-" + std::to_string(cut_at))), size - cut_at);
+  uint64_t kept_later = 0;
+  for (size_t i = 2; i < segs.size(); ++i) kept_later += fs::file_size(aside / segs[i].filename());
+  EXPECT_EQ(kept_later, later_bytes);
   for (size_t i = 3; i < segs.size(); ++i) EXPECT_FALSE(fs::exists(segs[i])) << segs[i];
-  // Logged as an error, with the place and what was dropped.
+  // Logged as an error, with the place, what was taken out and where it is.
   std::string line =
       log.Find("error", {"segment 00000001", "offset " + std::to_string(cut_at),
                          "cut " + std::to_string(size - cut_at) + " bytes",
                          std::to_string(segs.size() - 2) + " later segment(s)",
-                         "(" + std::to_string(later_bytes) + " bytes)"});
+                         "(" + std::to_string(later_bytes) + " bytes)", aside.string()});
   EXPECT_NE(line, "") << ::testing::PrintToString(log.lines());
+  // A reopen replays the same and repairs nothing more.
+  std::vector<std::string> again;
+  wal.reset();
+  wal = OpenAndReplay(MakeOptions(16 << 10), &again);
+  EXPECT_EQ(again, replayed);
+  EXPECT_EQ(wal->stats().corruptions_repaired, 0u);
 }
 
 TEST_F(WalTest, ZeroFilledTailIsCut) {
@@ -398,6 +420,7 @@ TEST_F(WalTest, MissingSegmentEndsTheLog) {
   std::vector<std::string> replayed;
   auto wal = OpenAndReplay(MakeOptions(16 << 10), &replayed);
   EXPECT_FALSE(fs::exists(segs[3]));
+  EXPECT_TRUE(fs::exists(CorruptDir() / segs[3].filename()));  // set aside, not deleted
   EXPECT_EQ(wal->stats().corruptions_repaired, 1u);
   // Exactly segments 0 and 1 came back.
   uint64_t bytes = 0;
@@ -648,19 +671,19 @@ TEST_F(WalTest, IntervalModeFsyncsInTheBackground) {
 }
 
 TEST_F(WalTest, FailedWriteIsTakenBackAndTheWalStaysUsable) {
-  std::atomic<bool> fail{false};
+  io::FaultInjectionFileSystem faulty(io::PosixFileSystem());
   Options o = MakeOptions();
-  o.test_hooks.fail_write = [&] { return fail.load(); };
+  o.fs = &faulty;
   std::vector<std::string> replayed;
   auto wal = OpenAndReplay(o, &replayed);
   AppendAll(wal.get(), {"before"});
   const uint64_t size = fs::file_size(dir_ / "00000000");
-  fail = true;
+  // A full disk: the write takes half of the bytes, then fails.
+  faulty.FailNth(io::FaultInjectionFileSystem::Op::kAppend, 1, ENOSPC);
   std::vector<std::string_view> batch = {std::string_view("lost1"), std::string_view("lost2")};
   Status st = wal->Append(batch);
-  EXPECT_EQ(st.code(), StatusCode::kIOError);
+  EXPECT_EQ(st.code(), StatusCode::kResourceExhausted) << st.ToString();
   EXPECT_EQ(fs::file_size(dir_ / "00000000"), size);  // the half-written bytes are gone
-  fail = false;
   AppendAll(wal.get(), {"after"});
   EXPECT_EQ(wal->stats().records_written, 2u);
   wal.reset();
@@ -670,17 +693,16 @@ TEST_F(WalTest, FailedWriteIsTakenBackAndTheWalStaysUsable) {
 }
 
 TEST_F(WalTest, FailedFsyncIsSticky) {
-  std::atomic<bool> fail{false};
+  io::FaultInjectionFileSystem faulty(io::PosixFileSystem());
   Options o = MakeOptions(1 << 20, FsyncMode::kAlways);
-  o.test_hooks.fail_sync = [&] { return fail.load(); };
+  o.fs = &faulty;
   std::vector<std::string> replayed;
   LogCapture log;
   auto wal = OpenAndReplay(o, &replayed);
   AppendAll(wal.get(), {"durable"});
-  fail = true;
+  faulty.FailNth(io::FaultInjectionFileSystem::Op::kSync, 1, EIO);
   std::string_view v = "maybe";
   EXPECT_EQ(wal->Append({&v, 1}).code(), StatusCode::kIOError);
-  fail = false;
   // The kernel may have dropped the pages; a later fsync proves nothing.
   EXPECT_EQ(wal->Append({&v, 1}).code(), StatusCode::kIOError);
   EXPECT_EQ(wal->Sync().code(), StatusCode::kIOError);

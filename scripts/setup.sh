@@ -3,7 +3,9 @@
 #   1. Debian packages (apt-get), only those missing;
 #   2. a Python virtual environment in .venv with requirements-dev.txt
 #      (pyarrow ships the Arrow C++ libraries and headers we link against);
-#   3. DuckDB 1.4.4's shared library and C header from npm into .deps/duckdb.
+#   3. DuckDB 1.4.4's shared library and C header from npm into .deps/duckdb;
+#   4. Delta Lake's jars for Spark from Maven Central into .deps/spark-jars
+#      (the Delta interoperability test reads MyTSDB's table with Spark).
 # Idempotent and non-interactive; a second run takes about a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +17,7 @@ APT_PACKAGES=(
   rapidjson-dev libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
   libcli11-dev libspdlog-dev libfmt-dev libjemalloc-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
-  npm
+  npm curl openjdk-17-jre-headless
   # Peers for the side-by-side benchmarks and interoperability tests.
   prometheus victoria-metrics
 )
@@ -79,3 +81,29 @@ if [[ ! -f "$duckdb_dir/lib/libduckdb.so" || ! -f "$duckdb_dir/include/duckdb.h"
 else
   step "DuckDB $DUCKDB_VERSION present"
 fi
+
+# ---- 4. Delta Lake for Spark (jars, checked against their sha1) --------------------
+# pyspark (requirements-dev.txt) brings Spark and Scala; Delta's own jars are
+# not in it. Fetched here so that no test downloads anything.
+jar_dir=.deps/spark-jars
+jars_ok=1
+while read -r sha1 path; do
+  f="$jar_dir/${path##*/}"
+  if [[ -s "$f" && "$(sha1sum "$f" | cut -d' ' -f1)" == "$sha1" ]]; then continue; fi
+  jars_ok=0
+  mkdir -p "$jar_dir"
+  step "fetching ${path##*/} from Maven Central"
+  curl -fsSL --retry 3 -o "$f.part" "https://repo1.maven.org/maven2/$path"
+  got=$(sha1sum "$f.part" | cut -d' ' -f1)
+  if [[ "$got" != "$sha1" ]]; then
+    echo "setup: sha1 of ${path##*/} is $got, expected $sha1" >&2
+    rm -f "$f.part"
+    exit 1
+  fi
+  mv "$f.part" "$f"
+done <<'JARS'
+60c55e6243f4543771602ea5733767a4d8a1af2f io/delta/delta-spark_2.13/4.0.0/delta-spark_2.13-4.0.0.jar
+4526f775e104c5b8db3deea7cc825bcfddea25d1 io/delta/delta-storage/4.0.0/delta-storage-4.0.0.jar
+JARS
+(( jars_ok )) && step "Delta Lake jars for Spark present"
+exit 0

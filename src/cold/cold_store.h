@@ -4,9 +4,13 @@
 // row span of each series in each file) rebuilt at start from the files'
 // metric and label columns only.
 //
-//   Persist ──► ParquetFileWriter (one file per day) ──► DeltaTable::Commit
-//                                                        ──► catalog + snapshot
+//   Persist ──► ParquetFileWriter (one file per day) ──► load it (catalog,
+//               statistics) ──► DeltaTable::Commit ──► new snapshot
 //   Select/ReadSamples ◄── snapshot of the committed files
+//
+// Split by concern: cold_store.cc (open, commit, persist), cold_read.cc,
+// cold_compaction.cc (compaction, retention, deletion of removed files).
+// All file access goes through ColdStoreOptions::fs.
 //
 // Thread safety: reads are safe concurrently with each other and with one
 // writer (Persist); readers work on an immutable snapshot of the file list,
@@ -27,6 +31,7 @@
 #include "common/mutex.h"
 #include "common/result.h"
 #include "index/postings.h"
+#include "io/file_system.h"
 #include "model/labels.h"
 #include "model/matcher.h"
 #include "model/sample.h"
@@ -38,7 +43,11 @@ using ColdSeriesId = uint32_t;
 
 struct ColdStoreOptions {
   std::string dir;  // the table directory, data/parquet
+  // Where files on disk that no commit explains are moved at Open (never
+  // deleted); default: a "parquet-orphans" directory next to `dir`.
+  std::string orphan_dir;
   WriteOptions write;
+  io::FileSystem* fs = io::PosixFileSystem();  // must outlive the store
 };
 
 // What a persist writes: `series[i]`'s samples within a range come from
@@ -70,10 +79,17 @@ struct ColdStats {
   int64_t max_time = 0;
 };
 
+class SeriesCatalog;
+struct FileEntry;
+
 class ColdStore {
  public:
-  // Opens (or creates) the table, removes leftovers of interrupted writes
-  // (temporary files, files no commit references) and loads the catalog.
+  // Opens (or creates) the table and loads the catalog. Refuses (with the
+  // file named) a log or a data file it cannot read. Of the files on disk
+  // the table does not reference, temporary files of interrupted writes and
+  // files a commit removed are deleted; others are moved to the orphan
+  // directory. Files whose statistics do not cover the table's statistics
+  // columns (written by an older MyTSDB) get them in one commit.
   static Result<std::unique_ptr<ColdStore>> Open(const ColdStoreOptions& options);
   ~ColdStore();
 
@@ -110,11 +126,12 @@ class ColdStore {
   std::vector<std::string> LabelValues(std::string_view name) const;
 
   ColdStats stats() const;
+  // Non-OK once a commit's durability is unknown: the table takes no more
+  // commits until a restart (reads go on).
+  Status failure() const;
 
  private:
-  struct FileEntry;
   struct Snapshot;
-  class Catalog;
 
   // Reads the samples of series[indices[k]] within `range` into (*out)[k].
   using ReadFn = std::function<Status(std::span<const size_t> indices, model::TimeRange range,
@@ -133,20 +150,29 @@ class ColdStore {
                                               const std::vector<std::string>& label_names,
                                               const ReadFn& read, size_t batch_series,
                                               const WriteOptions& write_options);
-  // Commits, then publishes a snapshot with the change. On a failed commit
-  // the added files are deleted.
+  // Loads the added files (catalog, statistics), commits, then publishes a
+  // snapshot with the change; files whose recorded statistics miss a
+  // statistics column are re-added with full ones in the same commit. When
+  // the commit did not happen the added files are deleted.
   Status CommitAndPublish(CommitRequest commit);
+  // The order of `series` in a file (indices).
+  static std::vector<size_t> FileOrder(const std::vector<model::Labels>& series);
+  // The label names (sorted, without __name__) of `series` into
+  // *label_names; returns their column names.
+  static std::vector<std::string> LabelColumnsOf(const std::vector<model::Labels>& series,
+                                                 std::vector<std::string>* label_names);
+  // Deletes or sets aside files on disk the table does not reference.
+  Status CleanUnreferencedFiles();
   Result<bool> CompactOne(const CompactionOptions& options);
   Status ReadFrom(const Snapshot& snapshot, std::span<const ColdSeriesId> ids,
                   model::TimeRange range, std::vector<std::vector<model::Sample>>* out) const;
   Result<std::shared_ptr<const FileEntry>> LoadFile(const AddFile& add);
-  Status RemoveLeftovers();
   std::shared_ptr<const Snapshot> snapshot() const EXCLUDES(snapshot_mu_);
   void Publish(std::shared_ptr<const Snapshot> snapshot) EXCLUDES(snapshot_mu_);
 
   const ColdStoreOptions options_;
   std::unique_ptr<DeltaTable> table_;  // writer side only
-  std::unique_ptr<Catalog> catalog_;
+  std::unique_ptr<SeriesCatalog> catalog_;
   mutable Mutex snapshot_mu_;
   std::shared_ptr<const Snapshot> snapshot_ GUARDED_BY(snapshot_mu_);
   Mutex pending_mu_;

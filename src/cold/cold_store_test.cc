@@ -9,6 +9,17 @@
 #include <map>
 #include <thread>
 #include <atomic>
+#include <set>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cmath>
+#include <sstream>
+
+#include "cold/file_stats.h"
+#include "io/fault_injection_fs.h"
 
 namespace mytsdb::cold {
 namespace {
@@ -27,19 +38,27 @@ class ColdStoreTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() /
            ("cold_store_test_" + std::to_string(::getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    orphans_ = dir_.string() + "-orphans";
     fs::remove_all(dir_);
+    fs::remove_all(orphans_);
     Reopen();
   }
   void TearDown() override {
     store_.reset();
     fs::remove_all(dir_);
+    fs::remove_all(orphans_);
+  }
+  ColdStoreOptions Options(int64_t row_group_rows = 256 * 1024) {
+    ColdStoreOptions options;
+    options.dir = dir_.string();
+    options.orphan_dir = orphans_.string();
+    options.write.row_group_rows = row_group_rows;
+    options.fs = fs_;
+    return options;
   }
   void Reopen(int64_t row_group_rows = 256 * 1024) {
     store_.reset();
-    ColdStoreOptions options;
-    options.dir = dir_.string();
-    options.write.row_group_rows = row_group_rows;
-    auto store = ColdStore::Open(options);
+    auto store = ColdStore::Open(Options(row_group_rows));
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
   }
@@ -76,6 +95,8 @@ class ColdStoreTest : public ::testing::Test {
   }
 
   fs::path dir_;
+  fs::path orphans_;
+  io::FileSystem* fs_ = io::PosixFileSystem();
   std::unique_ptr<ColdStore> store_;
 };
 
@@ -171,16 +192,29 @@ TEST_F(ColdStoreTest, WatermarkOnlyCommitAndEmptyPersist) {
   EXPECT_TRUE(ReadAll(Name("m")).empty());
 }
 
-TEST_F(ColdStoreTest, LeftoversOfInterruptedWritesAreRemovedAtOpen) {
+TEST_F(ColdStoreTest, LeftoversAreDeletedOnlyWhenTheLogExplainsThemOtherwiseSetAside) {
   Labels s{{"__name__", "m"}};
   ASSERT_TRUE(Persist({{s, {{1000, 1}}}}, {0, kDay - 1}).ok());
   fs::path day = dir_ / "day=1970-01-01";
+  const fs::path committed = fs::directory_iterator(day)->path();
+  // A file a commit removed (compaction), whose deletion the process did
+  // not live to do.
+  ASSERT_TRUE(Persist({{s, {{2000, 2}}}}, {0, kDay - 1}).ok());
+  std::set<fs::path> before_compaction;
+  for (const auto& f : fs::directory_iterator(day)) before_compaction.insert(f.path());
+  ASSERT_TRUE(store_->Compact({.max_files_per_open_day = 2}).ok());
+  ASSERT_EQ(store_->stats().files, 1u);
   std::ofstream(day / "part-x.parquet.tmp") << "half a file";
-  fs::copy_file(fs::directory_iterator(day)->path(), day / "uncommitted.parquet");
+  fs::copy_file(committed, day / "uncommitted.parquet");
+  std::ofstream(day / "notes.txt") << "someone else's";
   Reopen();
-  EXPECT_FALSE(fs::exists(day / "part-x.parquet.tmp"));
+  EXPECT_FALSE(fs::exists(day / "part-x.parquet.tmp"));  // an unfinished write
+  for (const auto& p : before_compaction) EXPECT_FALSE(fs::exists(p)) << p;  // removed by a commit
+  // Not in the log: moved aside, not deleted.
   EXPECT_FALSE(fs::exists(day / "uncommitted.parquet"));
-  ExpectBitEqual(ReadAll(Name("m"))[s], {{1000, 1}});
+  EXPECT_TRUE(fs::exists(orphans_ / "day=1970-01-01" / "uncommitted.parquet"));
+  EXPECT_TRUE(fs::exists(day / "notes.txt"));  // not ours
+  ExpectBitEqual(ReadAll(Name("m"))[s], {{1000, 1}, {2000, 2}});
 }
 
 TEST_F(ColdStoreTest, MissingCommittedFileIsAnError) {
@@ -188,10 +222,9 @@ TEST_F(ColdStoreTest, MissingCommittedFileIsAnError) {
   ASSERT_TRUE(Persist({{s, {{1000, 1}}}}, {0, kDay - 1}).ok());
   for (const auto& f : fs::directory_iterator(dir_ / "day=1970-01-01")) fs::remove(f.path());
   store_.reset();
-  ColdStoreOptions options;
-  options.dir = dir_.string();
-  auto store = ColdStore::Open(options);
+  auto store = ColdStore::Open(Options());
   ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kCorruption);
   EXPECT_NE(store.status().message().find("unreadable"), std::string::npos)
       << store.status().ToString();
 }
@@ -325,6 +358,126 @@ TEST_F(ColdStoreTest, ReadsDuringCompactionAndRetentionSeeOneConsistentTable) {
   EXPECT_EQ(store_->DeleteRemovedFiles(std::chrono::milliseconds(0)), 17u);
   EXPECT_EQ(bad.load(), 0);
   EXPECT_EQ(store_->stats().files, 3u);
+}
+
+// The `stats` of the add actions in the log, by path.
+std::map<std::string, std::string> StatsInLog(const fs::path& dir) {
+  auto table = DeltaTable::Open(dir.string()).value();
+  std::map<std::string, std::string> out;
+  for (const auto& [path, add] : table->files()) out[path] = add.stats_json;
+  return out;
+}
+
+TEST_F(ColdStoreTest, EveryAddRecordsStatisticsForEveryStatisticsColumn) {
+  Labels a{{"__name__", "cpu"}, {"instance", "a"}};
+  Labels b{{"__name__", "mem"}, {"zone", "z"}};
+  ASSERT_TRUE(Persist({{a, {{1000, 1}, {2000, std::nan("")}}}, {b, {{1500, 3}}}}, {0, kDay - 1}).ok());
+  auto stats = StatsInLog(dir_);
+  ASSERT_EQ(stats.size(), 1u);
+  rapidjson::Document doc;
+  doc.Parse(stats.begin()->second.c_str());
+  ASSERT_FALSE(doc.HasParseError()) << stats.begin()->second;
+  EXPECT_EQ(doc["numRecords"].GetInt64(), 3);
+  EXPECT_STREQ(doc["minValues"]["metric"].GetString(), "cpu");
+  EXPECT_STREQ(doc["maxValues"]["metric"].GetString(), "mem");
+  EXPECT_STREQ(doc["minValues"]["instance"].GetString(), "a");
+  EXPECT_EQ(doc["nullCount"]["instance"].GetInt64(), 1);  // mem has no instance
+  EXPECT_EQ(doc["nullCount"]["zone"].GetInt64(), 2);
+  EXPECT_STREQ(doc["minValues"]["ts"].GetString(), "1970-01-01T00:00:01.000Z");
+  EXPECT_STREQ(doc["maxValues"]["ts"].GetString(), "1970-01-01T00:00:02.000Z");
+  EXPECT_FALSE(doc["minValues"].HasMember("value"));
+  // A later file brings a new label column: the first file gets a null count
+  // for it in the same commit, so that no file lacks a statistics column.
+  Labels c{{"__name__", "disk"}, {"device", "sda"}};
+  ASSERT_TRUE(Persist({{c, {{5000, 5}}}}, {0, kDay - 1}).ok());
+  auto table = DeltaTable::Open(dir_.string()).value();
+  const std::vector<std::string> columns = table->StatsColumns();
+  EXPECT_NE(std::find(columns.begin(), columns.end(), "device"), columns.end());
+  for (const auto& [path, add] : table->files()) {
+    std::set<std::string> covered = StatsJsonColumns(add.stats_json);
+    for (const std::string& col : columns) EXPECT_EQ(covered.count(col), 1u) << path << " " << col;
+  }
+}
+
+TEST_F(ColdStoreTest, OpenGivesOldFilesFullStatistics) {
+  Labels a{{"__name__", "cpu"}, {"instance", "a"}};
+  ASSERT_TRUE(Persist({{a, {{1000, 1}}}}, {0, kDay - 1}).ok());
+  store_.reset();
+  // Make the log look as an older MyTSDB wrote it: stats for ts only, no
+  // statistics-columns property.
+  const fs::path commit = dir_ / "_delta_log" / CommitFileName(0);
+  std::ifstream in(commit);
+  std::string text((std::istreambuf_iterator<char>(in)), {}), out, line;
+  std::istringstream lines(text);
+  while (std::getline(lines, line)) {
+    rapidjson::Document doc;
+    doc.Parse(line.c_str());
+    if (doc.HasMember("add")) {
+      doc["add"]["stats"].SetString(
+          R"({"numRecords":1,"minValues":{"ts":"1970-01-01T00:00:01.000Z"},"maxValues":{"ts":"1970-01-01T00:00:01.000Z"},"nullCount":{"ts":0}})");
+    }
+    if (doc.HasMember("metaData")) doc["metaData"]["configuration"].SetObject();
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    doc.Accept(w);
+    out += std::string(buf.GetString()) + "\n";
+  }
+  std::ofstream(commit, std::ios::trunc) << out;
+  Reopen();
+  auto table = DeltaTable::Open(dir_.string()).value();
+  EXPECT_EQ(table->version(), 1);
+  EXPECT_EQ(table->configuration().count(kStatsColumnsProperty), 1u);
+  std::set<std::string> covered = StatsJsonColumns(table->files().begin()->second.stats_json);
+  EXPECT_EQ(covered, (std::set<std::string>{"metric", "series_id", "ts", "instance"}));
+  // The rows keep the version of the commit that wrote them.
+  EXPECT_EQ(table->files().begin()->second.version, 0);
+  ExpectBitEqual(ReadAll(Name("cpu"))[a], {{1000, 1}});
+}
+
+TEST_F(ColdStoreTest, ANewFileThatDoesNotReadBackIsNeverCommitted) {
+  io::FaultInjectionFileSystem faulty(io::PosixFileSystem());
+  fs_ = &faulty;
+  Reopen();
+  Labels s{{"__name__", "m"}};
+  ASSERT_TRUE(Persist({{s, {{1000, 1}}}}, {0, kDay - 1}).ok());
+  faulty.FailNth(io::FaultInjectionFileSystem::Op::kRead, 1, EIO);
+  Status st = Persist({{s, {{2000, 2}}}}, {0, kDay - 1});
+  EXPECT_EQ(st.code(), StatusCode::kIOError) << st.ToString();
+  EXPECT_EQ(store_->stats().version, 0);
+  EXPECT_EQ(ParquetFilesOnDisk(dir_), 1u);  // the unreadable new file is gone
+  ASSERT_TRUE(Persist({{s, {{3000, 3}}}}, {0, kDay - 1}).ok());
+  Reopen();
+  ExpectBitEqual(ReadAll(Name("m"))[s], {{1000, 1}, {3000, 3}});
+}
+
+TEST_F(ColdStoreTest, ACommitOfUnknownDurabilityKeepsItsFilesAndStopsCommits) {
+  io::FaultInjectionFileSystem faulty(io::PosixFileSystem());
+  fs_ = &faulty;
+  Reopen();
+  Labels s{{"__name__", "m"}};
+  // The commit file is linked into place, then its directory fsync fails.
+  // Calls to fsync a directory during the persist: the day directory (new),
+  // the data file's directory after the rename, then the log's.
+  ASSERT_TRUE(Persist({{s, {{500, 0.5}}}}, {0, kDay - 1}).ok());
+  const int syncs_before = faulty.calls(io::FaultInjectionFileSystem::Op::kSyncDir);
+  ASSERT_TRUE(Persist({{s, {{600, 0.6}}}}, {0, kDay - 1}).ok());
+  const int per_persist = faulty.calls(io::FaultInjectionFileSystem::Op::kSyncDir) - syncs_before;
+  faulty.FailNth(io::FaultInjectionFileSystem::Op::kSyncDir, per_persist, EIO);
+  Status st = Persist({{s, {{1000, 1}}}}, {0, kDay - 1});
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("may not be durable"), std::string::npos) << st.ToString();
+  EXPECT_FALSE(store_->failure().ok());
+  // Visible and kept: the log names the file.
+  ExpectBitEqual(ReadAll(Name("m"))[s], {{500, 0.5}, {600, 0.6}, {1000, 1}});
+  EXPECT_EQ(ParquetFilesOnDisk(dir_), 3u);
+  // No further commits until a restart.
+  st = Persist({{s, {{2000, 2}}}}, {0, kDay - 1});
+  EXPECT_EQ(st.code(), StatusCode::kUnavailable) << st.ToString();
+  EXPECT_EQ(ParquetFilesOnDisk(dir_), 3u);
+  fs_ = io::PosixFileSystem();
+  Reopen();
+  EXPECT_TRUE(store_->failure().ok());
+  ExpectBitEqual(ReadAll(Name("m"))[s], {{500, 0.5}, {600, 0.6}, {1000, 1}});
 }
 
 }  // namespace

@@ -1,24 +1,20 @@
 #include "cold/delta_checkpoint.h"
 
 #include <arrow/api.h>
-#include <arrow/io/file.h>
-#include <fcntl.h>
 #include <parquet/arrow/reader.h>
 #include <parquet/arrow/writer.h>
-#include <unistd.h>
+#include <parquet/exception.h>
 
+#include <charconv>
 #include <cstdio>
+
+#include "cold/arrow_io.h"
 
 namespace mytsdb::cold {
 
 namespace {
 
 using arrow::field;
-
-Status FromArrow(const arrow::Status& st, std::string_view what) {
-  if (st.ok()) return Status::OK();
-  return Status::IOError(std::string(what) + ": " + st.ToString());
-}
 
 std::shared_ptr<arrow::DataType> StringMap() { return arrow::map(arrow::utf8(), arrow::utf8()); }
 
@@ -40,7 +36,9 @@ std::shared_ptr<arrow::Schema> CheckpointSchema() {
        field("schemaString", arrow::utf8()), field("partitionColumns", arrow::list(arrow::utf8())),
        field("configuration", StringMap()), field("createdTime", arrow::int64())});
   auto protocol = arrow::struct_({field("minReaderVersion", arrow::int32()),
-                                  field("minWriterVersion", arrow::int32())});
+                                  field("minWriterVersion", arrow::int32()),
+                                  field("readerFeatures", arrow::list(arrow::utf8())),
+                                  field("writerFeatures", arrow::list(arrow::utf8()))});
   return arrow::schema({field("txn", txn), field("add", add), field("remove", remove),
                         field("metaData", metadata), field("protocol", protocol)});
 }
@@ -93,8 +91,22 @@ arrow::Result<std::shared_ptr<arrow::RecordBatch>> BuildBatch(const CheckpointSt
   };
 
   ARROW_RETURN_NOT_OK(row(protocol, [&] {
-    ARROW_RETURN_NOT_OK(Child<arrow::Int32Builder>(protocol, 0)->Append(1));
-    return Child<arrow::Int32Builder>(protocol, 1)->Append(2);
+    const ProtocolAction& p = state.protocol;
+    ARROW_RETURN_NOT_OK(Child<arrow::Int32Builder>(protocol, 0)->Append(p.min_reader_version));
+    ARROW_RETURN_NOT_OK(Child<arrow::Int32Builder>(protocol, 1)->Append(p.min_writer_version));
+    // Feature lists exist only from reader version 3 / writer version 7 on.
+    auto features = [](arrow::ListBuilder* b, bool present,
+                       const std::vector<std::string>& list) -> arrow::Status {
+      if (!present) return b->AppendNull();
+      ARROW_RETURN_NOT_OK(b->Append());
+      auto* values = static_cast<arrow::StringBuilder*>(b->value_builder());
+      for (const std::string& f : list) ARROW_RETURN_NOT_OK(values->Append(f));
+      return arrow::Status::OK();
+    };
+    ARROW_RETURN_NOT_OK(features(Child<arrow::ListBuilder>(protocol, 2),
+                                 p.min_reader_version >= 3, p.reader_features));
+    return features(Child<arrow::ListBuilder>(protocol, 3), p.min_writer_version >= 7,
+                    p.writer_features);
   }));
   ARROW_RETURN_NOT_OK(row(meta, [&] {
     ARROW_RETURN_NOT_OK(Child<arrow::StringBuilder>(meta, 0)->Append(state.table_id));
@@ -107,8 +119,13 @@ arrow::Result<std::shared_ptr<arrow::RecordBatch>> BuildBatch(const CheckpointSt
     ARROW_RETURN_NOT_OK(Child<arrow::StringBuilder>(meta, 4)->Append(state.schema_string));
     auto* partitions = Child<arrow::ListBuilder>(meta, 5);
     ARROW_RETURN_NOT_OK(partitions->Append());
-    ARROW_RETURN_NOT_OK(static_cast<arrow::StringBuilder*>(partitions->value_builder())->Append("day"));
-    ARROW_RETURN_NOT_OK(AppendMap(Child<arrow::MapBuilder>(meta, 6), {}));
+    for (const std::string& c : state.partition_columns) {
+      ARROW_RETURN_NOT_OK(static_cast<arrow::StringBuilder*>(partitions->value_builder())->Append(c));
+    }
+    ARROW_RETURN_NOT_OK(AppendMap(
+        Child<arrow::MapBuilder>(meta, 6),
+        std::vector<std::pair<std::string, std::string>>(state.configuration.begin(),
+                                                         state.configuration.end())));
     return Child<arrow::Int64Builder>(meta, 7)->Append(state.created_time_ms);
   }));
   if (state.watermark.has_value()) {
@@ -125,12 +142,25 @@ arrow::Result<std::shared_ptr<arrow::RecordBatch>> BuildBatch(const CheckpointSt
       ARROW_RETURN_NOT_OK(Child<arrow::Int64Builder>(add, 2)->Append(f.size_bytes));
       ARROW_RETURN_NOT_OK(Child<arrow::Int64Builder>(add, 3)->Append(f.modification_time_ms));
       ARROW_RETURN_NOT_OK(Child<arrow::BooleanBuilder>(add, 4)->Append(false));
-      ARROW_RETURN_NOT_OK(Child<arrow::StringBuilder>(add, 5)->Append(AddStatsJson(f)));
-      return AppendMap(Child<arrow::MapBuilder>(add, 6),
-                       {{"mytsdb.min_ts", std::to_string(f.min_ts)},
-                        {"mytsdb.max_ts", std::to_string(f.max_ts)},
-                        {"mytsdb.rows", std::to_string(f.num_records)},
-                        {"mytsdb.version", std::to_string(f.version)}});
+      auto* stats = Child<arrow::StringBuilder>(add, 5);
+      ARROW_RETURN_NOT_OK(f.stats_json.empty() ? stats->AppendNull() : stats->Append(f.stats_json));
+      // The commit version orders files also once the commits are gone;
+      // the other tags only for files MyTSDB wrote (their values are exact).
+      std::vector<std::pair<std::string, std::string>> tags = {
+          {"mytsdb.version", std::to_string(f.version)}};
+      if (f.has_mytsdb_tags) {
+        tags.push_back({"mytsdb.min_ts", std::to_string(f.min_ts)});
+        tags.push_back({"mytsdb.max_ts", std::to_string(f.max_ts)});
+        tags.push_back({"mytsdb.rows", std::to_string(f.num_records)});
+      }
+      return AppendMap(Child<arrow::MapBuilder>(add, 6), tags);
+    }));
+  }
+  for (const auto& tombstone : state.tombstones) {
+    ARROW_RETURN_NOT_OK(row(remove, [&] {
+      ARROW_RETURN_NOT_OK(Child<arrow::StringBuilder>(remove, 0)->Append(tombstone.first));
+      ARROW_RETURN_NOT_OK(Child<arrow::Int64Builder>(remove, 1)->Append(tombstone.second));
+      return Child<arrow::BooleanBuilder>(remove, 2)->Append(false);
     }));
   }
   std::vector<std::shared_ptr<arrow::Array>> arrays(5);
@@ -157,88 +187,169 @@ const T* FieldOf(const arrow::StructArray& s, const char* name) {
 
 }  // namespace
 
-Status WriteDeltaCheckpoint(const std::string& path, const CheckpointState& state) {
+Status WriteDeltaCheckpoint(io::FileSystem* fs, const std::string& path,
+                            const CheckpointState& state) {
   auto batch = BuildBatch(state);
   if (!batch.ok()) return FromArrow(batch.status(), "checkpoint " + path);
   auto table = arrow::Table::FromRecordBatches({*batch});
   if (!table.ok()) return FromArrow(table.status(), "checkpoint " + path);
-  std::string tmp = path + ".tmp";
+  const std::string tmp = path + ".tmp";
   {
-    auto out = arrow::io::FileOutputStream::Open(tmp);
-    if (!out.ok()) return FromArrow(out.status(), "create " + tmp);
+    ASSIGN_OR_RETURN(std::unique_ptr<io::WritableFile> file, fs->NewWritableFile(tmp));
+    auto out = MakeArrowOutputStream(file.get());
     auto props = parquet::WriterProperties::Builder().compression(parquet::Compression::ZSTD)->build();
-    auto st = parquet::arrow::WriteTable(**table, arrow::default_memory_pool(), *out, 64 * 1024,
+    auto st = parquet::arrow::WriteTable(**table, arrow::default_memory_pool(), out, 64 * 1024,
                                          props);
-    auto close = (*out)->Close();
-    if (!st.ok() || !close.ok()) {
-      std::remove(tmp.c_str());
-      return FromArrow(st.ok() ? close : st, "write " + tmp);
+    Status written = FromArrow(st, "write " + tmp);
+    if (written.ok()) written = file->Sync();
+    if (written.ok()) written = FromArrow(out->Close(), "close " + tmp);
+    if (!written.ok()) {
+      (void)fs->Remove(tmp);
+      return written;
     }
   }
-  int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IOErrorFromErrno("open", tmp);
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    Status st = Status::IOErrorFromErrno(rc != 0 ? "fsync" : "rename", tmp);
-    std::remove(tmp.c_str());
+  Status st = fs->Rename(tmp, path);
+  if (!st.ok()) {
+    (void)fs->Remove(tmp);
     return st;
+  }
+  return fs->SyncDir(io::DirName(path));
+}
+
+namespace {
+
+// Parses a decimal tag; Corruption naming the checkpoint if it is not one.
+Status ParseTag(const std::optional<std::string>& text, int64_t* out, const std::string& path) {
+  if (!text) return Status::OK();
+  auto r = std::from_chars(text->data(), text->data() + text->size(), *out);
+  if (r.ec != std::errc() || r.ptr != text->data() + text->size()) {
+    return Status::Corruption("Delta checkpoint " + path + ": bad MyTSDB tag \"" + *text + "\"");
   }
   return Status::OK();
 }
 
-Result<CheckpointState> ReadDeltaCheckpoint(const std::string& path) {
-  auto file = arrow::io::ReadableFile::Open(path);
-  if (!file.ok()) return FromArrow(file.status(), "open " + path);
-  auto reader = parquet::arrow::OpenFile(*file, arrow::default_memory_pool());
-  if (!reader.ok()) return Status::Corruption("checkpoint " + path + ": " + reader.status().ToString());
-  auto read = (*reader)->ReadTable();
-  if (!read.ok()) return Status::Corruption("checkpoint " + path + ": " + read.status().ToString());
-  auto table = (*read)->CombineChunks();
-  if (!table.ok()) return FromArrow(table.status(), "checkpoint " + path);
+std::vector<std::string> StringList(const arrow::ListArray* list, int64_t i) {
+  std::vector<std::string> out;
+  if (list == nullptr || list->IsNull(i)) return out;
+  const auto& values = static_cast<const arrow::StringArray&>(*list->values());
+  for (int64_t k = list->value_offset(i); k < list->value_offset(i) + list->value_length(i); ++k) {
+    if (!values.IsNull(k)) out.emplace_back(values.GetView(k));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<CheckpointState> ReadDeltaCheckpoint(io::FileSystem* fs, const std::string& path) {
+  auto corrupt = [&](const std::string& why) {
+    return Status::Corruption("Delta checkpoint " + path + ": " + why);
+  };
+  ASSIGN_OR_RETURN(auto file, OpenArrowInputFile(fs, path));
+  std::shared_ptr<arrow::Table> table;
+  try {
+    auto reader = parquet::arrow::OpenFile(file, arrow::default_memory_pool());
+    if (!reader.ok()) return corrupt(reader.status().ToString());
+    auto read = (*reader)->ReadTable();
+    if (!read.ok()) return corrupt(read.status().ToString());
+    auto combined = (*read)->CombineChunks();
+    if (!combined.ok()) return corrupt(combined.status().ToString());
+    table = *combined;
+  } catch (const std::exception& e) {
+    return FromException(e, "Delta checkpoint " + path);
+  }
   CheckpointState state;
   auto column = [&](const char* name) -> const arrow::StructArray* {
-    auto c = (*table)->GetColumnByName(name);
-    return c && c->num_chunks() == 1 ? static_cast<const arrow::StructArray*>(c->chunk(0).get())
-                                     : nullptr;
+    auto c = table->GetColumnByName(name);
+    if (!c || c->num_chunks() != 1 || c->type()->id() != arrow::Type::STRUCT) return nullptr;
+    return static_cast<const arrow::StructArray*>(c->chunk(0).get());
+  };
+  // A field of a struct column of the expected type, or null.
+  auto field_of = [](const arrow::StructArray* s, const char* name,
+                     arrow::Type::type type) -> const arrow::Array* {
+    if (s == nullptr) return nullptr;
+    auto f = s->GetFieldByName(name);
+    return f && f->type_id() == type ? f.get() : nullptr;
   };
   const arrow::StructArray* add = column("add");
   const arrow::StructArray* meta = column("metaData");
   const arrow::StructArray* txn = column("txn");
-  for (int64_t i = 0; i < (*table)->num_rows(); ++i) {
+  const arrow::StructArray* protocol = column("protocol");
+  const arrow::StructArray* remove = column("remove");
+  auto remove_path = static_cast<const arrow::StringArray*>(field_of(remove, "path", arrow::Type::STRING));
+  auto remove_when = static_cast<const arrow::Int64Array*>(field_of(remove, "deletionTimestamp", arrow::Type::INT64));
+  auto add_path = static_cast<const arrow::StringArray*>(field_of(add, "path", arrow::Type::STRING));
+  auto add_pv = static_cast<const arrow::MapArray*>(field_of(add, "partitionValues", arrow::Type::MAP));
+  auto add_size = static_cast<const arrow::Int64Array*>(field_of(add, "size", arrow::Type::INT64));
+  auto add_mtime = static_cast<const arrow::Int64Array*>(field_of(add, "modificationTime", arrow::Type::INT64));
+  auto add_stats = static_cast<const arrow::StringArray*>(field_of(add, "stats", arrow::Type::STRING));
+  auto add_tags = static_cast<const arrow::MapArray*>(field_of(add, "tags", arrow::Type::MAP));
+  const arrow::Array* add_dv = add == nullptr ? nullptr : add->GetFieldByName("deletionVector").get();
+  auto meta_id = static_cast<const arrow::StringArray*>(field_of(meta, "id", arrow::Type::STRING));
+  auto meta_schema = static_cast<const arrow::StringArray*>(field_of(meta, "schemaString", arrow::Type::STRING));
+  auto meta_created = static_cast<const arrow::Int64Array*>(field_of(meta, "createdTime", arrow::Type::INT64));
+  auto meta_config = static_cast<const arrow::MapArray*>(field_of(meta, "configuration", arrow::Type::MAP));
+  auto meta_parts = static_cast<const arrow::ListArray*>(field_of(meta, "partitionColumns", arrow::Type::LIST));
+  auto txn_app = static_cast<const arrow::StringArray*>(field_of(txn, "appId", arrow::Type::STRING));
+  auto txn_version = static_cast<const arrow::Int64Array*>(field_of(txn, "version", arrow::Type::INT64));
+  auto proto_reader = static_cast<const arrow::Int32Array*>(field_of(protocol, "minReaderVersion", arrow::Type::INT32));
+  auto proto_writer = static_cast<const arrow::Int32Array*>(field_of(protocol, "minWriterVersion", arrow::Type::INT32));
+  auto proto_rf = static_cast<const arrow::ListArray*>(field_of(protocol, "readerFeatures", arrow::Type::LIST));
+  auto proto_wf = static_cast<const arrow::ListArray*>(field_of(protocol, "writerFeatures", arrow::Type::LIST));
+  bool have_protocol = false;
+
+  for (int64_t i = 0; i < table->num_rows(); ++i) {
     if (add != nullptr && add->IsValid(i)) {
+      if (add_path == nullptr || add_path->IsNull(i)) return corrupt("an add without a path");
       AddFile f;
-      f.path = std::string(FieldOf<arrow::StringArray>(*add, "path")->GetView(i));
-      if (auto pv = FieldOf<arrow::MapArray>(*add, "partitionValues")) {
-        f.day = MapValue(*pv, i, "day").value_or("");
-      }
-      if (auto size = FieldOf<arrow::Int64Array>(*add, "size")) f.size_bytes = size->Value(i);
-      if (auto mt = FieldOf<arrow::Int64Array>(*add, "modificationTime")) {
-        f.modification_time_ms = mt->Value(i);
-      }
-      if (auto tags = FieldOf<arrow::MapArray>(*add, "tags")) {
-        f.min_ts = std::stoll(MapValue(*tags, i, "mytsdb.min_ts").value_or("0"));
-        f.max_ts = std::stoll(MapValue(*tags, i, "mytsdb.max_ts").value_or("0"));
-        f.num_records = std::stoll(MapValue(*tags, i, "mytsdb.rows").value_or("0"));
-        f.version = std::stoll(MapValue(*tags, i, "mytsdb.version").value_or("-1"));
+      f.path = std::string(add_path->GetView(i));
+      f.data_change = false;
+      if (add_pv) f.day = MapValue(*add_pv, i, "day").value_or("");
+      if (add_size && add_size->IsValid(i)) f.size_bytes = add_size->Value(i);
+      if (add_mtime && add_mtime->IsValid(i)) f.modification_time_ms = add_mtime->Value(i);
+      if (add_stats && add_stats->IsValid(i)) f.stats_json = std::string(add_stats->GetView(i));
+      if (add_dv != nullptr && add_dv->IsValid(i)) state.uses_deletion_vectors = true;
+      if (add_tags) {
+        auto min_ts = MapValue(*add_tags, i, "mytsdb.min_ts");
+        f.has_mytsdb_tags = min_ts.has_value();
+        RETURN_NOT_OK(ParseTag(min_ts, &f.min_ts, path));
+        RETURN_NOT_OK(ParseTag(MapValue(*add_tags, i, "mytsdb.max_ts"), &f.max_ts, path));
+        RETURN_NOT_OK(ParseTag(MapValue(*add_tags, i, "mytsdb.rows"), &f.num_records, path));
+        RETURN_NOT_OK(ParseTag(MapValue(*add_tags, i, "mytsdb.version"), &f.version, path));
       }
       state.files.push_back(std::move(f));
     } else if (meta != nullptr && meta->IsValid(i)) {
-      state.table_id = std::string(FieldOf<arrow::StringArray>(*meta, "id")->GetView(i));
-      state.schema_string =
-          std::string(FieldOf<arrow::StringArray>(*meta, "schemaString")->GetView(i));
-      if (auto ct = FieldOf<arrow::Int64Array>(*meta, "createdTime"); ct && ct->IsValid(i)) {
-        state.created_time_ms = ct->Value(i);
+      if (meta_schema == nullptr || meta_schema->IsNull(i)) return corrupt("metaData without a schema");
+      if (meta_id != nullptr && meta_id->IsValid(i)) state.table_id = std::string(meta_id->GetView(i));
+      state.schema_string = std::string(meta_schema->GetView(i));
+      if (meta_created && meta_created->IsValid(i)) state.created_time_ms = meta_created->Value(i);
+      state.partition_columns = StringList(meta_parts, i);
+      if (meta_config != nullptr && meta_config->IsValid(i)) {
+        const auto& keys = static_cast<const arrow::StringArray&>(*meta_config->keys());
+        const auto& items = static_cast<const arrow::StringArray&>(*meta_config->items());
+        for (int64_t k = meta_config->value_offset(i);
+             k < meta_config->value_offset(i) + meta_config->value_length(i); ++k) {
+          if (!items.IsNull(k)) state.configuration[std::string(keys.GetView(k))] = std::string(items.GetView(k));
+        }
       }
     } else if (txn != nullptr && txn->IsValid(i)) {
-      if (FieldOf<arrow::StringArray>(*txn, "appId")->GetView(i) == kWatermarkAppId) {
-        state.watermark = FieldOf<arrow::Int64Array>(*txn, "version")->Value(i);
+      if (txn_app && txn_version && txn_app->IsValid(i) && txn_app->GetView(i) == kWatermarkAppId) {
+        state.watermark = txn_version->Value(i);
       }
+    } else if (remove != nullptr && remove->IsValid(i)) {
+      if (remove_path != nullptr && remove_path->IsValid(i)) {
+        state.tombstones[std::string(remove_path->GetView(i))] =
+            remove_when != nullptr && remove_when->IsValid(i) ? remove_when->Value(i) : 0;
+      }
+    } else if (protocol != nullptr && protocol->IsValid(i)) {
+      have_protocol = true;
+      if (proto_reader && proto_reader->IsValid(i)) state.protocol.min_reader_version = proto_reader->Value(i);
+      if (proto_writer && proto_writer->IsValid(i)) state.protocol.min_writer_version = proto_writer->Value(i);
+      state.protocol.reader_features = StringList(proto_rf, i);
+      state.protocol.writer_features = StringList(proto_wf, i);
     }
   }
-  if (state.schema_string.empty()) {
-    return Status::Corruption("checkpoint " + path + " has no metaData action");
-  }
+  if (state.schema_string.empty()) return corrupt("no metaData action");
+  if (!have_protocol) return corrupt("no protocol action");
   return state;
 }
 

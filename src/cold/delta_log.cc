@@ -1,49 +1,33 @@
 #include "cold/delta_log.h"
 
-#include <fcntl.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <random>
-#include <sstream>
 
 #include "cold/delta_checkpoint.h"
+#include "cold/file_stats.h"
 #include "cold/schema.h"
 
 namespace mytsdb::cold {
 
-namespace fs = std::filesystem;
-
 namespace {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+using io::JoinPath;
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string IsoTime(int64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(((ms % 1000) + 1000) % 1000));
-  return buf;
 }
 
 std::string NewUuid() {
@@ -60,46 +44,40 @@ std::string NewUuid() {
   return buf;
 }
 
-void Key(JsonWriter& w, const char* k) { w.Key(k); }
-void Str(JsonWriter& w, const std::string& s) {
+void Str(JsonWriter& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
-Status SyncPath(const std::string& path, bool directory) {
-  int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-  if (fd < 0) return Status::IOErrorFromErrno("open", path);
-  int rc = ::fsync(fd);
-  ::close(fd);
-  return rc == 0 ? Status::OK() : Status::IOErrorFromErrno("fsync", path);
+// "00000000000000000012" -> 12 for a name of exactly `digits` digits + suffix.
+bool ParseVersionName(std::string_view name, std::string_view suffix, int64_t* version) {
+  if (name.size() != 20 + suffix.size() || !name.ends_with(suffix)) return false;
+  auto r = std::from_chars(name.data(), name.data() + 20, *version);
+  return r.ec == std::errc() && r.ptr == name.data() + 20;
+}
+
+bool ParseInt64(std::string_view s, int64_t* out) {
+  auto r = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+std::vector<std::string> StringArray(const rapidjson::Value& v) {
+  std::vector<std::string> out;
+  if (!v.IsArray()) return out;
+  for (const auto& item : v.GetArray()) {
+    if (item.IsString()) out.emplace_back(item.GetString());
+  }
+  return out;
 }
 
 }  // namespace
 
-std::string DayOf(int64_t ts_ms) { return IsoTime(ts_ms).substr(0, 10); }
-
-std::string AddStatsJson(const AddFile& f) {
-  rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
-  w.StartObject();
-  Key(w, "numRecords");
-  w.Int64(f.num_records);
-  Key(w, "minValues");
-  w.StartObject();
-  Key(w, "ts");
-  Str(w, IsoTime(f.min_ts));
-  w.EndObject();
-  Key(w, "maxValues");
-  w.StartObject();
-  Key(w, "ts");
-  Str(w, IsoTime(f.max_ts));
-  w.EndObject();
-  Key(w, "nullCount");
-  w.StartObject();
-  Key(w, "ts");
-  w.Int(0);
-  w.EndObject();
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
+std::string DayOf(int64_t ts_ms) {
+  std::time_t secs = static_cast<std::time_t>(ts_ms >= 0 ? ts_ms / 1000 : (ts_ms - 999) / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+  return buf;
 }
 
 std::string CheckpointFileName(int64_t version) {
@@ -112,44 +90,62 @@ std::string CommitFileName(int64_t version) {
   return buf;
 }
 
-Result<std::unique_ptr<DeltaTable>> DeltaTable::Open(const std::string& dir) {
-  std::unique_ptr<DeltaTable> table(new DeltaTable(dir));
-  fs::path log = fs::path(dir) / "_delta_log";
-  std::error_code ec;
-  if (!fs::exists(log, ec)) return table;
-  std::vector<int64_t> versions;
-  for (const auto& e : fs::directory_iterator(log, ec)) {
-    std::string name = e.path().filename().string();
-    if (name.size() == 25 && name.ends_with(".json") &&
-        std::all_of(name.begin(), name.begin() + 20, ::isdigit)) {
-      versions.push_back(std::stoll(name.substr(0, 20)));
-    }
-  }
-  if (ec) return Status::IOError("list " + log.string() + ": " + ec.message());
-  std::sort(versions.begin(), versions.end());
+std::string DeltaTable::log_dir() const { return JoinPath(dir_, "_delta_log"); }
 
-  // Start from the last checkpoint if there is one, then the commits after it.
+std::vector<std::string> DeltaTable::StatsColumns() const {
+  return cold::StatsColumns(label_columns_);
+}
+
+std::vector<std::string> DeltaTable::StatsColumnsWith(
+    const std::vector<std::string>& label_columns) const {
+  return cold::StatsColumns(label_columns);
+}
+
+Result<std::unique_ptr<DeltaTable>> DeltaTable::Open(const std::string& dir, io::FileSystem* fs) {
+  std::unique_ptr<DeltaTable> table(new DeltaTable(dir, fs));
+  const std::string log = table->log_dir();
+  ASSIGN_OR_RETURN(io::FileStatus log_status, fs->Stat(log));
+  if (!log_status.exists) return table;
+  ASSIGN_OR_RETURN(std::vector<io::DirEntry> entries, fs->ListDir(log));
+  std::vector<int64_t> versions, checkpoints;
+  for (const io::DirEntry& e : entries) {
+    int64_t v;
+    if (ParseVersionName(e.name, ".json", &v)) versions.push_back(v);
+    if (ParseVersionName(e.name, ".checkpoint.parquet", &v)) checkpoints.push_back(v);
+  }
+  std::sort(versions.begin(), versions.end());
+  std::sort(checkpoints.begin(), checkpoints.end());
+
+  // Start from the newest checkpoint (found by listing: _last_checkpoint is
+  // only a hint, and may be older), then the commits after it.
   int64_t next = 0;
-  std::ifstream last(log / "_last_checkpoint");
-  if (last) {
-    std::stringstream content;
-    content << last.rdbuf();
-    rapidjson::Document doc;
-    doc.Parse(content.str().c_str());
-    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("version") ||
-        !doc["version"].IsInt64()) {
-      return Status::Corruption("Delta log " + log.string() + ": unreadable _last_checkpoint");
+  if (!checkpoints.empty()) {
+    const int64_t version = checkpoints.back();
+    const std::string path = JoinPath(log, CheckpointFileName(version));
+    ASSIGN_OR_RETURN(CheckpointState state, ReadDeltaCheckpoint(fs, path));
+    RETURN_NOT_OK(CheckProtocol(state.protocol).WithContext("Delta checkpoint " + path));
+    if (state.uses_deletion_vectors) {
+      return Status::Unimplemented("Delta checkpoint " + path +
+                                   ": the table uses deletion vectors, which MyTSDB does not "
+                                   "implement");
     }
-    int64_t version = doc["version"].GetInt64();
-    ASSIGN_OR_RETURN(CheckpointState state,
-                     ReadDeltaCheckpoint((log / CheckpointFileName(version)).string()));
+    if (state.partition_columns != std::vector<std::string>{std::string(kDayColumn)}) {
+      return Status::Unimplemented("Delta checkpoint " + path +
+                                   ": the table is not partitioned by day alone");
+    }
+    table->protocol_ = state.protocol;
+    table->have_protocol_ = true;
     table->table_id_ = state.table_id;
     table->created_time_ms_ = state.created_time_ms;
-    RETURN_NOT_OK(table->ApplySchemaString(state.schema_string));
+    table->configuration_ = state.configuration;
+    RETURN_NOT_OK(table->ApplySchemaString(state.schema_string, path));
     for (AddFile& f : state.files) {
+      auto decoded = DecodeActionPath(f.path);
+      if (!decoded.ok()) return decoded.status().WithContext("Delta checkpoint " + path);
       if (f.version < 0) f.version = version;  // written by another Delta writer
       table->files_[f.path] = std::move(f);
     }
+    table->tombstones_ = std::move(state.tombstones);
     if (state.watermark) table->watermark_ = *state.watermark;
     table->version_ = version;
     table->last_checkpoint_ = version;
@@ -157,28 +153,42 @@ Result<std::unique_ptr<DeltaTable>> DeltaTable::Open(const std::string& dir) {
   }
   for (int64_t v : versions) {
     if (v < next) continue;
+    const std::string path = JoinPath(log, CommitFileName(v));
     if (v != next) {
-      return Status::Corruption("Delta log " + log.string() + ": version " +
-                                std::to_string(next) + " is missing");
+      return Status::Corruption("Delta log " + log + ": version " + std::to_string(next) +
+                                " is missing (the next file is " + CommitFileName(v) + ")");
     }
-    std::ifstream in(log / CommitFileName(v));
-    std::stringstream content;
-    content << in.rdbuf();
-    RETURN_NOT_OK(table->ApplyCommit(v, content.str()));
+    auto content = fs->ReadFile(path);
+    if (!content.ok()) return content.status().WithContext("Delta log: cannot read a commit");
+    RETURN_NOT_OK(table->ApplyCommit(v, *content, path));
     ++next;
   }
+  if (table->version_ < 0) {
+    if (!versions.empty()) {
+      return Status::Corruption("Delta log " + log + ": version 0 is missing and there is no "
+                                "checkpoint");
+    }
+    return table;
+  }
+  if (table->schema_string_.empty() || !table->have_protocol_) {
+    return Status::Corruption("Delta log " + log + ": no metaData or protocol action up to "
+                              "version " + std::to_string(table->version_));
+  }
+  RETURN_NOT_OK(CheckConfiguration(table->configuration_).WithContext("Delta log " + log));
+  RETURN_NOT_OK(CheckSchemaString(table->schema_string_).WithContext("Delta log " + log));
   return table;
 }
 
-Status DeltaTable::ApplySchemaString(const std::string& schema_string) {
+Status DeltaTable::ApplySchemaString(const std::string& schema_string, const std::string& file) {
   rapidjson::Document schema;
   schema.Parse(schema_string.c_str());
-  if (schema.HasParseError() || !schema.HasMember("fields") || !schema["fields"].IsArray()) {
-    return Status::Corruption("Delta log: unreadable schemaString");
+  if (schema.HasParseError() || !schema.IsObject() || !schema.HasMember("fields") ||
+      !schema["fields"].IsArray()) {
+    return Status::Corruption(file + ": unreadable schemaString");
   }
   label_columns_.clear();
   for (const auto& field : schema["fields"].GetArray()) {
-    if (!field.HasMember("name") || !field["name"].IsString()) continue;
+    if (!field.IsObject() || !field.HasMember("name") || !field["name"].IsString()) continue;
     std::string name = field["name"].GetString();
     if (!LabelForColumn(name).empty()) label_columns_.push_back(name);
   }
@@ -188,78 +198,98 @@ Status DeltaTable::ApplySchemaString(const std::string& schema_string) {
 
 Status DeltaTable::WriteCheckpoint() {
   CheckpointState state;
+  state.protocol = protocol_;
   state.table_id = table_id_;
   state.created_time_ms = created_time_ms_;
   state.schema_string = schema_string_;
+  state.partition_columns = {std::string(kDayColumn)};
+  state.configuration = configuration_;
   for (const auto& [path, f] : files_) state.files.push_back(f);
+  // Tombstones older than the retention period are dropped from here on.
+  const int64_t expired_before = NowMs() - kTombstoneRetentionMs;
+  std::erase_if(tombstones_, [&](const auto& t) { return t.second < expired_before; });
+  state.tombstones = tombstones_;
   if (watermark_ != INT64_MIN) state.watermark = watermark_;
-  fs::path log = fs::path(dir_) / "_delta_log";
-  RETURN_NOT_OK(WriteDeltaCheckpoint((log / CheckpointFileName(version_)).string(), state));
-  // _last_checkpoint is replaced atomically; readers that see the old one
-  // still find the older checkpoint and the commits after it.
+  const std::string log = log_dir();
+  RETURN_NOT_OK(WriteDeltaCheckpoint(fs_, JoinPath(log, CheckpointFileName(version_)), state));
+  // _last_checkpoint tells other readers where to start; MyTSDB itself lists
+  // the directory, so an old or missing one only costs them time.
   std::string body = "{\"version\":" + std::to_string(version_) +
                      ",\"size\":" + std::to_string(state.files.size() + 2 + (state.watermark ? 1 : 0)) +
                      "}\n";
-  std::string tmp = (log / "._last_checkpoint.tmp").string();
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << body;
-    if (!out) return Status::IOError("write " + tmp);
-  }
-  if (::rename(tmp.c_str(), (log / "_last_checkpoint").c_str()) != 0) {
-    return Status::IOErrorFromErrno("rename", tmp);
-  }
+  RETURN_NOT_OK(fs_->WriteFileAtomically(JoinPath(log, "_last_checkpoint"), body));
   last_checkpoint_ = version_;
   return Status::OK();
 }
 
-Status DeltaTable::ApplyCommit(int64_t version, const std::string& json) {
-  std::istringstream lines(json);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.empty()) continue;
+Status DeltaTable::ApplyCommit(int64_t version, const std::string& json, const std::string& file) {
+  auto corrupt = [&](const std::string& why) {
+    return Status::Corruption("Delta log " + file + ": " + why);
+  };
+  if (json.find_first_not_of(" \t\r\n") == std::string::npos) return corrupt("the commit is empty");
+  size_t start = 0;
+  while (start < json.size()) {
+    size_t end = json.find('\n', start);
+    if (end == std::string::npos) end = json.size();
+    std::string_view line(json.data() + start, end - start);
+    start = end + 1;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     rapidjson::Document doc;
-    doc.Parse(line.c_str(), line.size());
-    if (doc.HasParseError() || !doc.IsObject()) {
-      return Status::Corruption("Delta log version " + std::to_string(version) +
-                                ": a line is not a JSON object");
-    }
+    doc.Parse(line.data(), line.size());
+    if (doc.HasParseError() || !doc.IsObject()) return corrupt("a line is not a JSON object");
     if (doc.HasMember("add") && doc["add"].IsObject()) {
       const auto& a = doc["add"];
+      if (!a.HasMember("path") || !a["path"].IsString()) return corrupt("an add without a path");
       AddFile f;
-      if (!a.HasMember("path") || !a["path"].IsString()) {
-        return Status::Corruption("Delta log version " + std::to_string(version) +
-                                  ": add without a path");
-      }
       f.path = a["path"].GetString();
+      RETURN_NOT_OK(DecodeActionPath(f.path).status().WithContext("Delta log " + file));
+      if (a.HasMember("deletionVector") && !a["deletionVector"].IsNull()) {
+        return Status::Unimplemented("Delta log " + file + ": " + f.path +
+                                     " has a deletion vector, which MyTSDB does not implement");
+      }
       if (a.HasMember("size") && a["size"].IsInt64()) f.size_bytes = a["size"].GetInt64();
-      if (a.HasMember("partitionValues") && a["partitionValues"].HasMember("day") &&
-          a["partitionValues"]["day"].IsString()) {
+      if (a.HasMember("partitionValues") && a["partitionValues"].IsObject() &&
+          a["partitionValues"].HasMember("day") && a["partitionValues"]["day"].IsString()) {
         f.day = a["partitionValues"]["day"].GetString();
       }
       if (a.HasMember("modificationTime") && a["modificationTime"].IsInt64()) {
         f.modification_time_ms = a["modificationTime"].GetInt64();
       }
+      if (a.HasMember("dataChange") && a["dataChange"].IsBool()) {
+        f.data_change = a["dataChange"].GetBool();
+      }
+      if (a.HasMember("stats") && a["stats"].IsString()) f.stats_json = a["stats"].GetString();
       if (a.HasMember("tags") && a["tags"].IsObject()) {
         const auto& t = a["tags"];
-        if (t.HasMember("mytsdb.min_ts") && t["mytsdb.min_ts"].IsString()) {
-          f.min_ts = std::stoll(t["mytsdb.min_ts"].GetString());
-        }
-        if (t.HasMember("mytsdb.max_ts") && t["mytsdb.max_ts"].IsString()) {
-          f.max_ts = std::stoll(t["mytsdb.max_ts"].GetString());
-        }
-        if (t.HasMember("mytsdb.rows") && t["mytsdb.rows"].IsString()) {
-          f.num_records = std::stoll(t["mytsdb.rows"].GetString());
-        }
-        if (t.HasMember("mytsdb.version") && t["mytsdb.version"].IsString()) {
-          f.version = std::stoll(t["mytsdb.version"].GetString());
-        }
+        auto tag = [&](const char* key, int64_t* out) -> Status {
+          if (!t.HasMember(key)) return Status::OK();
+          if (!t[key].IsString() || !ParseInt64(t[key].GetString(), out)) {
+            return corrupt(std::string("bad tag ") + key + " of " + f.path);
+          }
+          return Status::OK();
+        };
+        f.has_mytsdb_tags = t.HasMember("mytsdb.min_ts");
+        RETURN_NOT_OK(tag("mytsdb.min_ts", &f.min_ts));
+        RETURN_NOT_OK(tag("mytsdb.max_ts", &f.max_ts));
+        RETURN_NOT_OK(tag("mytsdb.rows", &f.num_records));
+        RETURN_NOT_OK(tag("mytsdb.version", &f.version));
       }
-      if (f.version < 0) f.version = version;
-      files_[f.path] = f;
-    } else if (doc.HasMember("remove") && doc["remove"].IsObject() &&
-               doc["remove"].HasMember("path") && doc["remove"]["path"].IsString()) {
-      files_.erase(doc["remove"]["path"].GetString());
+      if (f.version < 0) {
+        // A re-add that only refreshes statistics keeps the rows' version.
+        auto it = files_.find(f.path);
+        f.version = !f.data_change && it != files_.end() ? it->second.version : version;
+      }
+      tombstones_.erase(f.path);
+      files_[f.path] = std::move(f);
+    } else if (doc.HasMember("remove") && doc["remove"].IsObject()) {
+      const auto& r = doc["remove"];
+      if (!r.HasMember("path") || !r["path"].IsString()) return corrupt("a remove without a path");
+      int64_t when = 0;
+      if (r.HasMember("deletionTimestamp") && r["deletionTimestamp"].IsInt64()) {
+        when = r["deletionTimestamp"].GetInt64();
+      }
+      files_.erase(r["path"].GetString());
+      tombstones_[r["path"].GetString()] = when;
     } else if (doc.HasMember("txn") && doc["txn"].IsObject()) {
       const auto& t = doc["txn"];
       if (t.HasMember("appId") && t["appId"].IsString() &&
@@ -267,6 +297,20 @@ Status DeltaTable::ApplyCommit(int64_t version, const std::string& json) {
           t.HasMember("version") && t["version"].IsInt64()) {
         watermark_ = t["version"].GetInt64();
       }
+    } else if (doc.HasMember("protocol") && doc["protocol"].IsObject()) {
+      const auto& p = doc["protocol"];
+      ProtocolAction protocol;
+      if (p.HasMember("minReaderVersion") && p["minReaderVersion"].IsInt()) {
+        protocol.min_reader_version = p["minReaderVersion"].GetInt();
+      }
+      if (p.HasMember("minWriterVersion") && p["minWriterVersion"].IsInt()) {
+        protocol.min_writer_version = p["minWriterVersion"].GetInt();
+      }
+      if (p.HasMember("readerFeatures")) protocol.reader_features = StringArray(p["readerFeatures"]);
+      if (p.HasMember("writerFeatures")) protocol.writer_features = StringArray(p["writerFeatures"]);
+      RETURN_NOT_OK(CheckProtocol(protocol).WithContext("Delta log " + file));
+      protocol_ = protocol;
+      have_protocol_ = true;
     } else if (doc.HasMember("metaData") && doc["metaData"].IsObject()) {
       const auto& m = doc["metaData"];
       if (m.HasMember("id") && m["id"].IsString()) table_id_ = m["id"].GetString();
@@ -274,9 +318,21 @@ Status DeltaTable::ApplyCommit(int64_t version, const std::string& json) {
         created_time_ms_ = m["createdTime"].GetInt64();
       }
       if (!m.HasMember("schemaString") || !m["schemaString"].IsString()) {
-        return Status::Corruption("Delta log: metaData without schemaString");
+        return corrupt("metaData without schemaString");
       }
-      RETURN_NOT_OK(ApplySchemaString(m["schemaString"].GetString()));
+      std::vector<std::string> partitions;
+      if (m.HasMember("partitionColumns")) partitions = StringArray(m["partitionColumns"]);
+      if (partitions != std::vector<std::string>{std::string(kDayColumn)}) {
+        return Status::Unimplemented("Delta log " + file +
+                                     ": the table is not partitioned by day alone");
+      }
+      configuration_.clear();
+      if (m.HasMember("configuration") && m["configuration"].IsObject()) {
+        for (const auto& kv : m["configuration"].GetObject()) {
+          if (kv.value.IsString()) configuration_[kv.name.GetString()] = kv.value.GetString();
+        }
+      }
+      RETURN_NOT_OK(ApplySchemaString(m["schemaString"].GetString(), file));
     }
   }
   version_ = version;
@@ -287,19 +343,19 @@ std::string DeltaTable::SchemaString(const std::vector<std::string>& label_colum
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
-  Key(w, "type");
+  w.Key("type");
   w.String("struct");
-  Key(w, "fields");
+  w.Key("fields");
   w.StartArray();
   auto field = [&](const std::string& name, const char* type, bool nullable) {
     w.StartObject();
-    Key(w, "name");
+    w.Key("name");
     Str(w, name);
-    Key(w, "type");
+    w.Key("type");
     w.String(type);
-    Key(w, "nullable");
+    w.Key("nullable");
     w.Bool(nullable);
-    Key(w, "metadata");
+    w.Key("metadata");
     w.StartObject();
     w.EndObject();
     w.EndObject();
@@ -315,19 +371,20 @@ std::string DeltaTable::SchemaString(const std::vector<std::string>& label_colum
   return std::string(buf.GetString(), buf.GetSize());
 }
 
-Status DeltaTable::Commit(const CommitRequest& request) {
-  const std::vector<AddFile>& adds = request.adds;
-  const std::vector<std::string>& removes = request.removes;
-  const std::vector<std::string>& label_columns = request.label_columns;
+std::string DeltaTable::RenderCommit(const CommitRequest& request, int64_t version,
+                                     int64_t now) const {
   std::vector<std::string> columns = label_columns_;
   bool schema_changed = version_ < 0;
-  for (const std::string& c : label_columns) {
+  for (const std::string& c : request.label_columns) {
     if (std::find(columns.begin(), columns.end(), c) == columns.end()) {
       columns.push_back(c);
       schema_changed = true;
     }
   }
-  int64_t now = NowMs();
+  std::map<std::string, std::string> configuration = configuration_;
+  configuration[kStatsColumnsProperty] = StatsColumnsProperty(cold::StatsColumns(columns));
+  const bool write_metadata = schema_changed || configuration != configuration_;
+
   std::string out;
   auto line = [&](const std::function<void(JsonWriter&)>& body) {
     rapidjson::StringBuffer buf;
@@ -339,167 +396,175 @@ Status DeltaTable::Commit(const CommitRequest& request) {
     out += '\n';
   };
   line([&](JsonWriter& w) {
-    Key(w, "commitInfo");
+    w.Key("commitInfo");
     w.StartObject();
-    Key(w, "timestamp");
+    w.Key("timestamp");
     w.Int64(now);
-    Key(w, "operation");
+    w.Key("operation");
     Str(w, request.operation);
-    Key(w, "engineInfo");
+    w.Key("engineInfo");
     w.String("MyTSDB");
     w.EndObject();
   });
-  std::string table_id = table_id_.empty() ? NewUuid() : table_id_;
-  int64_t created = created_time_ms_ == 0 ? now : created_time_ms_;
   if (version_ < 0) {
     line([&](JsonWriter& w) {
-      Key(w, "protocol");
+      w.Key("protocol");
       w.StartObject();
-      Key(w, "minReaderVersion");
+      w.Key("minReaderVersion");
       w.Int(1);
-      Key(w, "minWriterVersion");
+      w.Key("minWriterVersion");
       w.Int(2);
       w.EndObject();
     });
   }
-  if (schema_changed) {
-    std::string schema = SchemaString(columns);
+  if (write_metadata) {
+    const std::string table_id = table_id_.empty() ? NewUuid() : table_id_;
+    const int64_t created = created_time_ms_ == 0 ? now : created_time_ms_;
+    const std::string schema = SchemaString(columns);
     line([&](JsonWriter& w) {
-      Key(w, "metaData");
+      w.Key("metaData");
       w.StartObject();
-      Key(w, "id");
+      w.Key("id");
       Str(w, table_id);
-      Key(w, "format");
+      w.Key("format");
       w.StartObject();
-      Key(w, "provider");
+      w.Key("provider");
       w.String("parquet");
-      Key(w, "options");
+      w.Key("options");
       w.StartObject();
       w.EndObject();
       w.EndObject();
-      Key(w, "schemaString");
+      w.Key("schemaString");
       Str(w, schema);
-      Key(w, "partitionColumns");
+      w.Key("partitionColumns");
       w.StartArray();
-      w.String("day");
+      Str(w, kDayColumn);
       w.EndArray();
-      Key(w, "configuration");
+      w.Key("configuration");
       w.StartObject();
+      for (const auto& [k, v] : configuration) {
+        w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+        Str(w, v);
+      }
       w.EndObject();
-      Key(w, "createdTime");
+      w.Key("createdTime");
       w.Int64(created);
       w.EndObject();
     });
   }
   if (request.watermark.has_value()) {
     line([&](JsonWriter& w) {
-      Key(w, "txn");
+      w.Key("txn");
       w.StartObject();
-      Key(w, "appId");
+      w.Key("appId");
       w.String(kWatermarkAppId);
-      Key(w, "version");
+      w.Key("version");
       w.Int64(*request.watermark);
-      Key(w, "lastUpdated");
+      w.Key("lastUpdated");
       w.Int64(now);
       w.EndObject();
     });
   }
-  for (const AddFile& f : adds) {
+  for (const AddFile& f : request.adds) {
     line([&](JsonWriter& w) {
-      Key(w, "add");
+      w.Key("add");
       w.StartObject();
-      Key(w, "path");
+      w.Key("path");
       Str(w, f.path);
-      Key(w, "partitionValues");
+      w.Key("partitionValues");
       w.StartObject();
-      Key(w, "day");
+      w.Key("day");
       Str(w, f.day);
       w.EndObject();
-      Key(w, "size");
+      w.Key("size");
       w.Int64(f.size_bytes);
-      Key(w, "modificationTime");
+      w.Key("modificationTime");
       w.Int64(f.modification_time_ms ? f.modification_time_ms : now);
-      Key(w, "dataChange");
-      w.Bool(true);
-      Key(w, "stats");
-      Str(w, AddStatsJson(f));
-      // Exact millisecond bounds for MyTSDB itself.
-      Key(w, "tags");
-      w.StartObject();
-      Key(w, "mytsdb.min_ts");
-      Str(w, std::to_string(f.min_ts));
-      Key(w, "mytsdb.max_ts");
-      Str(w, std::to_string(f.max_ts));
-      Key(w, "mytsdb.rows");
-      Str(w, std::to_string(f.num_records));
-      // The commit that first added the file's rows: orders files for "last
-      // write wins", also once a checkpoint has replaced the commits.
-      Key(w, "mytsdb.version");
-      Str(w, std::to_string(version_ + 1));
-      w.EndObject();
-      w.EndObject();
-    });
-  }
-  for (const std::string& path : removes) {
-    line([&](JsonWriter& w) {
-      Key(w, "remove");
-      w.StartObject();
-      Key(w, "path");
-      Str(w, path);
-      Key(w, "deletionTimestamp");
-      w.Int64(now);
-      Key(w, "dataChange");
-      w.Bool(true);
-      w.EndObject();
-    });
-  }
-
-  fs::path log = fs::path(dir_) / "_delta_log";
-  std::error_code ec;
-  fs::create_directories(log, ec);
-  if (ec) return Status::IOError("create " + log.string() + ": " + ec.message());
-  int64_t version = version_ + 1;
-  std::string final_path = (log / CommitFileName(version)).string();
-  std::string tmp = (log / ("." + CommitFileName(version) + ".tmp")).string();
-  {
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return Status::IOErrorFromErrno("create", tmp);
-    size_t off = 0;
-    while (off < out.size()) {
-      ssize_t n = ::write(fd, out.data() + off, out.size() - off);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        Status st = Status::IOErrorFromErrno("write", tmp);
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        return st;
+      w.Key("dataChange");
+      w.Bool(f.data_change);
+      if (!f.stats_json.empty()) {
+        w.Key("stats");
+        Str(w, f.stats_json);
       }
-      off += static_cast<size_t>(n);
-    }
-    int rc = ::fsync(fd);
-    ::close(fd);
-    if (rc != 0) {
-      ::unlink(tmp.c_str());
-      return Status::IOErrorFromErrno("fsync", tmp);
-    }
+      w.Key("tags");
+      w.StartObject();
+      if (f.has_mytsdb_tags) {
+        // Exact millisecond bounds and row count for MyTSDB itself.
+        w.Key("mytsdb.min_ts");
+        Str(w, std::to_string(f.min_ts));
+        w.Key("mytsdb.max_ts");
+        Str(w, std::to_string(f.max_ts));
+        w.Key("mytsdb.rows");
+        Str(w, std::to_string(f.num_records));
+      }
+      // The commit that first added the file's rows: orders files for "last
+      // write wins", also once a checkpoint has replaced the commits. A
+      // re-add that only refreshes statistics keeps its rows' version.
+      int64_t rows_version = f.version >= 0 ? f.version : version;
+      if (f.version < 0 && !f.data_change) {
+        auto it = files_.find(f.path);
+        if (it != files_.end()) rows_version = it->second.version;
+      }
+      w.Key("mytsdb.version");
+      Str(w, std::to_string(rows_version));
+      w.EndObject();
+      w.EndObject();
+    });
   }
-  // link(2) refuses to replace an existing file: the version is claimed at
-  // most once.
-  if (::link(tmp.c_str(), final_path.c_str()) != 0) {
-    Status st = errno == EEXIST ? Status::AlreadyExists("Delta log version " +
-                                                        std::to_string(version) + " exists")
-                                : Status::IOErrorFromErrno("link", final_path);
-    ::unlink(tmp.c_str());
-    return st;
+  for (const std::string& path : request.removes) {
+    line([&](JsonWriter& w) {
+      w.Key("remove");
+      w.StartObject();
+      w.Key("path");
+      Str(w, path);
+      w.Key("deletionTimestamp");
+      w.Int64(now);
+      w.Key("dataChange");
+      w.Bool(true);
+      w.EndObject();
+    });
   }
-  ::unlink(tmp.c_str());
-  RETURN_NOT_OK(SyncPath(log.string(), /*directory=*/true));
-  RETURN_NOT_OK(ApplyCommit(version, out));
+  return out;
+}
+
+Status DeltaTable::Commit(const CommitRequest& request, bool* committed) {
+  if (committed != nullptr) *committed = false;
+  if (!failure_.ok()) {
+    return Status::Unavailable("the Delta log takes no more commits until MyTSDB restarts: " +
+                               failure_.ToString());
+  }
+  const int64_t version = version_ + 1;
+  const std::string out = RenderCommit(request, version, NowMs());
+  const std::string log = log_dir();
+  ASSIGN_OR_RETURN(io::FileStatus log_status, fs_->Stat(log));
+  if (!log_status.exists) {
+    RETURN_NOT_OK(fs_->CreateDirs(log));
+    RETURN_NOT_OK(fs_->SyncDir(dir_));
+  }
+  const std::string path = JoinPath(log, CommitFileName(version));
+  bool created = false;
+  Status st = fs_->CreateFileIfAbsent(path, out, &created);
+  if (!st.ok() && !created) {
+    if (st.code() == StatusCode::kAlreadyExists) {
+      return Status::AlreadyExists("Delta log version " + std::to_string(version) +
+                                   " exists: another writer committed it");
+    }
+    return st.WithContext("Delta commit");
+  }
+  // The version exists: apply it, whether or not it is known to be durable.
+  RETURN_NOT_OK(ApplyCommit(version, out, path));
+  if (committed != nullptr) *committed = true;
+  if (!st.ok()) {
+    failure_ = st.WithContext("Delta commit " + CommitFileName(version) +
+                              " was written but may not be durable");
+    spdlog::error("cold: {}; no further commits until a restart", failure_.ToString());
+    return failure_;
+  }
   if (version % kCheckpointInterval == 0 && version > 0) {
     // The commit stands either way; a missing checkpoint only costs readers
     // time.
-    Status st = WriteCheckpoint();
-    if (!st.ok()) spdlog::warn("Delta checkpoint at version {} failed: {}", version, st.ToString());
+    Status cp = WriteCheckpoint();
+    if (!cp.ok()) spdlog::warn("Delta checkpoint at version {} failed: {}", version, cp.ToString());
   }
   return Status::OK();
 }

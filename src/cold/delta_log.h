@@ -2,12 +2,20 @@
 // reader 1 / writer 2), kept in DIR/_delta_log/ as JSON commits
 // 00000000000000000000.json, 00000000000000000001.json, ...
 //
-// A commit is one file with newline-delimited actions (metaData, add,
-// remove, txn, commitInfo). Every 10 versions a Parquet checkpoint
-// (delta_checkpoint.h) sums up the table, and Open starts from the newest. It is written to a temporary name, fsynced, and
-// hard-linked to its final name, which fails if the version exists: a commit
-// is atomic and never overwrites another. Readers that follow the log (Spark,
-// delta-rs, DuckDB's delta extension) always see a consistent snapshot.
+// A commit is one file with newline-delimited actions (commitInfo, protocol,
+// metaData, txn, add, remove). Every 10 versions a Parquet checkpoint
+// (delta_checkpoint.h) sums up the table, and Open starts from the newest one
+// it finds (_last_checkpoint is written too, for other readers, but only as
+// the protocol's hint). A commit is created with
+// io::FileSystem::CreateFileIfAbsent: atomic, durable, and never over another
+// writer's version. Readers that follow the log (Spark, delta-rs, DuckDB's
+// delta extension) always see a consistent snapshot.
+//
+// Open refuses, with a message naming the file, whatever it cannot apply
+// exactly: a missing or unreadable commit or checkpoint, a line that is not a
+// JSON object, reader or writer features it does not implement (deletion
+// vectors, column mapping, ...), an append-only table, an `add` path that is
+// absolute or leaves the table directory. It never skips or guesses.
 //
 // Not thread-safe: one writer per table (the data directory's lock file
 // guarantees one process).
@@ -21,7 +29,9 @@
 #include <string>
 #include <vector>
 
+#include "cold/delta_protocol.h"
 #include "common/result.h"
+#include "io/file_system.h"
 
 namespace mytsdb::cold {
 
@@ -31,10 +41,19 @@ struct AddFile {
   std::string day;   // partition value, YYYY-MM-DD (UTC)
   int64_t size_bytes = 0;
   int64_t num_records = 0;
-  int64_t min_ts = 0;  // ms, for data skipping (stats)
+  int64_t min_ts = 0;  // ms (MyTSDB's tags; 0/0 if the writer was not MyTSDB)
   int64_t max_ts = 0;
   int64_t modification_time_ms = 0;
-  int64_t version = -1;  // the commit that added it (set when read or committed)
+  // The commit that first added the file's rows: orders files for "last
+  // write wins" (a rewritten file keeps the version of the rows it holds).
+  // Set when read or committed; -1 in a request means "this commit".
+  int64_t version = -1;
+  bool has_mytsdb_tags = false;  // min_ts/max_ts/num_records come from MyTSDB's tags
+  // The `stats` JSON as recorded (file_stats.h); empty: none.
+  std::string stats_json;
+  // false for an add that only refreshes the statistics of a file already
+  // in the table (its rows do not change).
+  bool data_change = true;
 };
 
 // What one commit changes.
@@ -47,13 +66,14 @@ struct CommitRequest {
   // If set, the new head watermark: every sample older than this has been
   // persisted (recorded as a `txn` action, which Delta checkpoints keep).
   std::optional<int64_t> watermark;
-  std::string operation = "WRITE";  // commitInfo.operation: WRITE, OPTIMIZE, DELETE
+  std::string operation = "WRITE";  // commitInfo.operation: WRITE, OPTIMIZE, DELETE, ...
 };
 
 class DeltaTable {
  public:
   // Reads the log in dir/_delta_log (an absent log is an empty table).
-  static Result<std::unique_ptr<DeltaTable>> Open(const std::string& dir);
+  static Result<std::unique_ptr<DeltaTable>> Open(const std::string& dir,
+                                                  io::FileSystem* fs = io::PosixFileSystem());
 
   const std::string& dir() const { return dir_; }
   int64_t version() const { return version_; }  // -1 before the first commit
@@ -61,41 +81,69 @@ class DeltaTable {
   const std::map<std::string, AddFile>& files() const { return files_; }
   // Label columns of the current schema, in schema order.
   const std::vector<std::string>& label_columns() const { return label_columns_; }
+  // Columns with per-file statistics (delta.dataSkippingStatsColumns), for
+  // `label_columns` (the current schema's by default).
+  std::vector<std::string> StatsColumns() const;
+  std::vector<std::string> StatsColumnsWith(const std::vector<std::string>& label_columns) const;
   // Samples older than this are in the table (INT64_MIN before any).
   int64_t watermark() const { return watermark_; }
+  // The metaData configuration (table properties).
+  const std::map<std::string, std::string>& configuration() const { return configuration_; }
+  // Files that left the table by a `remove` (path -> deletionTimestamp ms):
+  // Delta's tombstones, kept in checkpoints for kTombstoneRetentionMs, so that
+  // a file still on disk is known to be garbage rather than unexplained.
+  const std::map<std::string, int64_t>& tombstones() const { return tombstones_; }
 
   // Writes `request` as the next version. AlreadyExists if another writer
-  // claimed that version first; nothing changes then. Every
-  // kCheckpointInterval versions a checkpoint follows the commit.
-  Status Commit(const CommitRequest& request);
+  // claimed that version first; nothing changes then. On another error,
+  // *committed says whether the version was nevertheless created (visible,
+  // but its durability unknown): then the table applies it, refuses every
+  // later commit (as after a failed fsync, nothing can be trusted to be on
+  // disk until a restart re-reads the log), and the caller must keep the
+  // added files. Every kCheckpointInterval versions a checkpoint follows.
+  Status Commit(const CommitRequest& request, bool* committed = nullptr);
+  // Non-OK once a commit's durability is unknown: commits are refused.
+  const Status& failure() const { return failure_; }
   // The version of the newest checkpoint (-1: none).
   int64_t last_checkpoint() const { return last_checkpoint_; }
 
   // As Delta's default checkpointInterval.
   static constexpr int64_t kCheckpointInterval = 10;
+  // As Delta's default delta.deletedFileRetentionDuration (1 week).
+  static constexpr int64_t kTombstoneRetentionMs = 7LL * 24 * 3600 * 1000;
 
  private:
-  explicit DeltaTable(std::string dir) : dir_(std::move(dir)) {}
-  Status ApplyCommit(int64_t version, const std::string& json);
-  Status ApplySchemaString(const std::string& schema_string);
+  DeltaTable(std::string dir, io::FileSystem* fs) : dir_(std::move(dir)), fs_(fs) {}
+  std::string log_dir() const;
+  Status ApplyCommit(int64_t version, const std::string& json, const std::string& file);
+  Status ApplySchemaString(const std::string& schema_string, const std::string& file);
   // Writes the current version as <version>.checkpoint.parquet and points
   // _last_checkpoint at it.
   Status WriteCheckpoint();
   std::string SchemaString(const std::vector<std::string>& label_columns) const;
+  std::string RenderCommit(const CommitRequest& request, int64_t version, int64_t now) const;
 
   std::string dir_;
+  io::FileSystem* fs_;
   int64_t version_ = -1;
   std::string table_id_;
   int64_t created_time_ms_ = 0;
   std::map<std::string, AddFile> files_;
+  std::map<std::string, int64_t> tombstones_;
   std::vector<std::string> label_columns_;
+  std::map<std::string, std::string> configuration_;
+  ProtocolAction protocol_;
+  bool have_protocol_ = false;
   int64_t watermark_ = INT64_MIN;
   std::string schema_string_;
   int64_t last_checkpoint_ = -1;
+  Status failure_;
 };
 
 // The `txn` application id under which the head watermark is recorded.
 inline constexpr const char* kWatermarkAppId = "mytsdb.head";
+// The table property naming the statistics columns.
+inline constexpr const char* kStatsColumnsProperty = "delta.dataSkippingStatsColumns";
 
 // "day=YYYY-MM-DD" value of a timestamp in ms (UTC).
 std::string DayOf(int64_t ts_ms);
@@ -103,7 +151,5 @@ std::string DayOf(int64_t ts_ms);
 std::string CommitFileName(int64_t version);
 // The checkpoint of a version: 20 digits + ".checkpoint.parquet".
 std::string CheckpointFileName(int64_t version);
-// The `stats` JSON of an add action: numRecords and the ts bounds.
-std::string AddStatsJson(const AddFile& file);
 
 }  // namespace mytsdb::cold

@@ -39,6 +39,7 @@ class DeltaLogTest : public ::testing::Test {
     f.num_records = 10;
     f.min_ts = min_ts;
     f.max_ts = max_ts;
+    f.has_mytsdb_tags = true;
     return f;
   }
 
@@ -210,6 +211,135 @@ TEST_F(DeltaLogTest, CheckpointsEveryTenVersionsAndOpenStartsFromThem) {
   AddFile g = File("g.parquet", 0, 1);
   ASSERT_TRUE((*reopened)->Commit({.adds = {g}}).ok());
   EXPECT_EQ(DeltaTable::Open(dir_.string()).value()->files().count(g.path), 1u);
+}
+
+// Every file of the log directory and its contents, to show that a refused
+// open changed nothing.
+std::map<std::string, std::string> Snapshot(const fs::path& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    out[e.path().string()] = std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  return out;
+}
+
+TEST_F(DeltaLogTest, UnreadableOrEmptyCommitRefusesToOpenAndChangesNothing) {
+  {
+    auto table = DeltaTable::Open(dir_.string()).value();
+    ASSERT_TRUE(table->Commit({.adds = {File("a.parquet", 0, 1)}}).ok());
+    ASSERT_TRUE(table->Commit({.adds = {File("b.parquet", 0, 1)}}).ok());
+  }
+  const fs::path commit = dir_ / "_delta_log" / CommitFileName(1);
+  std::ofstream(commit, std::ios::trunc).close();  // empty
+  auto before = Snapshot(dir_);
+  auto table = DeltaTable::Open(dir_.string());
+  ASSERT_FALSE(table.ok());
+  EXPECT_EQ(table.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(table.status().message().find(commit.string()), std::string::npos)
+      << table.status().ToString();
+  EXPECT_EQ(Snapshot(dir_), before);
+
+  // A commit that cannot be read is not taken for an empty one either.
+  fs::remove(commit);
+  fs::create_directory(commit);
+  table = DeltaTable::Open(dir_.string());
+  ASSERT_FALSE(table.ok());
+  EXPECT_NE(table.status().message().find(CommitFileName(1)), std::string::npos)
+      << table.status().ToString();
+}
+
+TEST_F(DeltaLogTest, CorruptCheckpointRefusesToOpenButAMissingHintDoesNot) {
+  {
+    auto table = DeltaTable::Open(dir_.string()).value();
+    for (int v = 0; v < 12; ++v) {
+      ASSERT_TRUE(table->Commit({.adds = {File("f" + std::to_string(v) + ".parquet", 0, 1)}}).ok());
+    }
+  }
+  const fs::path log = dir_ / "_delta_log";
+  // _last_checkpoint is only a hint: gone or garbage, the table still opens.
+  fs::remove(log / "_last_checkpoint");
+  auto table = DeltaTable::Open(dir_.string());
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  EXPECT_EQ((*table)->version(), 11);
+  EXPECT_EQ((*table)->files().size(), 12u);
+  // A checkpoint that does not decode is refused, naming it.
+  const fs::path cp = log / CheckpointFileName(10);
+  std::ofstream(cp, std::ios::trunc) << "PAR1 not really";
+  auto before = Snapshot(dir_);
+  table = DeltaTable::Open(dir_.string());
+  ASSERT_FALSE(table.ok());
+  EXPECT_EQ(table.status().code(), StatusCode::kCorruption) << table.status().ToString();
+  EXPECT_NE(table.status().message().find(cp.string()), std::string::npos);
+  EXPECT_EQ(Snapshot(dir_), before);
+}
+
+TEST_F(DeltaLogTest, FeaturesMyTsdbLacksAreRefusedAtOpen) {
+  const fs::path log = dir_ / "_delta_log";
+  fs::create_directories(log);
+  const std::string meta =
+      R"({"metaData":{"id":"x","format":{"provider":"parquet","options":{}},"schemaString":"{\"type\":\"struct\",\"fields\":[]}","partitionColumns":["day"],"configuration":{},"createdTime":1}})";
+  auto open_with = [&](const std::string& lines) {
+    std::ofstream(log / CommitFileName(0), std::ios::trunc) << lines;
+    return DeltaTable::Open(dir_.string());
+  };
+  auto dv = open_with(R"({"protocol":{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["deletionVectors"],"writerFeatures":["deletionVectors"]}})"
+                      "\n" + meta + "\n");
+  ASSERT_FALSE(dv.ok());
+  EXPECT_EQ(dv.status().code(), StatusCode::kUnimplemented);
+  EXPECT_NE(dv.status().message().find("deletionVectors"), std::string::npos);
+  auto dv_add = open_with(R"({"protocol":{"minReaderVersion":1,"minWriterVersion":2}})" "\n" + meta +
+                          "\n" R"({"add":{"path":"day=1970-01-01/a.parquet","partitionValues":{"day":"1970-01-01"},"size":1,"modificationTime":1,"dataChange":true,"deletionVector":{"storageType":"u"}}})" "\n");
+  ASSERT_FALSE(dv_add.ok());
+  EXPECT_NE(dv_add.status().message().find("deletion vector"), std::string::npos);
+  auto escape = open_with(R"({"protocol":{"minReaderVersion":1,"minWriterVersion":2}})" "\n" + meta +
+                          "\n" R"({"add":{"path":"../../etc/passwd","partitionValues":{"day":"1970-01-01"},"size":1,"modificationTime":1,"dataChange":true}})" "\n");
+  ASSERT_FALSE(escape.ok());
+  EXPECT_NE(escape.status().message().find("leaves the table directory"), std::string::npos)
+      << escape.status().ToString();
+  auto append_only = open_with(R"({"protocol":{"minReaderVersion":1,"minWriterVersion":2}})" "\n" +
+                               std::string(R"({"metaData":{"id":"x","format":{"provider":"parquet","options":{}},"schemaString":"{\"type\":\"struct\",\"fields\":[]}","partitionColumns":["day"],"configuration":{"delta.appendOnly":"true"},"createdTime":1}})") + "\n");
+  ASSERT_FALSE(append_only.ok());
+  EXPECT_NE(append_only.status().message().find("append-only"), std::string::npos);
+}
+
+TEST_F(DeltaLogTest, StatisticsColumnsAreATablePropertyAndStatsAreWrittenAsGiven) {
+  auto table = DeltaTable::Open(dir_.string()).value();
+  AddFile a = File("a.parquet", 0, 1);
+  a.stats_json = R"({"numRecords":10,"minValues":{},"maxValues":{},"nullCount":{}})";
+  ASSERT_TRUE(table->Commit({.adds = {a}, .label_columns = {"job", "a.b"}}).ok());
+  EXPECT_EQ(table->configuration().at(kStatsColumnsProperty), "metric,series_id,ts,job,`a.b`");
+  std::string v0 = ReadCommit(0);
+  EXPECT_NE(v0.find("dataSkippingStatsColumns"), std::string::npos);
+  auto reopened = DeltaTable::Open(dir_.string()).value();
+  EXPECT_EQ(reopened->files().at(a.path).stats_json, a.stats_json);
+  // A re-add refreshing statistics keeps the rows' version.
+  AddFile again = reopened->files().at(a.path);
+  again.data_change = false;
+  again.version = -1;
+  again.stats_json = R"({"numRecords":10,"minValues":{},"maxValues":{},"nullCount":{"job":10}})";
+  ASSERT_TRUE(reopened->Commit({.adds = {File("b.parquet", 0, 1)}}).ok());
+  ASSERT_TRUE(reopened->Commit({.adds = {again}}).ok());
+  auto third = DeltaTable::Open(dir_.string()).value();
+  EXPECT_EQ(third->files().at(a.path).version, 0);
+  EXPECT_EQ(third->files().at(a.path).stats_json, again.stats_json);
+}
+
+TEST_F(DeltaLogTest, RemovedFilesAreTombstonesAlsoAcrossCheckpoints) {
+  {
+    auto table = DeltaTable::Open(dir_.string()).value();
+    ASSERT_TRUE(table->Commit({.adds = {File("gone.parquet", 0, 1)}}).ok());
+    ASSERT_TRUE(table->Commit({.removes = {File("gone.parquet", 0, 1).path}}).ok());
+    for (int v = 2; v <= 10; ++v) {
+      ASSERT_TRUE(table->Commit({.adds = {File("f" + std::to_string(v) + ".parquet", 0, 1)}}).ok());
+    }
+    EXPECT_EQ(table->last_checkpoint(), 10);
+  }
+  for (int v = 0; v <= 10; ++v) fs::remove(dir_ / "_delta_log" / CommitFileName(v));
+  auto table = DeltaTable::Open(dir_.string()).value();
+  EXPECT_EQ(table->tombstones().count(File("gone.parquet", 0, 1).path), 1u);
+  EXPECT_EQ(table->files().count(File("gone.parquet", 0, 1).path), 0u);
 }
 
 }  // namespace

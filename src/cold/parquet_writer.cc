@@ -1,28 +1,19 @@
 #include "cold/parquet_writer.h"
 
 #include <arrow/api.h>
-#include <arrow/io/file.h>
-#include <fcntl.h>
 #include <parquet/arrow/writer.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <bit>
-#include <cstdio>
-#include <filesystem>
 #include <map>
 #include <unordered_map>
 
+#include "cold/arrow_io.h"
 #include "cold/schema.h"
 
 namespace mytsdb::cold {
 
 namespace {
-
-Status FromArrow(const arrow::Status& st, std::string_view what) {
-  if (st.ok()) return Status::OK();
-  return Status::IOError(std::string(what) + ": " + st.ToString());
-}
 
 // Dictionary-encoded string column built from per-row value indices, so that
 // a value repeated over millions of rows is hashed once, not per row.
@@ -74,23 +65,6 @@ class DictColumnBuilder {
   std::vector<std::pair<int32_t, int64_t>> runs_;
 };
 
-Status SyncAndRename(const std::string& tmp, const std::string& path) {
-  int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IOErrorFromErrno("open", tmp);
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return Status::IOErrorFromErrno("fsync", tmp);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::IOErrorFromErrno("rename", tmp);
-  std::string dir = path.substr(0, path.find_last_of('/') == std::string::npos
-                                       ? 0 : path.find_last_of('/'));
-  if (dir.empty()) dir = ".";
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return Status::IOErrorFromErrno("open", dir);
-  rc = ::fsync(dfd);
-  ::close(dfd);
-  return rc == 0 ? Status::OK() : Status::IOErrorFromErrno("fsync", dir);
-}
-
 }  // namespace
 
 bool SeriesFileOrder(const model::Labels& a, const model::Labels& b) {
@@ -100,11 +74,13 @@ bool SeriesFileOrder(const model::Labels& a, const model::Labels& b) {
 }
 
 struct ParquetFileWriter::Impl {
+  io::FileSystem* fs = nullptr;
   std::string path;
   std::string tmp;
   std::vector<std::string> label_names;  // sorted
   std::shared_ptr<arrow::Schema> schema;
-  std::shared_ptr<arrow::io::FileOutputStream> out;
+  std::unique_ptr<io::WritableFile> file;
+  std::shared_ptr<arrow::io::OutputStream> out;
   std::unique_ptr<parquet::arrow::FileWriter> writer;
   FileInfo info;
   bool finished = false;
@@ -116,13 +92,15 @@ ParquetFileWriter::~ParquetFileWriter() {
   if (impl_ && !impl_->finished) {
     if (impl_->writer) (void)impl_->writer->Close();
     if (impl_->out) (void)impl_->out->Close();
-    std::remove(impl_->tmp.c_str());
+    if (impl_->file) (void)impl_->fs->Remove(impl_->tmp);
   }
 }
 
 Result<std::unique_ptr<ParquetFileWriter>> ParquetFileWriter::Open(
-    const std::string& path, std::vector<std::string> label_names, const WriteOptions& options) {
+    io::FileSystem* fs, const std::string& path, std::vector<std::string> label_names,
+    const WriteOptions& options) {
   auto impl = std::make_unique<Impl>();
+  impl->fs = fs;
   impl->path = path;
   impl->tmp = path + ".tmp";
   std::sort(label_names.begin(), label_names.end());
@@ -165,18 +143,15 @@ Result<std::unique_ptr<ParquetFileWriter>> ParquetFileWriter::Open(
                    ->build();
   auto arrow_props = parquet::ArrowWriterProperties::Builder().store_schema()->build();
 
-  auto out = arrow::io::FileOutputStream::Open(impl->tmp);
-  if (!out.ok()) return FromArrow(out.status(), "create " + impl->tmp);
-  impl->out = *out;
-  auto writer = parquet::arrow::FileWriter::Open(*impl->schema, arrow::default_memory_pool(),
-                                                 impl->out, props, arrow_props);
-  if (!writer.ok()) {
-    (void)impl->out->Close();
-    std::remove(impl->tmp.c_str());
-    return FromArrow(writer.status(), "write " + impl->tmp);
-  }
-  impl->writer = std::move(*writer);
-  return std::unique_ptr<ParquetFileWriter>(new ParquetFileWriter(std::move(impl)));
+  ASSIGN_OR_RETURN(impl->file, fs->NewWritableFile(impl->tmp));
+  impl->out = MakeArrowOutputStream(impl->file.get());
+  // From here on, the destructor removes the temporary file on failure.
+  std::unique_ptr<ParquetFileWriter> writer(new ParquetFileWriter(std::move(impl)));
+  auto made = parquet::arrow::FileWriter::Open(*writer->impl_->schema, arrow::default_memory_pool(),
+                                               writer->impl_->out, props, arrow_props);
+  if (!made.ok()) return FromArrow(made.status(), "write " + writer->impl_->tmp);
+  writer->impl_->writer = std::move(*made);
+  return writer;
 }
 
 Status ParquetFileWriter::Write(std::span<const SeriesData> series) {
@@ -249,27 +224,27 @@ Status ParquetFileWriter::Write(std::span<const SeriesData> series) {
 Result<FileInfo> ParquetFileWriter::Finish() {
   Impl& im = *impl_;
   if (im.finished) return Status::Internal("ParquetFileWriter: Finish called twice");
-  auto st = im.writer->Close();
-  auto close = im.out->Close();
   im.finished = true;
-  if (!st.ok() || !close.ok()) {
-    std::remove(im.tmp.c_str());
-    return FromArrow(st.ok() ? close : st, "write " + im.tmp);
+  Status st = FromArrow(im.writer->Close(), "write " + im.tmp);
+  if (st.ok()) st = im.file->Sync();
+  if (st.ok()) st = FromArrow(im.out->Close(), "close " + im.tmp);
+  if (st.ok()) st = im.fs->Rename(im.tmp, im.path);
+  if (!st.ok()) {
+    (void)im.out->Close();
+    (void)im.fs->Remove(im.tmp);
+    return st;
   }
-  Status synced = SyncAndRename(im.tmp, im.path);
-  if (!synced.ok()) {
-    std::remove(im.tmp.c_str());
-    return synced;
-  }
-  std::error_code ec;
-  im.info.size_bytes = static_cast<int64_t>(std::filesystem::file_size(im.path, ec));
-  if (ec) return Status::IOError("stat " + im.path + ": " + ec.message());
+  // The rename is durable only with its directory; until then a power loss
+  // could leave a commit referring to a file that is not there.
+  RETURN_NOT_OK(im.fs->SyncDir(io::DirName(im.path)));
+  ASSIGN_OR_RETURN(io::FileStatus written, im.fs->Stat(im.path));
+  im.info.size_bytes = static_cast<int64_t>(written.size);
   if (im.info.num_rows == 0) im.info.min_ts = im.info.max_ts = 0;
   return im.info;
 }
 
-Result<FileInfo> WriteParquetFile(const std::string& path, std::vector<SeriesData> series,
-                                  const WriteOptions& options) {
+Result<FileInfo> WriteParquetFile(io::FileSystem* fs, const std::string& path,
+                                  std::vector<SeriesData> series, const WriteOptions& options) {
   std::sort(series.begin(), series.end(), [](const SeriesData& a, const SeriesData& b) {
     return SeriesFileOrder(a.labels, b.labels);
   });
@@ -277,7 +252,7 @@ Result<FileInfo> WriteParquetFile(const std::string& path, std::vector<SeriesDat
   for (const SeriesData& s : series) {
     for (const model::Label& l : s.labels) names.push_back(l.name);
   }
-  ASSIGN_OR_RETURN(auto writer, ParquetFileWriter::Open(path, std::move(names), options));
+  ASSIGN_OR_RETURN(auto writer, ParquetFileWriter::Open(fs, path, std::move(names), options));
   RETURN_NOT_OK(writer->Write(series));
   return writer->Finish();
 }

@@ -1,6 +1,8 @@
 // Writes a set of series as one Parquet file of the cold tier (schema.h),
-// through Arrow C++. The file is written to `path + ".tmp"`, fsynced and
-// renamed, so a reader that globs the directory never sees a partial file.
+// through Arrow C++ and io::FileSystem. The file is written to
+// `path + ".tmp"`, fsynced, renamed, and its directory fsynced, so a reader
+// that globs the directory never sees a partial file and the finished file
+// survives a power loss.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "io/file_system.h"
 #include "model/labels.h"
 #include "model/sample.h"
 
@@ -43,7 +46,9 @@ class ParquetFileWriter {
  public:
   // `label_names`: every label name (except __name__) that the series to be
   // written carry; it fixes the file's columns.
-  static Result<std::unique_ptr<ParquetFileWriter>> Open(const std::string& path,
+  // `fs` must outlive the writer; the directory of `path` must exist.
+  static Result<std::unique_ptr<ParquetFileWriter>> Open(io::FileSystem* fs,
+                                                         const std::string& path,
                                                          std::vector<std::string> label_names,
                                                          const WriteOptions& options = {});
   ~ParquetFileWriter();
@@ -52,7 +57,8 @@ class ParquetFileWriter {
   // batches already written. Rows are buffered into row groups of
   // options.row_group_rows.
   Status Write(std::span<const SeriesData> series);
-  // Closes the file, fsyncs it and renames it into place.
+  // Closes the file, fsyncs it, renames it into place and fsyncs the
+  // directory.
   Result<FileInfo> Finish();
 
  private:
@@ -63,7 +69,7 @@ class ParquetFileWriter {
 
 // Sorts `series` (SeriesFileOrder) and writes them as one file. IOError on
 // file system failures; the file is then absent.
-Result<FileInfo> WriteParquetFile(const std::string& path, std::vector<SeriesData> series,
-                                  const WriteOptions& options = {});
+Result<FileInfo> WriteParquetFile(io::FileSystem* fs, const std::string& path,
+                                  std::vector<SeriesData> series, const WriteOptions& options = {});
 
 }  // namespace mytsdb::cold

@@ -52,7 +52,7 @@ TEST(ParquetWriterTest, SortedRowsLabelColumnsAndEncodings) {
   series.push_back({Labels{{"__name__", "up"}, {"job", "api"}, {"value", "collides"}},
                     {{1000, std::bit_cast<double>(uint64_t{0x7ff0000000000002})}}});
   series.push_back({Labels{{"__name__", "a_metric"}, {"zone", "z1"}}, {{5000, 2.5}}});
-  auto info = WriteParquetFile(path, series);
+  auto info = WriteParquetFile(io::PosixFileSystem(), path, series);
   ASSERT_TRUE(info.ok()) << info.status().ToString();
   EXPECT_EQ(info->num_rows, 4);
   EXPECT_EQ(info->min_ts, 1000);
@@ -103,7 +103,7 @@ TEST(ParquetWriterTest, BatchesBecomeBoundedRowGroups) {
   auto path = (fs::temp_directory_path() / ("pwb_" + std::to_string(getpid()) + ".parquet")).string();
   WriteOptions options;
   options.row_group_rows = 7;
-  auto writer = ParquetFileWriter::Open(path, {"job", "instance"}, options);
+  auto writer = ParquetFileWriter::Open(io::PosixFileSystem(), path, {"job", "instance"}, options);
   ASSERT_TRUE(writer.ok()) << writer.status().ToString();
   int64_t t = 0;
   for (int batch = 0; batch < 3; ++batch) {
@@ -136,7 +136,7 @@ TEST(ParquetWriterTest, BatchesBecomeBoundedRowGroups) {
 TEST(ParquetWriterTest, UnfinishedWriterLeavesNoFile) {
   auto path = (fs::temp_directory_path() / ("pwu_" + std::to_string(getpid()) + ".parquet")).string();
   {
-    auto writer = ParquetFileWriter::Open(path, {}).value();
+    auto writer = ParquetFileWriter::Open(io::PosixFileSystem(), path, {}).value();
     std::vector<SeriesData> series = {{Labels{{"__name__", "m"}}, {{1, 1}}}};
     ASSERT_TRUE(writer->Write(series).ok());
   }
@@ -146,7 +146,7 @@ TEST(ParquetWriterTest, UnfinishedWriterLeavesNoFile) {
 
 TEST(ParquetWriterTest, UnwritablePathIsAnError) {
   std::vector<SeriesData> series = {{Labels{{"__name__", "m"}}, {{1, 1}}}};
-  auto info = WriteParquetFile("/nonexistent-dir/x.parquet", series);
+  auto info = WriteParquetFile(io::PosixFileSystem(), "/nonexistent-dir/x.parquet", series);
   ASSERT_FALSE(info.ok());
   EXPECT_NE(info.status().message().find("/nonexistent-dir/x.parquet"), std::string::npos);
 }

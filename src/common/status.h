@@ -98,7 +98,11 @@ class [[nodiscard]] Status {
 
 // Returns from the current function if `expr` yields a non-OK Status. The
 // type is deduced, so the macro also serves Arrow's inline header code, which
-// uses a RETURN_NOT_OK of its own only when none is defined (arrow/status.h).
+// uses a RETURN_NOT_OK of its own only when none is defined (arrow/status.h);
+// Arrow's, if its header came first, is replaced.
+#ifdef RETURN_NOT_OK
+#undef RETURN_NOT_OK
+#endif
 #define RETURN_NOT_OK(expr)                     \
   do {                                          \
     auto _status_tmp = (expr);                  \

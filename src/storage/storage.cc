@@ -27,10 +27,12 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   cold::ColdStoreOptions cold_options;
   cold_options.dir = (fs::path(options.data_dir) / "parquet").string();
   cold_options.write = options.write;
+  cold_options.fs = options.fs;
   ASSIGN_OR_RETURN(storage->cold_, cold::ColdStore::Open(cold_options));
 
   head::HeadOptions head_options = options.head;
   head_options.wal.dir = (fs::path(options.data_dir) / "wal").string();
+  head_options.wal.fs = options.fs;
   // The head replays only what the cold tier does not hold yet.
   head_options.min_valid_time = storage->cold_->watermark();
   ASSIGN_OR_RETURN(storage->head_, head::Head::Open(head_options));

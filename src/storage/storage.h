@@ -36,6 +36,7 @@
 #include "common/result.h"
 #include "head/head.h"
 #include "io/clock.h"
+#include "io/file_system.h"
 
 namespace mytsdb::storage {
 
@@ -63,6 +64,8 @@ struct StorageOptions {
   std::chrono::milliseconds backfill_wait{std::chrono::seconds(20)};
   // Where "now" comes from; must outlive the storage.
   io::Clock* clock = io::SystemClock();
+  // All file access of the WAL and the cold tier; must outlive the storage.
+  io::FileSystem* fs = io::PosixFileSystem();
   // If > 0, the oldest files are removed while the cold tier is larger.
   uint64_t retention_bytes = 0;
   cold::CompactionOptions compaction;

@@ -51,6 +51,11 @@ def crash_during(server, request_path, failpoint):
     server.start()
 
 
+def orphans(data_dir):
+    """Files set aside at start-up because no commit explains them."""
+    return sorted((data_dir / "parquet-orphans").glob("day=*/*.parquet"))
+
+
 def check_consistent(server, acknowledged):
     # Everything acknowledged is readable, through MyTSDB...
     assert exported(server) == acknowledged
@@ -76,6 +81,9 @@ def test_kill_during_flush(server, failpoint):
     crash_during(server, "/api/v1/admin/flush", failpoint)
     referenced, on_disk = check_consistent(server, acknowledged)
     assert referenced == on_disk
+    # The file written but not committed is set aside, never deleted (its
+    # samples were in the WAL and are in the table now).
+    assert len(orphans(server.data_dir)) == (1 if failpoint.endswith("before_commit") else 0)
 
 
 @pytest.mark.parametrize("failpoint", ["cold.compact.before_commit", "cold.compact.after_commit"])
@@ -91,8 +99,11 @@ def test_kill_during_compaction(server, failpoint):
     acknowledged = exported(server)
     crash_during(server, "/api/v1/admin/compact", failpoint)
     referenced, on_disk = check_consistent(server, acknowledged)
-    # After a restart nothing outside the log remains: Open removed leftovers.
+    # After a restart nothing outside the log remains: the files the commit
+    # removed are deleted (the log's tombstones name them), the merged file
+    # of an uncommitted compaction is set aside.
     assert referenced == on_disk
+    assert len(orphans(server.data_dir)) == (1 if failpoint.endswith("before_commit") else 0)
     # Compaction finishes on the next try.
     assert server.post("/api/v1/admin/compact").status_code == 204
     assert server.metric("mytsdb_cold_files") == 2

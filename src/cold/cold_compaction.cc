@@ -1,0 +1,162 @@
+// ColdStore's maintenance: compaction (merging a day's files), retention
+// (removing old files) and the deletion of files that left the table.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "cold/cold_store.h"
+#include "cold/delta_protocol.h"
+#include "cold/failpoint.h"
+#include "cold/file_entry.h"
+#include "cold/schema.h"
+
+namespace mytsdb::cold {
+
+namespace {
+
+constexpr int64_t kDayMs = 86'400'000;
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : (a - b + 1) / b; }
+
+}  // namespace
+
+Result<bool> ColdStore::CompactOne(const CompactionOptions& options) {
+  auto snap = snapshot();
+  // Files per day, oldest day first.
+  std::map<std::string, std::vector<std::shared_ptr<const FileEntry>>> by_day;
+  for (const auto& f : snap->files) by_day[f->add.day].push_back(f);
+  for (const auto& [day, files] : by_day) {
+    if (files.size() < 2) continue;
+    int64_t day_start = FloorDiv(files.front()->add.min_ts, kDayMs) * kDayMs;
+    int64_t day_end = day_start + kDayMs;  // exclusive
+    // A day the head still writes into is merged only once it has many files.
+    bool complete = day_end <= snap->watermark;
+    if (!complete && files.size() < options.max_files_per_open_day) continue;
+
+    // The series of these files, read through the catalog; ReadSamples
+    // resolves duplicates (last commit wins) while merging.
+    std::set<ColdSeriesId> ids;
+    for (const auto& f : files) {
+      for (const auto& span : f->spans) ids.insert(span.id);
+    }
+    std::vector<ColdSeriesId> id_list(ids.begin(), ids.end());
+    std::vector<model::Labels> series;
+    series.reserve(id_list.size());
+    for (ColdSeriesId id : id_list) series.push_back(catalog_->Labels(id));
+    std::vector<size_t> order = FileOrder(series);
+    std::vector<std::string> label_names;
+    std::vector<std::string> label_columns = LabelColumnsOf(series, &label_names);
+    model::TimeRange day_range{day_start, day_end - 1};
+    std::set<std::string> paths;
+    for (const auto& f : files) paths.insert(f->add.path);
+    // Reads go to exactly the files being merged, through a snapshot of them.
+    auto merged_snap = std::make_shared<Snapshot>();
+    merged_snap->files = files;
+    ReadFn read = [&](std::span<const size_t> indices, model::TimeRange r,
+                      std::vector<std::vector<model::Sample>>* out) {
+      std::vector<ColdSeriesId> batch;
+      batch.reserve(indices.size());
+      for (size_t i : indices) batch.push_back(id_list[i]);
+      return ReadFrom(*merged_snap, batch, r, out);
+    };
+    // Batches of about one row group: consecutive series in file order sit
+    // in consecutive rows of the old files too, so each old row group is
+    // read about once.
+    int64_t rows = 0;
+    for (const auto& f : files) rows += f->add.num_records;
+    size_t per_series = static_cast<size_t>(std::max<int64_t>(rows / std::max<int64_t>(int64_t(ids.size()), 1), 1));
+    size_t batch_series = static_cast<size_t>(options_.write.row_group_rows) / per_series + 1;
+    spdlog::info("cold: compacting {} files of day {} ({} rows, {} series)", files.size(), day,
+                 rows, ids.size());
+    // Compaction rewrites each day once, off the ingestion path: it can
+    // afford a stronger ZSTD level than a flush (docs/FORMAT.md).
+    WriteOptions write = options_.write;
+    write.zstd_level = options.zstd_level;
+    ASSIGN_OR_RETURN(auto add, WriteDayFile(day_range, series, order, label_names, read,
+                                            batch_series, write));
+    MaybeFail("cold.compact.before_commit");
+    CommitRequest commit;
+    commit.operation = "OPTIMIZE";
+    if (add.has_value()) commit.adds.push_back(*add);
+    commit.removes.assign(paths.begin(), paths.end());
+    commit.label_columns = std::move(label_columns);
+    RETURN_NOT_OK(CommitAndPublish(std::move(commit)));
+    return true;
+  }
+  return false;
+}
+
+Status ColdStore::Compact(const CompactionOptions& options) {
+  for (;;) {
+    ASSIGN_OR_RETURN(bool merged, CompactOne(options));
+    if (!merged) break;
+  }
+  return Status::OK();
+}
+
+Status ColdStore::ApplyRetention(int64_t min_time, uint64_t max_bytes) {
+  auto snap = snapshot();
+  std::vector<std::shared_ptr<const FileEntry>> files = snap->files;
+  std::sort(files.begin(), files.end(),
+            [](const auto& a, const auto& b) { return a->add.max_ts < b->add.max_ts; });
+  uint64_t total = 0;
+  for (const auto& f : files) total += static_cast<uint64_t>(f->add.size_bytes);
+  CommitRequest commit;
+  commit.operation = "DELETE";
+  for (const auto& f : files) {
+    bool too_old = f->add.max_ts < min_time;
+    bool too_big = max_bytes > 0 && total > max_bytes;
+    if (!too_old && !too_big) break;
+    commit.removes.push_back(f->add.path);
+    total -= static_cast<uint64_t>(f->add.size_bytes);
+  }
+  if (commit.removes.empty()) return Status::OK();
+  spdlog::info("cold: retention removes {} file(s) (older than {} or over {} bytes)",
+               commit.removes.size(), min_time, max_bytes);
+  return CommitAndPublish(std::move(commit));
+}
+
+size_t ColdStore::DeleteRemovedFiles(std::chrono::milliseconds grace) {
+  const int64_t cutoff = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count() -
+                         grace.count();
+  std::vector<std::string> due;
+  {
+    MutexLock lock(&pending_mu_);
+    std::erase_if(pending_deletes_, [&](const PendingDelete& p) {
+      if (p.removed_at_ms > cutoff) return false;
+      due.push_back(p.path);
+      return true;
+    });
+  }
+  io::FileSystem* fs = options_.fs;
+  size_t deleted = 0;
+  for (const std::string& path : due) {
+    auto decoded = DecodeActionPath(path);
+    if (!decoded.ok()) continue;
+    Status st = fs->Remove(io::JoinPath(options_.dir, *decoded));
+    if (st.ok() || st.code() == StatusCode::kNotFound) {
+      ++deleted;
+    } else {
+      // Tried again at the next start (the log's tombstone names it).
+      spdlog::warn("cold: cannot delete {}: {}", path, st.ToString());
+    }
+  }
+  // Day directories left empty go too.
+  auto dirs = fs->ListDir(options_.dir);
+  if (dirs.ok()) {
+    for (const io::DirEntry& dir : *dirs) {
+      if (!dir.is_directory || !dir.name.starts_with("day=")) continue;
+      const std::string path = io::JoinPath(options_.dir, dir.name);
+      auto files = fs->ListDir(path);
+      if (files.ok() && files->empty()) (void)fs->Remove(path);
+    }
+  }
+  return deleted;
+}
+
+}  // namespace mytsdb::cold

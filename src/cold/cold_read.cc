@@ -1,0 +1,121 @@
+// ColdStore's read path: selecting series and reading their samples from a
+// snapshot of the committed files.
+#include <parquet/arrow/reader.h>
+#include <parquet/file_reader.h>
+
+#include <algorithm>
+#include <map>
+
+#include "cold/cold_store.h"
+#include "cold/arrow_io.h"
+#include "cold/column_reader.h"
+#include "cold/file_entry.h"
+
+namespace mytsdb::cold {
+
+
+std::vector<ColdSeriesId> ColdStore::Select(const model::Matchers& matchers,
+                                            model::TimeRange range) const {
+  index::Postings candidates = catalog_->postings()->Select(matchers);
+  if (candidates.empty()) return {};
+  auto snap = snapshot();
+  std::vector<ColdSeriesId> out;
+  for (index::SeriesRef ref : candidates) {
+    ColdSeriesId id = static_cast<ColdSeriesId>(ref);
+    for (const auto& file : snap->files) {
+      if (range.Overlaps(file->add.min_ts, file->add.max_ts) && file->Find(id) != nullptr) {
+        out.push_back(id);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+model::Labels ColdStore::SeriesLabels(ColdSeriesId id) const { return catalog_->Labels(id); }
+
+std::optional<ColdSeriesId> ColdStore::Find(const model::Labels& labels) const {
+  return catalog_->Find(labels);
+}
+
+Status ColdStore::ReadSamples(std::span<const ColdSeriesId> ids, model::TimeRange range,
+                              std::vector<std::vector<model::Sample>>* out) const {
+  return ReadFrom(*snapshot(), ids, range, out);
+}
+
+Status ColdStore::ReadFrom(const Snapshot& snap, std::span<const ColdSeriesId> ids,
+                           model::TimeRange range,
+                           std::vector<std::vector<model::Sample>>* out) const {
+  out->assign(ids.size(), {});
+  std::vector<bool> from_several(ids.size(), false);
+  std::vector<bool> seen(ids.size(), false);
+  for (const auto& file : snap.files) {
+    if (!range.Overlaps(file->add.min_ts, file->add.max_ts)) continue;
+    // Rows to read, grouped by row group: (index into ids, first row, count).
+    struct Piece {
+      size_t index;
+      int64_t first_row;
+      int64_t num_rows;
+    };
+    std::map<int, std::vector<Piece>> by_row_group;
+    const auto& starts = file->row_group_starts;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const FileEntry::Span* span = file->Find(ids[i]);
+      if (span == nullptr) continue;
+      if (seen[i]) from_several[i] = true;
+      seen[i] = true;
+      int64_t row = span->first_row, end = span->first_row + span->num_rows;
+      while (row < end) {
+        int rg = static_cast<int>(std::upper_bound(starts.begin(), starts.end(), row) -
+                                  starts.begin()) - 1;
+        int64_t rg_end = rg + 1 < static_cast<int>(starts.size())
+                             ? starts[static_cast<size_t>(rg) + 1]
+                             : file->metadata->num_rows();
+        int64_t n = std::min(end, rg_end) - row;
+        by_row_group[rg].push_back({i, row, n});
+        row += n;
+      }
+    }
+    if (by_row_group.empty()) continue;
+    ASSIGN_OR_RETURN(auto reader, OpenParquet(options_.fs, file->full_path, file->metadata));
+    for (const auto& [rg, pieces] : by_row_group) {
+      int64_t base = starts[static_cast<size_t>(rg)];
+      std::vector<std::pair<int64_t, int64_t>> wanted;
+      for (const Piece& p : pieces) wanted.emplace_back(p.first_row - base, p.first_row - base + p.num_rows);
+      std::sort(wanted.begin(), wanted.end());
+      std::shared_ptr<parquet::RowGroupReader> rg_reader;
+      try {
+        rg_reader = reader->parquet_reader()->RowGroup(rg);
+      } catch (const std::exception& e) {
+        return FromException(e, "read " + file->full_path);
+      }
+      SparseColumn<parquet::Int64Type> ts;
+      SparseColumn<parquet::DoubleType> values;
+      Status st = ts.Read(*rg_reader, file->ts_column, wanted);
+      if (st.ok()) st = values.Read(*rg_reader, file->value_column, wanted);
+      if (!st.ok()) return st.WithContext("read " + file->full_path);
+      for (const Piece& p : pieces) {
+        std::vector<model::Sample>& dst = (*out)[p.index];
+        // Kept pages are consecutive in values_, so a wanted run is contiguous.
+        const int64_t* t = ts.rows(p.first_row - base);
+        const double* v = values.rows(p.first_row - base);
+        for (int64_t k = 0; k < p.num_rows; ++k) {
+          if (range.Contains(t[k])) dst.push_back({t[k], v[k]});
+        }
+      }
+    }
+  }
+  // Files are in commit order, so the later file's sample comes last.
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (from_several[i]) model::SortKeepingLastPerTimestamp(&(*out)[i]);
+  }
+  return Status::OK();
+}
+
+std::vector<std::string> ColdStore::LabelNames() const { return catalog_->postings()->LabelNames(); }
+
+std::vector<std::string> ColdStore::LabelValues(std::string_view name) const {
+  return catalog_->postings()->LabelValues(name);
+}
+
+}  // namespace mytsdb::cold

@@ -1,0 +1,73 @@
+// Reading the cold tier's Parquet files: opening a file through
+// io::FileSystem, string columns (plain or dictionary-encoded) by row, and
+// numeric columns decoding only the data pages that hold wanted rows.
+#pragma once
+
+#include <arrow/api.h>
+#include <parquet/arrow/reader.h>
+#include <parquet/column_reader.h>
+#include <parquet/file_reader.h>
+#include <parquet/metadata.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+#include "io/file_system.h"
+
+namespace mytsdb::cold {
+
+// A Parquet reader of `path`, reusing already-read `metadata` if given
+// (nullptr: read the footer). Corruption if the file does not decode.
+Result<std::unique_ptr<parquet::arrow::FileReader>> OpenParquet(
+    io::FileSystem* fs, const std::string& path,
+    const std::shared_ptr<parquet::FileMetaData>& metadata = nullptr);
+
+// The string at `row` of a (possibly chunked, possibly dictionary-encoded)
+// string column; nullopt for null.
+class StringColumn {
+ public:
+  explicit StringColumn(std::shared_ptr<arrow::ChunkedArray> column);
+  std::optional<std::string_view> At(int64_t row) const;
+
+ private:
+  std::shared_ptr<arrow::ChunkedArray> column_;
+  std::vector<int64_t> starts_;
+};
+
+// Rows of one column of a row group, decoding only the data pages that hold
+// wanted rows: the page filter runs before a page is decompressed, so a
+// query for a few series decompresses a few 20,000-row pages instead of the
+// whole row group.
+template <typename DType>
+class SparseColumn {
+ public:
+  using T = typename DType::c_type;
+
+  // `wanted`: sorted, non-overlapping [first, end) row ranges of the row group.
+  Status Read(parquet::RowGroupReader& rg, int column,
+              const std::vector<std::pair<int64_t, int64_t>>& wanted);
+
+  // Where the values of rows [first, first + n) are: a run of values_ when
+  // the rows lie in consecutive kept pages (as wanted rows always do).
+  const T* rows(int64_t first) const;
+
+ private:
+  struct Page {
+    int64_t first_row;
+    int64_t num_rows;
+    int64_t offset;  // into values_
+  };
+  std::vector<Page> pages_;
+  size_t pages_total_ = 0;
+  std::vector<T> values_;
+};
+
+extern template class SparseColumn<parquet::Int64Type>;
+extern template class SparseColumn<parquet::DoubleType>;
+
+}  // namespace mytsdb::cold

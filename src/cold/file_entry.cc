@@ -1,0 +1,256 @@
+#include "cold/file_entry.h"
+
+#include <arrow/api.h>
+#include <parquet/arrow/reader.h>
+#include <parquet/file_reader.h>
+#include <parquet/statistics.h>
+
+#include <algorithm>
+
+#include "cold/arrow_io.h"
+#include "cold/column_reader.h"
+#include "cold/delta_protocol.h"
+#include "cold/schema.h"
+
+namespace mytsdb::cold {
+
+// ---- SeriesCatalog -------------------------------------------------------------
+
+ColdSeriesId SeriesCatalog::Intern(model::Labels labels) {
+  uint64_t hash = labels.Hash();
+  MutexLock lock(&mu_);
+  auto it = by_hash_.find(hash);
+  if (it != by_hash_.end()) {
+    for (ColdSeriesId id : it->second) {
+      if (labels_[id] == labels) return id;
+    }
+  }
+  ColdSeriesId id = static_cast<ColdSeriesId>(labels_.size());
+  labels_.push_back(labels);
+  by_hash_[hash].push_back(id);
+  // Ids grow, so the postings lists stay sorted by appending.
+  postings_->Add(id, labels);
+  return id;
+}
+
+std::optional<ColdSeriesId> SeriesCatalog::Find(const model::Labels& labels) const {
+  MutexLock lock(&mu_);
+  auto it = by_hash_.find(labels.Hash());
+  if (it == by_hash_.end()) return std::nullopt;
+  for (ColdSeriesId id : it->second) {
+    if (labels_[id] == labels) return id;
+  }
+  return std::nullopt;
+}
+
+model::Labels SeriesCatalog::Labels(ColdSeriesId id) const {
+  MutexLock lock(&mu_);
+  return id < labels_.size() ? labels_[id] : model::Labels();
+}
+
+size_t SeriesCatalog::size() const {
+  MutexLock lock(&mu_);
+  return labels_.size();
+}
+
+std::shared_ptr<const index::MemPostings> SeriesCatalog::postings() const {
+  MutexLock lock(&mu_);
+  return postings_;
+}
+
+void SeriesCatalog::RebuildPostings(const std::vector<bool>& live) {
+  MutexLock lock(&mu_);
+  auto fresh = std::make_shared<index::MemPostings>();
+  for (size_t id = 0; id < labels_.size(); ++id) {
+    if (id < live.size() && live[id]) fresh->Add(id, labels_[id]);
+  }
+  postings_ = std::move(fresh);
+}
+
+// ---- FileEntry -------------------------------------------------------------------
+
+const FileEntry::Span* FileEntry::Find(ColdSeriesId id) const {
+  auto it = std::lower_bound(spans.begin(), spans.end(), id,
+                             [](const Span& s, ColdSeriesId v) { return s.id < v; });
+  return it != spans.end() && it->id == id ? &*it : nullptr;
+}
+
+namespace {
+
+// The ts bounds from the row groups' statistics (files other writers made
+// carry no MyTSDB tags); nullopt if a row group has none.
+std::optional<std::pair<int64_t, int64_t>> TimeBoundsFromFooter(const parquet::FileMetaData& md,
+                                                                int ts_column) {
+  int64_t lo = INT64_MAX, hi = INT64_MIN;
+  for (int rg = 0; rg < md.num_row_groups(); ++rg) {
+    auto chunk = md.RowGroup(rg)->ColumnChunk(ts_column);
+    auto stats = chunk->statistics();
+    if (!stats || !stats->HasMinMax() || stats->physical_type() != parquet::Type::INT64) {
+      return std::nullopt;
+    }
+    auto* typed = static_cast<const parquet::Int64Statistics*>(stats.get());
+    lo = std::min(lo, typed->min());
+    hi = std::max(hi, typed->max());
+  }
+  if (lo > hi) return std::nullopt;
+  return std::make_pair(lo, hi);
+}
+
+// Statistics of the label and metric columns from the series' spans.
+void ComputeKeyStats(const FileEntry& entry, const std::vector<std::string>& label_columns,
+                     const SeriesCatalog& catalog, FileStats* stats) {
+  for (const std::string& c : label_columns) stats->labels[c];
+  bool first = true;
+  for (const FileEntry::Span& span : entry.spans) {
+    model::Labels labels = catalog.Labels(span.id);
+    std::string_view metric = labels.metric_name();
+    if (first || metric < stats->min_metric) stats->min_metric = std::string(metric);
+    if (first || metric > stats->max_metric) stats->max_metric = std::string(metric);
+    first = false;
+    for (const std::string& column : label_columns) {
+      FileStats::Column& col = stats->labels[column];
+      std::string label = LabelForColumn(column);
+      if (!labels.Has(label)) {
+        col.null_count += span.num_rows;
+        continue;
+      }
+      std::string_view v = labels.Get(label);
+      if (!col.range) {
+        col.range.emplace(std::string(v), std::string(v));
+      } else {
+        if (v < col.range->first) col.range->first = std::string(v);
+        if (v > col.range->second) col.range->second = std::string(v);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const FileEntry>> LoadFileEntry(io::FileSystem* fs,
+                                                       const std::string& table_dir,
+                                                       const AddFile& add,
+                                                       SeriesCatalog* catalog) {
+  auto entry = std::make_shared<FileEntry>();
+  entry->add = add;
+  ASSIGN_OR_RETURN(std::string relative, DecodeActionPath(add.path));
+  entry->full_path = io::JoinPath(table_dir, relative);
+  auto corrupt = [&](const std::string& why) {
+    return Status::Corruption("cold: file " + entry->full_path + " of the Delta log " + why);
+  };
+  auto opened = OpenParquet(fs, entry->full_path);
+  if (!opened.ok()) {
+    return Status(opened.status().code() == StatusCode::kNotFound ? StatusCode::kCorruption
+                                                                  : opened.status().code(),
+                  "cold: file of the Delta log unreadable: " + opened.status().message());
+  }
+  std::unique_ptr<parquet::arrow::FileReader> reader = std::move(*opened);
+  entry->metadata = reader->parquet_reader()->metadata();
+  std::shared_ptr<arrow::Schema> schema;
+  RETURN_NOT_OK(FromArrow(reader->GetSchema(&schema), "schema of " + entry->full_path));
+
+  // Only the series key columns are read: metric, series_id, labels.
+  std::vector<int> key_columns;
+  std::vector<std::string> label_names;    // for key_columns[2..]
+  std::vector<std::string> label_columns;  // their column names
+  int metric_col = -1, id_col = -1;
+  for (int i = 0; i < schema->num_fields(); ++i) {
+    const std::string& name = schema->field(i)->name();
+    if (name == kTimestampColumn) {
+      entry->ts_column = i;
+    } else if (name == kValueColumn) {
+      entry->value_column = i;
+    } else if (name == kMetricColumn) {
+      metric_col = i;
+    } else if (name == kSeriesIdColumn) {
+      id_col = i;
+    } else {
+      std::string label = LabelForColumn(name);
+      if (label.empty()) continue;
+      label_names.push_back(label);
+      label_columns.push_back(name);
+      key_columns.push_back(i);
+    }
+  }
+  if (entry->ts_column < 0 || entry->value_column < 0 || metric_col < 0 || id_col < 0) {
+    return corrupt("lacks one of the columns metric, series_id, ts, value");
+  }
+  if (schema->field(id_col)->type()->id() != arrow::Type::INT64) {
+    return corrupt("has a series_id column that is not int64");
+  }
+  key_columns.insert(key_columns.begin(), {metric_col, id_col});
+
+  FileStats& stats = entry->stats;
+  stats.num_records = entry->metadata->num_rows();
+  bool have_id = false;
+  int64_t row = 0;
+  for (int rg = 0; rg < entry->metadata->num_row_groups(); ++rg) {
+    entry->row_group_starts.push_back(row);
+    std::shared_ptr<arrow::Table> table;
+    try {
+      auto read = reader->ReadRowGroup(rg, key_columns);
+      if (!read.ok()) return FromArrow(read.status(), "read " + entry->full_path);
+      table = *read;
+    } catch (const std::exception& e) {
+      return FromException(e, "read " + entry->full_path);
+    }
+    StringColumn metric(table->column(0));
+    std::vector<StringColumn> labels;
+    for (size_t c = 0; c < label_names.size(); ++c) labels.emplace_back(table->column(int(c) + 2));
+    auto ids = table->column(1);
+    int64_t local = 0;
+    int64_t prev_id = 0;
+    bool have_prev = false;
+    for (const auto& chunk : ids->chunks()) {
+      const auto& id_array = static_cast<const arrow::Int64Array&>(*chunk);
+      for (int64_t i = 0; i < id_array.length(); ++i, ++local) {
+        int64_t id = id_array.Value(i);
+        if (have_prev && id == prev_id) {
+          ++entry->spans.back().num_rows;
+          continue;
+        }
+        have_prev = true;
+        prev_id = id;
+        stats.min_series_id = have_id ? std::min(stats.min_series_id, id) : id;
+        stats.max_series_id = have_id ? std::max(stats.max_series_id, id) : id;
+        have_id = true;
+        std::vector<model::Label> ls;
+        auto m = metric.At(local);
+        if (m.has_value()) ls.push_back({std::string(model::kMetricNameLabel), std::string(*m)});
+        for (size_t c = 0; c < labels.size(); ++c) {
+          auto v = labels[c].At(local);
+          if (v.has_value()) ls.push_back({label_names[c], std::string(*v)});
+        }
+        ColdSeriesId cid = catalog->Intern(model::Labels::FromUnsorted(std::move(ls)));
+        // A series continuing from the previous row group extends its span.
+        if (local == 0 && !entry->spans.empty() && entry->spans.back().id == cid &&
+            entry->spans.back().first_row + entry->spans.back().num_rows == row) {
+          ++entry->spans.back().num_rows;
+        } else {
+          entry->spans.push_back({cid, row + local, 1});
+        }
+      }
+    }
+    row += table->num_rows();
+  }
+  std::sort(entry->spans.begin(), entry->spans.end(),
+            [](const FileEntry::Span& a, const FileEntry::Span& b) { return a.id < b.id; });
+
+  // Time bounds and row count: MyTSDB's tags are exact; files from other
+  // writers get them from the footer.
+  if (!entry->add.has_mytsdb_tags) {
+    auto bounds = TimeBoundsFromFooter(*entry->metadata, entry->ts_column);
+    if (!bounds && stats.num_records > 0) return corrupt("has no ts statistics");
+    if (bounds) std::tie(entry->add.min_ts, entry->add.max_ts) = *bounds;
+    entry->add.num_records = stats.num_records;
+  } else if (entry->add.num_records != stats.num_records) {
+    return corrupt("holds " + std::to_string(stats.num_records) + " rows, the log says " +
+                   std::to_string(entry->add.num_records));
+  }
+  stats.min_ts = entry->add.min_ts;
+  stats.max_ts = entry->add.max_ts;
+  ComputeKeyStats(*entry, label_columns, *catalog, &stats);
+  return std::shared_ptr<const FileEntry>(std::move(entry));
+}
+
+}  // namespace mytsdb::cold

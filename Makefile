@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 export CC  := clang
 export CXX := clang++
 
-.PHONY: all setup build run test fuzz bench bench-compare clean
+.PHONY: all setup build run test test-full fuzz bench bench-compare clean
 
 all: build
 
@@ -33,6 +33,11 @@ run: build
 # Python integration tests against the real server binary (scripts/test.sh).
 test: build
 	bash scripts/test.sh
+
+# The same with the slow matrices whole: every file-system call of every
+# maintenance step failed in turn (make test samples 4 per call kind).
+test-full: build
+	MYTSDB_FAULT_MATRIX=full bash scripts/test.sh
 
 # Google Benchmark micro-benchmarks (chunk, WAL, remote-write decode, head).
 bench: build

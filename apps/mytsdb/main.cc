@@ -114,6 +114,15 @@ void AddStorageMetrics(telemetry::Registry* registry,
             "Backfill requests answered 503 because too many were in flight or the cold tier "
             "was busy for too long.",
             storage->backfill_requests_refused());
+    gauge("mytsdb_wal_failed",
+          "1 once a WAL fsync failed: appends are refused until a restart (see the log).",
+          storage->wal_failure().ok() ? 0 : 1);
+    gauge("mytsdb_cold_commits_blocked",
+          "1 once a cold-tier commit's durability is unknown: no commits until a restart.",
+          storage->cold_failure().ok() ? 0 : 1);
+    counter("mytsdb_cold_maintenance_failures_total",
+            "Background compaction/retention rounds that failed (retried).",
+            storage->maintenance_failures());
     counter("mytsdb_cold_persist_failures_total",
             "Background persists of a head block that failed (retried).",
             storage->persist_failures());

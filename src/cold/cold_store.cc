@@ -34,14 +34,6 @@ std::string RandomSuffix() {
   return buf;
 }
 
-// Creates `dir` if missing and makes its entry durable.
-Status EnsureDir(io::FileSystem* fs, const std::string& dir) {
-  ASSIGN_OR_RETURN(io::FileStatus st, fs->Stat(dir));
-  if (st.exists) return Status::OK();
-  RETURN_NOT_OK(fs->CreateDirs(dir));
-  return fs->SyncDir(io::DirName(dir));
-}
-
 // Whether a recorded `stats` JSON gives statistics for all of `columns`.
 bool CoversColumns(const std::string& stats_json, const std::vector<std::string>& columns) {
   std::set<std::string> covered = StatsJsonColumns(stats_json);
@@ -61,8 +53,8 @@ Result<std::unique_ptr<ColdStore>> ColdStore::Open(const ColdStoreOptions& optio
   ColdStoreOptions opts = options;
   if (opts.orphan_dir.empty()) opts.orphan_dir = JoinPath(io::DirName(opts.dir), "parquet-orphans");
   io::FileSystem* fs = opts.fs;
-  RETURN_NOT_OK(EnsureDir(fs, opts.dir).WithContext("cold store"));
   std::unique_ptr<ColdStore> store(new ColdStore(opts));
+  RETURN_NOT_OK(store->EnsureDir(opts.dir).WithContext("cold store"));
   ASSIGN_OR_RETURN(store->table_, DeltaTable::Open(opts.dir, fs));
   RETURN_NOT_OK(store->CleanUnreferencedFiles());
 
@@ -151,8 +143,8 @@ Status ColdStore::CleanUnreferencedFiles() {
         // No commit explains it: never committed (so never acknowledged), or
         // from a writer MyTSDB does not know. Kept, out of the table's way.
         const std::string target_dir = JoinPath(options_.orphan_dir, dir.name);
-        RETURN_NOT_OK(EnsureDir(fs, options_.orphan_dir));
-        RETURN_NOT_OK(EnsureDir(fs, target_dir));
+        RETURN_NOT_OK(EnsureDir(options_.orphan_dir));
+        RETURN_NOT_OK(EnsureDir(target_dir));
         RETURN_NOT_OK(fs->Rename(full, JoinPath(target_dir, f.name)));
         RETURN_NOT_OK(fs->SyncDir(target_dir));
         spdlog::warn("cold: {} is not in the Delta log: moved to {}", full, target_dir);
@@ -166,6 +158,20 @@ Status ColdStore::CleanUnreferencedFiles() {
                  "you have checked them",
                  moved, options_.orphan_dir);
   }
+  return Status::OK();
+}
+
+Status ColdStore::EnsureDir(const std::string& dir) {
+  {
+    MutexLock lock(&durable_dirs_mu_);
+    if (durable_dirs_.count(dir) > 0) return Status::OK();
+  }
+  // Synced even if it exists: an earlier attempt may have created it and
+  // failed to make its entry durable.
+  RETURN_NOT_OK(options_.fs->CreateDirs(dir));
+  RETURN_NOT_OK(options_.fs->SyncDir(io::DirName(dir)));
+  MutexLock lock(&durable_dirs_mu_);
+  durable_dirs_.insert(dir);
   return Status::OK();
 }
 
@@ -200,7 +206,7 @@ Result<std::optional<AddFile>> ColdStore::WriteDayFile(
   add.path = "day=" + add.day + "/part-" + std::to_string(day_range.min) + "-" + RandomSuffix() +
              ".parquet";
   const std::string full = JoinPath(options_.dir, add.path);
-  RETURN_NOT_OK(EnsureDir(fs, io::DirName(full)));
+  RETURN_NOT_OK(EnsureDir(io::DirName(full)));
   ASSIGN_OR_RETURN(auto writer, ParquetFileWriter::Open(fs, full, label_names, write_options));
   // Series are read and written `batch_series` at a time, so that memory
   // holds about one row group of samples.
@@ -299,7 +305,9 @@ Status ColdStore::CommitAndPublish(CommitRequest commit) {
   std::stable_sort(next->files.begin(), next->files.end(), [](const auto& a, const auto& b) {
     return a->add.version < b->add.version;
   });
-  if (!removed.empty()) {
+  if (!removed.empty() && st.ok()) {
+    // Only once the commit that removed them is durable: if it were lost in
+    // a power cut, the log would still reference them.
     const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();

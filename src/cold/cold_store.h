@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -163,6 +164,8 @@ class ColdStore {
                                                  std::vector<std::string>* label_names);
   // Deletes or sets aside files on disk the table does not reference.
   Status CleanUnreferencedFiles();
+  // Creates `dir` if missing and makes its entry durable (once per process).
+  Status EnsureDir(const std::string& dir) EXCLUDES(durable_dirs_mu_);
   Result<bool> CompactOne(const CompactionOptions& options);
   Status ReadFrom(const Snapshot& snapshot, std::span<const ColdSeriesId> ids,
                   model::TimeRange range, std::vector<std::vector<model::Sample>>* out) const;
@@ -175,6 +178,8 @@ class ColdStore {
   std::unique_ptr<SeriesCatalog> catalog_;
   mutable Mutex snapshot_mu_;
   std::shared_ptr<const Snapshot> snapshot_ GUARDED_BY(snapshot_mu_);
+  Mutex durable_dirs_mu_;
+  std::set<std::string> durable_dirs_ GUARDED_BY(durable_dirs_mu_);
   Mutex pending_mu_;
   std::vector<PendingDelete> pending_deletes_ GUARDED_BY(pending_mu_);
 };

@@ -536,10 +536,12 @@ Status DeltaTable::Commit(const CommitRequest& request, bool* committed) {
   const int64_t version = version_ + 1;
   const std::string out = RenderCommit(request, version, NowMs());
   const std::string log = log_dir();
-  ASSIGN_OR_RETURN(io::FileStatus log_status, fs_->Stat(log));
-  if (!log_status.exists) {
+  if (!log_dir_durable_) {
+    // Also when it exists: an earlier attempt may have created it and
+    // failed to make its entry durable.
     RETURN_NOT_OK(fs_->CreateDirs(log));
     RETURN_NOT_OK(fs_->SyncDir(dir_));
+    log_dir_durable_ = true;
   }
   const std::string path = JoinPath(log, CommitFileName(version));
   bool created = false;

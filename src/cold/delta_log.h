@@ -137,6 +137,7 @@ class DeltaTable {
   int64_t watermark_ = INT64_MIN;
   std::string schema_string_;
   int64_t last_checkpoint_ = -1;
+  bool log_dir_durable_ = false;  // _delta_log's entry synced by this process
   Status failure_;
 };
 

@@ -136,6 +136,8 @@ class Head {
   // entries come on top; see docs/design/head.md).
   static size_t SeriesObjectBytes();
   wal::Stats wal_stats() const { return wal_->stats(); }
+  // Non-OK once a WAL fsync failed: appends are refused until a restart.
+  Status wal_failure() const { return wal_->failure(); }
 
   // Flushes and fsyncs the WAL. Further appends fail.
   Status Close();

@@ -63,8 +63,10 @@ void Server::HandleWrite(const httplib::Request& req, httplib::Response& res) {
   storage::StorageAppendResult appended;
   Status st = storage->Append(batch, metadata, &appended);
   const head::AppendResult& result = appended.head;
-  if (st.code() == StatusCode::kUnavailable) {
-    // Too many backfills in flight: nothing was stored; the sender retries.
+  if (st.code() == StatusCode::kUnavailable || st.code() == StatusCode::kResourceExhausted) {
+    // Too many backfills in flight, or the disk is full: nothing was stored;
+    // the sender retries, and succeeds once the condition is gone.
+    spdlog::warn("remote write refused: {}", st.ToString());
     write_requests_total_.Add({"unavailable"}, 1);
     res.set_header("Retry-After", "5");
     return PlainError(res, 503, st.message());

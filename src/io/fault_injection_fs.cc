@@ -108,6 +108,12 @@ void FaultInjectionFileSystem::ClearFailures() {
   std::lock_guard<std::mutex> lock(mu_);
   rules_ = {};
   disk_full_ = false;
+  dead_ = false;
+}
+
+void FaultInjectionFileSystem::SetDead(bool dead) {
+  std::lock_guard<std::mutex> lock(mu_);
+  dead_ = dead;
 }
 
 void FaultInjectionFileSystem::SetDiskFull(bool full) {
@@ -130,7 +136,9 @@ int FaultInjectionFileSystem::Check(Op op) {
   const size_t i = static_cast<size_t>(op);
   const int call = ++calls_[i];
   int error = 0;
-  if (rules_[i].at_call == call) {
+  if (dead_) {
+    return EIO;  // not counted as an injected fault: nothing runs any more
+  } else if (rules_[i].at_call == call) {
     error = rules_[i].error;
     rules_[i] = {};
   } else if (disk_full_ && TakesSpace(op)) {

@@ -6,6 +6,9 @@
 //     bytes, as a full disk does.
 //   - SetDiskFull(true): every call that would take space (create, append,
 //     link, rename) fails with ENOSPC until SetDiskFull(false).
+//   - SetDead(true): every call fails with EIO, as for a process that has
+//     died: a test then destroys its objects (whose shutdown writes and
+//     syncs must not count) before DropUnsyncedData.
 //   - DropUnsyncedData(): what a power cut loses. Every file written through
 //     this object is cut back to the bytes its last Sync made durable, and
 //     every directory entry created, linked or renamed since the last SyncDir
@@ -53,6 +56,7 @@ class FaultInjectionFileSystem : public FileSystem {
   void FailNth(Op op, int n, int error);
   void ClearFailures();
   void SetDiskFull(bool full);
+  void SetDead(bool dead);
   // Calls of `op` so far, and faults injected so far.
   int calls(Op op) const;
   int faults_injected() const;
@@ -109,6 +113,7 @@ class FaultInjectionFileSystem : public FileSystem {
   };
   std::array<Rule, kNumOps> rules_{};
   bool disk_full_ = false;
+  bool dead_ = false;
   int faults_ = 0;
   std::map<std::string, std::shared_ptr<Contents>> files_;
   // Directory changes not yet made durable, oldest first, with their directory.

@@ -5,13 +5,11 @@
 #include <algorithm>
 #include <ctime>
 #include <deque>
-#include <filesystem>
 #include <map>
 #include <set>
 
 namespace mytsdb::storage {
 
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -24,14 +22,18 @@ int64_t FloorTo(int64_t t, int64_t step) {
 Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   if (options.data_dir.empty()) return Status::InvalidArgument("storage: data directory not set");
   std::unique_ptr<Storage> storage(new Storage(options));
+  // The data directory must survive a power loss with what goes into it
+  // (synced also when it exists: its creator may not have got that far).
+  RETURN_NOT_OK(options.fs->CreateDirs(options.data_dir).WithContext("create data directory"));
+  RETURN_NOT_OK(options.fs->SyncDir(io::DirName(options.data_dir)));
   cold::ColdStoreOptions cold_options;
-  cold_options.dir = (fs::path(options.data_dir) / "parquet").string();
+  cold_options.dir = io::JoinPath(options.data_dir, "parquet");
   cold_options.write = options.write;
   cold_options.fs = options.fs;
   ASSIGN_OR_RETURN(storage->cold_, cold::ColdStore::Open(cold_options));
 
   head::HeadOptions head_options = options.head;
-  head_options.wal.dir = (fs::path(options.data_dir) / "wal").string();
+  head_options.wal.dir = io::JoinPath(options.data_dir, "wal");
   head_options.wal.fs = options.fs;
   // The head replays only what the cold tier does not hold yet.
   head_options.min_valid_time = storage->cold_->watermark();
@@ -63,15 +65,25 @@ void Storage::BackgroundLoop() {
     stop_cv_.wait_for(lock, options_.persist_check_interval);
     if (stop_) break;
     lock.unlock();
-    Status st = PersistDueBlocks();
-    if (!st.ok()) {
-      // The head keeps the samples (and the WAL), so nothing is lost; the
-      // next round tries again.
-      persist_failures_.fetch_add(1);
-      spdlog::error("storage: persisting a block failed, will retry: {}", st.ToString());
+    // Failures are values; the catch is the last line of defence against a
+    // library that throws, which would otherwise end the process.
+    try {
+      Status st = PersistDueBlocks();
+      if (!st.ok()) {
+        // The head keeps the samples (and the WAL), so nothing is lost; the
+        // next round tries again.
+        persist_failures_.fetch_add(1);
+        spdlog::error("storage: persisting a block failed, will retry: {}", st.ToString());
+      }
+      st = Compact();
+      if (!st.ok()) {
+        maintenance_failures_.fetch_add(1);
+        spdlog::error("storage: compaction or retention failed, will retry: {}", st.ToString());
+      }
+    } catch (const std::exception& e) {
+      maintenance_failures_.fetch_add(1);
+      spdlog::error("storage: maintenance threw, will retry: {}", e.what());
     }
-    st = Compact();
-    if (!st.ok()) spdlog::error("storage: compaction or retention failed: {}", st.ToString());
     lock.lock();
   }
 }

@@ -130,7 +130,13 @@ class Storage {
   head::HeadStats head_stats() const { return head_->stats(); }
   wal::Stats wal_stats() const { return head_->wal_stats(); }
   cold::ColdStats cold_stats() const { return cold_->stats(); }
+  // Non-OK once a cold-tier commit's durability is unknown (no more commits
+  // until a restart).
+  Status cold_failure() const { return cold_->failure(); }
+  // Non-OK once a WAL fsync failed (no more appends until a restart).
+  Status wal_failure() const { return head_->wal_failure(); }
   uint64_t persist_failures() const { return persist_failures_.load(); }
+  uint64_t maintenance_failures() const { return maintenance_failures_.load(); }
   uint64_t backfilled_samples() const { return backfilled_total_.load(); }
   uint64_t refused_future_samples() const { return refused_future_total_.load(); }
   uint64_t refused_retention_samples() const { return refused_retention_total_.load(); }
@@ -165,6 +171,7 @@ class Storage {
   bool backfill_committing_ = false;  // a request is committing; guarded by backfill_mu_
 
   std::atomic<uint64_t> persist_failures_{0};
+  std::atomic<uint64_t> maintenance_failures_{0};
   std::atomic<uint64_t> backfilled_total_{0};
   std::atomic<uint64_t> refused_future_total_{0};
   std::atomic<uint64_t> refused_retention_total_{0};

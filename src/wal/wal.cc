@@ -165,9 +165,10 @@ Result<std::unique_ptr<Wal>> Wal::Open(const Options& options, const ReplayFn& r
   }
   if (!existing.exists) {
     RETURN_NOT_OK(fs->CreateDirs(options.dir).WithContext("create WAL directory"));
-    // Make the new directory's own entry durable.
-    RETURN_NOT_OK(fs->SyncDir(io::DirName(options.dir)));
   }
+  // Make the directory's own entry durable, also if an earlier run created it
+  // and did not get that far.
+  RETURN_NOT_OK(fs->SyncDir(io::DirName(options.dir)));
   std::unique_ptr<Wal> wal(new Wal(options));
   RETURN_NOT_OK(wal->Replay(replay));
   if (options.fsync_mode == FsyncMode::kInterval) {
@@ -373,14 +374,21 @@ Status Wal::OpenSegment(int index) {
   std::string path = JoinPath(options_.dir, SegmentName(index));
   auto file = options_.fs->NewWritableFile(path);
   if (!file.ok()) return file.status().WithContext("create WAL segment");
+  // The new file's directory entry must be durable before records in it are
+  // acknowledged as durable. If that fails, the segment is given up (it
+  // holds nothing yet) and the next append tries a new one: a directory
+  // fsync, unlike a file's, loses no written data.
+  Status st = options_.fs->SyncDir(options_.dir);
+  if (!st.ok()) {
+    (void)(*file)->Close();
+    (void)options_.fs->Remove(path);
+    spdlog::error("WAL: {}; segment {} not used", st.ToString(), SegmentName(index));
+    return st;
+  }
   segment_ = std::make_shared<Segment>(std::move(*file), index);
   segment_index_ = index;
   segments_created_.fetch_add(1);
-  // The new file's directory entry must be durable before records in it are
-  // acknowledged as durable.
-  Status st = options_.fs->SyncDir(options_.dir);
-  if (!st.ok()) Fail(st);
-  return st;
+  return Status::OK();
 }
 
 Status Wal::SyncSegment(Segment* segment, uint64_t size) {
@@ -415,6 +423,11 @@ void Wal::Fail(const Status& st) {
     spdlog::error("WAL: {}; refusing further appends", st.ToString());
     error_ = st;
   }
+}
+
+Status Wal::failure() const {
+  MutexLock lock(&mu_);
+  return error_;
 }
 
 int Wal::last_checkpoint() const {

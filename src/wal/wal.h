@@ -133,6 +133,8 @@ class Wal {
   int last_checkpoint() const EXCLUDES(checkpoint_mu_);
 
   Stats stats() const;
+  // The fsync failure that made the WAL refuse appends (OK if none).
+  Status failure() const EXCLUDES(mu_);
 
   // Stops the background thread, fsyncs and closes the segment; later appends
   // fail with Unavailable. Returns the first fsync error the WAL ever had, if

@@ -53,7 +53,7 @@ class Server:
         self.log = open(self.data.parent / "server.log", "ab")
         self.proc = subprocess.Popen(
             [str(BUILD / "mytsdb"), "serve", "--data-dir", str(self.data), "--listen",
-             "127.0.0.1:0", "--maintenance-interval", "1h", "--retention", "100y"],
+             "127.0.0.1:0", "--maintenance-interval", "1h", "--retention", "100y", "--web.enable-admin-api"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         lines = []
         for raw in self.proc.stdout:

@@ -168,7 +168,7 @@ class MyTSDB(Target):
         # The workload's data is dated in the past: keep it, as the peers are
         # told to (retention counts back from the clock).
         return [str(BUILD / "mytsdb"), "serve", "--data-dir", str(self.data),
-                "--listen", f"127.0.0.1:{self.port}", "--log-level", "warn", "--retention", "100y"]
+                "--listen", f"127.0.0.1:{self.port}", "--log-level", "warn", "--retention", "100y", "--web.enable-admin-api"]
 
     def persist(self, result):
         # The whole head goes to the cold tier (Parquet files in the Delta

@@ -129,6 +129,8 @@ Status Apply(const std::string& key, const YAML::Node& node, Config* c) {
     ASSIGN_OR_RETURN(c->max_write_decompressed_bytes, ParseBytes(v));
   } else if (key == "remote_write.name_validation") {
     c->name_validation = v;
+  } else if (key == "web.enable_admin_api") {
+    c->enable_admin_api = node.as<bool>();
   } else if (key == "http.threads") {
     c->http_threads = node.as<int>();
   } else if (key == "query.timeout") {

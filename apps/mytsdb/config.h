@@ -28,6 +28,7 @@ struct Config {
   uint64_t max_write_decompressed_bytes = 256ull << 20;
   std::string name_validation = "utf8";  // utf8 | legacy
   int http_threads = 32;
+  bool enable_admin_api = false;  // /api/v1/admin/* (as Prometheus's --web.enable-admin-api)
   // PromQL, with Prometheus's defaults.
   int64_t query_timeout_ms = 2 * 60 * 1000;
   int64_t query_lookback_ms = 5 * 60 * 1000;

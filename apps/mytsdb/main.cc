@@ -174,6 +174,7 @@ int Serve(const Config& config) {
   server_options.max_write_body_bytes = config.max_write_body_bytes;
   server_options.max_write_decompressed_bytes = config.max_write_decompressed_bytes;
   server_options.threads = config.http_threads;
+  server_options.enable_admin_api = config.enable_admin_api;
   server_options.version = kVersion;
   server_options.engine.timeout_ms = config.query_timeout_ms;
   server_options.engine.lookback_ms = config.query_lookback_ms;
@@ -271,6 +272,7 @@ int main(int argc, char** argv) {
       maintenance_interval, query_timeout, query_lookback, max_future;
   int64_t query_max_samples = 0;
   int http_threads = 0;
+  bool enable_admin_api = false;
   CLI::App* serve = app.add_subcommand("serve", "Run the server.");
   serve->add_option("--config", config_file,
                     "YAML configuration file; flags given on the command line override it");
@@ -310,6 +312,10 @@ int main(int argc, char** argv) {
   serve->add_option("--http-threads", http_threads,
                     "Connections served concurrently (default 32)");
   serve->add_option("--log-level", log_level, "trace, debug, info (default), warn, error");
+  serve->add_flag("--web.enable-admin-api", enable_admin_api,
+                  "Enable /api/v1/admin/* (flush, compact, delete_series, snapshot, "
+                  "clean_tombstones), which change or copy stored data; off by default, as in "
+                  "Prometheus");
   serve->add_option("--query.timeout", query_timeout,
                     "Longest a PromQL query may run; slower ones get 503 timeout (default 2m)");
   serve->add_option("--query.lookback-delta", query_lookback,
@@ -355,6 +361,7 @@ int main(int argc, char** argv) {
   if (!log_level.empty()) config.log_level = log_level;
   if (!name_validation.empty()) config.name_validation = name_validation;
   if (http_threads > 0) config.http_threads = http_threads;
+  if (enable_admin_api) config.enable_admin_api = true;
   for (mytsdb::Status st : {
            apply("--wal-fsync", fsync, mytsdb::app::ParseFsyncMode, &config.wal_fsync),
            apply("--wal-fsync-interval", fsync_interval, mytsdb::app::ParseDuration,

@@ -1,8 +1,10 @@
 // ColdStore's maintenance: compaction (merging a day's files), retention
-// (removing old files) and the deletion of files that left the table.
+// (removing old files), deleting series (rewriting files without them),
+// snapshots, and the deletion of files that left the table.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <map>
 #include <set>
@@ -117,6 +119,113 @@ Status ColdStore::ApplyRetention(int64_t min_time, uint64_t max_bytes) {
   spdlog::info("cold: retention removes {} file(s) (older than {} or over {} bytes)",
                commit.removes.size(), min_time, max_bytes);
   return CommitAndPublish(std::move(commit));
+}
+
+Result<size_t> ColdStore::DeleteSeries(std::span<const model::Matchers> selectors,
+                                       model::TimeRange range) {
+  std::set<ColdSeriesId> doomed;
+  auto postings = catalog_->postings();
+  for (const model::Matchers& matchers : selectors) {
+    for (index::SeriesRef ref : postings->Select(matchers)) doomed.insert(static_cast<ColdSeriesId>(ref));
+  }
+  if (doomed.empty()) return size_t{0};
+  auto snap = snapshot();
+  CommitRequest commit;
+  commit.operation = "DELETE";
+  std::set<std::string> columns;
+  for (const auto& file : snap->files) {
+    if (!range.Overlaps(file->add.min_ts, file->add.max_ts)) continue;
+    std::vector<ColdSeriesId> id_list;
+    bool touched = false;
+    for (const auto& span : file->spans) {
+      id_list.push_back(span.id);
+      touched |= doomed.count(span.id) > 0;
+    }
+    if (!touched) continue;
+    std::vector<model::Labels> series;
+    for (ColdSeriesId id : id_list) series.push_back(catalog_->Labels(id));
+    std::vector<size_t> order = FileOrder(series);
+    std::vector<std::string> label_names;
+    std::vector<std::string> file_columns = LabelColumnsOf(series, &label_names);
+    // The file is read alone and written again without the deleted samples.
+    auto one = std::make_shared<Snapshot>();
+    one->files = {file};
+    size_t dropped = 0;
+    ReadFn read = [&](std::span<const size_t> indices, model::TimeRange r,
+                      std::vector<std::vector<model::Sample>>* out) {
+      std::vector<ColdSeriesId> batch;
+      for (size_t i : indices) batch.push_back(id_list[i]);
+      RETURN_NOT_OK(ReadFrom(*one, batch, r, out));
+      for (size_t k = 0; k < batch.size(); ++k) {
+        if (doomed.count(batch[k]) == 0) continue;
+        size_t before = (*out)[k].size();
+        std::erase_if((*out)[k], [&](const model::Sample& s) { return range.Contains(s.timestamp_ms); });
+        dropped += before - (*out)[k].size();
+      }
+      return Status::OK();
+    };
+    const int64_t day_start = FloorDiv(file->add.min_ts, kDayMs) * kDayMs;
+    ASSIGN_OR_RETURN(auto add, WriteDayFile({day_start, day_start + kDayMs - 1}, series, order,
+                                            label_names, read, 1024, options_.write));
+    if (dropped == 0) {
+      // Its matching series had no samples in the range: the file stays.
+      if (add) (void)options_.fs->Remove(io::JoinPath(options_.dir, add->path));
+      continue;
+    }
+    if (add) {
+      add->version = file->add.version;  // the rows keep their place in "last write wins"
+      commit.adds.push_back(*add);
+      columns.insert(file_columns.begin(), file_columns.end());
+    }
+    commit.removes.push_back(file->add.path);
+    spdlog::info("cold: deleting {} samples from {}", dropped, file->add.path);
+  }
+  if (commit.removes.empty()) return size_t{0};
+  commit.label_columns.assign(columns.begin(), columns.end());
+  const size_t changed = commit.removes.size();
+  RETURN_NOT_OK(CommitAndPublish(std::move(commit)));
+  return changed;
+}
+
+Result<int64_t> ColdStore::SnapshotTo(const std::string& target) {
+  io::FileSystem* fs = options_.fs;
+  auto snap = snapshot();
+  const int64_t version = snap->version;
+  const std::string log = io::JoinPath(options_.dir, "_delta_log");
+  const std::string target_log = io::JoinPath(target, "_delta_log");
+  RETURN_NOT_OK(fs->CreateDirs(target_log));
+  // Data files are immutable: links cost nothing and survive the table's
+  // own deletions.
+  std::set<std::string> dirs;
+  for (const auto& f : snap->files) {
+    ASSIGN_OR_RETURN(std::string relative, DecodeActionPath(f->add.path));
+    const std::string to = io::JoinPath(target, relative);
+    if (dirs.insert(io::DirName(to)).second) RETURN_NOT_OK(fs->CreateDirs(io::DirName(to)));
+    RETURN_NOT_OK(io::LinkOrCopyFile(fs, f->full_path, to));
+  }
+  // The log up to this version; commits and checkpoints never change.
+  int64_t newest_checkpoint = -1;
+  if (version >= 0) {
+    ASSIGN_OR_RETURN(std::vector<io::DirEntry> entries, fs->ListDir(log));
+    for (const io::DirEntry& e : entries) {
+      int64_t v = -1;
+      const bool commit = e.name.size() == 25 && e.name.ends_with(".json");
+      const bool checkpoint = e.name.size() == 39 && e.name.ends_with(".checkpoint.parquet");
+      if (!commit && !checkpoint) continue;
+      auto r = std::from_chars(e.name.data(), e.name.data() + 20, v);
+      if (r.ec != std::errc() || v > version) continue;
+      if (checkpoint) newest_checkpoint = std::max(newest_checkpoint, v);
+      RETURN_NOT_OK(io::LinkOrCopyFile(fs, io::JoinPath(log, e.name), io::JoinPath(target_log, e.name)));
+    }
+  }
+  if (newest_checkpoint >= 0) {
+    RETURN_NOT_OK(fs->WriteFileAtomically(io::JoinPath(target_log, "_last_checkpoint"),
+                                          "{\"version\":" + std::to_string(newest_checkpoint) + "}\n"));
+  }
+  for (const std::string& d : dirs) RETURN_NOT_OK(fs->SyncDir(d));
+  RETURN_NOT_OK(fs->SyncDir(target_log));
+  RETURN_NOT_OK(fs->SyncDir(target));
+  return version;
 }
 
 size_t ColdStore::DeleteRemovedFiles(std::chrono::milliseconds grace) {

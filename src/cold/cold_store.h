@@ -112,6 +112,15 @@ class ColdStore {
   // Deletes files that left the table at least `grace` ago, so that reads of
   // older snapshots can finish first. Returns how many were deleted.
   size_t DeleteRemovedFiles(std::chrono::milliseconds grace);
+  // Deletes the samples within `range` of the series matching any of
+  // `selectors`: each file holding some is rewritten without them (keeping
+  // its rows' version) or removed, all in one DELETE commit. Returns how
+  // many files changed.
+  Result<size_t> DeleteSeries(std::span<const model::Matchers> selectors, model::TimeRange range);
+  // Makes `target` (a new directory) a copy of the table as of its current
+  // version: data files hard-linked (copied across devices), the log's
+  // files up to that version. Returns the version.
+  Result<int64_t> SnapshotTo(const std::string& target);
 
   // Series matching all matchers with a file overlapping `range`, ascending.
   std::vector<ColdSeriesId> Select(const model::Matchers& matchers, model::TimeRange range) const;

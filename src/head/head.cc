@@ -162,6 +162,15 @@ Status Head::Replay(std::string_view record) {
       if (appended > 0) UpdateTimeBounds(min_t, max_t);
       return Status::OK();
     }
+    case wal::RecordType::kTombstones: {
+      std::vector<wal::TombstoneRecord> tombstones;
+      RETURN_NOT_OK(wal::DecodeTombstones(record, &tombstones));
+      for (const wal::TombstoneRecord& t : tombstones) {
+        // A series removed by a later checkpoint's truncation is gone anyway.
+        if (MemSeries* s = SeriesByRef(t.ref)) DeleteFromSeries(s, {t.min, t.max});
+      }
+      return Status::OK();
+    }
     case wal::RecordType::kMetadata: {
       std::vector<wal::MetadataRecord> metadata;
       RETURN_NOT_OK(wal::DecodeMetadata(record, &metadata));

@@ -114,6 +114,17 @@ class Head {
   // Every series in the head, ascending.
   std::vector<SeriesRef> AllSeries() const { return postings_.All(); }
 
+  // Deletes the samples in `range` of every series matching any of
+  // `selectors`: a tombstones record goes to the WAL first, so that replay
+  // deletes the same samples (and keeps those appended later). Returns how
+  // many series had samples deleted.
+  Result<size_t> DeleteSamples(std::span<const model::Matchers> selectors, model::TimeRange range)
+      EXCLUDES(append_mu_);
+
+  // Copies the WAL into the new directory `target`: replaying the copy gives
+  // the head as of this call (for snapshots). Appends go on meanwhile.
+  Status SnapshotWal(const std::string& target) EXCLUDES(truncate_mu_);
+
   // ---- Hand-off to the cold tier ----------------------------------------------
   // Forgets every sample older than `before`, which the caller has persisted:
   // chunks are dropped, series left without samples are removed, and the WAL
@@ -163,6 +174,8 @@ class Head {
   // Drops the samples of `s` older than `before`; returns the chunk bytes freed.
   uint64_t TruncateSeries(MemSeries* s, int64_t before);
   Status WriteCheckpoint(int last_segment) REQUIRES(truncate_mu_);
+  // Drops the series' samples within `range` (re-encoding chunks).
+  void DeleteFromSeries(MemSeries* s, model::TimeRange range);
   // Whether the series holds exactly this sample (same time, same bits).
   bool HasSample(const MemSeries* series, int64_t t, uint64_t value_bits) const;
 

@@ -353,5 +353,43 @@ TEST_F(HeadTest, ConcurrentWritersAndReaders) {
   EXPECT_EQ(out.size(), size_t(kSamples));
 }
 
+TEST_F(HeadTest, DeletedSamplesStayDeletedAfterReplayAndLaterOnesStay) {
+  Labels a{{"__name__", "m"}, {"i", "a"}};
+  Labels b{{"__name__", "m"}, {"i", "b"}};
+  Labels other{{"__name__", "other"}};
+  std::vector<Sample> samples;
+  for (int i = 0; i < 400; ++i) samples.push_back({i * 1'000, double(i)});  // several chunks
+  Append(a, samples);
+  Append(b, samples);
+  Append(other, samples);
+  ASSERT_EQ(Read(other).size(), 400u);
+  ASSERT_EQ(Read(a).size(), 400u);
+  model::Matchers m = {Matcher::Make(MatchType::kEqual, "__name__", "m").MoveValue()};
+  auto deleted = head_->DeleteSamples({&m, 1}, {100 * 1'000, 300 * 1'000});
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_EQ(*deleted, 2u);
+  std::vector<Sample> want(samples.begin(), samples.begin() + 100);
+  want.insert(want.end(), samples.begin() + 301, samples.end());
+  // After the deletion the series goes on; a sample later than all is kept.
+  Append(a, {{400 * 1'000, 400}});
+  std::vector<Sample> want_a = want;
+  want_a.push_back({400 * 1'000, 400});
+  for (int pass = 0; pass < 2; ++pass) {
+    SCOPED_TRACE(pass == 0 ? "live" : "after replay");
+    ExpectBitEqual(Read(a), want_a);
+    ExpectBitEqual(Read(b), want);
+    ExpectBitEqual(Read(other), samples);
+    Reopen();
+  }
+  // Deleting everything of a series leaves it without samples.
+  auto all = head_->DeleteSamples({&m, 1}, {});
+  ASSERT_TRUE(all.ok());
+  EXPECT_TRUE(Read(b).empty());
+  EXPECT_EQ(*head_->DeleteSamples({&m, 1}, {}), 0u);  // nothing left to delete
+  Reopen();
+  EXPECT_TRUE(Read(a).empty());
+  ExpectBitEqual(Read(other), samples);
+}
+
 }  // namespace
 }  // namespace mytsdb::head

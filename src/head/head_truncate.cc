@@ -143,6 +143,12 @@ Status Head::Truncate(int64_t before) {
   return WriteCheckpoint(last_segment);
 }
 
+Status Head::SnapshotWal(const std::string& target) {
+  // No truncation (which checkpoints and deletes segments) meanwhile.
+  MutexLock truncate_lock(&truncate_mu_);
+  return wal_->CopyTo(target);
+}
+
 Status Head::WriteCheckpoint(int last_segment) {
   std::vector<std::string> records;
   std::vector<wal::SeriesRecord> series;

@@ -72,8 +72,17 @@ Server::Server(const ServerOptions& options, telemetry::Registry* registry)
   Route("GET", "/-/ready", "/-/ready", &Server::HandleReady);
   Route("GET", "/metrics", "/metrics", &Server::HandleMetrics);
   Route("POST", "/api/v1/write", "/api/v1/write", &Server::HandleWrite);
-  Route("POST", "/api/v1/admin/flush", "/api/v1/admin/flush", &Server::HandleFlush);
-  Route("POST", "/api/v1/admin/compact", "/api/v1/admin/compact", &Server::HandleCompact);
+  // Admin endpoints (only with --web.enable-admin-api, as in Prometheus).
+  for (const char* method : {"POST", "PUT"}) {
+    Route(method, "/api/v1/admin/flush", "/api/v1/admin/flush", &Server::HandleFlush);
+    Route(method, "/api/v1/admin/compact", "/api/v1/admin/compact", &Server::HandleCompact);
+    Route(method, "/api/v1/admin/tsdb/delete_series", "/api/v1/admin/tsdb/delete_series",
+          &Server::HandleDeleteSeries);
+    Route(method, "/api/v1/admin/tsdb/snapshot", "/api/v1/admin/tsdb/snapshot",
+          &Server::HandleSnapshot);
+    Route(method, "/api/v1/admin/tsdb/clean_tombstones", "/api/v1/admin/tsdb/clean_tombstones",
+          &Server::HandleCleanTombstones);
+  }
   for (const char* method : {"GET", "POST"}) {
     Route(method, "/api/v1/series", "/api/v1/series", &Server::HandleSeries);
     Route(method, "/api/v1/labels", "/api/v1/labels", &Server::HandleLabels);
@@ -105,6 +114,8 @@ void Server::Route(const char* method, const char* pattern, std::string label, H
   std::string m(method);
   if (m == "GET") {
     http_->Get(pattern, wrapped);
+  } else if (m == "PUT") {
+    http_->Put(pattern, wrapped);
   } else {
     http_->Post(pattern, wrapped);
   }
@@ -137,28 +148,6 @@ storage::Storage* Server::StorageOr503(httplib::Response& res) {
     WriteApiError(res, 503, "unavailable", "MyTSDB is starting up (replaying the WAL)");
   }
   return storage;
-}
-
-void Server::HandleCompact(const httplib::Request&, httplib::Response& res) {
-  storage::Storage* storage = StorageOr503(res);
-  if (storage == nullptr) return;
-  Status st = storage->Compact();
-  if (!st.ok()) {
-    spdlog::error("compact: {}", st.ToString());
-    return WriteApiError(res, 500, "internal", "compaction failed: " + st.ToString());
-  }
-  res.status = 204;
-}
-
-void Server::HandleFlush(const httplib::Request&, httplib::Response& res) {
-  storage::Storage* storage = StorageOr503(res);
-  if (storage == nullptr) return;
-  Status st = storage->Flush();
-  if (!st.ok()) {
-    spdlog::error("flush: {}", st.ToString());
-    return WriteApiError(res, 500, "internal", "flush failed: " + st.ToString());
-  }
-  res.status = 204;
 }
 
 void Server::HandleHealthy(const httplib::Request&, httplib::Response& res) {

@@ -34,6 +34,8 @@ struct ServerOptions {
   model::Labels::NameScheme name_scheme = model::Labels::NameScheme::kUtf8;
   int threads = 32;  // connections served at once (an idle keep-alive one holds a thread up to 5 s)
   std::string version = "0.1.0";
+  // /api/v1/admin/* answer 503 unless set (--web.enable-admin-api).
+  bool enable_admin_api = false;
   // PromQL: lookback, sample limit and timeout (Prometheus's defaults).
   promql::EngineOptions engine = [] {
     promql::EngineOptions o;
@@ -81,8 +83,15 @@ class Server {
   void HandleFormatQuery(const httplib::Request&, httplib::Response&);
   void HandleParseQuery(const httplib::Request&, httplib::Response&);
   void HandleQueryExemplars(const httplib::Request&, httplib::Response&);
+  // Admin endpoints (api_admin.cc).
+  // Returns the storage if admin endpoints are enabled and the storage is
+  // ready; otherwise answers 503 and returns nullptr.
+  storage::Storage* AdminStorageOr503(httplib::Response& res);
   void HandleFlush(const httplib::Request&, httplib::Response&);
   void HandleCompact(const httplib::Request&, httplib::Response&);
+  void HandleDeleteSeries(const httplib::Request&, httplib::Response&);
+  void HandleSnapshot(const httplib::Request&, httplib::Response&);
+  void HandleCleanTombstones(const httplib::Request&, httplib::Response&);
 
   const ServerOptions options_;
   telemetry::Registry* const registry_;

@@ -125,6 +125,13 @@ class FileSystem {
 // does not exist.
 Status RemoveAll(FileSystem* fs, const std::string& path);
 
+// Copies `from` to a new file `to` in blocks and syncs it (not its
+// directory).
+Status CopyFile(FileSystem* fs, const std::string& from, const std::string& to);
+// Hard-links `from` to `to`, or copies it where links are not possible (a
+// file system without them, another device).
+Status LinkOrCopyFile(FileSystem* fs, const std::string& from, const std::string& to);
+
 // The local file system (POSIX calls). Lives forever.
 FileSystem* PosixFileSystem();
 

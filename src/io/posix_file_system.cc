@@ -282,6 +282,30 @@ Status RemoveAll(FileSystem* fs, const std::string& path) {
   return removed.code() == StatusCode::kNotFound ? Status::OK() : removed;
 }
 
+Status CopyFile(FileSystem* fs, const std::string& from, const std::string& to) {
+  ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> in, fs->OpenForRead(from));
+  ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> out, fs->NewWritableFile(to));
+  std::string buffer(1 << 20, '\0');
+  uint64_t offset = 0;
+  for (;;) {
+    ASSIGN_OR_RETURN(size_t n, in->ReadAt(offset, buffer.size(), buffer.data()));
+    if (n == 0) break;
+    RETURN_NOT_OK(out->Append(std::string_view(buffer.data(), n)));
+    offset += n;
+  }
+  RETURN_NOT_OK(out->Sync());
+  return out->Close();
+}
+
+Status LinkOrCopyFile(FileSystem* fs, const std::string& from, const std::string& to) {
+  Status linked = fs->Link(from, to);
+  if (linked.ok() || linked.code() == StatusCode::kAlreadyExists ||
+      linked.code() == StatusCode::kNotFound) {
+    return linked;
+  }
+  return CopyFile(fs, from, to);
+}
+
 FileSystem* PosixFileSystem() {
   static Posix fs;
   return &fs;

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <deque>
 #include <map>
+#include <random>
 #include <set>
 
 namespace mytsdb::storage {
@@ -314,6 +315,44 @@ Status Storage::Compact() {
                                       options_.retention_bytes));
   cold_->DeleteRemovedFiles(options_.delete_grace);
   return Status::OK();
+}
+
+Status Storage::DeleteSeries(std::span<const model::Matchers> selectors, model::TimeRange range) {
+  MutexLock lock(&maintenance_mu_);
+  ASSIGN_OR_RETURN(size_t series, head_->DeleteSamples(selectors, range));
+  ASSIGN_OR_RETURN(size_t files, cold_->DeleteSeries(selectors, range));
+  spdlog::info("storage: deleted samples in [{}, {}] of {} head series and {} cold-tier file(s)",
+               range.min, range.max, series, files);
+  return Status::OK();
+}
+
+Result<std::string> Storage::Snapshot(bool skip_head) {
+  MutexLock lock(&maintenance_mu_);
+  // Prometheus's naming: UTC time and a random suffix.
+  const int64_t now = options_.clock->NowMs();
+  std::time_t secs = static_cast<std::time_t>(now / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  char suffix[20];
+  std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(rng()));
+  const std::string name = std::string(stamp) + "-" + suffix;
+  const std::string snapshots = io::JoinPath(options_.data_dir, "snapshots");
+  const std::string dir = io::JoinPath(snapshots, name);
+  io::FileSystem* fs = options_.fs;
+  RETURN_NOT_OK(fs->CreateDirs(dir));
+  // Under the maintenance lock no persist runs: the cold tier's version and
+  // the WAL agree (replaying the copy skips what the copied table holds).
+  ASSIGN_OR_RETURN(int64_t version, cold_->SnapshotTo(io::JoinPath(dir, "parquet")));
+  if (!skip_head) RETURN_NOT_OK(head_->SnapshotWal(io::JoinPath(dir, "wal")));
+  RETURN_NOT_OK(fs->SyncDir(dir));
+  RETURN_NOT_OK(fs->SyncDir(snapshots));
+  RETURN_NOT_OK(fs->SyncDir(options_.data_dir));
+  spdlog::info("storage: snapshot {} (cold tier at version {}{})", dir, version,
+               skip_head ? ", without the head" : ", with the WAL");
+  return name;
 }
 
 // ---- Reading ------------------------------------------------------------------

@@ -126,6 +126,16 @@ class Storage {
   Status Flush() EXCLUDES(maintenance_mu_);
   // Compaction, retention, and deletion of files past their grace period.
   Status Compact() EXCLUDES(maintenance_mu_);
+  // Deletes the samples within `range` of every series matching any of
+  // `selectors`, in the head (logged in the WAL) and in the cold tier (files
+  // rewritten in one Delta commit). Prometheus's delete_series.
+  Status DeleteSeries(std::span<const model::Matchers> selectors, model::TimeRange range)
+      EXCLUDES(maintenance_mu_);
+  // A consistent copy of the data directory as of now, in
+  // DATA/snapshots/<name>/ (the cold tier at one Delta version, hard-linked;
+  // the WAL, copied, unless `skip_head`). Start a server with that directory
+  // (or a copy of it) as --data-dir to restore. Returns the name.
+  Result<std::string> Snapshot(bool skip_head) EXCLUDES(maintenance_mu_);
 
   head::HeadStats head_stats() const { return head_->stats(); }
   wal::Stats wal_stats() const { return head_->wal_stats(); }

@@ -321,5 +321,71 @@ TEST_F(StorageTest, ConcurrentBackfillsShareCommitsAndLoseNothing) {
   EXPECT_EQ(ReadAll().size(), size_t(kThreads) + 1);
 }
 
+TEST_F(StorageTest, DeleteSeriesRemovesSamplesFromBothTiersForGood) {
+  std::map<Labels, std::vector<Sample>> all;
+  Ingest(this, kStart, kStart + 5 * kHour, &all);
+  ASSERT_TRUE(storage_->PersistDueBlocks().ok());  // [0, 2h) cold, the rest in the head
+  ASSERT_GE(storage_->cold_stats().files, 1u);
+  model::Matchers cpu = {Matcher::Make(MatchType::kEqual, "__name__", "cpu").MoveValue(),
+                         Matcher::Make(MatchType::kEqual, "i", "1").MoveValue()};
+  // Across the tiers: 1h..3h.
+  const model::TimeRange range{kStart + kHour, kStart + 3 * kHour};
+  ASSERT_TRUE(storage_->DeleteSeries({&cpu, 1}, range).ok());
+  Labels cpu1{{"__name__", "cpu"}, {"i", "1"}};
+  std::erase_if(all[cpu1], [&](const Sample& s) { return range.Contains(s.timestamp_ms); });
+  ExpectSame(ReadAll(), all);
+  Reopen();  // the head's deletion is replayed from the WAL
+  ExpectSame(ReadAll(), all);
+  // Neither persisting nor compaction brings anything back.
+  ASSERT_TRUE(storage_->Flush().ok());
+  ASSERT_TRUE(storage_->Compact().ok());
+  ExpectSame(ReadAll(), all);
+  // Deleting a whole series: it leaves the label index too.
+  model::Matchers mem = {Matcher::Make(MatchType::kEqual, "__name__", "mem").MoveValue()};
+  ASSERT_TRUE(storage_->DeleteSeries({&mem, 1}, {}).ok());
+  for (auto it = all.begin(); it != all.end();) {
+    it = it->first.metric_name() == "mem" ? all.erase(it) : std::next(it);
+  }
+  ExpectSame(ReadAll(), all);
+  EXPECT_EQ(storage_->LabelValues("__name__"), std::vector<std::string>{"cpu"});
+}
+
+TEST_F(StorageTest, SnapshotRestoresTheStateOfItsMoment) {
+  std::map<Labels, std::vector<Sample>> all;
+  Ingest(this, kStart, kStart + 5 * kHour, &all);
+  ASSERT_TRUE(storage_->PersistDueBlocks().ok());
+  ASSERT_GE(storage_->cold_stats().files, 1u);
+  ASSERT_GT(storage_->head_stats().num_series, 0u);
+  auto name = storage_->Snapshot(/*skip_head=*/false);
+  ASSERT_TRUE(name.ok()) << name.status().ToString();
+  const auto at_snapshot = all;
+  // Life goes on: more data, a deletion, compaction.
+  Ingest(this, kStart + 5 * kHour, kStart + 6 * kHour, &all);
+  model::Matchers cpu = {Matcher::Make(MatchType::kEqual, "__name__", "cpu").MoveValue()};
+  ASSERT_TRUE(storage_->DeleteSeries({&cpu, 1}, {}).ok());
+  ASSERT_TRUE(storage_->Flush().ok());
+  ASSERT_TRUE(storage_->Compact().ok());
+  // Restore: a storage opened on (a copy of) the snapshot directory.
+  const fs::path restored = dir_.string() + "-restored";
+  fs::remove_all(restored);
+  fs::copy(dir_ / "snapshots" / *name, restored, fs::copy_options::recursive);
+  StorageOptions options;
+  options.data_dir = restored.string();
+  options.persist_check_interval = std::chrono::milliseconds(0);
+  options.clock = &clock_;
+  auto copy = Storage::Open(options);
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  std::swap(storage_, *copy);
+  ExpectSame(ReadAll(), at_snapshot);
+  std::swap(storage_, *copy);
+  copy->reset();
+  fs::remove_all(restored);
+  // A snapshot without the head holds the cold tier only.
+  auto cold_only = storage_->Snapshot(/*skip_head=*/true);
+  ASSERT_TRUE(cold_only.ok());
+  EXPECT_FALSE(fs::exists(dir_ / "snapshots" / *cold_only / "wal"));
+  EXPECT_TRUE(fs::exists(dir_ / "snapshots" / *cold_only / "parquet" / "_delta_log"));
+}
+
 }  // namespace
 }  // namespace mytsdb::storage

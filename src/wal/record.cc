@@ -11,7 +11,7 @@ using namespace coding;  // NOLINT: the codec vocabulary
 Result<RecordType> PeekType(std::string_view record) {
   if (record.empty()) return Status::Corruption("empty WAL record");
   uint8_t t = static_cast<uint8_t>(record[0]);
-  if (t < 1 || t > 3) return Status::Corruption("unknown WAL record type " + std::to_string(t));
+  if (t < 1 || t > 4) return Status::Corruption("unknown WAL record type " + std::to_string(t));
   return static_cast<RecordType>(t);
 }
 
@@ -65,6 +65,16 @@ void EncodeMetadata(std::span<const MetadataRecord> metadata, std::string* out) 
     out->push_back(static_cast<char>(m.type));
     PutLengthPrefixed(out, m.help);
     PutLengthPrefixed(out, m.unit);
+  }
+}
+
+void EncodeTombstones(std::span<const TombstoneRecord> tombstones, std::string* out) {
+  out->push_back(static_cast<char>(RecordType::kTombstones));
+  PutVarint64(out, tombstones.size());
+  for (const TombstoneRecord& t : tombstones) {
+    PutVarint64(out, t.ref);
+    PutVarsint64(out, t.min);
+    PutVarsint64(out, t.max);
   }
 }
 
@@ -153,6 +163,22 @@ Status DecodeMetadata(std::string_view in, std::vector<MetadataRecord>* out) {
     out->push_back({std::string(name), type, std::string(help), std::string(unit)});
   }
   if (!in.empty()) return Status::Corruption("WAL metadata record: trailing bytes");
+  return Status::OK();
+}
+
+Status DecodeTombstones(std::string_view in, std::vector<TombstoneRecord>* out) {
+  out->clear();
+  uint64_t count;
+  RETURN_NOT_OK(ExpectType(&in, RecordType::kTombstones, &count));
+  out->reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    TombstoneRecord t;
+    if (!GetVarint64(&in, &t.ref) || !GetVarsint64(&in, &t.min) || !GetVarsint64(&in, &t.max)) {
+      return Status::Corruption("WAL tombstones record: truncated");
+    }
+    out->push_back(t);
+  }
+  if (!in.empty()) return Status::Corruption("WAL tombstones record: trailing bytes");
   return Status::OK();
 }
 

@@ -4,6 +4,7 @@
 //   series:   type=1 | count | { ref | nlabels | { name | value }* }*
 //   samples:  type=2 | count | ref0 | t0 | v0:8 | { Δref | Δt | v:8 }*
 //   metadata: type=3 | count | { family | mtype:1 | help | unit }*
+//   tombstones: type=4 | count | { ref | min | max }*   (samples deleted)
 //
 // Integers are varints (refs unsigned; times and deltas zigzag-signed),
 // strings are length-prefixed, values are the raw 64 bits little-endian, so
@@ -24,7 +25,7 @@
 
 namespace mytsdb::wal {
 
-enum class RecordType : uint8_t { kSeries = 1, kSamples = 2, kMetadata = 3 };
+enum class RecordType : uint8_t { kSeries = 1, kSamples = 2, kMetadata = 3, kTombstones = 4 };
 
 struct SeriesRecord {
   uint64_t ref;
@@ -44,6 +45,14 @@ struct SampleRecord {
   double v;
 };
 
+// The samples of series `ref` in [min, max] are deleted (delete_series).
+// Applies to the samples the log holds before it.
+struct TombstoneRecord {
+  uint64_t ref;
+  int64_t min;
+  int64_t max;
+};
+
 struct MetadataRecord {
   std::string metric_family_name;
   uint8_t type;  // remote write's MetricType numbering
@@ -59,10 +68,12 @@ void EncodeSeries(std::span<const SeriesRecord> series, std::string* out);
 void EncodeSeries(std::span<const SeriesRecordView> series, std::string* out);
 void EncodeSamples(std::span<const SampleRecord> samples, std::string* out);
 void EncodeMetadata(std::span<const MetadataRecord> metadata, std::string* out);
+void EncodeTombstones(std::span<const TombstoneRecord> tombstones, std::string* out);
 
 // Decoders replace *out; Corruption on malformed input.
 Status DecodeSeries(std::string_view record, std::vector<SeriesRecord>* out);
 Status DecodeSamples(std::string_view record, std::vector<SampleRecord>* out);
 Status DecodeMetadata(std::string_view record, std::vector<MetadataRecord>* out);
+Status DecodeTombstones(std::string_view record, std::vector<TombstoneRecord>* out);
 
 }  // namespace mytsdb::wal

@@ -183,5 +183,21 @@ TEST(RecordTest, RandomBytesNeverCrashTheDecoders) {
   }
 }
 
+TEST(RecordTest, TombstonesRoundTripAndRefuseDamage) {
+  std::vector<TombstoneRecord> in = {{1, INT64_MIN, INT64_MAX}, {300, -5, 1'700'000'000'000}};
+  std::string rec;
+  EncodeTombstones(in, &rec);
+  EXPECT_EQ(*PeekType(rec), RecordType::kTombstones);
+  std::vector<TombstoneRecord> out;
+  ASSERT_TRUE(DecodeTombstones(rec, &out).ok());
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].min, INT64_MIN);
+  EXPECT_EQ(out[0].max, INT64_MAX);
+  EXPECT_EQ(out[1].ref, 300u);
+  EXPECT_EQ(out[1].max, 1'700'000'000'000);
+  EXPECT_TRUE(DecodeTombstones(rec.substr(0, rec.size() - 1), &out).IsCorruption());
+  EXPECT_TRUE(DecodeTombstones(rec + "x", &out).IsCorruption());
+}
+
 }  // namespace
 }  // namespace mytsdb::wal

@@ -593,6 +593,27 @@ Status Wal::CreateCheckpoint(int last_segment, std::span<const std::string_view>
   return fs->SyncDir(dir);
 }
 
+Status Wal::CopyTo(const std::string& target) {
+  MutexLock cp_lock(&checkpoint_mu_);
+  io::FileSystem* fs = options_.fs;
+  ASSIGN_OR_RETURN(int current, CutSegment());
+  RETURN_NOT_OK(fs->CreateDirs(target));
+  if (last_checkpoint_ >= 0) {
+    const std::string name = CheckpointName(last_checkpoint_);
+    RETURN_NOT_OK(fs->CreateDirs(JoinPath(target, name)));
+    RETURN_NOT_OK(io::CopyFile(fs, JoinPath(JoinPath(options_.dir, name), SegmentName(0)),
+                               JoinPath(JoinPath(target, name), SegmentName(0))));
+    RETURN_NOT_OK(fs->SyncDir(JoinPath(target, name)));
+  }
+  ASSIGN_OR_RETURN(std::vector<io::DirEntry> entries, fs->ListDir(options_.dir));
+  for (const io::DirEntry& e : entries) {
+    int index;
+    if (!ParseIndex(e.name, &index) || index <= last_checkpoint_ || index >= current) continue;
+    RETURN_NOT_OK(io::CopyFile(fs, JoinPath(options_.dir, e.name), JoinPath(target, e.name)));
+  }
+  return fs->SyncDir(target);
+}
+
 Stats Wal::stats() const {
   Stats s;
   s.bytes_written = written_pos_.load();

@@ -129,6 +129,13 @@ class Wal {
   Status CreateCheckpoint(int last_segment, std::span<const std::string_view> records)
       EXCLUDES(checkpoint_mu_, mu_);
 
+  // Copies the log as of now into the new directory `target` (the newest
+  // checkpoint and the segments after it; the current segment is finished
+  // first, so the copy holds every record appended before the call). For
+  // snapshots; appends go on meanwhile. Concurrent with CreateCheckpoint
+  // only through checkpoint_mu_.
+  Status CopyTo(const std::string& target) EXCLUDES(checkpoint_mu_, mu_);
+
   // The last segment the newest checkpoint covers; -1 if there is none.
   int last_checkpoint() const EXCLUDES(checkpoint_mu_);
 

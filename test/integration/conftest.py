@@ -25,9 +25,11 @@ _LISTEN_RE = re.compile(r"listening on [^ ]+:(\d+),")
 class Server:
     """A running mytsdb process and a requests session pointed at it."""
 
-    def __init__(self, data_dir, extra_args=(), env=None):
+    def __init__(self, data_dir, extra_args=(), env=None, admin=True):
         self.data_dir = Path(data_dir)
-        self.extra_args = list(extra_args)
+        # Tests flush and compact through the admin API, which a server
+        # enables only when asked (test_admin.py checks the default).
+        self.extra_args = (["--web.enable-admin-api"] if admin else []) + list(extra_args)
         self.env = env
         self.proc = None
         self.port = None
@@ -130,8 +132,9 @@ def server_factory(request, tmp_path):
     servers = []
     module_args = list(getattr(request.module, "SERVER_ARGS", ()))
 
-    def make(data_dir=None, extra_args=(), start=True):
-        s = Server(data_dir or (tmp_path / f"data{len(servers)}"), [*module_args, *extra_args])
+    def make(data_dir=None, extra_args=(), start=True, admin=True):
+        s = Server(data_dir or (tmp_path / f"data{len(servers)}"), [*module_args, *extra_args],
+                   admin=admin)
         servers.append(s)
         if start:
             s.start()

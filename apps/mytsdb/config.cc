@@ -119,6 +119,10 @@ Status Apply(const std::string& key, const YAML::Node& node, Config* c) {
     ASSIGN_OR_RETURN(c->retention_ms, ParseDuration(v));
   } else if (key == "ingest.max_future") {
     ASSIGN_OR_RETURN(c->max_future_ms, ParseDuration(v));
+  } else if (key == "storage.max_series") {
+    c->max_series = node.as<uint64_t>();
+  } else if (key == "storage.max_series_per_metric") {
+    c->max_series_per_metric = node.as<uint64_t>();
   } else if (key == "storage.retention_size") {
     ASSIGN_OR_RETURN(c->retention_bytes, ParseBytes(v));
   } else if (key == "storage.maintenance_interval") {

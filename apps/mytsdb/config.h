@@ -23,6 +23,8 @@ struct Config {
   int64_t retention_ms = 15LL * 24 * 3600 * 1000;
   int64_t max_future_ms = 10 * 60 * 1000;  // samples further ahead of the clock are refused
   uint64_t retention_bytes = 0;  // 0: no size limit
+  uint64_t max_series = 0;             // active series in the head; 0: no limit
+  uint64_t max_series_per_metric = 0;  // 0: no limit
   int64_t persist_check_interval_ms = 30 * 1000;
   uint64_t max_write_body_bytes = 32ull << 20;
   uint64_t max_write_decompressed_bytes = 256ull << 20;

@@ -55,8 +55,9 @@ void AddProcessMetrics(telemetry::Registry* registry) {
 }
 
 void AddStorageMetrics(telemetry::Registry* registry,
-                       std::atomic<storage::Storage*>* storage_ptr) {
-  registry->AddCollector([storage_ptr](telemetry::TextWriter* w) {
+                       std::atomic<storage::Storage*>* storage_ptr, uint64_t max_series,
+                       uint64_t max_series_per_metric) {
+  registry->AddCollector([=](telemetry::TextWriter* w) {
     storage::Storage* storage = storage_ptr->load();
     if (storage == nullptr) return;
     head::HeadStats st = storage->head_stats();
@@ -72,6 +73,9 @@ void AddStorageMetrics(telemetry::Registry* registry,
     };
     gauge("mytsdb_head_series", "Active series in the head (hot tier).", st.num_series);
     gauge("mytsdb_head_chunks", "XOR chunks in the head.", st.num_chunks);
+    gauge("mytsdb_storage_max_series", "--storage.max-series (0: no limit).", max_series);
+    gauge("mytsdb_storage_max_series_per_metric", "--storage.max-series-per-metric (0: no limit).",
+          max_series_per_metric);
     gauge("mytsdb_head_chunk_bytes", "Bytes of compressed samples in head chunks.",
           st.chunk_bytes);
     gauge("mytsdb_head_min_time_ms", "Oldest sample timestamp in the head (ms).", st.min_time);
@@ -87,6 +91,10 @@ void AddStorageMetrics(telemetry::Registry* registry,
     w->Sample("mytsdb_ingest_samples_rejected_total", {{"reason", "too_old"}}, st.too_old_total);
     w->Sample("mytsdb_ingest_samples_rejected_total", {{"reason", "duplicate"}},
               st.duplicates_total);
+    w->Sample("mytsdb_ingest_samples_rejected_total", {{"reason", "series_limit"}},
+              st.series_limit_total);
+    w->Sample("mytsdb_ingest_samples_rejected_total", {{"reason", "series_per_metric_limit"}},
+              st.series_per_metric_limit_total);
     w->Sample("mytsdb_ingest_samples_rejected_total", {{"reason", "too_far_in_future"}},
               storage->refused_future_samples());
     w->Sample("mytsdb_ingest_samples_rejected_total", {{"reason", "beyond_retention"}},
@@ -136,6 +144,8 @@ storage::StorageOptions StorageOptionsFrom(const Config& config) {
   options.head.wal.fsync_interval = std::chrono::milliseconds(config.wal_fsync_interval_ms);
   options.head.wal.segment_size = config.wal_segment_bytes;
   options.head.chunk_range_ms = config.block_duration_ms;
+  options.head.max_series = config.max_series;
+  options.head.max_series_per_metric = config.max_series_per_metric;
   options.retention_ms = config.retention_ms;
   options.max_future_ms = config.max_future_ms;
   options.retention_bytes = config.retention_bytes;
@@ -175,6 +185,8 @@ int Serve(const Config& config) {
   server_options.max_write_decompressed_bytes = config.max_write_decompressed_bytes;
   server_options.threads = config.http_threads;
   server_options.enable_admin_api = config.enable_admin_api;
+  server_options.max_series = config.max_series;
+  server_options.max_series_per_metric = config.max_series_per_metric;
   server_options.version = kVersion;
   server_options.engine.timeout_ms = config.query_timeout_ms;
   server_options.engine.lookback_ms = config.query_lookback_ms;
@@ -205,7 +217,7 @@ int Serve(const Config& config) {
   telemetry::Registry registry;
   std::atomic<storage::Storage*> storage_ptr{nullptr};
   AddProcessMetrics(&registry);
-  AddStorageMetrics(&registry, &storage_ptr);
+  AddStorageMetrics(&registry, &storage_ptr, config.max_series, config.max_series_per_metric);
 
   http::Server server(server_options, &registry);
   st = server.Bind();
@@ -270,6 +282,7 @@ int main(int argc, char** argv) {
   std::string config_file, data_dir, listen, fsync, fsync_interval, segment_size, block_duration,
       max_body, max_decompressed, name_validation, log_level, retention, retention_size,
       maintenance_interval, query_timeout, query_lookback, max_future;
+  uint64_t max_series = 0, max_series_per_metric = 0;
   int64_t query_max_samples = 0;
   int http_threads = 0;
   bool enable_admin_api = false;
@@ -292,6 +305,11 @@ int main(int argc, char** argv) {
                     "How long samples are kept, counted back from the server's clock (default "
                     "15d); older samples are refused, and a cold-tier file goes once all its "
                     "samples are older");
+  serve->add_option("--storage.max-series", max_series,
+                    "Most active series in the head; samples of new series beyond it are refused "
+                    "with 400 naming the metric (default 0: no limit)");
+  serve->add_option("--storage.max-series-per-metric", max_series_per_metric,
+                    "Most active series per metric name in the head (default 0: no limit)");
   serve->add_option("--ingest.max-future", max_future,
                     "Samples dated more than this ahead of the server's clock are refused "
                     "(default 10m)");
@@ -362,6 +380,8 @@ int main(int argc, char** argv) {
   if (!name_validation.empty()) config.name_validation = name_validation;
   if (http_threads > 0) config.http_threads = http_threads;
   if (enable_admin_api) config.enable_admin_api = true;
+  if (max_series > 0) config.max_series = max_series;
+  if (max_series_per_metric > 0) config.max_series_per_metric = max_series_per_metric;
   for (mytsdb::Status st : {
            apply("--wal-fsync", fsync, mytsdb::app::ParseFsyncMode, &config.wal_fsync),
            apply("--wal-fsync-interval", fsync_interval, mytsdb::app::ParseDuration,

@@ -132,6 +132,9 @@ Status Head::Replay(std::string_view record) {
         Publish(NewSeries(rec.ref, rec.labels));
         MutexLock lock(&append_mu_);
         next_ref_ = std::max(next_ref_, rec.ref + 1);
+        if (options_.max_series_per_metric > 0) {
+          ++series_per_metric_[std::string(rec.labels.metric_name())];
+        }
       }
       return Status::OK();
     }
@@ -197,6 +200,8 @@ HeadStats Head::stats() const {
   st.out_of_order_total = out_of_order_total_.load();
   st.too_old_total = too_old_total_.load();
   st.duplicates_total = duplicates_total_.load();
+  st.series_limit_total = series_limit_total_.load();
+  st.series_per_metric_limit_total = series_per_metric_limit_total_.load();
   int64_t min_t = min_time_.load(), max_t = max_time_.load();
   if (min_t <= max_t) {
     st.min_time = min_t;

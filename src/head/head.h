@@ -47,6 +47,10 @@ struct HeadOptions {
   // Samples older than this belong to the cold tier: replay skips them and
   // appends refuse them as too old. Set from the cold tier's watermark.
   int64_t min_valid_time = INT64_MIN;
+  // Cardinality limits (0: none): a new series beyond either is refused
+  // (its samples counted as rejected); samples of existing series go on.
+  uint64_t max_series = 0;
+  uint64_t max_series_per_metric = 0;
 };
 
 // One series' samples in an append batch. `labels` must be valid (see
@@ -64,7 +68,14 @@ struct AppendResult {
   size_t out_of_order = 0;  // older than the newest sample of their series
   size_t too_old = 0;       // older than the head's accept window
   size_t duplicates = 0;    // same timestamp as the newest sample, other value
-  size_t rejected() const { return out_of_order + too_old + duplicates; }
+  // Samples of new series refused by HeadOptions::max_series, or by
+  // max_series_per_metric; the first metric so refused, for the message.
+  size_t series_limit = 0;
+  size_t series_per_metric_limit = 0;
+  std::string limited_metric;
+  size_t rejected() const {
+    return out_of_order + too_old + duplicates + series_limit + series_per_metric_limit;
+  }
 };
 
 // Cumulative counters and gauges for /metrics.
@@ -77,6 +88,8 @@ struct HeadStats {
   uint64_t out_of_order_total = 0;
   uint64_t too_old_total = 0;
   uint64_t duplicates_total = 0;
+  uint64_t series_limit_total = 0;             // samples refused by max_series
+  uint64_t series_per_metric_limit_total = 0;  // ... by max_series_per_metric
   int64_t min_time = 0;  // 0/0 when the head is empty
   int64_t max_time = 0;
 };
@@ -215,6 +228,10 @@ class Head {
   std::atomic<uint64_t> out_of_order_total_{0};
   std::atomic<uint64_t> too_old_total_{0};
   std::atomic<uint64_t> duplicates_total_{0};
+  std::atomic<uint64_t> series_limit_total_{0};
+  std::atomic<uint64_t> series_per_metric_limit_total_{0};
+  // Series per metric name, for max_series_per_metric (empty without it).
+  std::unordered_map<std::string, uint64_t> series_per_metric_ GUARDED_BY(append_mu_);
   std::atomic<uint64_t> num_chunks_{0};
   std::atomic<uint64_t> chunk_bytes_{0};
   bool closed_ GUARDED_BY(append_mu_) = false;

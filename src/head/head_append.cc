@@ -45,6 +45,8 @@ Status Head::Append(std::span<const SeriesSamples> batch, std::span<const Metric
   std::unordered_map<SeriesRef, Pending> pending;
   SeriesRef next_ref = next_ref_;
   int64_t min_t = INT64_MAX, max_t = INT64_MIN;
+  const uint64_t num_series = options_.max_series > 0 ? stats().num_series : 0;
+  std::unordered_map<std::string, uint64_t> created_per_metric;
 
   for (const SeriesSamples& item : batch) {
     if (item.samples.empty()) continue;
@@ -58,6 +60,23 @@ Status Head::Append(std::span<const SeriesSamples> batch, std::span<const Metric
       }
     }
     if (series == nullptr) {
+      // A new series: within the cardinality limits?
+      std::string_view metric = labels.metric_name();
+      if (options_.max_series > 0 && num_series + created.size() >= options_.max_series) {
+        result->series_limit += item.samples.size();
+        if (result->limited_metric.empty()) result->limited_metric = std::string(metric);
+        continue;
+      }
+      if (options_.max_series_per_metric > 0) {
+        auto it = series_per_metric_.find(std::string(metric));
+        uint64_t existing = it == series_per_metric_.end() ? 0 : it->second;
+        if (existing + created_per_metric[std::string(metric)] >= options_.max_series_per_metric) {
+          result->series_per_metric_limit += item.samples.size();
+          if (result->limited_metric.empty()) result->limited_metric = std::string(metric);
+          continue;
+        }
+        ++created_per_metric[std::string(metric)];
+      }
       created.push_back(NewSeries(next_ref++, labels));
       series = created.back().get();
       created_by_hash.emplace(hash, series);
@@ -121,6 +140,7 @@ Status Head::Append(std::span<const SeriesSamples> batch, std::span<const Metric
   // 3. Make visible: new series first, then samples, then bounds.
   next_ref_ = next_ref;
   for (auto& series : created) Publish(std::move(series));
+  for (const auto& [metric, n] : created_per_metric) series_per_metric_[metric] += n;
   for (const wal::SampleRecord& rec : sample_records) {
     AppendToChunks(pending.at(rec.ref).series, {rec.t, rec.v});
   }
@@ -142,6 +162,9 @@ Status Head::Append(std::span<const SeriesSamples> batch, std::span<const Metric
   out_of_order_total_.fetch_add(result->out_of_order, std::memory_order_relaxed);
   too_old_total_.fetch_add(result->too_old, std::memory_order_relaxed);
   duplicates_total_.fetch_add(result->duplicates, std::memory_order_relaxed);
+  series_limit_total_.fetch_add(result->series_limit, std::memory_order_relaxed);
+  series_per_metric_limit_total_.fetch_add(result->series_per_metric_limit,
+                                          std::memory_order_relaxed);
   return Status::OK();
 }
 

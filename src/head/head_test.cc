@@ -36,7 +36,7 @@ class HeadTest : public ::testing::Test {
   }
   void Reopen(int64_t min_valid_time = INT64_MIN) {
     head_.reset();
-    HeadOptions options;
+    HeadOptions options = options_;
     options.min_valid_time = min_valid_time;
     options.wal.dir = (dir_ / "wal").string();
     options.wal.fsync_mode = wal::FsyncMode::kNever;
@@ -62,6 +62,7 @@ class HeadTest : public ::testing::Test {
   }
 
   fs::path dir_;
+  HeadOptions options_;
   std::unique_ptr<Head> head_;
 };
 
@@ -389,6 +390,44 @@ TEST_F(HeadTest, DeletedSamplesStayDeletedAfterReplayAndLaterOnesStay) {
   Reopen();
   EXPECT_TRUE(Read(a).empty());
   ExpectBitEqual(Read(other), samples);
+}
+
+TEST_F(HeadTest, CardinalityLimitsRefuseNewSeriesOnlyAndCountAfterReplay) {
+  options_.max_series_per_metric = 3;
+  Reopen();
+  auto series = [](const std::string& metric, int i) {
+    return Labels{{"__name__", metric}, {"i", std::to_string(i)}};
+  };
+  // Four "a" series in one request: the fourth is over the per-metric limit.
+  std::vector<Labels> a = {series("a", 0), series("a", 1), series("a", 2), series("a", 3)};
+  std::vector<Sample> s1 = {{1000, 1}};
+  std::vector<SeriesSamples> batch;
+  for (const Labels& l : a) batch.push_back({&l, s1});
+  AppendResult r;
+  ASSERT_TRUE(head_->Append(batch, {}, &r).ok());
+  EXPECT_EQ(r.samples_appended, 3u);
+  EXPECT_EQ(r.series_per_metric_limit, 1u);
+  EXPECT_EQ(r.limited_metric, "a");
+  // Existing series keep taking samples; other metrics have their own count.
+  EXPECT_EQ(Append(a[0], {{2000, 2}}).samples_appended, 1u);
+  EXPECT_EQ(Append(series("b", 0), {{1000, 1}}).samples_appended, 1u);
+  // The counts survive a restart (series come back from the WAL).
+  Reopen();
+  EXPECT_EQ(Append(series("a", 9), {{3000, 3}}).series_per_metric_limit, 1u);
+  EXPECT_EQ(head_->stats().series_per_metric_limit_total, 1u);  // since this start
+  // A global limit: 4 series exist, one more fits.
+  options_.max_series = 5;
+  Reopen();
+  EXPECT_EQ(Append(series("b", 1), {{3000, 1}}).samples_appended, 1u);
+  r = Append(series("c", 0), {{3000, 1}, {3001, 2}});
+  EXPECT_EQ(r.series_limit, 2u);
+  EXPECT_EQ(r.limited_metric, "c");
+  EXPECT_EQ(head_->stats().series_limit_total, 2u);
+  // Series that leave the head free their place.
+  ASSERT_TRUE(head_->Truncate(1500).ok());  // a{i="0"} and b{i="1"} keep samples
+  EXPECT_EQ(head_->stats().num_series, 2u);
+  EXPECT_EQ(Append(series("a", 7), {{3000, 3}}).samples_appended, 1u);
+  EXPECT_EQ(Append(series("e", 0), {{3000, 3}}).samples_appended, 1u);
 }
 
 }  // namespace

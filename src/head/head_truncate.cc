@@ -79,6 +79,10 @@ int64_t Head::RemoveEmptySeries() {
         continue;
       }
       removed.emplace_back(s->ref, s->ToLabels());
+      if (options_.max_series_per_metric > 0) {
+        auto m = series_per_metric_.find(std::string(removed.back().second.metric_name()));
+        if (m != series_per_metric_.end() && --m->second == 0) series_per_metric_.erase(m);
+      }
       auto& same_hash = series_by_hash_[s->hash];
       std::erase(same_hash, s);
       if (same_hash.empty()) series_by_hash_.erase(s->hash);

@@ -85,6 +85,8 @@ void Server::HandleWrite(const httplib::Request& req, httplib::Response& res) {
     samples_rejected_total_.Add({"out_of_order"}, result.out_of_order);
     samples_rejected_total_.Add({"too_old"}, result.too_old);
     samples_rejected_total_.Add({"duplicate"}, result.duplicates);
+    samples_rejected_total_.Add({"series_limit"}, result.series_limit);
+    samples_rejected_total_.Add({"series_per_metric_limit"}, result.series_per_metric_limit);
     samples_rejected_total_.Add({"too_far_in_future"}, appended.too_far_in_future);
     samples_rejected_total_.Add({"beyond_retention"}, appended.beyond_retention);
     write_requests_total_.Add({"partial"}, 1);
@@ -99,8 +101,16 @@ void Server::HandleWrite(const httplib::Request& req, httplib::Response& res) {
     part(result.out_of_order, "out of order");
     part(result.too_old, "too old (outside the head's accept window)");
     part(result.duplicates, "with a duplicate timestamp");
+    part(result.series_limit, "of new series beyond --storage.max-series (" +
+                                  std::to_string(options_.max_series) + ")");
+    part(result.series_per_metric_limit,
+         "of new series beyond --storage.max-series-per-metric (" +
+             std::to_string(options_.max_series_per_metric) + ")");
     message += fmt::format(" {} samples written", written);
     if (!appended.first_refused.empty()) message += "; first refused: " + appended.first_refused;
+    if (!result.limited_metric.empty()) {
+      message += "; series limit reached for metric \"" + result.limited_metric + "\"";
+    }
     return PlainError(res, 400, message);
   }
   write_requests_total_.Add({"ok"}, 1);

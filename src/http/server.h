@@ -34,6 +34,9 @@ struct ServerOptions {
   model::Labels::NameScheme name_scheme = model::Labels::NameScheme::kUtf8;
   int threads = 32;  // connections served at once (an idle keep-alive one holds a thread up to 5 s)
   std::string version = "0.1.0";
+  // Cardinality limits, for the messages of refused writes (0: none).
+  uint64_t max_series = 0;
+  uint64_t max_series_per_metric = 0;
   // /api/v1/admin/* answer 503 unless set (--web.enable-admin-api).
   bool enable_admin_api = false;
   // PromQL: lookback, sample limit and timeout (Prometheus's defaults).

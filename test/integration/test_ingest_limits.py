@@ -114,3 +114,24 @@ def test_backfill_storm_does_not_starve_recent_ingestion(server):
         assert set(acked[k]) <= stored, k
     # Group commit: far fewer commits than acknowledged backfill requests.
     assert server.metric("mytsdb_cold_table_version") < total_acked
+
+
+def test_cardinality_limits_refuse_new_series_and_name_the_metric(server_factory):
+    server = server_factory(extra_args=["--storage.max-series", "3",
+                                        "--storage.max-series-per-metric", "2"])
+    now = now_ms()
+    r = rw.write(server.http, server.url, [({"__name__": "x", "i": str(i)}, [(now, 1.0)]) for i in range(3)])
+    assert r.status_code == 400, r.text
+    assert "max-series-per-metric (2)" in r.text and 'metric "x"' in r.text, r.text
+    assert r.headers["X-Prometheus-Remote-Write-Samples-Written"] == "2"
+    # Existing series keep taking samples; one more series of another metric fits.
+    r = rw.write(server.http, server.url, [({"__name__": "x", "i": "0"}, [(now + 1000, 2.0)]),
+                                           ({"__name__": "y"}, [(now, 1.0)])])
+    assert r.status_code == 204, r.text
+    r = rw.write(server.http, server.url, [({"__name__": "z"}, [(now, 1.0)])])
+    assert r.status_code == 400 and "--storage.max-series (3)" in r.text and 'metric "z"' in r.text
+    assert server.metric("mytsdb_storage_max_series") == 3
+    assert server.metric("mytsdb_storage_max_series_per_metric") == 2
+    assert server.metric("mytsdb_ingest_samples_rejected_total", {"reason": "series_per_metric_limit"}) == 1
+    assert server.metric("mytsdb_ingest_samples_rejected_total", {"reason": "series_limit"}) == 1
+    assert server.metric("mytsdb_head_series") == 3

@@ -60,7 +60,9 @@ def exported(server):
 
 
 def ingest(server, start, end, extra_labels):
-    """Node-like series every 15 s in [start, end), oldest first, one request per 10 min."""
+    """Node-like series every 15 s in [start, end), oldest first, one request per 10 min.
+    Returns what was written and acknowledged, as exported() gives it."""
+    written = set()
     series = []
     for host in range(3):
         for cpu in range(2):
@@ -77,7 +79,11 @@ def ingest(server, start, end, extra_labels):
             batch.append((labels, samples))
         r = rw.write(server.http, server.url, batch)
         assert r.status_code == 204, r.text
+        for labels, samples in batch:
+            key = frozenset(labels.items())
+            written.update((key, ts, bits(v)) for ts, v in samples)
         t += 10 * MIN
+    return written
 
 
 @pytest.fixture

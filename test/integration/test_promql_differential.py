@@ -342,7 +342,7 @@ def run_corpus(ours_url, ref_url):
     session = requests.Session()
     instant_times = [(BASE + k) / 1000 for k in (1_800_000 + 7_000, 3_900_000 + 11_000, END - BASE + 40_000)]
     range_params = {"start": (BASE + 1_500_000 + 7_000) / 1000, "end": (END - 300_000 + 7_000) / 1000, "step": 60}
-    mismatches, evaluations = [], 0
+    mismatches, evaluations, with_data = [], 0, 0
     for q in corpus():
         requests_ = [("query", {"query": q, "time": t}) for t in instant_times]
         requests_.append(("query_range", dict(range_params, query=q)))
@@ -356,11 +356,24 @@ def run_corpus(ours_url, ref_url):
                                       f"{ours.text[:200]} / {ref.text[:200]}")
                 continue
             ours_data, ref_data = ours.json()["data"], ref.json()["data"]
+            if has_data(ours_data) and has_data(ref_data):
+                with_data += 1
             if q in KNOWN_DIFFERENCES:
                 ref_data = KNOWN_DIFFERENCES[q][1](ref_data)
                 ours_data = KNOWN_DIFFERENCES[q][1](ours_data)
             diff = compare(ours_data, ref_data)
             if diff:
                 mismatches.append(f"{endpoint} {params.get('time', '')} {q}: {diff}")
-    print(f"{len(corpus())} queries, {evaluations} evaluations, {len(mismatches)} mismatches")
+    print(f"{len(corpus())} queries, {evaluations} evaluations, {with_data} with data on both sides, "
+          f"{len(mismatches)} mismatches")
     assert not mismatches, f"{len(mismatches)} of {evaluations} differ:\n" + "\n".join(mismatches[:40])
+    # Both sides returning nothing would pass the comparison: most
+    # evaluations must carry data on both.
+    assert with_data >= 0.9 * evaluations, f"only {with_data} of {evaluations} evaluations carry data"
+
+
+def has_data(data):
+    """Whether a query result holds at least one value."""
+    if data["resultType"] in ("scalar", "string"):
+        return True
+    return any(s.get("value") or s.get("values") for s in data["result"])

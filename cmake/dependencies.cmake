@@ -14,6 +14,11 @@ pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 find_package(RapidJSON REQUIRED)
-pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # the benchmark's client only
+# The HTTP server: Boost.Beast/Asio (header-only), OpenSSL for TLS, libcrypt
+# (libxcrypt) for bcrypt password hashes.
+find_package(Boost 1.74 REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_library(CRYPT_LIBRARY crypt REQUIRED)
 
 include(cmake/arrow_duckdb.cmake)

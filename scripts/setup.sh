@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   clang lld ccache ninja-build cmake pkg-config make
   libprotobuf-dev protobuf-compiler libsnappy-dev libre2-dev libyaml-cpp-dev
-  rapidjson-dev libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
+  rapidjson-dev libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libboost-dev libcrypt-dev
   libcli11-dev libspdlog-dev libfmt-dev libjemalloc-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
   npm curl openjdk-17-jre-headless

@@ -137,6 +137,16 @@ Status Apply(const std::string& key, const YAML::Node& node, Config* c) {
     c->enable_admin_api = node.as<bool>();
   } else if (key == "http.threads") {
     c->http_threads = node.as<int>();
+  } else if (key == "web.max_connections") {
+    c->max_connections = node.as<int>();
+  } else if (key == "web.read_timeout") {
+    ASSIGN_OR_RETURN(c->read_timeout_ms, ParseDuration(v));
+  } else if (key == "web.enable_lifecycle") {
+    c->enable_lifecycle = node.as<bool>();
+  } else if (key == "web.config_file") {
+    c->web_config_file = v;
+  } else if (key == "query.max_concurrency") {
+    c->query_max_concurrency = node.as<int>();
   } else if (key == "query.timeout") {
     ASSIGN_OR_RETURN(c->query_timeout_ms, ParseDuration(v));
   } else if (key == "query.lookback_delta") {

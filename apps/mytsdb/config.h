@@ -29,7 +29,12 @@ struct Config {
   uint64_t max_write_body_bytes = 32ull << 20;
   uint64_t max_write_decompressed_bytes = 256ull << 20;
   std::string name_validation = "utf8";  // utf8 | legacy
-  int http_threads = 32;
+  int http_threads = 4;            // workers for remote-write requests
+  int max_connections = 512;       // --web.max-connections, as Prometheus
+  int64_t read_timeout_ms = 60'000;  // one whole request must arrive within this
+  int query_max_concurrency = 20;  // as Prometheus
+  bool enable_lifecycle = false;   // /-/reload, /-/quit
+  std::string web_config_file;     // TLS and basic auth (exporter-toolkit format)
   bool enable_admin_api = false;  // /api/v1/admin/* (as Prometheus's --web.enable-admin-api)
   // PromQL, with Prometheus's defaults.
   int64_t query_timeout_ms = 2 * 60 * 1000;

@@ -183,7 +183,12 @@ int Serve(const Config& config) {
   if (!st.ok()) return Fail(st.message());
   server_options.max_write_body_bytes = config.max_write_body_bytes;
   server_options.max_write_decompressed_bytes = config.max_write_decompressed_bytes;
-  server_options.threads = config.http_threads;
+  server_options.ingest_threads = config.http_threads;
+  server_options.max_connections = config.max_connections;
+  server_options.read_timeout = std::chrono::milliseconds(config.read_timeout_ms);
+  server_options.max_query_concurrency = config.query_max_concurrency;
+  server_options.enable_lifecycle = config.enable_lifecycle;
+  server_options.web_config_file = config.web_config_file;
   server_options.enable_admin_api = config.enable_admin_api;
   server_options.max_series = config.max_series;
   server_options.max_series_per_metric = config.max_series_per_metric;
@@ -220,6 +225,8 @@ int Serve(const Config& config) {
   AddStorageMetrics(&registry, &storage_ptr, config.max_series, config.max_series_per_metric);
 
   http::Server server(server_options, &registry);
+  // /-/quit (with --web.enable-lifecycle) stops the server as SIGTERM does.
+  server.SetQuitHandler([] { ::kill(::getpid(), SIGTERM); });
   st = server.Bind();
   if (!st.ok()) return Fail(st.message());
   std::atomic<bool> server_done{false};
@@ -284,7 +291,9 @@ int main(int argc, char** argv) {
       maintenance_interval, query_timeout, query_lookback, max_future;
   uint64_t max_series = 0, max_series_per_metric = 0;
   int64_t query_max_samples = 0;
-  int http_threads = 0;
+  int http_threads = 0, max_connections = 0, query_max_concurrency = 0;
+  std::string web_config_file, read_timeout;
+  bool enable_lifecycle = false;
   bool enable_admin_api = false;
   CLI::App* serve = app.add_subcommand("serve", "Run the server.");
   serve->add_option("--config", config_file,
@@ -327,8 +336,22 @@ int main(int argc, char** argv) {
   serve->add_option("--name-validation", name_validation,
                     "Label and metric name rules: utf8 (default, as Prometheus 3) or legacy "
                     "([a-zA-Z_][a-zA-Z0-9_]*)");
+  serve->add_option("--web.config.file", web_config_file,
+                    "Web configuration (TLS, basic auth) in the format Prometheus and the "
+                    "exporters use; re-read when it changes");
+  serve->add_flag("--web.enable-lifecycle", enable_lifecycle,
+                  "Enable /-/reload and /-/quit (off by default, as in Prometheus)");
+  serve->add_option("--web.max-connections", max_connections,
+                    "Most HTTP connections open at once; more wait (default 512)");
+  serve->add_option("--web.read-timeout", read_timeout,
+                    "Longest a client may take to send one request; slower ones are cut off "
+                    "(default 1m)");
+  serve->add_option("--query.max-concurrency", query_max_concurrency,
+                    "Most PromQL queries and reads running at once, at low CPU priority; more "
+                    "wait in a queue (default 20)");
   serve->add_option("--http-threads", http_threads,
-                    "Connections served concurrently (default 32)");
+                    "Threads that run remote-write requests (default 4); queries have their own "
+                    "(--query.max-concurrency)");
   serve->add_option("--log-level", log_level, "trace, debug, info (default), warn, error");
   serve->add_flag("--web.enable-admin-api", enable_admin_api,
                   "Enable /api/v1/admin/* (flush, compact, delete_series, snapshot, "
@@ -379,6 +402,10 @@ int main(int argc, char** argv) {
   if (!log_level.empty()) config.log_level = log_level;
   if (!name_validation.empty()) config.name_validation = name_validation;
   if (http_threads > 0) config.http_threads = http_threads;
+  if (max_connections > 0) config.max_connections = max_connections;
+  if (query_max_concurrency > 0) config.query_max_concurrency = query_max_concurrency;
+  if (enable_lifecycle) config.enable_lifecycle = true;
+  if (!web_config_file.empty()) config.web_config_file = web_config_file;
   if (enable_admin_api) config.enable_admin_api = true;
   if (max_series > 0) config.max_series = max_series;
   if (max_series_per_metric > 0) config.max_series_per_metric = max_series_per_metric;
@@ -402,6 +429,8 @@ int main(int argc, char** argv) {
            apply("--max-write-decompressed-size", max_decompressed, mytsdb::app::ParseBytes,
                  &config.max_write_decompressed_bytes),
            apply("--query.timeout", query_timeout, mytsdb::app::ParseDuration, &config.query_timeout_ms),
+           apply("--web.read-timeout", read_timeout, mytsdb::app::ParseDuration,
+                 &config.read_timeout_ms),
            apply("--query.lookback-delta", query_lookback, mytsdb::app::ParseDuration,
                  &config.query_lookback_ms),
        }) {
@@ -412,6 +441,11 @@ int main(int argc, char** argv) {
   if (config.max_future_ms < 0) return mytsdb::app::Fail("--ingest.max-future must not be negative");
   if (query_max_samples != 0) config.query_max_samples = query_max_samples;
   if (config.query_timeout_ms <= 0) return mytsdb::app::Fail("--query.timeout must be positive");
+  if (config.read_timeout_ms <= 0) return mytsdb::app::Fail("--web.read-timeout must be positive");
+  if (config.max_connections <= 0) return mytsdb::app::Fail("--web.max-connections must be positive");
+  if (config.query_max_concurrency <= 0) {
+    return mytsdb::app::Fail("--query.max-concurrency must be positive");
+  }
   if (config.query_lookback_ms <= 0) return mytsdb::app::Fail("--query.lookback-delta must be positive");
   if (config.query_max_samples <= 0) return mytsdb::app::Fail("--query.max-samples must be positive");
   if (config.persist_check_interval_ms <= 0) {

@@ -2,7 +2,7 @@
 // clean_tombstones} and MyTSDB's /api/v1/admin/{flush,compact}. They change
 // or copy stored data, so they exist only with --web.enable-admin-api, and
 // answer as Prometheus does otherwise (503 unavailable "admin APIs disabled").
-#include <httplib.h>
+#include "http/message.h"
 #include <spdlog/spdlog.h>
 
 #include "http/api_util.h"
@@ -24,7 +24,7 @@ Result<bool> ParseBoolParam(std::string_view name, std::string_view v) {
                                  std::string(v) + "\" as a boolean");
 }
 
-void WriteStorageError(httplib::Response& res, const char* what, const Status& st) {
+void WriteStorageError(Response& res, const char* what, const Status& st) {
   spdlog::error("{}: {}", what, st.ToString());
   const bool full = st.code() == StatusCode::kResourceExhausted;
   const bool busy = st.code() == StatusCode::kUnavailable;
@@ -34,7 +34,7 @@ void WriteStorageError(httplib::Response& res, const char* what, const Status& s
 
 }  // namespace
 
-storage::Storage* Server::AdminStorageOr503(httplib::Response& res) {
+storage::Storage* Server::AdminStorageOr503(Response& res) {
   if (!options_.enable_admin_api) {
     WriteApiError(res, 503, "unavailable", "admin APIs disabled");
     return nullptr;
@@ -42,7 +42,7 @@ storage::Storage* Server::AdminStorageOr503(httplib::Response& res) {
   return StorageOr503(res);
 }
 
-void Server::HandleCompact(const httplib::Request&, httplib::Response& res) {
+void Server::HandleCompact(const Request&, Response& res) {
   storage::Storage* storage = AdminStorageOr503(res);
   if (storage == nullptr) return;
   Status st = storage->Compact();
@@ -50,7 +50,7 @@ void Server::HandleCompact(const httplib::Request&, httplib::Response& res) {
   res.status = 204;
 }
 
-void Server::HandleFlush(const httplib::Request&, httplib::Response& res) {
+void Server::HandleFlush(const Request&, Response& res) {
   storage::Storage* storage = AdminStorageOr503(res);
   if (storage == nullptr) return;
   Status st = storage->Flush();
@@ -58,7 +58,7 @@ void Server::HandleFlush(const httplib::Request&, httplib::Response& res) {
   res.status = 204;
 }
 
-void Server::HandleDeleteSeries(const httplib::Request& req, httplib::Response& res) {
+void Server::HandleDeleteSeries(const Request& req, Response& res) {
   storage::Storage* storage = AdminStorageOr503(res);
   if (storage == nullptr) return;
   if (!req.has_param("match[]")) {
@@ -73,7 +73,7 @@ void Server::HandleDeleteSeries(const httplib::Request& req, httplib::Response& 
   res.status = 204;
 }
 
-void Server::HandleSnapshot(const httplib::Request& req, httplib::Response& res) {
+void Server::HandleSnapshot(const Request& req, Response& res) {
   storage::Storage* storage = AdminStorageOr503(res);
   if (storage == nullptr) return;
   auto skip_head = ParseBoolParam("skip_head", ParamValue(req, "skip_head"));
@@ -83,7 +83,7 @@ void Server::HandleSnapshot(const httplib::Request& req, httplib::Response& res)
   WriteApiSuccess(res, "{\"name\":\"" + *name + "\"}");
 }
 
-void Server::HandleCleanTombstones(const httplib::Request&, httplib::Response& res) {
+void Server::HandleCleanTombstones(const Request&, Response& res) {
   // Deletions rewrite the cold tier's files at once and the head's WAL
   // records them: there are no tombstones to clean. Answered as Prometheus
   // does, so that its tools work unchanged.

@@ -3,7 +3,7 @@
 // /api/v1/query_exemplars,
 // with Prometheus's JSON shapes, error types and status codes (bad_data
 // 400, execution 422, timeout 503).
-#include <httplib.h>
+#include "http/message.h"
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -79,7 +79,7 @@ void WriteLabels(JsonWriter& w, const model::Labels& labels) {
   w.EndObject();
 }
 
-void WriteResult(httplib::Response& res, const promql::QueryResult& r, const std::vector<std::string>& warnings,
+void WriteResult(Response& res, const promql::QueryResult& r, const std::vector<std::string>& warnings,
                  const std::vector<std::string>& infos) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
@@ -142,7 +142,7 @@ void WriteResult(httplib::Response& res, const promql::QueryResult& r, const std
   }
   w.EndObject();
   res.status = 200;
-  res.set_content(buf.GetString(), buf.GetSize(), "application/json");
+  res.set_content(std::string(buf.GetString(), buf.GetSize()), "application/json");
 }
 
 // A duration parameter: seconds as a float ("15", "0.5") or a Prometheus
@@ -167,7 +167,7 @@ Result<int64_t> ParseDurationParam(const char* name, const std::string& value) {
 
 // The engine options of one request: the server's, with the request's
 // timeout and lookback_delta.
-Result<promql::EngineOptions> RequestEngineOptions(const httplib::Request& req, const promql::EngineOptions& base) {
+Result<promql::EngineOptions> RequestEngineOptions(const Request& req, const promql::EngineOptions& base) {
   promql::EngineOptions o = base;
   std::string timeout = ParamValue(req, "timeout");
   if (!timeout.empty()) {
@@ -183,14 +183,14 @@ Result<promql::EngineOptions> RequestEngineOptions(const httplib::Request& req, 
   return o;
 }
 
-Result<promql::ExprPtr> ParseQueryParam(const httplib::Request& req) {
+Result<promql::ExprPtr> ParseQueryParam(const Request& req) {
   Result<promql::ExprPtr> expr = promql::ParseExpr(ParamValue(req, "query"));
   if (!expr.ok()) return Status::InvalidArgument("invalid parameter \"query\": " + expr.status().message());
   return expr;
 }
 
 // Evaluation errors as Prometheus reports them.
-void WriteQueryError(httplib::Response& res, const Status& st) {
+void WriteQueryError(Response& res, const Status& st) {
   switch (st.code()) {
     case StatusCode::kDeadlineExceeded: return WriteApiError(res, 503, "timeout", st.message());
     case StatusCode::kIOError:
@@ -452,7 +452,7 @@ void WriteTree(JsonWriter& w, const promql::Node* node) {
 
 }  // namespace
 
-void Server::HandleParseQuery(const httplib::Request& req, httplib::Response& res) {
+void Server::HandleParseQuery(const Request& req, Response& res) {
   auto expr = ParseQueryParam(req);
   if (!expr.ok()) return WriteApiError(res, 400, "bad_data", expr.status().message());
   rapidjson::StringBuffer buf;
@@ -461,7 +461,7 @@ void Server::HandleParseQuery(const httplib::Request& req, httplib::Response& re
   WriteApiSuccess(res, buf.GetString());
 }
 
-void Server::HandleQuery(const httplib::Request& req, httplib::Response& res) {
+void Server::HandleQuery(const Request& req, Response& res) {
   storage::Storage* storage = StorageOr503(res);
   if (storage == nullptr) return;
   auto limit = ParseLimitParam(ParamValue(req, "limit"));
@@ -489,7 +489,7 @@ void Server::HandleQuery(const httplib::Request& req, httplib::Response& res) {
   WriteResult(res, *result, warnings, promql::AnnotationStrings(*result, query, false));
 }
 
-void Server::HandleQueryRange(const httplib::Request& req, httplib::Response& res) {
+void Server::HandleQueryRange(const Request& req, Response& res) {
   storage::Storage* storage = StorageOr503(res);
   if (storage == nullptr) return;
   auto limit = ParseLimitParam(ParamValue(req, "limit"));
@@ -533,7 +533,7 @@ void Server::HandleQueryRange(const httplib::Request& req, httplib::Response& re
   WriteResult(res, *result, warnings, promql::AnnotationStrings(*result, query, false));
 }
 
-void Server::HandleFormatQuery(const httplib::Request& req, httplib::Response& res) {
+void Server::HandleFormatQuery(const Request& req, Response& res) {
   auto expr = ParseQueryParam(req);
   if (!expr.ok()) return WriteApiError(res, 400, "bad_data", expr.status().message());
   std::string text = promql::Format(**expr);
@@ -543,7 +543,7 @@ void Server::HandleFormatQuery(const httplib::Request& req, httplib::Response& r
   WriteApiSuccess(res, buf.GetString());
 }
 
-void Server::HandleQueryExemplars(const httplib::Request& req, httplib::Response& res) {
+void Server::HandleQueryExemplars(const Request& req, Response& res) {
   // MyTSDB drops exemplars at ingestion, so there are none; the query and
   // the time range are still checked as Prometheus checks them.
   auto expr = ParseQueryParam(req);

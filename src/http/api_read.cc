@@ -1,7 +1,7 @@
 // Reading back without PromQL: /api/v1/series, /api/v1/labels,
 // /api/v1/label/<name>/values (Prometheus shapes) and /api/v1/export
 // (VictoriaMetrics' JSON-lines format).
-#include <httplib.h>
+#include "http/message.h"
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <spdlog/spdlog.h>
@@ -43,7 +43,7 @@ struct SelectionParams {
   size_t limit = 0;  // 0: no limit
 };
 
-Result<SelectionParams> ParseSelection(const httplib::Request& req, bool match_required) {
+Result<SelectionParams> ParseSelection(const Request& req, bool match_required) {
   if (match_required && !req.has_param("match[]")) {
     return Status::InvalidArgument("no match[] parameter provided");
   }
@@ -74,7 +74,7 @@ std::vector<storage::SeriesEntry> SelectSeries(const storage::Storage& storage,
 
 // Writes a sorted string list as the data of a success response, honouring
 // `limit` with Prometheus's warning.
-void WriteStringList(httplib::Response& res, const std::vector<std::string>& values,
+void WriteStringList(Response& res, const std::vector<std::string>& values,
                      size_t limit) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
@@ -93,7 +93,7 @@ void WriteStringList(httplib::Response& res, const std::vector<std::string>& val
     w.EndArray();
   }
   w.EndObject();
-  res.set_content(buf.GetString(), buf.GetSize(), "application/json");
+  res.set_content(std::string(buf.GetString(), buf.GetSize()), "application/json");
 }
 
 // A value for the export: JSON has no NaN or infinities, so they are written
@@ -116,7 +116,7 @@ void WriteExportValue(JsonWriter& w, double v, bool hex) {
 
 }  // namespace
 
-void Server::HandleSeries(const httplib::Request& req, httplib::Response& res) {
+void Server::HandleSeries(const Request& req, Response& res) {
   storage::Storage* storage = StorageOr503(res);
   if (storage == nullptr) return;
   auto params = ParseSelection(req, /*match_required=*/true);
@@ -140,10 +140,10 @@ void Server::HandleSeries(const httplib::Request& req, httplib::Response& res) {
     w.EndArray();
   }
   w.EndObject();
-  res.set_content(buf.GetString(), buf.GetSize(), "application/json");
+  res.set_content(std::string(buf.GetString(), buf.GetSize()), "application/json");
 }
 
-void Server::HandleLabels(const httplib::Request& req, httplib::Response& res) {
+void Server::HandleLabels(const Request& req, Response& res) {
   storage::Storage* storage = StorageOr503(res);
   if (storage == nullptr) return;
   auto params = ParseSelection(req, /*match_required=*/false);
@@ -162,10 +162,10 @@ void Server::HandleLabels(const httplib::Request& req, httplib::Response& res) {
   WriteStringList(res, names, params->limit);
 }
 
-void Server::HandleLabelValues(const httplib::Request& req, httplib::Response& res) {
+void Server::HandleLabelValues(const Request& req, Response& res) {
   storage::Storage* storage = StorageOr503(res);
   if (storage == nullptr) return;
-  auto name = UnescapeLabelName(req.matches[1].str());
+  auto name = UnescapeLabelName(req.matches[1]);
   if (!name.ok()) return WriteApiError(res, 400, "bad_data", name.status().message());
   if (name->empty() || !model::IsValidUtf8(*name)) {
     return WriteApiError(res, 400, "bad_data", "invalid label name: \"" + *name + "\"");
@@ -187,7 +187,7 @@ void Server::HandleLabelValues(const httplib::Request& req, httplib::Response& r
   WriteStringList(res, values, params->limit);
 }
 
-void Server::HandleExport(const httplib::Request& req, httplib::Response& res) {
+void Server::HandleExport(const Request& req, Response& res) {
   storage::Storage* storage = StorageOr503(res);
   if (storage == nullptr) return;
   auto params = ParseSelection(req, /*match_required=*/true);
@@ -204,46 +204,45 @@ void Server::HandleExport(const httplib::Request& req, httplib::Response& res) {
   auto series = std::make_shared<std::vector<storage::SeriesEntry>>(
       SelectSeries(*storage, *params));
   model::TimeRange range = params->range;
-  auto next = std::make_shared<size_t>(0);
-  res.set_chunked_content_provider(
-      "application/stream+json",
-      [this, series, next, range, hex](size_t, httplib::DataSink& sink) {
-        storage::Storage* st = storage_.load();
-        if (st == nullptr) return false;
-        size_t n = std::min<size_t>(64, series->size() - *next);
-        std::span<const storage::SeriesEntry> batch(series->data() + *next, n);
-        std::vector<std::vector<model::Sample>> samples;
-        Status read = st->ReadSamples(batch, range, &samples);
-        if (!read.ok()) {
-          spdlog::error("export: {}", read.ToString());
-          return false;  // ends the response early; the client sees a broken stream
-        }
-        rapidjson::StringBuffer buf;
-        for (size_t i = 0; i < n; ++i) {
-          if (samples[i].empty()) continue;
-          JsonWriter w(buf);
-          w.StartObject();
-          w.Key("metric");
-          WriteLabels(w, batch[i].labels);
-          w.Key("values");
-          w.StartArray();
-          for (const model::Sample& s : samples[i]) WriteExportValue(w, s.value, hex);
-          w.EndArray();
-          w.Key("timestamps");
-          w.StartArray();
-          for (const model::Sample& s : samples[i]) w.Int64(s.timestamp_ms);
-          w.EndArray();
-          w.EndObject();
-          buf.Put('\n');
-        }
-        *next += n;
-        if (buf.GetSize() > 0 && !sink.write(buf.GetString(), buf.GetSize())) return false;
-        if (*next >= series->size()) sink.done();
-        return true;
-      });
+  res.set_header("Content-Type", "application/stream+json");
+  res.stream = [this, series, range, hex](const Response::Sink& sink) {
+    for (size_t next = 0; next < series->size();) {
+      storage::Storage* st = storage_.load();
+      if (st == nullptr) return;
+      size_t n = std::min<size_t>(64, series->size() - next);
+      std::span<const storage::SeriesEntry> batch(series->data() + next, n);
+      std::vector<std::vector<model::Sample>> samples;
+      Status read = st->ReadSamples(batch, range, &samples);
+      if (!read.ok()) {
+        // Ends the response early; the client sees a broken stream.
+        spdlog::error("export: {}", read.ToString());
+        return;
+      }
+      rapidjson::StringBuffer buf;
+      for (size_t i = 0; i < n; ++i) {
+        if (samples[i].empty()) continue;
+        JsonWriter w(buf);
+        w.StartObject();
+        w.Key("metric");
+        WriteLabels(w, batch[i].labels);
+        w.Key("values");
+        w.StartArray();
+        for (const model::Sample& s : samples[i]) WriteExportValue(w, s.value, hex);
+        w.EndArray();
+        w.Key("timestamps");
+        w.StartArray();
+        for (const model::Sample& s : samples[i]) w.Int64(s.timestamp_ms);
+        w.EndArray();
+        w.EndObject();
+        buf.Put('\n');
+      }
+      next += n;
+      if (buf.GetSize() > 0 && !sink(std::string_view(buf.GetString(), buf.GetSize()))) return;
+    }
+  };
 }
 
-void Server::HandleMetadata(const httplib::Request& req, httplib::Response& res) {
+void Server::HandleMetadata(const Request& req, Response& res) {
   storage::Storage* storage = StorageOr503(res);
   if (storage == nullptr) return;
   std::string metric = ParamValue(req, "metric");

@@ -5,7 +5,7 @@
 
 namespace mytsdb::http {
 
-void WriteApiError(httplib::Response& res, int code, std::string_view error_type,
+void WriteApiError(Response& res, int code, std::string_view error_type,
                    std::string_view message) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
@@ -18,10 +18,10 @@ void WriteApiError(httplib::Response& res, int code, std::string_view error_type
   w.String(message.data(), message.size());
   w.EndObject();
   res.status = code;
-  res.set_content(buf.GetString(), buf.GetSize(), "application/json");
+  res.set_content(std::string(buf.GetString(), buf.GetSize()), "application/json");
 }
 
-void WriteApiSuccess(httplib::Response& res, std::string_view data_json) {
+void WriteApiSuccess(Response& res, std::string_view data_json) {
   std::string body = "{\"status\":\"success\",\"data\":";
   body += data_json;
   body += '}';
@@ -29,14 +29,14 @@ void WriteApiSuccess(httplib::Response& res, std::string_view data_json) {
   res.set_content(body, "application/json");
 }
 
-std::vector<std::string> ParamValues(const httplib::Request& req, const char* name) {
+std::vector<std::string> ParamValues(const Request& req, const char* name) {
   std::vector<std::string> out;
   size_t n = req.get_param_value_count(name);
   for (size_t i = 0; i < n; ++i) out.push_back(req.get_param_value(name, i));
   return out;
 }
 
-std::string ParamValue(const httplib::Request& req, const char* name) {
+std::string ParamValue(const Request& req, const char* name) {
   return req.has_param(name) ? req.get_param_value(name) : std::string();
 }
 

@@ -1,5 +1,5 @@
 // POST /api/v1/write: Prometheus remote write 1.0.
-#include <httplib.h>
+#include "http/message.h"
 #include <spdlog/spdlog.h>
 
 #include "http/server.h"
@@ -8,13 +8,13 @@
 namespace mytsdb::http {
 
 namespace {
-void PlainError(httplib::Response& res, int code, const std::string& msg) {
+void PlainError(Response& res, int code, const std::string& msg) {
   res.status = code;
   res.set_content(msg + "\n", "text/plain; charset=utf-8");
 }
 }  // namespace
 
-void Server::HandleWrite(const httplib::Request& req, httplib::Response& res) {
+void Server::HandleWrite(const Request& req, Response& res) {
   storage::Storage* storage = StorageOr503(res);
   if (storage == nullptr) return;
 

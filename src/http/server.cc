@@ -1,24 +1,35 @@
+// Server: routes, worker pools, the listening socket, and the endpoints that
+// are about the server itself (health, metrics, build info, lifecycle).
 #include "http/server.h"
 
-#include <httplib.h>
 #include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <chrono>
 
 #include "http/api_util.h"
+#include "http/server_impl.h"
+#include "http/tls.h"
 
 namespace mytsdb::http {
 
 namespace {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
 // Buckets for request durations in seconds (as Prometheus's own).
 const std::vector<double> kDurationBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                               0.1,    0.25,  0.5,    1,     2.5,  5,     10,  30};
+
 }  // namespace
 
 Server::Server(const ServerOptions& options, telemetry::Registry* registry)
     : options_(options),
       registry_(registry),
-      http_(std::make_unique<httplib::Server>()),
+      impl_(std::make_unique<Impl>(this)),
       requests_total_(registry->Counter("mytsdb_http_requests_total",
                                         "HTTP requests served, by handler and status code.",
                                         {"handler", "code"})),
@@ -33,116 +44,333 @@ Server::Server(const ServerOptions& options, telemetry::Registry* registry)
       samples_rejected_total_(registry->Counter(
           "mytsdb_remote_write_samples_rejected_total",
           "Samples refused by remote write, by reason (out_of_order, too_old, duplicate, "
-          "too_far_in_future, beyond_retention).",
+          "too_far_in_future, beyond_retention, series_limit, series_per_metric_limit).",
           {"reason"})) {
-  int threads = options_.threads > 0 ? options_.threads : 32;
-  http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  // Responses go out in more than one write; without TCP_NODELAY, Nagle and
-  // delayed ACKs stall each keep-alive request by ~40 ms.
-  http_->set_tcp_nodelay(true);
-  http_->set_keep_alive_max_count(100000);
-  // An idle keep-alive connection holds a worker and delays shutdown by up to
-  // this long (httplib checks for stop between requests only).
-  http_->set_keep_alive_timeout(5);
-  http_->set_read_timeout(60);
-  http_->set_write_timeout(120);
-  http_->set_payload_max_length(options_.max_write_body_bytes);
-  http_->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (res.status == 413) {
-      res.set_content("request body too large\n", "text/plain");
-    } else if (res.status == 404 && res.body.empty()) {
-      res.set_content("404 page not found\n", "text/plain");
-    }
-  });
-  http_->set_exception_handler(
-      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "unknown exception";
-        try {
-          std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
-        spdlog::error("http: {} {}: {}", req.method, req.path, what);
-        res.status = 500;
-        res.set_content("internal error: " + what + "\n", "text/plain");
-      });
-
-  Route("GET", "/-/healthy", "/-/healthy", &Server::HandleHealthy);
-  Route("GET", "/-/ready", "/-/ready", &Server::HandleReady);
-  Route("GET", "/metrics", "/metrics", &Server::HandleMetrics);
-  Route("POST", "/api/v1/write", "/api/v1/write", &Server::HandleWrite);
+  Route("GET", "/-/healthy", "/-/healthy", &Server::HandleHealthy, Pool::kInline);
+  Route("GET", "/-/ready", "/-/ready", &Server::HandleReady, Pool::kInline);
+  Route("GET", "/metrics", "/metrics", &Server::HandleMetrics, Pool::kAdmin);
+  for (const char* method : {"POST", "PUT"}) {
+    Route(method, "/-/reload", "/-/reload", &Server::HandleReload, Pool::kAdmin);
+    Route(method, "/-/quit", "/-/quit", &Server::HandleQuit, Pool::kInline);
+  }
+  Route("POST", "/api/v1/write", "/api/v1/write", &Server::HandleWrite, Pool::kIngest);
   // Admin endpoints (only with --web.enable-admin-api, as in Prometheus).
   for (const char* method : {"POST", "PUT"}) {
-    Route(method, "/api/v1/admin/flush", "/api/v1/admin/flush", &Server::HandleFlush);
-    Route(method, "/api/v1/admin/compact", "/api/v1/admin/compact", &Server::HandleCompact);
+    Route(method, "/api/v1/admin/flush", "/api/v1/admin/flush", &Server::HandleFlush, Pool::kAdmin);
+    Route(method, "/api/v1/admin/compact", "/api/v1/admin/compact", &Server::HandleCompact,
+          Pool::kAdmin);
     Route(method, "/api/v1/admin/tsdb/delete_series", "/api/v1/admin/tsdb/delete_series",
-          &Server::HandleDeleteSeries);
+          &Server::HandleDeleteSeries, Pool::kAdmin);
     Route(method, "/api/v1/admin/tsdb/snapshot", "/api/v1/admin/tsdb/snapshot",
-          &Server::HandleSnapshot);
+          &Server::HandleSnapshot, Pool::kAdmin);
     Route(method, "/api/v1/admin/tsdb/clean_tombstones", "/api/v1/admin/tsdb/clean_tombstones",
-          &Server::HandleCleanTombstones);
+          &Server::HandleCleanTombstones, Pool::kAdmin);
   }
   for (const char* method : {"GET", "POST"}) {
-    Route(method, "/api/v1/series", "/api/v1/series", &Server::HandleSeries);
-    Route(method, "/api/v1/labels", "/api/v1/labels", &Server::HandleLabels);
-    Route(method, R"(/api/v1/label/([^/]+)/values)", "/api/v1/label/:name/values",
-          &Server::HandleLabelValues);
-    Route(method, "/api/v1/export", "/api/v1/export", &Server::HandleExport);
-    Route(method, "/api/v1/metadata", "/api/v1/metadata", &Server::HandleMetadata);
-    Route(method, "/api/v1/query", "/api/v1/query", &Server::HandleQuery);
-    Route(method, "/api/v1/query_range", "/api/v1/query_range", &Server::HandleQueryRange);
-    Route(method, "/api/v1/format_query", "/api/v1/format_query", &Server::HandleFormatQuery);
-    Route(method, "/api/v1/parse_query", "/api/v1/parse_query", &Server::HandleParseQuery);
-    Route(method, "/api/v1/query_exemplars", "/api/v1/query_exemplars", &Server::HandleQueryExemplars);
+    Route(method, "/api/v1/series", "/api/v1/series", &Server::HandleSeries, Pool::kQuery);
+    Route(method, "/api/v1/labels", "/api/v1/labels", &Server::HandleLabels, Pool::kQuery);
+    Route(method, "/api/v1/label/([^/]+)/values", "/api/v1/label/:name/values",
+          &Server::HandleLabelValues, Pool::kQuery);
+    Route(method, "/api/v1/export", "/api/v1/export", &Server::HandleExport, Pool::kQuery);
+    Route(method, "/api/v1/metadata", "/api/v1/metadata", &Server::HandleMetadata, Pool::kQuery);
+    Route(method, "/api/v1/query", "/api/v1/query", &Server::HandleQuery, Pool::kQuery);
+    Route(method, "/api/v1/query_range", "/api/v1/query_range", &Server::HandleQueryRange,
+          Pool::kQuery);
+    Route(method, "/api/v1/format_query", "/api/v1/format_query", &Server::HandleFormatQuery,
+          Pool::kQuery);
+    Route(method, "/api/v1/parse_query", "/api/v1/parse_query", &Server::HandleParseQuery,
+          Pool::kQuery);
+    Route(method, "/api/v1/query_exemplars", "/api/v1/query_exemplars",
+          &Server::HandleQueryExemplars, Pool::kQuery);
   }
-  Route("GET", "/api/v1/status/buildinfo", "/api/v1/status/buildinfo",
-        &Server::HandleBuildInfo);
+  Route("GET", "/api/v1/status/buildinfo", "/api/v1/status/buildinfo", &Server::HandleBuildInfo,
+        Pool::kInline);
+
+  auto counters = impl_->counters;
+  registry_->AddCollector([counters](telemetry::TextWriter* w) {
+    auto gauge = [w](const char* name, const char* help, double v) {
+      w->Family(name, "gauge", help);
+      w->Sample(name, {}, v);
+    };
+    auto counter = [w](const char* name, const char* help, double v) {
+      w->Family(name, "counter", help);
+      w->Sample(name, {}, v);
+    };
+    gauge("mytsdb_http_open_connections", "HTTP connections open now.",
+          counters->open_connections.load());
+    counter("mytsdb_http_connections_total", "HTTP connections accepted.",
+            counters->connections_total.load());
+    counter("mytsdb_http_requests_refused_total",
+            "Requests answered 503 because their worker pool's queue was full.",
+            counters->refused_total.load());
+    counter("mytsdb_http_connections_evicted_total",
+            "Connections waiting for a request, closed to admit new ones at --web.max-connections.",
+            counters->evicted_total.load());
+    counter("mytsdb_http_request_timeouts_total",
+            "Connections closed because a request did not arrive within the read timeout.",
+            counters->timeouts_total.load());
+    counter("mytsdb_http_requests_too_large_total", "Requests refused for their size (413, 431).",
+            counters->too_large_total.load());
+    counter("mytsdb_http_unauthorized_total", "Requests refused by basic authentication (401).",
+            counters->unauthorized_total.load());
+    counter("mytsdb_http_tls_handshake_failures_total",
+            "TLS handshakes that failed (or client certificates refused).",
+            counters->tls_handshake_failures_total.load());
+  });
 }
 
-Server::~Server() { Stop(); }
+Server::~Server() {
+  Stop();
+  // Worker pools finish what they run before the server's state goes.
+  impl_->ingest_pool.reset();
+  impl_->query_pool.reset();
+  impl_->admin_pool.reset();
+}
 
-void Server::Route(const char* method, const char* pattern, std::string label, Handler handler) {
-  auto wrapped = [this, handler, label](const httplib::Request& req, httplib::Response& res) {
-    auto start = std::chrono::steady_clock::now();
-    (this->*handler)(req, res);
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    request_duration_.Observe({label}, seconds);
-    requests_total_.Add({label, std::to_string(res.status)}, 1);
-  };
-  std::string m(method);
-  if (m == "GET") {
-    http_->Get(pattern, wrapped);
-  } else if (m == "PUT") {
-    http_->Put(pattern, wrapped);
+void Server::Route(const char* method, const char* pattern, std::string label, Handler handler,
+                   Pool pool) {
+  RouteEntry r;
+  r.method = method;
+  std::string p = pattern;
+  size_t param = p.find("([^/]+)");
+  if (param != std::string::npos) {
+    r.has_param = true;
+    r.prefix = p.substr(0, param);
+    r.suffix = p.substr(param + 7);
   } else {
-    http_->Post(pattern, wrapped);
+    r.prefix = p;
   }
+  r.label = std::move(label);
+  r.handler = handler;
+  r.pool = static_cast<int>(pool);
+  r.body_limit = pool == Pool::kIngest ? options_.max_write_body_bytes : options_.max_body_bytes;
+  impl_->routes.push_back(std::move(r));
+}
+
+const RouteEntry* Server::Impl::FindRoute(const std::string& method, const std::string& path,
+                                          std::vector<std::string>* matches,
+                                          bool* path_exists) const {
+  for (const RouteEntry& r : routes) {
+    bool match;
+    std::string param;
+    if (!r.has_param) {
+      match = path == r.prefix;
+    } else {
+      match = path.size() > r.prefix.size() + r.suffix.size() && path.starts_with(r.prefix) &&
+              path.ends_with(r.suffix);
+      if (match) {
+        param = path.substr(r.prefix.size(), path.size() - r.prefix.size() - r.suffix.size());
+        match = param.find('/') == std::string::npos;
+      }
+    }
+    if (!match) continue;
+    *path_exists = true;
+    if (r.method != method) continue;
+    matches->assign({path});
+    if (r.has_param) matches->push_back(param);
+    return &r;
+  }
+  return nullptr;
+}
+
+WorkerPool* Server::Impl::PoolFor(int pool) {
+  switch (static_cast<Pool>(pool)) {
+    case Pool::kInline: return nullptr;
+    case Pool::kIngest: return ingest_pool.get();
+    case Pool::kQuery: return query_pool.get();
+    case Pool::kAdmin: return admin_pool.get();
+  }
+  return nullptr;
+}
+
+Response Server::Impl::Invoke(const RouteEntry& route, const Request& req) {
+  Response res;
+  auto start = std::chrono::steady_clock::now();
+  try {
+    (server->*route.handler)(req, res);
+  } catch (const std::exception& e) {
+    spdlog::error("http: {} {}: {}", req.method, req.path, e.what());
+    res = Response();
+    res.status = 500;
+    res.set_content("internal error: " + std::string(e.what()) + "\n", "text/plain");
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  server->request_duration_.Observe({route.label}, seconds);
+  server->requests_total_.Add({route.label, std::to_string(res.status)}, 1);
+  return res;
+}
+
+std::shared_ptr<const WebConfig> Server::Impl::WebConfigNow() {
+  return web_config ? web_config->Current() : nullptr;
+}
+
+std::shared_ptr<boost::asio::ssl::context> Server::Impl::TlsContext() {
+  std::shared_ptr<const WebConfig> config = WebConfigNow();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (config == tls_config_ && tls_context_) return tls_context_;
+  if (!config || !config->tls) {
+    spdlog::error("http: the web config has no tls_server_config any more; TLS needs it "
+                  "(restart to serve plain HTTP)");
+    return tls_context_;
+  }
+  auto ctx = MakeTlsContext(*config->tls);
+  tls_config_ = config;
+  if (!ctx.ok()) {
+    spdlog::error("http: TLS settings of the web config do not load, keeping the previous ones: {}",
+                  ctx.status().ToString());
+    return tls_context_;
+  }
+  tls_context_ = *ctx;
+  return tls_context_;
+}
+
+void Server::Impl::Register(const std::shared_ptr<SessionBase>& session) {
+  std::lock_guard<std::mutex> lock(mu_);
+  sessions_[session.get()] = session;
+}
+
+void Server::Impl::OnSessionEnd() {
+  counters->open_connections.fetch_sub(1);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      it = it->second.expired() ? sessions_.erase(it) : std::next(it);
+    }
+    if (accepting_ || stopping_) return;
+  }
+  // A slot is free again: resume accepting.
+  net::post(ioc, [this] { Accept(); });
+}
+
+void Server::Impl::Accept() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ || accepting_ || !acceptor) return;
+    accepting_ = true;
+  }
+  // At the limit, a connection that only waits for a request makes room;
+  // if all are busy, new ones wait in the kernel's backlog (as with Go's
+  // LimitListener, which Prometheus uses) until one closes.
+  if (counters->open_connections.load() >= server->options_.max_connections &&
+      !EvictLongestWaiting()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    accepting_ = false;
+    return;
+  }
+  acceptor->async_accept(net::make_strand(ioc), [this](boost::system::error_code ec,
+                                                       tcp::socket socket) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      accepting_ = false;
+      if (stopping_) return;
+    }
+    if (!ec) {
+      StartSession(this, std::move(socket));
+    } else if (ec == net::error::operation_aborted) {
+      return;
+    } else {
+      spdlog::warn("http: accept failed: {}", ec.message());
+    }
+    Accept();
+  });
+}
+
+bool Server::Impl::EvictLongestWaiting() {
+  std::shared_ptr<SessionBase> victim;
+  std::chrono::steady_clock::time_point oldest = std::chrono::steady_clock::time_point::max();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [ptr, weak] : sessions_) {
+      auto s = weak.lock();
+      if (!s) continue;
+      auto since = s->waiting_since();
+      if (since && *since < oldest) {
+        oldest = *since;
+        victim = std::move(s);
+      }
+    }
+  }
+  if (!victim) return false;
+  counters->evicted_total.fetch_add(1);
+  victim->Shutdown();
+  return true;
 }
 
 Status Server::Bind() {
-  if (options_.port == 0) {
-    port_ = http_->bind_to_any_port(options_.host);
-    if (port_ <= 0) return Status::IOError("cannot listen on " + options_.host + ": no free port");
-    return Status::OK();
+  if (!options_.web_config_file.empty()) {
+    ASSIGN_OR_RETURN(impl_->web_config, WebConfigWatcher::Open(options_.web_config_file));
+    auto config = impl_->web_config->Current();
+    if (config->tls) {
+      // Checked now, so that a bad certificate stops the start with a message.
+      ASSIGN_OR_RETURN(auto ctx, MakeTlsContext(*config->tls));
+      impl_->tls = true;
+      impl_->tls_config_ = config;
+      impl_->tls_context_ = ctx;
+    }
   }
-  if (!http_->bind_to_port(options_.host, options_.port)) {
-    return Status::IOError("cannot listen on " + options_.host + ":" +
-                           std::to_string(options_.port) +
-                           " (address in use, or not an address of this machine)");
+  boost::system::error_code ec;
+  auto address = net::ip::make_address(options_.host == "0.0.0.0" ? "0.0.0.0" : options_.host, ec);
+  if (ec) {
+    // A host name: resolve it.
+    tcp::resolver resolver(impl_->ioc);
+    auto results = resolver.resolve(options_.host, std::to_string(options_.port), ec);
+    if (ec || results.empty()) {
+      return Status::IOError("cannot listen on " + options_.host + ": " + ec.message());
+    }
+    address = results.begin()->endpoint().address();
   }
-  port_ = options_.port;
+  tcp::endpoint endpoint(address, static_cast<unsigned short>(options_.port));
+  impl_->acceptor.emplace(impl_->ioc);
+  impl_->acceptor->open(endpoint.protocol(), ec);
+  if (!ec) impl_->acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor->bind(endpoint, ec);
+  if (!ec) impl_->acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    impl_->acceptor.reset();
+    return Status::IOError("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                           ": " + ec.message());
+  }
+  port_ = impl_->acceptor->local_endpoint().port();
+  // Remote write at the process's priority; queries and reads at the lowest
+  // (nice +19), so that heavy queries take CPU ingestion does not use.
+  impl_->ingest_pool = std::make_unique<WorkerPool>("ingest", options_.ingest_threads,
+                                                    options_.max_queued_requests, 0);
+  impl_->query_pool = std::make_unique<WorkerPool>("query", options_.max_query_concurrency,
+                                                   options_.max_queued_requests, 19);
+  impl_->admin_pool = std::make_unique<WorkerPool>("admin", 2, options_.max_queued_requests, 0);
   return Status::OK();
 }
 
-void Server::Run() { http_->listen_after_bind(); }
-
-void Server::Stop() {
-  if (http_->is_running()) http_->stop();
+void Server::Run() {
+  if (!impl_->acceptor) return;
+  impl_->Accept();
+  std::vector<std::thread> threads;
+  for (int i = 1; i < std::max(options_.io_threads, 1); ++i) {
+    threads.emplace_back([this] { impl_->ioc.run(); });
+  }
+  impl_->ioc.run();
+  for (std::thread& t : threads) t.join();
 }
 
-storage::Storage* Server::StorageOr503(httplib::Response& res) {
+void Server::Stop() {
+  std::vector<std::shared_ptr<SessionBase>> sessions;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu_);
+    if (impl_->stopping_) return;
+    impl_->stopping_ = true;
+    for (auto& [ptr, weak] : impl_->sessions_) {
+      if (auto s = weak.lock()) sessions.push_back(std::move(s));
+    }
+  }
+  net::post(impl_->ioc, [this] {
+    boost::system::error_code ec;
+    if (impl_->acceptor) impl_->acceptor->close(ec);
+  });
+  // Idle connections close now, busy ones after their response.
+  for (auto& s : sessions) s->Shutdown();
+}
+
+storage::Storage* Server::StorageOr503(Response& res) {
   storage::Storage* storage = storage_.load();
   if (storage == nullptr) {
     WriteApiError(res, 503, "unavailable", "MyTSDB is starting up (replaying the WAL)");
@@ -150,11 +378,11 @@ storage::Storage* Server::StorageOr503(httplib::Response& res) {
   return storage;
 }
 
-void Server::HandleHealthy(const httplib::Request&, httplib::Response& res) {
+void Server::HandleHealthy(const Request&, Response& res) {
   res.set_content("MyTSDB is Healthy.\n", "text/plain");
 }
 
-void Server::HandleReady(const httplib::Request&, httplib::Response& res) {
+void Server::HandleReady(const Request&, Response& res) {
   if (storage_.load() == nullptr) {
     res.status = 503;
     res.set_content("Service Unavailable\n", "text/plain");
@@ -163,11 +391,35 @@ void Server::HandleReady(const httplib::Request&, httplib::Response& res) {
   res.set_content("MyTSDB is Ready.\n", "text/plain");
 }
 
-void Server::HandleMetrics(const httplib::Request&, httplib::Response& res) {
+void Server::HandleMetrics(const Request&, Response& res) {
   res.set_content(registry_->Render(), "text/plain; version=0.0.4; charset=utf-8");
 }
 
-void Server::HandleBuildInfo(const httplib::Request&, httplib::Response& res) {
+void Server::HandleReload(const Request&, Response& res) {
+  if (!options_.enable_lifecycle) {
+    res.status = 403;
+    return res.set_content("Lifecycle API is not enabled.\n", "text/plain");
+  }
+  if (impl_->web_config) {
+    Status st = impl_->web_config->Reload();
+    if (!st.ok()) {
+      res.status = 500;
+      return res.set_content("failed to reload config: " + st.message() + "\n", "text/plain");
+    }
+  }
+  res.set_content("", "text/plain");
+}
+
+void Server::HandleQuit(const Request&, Response& res) {
+  if (!options_.enable_lifecycle) {
+    res.status = 403;
+    return res.set_content("Lifecycle API is not enabled.\n", "text/plain");
+  }
+  res.set_content("Requesting termination... Goodbye!\n", "text/plain");
+  if (on_quit_) on_quit_();
+}
+
+void Server::HandleBuildInfo(const Request&, Response& res) {
   // Grafana reads this; a non-empty "features" would make it treat us as
   // another product, so there is none.
   WriteApiSuccess(res, "{\"version\":\"" + options_.version +

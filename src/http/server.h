@@ -1,26 +1,39 @@
 // The HTTP server: Prometheus-compatible API, remote-write ingestion, health
 // and the server's own metrics. See docs/API.md for every endpoint.
 //
-// The server starts listening before the head is ready so that health checks
-// answer while the WAL replays: until SetStorage() is called, /-/ready and every
-// data endpoint answer 503.
+// Connections are served by a few I/O threads with Boost.Beast: reading a
+// request costs no thread while the client is slow, so connections that send
+// nothing cannot exhaust the server; a request must arrive whole within
+// read_timeout, a keep-alive connection idle longer than idle_timeout is
+// closed, and at most max_connections are open (further ones wait in the
+// listen backlog). Headers and bodies have size limits (431, 413).
+//
+// A complete request runs on a worker pool by kind: remote write on the
+// ingest pool (normal priority), PromQL and other reads on the query pool
+// (max_query_concurrency threads at the lowest CPU priority, with a queue),
+// admin work on its own pool; health checks answer on the I/O threads. A
+// full queue answers 503.
+//
+// TLS and basic authentication come from the web config file
+// (web_config.h), re-read when it changes.
+//
+// The server starts listening before the storage is ready so that health
+// checks answer while the WAL replays: until SetStorage() is called,
+// /-/ready and every data endpoint answer 503.
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "common/status.h"
+#include "http/message.h"
+#include "model/labels.h"
 #include "promql/engine.h"
 #include "storage/storage.h"
-#include "model/labels.h"
 #include "telemetry/metrics.h"
-
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-}  // namespace httplib
 
 namespace mytsdb::http {
 
@@ -31,20 +44,38 @@ struct ServerOptions {
   size_t max_write_body_bytes = 32 << 20;
   // Decompressed remote-write payloads above this get 413.
   size_t max_write_decompressed_bytes = 256 << 20;
+  // Bodies of other requests (form POSTs of queries) above this get 413.
+  size_t max_body_bytes = 16 << 20;
+  // Request line and headers above this get 431 (Go's default, which
+  // Prometheus keeps).
+  size_t max_header_bytes = 1 << 20;
   model::Labels::NameScheme name_scheme = model::Labels::NameScheme::kUtf8;
-  int threads = 32;  // connections served at once (an idle keep-alive one holds a thread up to 5 s)
   std::string version = "0.1.0";
-  // Cardinality limits, for the messages of refused writes (0: none).
-  uint64_t max_series = 0;
-  uint64_t max_series_per_metric = 0;
-  // /api/v1/admin/* answer 503 unless set (--web.enable-admin-api).
-  bool enable_admin_api = false;
   // PromQL: lookback, sample limit and timeout (Prometheus's defaults).
   promql::EngineOptions engine = [] {
     promql::EngineOptions o;
     o.timeout_ms = 120'000;
     return o;
   }();
+  // Cardinality limits, for the messages of refused writes (0: none).
+  uint64_t max_series = 0;
+  uint64_t max_series_per_metric = 0;
+  // /api/v1/admin/* answer 503 unless set (--web.enable-admin-api).
+  bool enable_admin_api = false;
+  // /-/reload and /-/quit answer 403 unless set (--web.enable-lifecycle).
+  bool enable_lifecycle = false;
+  // --web.config.file: TLS and basic auth; empty for plain HTTP, no auth.
+  std::string web_config_file;
+
+  // Connections (Prometheus's --web.max-connections default: 512).
+  int max_connections = 512;
+  std::chrono::milliseconds read_timeout{std::chrono::seconds(60)};   // one whole request
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(120)};  // between requests
+  int io_threads = 2;
+  // Workers: remote write, PromQL and reads (--query.max-concurrency), admin.
+  int ingest_threads = 4;
+  int max_query_concurrency = 20;
+  size_t max_queued_requests = 1000;  // per pool; more are answered 503
 };
 
 class Server {
@@ -53,53 +84,65 @@ class Server {
   Server(const ServerOptions& options, telemetry::Registry* registry);
   ~Server();
 
-  // Binds the listening socket; IOError if the address is taken.
+  // Loads the web config and binds the listening socket; IOError if the
+  // address is taken, InvalidArgument for a bad web config.
   Status Bind();
   int port() const { return port_; }
+  const ServerOptions& options() const { return options_; }
   // Makes the data endpoints available. `storage` must outlive the server or
   // be reset to nullptr before it is destroyed.
   void SetStorage(storage::Storage* storage) { storage_.store(storage); }
+  // Called (once) when /-/quit is requested.
+  void SetQuitHandler(std::function<void()> on_quit) { on_quit_ = std::move(on_quit); }
   // Serves until Stop(); call from a dedicated thread.
   void Run();
-  // Stops accepting connections; in-flight requests finish. Thread-safe.
+  // Stops accepting connections, finishes requests in flight. Thread-safe.
   void Stop();
 
- private:
-  using Handler = void (Server::*)(const httplib::Request&, httplib::Response&);
-  void Route(const char* method, const char* pattern, std::string handler_label,
-             Handler handler);
-  // Returns the storage, or answers 503 and returns nullptr while starting up.
-  storage::Storage* StorageOr503(httplib::Response& res);
+ // Internals shared with the connection code (server_impl.h).
+  struct Impl;
+  using Handler = void (Server::*)(const Request&, Response&);
+  enum class Pool { kInline, kIngest, kQuery, kAdmin };
 
-  void HandleHealthy(const httplib::Request&, httplib::Response&);
-  void HandleReady(const httplib::Request&, httplib::Response&);
-  void HandleMetrics(const httplib::Request&, httplib::Response&);
-  void HandleWrite(const httplib::Request&, httplib::Response&);
-  void HandleSeries(const httplib::Request&, httplib::Response&);
-  void HandleLabels(const httplib::Request&, httplib::Response&);
-  void HandleLabelValues(const httplib::Request&, httplib::Response&);
-  void HandleExport(const httplib::Request&, httplib::Response&);
-  void HandleMetadata(const httplib::Request&, httplib::Response&);
-  void HandleBuildInfo(const httplib::Request&, httplib::Response&);
-  void HandleQuery(const httplib::Request&, httplib::Response&);
-  void HandleQueryRange(const httplib::Request&, httplib::Response&);
-  void HandleFormatQuery(const httplib::Request&, httplib::Response&);
-  void HandleParseQuery(const httplib::Request&, httplib::Response&);
-  void HandleQueryExemplars(const httplib::Request&, httplib::Response&);
+ private:
+  friend struct Impl;
+  void Route(const char* method, const char* pattern, std::string handler_label, Handler handler,
+             Pool pool);
+  // Returns the storage, or answers 503 and returns nullptr while starting up.
+  storage::Storage* StorageOr503(Response& res);
+
+  void HandleHealthy(const Request&, Response&);
+  void HandleReady(const Request&, Response&);
+  void HandleMetrics(const Request&, Response&);
+  void HandleReload(const Request&, Response&);
+  void HandleQuit(const Request&, Response&);
+  void HandleWrite(const Request&, Response&);
+  void HandleSeries(const Request&, Response&);
+  void HandleLabels(const Request&, Response&);
+  void HandleLabelValues(const Request&, Response&);
+  void HandleExport(const Request&, Response&);
+  void HandleMetadata(const Request&, Response&);
+  void HandleBuildInfo(const Request&, Response&);
+  void HandleQuery(const Request&, Response&);
+  void HandleQueryRange(const Request&, Response&);
+  void HandleFormatQuery(const Request&, Response&);
+  void HandleParseQuery(const Request&, Response&);
+  void HandleQueryExemplars(const Request&, Response&);
   // Admin endpoints (api_admin.cc).
   // Returns the storage if admin endpoints are enabled and the storage is
   // ready; otherwise answers 503 and returns nullptr.
-  storage::Storage* AdminStorageOr503(httplib::Response& res);
-  void HandleFlush(const httplib::Request&, httplib::Response&);
-  void HandleCompact(const httplib::Request&, httplib::Response&);
-  void HandleDeleteSeries(const httplib::Request&, httplib::Response&);
-  void HandleSnapshot(const httplib::Request&, httplib::Response&);
-  void HandleCleanTombstones(const httplib::Request&, httplib::Response&);
+  storage::Storage* AdminStorageOr503(Response& res);
+  void HandleFlush(const Request&, Response&);
+  void HandleCompact(const Request&, Response&);
+  void HandleDeleteSeries(const Request&, Response&);
+  void HandleSnapshot(const Request&, Response&);
+  void HandleCleanTombstones(const Request&, Response&);
 
   const ServerOptions options_;
   telemetry::Registry* const registry_;
-  std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<Impl> impl_;
   std::atomic<storage::Storage*> storage_{nullptr};
+  std::function<void()> on_quit_;
   int port_ = 0;
 
   telemetry::ValueFamily& requests_total_;

@@ -1,0 +1,76 @@
+#include "http/worker_pool.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace mytsdb::http {
+
+WorkerPool::WorkerPool(std::string name, int threads, size_t max_queue, int nice)
+    : name_(std::move(name)), max_queue_(max_queue) {
+  for (int i = 0; i < std::max(threads, 1); ++i) threads_.emplace_back([this, nice] { Loop(nice); });
+}
+
+WorkerPool::~WorkerPool() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  for (std::thread& t : threads_) t.join();
+}
+
+bool WorkerPool::Submit(std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_ || queue_.size() >= max_queue_) return false;
+    queue_.push_back(std::move(task));
+  }
+  cv_.notify_one();
+  return true;
+}
+
+size_t WorkerPool::queued() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queue_.size();
+}
+
+size_t WorkerPool::busy() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return busy_;
+}
+
+void WorkerPool::Loop(int nice) {
+  if (nice != 0) {
+    // Linux schedules threads separately: the nice value of this thread
+    // alone (the process's other threads keep theirs).
+    pid_t tid = static_cast<pid_t>(::syscall(SYS_gettid));
+    errno = 0;
+    int current = ::getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
+    if (errno == 0 && ::setpriority(PRIO_PROCESS, static_cast<id_t>(tid), current + nice) != 0) {
+      spdlog::warn("http: cannot lower the priority of a {} thread: {}", name_, std::strerror(errno));
+    }
+  }
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping and drained
+    std::function<void()> task = std::move(queue_.front());
+    queue_.pop_front();
+    ++busy_;
+    lock.unlock();
+    try {
+      task();
+    } catch (const std::exception& e) {
+      spdlog::error("http: a {} task threw: {}", name_, e.what());
+    }
+    lock.lock();
+    --busy_;
+  }
+}
+
+}  // namespace mytsdb::http

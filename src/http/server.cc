@@ -302,7 +302,9 @@ Status Server::Bind() {
     auto config = impl_->web_config->Current();
     if (config->tls) {
       // Checked now, so that a bad certificate stops the start with a message.
-      ASSIGN_OR_RETURN(auto ctx, MakeTlsContext(*config->tls));
+      auto made = MakeTlsContext(*config->tls);
+      if (!made.ok()) return made.status().WithContext(options_.web_config_file);
+      auto ctx = *made;
       impl_->tls = true;
       impl_->tls_config_ = config;
       impl_->tls_context_ = ctx;

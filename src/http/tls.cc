@@ -47,7 +47,10 @@ Result<std::shared_ptr<boost::asio::ssl::context>> MakeTlsContext(const TlsServe
   ctx->use_certificate_chain(boost::asio::buffer(config.cert_pem), ec);
   if (ec) return Status::InvalidArgument("TLS certificate does not load: " + ec.message());
   ctx->use_private_key(boost::asio::buffer(config.key_pem), ssl::context::pem, ec);
-  if (ec) return Status::InvalidArgument("TLS key does not load: " + ec.message());
+  if (ec) {
+    return Status::InvalidArgument("TLS key does not load or does not match the certificate: " +
+                                   ec.message());
+  }
   if (SSL_CTX_check_private_key(native) != 1) {
     return Status::InvalidArgument("TLS key does not match the certificate: " + OpenSslError());
   }

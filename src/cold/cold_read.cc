@@ -39,14 +39,16 @@ std::optional<ColdSeriesId> ColdStore::Find(const model::Labels& labels) const {
 }
 
 Status ColdStore::ReadSamples(std::span<const ColdSeriesId> ids, model::TimeRange range,
-                              std::vector<std::vector<model::Sample>>* out) const {
-  return ReadFrom(*snapshot(), ids, range, out);
+                              std::vector<std::vector<model::Sample>>* out,
+                              int64_t max_samples) const {
+  return ReadFrom(*snapshot(), ids, range, out, max_samples);
 }
 
 Status ColdStore::ReadFrom(const Snapshot& snap, std::span<const ColdSeriesId> ids,
-                           model::TimeRange range,
-                           std::vector<std::vector<model::Sample>>* out) const {
+                           model::TimeRange range, std::vector<std::vector<model::Sample>>* out,
+                           int64_t max_samples) const {
   out->assign(ids.size(), {});
+  int64_t read = 0;
   std::vector<bool> from_several(ids.size(), false);
   std::vector<bool> seen(ids.size(), false);
   for (const auto& file : snap.files) {
@@ -99,9 +101,15 @@ Status ColdStore::ReadFrom(const Snapshot& snap, std::span<const ColdSeriesId> i
         // Kept pages are consecutive in values_, so a wanted run is contiguous.
         const int64_t* t = ts.rows(p.first_row - base);
         const double* v = values.rows(p.first_row - base);
+        const size_t before = dst.size();
         for (int64_t k = 0; k < p.num_rows; ++k) {
           if (range.Contains(t[k])) dst.push_back({t[k], v[k]});
         }
+        read += static_cast<int64_t>(dst.size() - before);
+      }
+      if (read > max_samples) {
+        return Status::ResourceExhausted("more than " + std::to_string(max_samples) +
+                                         " samples to read");
       }
     }
   }

@@ -129,9 +129,11 @@ class ColdStore {
   std::optional<ColdSeriesId> Find(const model::Labels& labels) const;
   // Samples of each of `ids` within `range`, in time order: (*out)[i] for
   // ids[i]. A timestamp present in several files takes the value of the file
-  // committed last (last write wins).
+  // committed last (last write wins). Stops with ResourceExhausted once more
+  // than `max_samples` are read (at most a row group beyond it).
   Status ReadSamples(std::span<const ColdSeriesId> ids, model::TimeRange range,
-                     std::vector<std::vector<model::Sample>>* out) const;
+                     std::vector<std::vector<model::Sample>>* out,
+                     int64_t max_samples = INT64_MAX) const;
   std::vector<std::string> LabelNames() const;
   std::vector<std::string> LabelValues(std::string_view name) const;
 
@@ -177,7 +179,8 @@ class ColdStore {
   Status EnsureDir(const std::string& dir) EXCLUDES(durable_dirs_mu_);
   Result<bool> CompactOne(const CompactionOptions& options);
   Status ReadFrom(const Snapshot& snapshot, std::span<const ColdSeriesId> ids,
-                  model::TimeRange range, std::vector<std::vector<model::Sample>>* out) const;
+                  model::TimeRange range, std::vector<std::vector<model::Sample>>* out,
+                  int64_t max_samples = INT64_MAX) const;
   Result<std::shared_ptr<const FileEntry>> LoadFile(const AddFile& add);
   std::shared_ptr<const Snapshot> snapshot() const EXCLUDES(snapshot_mu_);
   void Publish(std::shared_ptr<const Snapshot> snapshot) EXCLUDES(snapshot_mu_);

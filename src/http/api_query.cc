@@ -24,19 +24,36 @@ namespace {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
-// PromQL reads both tiers through the storage facade.
+// PromQL reads both tiers through the storage facade, a batch of series at
+// a time, so that the sample limit and the deadline stop a query that asks
+// for too much before it has read it all.
 class StorageQueryable : public promql::Queryable {
  public:
   explicit StorageQueryable(const storage::Storage& storage) : storage_(storage) {}
 
   Status Select(const model::Matchers& matchers, model::TimeRange range,
+                const promql::SelectLimits& limits,
                 std::vector<promql::Series>* out) const override {
+    constexpr size_t kBatch = 64;
     std::vector<storage::SeriesEntry> entries = storage_.Select(matchers, range);
+    int64_t loaded = 0;
     std::vector<std::vector<model::Sample>> samples;
-    RETURN_NOT_OK(storage_.ReadSamples(entries, range, &samples));
-    for (size_t i = 0; i < entries.size(); ++i) {
-      if (samples[i].empty()) continue;
-      out->push_back({std::move(entries[i].labels), std::move(samples[i])});
+    for (size_t first = 0; first < entries.size(); first += kBatch) {
+      if (limits.deadline && std::chrono::steady_clock::now() > *limits.deadline) {
+        return Status::DeadlineExceeded("query timed out in query execution");
+      }
+      if (limits.cancel != nullptr && limits.cancel->load(std::memory_order_relaxed)) {
+        return Status::Cancelled("query cancelled: MyTSDB is shutting down");
+      }
+      std::span<const storage::SeriesEntry> batch(entries.data() + first,
+                                                  std::min(kBatch, entries.size() - first));
+      RETURN_NOT_OK(storage_.ReadSamples(batch, range, &samples, limits.max_samples - loaded));
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (samples[i].empty()) continue;
+        loaded += static_cast<int64_t>(samples[i].size());
+        out->push_back({std::move(entries[first + i].labels), std::move(samples[i])});
+      }
+      if (loaded > limits.max_samples) return Status::ResourceExhausted("too many samples");
     }
     return Status::OK();
   }
@@ -147,18 +164,22 @@ void WriteResult(Response& res, const promql::QueryResult& r, const std::vector<
 
 // A duration parameter: seconds as a float ("15", "0.5") or a Prometheus
 // duration ("15s", "1m30s").
+// Durations (step, timeout, lookback_delta) up to 2^62 ms: added to a time
+// within ±2^62 ms (params.h) they cannot overflow.
+constexpr int64_t kMaxDurationMs = int64_t{1} << 62;
+
 Result<int64_t> ParseDurationParam(const char* name, const std::string& value) {
   double secs;
   auto r = std::from_chars(value.data(), value.data() + value.size(), secs);
   if (r.ec == std::errc() && r.ptr == value.data() + value.size() && std::isfinite(secs)) {
-    if (std::fabs(secs * 1000) > 9.2e18) {
+    if (std::fabs(secs * 1000) > static_cast<double>(kMaxDurationMs)) {
       return Status::InvalidArgument(std::string("invalid parameter \"") + name + "\": cannot parse \"" + value +
                                      "\" to a valid duration. It overflows int64");
     }
     return static_cast<int64_t>(std::llround(secs * 1000));
   }
   Result<int64_t> d = promql::ParseDurationMs(value);
-  if (!d.ok()) {
+  if (!d.ok() || *d > kMaxDurationMs) {
     return Status::InvalidArgument(std::string("invalid parameter \"") + name + "\": cannot parse \"" + value +
                                    "\" to a valid duration");
   }
@@ -167,8 +188,10 @@ Result<int64_t> ParseDurationParam(const char* name, const std::string& value) {
 
 // The engine options of one request: the server's, with the request's
 // timeout and lookback_delta.
-Result<promql::EngineOptions> RequestEngineOptions(const Request& req, const promql::EngineOptions& base) {
+Result<promql::EngineOptions> RequestEngineOptions(const Request& req, const promql::EngineOptions& base,
+                                                   const std::atomic<bool>* cancel) {
   promql::EngineOptions o = base;
+  o.cancel = cancel;
   std::string timeout = ParamValue(req, "timeout");
   if (!timeout.empty()) {
     ASSIGN_OR_RETURN(int64_t t, ParseDurationParam("timeout", timeout));
@@ -193,6 +216,7 @@ Result<promql::ExprPtr> ParseQueryParam(const Request& req) {
 void WriteQueryError(Response& res, const Status& st) {
   switch (st.code()) {
     case StatusCode::kDeadlineExceeded: return WriteApiError(res, 503, "timeout", st.message());
+    case StatusCode::kCancelled: return WriteApiError(res, 503, "canceled", st.message());
     case StatusCode::kIOError:
     case StatusCode::kCorruption:
     case StatusCode::kInternal: return WriteApiError(res, 500, "internal", st.message());
@@ -476,7 +500,7 @@ void Server::HandleQuery(const Request& req, Response& res) {
     if (!parsed.ok()) return WriteApiError(res, 400, "bad_data", parsed.status().message());
     t = *parsed;
   }
-  auto options = RequestEngineOptions(req, options_.engine);
+  auto options = RequestEngineOptions(req, options_.engine, &cancel_queries_);
   if (!options.ok()) return WriteApiError(res, 400, "bad_data", options.status().message());
   auto expr = ParseQueryParam(req);
   if (!expr.ok()) return WriteApiError(res, 400, "bad_data", expr.status().message());
@@ -509,12 +533,12 @@ void Server::HandleQueryRange(const Request& req, Response& res) {
                          "accepted. Try a positive integer");
   }
   // As Prometheus: enough for a week at 60 s or a year at 1 h.
-  if ((*end - *start) / *step > 11000) {
+  if ((static_cast<__int128>(*end) - *start) / *step > 11000) {
     return WriteApiError(res, 400, "bad_data",
                          "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
                          "resolution (?step=XX)");
   }
-  auto options = RequestEngineOptions(req, options_.engine);
+  auto options = RequestEngineOptions(req, options_.engine, &cancel_queries_);
   if (!options.ok()) return WriteApiError(res, 400, "bad_data", options.status().message());
   auto expr = ParseQueryParam(req);
   if (!expr.ok()) return WriteApiError(res, 400, "bad_data", expr.status().message());

@@ -81,14 +81,14 @@ Result<int64_t> ParseTimeParam(std::string_view name, std::string_view value) {
   auto r = std::from_chars(s.data(), s.data() + s.size(), seconds);
   if (r.ec == std::errc() && r.ptr == s.data() + s.size() && std::isfinite(seconds)) {
     double ms = std::round(seconds * 1000.0);
-    if (ms > 9.2e18 || ms < -9.2e18) {
+    if (ms > static_cast<double>(kMaxTimeParamMs) || ms < -static_cast<double>(kMaxTimeParamMs)) {
       return Status::InvalidArgument("invalid parameter \"" + std::string(name) +
                                      "\": timestamp out of range");
     }
     return static_cast<int64_t>(ms);
   }
   int64_t ms;
-  if (ParseRfc3339(value, &ms)) return ms;
+  if (ParseRfc3339(value, &ms)) return ms;  // years 0000-9999: always in range
   return Status::InvalidArgument("invalid parameter \"" + std::string(name) +
                                  "\": cannot parse \"" + s + "\" to a valid timestamp");
 }

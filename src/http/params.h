@@ -11,6 +11,10 @@
 
 namespace mytsdb::http {
 
+// Times beyond ±2^62 ms (146 million years) are refused: the engine adds
+// durations to them, which must not overflow.
+inline constexpr int64_t kMaxTimeParamMs = int64_t{1} << 62;
+
 // A time parameter as Prometheus accepts it: Unix seconds with an optional
 // fraction ("1700000000.123") or RFC 3339 ("2023-11-14T22:13:20.123Z").
 // Returns milliseconds. InvalidArgument names the parameter.

@@ -355,6 +355,7 @@ void Server::Run() {
 }
 
 void Server::Stop() {
+  cancel_queries_.store(true);
   std::vector<std::shared_ptr<SessionBase>> sessions;
   {
     std::lock_guard<std::mutex> lock(impl_->mu_);

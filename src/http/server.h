@@ -143,6 +143,8 @@ class Server {
   std::unique_ptr<Impl> impl_;
   std::atomic<storage::Storage*> storage_{nullptr};
   std::function<void()> on_quit_;
+  // Set by Stop(): running queries end (Cancelled) instead of delaying it.
+  std::atomic<bool> cancel_queries_{false};
   int port_ = 0;
 
   telemetry::ValueFamily& requests_total_;

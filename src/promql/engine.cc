@@ -282,6 +282,9 @@ class Evaluator {
     if (deadline_ && std::chrono::steady_clock::now() > *deadline_) {
       return Status::DeadlineExceeded("query timed out in query execution");
     }
+    if (options_.cancel != nullptr && options_.cancel->load(std::memory_order_relaxed)) {
+      return Status::Cancelled("query cancelled: MyTSDB is shutting down");
+    }
     return Status::OK();
   }
   // The step of the whole query (0 for an instant query), for step().
@@ -472,7 +475,17 @@ class Evaluator {
   Status Load(const VectorSelector& vs, model::TimeRange range, std::vector<Series>* out,
               bool drop_stale) {
     size_t before = out->size();
-    RETURN_NOT_OK(data_.Select(vs.matchers, range, out));
+    SelectLimits limits;
+    // Stale markers are dropped below, so they count until then.
+    limits.max_samples = options_.max_samples - loaded_;
+    limits.deadline = deadline_;
+    limits.cancel = options_.cancel;
+    Status selected = data_.Select(vs.matchers, range, limits, out);
+    if (selected.code() == StatusCode::kResourceExhausted) {
+      return Status::ResourceExhausted(
+          "query processing would load too many samples into memory in query execution");
+    }
+    RETURN_NOT_OK(selected);
     RETURN_NOT_OK(CheckDeadline());
     for (size_t k = before; k < out->size(); ++k) {
       auto& samples = (*out)[k].samples;
@@ -853,7 +866,9 @@ class Evaluator {
       if (max > 1) Annotate(true, "quantile value should be between 0 and 1, got " + GoG(max), *a.param);
       if (min < 0) Annotate(true, "quantile value should be between 0 and 1, got " + GoG(min), *a.param);
     }
+    size_t group_index = 0;
     for (const auto& [labels, members] : groups) {
+      if (++group_index % 64 == 0) RETURN_NOT_OK(CheckDeadline());
       StepSeries o;
       o.labels = labels;
       o.v.assign(steps_, 0);
@@ -1727,6 +1742,7 @@ class Evaluator {
     Value out;
     out.type = ValueType::kVector;
     for (size_t k = 0; k < series.size(); ++k) {
+      if (k % 256 == 255) RETURN_NOT_OK(CheckDeadline());
       Series& s = series[k];
       StepSeries o;
       o.labels = s.labels;

@@ -15,7 +15,10 @@
 // Thread safety: an Engine is immutable and can run queries concurrently.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,13 +37,24 @@ struct Series {
 };
 
 // Where queries read samples from.
+// What one Select may cost: it stops before it has read everything, with
+// ResourceExhausted once the series it appends hold more than max_samples
+// samples, and with DeadlineExceeded (or Cancelled) past the deadline (or
+// once *cancel is set), so that an oversized query fails without having
+// allocated what it asked for.
+struct SelectLimits {
+  int64_t max_samples = INT64_MAX;
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  const std::atomic<bool>* cancel = nullptr;
+};
+
 class Queryable {
  public:
   virtual ~Queryable() = default;
   // Appends the series matching all matchers, with their samples in `range`
   // (both ends inclusive), to *out.
   virtual Status Select(const model::Matchers& matchers, model::TimeRange range,
-                        std::vector<Series>* out) const = 0;
+                        const SelectLimits& limits, std::vector<Series>* out) const = 0;
 };
 
 struct EngineOptions {
@@ -57,6 +71,8 @@ struct EngineOptions {
   bool delayed_name_removal = false;
   // A query running longer fails with DeadlineExceeded (0: no limit).
   int64_t timeout_ms = 0;
+  // Once set, running queries stop with Cancelled (the server shuts down).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct Point {

@@ -17,7 +17,7 @@ using model::Sample;
 class MemoryQueryable : public Queryable {
  public:
   void Add(Labels labels, std::vector<Sample> samples) { series_.push_back({std::move(labels), std::move(samples)}); }
-  Status Select(const model::Matchers& matchers, model::TimeRange range,
+  Status Select(const model::Matchers& matchers, model::TimeRange range, const SelectLimits&,
                 std::vector<Series>* out) const override {
     for (const Series& s : series_) {
       bool ok = true;

@@ -228,7 +228,7 @@ class TestStorage : public Queryable {
     }
   }
 
-  Status Select(const model::Matchers& matchers, model::TimeRange range,
+  Status Select(const model::Matchers& matchers, model::TimeRange range, const SelectLimits&,
                 std::vector<Series>* out) const override {
     for (const auto& [labels, stored] : series_) {
       bool ok = true;

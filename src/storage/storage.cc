@@ -379,14 +379,23 @@ std::vector<SeriesEntry> Storage::Select(const model::Matchers& matchers,
 }
 
 Status Storage::ReadSamples(std::span<const SeriesEntry> entries, model::TimeRange range,
-                            std::vector<std::vector<model::Sample>>* out) const {
+                            std::vector<std::vector<model::Sample>>* out,
+                            int64_t max_samples) const {
   out->assign(entries.size(), {});
+  int64_t read = 0;
+  auto too_many = [&] {
+    return Status::ResourceExhausted("more than " + std::to_string(max_samples) +
+                                     " samples to read");
+  };
   // The head first, then the cold tier: the head forgets samples only after
   // the commit that persisted them, so whatever the head no longer had when
   // it was read is in the cold snapshot taken afterwards. (The other order
   // could miss a block persisted in between.)
   for (size_t i = 0; i < entries.size(); ++i) {
-    if (entries[i].head_ref) head_->ReadSamples(*entries[i].head_ref, range, &(*out)[i]);
+    if (!entries[i].head_ref) continue;
+    head_->ReadSamples(*entries[i].head_ref, range, &(*out)[i]);
+    read += static_cast<int64_t>((*out)[i].size());
+    if (read > max_samples) return too_many();
   }
   // Series that were only in the head at Select time may have reached the
   // cold tier since.
@@ -401,7 +410,11 @@ Status Storage::ReadSamples(std::span<const SeriesEntry> entries, model::TimeRan
     }
   }
   std::vector<std::vector<model::Sample>> cold_samples;
-  if (!cold_ids.empty()) RETURN_NOT_OK(cold_->ReadSamples(cold_ids, range, &cold_samples));
+  if (!cold_ids.empty()) {
+    Status st = cold_->ReadSamples(cold_ids, range, &cold_samples, max_samples - read);
+    if (st.code() == StatusCode::kResourceExhausted) return too_many();
+    RETURN_NOT_OK(st);
+  }
   std::vector<model::Sample> hot;
   for (size_t k = 0; k < cold_ids.size(); ++k) {
     std::vector<model::Sample>& dst = (*out)[cold_index[k]];

@@ -111,8 +111,11 @@ class Storage {
   // labels, each once.
   std::vector<SeriesEntry> Select(const model::Matchers& matchers, model::TimeRange range) const;
   // Samples of each entry within `range`, in time order, from both tiers.
+  // Stops with ResourceExhausted as soon as more than `max_samples` are
+  // read (a head series or a cold row group at most beyond it).
   Status ReadSamples(std::span<const SeriesEntry> entries, model::TimeRange range,
-                     std::vector<std::vector<model::Sample>>* out) const;
+                     std::vector<std::vector<model::Sample>>* out,
+                     int64_t max_samples = INT64_MAX) const;
   // Label names / values of all series in either tier (sorted, unique).
   std::vector<std::string> LabelNames() const;
   std::vector<std::string> LabelValues(std::string_view name) const;

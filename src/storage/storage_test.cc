@@ -387,5 +387,25 @@ TEST_F(StorageTest, SnapshotRestoresTheStateOfItsMoment) {
   EXPECT_TRUE(fs::exists(dir_ / "snapshots" / *cold_only / "parquet" / "_delta_log"));
 }
 
+TEST_F(StorageTest, ReadingStopsOnceTheSampleBudgetIsSpent) {
+  std::map<Labels, std::vector<Sample>> all;
+  Ingest(this, kStart, kStart + 5 * kHour, &all);
+  ASSERT_TRUE(storage_->PersistDueBlocks().ok());  // both tiers
+  model::Matchers ms = {Matcher::Make(MatchType::kRegexMatch, "__name__", ".+").MoveValue()};
+  std::vector<SeriesEntry> entries = storage_->Select(ms, {});
+  size_t total = 0;
+  for (const auto& [labels, v] : all) total += v.size();
+  std::vector<std::vector<Sample>> samples;
+  EXPECT_TRUE(storage_->ReadSamples(entries, {}, &samples, int64_t(total)).ok());
+  Status st = storage_->ReadSamples(entries, {}, &samples, int64_t(total) - 1);
+  EXPECT_EQ(st.code(), StatusCode::kResourceExhausted) << st.ToString();
+  // Stopped early: far fewer than everything was read.
+  st = storage_->ReadSamples(entries, {}, &samples, 100);
+  EXPECT_EQ(st.code(), StatusCode::kResourceExhausted);
+  size_t read = 0;
+  for (const auto& v : samples) read += v.size();
+  EXPECT_LT(read, total / 2);
+}
+
 }  // namespace
 }  // namespace mytsdb::storage

@@ -206,3 +206,41 @@ def test_warnings_and_infos(loaded):
     # A counter is not flagged.
     assert "infos" not in loaded.get("/api/v1/query", params={"query": "rate(http_requests_total[5m])",
                                                               "time": S0 + 600}).json()
+
+
+def test_overflowing_time_parameters_are_400_not_500(server):
+    # Issue 10's reproduction: (end - start) overflowed and made a vector too
+    # large to create.
+    r = server.get("/api/v1/query_range", params={"query": "1", "start": "-9200000000000000",
+                                                  "end": "9200000000000000", "step": "1"})
+    error(r, 400, "bad_data", 'invalid parameter "start": timestamp out of range')
+    # Within range, the difference still does not fit in 64 bits.
+    r = server.get("/api/v1/query_range", params={"query": "1", "start": "-4600000000000000",
+                                                  "end": "4600000000000000", "step": "1"})
+    error(r, 400, "bad_data", "exceeded maximum resolution of 11,000 points")
+    for params in ({"query": "1", "time": "1e300"},
+                   {"query": "1", "time": "-9.3e15"},
+                   {"query": "1", "time": "0", "timeout": "1e300"},
+                   {"query": "1", "time": "0", "lookback_delta": "99999999999999999999999y"}):
+        r = server.get("/api/v1/query", params=params)
+        assert r.status_code == 400, (params, r.text)
+    for params in ({"query": "1", "start": "0", "end": "1e18", "step": "1e17"},
+                   {"query": "1", "start": "0", "end": "10", "step": "1e300"}):
+        r = server.get("/api/v1/query_range", params=params)
+        assert r.status_code == 400, (params, r.text)
+    r = server.get("/api/v1/series", params={"match[]": "up", "start": "-1e300"})
+    assert r.status_code == 400, r.text
+    assert server.get("/-/healthy").status_code == 200
+
+
+def test_sample_limit_stops_loading_early(server_factory):
+    srv = server_factory(extra_args=["--query.max-samples", "1000"])
+    series = [({"__name__": "big", "i": str(i)}, [(T0 + k * 1000, float(k)) for k in range(500)])
+              for i in range(200)]
+    assert rw.write(srv.http, srv.url, series).status_code == 204
+    r = srv.get("/api/v1/query", params={"query": "count_over_time(big[10m])", "time": S0 + 600})
+    error(r, 422, "execution", "query processing would load too many samples into memory")
+    # A query within the limit answers.
+    r = srv.get("/api/v1/query", params={"query": 'count_over_time(big{i="1"}[11m])', "time": S0 + 600})
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["result"][0]["value"][1] == "500"

@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 export CC  := clang
 export CXX := clang++
 
-.PHONY: all setup build run test test-full fuzz bench bench-compare clean
+.PHONY: all setup build run test test-full fuzz bench bench-compare bench-interference clean
 
 all: build
 
@@ -35,9 +35,10 @@ test: build
 	bash scripts/test.sh
 
 # The same with the slow matrices whole: every file-system call of every
-# maintenance step failed in turn (make test samples 4 per call kind).
+# maintenance step failed in turn (make test samples 4 per call kind), and
+# the churn test with 1,000,000 series (make test: 200,000).
 test-full: build
-	MYTSDB_FAULT_MATRIX=full bash scripts/test.sh
+	MYTSDB_FAULT_MATRIX=full MYTSDB_CHURN_WAVES=10 MYTSDB_CHURN_SERIES=100000 bash scripts/test.sh
 
 # Google Benchmark micro-benchmarks (chunk, WAL, remote-write decode, head).
 bench: build
@@ -47,6 +48,10 @@ bench: build
 # BENCH_ARGS="--series 2000 --duration 20m" for a quick run.
 bench-compare: build
 	.venv/bin/python bench/compare.py $(BENCH_ARGS)
+
+# Remote-write latency alone and while 20 heavy queries run (bench/query_interference.py).
+bench-interference: build
+	.venv/bin/python bench/query_interference.py $(BENCH_ARGS)
 
 fuzz: setup
 	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMYTSDB_FUZZ=ON -DMYTSDB_BENCHMARKS=OFF

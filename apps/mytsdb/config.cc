@@ -147,6 +147,8 @@ Status Apply(const std::string& key, const YAML::Node& node, Config* c) {
     c->web_config_file = v;
   } else if (key == "query.max_concurrency") {
     c->query_max_concurrency = node.as<int>();
+  } else if (key == "query.threads") {
+    c->query_threads = node.as<int>();
   } else if (key == "query.timeout") {
     ASSIGN_OR_RETURN(c->query_timeout_ms, ParseDuration(v));
   } else if (key == "query.lookback_delta") {

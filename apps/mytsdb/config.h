@@ -33,6 +33,7 @@ struct Config {
   int max_connections = 512;       // --web.max-connections, as Prometheus
   int64_t read_timeout_ms = 60'000;  // one whole request must arrive within this
   int query_max_concurrency = 20;  // as Prometheus
+  int query_threads = 0;           // threads evaluating queries; 0: one per CPU
   bool enable_lifecycle = false;   // /-/reload, /-/quit
   std::string web_config_file;     // TLS and basic auth (exporter-toolkit format)
   bool enable_admin_api = false;  // /api/v1/admin/* (as Prometheus's --web.enable-admin-api)

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <thread>
 
+#include "allocator_metrics.h"
 #include "config.h"
 #include "storage/storage.h"
 #include "http/server.h"
@@ -187,6 +188,7 @@ int Serve(const Config& config) {
   server_options.max_connections = config.max_connections;
   server_options.read_timeout = std::chrono::milliseconds(config.read_timeout_ms);
   server_options.max_query_concurrency = config.query_max_concurrency;
+  server_options.query_threads = config.query_threads;
   server_options.enable_lifecycle = config.enable_lifecycle;
   server_options.web_config_file = config.web_config_file;
   server_options.enable_admin_api = config.enable_admin_api;
@@ -222,6 +224,7 @@ int Serve(const Config& config) {
   telemetry::Registry registry;
   std::atomic<storage::Storage*> storage_ptr{nullptr};
   AddProcessMetrics(&registry);
+  AddAllocatorMetrics(&registry);
   AddStorageMetrics(&registry, &storage_ptr, config.max_series, config.max_series_per_metric);
 
   http::Server server(server_options, &registry);
@@ -282,6 +285,11 @@ int Serve(const Config& config) {
 
 int main(int argc, char** argv) {
   using mytsdb::app::Config;
+  // Arrow allocates through the process's allocator (jemalloc, which gives
+  // freed memory back while idle), not a second allocator of its own whose
+  // caches would hold memory after a flush or compaction. An explicit
+  // setting in the environment wins.
+  ::setenv("ARROW_DEFAULT_MEMORY_POOL", "system", /*overwrite=*/0);
   CLI::App app{"MyTSDB: a Prometheus-compatible time-series database with a Parquet cold tier."};
   app.require_subcommand(1);
   app.set_version_flag("--version", mytsdb::app::kVersion);
@@ -291,7 +299,7 @@ int main(int argc, char** argv) {
       maintenance_interval, query_timeout, query_lookback, max_future;
   uint64_t max_series = 0, max_series_per_metric = 0;
   int64_t query_max_samples = 0;
-  int http_threads = 0, max_connections = 0, query_max_concurrency = 0;
+  int http_threads = 0, max_connections = 0, query_max_concurrency = 0, query_threads = 0;
   std::string web_config_file, read_timeout;
   bool enable_lifecycle = false;
   bool enable_admin_api = false;
@@ -347,8 +355,11 @@ int main(int argc, char** argv) {
                     "Longest a client may take to send one request; slower ones are cut off "
                     "(default 1m)");
   serve->add_option("--query.max-concurrency", query_max_concurrency,
-                    "Most PromQL queries and reads running at once, at low CPU priority; more "
-                    "wait in a queue (default 20)");
+                    "Most PromQL queries and reads evaluated at once; more wait in a queue "
+                    "(default 20)");
+  serve->add_option("--query.threads", query_threads,
+                    "Threads evaluating queries and reads, at the lowest CPU priority (default: one "
+                    "per CPU, at most --query.max-concurrency)");
   serve->add_option("--http-threads", http_threads,
                     "Threads that run remote-write requests (default 4); queries have their own "
                     "(--query.max-concurrency)");
@@ -404,6 +415,7 @@ int main(int argc, char** argv) {
   if (http_threads > 0) config.http_threads = http_threads;
   if (max_connections > 0) config.max_connections = max_connections;
   if (query_max_concurrency > 0) config.query_max_concurrency = query_max_concurrency;
+  if (query_threads > 0) config.query_threads = query_threads;
   if (enable_lifecycle) config.enable_lifecycle = true;
   if (!web_config_file.empty()) config.web_config_file = web_config_file;
   if (enable_admin_api) config.enable_admin_api = true;
@@ -446,6 +458,7 @@ int main(int argc, char** argv) {
   if (config.query_max_concurrency <= 0) {
     return mytsdb::app::Fail("--query.max-concurrency must be positive");
   }
+  if (config.query_threads < 0) return mytsdb::app::Fail("--query.threads must not be negative");
   if (config.query_lookback_ms <= 0) return mytsdb::app::Fail("--query.lookback-delta must be positive");
   if (config.query_max_samples <= 0) return mytsdb::app::Fail("--query.max-samples must be positive");
   if (config.persist_check_interval_ms <= 0) {

@@ -316,7 +316,7 @@ Status ColdStore::CommitAndPublish(CommitRequest commit) {
   }
   if (!removed.empty() && commit.operation != "OPTIMIZE") {
     // Series whose every file went leave the label index.
-    std::vector<bool> live(catalog_->size(), false);
+    std::vector<bool> live(catalog_->ids(), false);
     for (const auto& f : next->files) {
       for (const auto& span : f->spans) live[span.id] = true;
     }

@@ -38,7 +38,6 @@ Result<std::unique_ptr<Head>> Head::Open(const HeadOptions& options) {
     for (int seg = head->wal_->last_checkpoint() + 1; seg < head->wal_->current_segment(); ++seg) {
       if (max_t != INT64_MIN) head->segment_max_time_[seg] = max_t;
     }
-    head->retiring_.clear();  // nobody reads yet
   }
   HeadStats st = head->stats();
   spdlog::info("head: replayed {} WAL records: {} series, {} chunks", records, st.num_series,
@@ -63,14 +62,14 @@ Head::MemSeries* Head::FindSeries(const model::Labels& labels, uint64_t hash) co
   return nullptr;
 }
 
-Head::MemSeries* Head::SeriesByRef(SeriesRef ref) const {
+std::shared_ptr<Head::MemSeries> Head::SeriesByRef(SeriesRef ref) const {
   ReaderLock lock(&series_mu_);
   auto it = series_by_ref_.find(ref);
-  return it == series_by_ref_.end() ? nullptr : it->second.get();
+  return it == series_by_ref_.end() ? nullptr : it->second;
 }
 
-std::unique_ptr<Head::MemSeries> Head::NewSeries(SeriesRef ref, const model::Labels& labels) {
-  auto s = std::make_unique<MemSeries>();
+std::shared_ptr<Head::MemSeries> Head::NewSeries(SeriesRef ref, const model::Labels& labels) {
+  auto s = std::make_shared<MemSeries>(interner_.get());
   s->ref = ref;
   s->hash = labels.Hash();
   s->labels.reserve(labels.size());
@@ -80,7 +79,7 @@ std::unique_ptr<Head::MemSeries> Head::NewSeries(SeriesRef ref, const model::Lab
   return s;
 }
 
-void Head::Publish(std::unique_ptr<MemSeries> series) {
+void Head::Publish(std::shared_ptr<MemSeries> series) {
   model::Labels labels = series->ToLabels();
   SeriesRef ref = series->ref;
   {
@@ -147,7 +146,7 @@ Status Head::Replay(std::string_view record) {
         // Samples before min_valid_time are in the cold tier already (their
         // series may be gone from the head).
         if (rec.t < options_.min_valid_time) continue;
-        MemSeries* s = SeriesByRef(rec.ref);
+        std::shared_ptr<MemSeries> s = SeriesByRef(rec.ref);
         if (s == nullptr) {
           return Status::Corruption("WAL samples record refers to unknown series " +
                                     std::to_string(rec.ref));
@@ -157,7 +156,7 @@ Status Head::Replay(std::string_view record) {
         if (rec.t <= s->last_t) continue;
         s->last_t = rec.t;
         s->last_value_bits = std::bit_cast<uint64_t>(rec.v);
-        AppendToChunks(s, {rec.t, rec.v});
+        AppendToChunks(s.get(), {rec.t, rec.v});
         min_t = std::min(min_t, rec.t);
         max_t = std::max(max_t, rec.t);
         ++appended;
@@ -170,7 +169,7 @@ Status Head::Replay(std::string_view record) {
       RETURN_NOT_OK(wal::DecodeTombstones(record, &tombstones));
       for (const wal::TombstoneRecord& t : tombstones) {
         // A series removed by a later checkpoint's truncation is gone anyway.
-        if (MemSeries* s = SeriesByRef(t.ref)) DeleteFromSeries(s, {t.min, t.max});
+        if (auto s = SeriesByRef(t.ref)) DeleteFromSeries(s.get(), {t.min, t.max});
       }
       return Status::OK();
     }

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -123,6 +124,10 @@ class Head {
   }
   // All metric metadata, keyed by metric family name.
   std::vector<MetricMetadata> Metadata() const EXCLUDES(metadata_mu_);
+  // Forgets the metadata of families `keep` says no for (their series are
+  // gone from both tiers). Returns how many went.
+  size_t PruneMetadata(const std::function<bool(std::string_view family)>& keep)
+      EXCLUDES(metadata_mu_);
 
   // Every series in the head, ascending.
   std::vector<SeriesRef> AllSeries() const { return postings_.All(); }
@@ -173,9 +178,10 @@ class Head {
   explicit Head(const HeadOptions& options);
   Status Replay(std::string_view record);
   MemSeries* FindSeries(const model::Labels& labels, uint64_t hash) const EXCLUDES(series_mu_);
-  MemSeries* SeriesByRef(SeriesRef ref) const EXCLUDES(series_mu_);
-  std::unique_ptr<MemSeries> NewSeries(SeriesRef ref, const model::Labels& labels);
-  void Publish(std::unique_ptr<MemSeries> series) EXCLUDES(series_mu_);
+  // The series, kept alive for the caller also if it leaves the head.
+  std::shared_ptr<MemSeries> SeriesByRef(SeriesRef ref) const EXCLUDES(series_mu_);
+  std::shared_ptr<MemSeries> NewSeries(SeriesRef ref, const model::Labels& labels);
+  void Publish(std::shared_ptr<MemSeries> series) EXCLUDES(series_mu_);
   // Appends to the series' chunks; the caller checked the order.
   void AppendToChunks(MemSeries* series, const model::Sample& sample);
   void UpdateTimeBounds(int64_t min_t, int64_t max_t);
@@ -203,16 +209,12 @@ class Head {
 
   mutable SharedMutex series_mu_;
   std::unordered_map<uint64_t, std::vector<MemSeries*>> series_by_hash_ GUARDED_BY(series_mu_);
-  std::unordered_map<SeriesRef, std::unique_ptr<MemSeries>> series_by_ref_ GUARDED_BY(series_mu_);
+  std::unordered_map<SeriesRef, std::shared_ptr<MemSeries>> series_by_ref_ GUARDED_BY(series_mu_);
 
   index::MemPostings postings_;
 
-  // Series removed by a truncation. Readers may still hold pointers from
-  // SeriesByRef; they are freed by the next truncation, so a reader has
-  // at least one block period (hours) to finish.
+  // One truncation (or WAL snapshot) at a time.
   Mutex truncate_mu_ ACQUIRED_BEFORE(append_mu_);
-  std::vector<std::unique_ptr<MemSeries>> retired_ GUARDED_BY(truncate_mu_);
-  std::vector<std::unique_ptr<MemSeries>> retiring_ GUARDED_BY(append_mu_);
   // Newest sample time written to each WAL segment that may still be
   // replayed; decides which segments a truncation can drop.
   std::map<int, int64_t> segment_max_time_ GUARDED_BY(append_mu_);

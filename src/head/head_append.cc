@@ -33,7 +33,7 @@ Status Head::Append(std::span<const SeriesSamples> batch, std::span<const Metric
   //    validate every sample against its series' newest one. A series may
   //    appear more than once in a batch, so the newest accepted timestamp is
   //    tracked per series for the batch and written back only on success.
-  std::vector<std::unique_ptr<MemSeries>> created;
+  std::vector<std::shared_ptr<MemSeries>> created;
   std::unordered_multimap<uint64_t, MemSeries*> created_by_hash;
   std::vector<wal::SeriesRecordView> series_records;
   std::vector<wal::SampleRecord> sample_records;

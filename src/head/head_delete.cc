@@ -60,7 +60,7 @@ Result<size_t> Head::DeleteSamples(std::span<const model::Matchers> selectors,
   std::string_view view = record;
   RETURN_NOT_OK(wal_->Append({&view, 1}).WithContext("write-ahead log"));
   for (SeriesRef ref : refs) {
-    if (MemSeries* s = SeriesByRef(ref)) DeleteFromSeries(s, range);
+    if (auto s = SeriesByRef(ref)) DeleteFromSeries(s.get(), range);
   }
   return refs.size();
 }

@@ -12,16 +12,23 @@
 
 namespace mytsdb::head {
 
-// Keeps one copy of every label string; series point into it. Strings are
-// never freed while the head lives (series are not deleted before the cold
-// tier truncates the head). Thread-safe.
+// Keeps one copy of every label string the head's series use, counted by
+// the series that point into it: the last series to go frees it (so that
+// churning label values do not grow memory without end). Thread-safe.
 class Head::Interner {
  public:
+  // A stable pointer to a copy of `s`, counted once more.
   const std::string* Intern(std::string_view s) EXCLUDES(mu_) {
     MutexLock lock(&mu_);
-    auto it = strings_.find(s);
-    if (it == strings_.end()) it = strings_.emplace(s).first;
-    return &*it;  // nodes of an unordered_set never move
+    auto [it, inserted] = strings_.try_emplace(std::string(s), 0);
+    ++it->second;
+    return &it->first;  // nodes of an unordered_map never move
+  }
+  // Counts one use of an interned string less; frees it at zero.
+  void Release(const std::string* s) EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    auto it = strings_.find(*s);
+    if (it != strings_.end() && --it->second == 0) strings_.erase(it);
   }
   size_t size() const EXCLUDES(mu_) {
     MutexLock lock(&mu_);
@@ -29,15 +36,27 @@ class Head::Interner {
   }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   mutable Mutex mu_;
-  std::unordered_set<std::string, Hash, std::equal_to<>> strings_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, uint64_t> strings_ GUARDED_BY(mu_);
 };
 
+// One series of the head. Owned by shared pointers: the head's map holds one
+// while the series is in the head; a reader holds one for as long as it
+// reads, so a series removed meanwhile lives until the reader is done. The
+// destructor gives its label strings back to the interner (which the head
+// keeps alive longer than any series).
 struct Head::MemSeries {
+  explicit MemSeries(Interner* interner) : interner(interner) {}
+  ~MemSeries() {
+    for (const auto& [name, value] : labels) {
+      interner->Release(name);
+      interner->Release(value);
+    }
+  }
+  MemSeries(const MemSeries&) = delete;
+  MemSeries& operator=(const MemSeries&) = delete;
+
+  Interner* const interner;
   SeriesRef ref = 0;
   uint64_t hash = 0;
   // Sorted by name, pointing into the Interner.

@@ -12,7 +12,7 @@ std::vector<SeriesRef> Head::Select(const model::Matchers& matchers,
   std::vector<SeriesRef> out;
   out.reserve(refs.size());
   for (SeriesRef ref : refs) {
-    const MemSeries* s = SeriesByRef(ref);
+    std::shared_ptr<const MemSeries> s = SeriesByRef(ref);
     if (s == nullptr) continue;
     MutexLock lock(&s->mu);
     if (s->chunks.empty()) continue;
@@ -24,13 +24,14 @@ std::vector<SeriesRef> Head::Select(const model::Matchers& matchers,
 }
 
 model::Labels Head::SeriesLabels(SeriesRef ref) const {
-  const MemSeries* s = SeriesByRef(ref);
+  std::shared_ptr<const MemSeries> s = SeriesByRef(ref);
   return s == nullptr ? model::Labels() : s->ToLabels();
 }
 
 void Head::ReadSamples(SeriesRef ref, model::TimeRange range,
                        std::vector<model::Sample>* out) const {
-  const MemSeries* s = SeriesByRef(ref);
+  // Held for the read: the series stays valid if a truncation removes it.
+  std::shared_ptr<const MemSeries> s = SeriesByRef(ref);
   if (s == nullptr) return;
   MutexLock lock(&s->mu);
   size_t upper_bound = 0;
@@ -68,6 +69,11 @@ std::vector<MetricMetadata> Head::Metadata() const {
     return a.metric_family_name < b.metric_family_name;
   });
   return out;
+}
+
+size_t Head::PruneMetadata(const std::function<bool(std::string_view family)>& keep) {
+  MutexLock lock(&metadata_mu_);
+  return std::erase_if(metadata_, [&](const auto& entry) { return !keep(entry.first); });
 }
 
 }  // namespace mytsdb::head

@@ -5,7 +5,7 @@
 //      `before` (the head records each segment's newest sample time); the
 //      current segment is cut first if it qualifies too;
 //   2. drop chunks older than `before` (a chunk straddling it is re-encoded);
-//   3. remove series left empty (retired, freed by the next truncation);
+//   3. remove series left empty (freed once no reader holds them);
 //   4. checkpoint: the live series and the metadata replace those segments.
 //      They hold no sample the head still needs, so the checkpoint holds no
 //      samples and stays small (series and metadata only). Replay skips
@@ -86,7 +86,7 @@ int64_t Head::RemoveEmptySeries() {
       auto& same_hash = series_by_hash_[s->hash];
       std::erase(same_hash, s);
       if (same_hash.empty()) series_by_hash_.erase(s->hash);
-      retiring_.push_back(std::move(it->second));
+      // Freed when the last reader holding it is done.
       it = series_by_ref_.erase(it);
     }
   }
@@ -105,8 +105,6 @@ void Head::SetTimeBoundsAfterRemoval(int64_t min_time) {
 
 Status Head::Truncate(int64_t before) {
   MutexLock truncate_lock(&truncate_mu_);
-  // Series retired by the previous truncation are no longer read.
-  retired_.clear();
 
   int last_segment = -1;
   {
@@ -132,16 +130,13 @@ Status Head::Truncate(int64_t before) {
 
   uint64_t freed = 0;
   for (SeriesRef ref : postings_.All()) {
-    MemSeries* s = SeriesByRef(ref);
-    if (s != nullptr) freed += TruncateSeries(s, before);
+    if (auto s = SeriesByRef(ref)) freed += TruncateSeries(s.get(), before);
   }
   chunk_bytes_.fetch_sub(freed, std::memory_order_relaxed);
 
   {
     MutexLock lock(&append_mu_);
     SetTimeBoundsAfterRemoval(RemoveEmptySeries());
-    for (auto& s : retiring_) retired_.push_back(std::move(s));
-    retiring_.clear();
   }
   if (last_segment <= wal_->last_checkpoint()) return Status::OK();
   return WriteCheckpoint(last_segment);
@@ -159,8 +154,7 @@ Status Head::WriteCheckpoint(int last_segment) {
   std::vector<SeriesRef> refs = postings_.All();
   series.reserve(refs.size());
   for (SeriesRef ref : refs) {
-    const MemSeries* s = SeriesByRef(ref);
-    if (s != nullptr) series.push_back({ref, s->ToLabels()});
+    if (auto s = SeriesByRef(ref)) series.push_back({ref, s->ToLabels()});
   }
   if (!series.empty()) wal::EncodeSeries(series, &records.emplace_back());
   std::vector<MetricMetadata> metadata = Metadata();

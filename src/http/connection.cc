@@ -234,9 +234,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto task = [self, route, req = std::move(req)]() mutable {
       Response res = self->impl_->Invoke(*route, req);
       if (res.stream) return self->StreamOnWorker(std::move(res));
-      net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
-        self->Reply(std::move(res), false);
-      });
+      self->PostFromWorker([self, res = std::move(res)]() mutable { self->Reply(std::move(res), false); });
     };
     WorkerPool* pool = impl_->PoolFor(route->pool);
     if (pool == nullptr) return task();
@@ -249,6 +247,17 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                       "text/plain; charset=utf-8");
       Reply(std::move(res), false);
     }
+  }
+
+  // Runs `fn` on the connection's strand; called on a worker thread. A
+  // worker of lowered priority hands it over through the relay, so that it
+  // never holds the I/O context's lock (relay.h says why).
+  template <typename Fn>
+  void PostFromWorker(Fn fn) {
+    if (!WorkerPool::OnLoweredPriorityThread()) return net::post(stream_.get_executor(), std::move(fn));
+    impl_->relay.Post([executor = stream_.get_executor(), fn = std::move(fn)]() mutable {
+      net::post(executor, std::move(fn));
+    });
   }
 
   void SendPlain(int status, std::string text, bool close) {
@@ -292,7 +301,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto head = std::make_shared<bhttp::response<bhttp::empty_body>>(
         static_cast<bhttp::status>(res.status), 11);
     for (const auto& [name, value] : res.headers) head->set(name, value);
-    net::post(stream_.get_executor(), [self, queue, head] { self->StartChunked(queue, head); });
+    PostFromWorker([self, queue, head] { self->StartChunked(queue, head); });
     Response::Sink sink = [self, queue](std::string_view chunk) {
       if (chunk.empty()) return true;
       {
@@ -302,7 +311,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         queue->chunks.emplace_back(chunk);
         queue->bytes += chunk.size();
       }
-      net::post(self->stream_.get_executor(), [self, queue] { self->Pump(queue); });
+      self->PostFromWorker([self, queue] { self->Pump(queue); });
       return true;
     };
     res.stream(sink);
@@ -310,7 +319,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       std::lock_guard<std::mutex> lock(queue->mu);
       queue->done = true;
     }
-    net::post(stream_.get_executor(), [self, queue] { self->Pump(queue); });
+    PostFromWorker([self, queue] { self->Pump(queue); });
   }
 
   void StartChunked(const std::shared_ptr<ChunkQueue>& queue,

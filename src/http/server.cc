@@ -7,7 +7,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "http/api_util.h"
 #include "http/server_impl.h"
@@ -337,7 +339,10 @@ Status Server::Bind() {
   // (nice +19), so that heavy queries take CPU ingestion does not use.
   impl_->ingest_pool = std::make_unique<WorkerPool>("ingest", options_.ingest_threads,
                                                     options_.max_queued_requests, 0);
-  impl_->query_pool = std::make_unique<WorkerPool>("query", options_.max_query_concurrency,
+  int cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int query_threads = std::min(options_.max_query_concurrency,
+                               options_.query_threads > 0 ? options_.query_threads : cpus);
+  impl_->query_pool = std::make_unique<WorkerPool>("query", query_threads,
                                                    options_.max_queued_requests, 19);
   impl_->admin_pool = std::make_unique<WorkerPool>("admin", 2, options_.max_queued_requests, 0);
   return Status::OK();

@@ -72,9 +72,15 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{std::chrono::seconds(60)};   // one whole request
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(120)};  // between requests
   int io_threads = 2;
-  // Workers: remote write, PromQL and reads (--query.max-concurrency), admin.
+  // Workers: remote write, PromQL and reads, admin.
   int ingest_threads = 4;
+  // Queries and reads evaluated at once (--query.max-concurrency, as
+  // Prometheus), on at most query_threads threads (0: one per CPU): more
+  // threads than CPUs only time-slice evaluation, and each preempted query
+  // thread holding a lock ingestion also takes (allocator, head) makes
+  // ingestion wait for it (docs/BENCHMARKS.md, "queries and ingestion").
   int max_query_concurrency = 20;
+  int query_threads = 0;
   size_t max_queued_requests = 1000;  // per pool; more are answered 503
 };
 

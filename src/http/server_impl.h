@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "http/basic_auth.h"
+#include "http/relay.h"
 #include "http/server.h"
 #include "http/web_config.h"
 #include "http/worker_pool.h"
@@ -102,6 +103,8 @@ struct Server::Impl {
   boost::asio::io_context ioc;
   std::optional<boost::asio::ip::tcp::acceptor> acceptor;
   std::vector<RouteEntry> routes;
+  // Declared before the pools: destroyed after them, as their tasks use it.
+  Relay relay;
   std::unique_ptr<WorkerPool> ingest_pool, query_pool, admin_pool;
   std::unique_ptr<WebConfigWatcher> web_config;
   BasicAuthenticator authenticator;

@@ -9,6 +9,11 @@
 #include <cstring>
 
 namespace mytsdb::http {
+namespace {
+thread_local bool lowered_priority = false;
+}  // namespace
+
+bool WorkerPool::OnLoweredPriorityThread() { return lowered_priority; }
 
 WorkerPool::WorkerPool(std::string name, int threads, size_t max_queue, int nice)
     : name_(std::move(name)), max_queue_(max_queue) {
@@ -45,6 +50,7 @@ size_t WorkerPool::busy() const {
 }
 
 void WorkerPool::Loop(int nice) {
+  if (nice > 0) lowered_priority = true;
   if (nice != 0) {
     // Linux schedules threads separately: the nice value of this thread
     // alone (the process's other threads keep theirs).

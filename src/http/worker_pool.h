@@ -33,6 +33,9 @@ class WorkerPool {
   size_t busy() const;  // tasks running now
   int threads() const { return static_cast<int>(threads_.size()); }
   const std::string& name() const { return name_; }
+  // True on a thread of a pool created with nice > 0: what such a thread
+  // hands to threads of normal priority goes through a Relay (relay.h).
+  static bool OnLoweredPriorityThread();
 
  private:
   void Loop(int nice);

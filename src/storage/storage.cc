@@ -285,6 +285,22 @@ Status Storage::PersistBefore(int64_t before) {
   return head_->Truncate(before);
 }
 
+void Storage::PruneMetadata() const {
+  std::vector<std::string> names = head_->LabelValues(model::kMetricNameLabel);
+  for (auto& n : cold_->LabelValues(model::kMetricNameLabel)) names.push_back(std::move(n));
+  std::sort(names.begin(), names.end());
+  // A family's series are named after it, or after it with a suffix
+  // (_bucket, _sum, _count, _total, _created, ...).
+  size_t pruned = head_->PruneMetadata([&](std::string_view family) {
+    for (auto it = std::lower_bound(names.begin(), names.end(), family);
+         it != names.end() && it->starts_with(family); ++it) {
+      if (it->size() == family.size() || (*it)[family.size()] == '_') return true;
+    }
+    return false;
+  });
+  if (pruned > 0) spdlog::info("storage: forgot the metadata of {} metric families without series", pruned);
+}
+
 Status Storage::PersistDueBlocks() {
   MutexLock lock(&maintenance_mu_);
   const int64_t block = options_.head.chunk_range_ms;
@@ -314,6 +330,7 @@ Status Storage::Compact() {
   RETURN_NOT_OK(cold_->ApplyRetention(options_.clock->NowMs() - options_.retention_ms,
                                       options_.retention_bytes));
   cold_->DeleteRemovedFiles(options_.delete_grace);
+  PruneMetadata();
   return Status::OK();
 }
 
@@ -362,12 +379,15 @@ std::vector<SeriesEntry> Storage::Select(const model::Matchers& matchers,
   std::map<model::Labels, SeriesEntry> merged;
   for (head::SeriesRef ref : head_->Select(matchers, range)) {
     model::Labels labels = head_->SeriesLabels(ref);
+    if (labels.empty()) continue;  // removed by a truncation since Select
     SeriesEntry& e = merged[labels];
     e.labels = std::move(labels);
     e.head_ref = ref;
   }
   for (cold::ColdSeriesId id : cold_->Select(matchers, range)) {
     model::Labels labels = cold_->SeriesLabels(id);
+    // Freed by a retention or deletion commit since Select: being deleted.
+    if (labels.empty()) continue;
     SeriesEntry& e = merged[labels];
     e.labels = std::move(labels);
     e.cold_id = id;

@@ -164,6 +164,8 @@ class Storage {
   Status PersistBefore(int64_t before) REQUIRES(maintenance_mu_);
   // Writes `batch` to the cold tier, in one commit with whatever other
   // backfill requests are waiting (group commit).
+  // Drops metadata of metric families without series in either tier.
+  void PruneMetadata() const;
   Status Backfill(std::span<const head::SeriesSamples> batch, size_t* written)
       EXCLUDES(maintenance_mu_);
   struct BackfillRequest;

@@ -107,10 +107,12 @@ class Server:
 
     # ---- convenience -------------------------------------------------------
     def get(self, path, **kw):
-        return self.http.get(self.url + path, timeout=30, **kw)
+        kw.setdefault("timeout", 30)
+        return self.http.get(self.url + path, **kw)
 
     def post(self, path, **kw):
-        return self.http.post(self.url + path, timeout=30, **kw)
+        kw.setdefault("timeout", 30)
+        return self.http.post(self.url + path, **kw)
 
     def metric(self, name, labels=None):
         """Value of one sample of /metrics, or None."""

@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 export CC  := clang
 export CXX := clang++
 
-.PHONY: all setup build run test test-full fuzz bench bench-compare bench-interference clean
+.PHONY: all setup build run test test-full fuzz bench bench-compare bench-interference soak clean
 
 all: build
 
@@ -52,6 +52,11 @@ bench-compare: build
 # Remote-write latency alone and while 20 heavy queries run (bench/query_interference.py).
 bench-interference: build
 	.venv/bin/python bench/query_interference.py $(BENCH_ARGS)
+
+# An hour of remote write at half capacity with SIGKILL + restart every
+# 5 minutes, checking that no acknowledged sample is lost (bench/soak.py).
+soak: build
+	.venv/bin/python bench/soak.py $(SOAK_ARGS)
 
 fuzz: setup
 	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMYTSDB_FUZZ=ON -DMYTSDB_BENCHMARKS=OFF

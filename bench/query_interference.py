@@ -157,6 +157,8 @@ def main():
     ap.add_argument("--client-nice", type=int, default=19,
                     help="nice value of the query clients' process (they stand in for dashboards on "
                          "other machines; on a small machine they would otherwise take the writer's CPU)")
+    ap.add_argument("--server-arg", action="append", default=[],
+                    help="extra server flag, e.g. --server-arg=--query.threads=20 (repeatable)")
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "interference-latest.json"))
     args = ap.parse_args()
     for tool in [BUILD / "mytsdb", BUILD / "mytsdb-loadgen"]:
@@ -175,7 +177,7 @@ def main():
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([str(BUILD / "mytsdb"), "serve", "--data-dir", str(workdir / "data"),
                                "--listen", f"127.0.0.1:{port}", "--retention", "100y",
-                               "--log-level", "warn", "--query.max-samples", "500000000"],
+                               "--log-level", "warn", "--query.max-samples", "500000000", *args.server_arg],
                               stdout=open(workdir / "server.log", "wb"), stderr=subprocess.STDOUT)
     try:
         for _ in range(600):

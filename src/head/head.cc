@@ -24,20 +24,29 @@ Result<std::unique_ptr<Head>> Head::Open(const HeadOptions& options) {
   std::unique_ptr<Head> head(new Head(options));
   Head* raw = head.get();
   size_t records = 0;
-  ASSIGN_OR_RETURN(head->wal_, wal::Wal::Open(options.wal, [raw, &records](std::string_view rec) {
-                     ++records;
-                     return raw->Replay(rec);
-                   }));
+  // Each replayed segment is noted with the newest sample it holds, as
+  // appends note theirs: a truncation drops it once that sample is persisted.
+  // (Marking every replayed segment with the newest replayed sample would be
+  // safe too, but a server restarted more often than a block is persisted
+  // would then never drop a segment, and its WAL would grow without end.)
+  auto segment_replayed = [raw](int segment) {
+    MutexLock lock(&raw->append_mu_);
+    if (raw->replay_segment_max_time_ != INT64_MIN) {
+      raw->segment_max_time_[segment] = raw->replay_segment_max_time_;
+    }
+    raw->replay_segment_max_time_ = INT64_MIN;
+  };
+  ASSIGN_OR_RETURN(head->wal_, wal::Wal::Open(
+                                   options.wal,
+                                   [raw, &records](std::string_view rec) {
+                                     ++records;
+                                     return raw->Replay(rec);
+                                   },
+                                   segment_replayed));
   {
     // Series whose samples were all persisted before the last checkpoint.
     MutexLock lock(&head->append_mu_);
     head->SetTimeBoundsAfterRemoval(head->RemoveEmptySeries());
-    // Which replayed segment holds which samples is not known: each counts
-    // as holding the newest replayed sample, so none is dropped early.
-    int64_t max_t = head->max_time_.load();
-    for (int seg = head->wal_->last_checkpoint() + 1; seg < head->wal_->current_segment(); ++seg) {
-      if (max_t != INT64_MIN) head->segment_max_time_[seg] = max_t;
-    }
   }
   HeadStats st = head->stats();
   spdlog::info("head: replayed {} WAL records: {} series, {} chunks", records, st.num_series,
@@ -143,6 +152,8 @@ Status Head::Replay(std::string_view record) {
       int64_t min_t = INT64_MAX, max_t = INT64_MIN;
       uint64_t appended = 0;
       for (const wal::SampleRecord& rec : samples) {
+        // What the segment holds, whether or not the head takes it again.
+        replay_segment_max_time_ = std::max(replay_segment_max_time_, rec.t);
         // Samples before min_valid_time are in the cold tier already (their
         // series may be gone from the head).
         if (rec.t < options_.min_valid_time) continue;

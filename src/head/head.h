@@ -218,6 +218,8 @@ class Head {
   // Newest sample time written to each WAL segment that may still be
   // replayed; decides which segments a truncation can drop.
   std::map<int, int64_t> segment_max_time_ GUARDED_BY(append_mu_);
+  // During Open only: newest sample time in the segment being replayed.
+  int64_t replay_segment_max_time_ = INT64_MIN;
   std::atomic<int64_t> min_valid_time_{INT64_MIN};
 
   mutable Mutex metadata_mu_;

@@ -225,6 +225,33 @@ TEST_F(HeadTest, TruncateDropsOldSamplesAndEmptiedSeriesAndSurvivesReopen) {
   ExpectBitEqual(Read(Labels{{"__name__", "late"}}), {{late_t, 2}});
 }
 
+TEST_F(HeadTest, SegmentsReplayedAfterRestartsAreDroppedOnceTheirSamplesArePersisted) {
+  // A server restarted more often than it persists blocks: each restart
+  // starts a new segment. A truncation must still drop the replayed segments
+  // whose samples are all before it, or the WAL grows without end.
+  Labels a{{"__name__", "a"}};
+  std::vector<Sample> first = Every15s(0, kHour);
+  std::vector<Sample> second = Every15s(kHour, 2 * kHour);
+  std::vector<Sample> third = Every15s(2 * kHour, 3 * kHour);
+  Append(a, first);   // segment 0
+  Reopen();
+  Append(a, second);  // segment 1
+  Reopen();
+  Append(a, third);   // segment 2
+  const fs::path wal = dir_ / "wal";
+  ASSERT_TRUE(fs::exists(wal / "00000000"));
+
+  ASSERT_TRUE(head_->Truncate(kHour).ok());
+  EXPECT_FALSE(fs::exists(wal / "00000000")) << "segment 0 holds only samples before the truncation";
+  EXPECT_TRUE(fs::exists(wal / "checkpoint.00000000"));
+  EXPECT_TRUE(fs::exists(wal / "00000001")) << "segment 1 holds samples the head keeps";
+
+  Reopen(kHour);
+  std::vector<Sample> want = second;
+  want.insert(want.end(), third.begin(), third.end());
+  ExpectBitEqual(Read(a), want);
+}
+
 TEST_F(HeadTest, ReplaySkipsSamplesBelowTheColdWatermark) {
   // A crash after the cold tier committed but before the head truncated: the
   // WAL still holds persisted samples; the watermark keeps them out.

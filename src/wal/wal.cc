@@ -152,7 +152,8 @@ Wal::Wal(const Options& options) : options_(options) {}
 
 Wal::~Wal() { (void)Close(); }
 
-Result<std::unique_ptr<Wal>> Wal::Open(const Options& options, const ReplayFn& replay) {
+Result<std::unique_ptr<Wal>> Wal::Open(const Options& options, const ReplayFn& replay,
+                                       const SegmentReplayedFn& segment_replayed) {
   if (options.dir.empty()) return Status::InvalidArgument("WAL directory not set");
   if (options.segment_size == 0) return Status::InvalidArgument("WAL segment size must be > 0");
   if (options.fsync_mode == FsyncMode::kInterval && options.fsync_interval.count() <= 0) {
@@ -170,14 +171,14 @@ Result<std::unique_ptr<Wal>> Wal::Open(const Options& options, const ReplayFn& r
   // and did not get that far.
   RETURN_NOT_OK(fs->SyncDir(io::DirName(options.dir)));
   std::unique_ptr<Wal> wal(new Wal(options));
-  RETURN_NOT_OK(wal->Replay(replay));
+  RETURN_NOT_OK(wal->Replay(replay, segment_replayed));
   if (options.fsync_mode == FsyncMode::kInterval) {
     wal->sync_thread_ = std::thread([w = wal.get()] { w->SyncLoop(); });
   }
   return wal;
 }
 
-Status Wal::Replay(const ReplayFn& replay) {
+Status Wal::Replay(const ReplayFn& replay, const SegmentReplayedFn& segment_replayed) {
   io::FileSystem* fs = options_.fs;
   const std::string& dir = options_.dir;
   std::vector<int> segments;
@@ -300,6 +301,8 @@ Status Wal::Replay(const ReplayFn& replay) {
     ASSIGN_OR_RETURN(std::string data, fs->ReadFile(path));
     ScanResult r = ScanRecords(data, replay, &replayed);
     RETURN_NOT_OK(r.replay_status.WithContext("WAL replay of " + path));
+    // A damaged segment keeps (below) exactly the records replayed from it.
+    if (segment_replayed) segment_replayed(index);
     if (r.problem.empty()) continue;
 
     // The first damaged record ends the log: the segment is cut there, and

@@ -91,6 +91,9 @@ class Wal {
   // Receives each replayed record's payload; the view is valid only during
   // the call. A non-OK status aborts Open with that status.
   using ReplayFn = std::function<Status(std::string_view payload)>;
+  // Told after the records of each segment (not the checkpoint) were
+  // replayed, so that a caller can note what that segment holds.
+  using SegmentReplayedFn = std::function<void(int segment)>;
 
   // Opens or creates options.dir. Calls `replay` for every record of the
   // latest checkpoint (if any) and then every valid record of the segments
@@ -98,7 +101,8 @@ class Wal {
   // then starts a NEW segment for appends (a replayed segment is never
   // appended to). Errors: InvalidArgument for bad options, IOError, Corruption
   // for a damaged checkpoint, or whatever `replay` returned.
-  static Result<std::unique_ptr<Wal>> Open(const Options& options, const ReplayFn& replay);
+  static Result<std::unique_ptr<Wal>> Open(const Options& options, const ReplayFn& replay,
+                                           const SegmentReplayedFn& segment_replayed = {});
   // Calls Close().
   ~Wal();
 
@@ -152,7 +156,8 @@ class Wal {
   struct Segment;
   explicit Wal(const Options& options);
 
-  Status Replay(const ReplayFn& replay) EXCLUDES(mu_, checkpoint_mu_);
+  Status Replay(const ReplayFn& replay, const SegmentReplayedFn& segment_replayed)
+      EXCLUDES(mu_, checkpoint_mu_);
   // Moves what a repair takes out of the log into corrupt.<time>/: the bytes
   // of `segment` from `cut_at` on (if any) and the whole `later` segments.
   Status SetAside(const std::string& segment, uint64_t cut_at, std::string_view cut_bytes,

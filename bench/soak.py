@@ -49,10 +49,14 @@ import remote_write as rw  # noqa: E402
 from compare import free_port, machine  # noqa: E402
 
 BATCH = 1000  # series per request
+# Dashboard panels: (query, range in seconds). Each stays under the default
+# --query.max-samples (50 M) at the soak's size (about 100,000 series with a
+# sample a second): a panel over every series covers 5 minutes, a longer one
+# selects a zone.
 QUERIES = [
-    "sum by (zone) (rate(soak_requests_total[2m]))",
-    "topk(5, soak_requests_total)",
-    "count(soak_requests_total)",
+    ("sum by (zone) (rate(soak_requests_total[1m]))", 300),
+    ('topk(5, soak_requests_total{zone="z1"})', 600),
+    ("count(soak_requests_total)", 300),
 ]
 
 
@@ -381,18 +385,19 @@ def main():
         session = requests.Session()
         while not done.is_set():
             now = time.time()
-            for query in QUERIES:
+            for query, seconds in QUERIES:
                 try:
                     r = session.get(server.url + "/api/v1/query_range",
-                                    params={"query": query, "start": now - 600, "end": now, "step": 15},
+                                    params={"query": query, "start": now - seconds, "end": now, "step": 15},
                                     timeout=30)
-                    ok = r.status_code == 200
-                except requests.RequestException:
-                    ok = False
+                    error = None if r.status_code == 200 else f"{r.status_code} {r.text[:200]}"
+                except requests.RequestException as e:
+                    error = f"{type(e).__name__}: {e}"
                     session = requests.Session()
                 events["queries"] += 1
-                if not ok:
-                    events["query_errors"].append({"t": time.time() - start, "in_restart": restarting.is_set()})
+                if error:
+                    events["query_errors"].append({"t": time.time() - start, "query": query, "error": error,
+                                                   "in_restart": restarting.is_set()})
             done.wait(args.query_every)
 
     def sampler():
@@ -494,6 +499,7 @@ def main():
         "duplicate_samples": dup,
         "queries": events["queries"],
         "query_errors_outside_restarts": len(outside),
+        "query_errors_outside_restarts_first": outside[:10],
         "query_errors_during_restarts": len(events["query_errors"]) - len(outside),
         "delta_operations": {op: history.count(op) for op in sorted(set(history))},
         "rss_anon_window_s": window_s,

@@ -12,7 +12,8 @@ JOBS="${JOBS:-2}"
 FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
 export CC=clang CXX=clang++
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step names the time since the suite started, so that the slow ones show.
+step() { printf '\n==> [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
 step "unit tests (build/)"
 ctest --test-dir build --output-on-failure -j "$JOBS"
@@ -57,4 +58,4 @@ if [[ "${SKIP_FUZZ:-0}" != 1 ]]; then
 fi
 
 step "integration tests (pytest, real server binary)"
-.venv/bin/python -m pytest test/integration -q -p no:cacheprovider "$@"
+.venv/bin/python -m pytest test/integration -q -p no:cacheprovider --durations=8 "$@"

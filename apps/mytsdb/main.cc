@@ -362,7 +362,7 @@ int main(int argc, char** argv) {
                     "per CPU, at most --query.max-concurrency)");
   serve->add_option("--http-threads", http_threads,
                     "Threads that run remote-write requests (default 4); queries have their own "
-                    "(--query.max-concurrency)");
+                    "(--query.threads)");
   serve->add_option("--log-level", log_level, "trace, debug, info (default), warn, error");
   serve->add_flag("--web.enable-admin-api", enable_admin_api,
                   "Enable /api/v1/admin/* (flush, compact, delete_series, snapshot, "
@@ -412,10 +412,11 @@ int main(int argc, char** argv) {
   if (!listen.empty()) config.listen = listen;
   if (!log_level.empty()) config.log_level = log_level;
   if (!name_validation.empty()) config.name_validation = name_validation;
-  if (http_threads > 0) config.http_threads = http_threads;
-  if (max_connections > 0) config.max_connections = max_connections;
-  if (query_max_concurrency > 0) config.query_max_concurrency = query_max_concurrency;
-  if (query_threads > 0) config.query_threads = query_threads;
+  // 0 means "not given"; a negative value reaches the checks below.
+  if (http_threads != 0) config.http_threads = http_threads;
+  if (max_connections != 0) config.max_connections = max_connections;
+  if (query_max_concurrency != 0) config.query_max_concurrency = query_max_concurrency;
+  if (query_threads != 0) config.query_threads = query_threads;
   if (enable_lifecycle) config.enable_lifecycle = true;
   if (!web_config_file.empty()) config.web_config_file = web_config_file;
   if (enable_admin_api) config.enable_admin_api = true;
@@ -455,6 +456,7 @@ int main(int argc, char** argv) {
   if (config.query_timeout_ms <= 0) return mytsdb::app::Fail("--query.timeout must be positive");
   if (config.read_timeout_ms <= 0) return mytsdb::app::Fail("--web.read-timeout must be positive");
   if (config.max_connections <= 0) return mytsdb::app::Fail("--web.max-connections must be positive");
+  if (config.http_threads <= 0) return mytsdb::app::Fail("--http-threads must be positive");
   if (config.query_max_concurrency <= 0) {
     return mytsdb::app::Fail("--query.max-concurrency must be positive");
   }

@@ -119,3 +119,16 @@ def test_unknown_config_key_is_an_error(tmp_path):
     out = run("serve", "--config", str(cfg), "--data-dir", str(tmp_path / "d"))
     assert out.returncode != 0
     assert 'unknown configuration key "wal.fsynk"' in out.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--query.threads", "-1"], "--query.threads must not be negative"),
+    (["--query.max-concurrency", "-3"], "--query.max-concurrency must be positive"),
+    (["--http-threads", "-2"], "--http-threads must be positive"),
+    (["--web.max-connections", "-1"], "--web.max-connections must be positive"),
+])
+def test_bad_query_pool_settings_are_refused(tmp_path, args, message):
+    out = run("serve", "--data-dir", str(tmp_path / "d"), *args)
+    assert out.returncode != 0
+    assert message in out.stderr
+    assert not (tmp_path / "d").exists()

@@ -49,15 +49,23 @@ import remote_write as rw  # noqa: E402
 from compare import free_port, machine  # noqa: E402
 
 BATCH = 1000  # series per request
-# Dashboard panels: (query, range in seconds). Each stays under the default
-# --query.max-samples (50 M) at the soak's size (about 100,000 series with a
-# sample a second): a panel over every series covers 5 minutes, a longer one
-# selects a zone.
-QUERIES = [
-    ("sum by (zone) (rate(soak_requests_total[1m]))", 300),
-    ('topk(5, soak_requests_total{zone="z1"})', 600),
-    ("count(soak_requests_total)", 300),
+# Dashboard panels. Each stays under the default --query.max-samples (50 M)
+# whatever the soak's size: the panels over one zone (a tenth of the series)
+# cover 10 minutes, the one over every series as many seconds as keep it
+# near 20 M samples (see dashboard_queries).
+ZONE_QUERIES = [
+    ('sum(rate(soak_requests_total{zone="z1"}[1m]))', 600),
+    ('topk(5, soak_requests_total{zone="z2"})', 600),
+    ('count(soak_requests_total{zone="z3"})', 600),
 ]
+
+
+def dashboard_queries(num_series, interval_s):
+    """(query, range in seconds) for the soak's size; the rate panel over all
+    series reads its range plus one minute of samples per series."""
+    samples_per_s = num_series / interval_s
+    all_series_s = max(15, min(300, int(20e6 / samples_per_s) - 60))
+    return ZONE_QUERIES + [("sum by (zone) (rate(soak_requests_total[1m]))", all_series_s)]
 
 
 def log(msg):
@@ -381,11 +389,13 @@ def main():
     for w in writers:
         w.start()
 
+    queries = dashboard_queries(num_series, args.interval)
+
     def querier():
         session = requests.Session()
         while not done.is_set():
             now = time.time()
-            for query, seconds in QUERIES:
+            for query, seconds in queries:
                 try:
                     r = session.get(server.url + "/api/v1/query_range",
                                     params={"query": query, "start": now - seconds, "end": now, "step": 15},

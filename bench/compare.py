@@ -85,6 +85,22 @@ def package_version(pkg):
     return r.stdout.strip() or None
 
 
+def run_record(params):
+    """What every result file starts with: the command, the date, the machine
+    and the parameters (paths inside the repository made relative, so that a
+    committed result names no checkout)."""
+    def portable(v):
+        if isinstance(v, str) and v.startswith(str(REPO) + "/"):
+            return str(Path(v).relative_to(REPO))
+        return v
+    return {
+        "command": " ".join([Path(sys.executable).name] + sys.argv),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "machine": machine(),
+        "params": {k: portable(v) for k, v in params.items()},
+    }
+
+
 def machine():
     cpu = "unknown"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -555,11 +571,8 @@ def main():
         f"g{GENERATOR_VERSION}-{args.workload}-{args.series}-{args.duration}-{args.interval}-{args.seed}-c{args.connections}")
     manifest = generate(args, bodies)
     results = {
-        "command": " ".join([Path(sys.executable).name] + sys.argv),
-        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "machine": machine(),
-        "params": {k: getattr(args, k) for k in ("workload", "series", "duration", "interval",
-                                                  "seed", "connections")},
+        **run_record({k: getattr(args, k) for k in ("workload", "series", "duration", "interval",
+                                                     "seed", "connections")}),
         "manifest": manifest,
         "versions": {pkg: package_version(pkg) for pkg in ("prometheus", "victoria-metrics")},
         "targets": {},

@@ -37,7 +37,7 @@ BUILD = REPO / "build"
 sys.path.insert(0, str(REPO / "test" / "integration"))
 sys.path.insert(0, str(REPO / "bench"))
 import remote_write as rw  # noqa: E402
-from compare import GENERATOR_VERSION, free_port, machine  # noqa: E402
+from compare import GENERATOR_VERSION, free_port, run_record  # noqa: E402
 
 HEAVY_QUERIES = [
     "sum by (instance) (rate(node_cpu_seconds_total[5m]))",
@@ -202,10 +202,7 @@ def main():
         ratio = loaded["p99_ms"] / alone["p99_ms"]
         log(f"remote-write p99 with queries / without: {ratio:.2f}x")
         result = {
-            "command": " ".join([Path(sys.executable).name] + sys.argv),
-            "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-            "machine": machine(),
-            "params": vars(args),
+            **run_record(vars(args)),
             "alone": alone,
             "with_queries": loaded,
             "p99_ratio": ratio,

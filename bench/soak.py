@@ -46,7 +46,7 @@ BUILD = REPO / "build"
 sys.path.insert(0, str(REPO / "test" / "integration"))
 sys.path.insert(0, str(REPO / "bench"))
 import remote_write as rw  # noqa: E402
-from compare import free_port, machine  # noqa: E402
+from compare import free_port, run_record  # noqa: E402
 
 BATCH = 1000  # series per request
 # Dashboard panels. Each stays under the default --query.max-samples (50 M)
@@ -490,10 +490,7 @@ def main():
     outside = [e for e in events["query_errors"] if not e["in_restart"]]
     ticks = (last_tick - tick0) // interval_ms + 1
     summary = {
-        "command": " ".join([Path(sys.executable).name] + sys.argv),
-        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "machine": machine(),
-        "params": vars(args),
+        **run_record(vars(args)),
         "capacity_samples_per_s": capacity,
         "rate_samples_per_s": num_series / args.interval,
         "series": num_series,

@@ -115,6 +115,8 @@ Status Apply(const std::string& key, const YAML::Node& node, Config* c) {
     ASSIGN_OR_RETURN(c->wal_segment_bytes, ParseBytes(v));
   } else if (key == "storage.block_duration") {
     ASSIGN_OR_RETURN(c->block_duration_ms, ParseDuration(v));
+  } else if (key == "storage.max_block_duration") {
+    ASSIGN_OR_RETURN(c->max_block_duration_ms, ParseDuration(v));
   } else if (key == "storage.retention") {
     ASSIGN_OR_RETURN(c->retention_ms, ParseDuration(v));
   } else if (key == "ingest.max_future") {

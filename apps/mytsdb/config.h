@@ -21,6 +21,10 @@ struct Config {
   uint64_t wal_segment_bytes = 128ull << 20;
   int64_t block_duration_ms = 2 * 3600 * 1000;
   int64_t retention_ms = 15LL * 24 * 3600 * 1000;
+  // Largest time window compaction merges files into; 0: a tenth of the
+  // retention (as Prometheus), which bounds how long retention keeps a
+  // sample past its age to 10%.
+  int64_t max_block_duration_ms = 0;
   int64_t max_future_ms = 10 * 60 * 1000;  // samples further ahead of the clock are refused
   uint64_t retention_bytes = 0;  // 0: no size limit
   uint64_t max_series = 0;             // active series in the head; 0: no limit

@@ -41,6 +41,7 @@ TEST(ConfigTest, FileOverridesDefaultsAndRejectsUnknownKeys) {
     std::ofstream f(path);
     f << "data_dir: /tmp/x\nwal:\n  fsync: always\n  segment_size: 1MiB\n"
       << "ingest:\n  max_future: 1h\n"
+      << "storage:\n  max_block_duration: 6h\n"
       << "query:\n  timeout: 30s\n  lookback_delta: 10m\n  max_samples: 1000\n";
   }
   Config c;
@@ -53,6 +54,7 @@ TEST(ConfigTest, FileOverridesDefaultsAndRejectsUnknownKeys) {
   EXPECT_EQ(c.query_lookback_ms, 600'000);
   EXPECT_EQ(c.query_max_samples, 1000);
   EXPECT_EQ(c.max_future_ms, 3'600'000);
+  EXPECT_EQ(c.max_block_duration_ms, 6 * 3'600'000);
   {
     std::ofstream f(path);
     f << "wal:\n  fsynk: always\n";

@@ -148,6 +148,9 @@ storage::StorageOptions StorageOptionsFrom(const Config& config) {
   options.head.max_series = config.max_series;
   options.head.max_series_per_metric = config.max_series_per_metric;
   options.retention_ms = config.retention_ms;
+  options.compaction.max_window_ms = config.max_block_duration_ms > 0
+                                         ? config.max_block_duration_ms
+                                         : config.retention_ms / 10;
   options.max_future_ms = config.max_future_ms;
   options.retention_bytes = config.retention_bytes;
   options.persist_check_interval = std::chrono::milliseconds(config.persist_check_interval_ms);
@@ -295,8 +298,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", mytsdb::app::kVersion);
 
   std::string config_file, data_dir, listen, fsync, fsync_interval, segment_size, block_duration,
-      max_body, max_decompressed, name_validation, log_level, retention, retention_size,
-      maintenance_interval, query_timeout, query_lookback, max_future;
+      max_block_duration, max_body, max_decompressed, name_validation, log_level, retention,
+      retention_size, maintenance_interval, query_timeout, query_lookback, max_future;
   uint64_t max_series = 0, max_series_per_metric = 0;
   int64_t query_max_samples = 0;
   int http_threads = 0, max_connections = 0, query_max_concurrency = 0, query_threads = 0;
@@ -318,6 +321,9 @@ int main(int argc, char** argv) {
   serve->add_option("--block-duration", block_duration,
                     "Cold-tier block length; head chunks are cut at its multiples and samples "
                     "older than half of it behind the newest are refused (default 2h)");
+  serve->add_option("--max-block-duration", max_block_duration,
+                    "Largest time window compaction merges cold-tier files into: windows of 3, "
+                    "9, 27... blocks, and the whole day (default: a tenth of --retention)");
   serve->add_option("--retention", retention,
                     "How long samples are kept, counted back from the server's clock (default "
                     "15d); older samples are refused, and a cold-tier file goes once all its "
@@ -430,6 +436,8 @@ int main(int argc, char** argv) {
                  &config.wal_segment_bytes),
            apply("--block-duration", block_duration, mytsdb::app::ParseDuration,
                  &config.block_duration_ms),
+           apply("--max-block-duration", max_block_duration, mytsdb::app::ParseDuration,
+                 &config.max_block_duration_ms),
            apply("--retention", retention, mytsdb::app::ParseDuration, &config.retention_ms),
            apply("--ingest.max-future", max_future, mytsdb::app::ParseDuration,
                  &config.max_future_ms),

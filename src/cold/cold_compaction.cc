@@ -1,4 +1,4 @@
-// ColdStore's maintenance: compaction (merging a day's files), retention
+// ColdStore's maintenance: compaction (merging the files the policy picks), retention
 // (removing old files), deleting series (rewriting files without them),
 // snapshots, and the deletion of files that left the table.
 #include <spdlog/spdlog.h>
@@ -27,68 +27,63 @@ int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : (a - b + 1) / b
 
 Result<bool> ColdStore::CompactOne(const CompactionOptions& options) {
   auto snap = snapshot();
-  // Files per day, oldest day first.
-  std::map<std::string, std::vector<std::shared_ptr<const FileEntry>>> by_day;
-  for (const auto& f : snap->files) by_day[f->add.day].push_back(f);
-  for (const auto& [day, files] : by_day) {
-    if (files.size() < 2) continue;
-    int64_t day_start = FloorDiv(files.front()->add.min_ts, kDayMs) * kDayMs;
-    int64_t day_end = day_start + kDayMs;  // exclusive
-    // A day the head still writes into is merged only once it has many files.
-    bool complete = day_end <= snap->watermark;
-    if (!complete && files.size() < options.max_files_per_open_day) continue;
-
-    // The series of these files, read through the catalog; ReadSamples
-    // resolves duplicates (last commit wins) while merging.
-    std::set<ColdSeriesId> ids;
-    for (const auto& f : files) {
-      for (const auto& span : f->spans) ids.insert(span.id);
-    }
-    std::vector<ColdSeriesId> id_list(ids.begin(), ids.end());
-    std::vector<model::Labels> series;
-    series.reserve(id_list.size());
-    for (ColdSeriesId id : id_list) series.push_back(catalog_->Labels(id));
-    std::vector<size_t> order = FileOrder(series);
-    std::vector<std::string> label_names;
-    std::vector<std::string> label_columns = LabelColumnsOf(series, &label_names);
-    model::TimeRange day_range{day_start, day_end - 1};
-    std::set<std::string> paths;
-    for (const auto& f : files) paths.insert(f->add.path);
-    // Reads go to exactly the files being merged, through a snapshot of them.
-    auto merged_snap = std::make_shared<Snapshot>();
-    merged_snap->files = files;
-    ReadFn read = [&](std::span<const size_t> indices, model::TimeRange r,
-                      std::vector<std::vector<model::Sample>>* out) {
-      std::vector<ColdSeriesId> batch;
-      batch.reserve(indices.size());
-      for (size_t i : indices) batch.push_back(id_list[i]);
-      return ReadFrom(*merged_snap, batch, r, out);
-    };
-    // Batches of about one row group: consecutive series in file order sit
-    // in consecutive rows of the old files too, so each old row group is
-    // read about once.
-    int64_t rows = 0;
-    for (const auto& f : files) rows += f->add.num_records;
-    size_t per_series = static_cast<size_t>(std::max<int64_t>(rows / std::max<int64_t>(int64_t(ids.size()), 1), 1));
-    size_t batch_series = static_cast<size_t>(options_.write.row_group_rows) / per_series + 1;
-    spdlog::info("cold: compacting {} files of day {} ({} rows, {} series)", files.size(), day,
-                 rows, ids.size());
-    // Compaction rewrites each day once, off the ingestion path: it can
-    // afford a stronger ZSTD level than a flush (docs/FORMAT.md).
-    WriteOptions write = options_.write;
-    write.zstd_level = options.zstd_level;
-    ASSIGN_OR_RETURN(auto add, WriteDayFile(day_range, series, order, label_names, read,
-                                            batch_series, write));
-    MaybeFail("cold.compact.before_commit");
-    CommitRequest commit;
-    commit.operation = "OPTIMIZE";
-    if (add.has_value()) commit.adds.push_back(*add);
-    commit.removes.assign(paths.begin(), paths.end());
-    commit.label_columns = std::move(label_columns);
-    RETURN_NOT_OK(CommitAndPublish(std::move(commit)));
-    return true;
+  std::vector<CompactionFile> candidates;
+  candidates.reserve(snap->files.size());
+  for (const auto& f : snap->files) {
+    candidates.push_back({f->add.min_ts, f->add.max_ts, f->add.version});
   }
-  return false;
+  std::optional<CompactionPlan> plan = PlanCompaction(candidates, snap->watermark, options);
+  if (!plan.has_value()) return false;
+  std::vector<std::shared_ptr<const FileEntry>> files;
+  for (size_t i : plan->files) files.push_back(snap->files[i]);
+  // The series of these files, read through the catalog; ReadSamples
+  // resolves duplicates (last commit wins) while merging.
+  std::set<ColdSeriesId> ids;
+  for (const auto& f : files) {
+    for (const auto& span : f->spans) ids.insert(span.id);
+  }
+  std::vector<ColdSeriesId> id_list(ids.begin(), ids.end());
+  std::vector<model::Labels> series;
+  series.reserve(id_list.size());
+  for (ColdSeriesId id : id_list) series.push_back(catalog_->Labels(id));
+  std::vector<size_t> order = FileOrder(series);
+  std::vector<std::string> label_names;
+  std::vector<std::string> label_columns = LabelColumnsOf(series, &label_names);
+  std::set<std::string> paths;
+  for (const auto& f : files) paths.insert(f->add.path);
+  // Reads go to exactly the files being merged, through a snapshot of them.
+  auto merged_snap = std::make_shared<Snapshot>();
+  merged_snap->files = files;
+  ReadFn read = [&](std::span<const size_t> indices, model::TimeRange r,
+                    std::vector<std::vector<model::Sample>>* out) {
+    std::vector<ColdSeriesId> batch;
+    batch.reserve(indices.size());
+    for (size_t i : indices) batch.push_back(id_list[i]);
+    return ReadFrom(*merged_snap, batch, r, out);
+  };
+  // Batches of about one row group: consecutive series in file order sit
+  // in consecutive rows of the old files too, so each old row group is
+  // read about once.
+  int64_t rows = 0;
+  for (const auto& f : files) rows += f->add.num_records;
+  size_t per_series = static_cast<size_t>(std::max<int64_t>(rows / std::max<int64_t>(int64_t(ids.size()), 1), 1));
+  size_t batch_series = static_cast<size_t>(options_.write.row_group_rows) / per_series + 1;
+  spdlog::info("cold: compacting {} files of [{}, {}] ({} rows, {} series)", files.size(),
+               plan->window.min, plan->window.max, rows, ids.size());
+  // Compaction runs off the ingestion path: it can afford a stronger ZSTD
+  // level than a flush (docs/FORMAT.md).
+  WriteOptions write = options_.write;
+  write.zstd_level = options.zstd_level;
+  ASSIGN_OR_RETURN(auto add, WriteDayFile(plan->window, series, order, label_names, read,
+                                          batch_series, write));
+  MaybeFail("cold.compact.before_commit");
+  CommitRequest commit;
+  commit.operation = "OPTIMIZE";
+  if (add.has_value()) commit.adds.push_back(*add);
+  commit.removes.assign(paths.begin(), paths.end());
+  commit.label_columns = std::move(label_columns);
+  RETURN_NOT_OK(CommitAndPublish(std::move(commit)));
+  return true;
 }
 
 Status ColdStore::Compact(const CompactionOptions& options) {

@@ -196,14 +196,14 @@ Status ColdStore::failure() const { return table_->failure(); }
 // ---- Writing ------------------------------------------------------------------
 
 Result<std::optional<AddFile>> ColdStore::WriteDayFile(
-    model::TimeRange day_range, const std::vector<model::Labels>& series,
+    model::TimeRange range, const std::vector<model::Labels>& series,
     std::span<const size_t> order, const std::vector<std::string>& label_names,
     const ReadFn& read, size_t batch_series, const WriteOptions& write_options) {
   io::FileSystem* fs = options_.fs;
   batch_series = std::max<size_t>(batch_series, 1);
   AddFile add;
-  add.day = DayOf(day_range.min);
-  add.path = "day=" + add.day + "/part-" + std::to_string(day_range.min) + "-" + RandomSuffix() +
+  add.day = DayOf(range.min);
+  add.path = "day=" + add.day + "/part-" + std::to_string(range.min) + "-" + RandomSuffix() +
              ".parquet";
   const std::string full = JoinPath(options_.dir, add.path);
   RETURN_NOT_OK(EnsureDir(io::DirName(full)));
@@ -213,7 +213,7 @@ Result<std::optional<AddFile>> ColdStore::WriteDayFile(
   std::vector<std::vector<model::Sample>> samples;
   for (size_t first = 0; first < order.size(); first += batch_series) {
     std::span<const size_t> indices = order.subspan(first, std::min(batch_series, order.size() - first));
-    RETURN_NOT_OK(read(indices, day_range, &samples));
+    RETURN_NOT_OK(read(indices, range, &samples));
     std::vector<SeriesData> batch;
     for (size_t k = 0; k < indices.size(); ++k) {
       if (!samples[k].empty()) batch.push_back({series[indices[k]], std::move(samples[k])});

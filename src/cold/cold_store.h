@@ -9,7 +9,8 @@
 //   Select/ReadSamples ◄── snapshot of the committed files
 //
 // Split by concern: cold_store.cc (open, commit, persist), cold_read.cc,
-// cold_compaction.cc (compaction, retention, deletion of removed files).
+// cold_compaction.cc (compaction, retention, deletion of removed files);
+// which files compaction merges is compaction_policy.h's decision.
 // All file access goes through ColdStoreOptions::fs.
 //
 // Thread safety: reads are safe concurrently with each other and with one
@@ -27,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "cold/compaction_policy.h"
 #include "cold/delta_log.h"
 #include "cold/parquet_writer.h"
 #include "common/mutex.h"
@@ -58,15 +60,6 @@ struct PersistRequest {
   std::function<void(size_t index, model::TimeRange range, std::vector<model::Sample>* out)> read;
   model::TimeRange range;                 // inclusive bounds of the samples to write
   std::optional<int64_t> new_watermark;  // recorded in the same commit
-};
-
-struct CompactionOptions {
-  // A day still receiving head blocks is merged once it has this many files;
-  // a complete day (older than the watermark) as soon as it has two.
-  size_t max_files_per_open_day = 8;
-  // ZSTD level of compacted files: 9 is 8% smaller than a flush's level 3
-  // for twice the CPU (docs/FORMAT.md).
-  int zstd_level = 9;
 };
 
 struct ColdStats {
@@ -101,9 +94,9 @@ class ColdStore {
   // in one Delta commit. Series without samples in the range are skipped.
   Status Persist(const PersistRequest& request);
 
-  // Merges the files of each day into one (one Delta commit per day: add +
-  // remove). Duplicates resolve as in ReadSamples. The replaced files stay on
-  // disk until DeleteRemovedFiles.
+  // Merges files as the policy plans (compaction_policy.h), one Delta commit
+  // (add + remove) per merge, until it plans no more. Duplicates resolve as
+  // in ReadSamples. The replaced files stay on disk until DeleteRemovedFiles.
   Status Compact(const CompactionOptions& options = {});
   // Removes (through the log) the files whose samples are all older than
   // `min_time`, then the oldest files while the table is larger than
@@ -154,9 +147,9 @@ class ColdStore {
   };
 
   explicit ColdStore(const ColdStoreOptions& options);
-  // Writes the samples of `series` (in `order`) within `day_range` as one
-  // file; nullopt if there were none.
-  Result<std::optional<AddFile>> WriteDayFile(model::TimeRange day_range,
+  // Writes the samples of `series` (in `order`) within `range` (inside one
+  // day) as one file; nullopt if there were none.
+  Result<std::optional<AddFile>> WriteDayFile(model::TimeRange range,
                                               const std::vector<model::Labels>& series,
                                               std::span<const size_t> order,
                                               const std::vector<std::string>& label_names,

@@ -199,10 +199,10 @@ TEST_F(ColdStoreTest, LeftoversAreDeletedOnlyWhenTheLogExplainsThemOtherwiseSetA
   const fs::path committed = fs::directory_iterator(day)->path();
   // A file a commit removed (compaction), whose deletion the process did
   // not live to do.
-  ASSERT_TRUE(Persist({{s, {{2000, 2}}}}, {0, kDay - 1}).ok());
+  ASSERT_TRUE(Persist({{s, {{2000, 2}}}}, {0, kDay - 1}, /*watermark=*/kDay).ok());
   std::set<fs::path> before_compaction;
   for (const auto& f : fs::directory_iterator(day)) before_compaction.insert(f.path());
-  ASSERT_TRUE(store_->Compact({.max_files_per_open_day = 2}).ok());
+  ASSERT_TRUE(store_->Compact().ok());
   ASSERT_EQ(store_->stats().files, 1u);
   std::ofstream(day / "part-x.parquet.tmp") << "half a file";
   fs::copy_file(committed, day / "uncommitted.parquet");
@@ -276,16 +276,28 @@ TEST_F(ColdStoreTest, CompactionMergesADayInOneCommitAndKeepsLastWrites) {
   ExpectBitEqual(got[b], want[b]);
 }
 
-TEST_F(ColdStoreTest, OpenDayIsCompactedOnlyWithManyFiles) {
+TEST_F(ColdStoreTest, CompactionMergesCompleteWindowsThatRetentionCanStillDrop) {
+  constexpr int64_t kMin = 60'000;
+  const CompactionOptions options{.block_ms = 10 * kMin, .max_window_ms = 30 * kMin};
   Labels a{{"__name__", "m"}};
-  for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(Persist({{a, {{int64_t(i) * 1000, double(i)}}}}, {0, kDay - 1}).ok());
+  // Seven 10-minute blocks persisted one by one, as the head does.
+  for (int64_t b = 0; b < 7; ++b) {
+    const int64_t start = kDay + b * 10 * kMin;
+    ASSERT_TRUE(Persist({{a, Every(start, start + 10 * kMin, 60'000)}}, {start, start + 10 * kMin - 1},
+                        /*watermark=*/start + 10 * kMin)
+                    .ok());
   }
-  ASSERT_TRUE(store_->Compact({.max_files_per_open_day = 4}).ok());
+  ASSERT_TRUE(store_->Compact(options).ok());
+  // [0, 30m) and [30m, 60m) merged; the 7th block's window is still open.
   EXPECT_EQ(store_->stats().files, 3u);
-  ASSERT_TRUE(store_->Compact({.max_files_per_open_day = 3}).ok());
-  EXPECT_EQ(store_->stats().files, 1u);
-  ExpectBitEqual(ReadAll(Name("m"))[a], {{0, 0}, {1000, 1}, {2000, 2}});
+  ExpectBitEqual(ReadAll(Name("m"))[a], Every(kDay, kDay + 70 * kMin, 60'000));
+  // Nothing larger than the 30-minute cap, so retention drops one window
+  // of samples at a time.
+  ASSERT_TRUE(store_->Compact(options).ok());
+  EXPECT_EQ(store_->stats().files, 3u);
+  ASSERT_TRUE(store_->ApplyRetention(kDay + 30 * kMin, 0).ok());
+  EXPECT_EQ(store_->stats().files, 2u);
+  ExpectBitEqual(ReadAll(Name("m"))[a], Every(kDay + 30 * kMin, kDay + 70 * kMin, 60'000));
 }
 
 TEST_F(ColdStoreTest, RetentionByAgeAndBySize) {

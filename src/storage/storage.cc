@@ -22,7 +22,17 @@ int64_t FloorTo(int64_t t, int64_t step) {
 
 Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   if (options.data_dir.empty()) return Status::InvalidArgument("storage: data directory not set");
-  std::unique_ptr<Storage> storage(new Storage(options));
+  StorageOptions effective = options;
+  effective.compaction.block_ms = options.head.chunk_range_ms;
+  std::unique_ptr<Storage> storage(new Storage(effective));
+  const std::vector<int64_t> windows = cold::CompactionWindows(effective.compaction);
+  if (windows.empty()) {
+    spdlog::info("storage: compaction off (the largest window, {} min, is under three blocks of {} min)",
+                 options.compaction.max_window_ms / 60'000.0, options.head.chunk_range_ms / 60'000.0);
+  } else {
+    spdlog::info("storage: compaction merges files into windows of {} to {} min",
+                 windows.front() / 60'000.0, windows.back() / 60'000.0);
+  }
   // The data directory must survive a power loss with what goes into it
   // (synced also when it exists: its creator may not have got that far).
   RETURN_NOT_OK(options.fs->CreateDirs(options.data_dir).WithContext("create data directory"));

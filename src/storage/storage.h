@@ -68,6 +68,8 @@ struct StorageOptions {
   io::FileSystem* fs = io::PosixFileSystem();
   // If > 0, the oldest files are removed while the cold tier is larger.
   uint64_t retention_bytes = 0;
+  // Which files compaction merges (compaction_policy.h); its block_ms is
+  // taken from head.chunk_range_ms.
   cold::CompactionOptions compaction;
   // Files replaced by compaction or retention are deleted this long after
   // they left the table, so that running reads of older snapshots finish.

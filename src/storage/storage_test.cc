@@ -245,6 +245,38 @@ TEST_F(StorageTest, OneFutureSampleNeitherIsStoredNorMakesRetentionDeleteAnythin
   EXPECT_EQ(storage_->refused_future_samples(), 1u);
 }
 
+TEST_F(StorageTest, PersistedBlocksMergeInWindowsThatRetentionDropsWhole) {
+  constexpr int64_t kMin = 60'000;
+  clock_.Set(kStart);
+  customize_ = [](StorageOptions* o) {
+    o->head.chunk_range_ms = 10 * kMin;  // the policy's block comes from the head
+    o->compaction.max_window_ms = 30 * kMin;
+    o->retention_ms = 60 * kMin;
+  };
+  Reopen();
+  Labels m{{"__name__", "m"}};
+  std::vector<Sample> want;
+  for (int64_t t = kStart; t < kStart + 100 * kMin; t += kMin) {
+    clock_.Set(t);
+    EXPECT_EQ(Append(m, {{t, double(t)}}).head.samples_appended, 1u);
+    want.push_back({t, double(t)});
+    ASSERT_TRUE(storage_->PersistDueBlocks().ok());
+  }
+  // Nine 10-minute blocks persisted (the head keeps the last 10 minutes).
+  EXPECT_EQ(storage_->cold_stats().files, 9u);
+  EXPECT_EQ(storage_->cold_stats().watermark, kStart + 90 * kMin);
+  // Compaction merges them in threes and goes no further than the cap;
+  // retention (now - 1 h = 39 min) then drops the first window whole.
+  ASSERT_TRUE(storage_->Compact().ok());
+  EXPECT_EQ(storage_->cold_stats().files, 2u);
+  EXPECT_EQ(storage_->cold_stats().min_time, kStart + 30 * kMin);
+  want.erase(want.begin(), want.begin() + 30);
+  auto all = ReadAll();
+  ASSERT_EQ(all[m].size(), want.size());
+  EXPECT_EQ(all[m].front().timestamp_ms, want.front().timestamp_ms);
+  EXPECT_EQ(all[m].back().timestamp_ms, want.back().timestamp_ms);
+}
+
 TEST_F(StorageTest, RetentionCountsFromTheClockAndRefusesWhatItWouldDelete) {
   const int64_t retention = 15 * kDay;
   Labels m{{"__name__", "m"}};

@@ -126,6 +126,7 @@ def test_unknown_config_key_is_an_error(tmp_path):
     (["--query.max-concurrency", "-3"], "--query.max-concurrency must be positive"),
     (["--http-threads", "-2"], "--http-threads must be positive"),
     (["--web.max-connections", "-1"], "--web.max-connections must be positive"),
+    (["--max-block-duration", "-1h"], '--max-block-duration: invalid duration "-1h"'),
 ])
 def test_bad_query_pool_settings_are_refused(tmp_path, args, message):
     out = run("serve", "--data-dir", str(tmp_path / "d"), *args)

@@ -42,9 +42,7 @@ class StorageQueryable : public promql::Queryable {
       if (limits.deadline && std::chrono::steady_clock::now() > *limits.deadline) {
         return Status::DeadlineExceeded("query timed out in query execution");
       }
-      if (limits.cancel != nullptr && limits.cancel->load(std::memory_order_relaxed)) {
-        return Status::Cancelled("query cancelled: MyTSDB is shutting down");
-      }
+      RETURN_NOT_OK(limits.cancel.Check());
       std::span<const storage::SeriesEntry> batch(entries.data() + first,
                                                   std::min(kBatch, entries.size() - first));
       RETURN_NOT_OK(storage_.ReadSamples(batch, range, &samples, limits.max_samples - loaded));
@@ -191,7 +189,8 @@ Result<int64_t> ParseDurationParam(const char* name, const std::string& value) {
 Result<promql::EngineOptions> RequestEngineOptions(const Request& req, const promql::EngineOptions& base,
                                                    const std::atomic<bool>* cancel) {
   promql::EngineOptions o = base;
-  o.cancel = cancel;
+  o.cancel.shutdown = cancel;
+  o.cancel.client_gone = req.client_gone.get();
   std::string timeout = ParamValue(req, "timeout");
   if (!timeout.empty()) {
     ASSIGN_OR_RETURN(int64_t t, ParseDurationParam("timeout", timeout));

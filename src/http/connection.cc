@@ -3,6 +3,9 @@
 // complete request to a worker pool, and writes the response, streamed in
 // chunks when the handler produces it so.
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -229,6 +232,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                           : SendPlain(404, "404 page not found\n", false);
     }
     Request req = ToRequest(parser_->get(), std::move(matches_), remote_, user_);
+    auto client_gone = std::make_shared<std::atomic<bool>>(false);
+    req.client_gone = client_gone;
     auto self = this->shared_from_this();
     const RouteEntry* route = route_;
     auto task = [self, route, req = std::move(req)]() mutable {
@@ -245,8 +250,43 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       res.set_header("Retry-After", "1");
       res.set_content("server overloaded: too many " + pool->name() + " requests queued, retry later\n",
                       "text/plain; charset=utf-8");
-      Reply(std::move(res), false);
+      return Reply(std::move(res), false);
     }
+    WatchForDisconnect(std::move(client_gone));
+  }
+
+  // While the request runs, waits for the socket to become readable: a
+  // client that closed the connection (end of stream or reset) sets *gone.
+  // Readable with data (a pipelined request, a TLS record) ends the watch
+  // without a verdict; the data stays in the socket for the next read.
+  void WatchForDisconnect(std::shared_ptr<std::atomic<bool>> gone) {
+    const uint64_t watch = ++watch_id_;
+    watching_ = true;
+    Lowest().socket().async_wait(
+        tcp::socket::wait_read, [self = this->shared_from_this(), gone, watch](beast::error_code ec) {
+          // A wait that completed just before StopWatching still runs its
+          // handler: it belongs to a request already answered.
+          if (watch != self->watch_id_) return;
+          self->watching_ = false;
+          if (ec) return;  // the session closed
+          char byte;
+          ssize_t n = ::recv(self->Lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+          if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            gone->store(true, std::memory_order_relaxed);
+            self->impl_->counters->abandoned_total.fetch_add(1);
+            spdlog::debug("http: {} closed the connection while its request ran", self->remote_);
+          }
+        });
+  }
+
+  // Ends the watch before the response is written (the next read is the
+  // connection's own).
+  void StopWatching() {
+    if (!watching_) return;
+    ++watch_id_;
+    watching_ = false;
+    beast::error_code ignored;
+    Lowest().socket().cancel(ignored);
   }
 
   // Runs `fn` on the connection's strand; called on a worker thread. A
@@ -273,6 +313,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void Reply(Response res, bool close) {
+    StopWatching();
     auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(
         static_cast<bhttp::status>(res.status), 11);
     for (const auto& [name, value] : res.headers) msg->set(name, value);
@@ -324,6 +365,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void StartChunked(const std::shared_ptr<ChunkQueue>& queue,
                     const std::shared_ptr<bhttp::response<bhttp::empty_body>>& head) {
+    StopWatching();
     AddConfiguredHeaders(head->base());
     head->keep_alive(keep_alive_ && !close_after_);
     head->chunked(true);
@@ -407,6 +449,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   bool idle_ = true;          // waiting for a request
   bool close_after_ = false;  // the server is stopping
   bool keep_alive_ = true;
+  bool watching_ = false;     // WatchForDisconnect's wait is pending
+  uint64_t watch_id_ = 0;     // which wait is the current one
   bool header_sent_ = false, writing_ = false, chunk_keep_alive_ = false;
   std::string current_chunk_;
 };

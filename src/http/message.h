@@ -7,8 +7,10 @@
 // encoding, so that a large export never sits in memory whole).
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,6 +31,10 @@ struct Request {
   std::vector<std::string> matches;
   std::string remote_addr;  // "ip:port"
   std::string user;         // the basic-auth user, if the server requires one
+  // Set by the connection once the client has closed it while the request
+  // runs (null when the connection does not watch), so that long work such
+  // as a query stops instead of computing an answer nobody reads.
+  std::shared_ptr<const std::atomic<bool>> client_gone;
 
   bool has_param(std::string_view name) const;
   // The `index`-th value of `name`, or "".

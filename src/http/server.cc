@@ -118,6 +118,10 @@ Server::Server(const ServerOptions& options, telemetry::Registry* registry)
     counter("mytsdb_http_tls_handshake_failures_total",
             "TLS handshakes that failed (or client certificates refused).",
             counters->tls_handshake_failures_total.load());
+    counter("mytsdb_http_requests_abandoned_total",
+            "Requests whose client closed the connection while they ran; a query among them stops "
+            "at its next check instead of finishing.",
+            counters->abandoned_total.load());
   });
 }
 

@@ -282,10 +282,7 @@ class Evaluator {
     if (deadline_ && std::chrono::steady_clock::now() > *deadline_) {
       return Status::DeadlineExceeded("query timed out in query execution");
     }
-    if (options_.cancel != nullptr && options_.cancel->load(std::memory_order_relaxed)) {
-      return Status::Cancelled("query cancelled: MyTSDB is shutting down");
-    }
-    return Status::OK();
+    return options_.cancel.Check();
   }
   // The step of the whole query (0 for an instant query), for step().
   void set_query_step(int64_t step) { query_step_ = step; }
@@ -1742,7 +1739,9 @@ class Evaluator {
     Value out;
     out.type = ValueType::kVector;
     for (size_t k = 0; k < series.size(); ++k) {
-      if (k % 256 == 255) RETURN_NOT_OK(CheckDeadline());
+      // Per series: a series' steps can be much work (a long window at a
+      // fine step), and the check is a clock read and two loads.
+      RETURN_NOT_OK(CheckDeadline());
       Series& s = series[k];
       StepSeries o;
       o.labels = s.labels;
@@ -2076,6 +2075,16 @@ std::vector<std::string> AnnotationStrings(const QueryResult& r, std::string_vie
     out.push_back(text + " (" + std::to_string(line) + ":" + std::to_string(column) + ")");
   }
   return out;
+}
+
+Status CancelFlags::Check() const {
+  if (shutdown != nullptr && shutdown->load(std::memory_order_relaxed)) {
+    return Status::Cancelled("query cancelled: MyTSDB is shutting down");
+  }
+  if (client_gone != nullptr && client_gone->load(std::memory_order_relaxed)) {
+    return Status::Cancelled("query cancelled: the client closed the connection");
+  }
+  return Status::OK();
 }
 
 Result<QueryResult> Engine::Instant(const Queryable& data, const Node& expr, int64_t t) const {

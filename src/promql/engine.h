@@ -36,16 +36,26 @@ struct Series {
   std::vector<model::Sample> samples;  // in time order
 };
 
+// Why a running query must stop early, if it must: the server shuts down,
+// or the client that asked has closed its connection (nobody would read the
+// answer, and the CPU and memory are better spent on those still waiting).
+struct CancelFlags {
+  const std::atomic<bool>* shutdown = nullptr;
+  const std::atomic<bool>* client_gone = nullptr;
+  // Cancelled with the reason once a flag is set.
+  Status Check() const;
+};
+
 // Where queries read samples from.
 // What one Select may cost: it stops before it has read everything, with
 // ResourceExhausted once the series it appends hold more than max_samples
 // samples, and with DeadlineExceeded (or Cancelled) past the deadline (or
-// once *cancel is set), so that an oversized query fails without having
+// once `cancel` says so), so that an oversized query fails without having
 // allocated what it asked for.
 struct SelectLimits {
   int64_t max_samples = INT64_MAX;
   std::optional<std::chrono::steady_clock::time_point> deadline;
-  const std::atomic<bool>* cancel = nullptr;
+  CancelFlags cancel;
 };
 
 class Queryable {
@@ -71,8 +81,8 @@ struct EngineOptions {
   bool delayed_name_removal = false;
   // A query running longer fails with DeadlineExceeded (0: no limit).
   int64_t timeout_ms = 0;
-  // Once set, running queries stop with Cancelled (the server shuts down).
-  const std::atomic<bool>* cancel = nullptr;
+  // Running queries stop with Cancelled once a flag is set.
+  CancelFlags cancel;
 };
 
 struct Point {

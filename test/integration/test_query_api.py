@@ -2,6 +2,7 @@
 and status/buildinfo with Prometheus's JSON shapes, errors and limits, and
 every call Grafana's Prometheus data source makes (docs/API.md lists them)."""
 import pytest
+import requests
 
 import remote_write as rw
 
@@ -244,3 +245,28 @@ def test_sample_limit_stops_loading_early(server_factory):
     r = srv.get("/api/v1/query", params={"query": 'count_over_time(big{i="1"}[11m])', "time": S0 + 600})
     assert r.status_code == 200, r.text
     assert r.json()["data"]["result"][0]["value"][1] == "500"
+
+
+def test_a_query_whose_client_left_stops(server_factory):
+    """A client that gives up and closes the connection frees the query
+    slot: its query stops at the next check instead of computing an answer
+    nobody reads."""
+    server = server_factory(extra_args=["--query.max-concurrency", "1", "--query.threads", "1",
+                                        "--query.timeout", "1h"])
+    for first in range(0, 200, 50):
+        series = [({"__name__": "slow", "i": str(i)},
+                   [(T0 + k * 10_000, float((i * 31 + k) % 97)) for k in range(4320)])
+                  for i in range(first, first + 50)]
+        assert rw.write(server.http, server.url, series, timeout=120).status_code == 204
+    # Minutes of work: 10,800 steps x 200 series, each step the median of a
+    # 43,200-point window (17 M subquery points, under the sample limit).
+    slow = {"query": "quantile_over_time(0.5, slow[12h:1s])", "start": S0, "end": S0 + 12 * 3600, "step": 4}
+    error(server.get("/api/v1/query_range", params={**slow, "timeout": "5s"}, timeout=120),
+          503, "timeout", "timed out")
+    # The same query, abandoned by its client after a second...
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        requests.get(server.url + "/api/v1/query_range", params=slow, timeout=1)
+    # ...no longer holds the only query slot.
+    r = server.get("/api/v1/query", params={"query": "1+1"}, timeout=60)
+    assert r.status_code == 200, r.text
+    assert server.metric("mytsdb_http_requests_abandoned_total") == 1

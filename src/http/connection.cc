@@ -252,7 +252,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                       "text/plain; charset=utf-8");
       return Reply(std::move(res), false);
     }
-    WatchForDisconnect(std::move(client_gone));
+    // Only queries and reads: their work is long and worthless once the
+    // client has gone; writes are cheap and must finish anyway, and the
+    // watch would cost each remote-write request two system calls.
+    if (route->pool == static_cast<int>(Server::Pool::kQuery)) WatchForDisconnect(std::move(client_gone));
   }
 
   // While the request runs, waits for the socket to become readable: a

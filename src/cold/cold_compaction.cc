@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <map>
 #include <set>
 
 #include "cold/cold_store.h"
@@ -16,14 +15,6 @@
 #include "cold/schema.h"
 
 namespace mytsdb::cold {
-
-namespace {
-
-constexpr int64_t kDayMs = 86'400'000;
-
-int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : (a - b + 1) / b; }
-
-}  // namespace
 
 Result<bool> ColdStore::CompactOne(const CompactionOptions& options) {
   auto snap = snapshot();
@@ -159,7 +150,7 @@ Result<size_t> ColdStore::DeleteSeries(std::span<const model::Matchers> selector
       }
       return Status::OK();
     };
-    const int64_t day_start = FloorDiv(file->add.min_ts, kDayMs) * kDayMs;
+    const int64_t day_start = DayStartOf(file->add.min_ts);
     ASSIGN_OR_RETURN(auto add, WriteDayFile({day_start, day_start + kDayMs - 1}, series, order,
                                             label_names, read, 1024, options_.write));
     if (dropped == 0) {

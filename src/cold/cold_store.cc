@@ -21,11 +21,8 @@ namespace {
 
 using io::JoinPath;
 
-constexpr int64_t kDayMs = 86'400'000;
 // Series read from the head per batch when persisting.
 constexpr size_t kPersistBatchSeries = 1024;
-
-int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : (a - b + 1) / b; }
 
 std::string RandomSuffix() {
   static thread_local std::mt19937_64 rng(std::random_device{}());
@@ -381,9 +378,8 @@ Status ColdStore::Persist(const PersistRequest& request) {
   const model::TimeRange range = request.range;
   if (range.min <= range.max && !order.empty()) {
     // One file per UTC day the range touches.
-    for (int64_t day = FloorDiv(range.min, kDayMs); day <= FloorDiv(range.max, kDayMs); ++day) {
-      model::TimeRange day_range{std::max(range.min, day * kDayMs),
-                                 std::min(range.max, day * kDayMs + kDayMs - 1)};
+    for (int64_t day = DayStartOf(range.min); day <= DayStartOf(range.max); day += kDayMs) {
+      model::TimeRange day_range{std::max(range.min, day), std::min(range.max, day + kDayMs - 1)};
       auto add = WriteDayFile(day_range, request.series, order, label_names, read,
                               kPersistBatchSeries, options_.write);
       if (!add.ok()) {

@@ -3,15 +3,9 @@
 #include <algorithm>
 #include <map>
 
+#include "cold/delta_log.h"
+
 namespace mytsdb::cold {
-
-namespace {
-
-constexpr int64_t kDayMs = 86'400'000;
-
-int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : (a - b + 1) / b; }
-
-}  // namespace
 
 std::vector<int64_t> CompactionWindows(const CompactionOptions& options) {
   std::vector<int64_t> windows;
@@ -29,14 +23,14 @@ std::optional<CompactionPlan> PlanCompaction(std::span<const CompactionFile> fil
     // Files by the window (start) that holds them whole, oldest first.
     std::map<int64_t, std::vector<size_t>> windows;
     for (size_t i = 0; i < files.size(); ++i) {
-      const int64_t day_start = FloorDiv(files[i].min_ts, kDayMs) * kDayMs;
-      const int64_t start = day_start + FloorDiv(files[i].min_ts - day_start, width) * width;
+      const int64_t day_start = DayStartOf(files[i].min_ts);
+      const int64_t start = day_start + model::FloorTo(files[i].min_ts - day_start, width);
       const int64_t end = std::min(start + width, day_start + kDayMs);  // exclusive
       if (files[i].max_ts < end) windows[start].push_back(i);
     }
     for (const auto& [start, members] : windows) {
       if (members.size() < 2) continue;
-      const int64_t day_start = FloorDiv(start, kDayMs) * kDayMs;
+      const int64_t day_start = DayStartOf(start);
       const model::TimeRange window{start, std::min(start + width, day_start + kDayMs) - 1};
       if (window.max >= watermark) continue;  // the head may still write into it
       int64_t oldest_inside = INT64_MAX;

@@ -27,7 +27,7 @@ struct CompactionOptions {
   int64_t block_ms = 2LL * 3600 * 1000;
   // The largest window; the day (the largest possible) when it is a day or
   // more. Below three blocks nothing is merged.
-  int64_t max_window_ms = 86'400'000;
+  int64_t max_window_ms = 24LL * 3600 * 1000;
   // ZSTD level of compacted files: 9 is 8% smaller than a flush's level 3
   // for twice the CPU (docs/FORMAT.md).
   int zstd_level = 9;

@@ -32,6 +32,7 @@
 #include "cold/delta_protocol.h"
 #include "common/result.h"
 #include "io/file_system.h"
+#include "model/sample.h"
 
 namespace mytsdb::cold {
 
@@ -148,6 +149,9 @@ inline constexpr const char* kStatsColumnsProperty = "delta.dataSkippingStatsCol
 
 // "day=YYYY-MM-DD" value of a timestamp in ms (UTC).
 std::string DayOf(int64_t ts_ms);
+inline constexpr int64_t kDayMs = 86'400'000;
+// The first millisecond of the UTC day DayOf names.
+inline int64_t DayStartOf(int64_t ts_ms) { return model::FloorTo(ts_ms, kDayMs); }
 // The Delta log file name of a version: 20 digits + ".json".
 std::string CommitFileName(int64_t version);
 // The checkpoint of a version: 20 digits + ".checkpoint.parquet".

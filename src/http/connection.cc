@@ -232,8 +232,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                           : SendPlain(404, "404 page not found\n", false);
     }
     Request req = ToRequest(parser_->get(), std::move(matches_), remote_, user_);
-    auto client_gone = std::make_shared<std::atomic<bool>>(false);
-    req.client_gone = client_gone;
+    // Only queries and reads are watched for a departed client: their work
+    // is long and worthless once the client has gone; writes are cheap and
+    // must finish anyway, and would pay an allocation and two system calls.
+    std::shared_ptr<std::atomic<bool>> client_gone;
+    if (route_->pool == static_cast<int>(Server::Pool::kQuery)) {
+      client_gone = std::make_shared<std::atomic<bool>>(false);
+      req.client_gone = client_gone;
+    }
     auto self = this->shared_from_this();
     const RouteEntry* route = route_;
     auto task = [self, route, req = std::move(req)]() mutable {
@@ -252,10 +258,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                       "text/plain; charset=utf-8");
       return Reply(std::move(res), false);
     }
-    // Only queries and reads: their work is long and worthless once the
-    // client has gone; writes are cheap and must finish anyway, and the
-    // watch would cost each remote-write request two system calls.
-    if (route->pool == static_cast<int>(Server::Pool::kQuery)) WatchForDisconnect(std::move(client_gone));
+    if (client_gone) WatchForDisconnect(std::move(client_gone));
   }
 
   // While the request runs, waits for the socket to become readable: a

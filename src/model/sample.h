@@ -43,4 +43,9 @@ struct TimeRange {
   bool Overlaps(int64_t lo, int64_t hi) const { return lo <= max && hi >= min; }
 };
 
+// `t` rounded down to a multiple of `step` (> 0), also below zero.
+inline int64_t FloorTo(int64_t t, int64_t step) {
+  return (t >= 0 ? t / step : (t - step + 1) / step) * step;
+}
+
 }  // namespace mytsdb::model

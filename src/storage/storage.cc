@@ -12,14 +12,6 @@
 namespace mytsdb::storage {
 
 
-namespace {
-
-int64_t FloorTo(int64_t t, int64_t step) {
-  return (t >= 0 ? t / step : (t - step + 1) / step) * step;
-}
-
-}  // namespace
-
 Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   if (options.data_dir.empty()) return Status::InvalidArgument("storage: data directory not set");
   StorageOptions effective = options;
@@ -317,7 +309,7 @@ Status Storage::PersistDueBlocks() {
   for (;;) {
     head::HeadStats st = head_->stats();
     if (st.num_series == 0 || st.max_time - st.min_time <= block + block / 2) return Status::OK();
-    int64_t before = FloorTo(st.min_time, block) + block;
+    int64_t before = model::FloorTo(st.min_time, block) + block;
     spdlog::info("storage: persisting the head's block [{}, {}) to the cold tier", before - block,
                  before);
     RETURN_NOT_OK(PersistBefore(before));

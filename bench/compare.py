@@ -302,9 +302,16 @@ def compare_selected_values(got, want, rel=1e-9):
     return None
 
 
+def reset_peak_rss(pid):
+    """Makes VmHWM start again from the current RSS (Linux clear_refs 5), so
+    that a later reading is the peak of what ran in between."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
 def run_queries(target, manifest, args, raw=None):
     """Median and p90 latency per query over the last hour of data; the
-    first answer of each query goes into raw[name] for the result check."""
+    first answer of each query goes into raw[name] for the result check.
+    Returns the latencies and the server's peak RSS over the query phase."""
     end_s = manifest["end_ms"] / 1000
     # The last hour, but no window reaching before the data: Prometheus 2.x
     # (the Debian package) and 3.x extrapolate rate() differently where a
@@ -317,6 +324,7 @@ def run_queries(target, manifest, args, raw=None):
     out = {}
     # One keep-alive connection, as Grafana's data source keeps its own.
     session = requests.Session()
+    reset_peak_rss(target.proc.pid)
     for name, q in queries_for(args.workload):
         times, status, series = [], None, None
         for i in range(args.query_runs + 1):
@@ -342,7 +350,7 @@ def run_queries(target, manifest, args, raw=None):
             times.sort()
             out[name]["median_s"] = statistics.median(times)
             out[name]["p90_s"] = times[min(len(times) - 1, int(round(0.9 * (len(times) - 1))))]
-    return out
+    return out, memory_kib(target.proc.pid, "VmHWM") * 1024
 
 
 def measure(target_cls, manifest, bodies, args, workdir, raw):
@@ -382,7 +390,8 @@ def measure(target_cls, manifest, bodies, args, workdir, raw):
             f"{result['sender_cpu_seconds']:.1f} CPU s in {summary['seconds']:.1f} s")
         if target.name == "mytsdb" and target.answers_promql():
             # Recent data: still in the head (the in-memory tier).
-            result["queries"] = run_queries(target, manifest, args, raw)
+            result["queries"], result["query_rss_peak_bytes"] = run_queries(
+                target, manifest, args, raw)
         # Persisting first also makes everything searchable: VictoriaMetrics
         # shows freshly ingested samples to queries only after a flush.
         target.persist(result)
@@ -393,10 +402,12 @@ def measure(target_cls, manifest, bodies, args, workdir, raw):
         elif target.name == "mytsdb":
             # The same queries once everything is in the cold tier (Parquet).
             raw_cold = {}
-            result["queries_cold"] = run_queries(target, manifest, args, raw_cold)
+            result["queries_cold"], result["query_cold_rss_peak_bytes"] = run_queries(
+                target, manifest, args, raw_cold)
             raw["cold"] = raw_cold
         else:
-            result["queries"] = run_queries(target, manifest, args, raw)
+            result["queries"], result["query_rss_peak_bytes"] = run_queries(
+                target, manifest, args, raw)
     finally:
         target.stop()
         if not args.keep_data:
@@ -435,6 +446,8 @@ def print_table(results):
             ("CPU s per M samples", "cpu_s_per_million_samples", "lower is better"),
             ("peak RSS MiB", "rss_peak_bytes", "lower is better"),
             ("RSS bytes / active series", "rss_bytes_per_active_series", "lower is better"),
+            ("query peak RSS MiB", "query_rss_peak_bytes", "lower is better"),
+            ("query peak RSS MiB (cold)", "query_cold_rss_peak_bytes", "lower is better"),
             ("disk bytes / sample", "disk_bytes_per_sample", "lower is better")]
     names = list(results["targets"])
     print()
@@ -442,7 +455,7 @@ def print_table(results):
           "".join(f"{'MyTSDB/' + n:>24}" for n in names if n != "mytsdb"))
     for label, key, _ in rows:
         vals = [results["targets"][n].get(key) for n in names]
-        scale = 1 / 2**20 if key == "rss_peak_bytes" else 1
+        scale = 1 / 2**20 if key.endswith("rss_peak_bytes") else 1
         line = f"{label:28}" + "".join(
             f"{v * scale:>18,.2f}" if v is not None else f"{'n/a':>18}" for v in vals)
         if my:

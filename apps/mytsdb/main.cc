@@ -379,7 +379,7 @@ int main(int argc, char** argv) {
   serve->add_option("--query.lookback-delta", query_lookback,
                     "How far back PromQL looks for the latest sample of a series (default 5m)");
   serve->add_option("--query.max-samples", query_max_samples,
-                    "Most samples one PromQL query may load; more gets 422 (default 50000000)");
+                    "Most samples one PromQL query may hold at once; more gets 422 (default 50000000)");
   std::string flush_data_dir;
   CLI::App* flush = app.add_subcommand(
       "flush", "Persist the whole head of a stopped server to the cold tier (Parquet) and exit.");

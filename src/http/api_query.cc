@@ -24,36 +24,75 @@ namespace {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
-// PromQL reads both tiers through the storage facade, a batch of series at
-// a time, so that the sample limit and the deadline stop a query that asks
-// for too much before it has read it all.
+// The series of one selector, read from both tiers through the storage
+// facade a batch at a time as the evaluator asks for them, so that a query
+// holds one batch of samples rather than all of them, and the sample limit
+// and the deadline stop it between batches.
+class StorageSeriesSet : public promql::SeriesSet {
+ public:
+  StorageSeriesSet(const storage::Storage& storage, std::vector<storage::SeriesEntry> entries,
+                   model::TimeRange range, const promql::SelectLimits& limits)
+      : storage_(storage), entries_(std::move(entries)), range_(range), limits_(limits) {}
+
+  Result<bool> Next(promql::Series* out) override {
+    while (next_ == batch_.size()) {
+      if (first_ == entries_.size()) return false;
+      RETURN_NOT_OK(ReadBatch());
+    }
+    promql::Series& s = batch_[next_++];
+    out->labels = std::move(s.labels);
+    out->samples = std::move(s.samples);
+    return true;
+  }
+
+ private:
+  Status ReadBatch() {
+    if (limits_.deadline && std::chrono::steady_clock::now() > *limits_.deadline) {
+      return Status::DeadlineExceeded("query timed out in query execution");
+    }
+    RETURN_NOT_OK(limits_.cancel.Check());
+    for (;;) {
+      std::span<storage::SeriesEntry> entries(entries_.data() + first_,
+                                              std::min(batch_size_, entries_.size() - first_));
+      Status read = storage_.ReadSamples(entries, range_, &samples_, limits_.max_samples);
+      // Near the sample limit a batch can exceed it where series read one
+      // at a time would not: only a single series over the limit fails.
+      if (read.code() == StatusCode::kResourceExhausted && batch_size_ > 1) {
+        batch_size_ = 1;
+        continue;
+      }
+      RETURN_NOT_OK(read);
+      first_ += entries.size();
+      batch_.clear();
+      next_ = 0;
+      for (size_t i = 0; i < entries.size(); ++i) {
+        if (samples_[i].empty()) continue;
+        batch_.push_back({std::move(entries[i].labels), std::move(samples_[i])});
+      }
+      return Status::OK();
+    }
+  }
+
+  const storage::Storage& storage_;
+  std::vector<storage::SeriesEntry> entries_;  // labels moved out as read
+  const model::TimeRange range_;
+  const promql::SelectLimits limits_;
+  size_t first_ = 0;  // the first entry not read yet
+  size_t batch_size_ = 64;  // series read together
+  std::vector<std::vector<model::Sample>> samples_;
+  std::vector<promql::Series> batch_;
+  size_t next_ = 0;  // the next series of batch_ to hand out
+};
+
 class StorageQueryable : public promql::Queryable {
  public:
   explicit StorageQueryable(const storage::Storage& storage) : storage_(storage) {}
 
-  Status Select(const model::Matchers& matchers, model::TimeRange range,
-                const promql::SelectLimits& limits,
-                std::vector<promql::Series>* out) const override {
-    constexpr size_t kBatch = 64;
-    std::vector<storage::SeriesEntry> entries = storage_.Select(matchers, range);
-    int64_t loaded = 0;
-    std::vector<std::vector<model::Sample>> samples;
-    for (size_t first = 0; first < entries.size(); first += kBatch) {
-      if (limits.deadline && std::chrono::steady_clock::now() > *limits.deadline) {
-        return Status::DeadlineExceeded("query timed out in query execution");
-      }
-      RETURN_NOT_OK(limits.cancel.Check());
-      std::span<const storage::SeriesEntry> batch(entries.data() + first,
-                                                  std::min(kBatch, entries.size() - first));
-      RETURN_NOT_OK(storage_.ReadSamples(batch, range, &samples, limits.max_samples - loaded));
-      for (size_t i = 0; i < batch.size(); ++i) {
-        if (samples[i].empty()) continue;
-        loaded += static_cast<int64_t>(samples[i].size());
-        out->push_back({std::move(entries[first + i].labels), std::move(samples[i])});
-      }
-      if (loaded > limits.max_samples) return Status::ResourceExhausted("too many samples");
-    }
-    return Status::OK();
+  Result<std::unique_ptr<promql::SeriesSet>> Select(const model::Matchers& matchers,
+                                                    model::TimeRange range,
+                                                    const promql::SelectLimits& limits) const override {
+    return std::unique_ptr<promql::SeriesSet>(
+        std::make_unique<StorageSeriesSet>(storage_, storage_.Select(matchers, range), range, limits));
   }
 
  private:

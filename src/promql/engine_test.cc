@@ -17,8 +17,9 @@ using model::Sample;
 class MemoryQueryable : public Queryable {
  public:
   void Add(Labels labels, std::vector<Sample> samples) { series_.push_back({std::move(labels), std::move(samples)}); }
-  Status Select(const model::Matchers& matchers, model::TimeRange range, const SelectLimits&,
-                std::vector<Series>* out) const override {
+  Result<std::unique_ptr<SeriesSet>> Select(const model::Matchers& matchers, model::TimeRange range,
+                                            const SelectLimits&) const override {
+    std::vector<Series> out;
     for (const Series& s : series_) {
       bool ok = true;
       for (const model::Matcher& m : matchers) ok = ok && m.Matches(s.labels.Get(m.name()));
@@ -27,9 +28,9 @@ class MemoryQueryable : public Queryable {
       for (const Sample& x : s.samples) {
         if (range.Contains(x.timestamp_ms)) r.samples.push_back(x);
       }
-      out->push_back(std::move(r));
+      out.push_back(std::move(r));
     }
-    return Status::OK();
+    return std::unique_ptr<SeriesSet>(std::make_unique<VectorSeriesSet>(std::move(out)));
   }
 
  private:

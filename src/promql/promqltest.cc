@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "model/sample.h"
+#include "promql/numeric.h"
 #include "promql/parser.h"
 #include "promql/selector_parser.h"
 
@@ -228,8 +229,9 @@ class TestStorage : public Queryable {
     }
   }
 
-  Status Select(const model::Matchers& matchers, model::TimeRange range, const SelectLimits&,
-                std::vector<Series>* out) const override {
+  Result<std::unique_ptr<SeriesSet>> Select(const model::Matchers& matchers, model::TimeRange range,
+                                            const SelectLimits&) const override {
+    std::vector<Series> out;
     for (const auto& [labels, stored] : series_) {
       bool ok = true;
       for (const model::Matcher& m : matchers) ok = ok && m.Matches(labels.Get(m.name()));
@@ -239,9 +241,9 @@ class TestStorage : public Queryable {
       for (auto it = stored.samples.lower_bound(range.min); it != stored.samples.end() && it->first <= range.max; ++it) {
         s.samples.push_back({it->first, it->second});
       }
-      if (!s.samples.empty()) out->push_back(std::move(s));
+      if (!s.samples.empty()) out.push_back(std::move(s));
     }
-    return Status::OK();
+    return std::unique_ptr<SeriesSet>(std::make_unique<VectorSeriesSet>(std::move(out)));
   }
 
   bool touched_histograms() const { return touched_histograms_; }

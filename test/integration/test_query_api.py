@@ -234,17 +234,29 @@ def test_overflowing_time_parameters_are_400_not_500(server):
     assert server.get("/-/healthy").status_code == 200
 
 
-def test_sample_limit_stops_loading_early(server_factory):
+def test_sample_limit_bounds_what_a_query_holds_not_what_it_reads(server_factory):
+    """--query.max-samples bounds the samples a query holds at once, as in
+    Prometheus: queries stream through the series a batch at a time, so one
+    that reads far more than the limit but keeps little answers, and one
+    whose answer or working set would exceed it fails early."""
     srv = server_factory(extra_args=["--query.max-samples", "1000"])
     series = [({"__name__": "big", "i": str(i)}, [(T0 + k * 1000, float(k)) for k in range(500)])
               for i in range(200)]
     assert rw.write(srv.http, srv.url, series).status_code == 204
-    r = srv.get("/api/v1/query", params={"query": "count_over_time(big[10m])", "time": S0 + 600})
-    error(r, 422, "execution", "query processing would load too many samples into memory")
-    # A query within the limit answers.
-    r = srv.get("/api/v1/query", params={"query": 'count_over_time(big{i="1"}[11m])', "time": S0 + 600})
+    # 100,000 samples read, 200 points kept.
+    r = srv.get("/api/v1/query", params={"query": "count_over_time(big[11m])", "time": S0 + 600})
     assert r.status_code == 200, r.text
-    assert r.json()["data"]["result"][0]["value"][1] == "500"
+    assert len(r.json()["data"]["result"]) == 200
+    assert {x["value"][1] for x in r.json()["data"]["result"]} == {"500"}
+    # The raw samples themselves would be 100,000 points in the answer.
+    error(srv.get("/api/v1/query", params={"query": "big[10m]", "time": S0 + 600}),
+          422, "execution", "query processing would load too many samples into memory")
+    # So would 200 series x 11 steps of a range query.
+    error(srv.get("/api/v1/query_range", params={"query": "big", "start": S0, "end": S0 + 500,
+                                                "step": 50}),
+          422, "execution", "query processing would load too many samples into memory")
+    # The server is still healthy after refusing.
+    assert srv.get("/-/healthy").status_code == 200
 
 
 def test_a_query_whose_client_left_stops(server_factory):

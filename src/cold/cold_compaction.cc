@@ -1,5 +1,5 @@
-// ColdStore's maintenance: compaction (merging the files the policy picks), retention
-// (removing old files), deleting series (rewriting files without them),
+// ColdStore's maintenance: compaction (merging the files the policy picks),
+// retention (removing the files its policy picks), deleting series (rewriting files without them),
 // snapshots, and the deletion of files that left the table.
 #include <spdlog/spdlog.h>
 
@@ -12,6 +12,7 @@
 #include "cold/delta_protocol.h"
 #include "cold/failpoint.h"
 #include "cold/file_entry.h"
+#include "cold/retention_policy.h"
 #include "cold/schema.h"
 
 namespace mytsdb::cold {
@@ -87,19 +88,14 @@ Status ColdStore::Compact(const CompactionOptions& options) {
 
 Status ColdStore::ApplyRetention(int64_t min_time, uint64_t max_bytes) {
   auto snap = snapshot();
-  std::vector<std::shared_ptr<const FileEntry>> files = snap->files;
-  std::sort(files.begin(), files.end(),
-            [](const auto& a, const auto& b) { return a->add.max_ts < b->add.max_ts; });
-  uint64_t total = 0;
-  for (const auto& f : files) total += static_cast<uint64_t>(f->add.size_bytes);
+  std::vector<RetentionFile> files;
+  for (const auto& f : snap->files) {
+    files.push_back({f->add.max_ts, static_cast<uint64_t>(f->add.size_bytes)});
+  }
   CommitRequest commit;
   commit.operation = "DELETE";
-  for (const auto& f : files) {
-    bool too_old = f->add.max_ts < min_time;
-    bool too_big = max_bytes > 0 && total > max_bytes;
-    if (!too_old && !too_big) break;
-    commit.removes.push_back(f->add.path);
-    total -= static_cast<uint64_t>(f->add.size_bytes);
+  for (size_t i : PlanRetention(files, min_time, max_bytes)) {
+    commit.removes.push_back(snap->files[i]->add.path);
   }
   if (commit.removes.empty()) return Status::OK();
   spdlog::info("cold: retention removes {} file(s) (older than {} or over {} bytes)",

@@ -8,9 +8,13 @@
 //               statistics) ──► DeltaTable::Commit ──► new snapshot
 //   Select/ReadSamples ◄── snapshot of the committed files
 //
-// Split by concern: cold_store.cc (open, commit, persist), cold_read.cc,
-// cold_compaction.cc (compaction, retention, deletion of removed files);
-// which files compaction merges is compaction_policy.h's decision.
+// Split by concern: cold_store.cc (open, table snapshots and commits,
+// persist), cold_read.cc (selection and the sample read path, over
+// column_reader.h's page reader), cold_compaction.cc (compaction, retention,
+// deletion of removed files), series_catalog.h (series, ids, label index),
+// file_entry.h (each file's series spans and statistics); which files
+// compaction merges and retention removes are decisions of
+// compaction_policy.h and retention_policy.h.
 // All file access goes through ColdStoreOptions::fs.
 //
 // Thread safety: reads are safe concurrently with each other and with one
@@ -29,6 +33,7 @@
 #include <vector>
 
 #include "cold/compaction_policy.h"
+#include "cold/series_id.h"
 #include "cold/delta_log.h"
 #include "cold/parquet_writer.h"
 #include "common/mutex.h"
@@ -41,8 +46,6 @@
 
 namespace mytsdb::cold {
 
-// A series of the cold tier, numbered densely in the order first seen.
-using ColdSeriesId = uint32_t;
 
 struct ColdStoreOptions {
   std::string dir;  // the table directory, data/parquet
@@ -75,6 +78,7 @@ struct ColdStats {
 
 class SeriesCatalog;
 struct FileEntry;
+struct TableSnapshot;
 
 class ColdStore {
  public:
@@ -98,9 +102,9 @@ class ColdStore {
   // (add + remove) per merge, until it plans no more. Duplicates resolve as
   // in ReadSamples. The replaced files stay on disk until DeleteRemovedFiles.
   Status Compact(const CompactionOptions& options = {});
-  // Removes (through the log) the files whose samples are all older than
-  // `min_time`, then the oldest files while the table is larger than
-  // `max_bytes` (0: no size limit).
+  // Removes (through the log) the files retention_policy.h picks: samples
+  // all older than `min_time`, then the oldest while the table is larger
+  // than `max_bytes` (0: no size limit).
   Status ApplyRetention(int64_t min_time, uint64_t max_bytes);
   // Deletes files that left the table at least `grace` ago, so that reads of
   // older snapshots can finish first. Returns how many were deleted.
@@ -136,7 +140,7 @@ class ColdStore {
   Status failure() const;
 
  private:
-  struct Snapshot;
+  using Snapshot = TableSnapshot;
 
   // Reads the samples of series[indices[k]] within `range` into (*out)[k].
   using ReadFn = std::function<Status(std::span<const size_t> indices, model::TimeRange range,

@@ -11,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include "cold/delta_log.h"
 #include "cold/delta_protocol.h"
 #include "common/result.h"
 #include "io/file_system.h"

@@ -36,27 +36,6 @@
 
 namespace mytsdb::cold {
 
-// A data file of the table, as an `add` action records it.
-struct AddFile {
-  std::string path;  // relative to the table directory, e.g. "day=2026-01-01/part-….parquet"
-  std::string day;   // partition value, YYYY-MM-DD (UTC)
-  int64_t size_bytes = 0;
-  int64_t num_records = 0;
-  int64_t min_ts = 0;  // ms (MyTSDB's tags; 0/0 if the writer was not MyTSDB)
-  int64_t max_ts = 0;
-  int64_t modification_time_ms = 0;
-  // The commit that first added the file's rows: orders files for "last
-  // write wins" (a rewritten file keeps the version of the rows it holds).
-  // Set when read or committed; -1 in a request means "this commit".
-  int64_t version = -1;
-  bool has_mytsdb_tags = false;  // min_ts/max_ts/num_records come from MyTSDB's tags
-  // The `stats` JSON as recorded (file_stats.h); empty: none.
-  std::string stats_json;
-  // false for an add that only refreshes the statistics of a file already
-  // in the table (its rows do not change).
-  bool data_change = true;
-};
-
 // What one commit changes.
 struct CommitRequest {
   std::vector<AddFile> adds;
@@ -142,8 +121,6 @@ class DeltaTable {
   Status failure_;
 };
 
-// The `txn` application id under which the head watermark is recorded.
-inline constexpr const char* kWatermarkAppId = "mytsdb.head";
 // The table property naming the statistics columns.
 inline constexpr const char* kStatsColumnsProperty = "delta.dataSkippingStatsColumns";
 

@@ -1,7 +1,7 @@
-// What the cold tier keeps in memory about its files: the catalog of series
-// (labels, postings index, dense ids) and, per data file, where each series'
-// rows are and the file's statistics. Built from the files' metric, series_id
-// and label columns only (never the samples).
+// What the cold tier keeps in memory about each data file: where each
+// series' rows are and the file's statistics. Built from the files' metric,
+// series_id and label columns only (never the samples); the series
+// themselves are in the catalog (series_catalog.h).
 //
 // Private to the cold module.
 #pragma once
@@ -15,9 +15,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "cold/cold_store.h"
 #include "cold/delta_log.h"
 #include "cold/file_stats.h"
+#include "cold/series_catalog.h"
 #include "common/mutex.h"
 #include "common/result.h"
 #include "index/postings.h"
@@ -25,36 +25,6 @@
 #include "model/labels.h"
 
 namespace mytsdb::cold {
-
-// Series seen in the files. Thread-safe.
-class SeriesCatalog {
- public:
-  // The id of a series, adding it if new.
-  ColdSeriesId Intern(model::Labels labels) EXCLUDES(mu_);
-  std::optional<ColdSeriesId> Find(const model::Labels& labels) const EXCLUDES(mu_);
-  // The series' labels; empty for an id freed by RebuildPostings (a read
-  // racing with the commit that removed the series' last file).
-  model::Labels Labels(ColdSeriesId id) const EXCLUDES(mu_);
-  // Series with labels (not freed).
-  size_t size() const EXCLUDES(mu_);
-  // Ids handed out so far (freed ones included).
-  size_t ids() const EXCLUDES(mu_);
-  // The label index. Shared so that a rebuild can replace it while readers
-  // still use the old one.
-  std::shared_ptr<const index::MemPostings> postings() const EXCLUDES(mu_);
-  // Series in no file any more (live[id] false) leave the label index and
-  // the catalog; their ids are not handed out again (older snapshots may
-  // still name them), and cost nothing once gone.
-  void RebuildPostings(const std::vector<bool>& live) EXCLUDES(mu_);
-
- private:
-  mutable Mutex mu_;
-  std::unordered_map<ColdSeriesId, model::Labels> labels_ GUARDED_BY(mu_);
-  ColdSeriesId next_id_ GUARDED_BY(mu_) = 0;
-  std::unordered_map<uint64_t, std::vector<ColdSeriesId>> by_hash_ GUARDED_BY(mu_);
-  std::shared_ptr<index::MemPostings> postings_ GUARDED_BY(mu_) =
-      std::make_shared<index::MemPostings>();
-};
 
 // A committed (or about to be committed) file and where its series are.
 struct FileEntry {
@@ -75,8 +45,9 @@ struct FileEntry {
   const Span* Find(ColdSeriesId id) const;
 };
 
-// An immutable view of the table: what one read sees from start to end.
-struct ColdStore::Snapshot {
+// An immutable view of the table at one version: what one read sees from
+// start to end.
+struct TableSnapshot {
   int64_t version = -1;
   int64_t watermark = INT64_MIN;
   std::vector<std::shared_ptr<const FileEntry>> files;  // by their rows' version, ascending

@@ -1,9 +1,13 @@
 #include "ingest/remote_write.h"
 
-#include <google/protobuf/arena.h>
 #include <snappy.h>
 
-#include "ingest/remote_write.pb.h"
+#include <bit>
+#include <optional>
+
+#include "ingest/remote_write_internal.h"
+#include "model/labels.h"
+#include "ingest/wire_format.h"
 
 namespace mytsdb::ingest {
 
@@ -21,7 +25,175 @@ std::string_view MetricTypeName(MetricType type) {
   return "unknown";
 }
 
-Result<WriteRequest> DecodeWriteRequest(std::string_view body, const DecodeOptions& options) {
+namespace {
+
+Status Malformed() {
+  return Status::InvalidArgument("protobuf: cannot parse the body as a remote-write WriteRequest");
+}
+
+// Calls on_field(field, wire_type, reader) for each field of a message,
+// which reads the field's value and returns true, or returns false for a
+// field it does not know (or whose wire type is not the expected one: for
+// protobuf that is an unknown field too), which is then skipped.
+template <typename OnField>
+Status ForEachField(std::string_view message, OnField on_field) {
+  wire::Reader r(message);
+  while (!r.done()) {
+    uint32_t field;
+    int type;
+    if (!r.ReadTag(&field, &type)) return Malformed();
+    ASSIGN_OR_RETURN(bool taken, on_field(field, type, r));
+    if (!taken && !r.Skip(field, type)) return Malformed();
+  }
+  return Status::OK();
+}
+
+// The bytes of a length-delimited field, if `type` is that.
+Result<std::optional<std::string_view>> BytesOf(int type, wire::Reader& r) {
+  std::string_view bytes;
+  if (type != wire::kLengthDelimited) return std::optional<std::string_view>();
+  if (!r.ReadBytes(&bytes)) return Malformed();
+  return std::optional<std::string_view>(bytes);
+}
+
+// A message whose content is ignored must still parse, as protobuf would
+// parse it: well-formed, and so is its field `nested` (a Label of an
+// exemplar), a message too; 0 for none.
+Status CheckMessage(std::string_view message, uint32_t nested = 0) {
+  return ForEachField(message, [&](uint32_t field, int type, wire::Reader& r) -> Result<bool> {
+    if (field != nested) return false;
+    ASSIGN_OR_RETURN(auto bytes, BytesOf(type, r));
+    if (!bytes) return false;
+    RETURN_NOT_OK(CheckMessage(*bytes));
+    return true;
+  });
+}
+
+// Reads messages of the remote-write schema (remote_write.proto) straight
+// from the wire: label strings are views into the decompressed body until
+// they become a series' labels.
+class Decoder {
+ public:
+  Decoder(const DecodeOptions& options, WriteRequest* out) : options_(options), out_(out) {}
+
+  Status WriteRequestMessage(std::string_view message) {
+    return ForEachField(message, [&](uint32_t field, int type, wire::Reader& r) -> Result<bool> {
+      if (field != 1 && field != 3) return false;
+      ASSIGN_OR_RETURN(auto bytes, BytesOf(type, r));
+      if (!bytes) return false;
+      RETURN_NOT_OK(field == 1 ? TimeSeriesMessage(*bytes) : MetadataMessage(*bytes));
+      return true;
+    });
+  }
+
+ private:
+  Status TimeSeriesMessage(std::string_view message) {
+    labels_.clear();
+    TimeSeries series;
+    size_t exemplars = 0, histograms = 0;
+    RETURN_NOT_OK(ForEachField(message, [&](uint32_t field, int type, wire::Reader& r) -> Result<bool> {
+      if (field < 1 || field > 4) return false;
+      ASSIGN_OR_RETURN(auto bytes, BytesOf(type, r));
+      if (!bytes) return false;
+      if (field == 1) {
+        RETURN_NOT_OK(LabelMessage(*bytes));
+      } else if (field == 2) {
+        RETURN_NOT_OK(SampleMessage(*bytes, &series.samples));
+      } else {
+        // Exemplars and native histograms are not stored: counted only,
+        // once they parse.
+        RETURN_NOT_OK(CheckMessage(*bytes, field == 3 ? 1 : 0));
+        ++(field == 3 ? exemplars : histograms);
+      }
+      return true;
+    }));
+    std::vector<model::Label> labels;
+    labels.reserve(labels_.size());
+    for (const auto& [name, value] : labels_) labels.push_back({std::string(name), std::string(value)});
+    ASSIGN_OR_RETURN(series.labels, ValidatedLabels(std::move(labels), options_));
+    out_->num_samples += series.samples.size();
+    out_->num_exemplars_dropped += exemplars;
+    out_->num_histograms_dropped += histograms;
+    out_->timeseries.push_back(std::move(series));
+    return Status::OK();
+  }
+
+  Status LabelMessage(std::string_view message) {
+    std::string_view name, value;
+    RETURN_NOT_OK(ForEachField(message, [&](uint32_t field, int type, wire::Reader& r) -> Result<bool> {
+      if (field != 1 && field != 2) return false;
+      ASSIGN_OR_RETURN(auto bytes, BytesOf(type, r));
+      if (!bytes) return false;
+      (field == 1 ? name : value) = *bytes;
+      return true;
+    }));
+    labels_.emplace_back(name, value);
+    return Status::OK();
+  }
+
+  static Status SampleMessage(std::string_view message, std::vector<Sample>* samples) {
+    uint64_t value_bits = 0, timestamp = 0;
+    RETURN_NOT_OK(ForEachField(message, [&](uint32_t field, int type, wire::Reader& r) -> Result<bool> {
+      bool read;
+      if (field == 1 && type == wire::kFixed64) {
+        read = r.ReadFixed64(&value_bits);
+      } else if (field == 2 && type == wire::kVarint) {
+        read = r.ReadVarint(&timestamp);
+      } else {
+        return false;
+      }
+      if (!read) return Malformed();
+      return true;
+    }));
+    samples->push_back({static_cast<int64_t>(timestamp), std::bit_cast<double>(value_bits)});
+    return Status::OK();
+  }
+
+  Status MetadataMessage(std::string_view message) {
+    MetricMetadata m;
+    RETURN_NOT_OK(ForEachField(message, [&](uint32_t field, int type, wire::Reader& r) -> Result<bool> {
+      if (field == 1 && type == wire::kVarint) {
+        uint64_t v;
+        if (!r.ReadVarint(&v)) return Malformed();
+        // An open enum (proto3): values this version does not know are
+        // kept by protobuf and mean "unknown" here.
+        auto number = static_cast<int32_t>(v);
+        m.type = number >= 0 && number <= 7 ? static_cast<MetricType>(number) : MetricType::kUnknown;
+        return true;
+      }
+      if (field != 2 && field != 4 && field != 5) return false;
+      ASSIGN_OR_RETURN(auto text, BytesOf(type, r));
+      if (!text) return false;
+      // proto3 `string` fields: protobuf refuses invalid UTF-8.
+      if (!model::IsValidUtf8(*text)) return Malformed();
+      (field == 2 ? m.metric_family_name : field == 4 ? m.help : m.unit) = std::string(*text);
+      return true;
+    }));
+    out_->metadata.push_back(std::move(m));
+    return Status::OK();
+  }
+
+  const DecodeOptions& options_;
+  WriteRequest* out_;
+  std::vector<std::pair<std::string_view, std::string_view>> labels_;  // of the series being read
+};
+
+}  // namespace
+
+Result<model::Labels> ValidatedLabels(std::vector<model::Label> labels, const DecodeOptions& options) {
+  model::Labels ls = model::Labels::FromSorted(std::move(labels));
+  RETURN_NOT_OK(ls.Validate(options.name_scheme));
+  bool has_empty = false;
+  for (const model::Label& l : ls) has_empty |= l.value.empty();
+  if (!has_empty) return ls;
+  std::vector<model::Label> kept;
+  for (const model::Label& l : ls) {
+    if (!l.value.empty()) kept.push_back(l);
+  }
+  return model::Labels::FromSorted(std::move(kept));
+}
+
+Result<std::string> Decompress(std::string_view body, const DecodeOptions& options) {
   size_t raw_size = 0;
   if (!snappy::GetUncompressedLength(body.data(), body.size(), &raw_size)) {
     return Status::InvalidArgument("snappy: corrupt input: cannot read the block header");
@@ -35,76 +207,14 @@ Result<WriteRequest> DecodeWriteRequest(std::string_view body, const DecodeOptio
   if (!snappy::Uncompress(body.data(), body.size(), &raw)) {
     return Status::InvalidArgument("snappy: corrupt input: the block does not decompress");
   }
-
-  google::protobuf::Arena arena;
-  auto* pb = google::protobuf::Arena::CreateMessage<prompb::WriteRequest>(&arena);
-  if (!pb->ParseFromString(raw)) {
-    return Status::InvalidArgument("protobuf: cannot parse the body as a remote-write "
-                                   "WriteRequest");
-  }
-
-  WriteRequest out;
-  out.timeseries.reserve(pb->timeseries_size());
-  for (const prompb::TimeSeries& ts : pb->timeseries()) {
-    std::vector<model::Label> labels;
-    labels.reserve(ts.labels_size());
-    for (const prompb::Label& l : ts.labels()) labels.push_back({l.name(), l.value()});
-    model::Labels ls = model::Labels::FromSorted(std::move(labels));
-    RETURN_NOT_OK(ls.Validate(options.name_scheme));
-    bool has_empty = false;
-    for (const model::Label& l : ls) has_empty |= l.value.empty();
-    if (has_empty) {
-      std::vector<model::Label> kept;
-      for (const model::Label& l : ls) {
-        if (!l.value.empty()) kept.push_back(l);
-      }
-      ls = model::Labels::FromSorted(std::move(kept));
-    }
-    TimeSeries series;
-    series.labels = std::move(ls);
-    series.samples.reserve(ts.samples_size());
-    for (const prompb::Sample& s : ts.samples()) series.samples.push_back({s.timestamp(), s.value()});
-    out.num_samples += series.samples.size();
-    out.num_exemplars_dropped += ts.exemplars_size();
-    out.num_histograms_dropped += ts.histograms_size();
-    out.timeseries.push_back(std::move(series));
-  }
-  out.metadata.reserve(pb->metadata_size());
-  for (const prompb::MetricMetadata& m : pb->metadata()) {
-    int type = m.type();
-    out.metadata.push_back({type >= 0 && type <= 7 ? static_cast<MetricType>(type)
-                                                   : MetricType::kUnknown,
-                            m.metric_family_name(), m.help(), m.unit()});
-  }
-  return out;
+  return raw;
 }
 
-std::string EncodeWriteRequest(const WriteRequest& request) {
-  prompb::WriteRequest pb;
-  for (const TimeSeries& ts : request.timeseries) {
-    prompb::TimeSeries* out = pb.add_timeseries();
-    for (const model::Label& l : ts.labels) {
-      prompb::Label* label = out->add_labels();
-      label->set_name(l.name);
-      label->set_value(l.value);
-    }
-    for (const Sample& s : ts.samples) {
-      prompb::Sample* sample = out->add_samples();
-      sample->set_timestamp(s.timestamp_ms);
-      sample->set_value(s.value);
-    }
-  }
-  for (const MetricMetadata& m : request.metadata) {
-    prompb::MetricMetadata* out = pb.add_metadata();
-    out->set_type(static_cast<prompb::MetricMetadata::MetricType>(m.type));
-    out->set_metric_family_name(m.metric_family_name);
-    out->set_help(m.help);
-    out->set_unit(m.unit);
-  }
-  std::string raw = pb.SerializeAsString();
-  std::string compressed;
-  snappy::Compress(raw.data(), raw.size(), &compressed);
-  return compressed;
+Result<WriteRequest> DecodeWriteRequest(std::string_view body, const DecodeOptions& options) {
+  ASSIGN_OR_RETURN(std::string raw, Decompress(body, options));
+  WriteRequest out;
+  RETURN_NOT_OK(Decoder(options, &out).WriteRequestMessage(raw));
+  return out;
 }
 
 }  // namespace mytsdb::ingest

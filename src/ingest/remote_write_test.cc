@@ -6,6 +6,7 @@
 #include <bit>
 
 #include "ingest/remote_write.pb.h"
+#include "ingest/remote_write_protobuf.h"
 
 namespace mytsdb::ingest {
 namespace {
@@ -132,6 +133,80 @@ TEST(RemoteWriteTest, CountsDroppedExemplarsAndHistograms) {
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->num_exemplars_dropped, 1u);
   EXPECT_EQ(got->num_histograms_dropped, 1u);
+}
+
+// The hand-written decoder against the protobuf library's on bodies that
+// exercise the wire format's corners: both accept or both refuse, and what
+// they accept decodes the same. (The fuzzer does this on random input.)
+TEST(RemoteWriteTest, DecodesWhatProtobufDecodesAndRefusesWhatItRefuses) {
+  // A valid series: labels __name__="m", a="b"; one sample (t=7, v=1.5).
+  const std::string label_name = std::string("\x0a\x08__name__\x12\x01m", 13);
+  const std::string label_a = std::string("\x0a\x01" "a" "\x12\x01" "b", 6);
+  std::string sample = std::string("\x09", 1) + std::string("\x00\x00\x00\x00\x00\x00\xf8\x3f", 8) +
+                       std::string("\x10\x07", 2);
+  auto len = [](const std::string& s) { return std::string(1, static_cast<char>(s.size())); };
+  auto message = [&](char key, const std::string& body) { return std::string(1, key) + len(body) + body; };
+  const std::string series = message('\x0a', label_name) + message('\x0a', label_a) + message('\x12', sample);
+  struct Case {
+    const char* what;
+    std::string raw;
+    bool ok;
+  };
+  const std::vector<Case> cases = {
+      {"plain", message('\x0a', series), true},
+      {"two series", message('\x0a', series) + message('\x0a', series), true},
+      {"empty request", "", true},
+      {"unknown varint field", "\x20\x05" + message('\x0a', series), true},
+      {"unknown fixed32 field", std::string("\x25\x01\x02\x03\x04", 5) + message('\x0a', series), true},
+      {"unknown group", std::string("\x2b\x08\x01\x2c", 4) + message('\x0a', series), true},
+      {"known field, wrong wire type: skipped", "\x08\x01" + message('\x0a', series), true},
+      {"label name given twice: last wins",
+       message('\x0a', message('\x0a', "\x0a\x01x\x0a\x08__name__\x12\x01m") + message('\x12', sample)), true},
+      {"sample without value", message('\x0a', message('\x0a', label_name) + message('\x12', "\x10\x01")), true},
+      {"exemplar and histogram counted",
+       message('\x0a', series + message('\x1a', message('\x0a', "\x0a\x01x")) + message('\x22', "\x78\x05")), true},
+      {"metadata", message('\x1a', "\x08\x01\x12\x01m\x22\x01h\x2a\x01u"), true},
+      {"metadata with unknown enum", message('\x1a', "\x08\x09\x12\x01m"), true},
+      {"metadata help not UTF-8", message('\x1a', "\x12\x01m\x22\x01\xff"), false},
+      {"exemplar label not a message", message('\x0a', series + message('\x1a', "\x0a\x02\x08\xff")), false},
+      {"truncated length", "\x0a\x05\x0a", false},
+      {"field number 0", std::string("\x02\x00", 2), false},
+      {"key of 5 bytes beyond 32 bits: truncated (fuzzer)",
+       "\x92\x9a\xa0\xa0\x12\x02up" + message('\x0a', series), true},
+      {"key of 6 bytes", "\x92\x9a\xa0\xa0\x82\x01\x02up", false},
+      {"wire type 6", "\x0e", false},
+      {"end group without start", "\x0c", false},
+      {"group never closed", "\x2b\x08\x01", false},
+      {"varint of 11 bytes", "\x20\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", false},
+      {"truncated fixed64 sample", message('\x0a', message('\x0a', label_name) + message('\x12', "\x09\x00\x00")), false},
+      {"invalid label", message('\x0a', message('\x0a', "\x0a\x01a\x12\x01b")), false},
+  };
+  for (const Case& c : cases) {
+    std::string body;
+    snappy::Compress(c.raw.data(), c.raw.size(), &body);
+    auto ours = DecodeWriteRequest(body, {});
+    auto reference = DecodeWriteRequestWithProtobuf(body, {});
+    EXPECT_EQ(ours.ok(), c.ok) << c.what << ": " << ours.status().ToString();
+    ASSERT_EQ(ours.ok(), reference.ok()) << c.what << ": " << reference.status().ToString();
+    if (!ours.ok()) continue;
+    ASSERT_EQ(ours->timeseries.size(), reference->timeseries.size()) << c.what;
+    for (size_t i = 0; i < ours->timeseries.size(); ++i) {
+      EXPECT_EQ(ours->timeseries[i].labels, reference->timeseries[i].labels) << c.what;
+      ASSERT_EQ(ours->timeseries[i].samples.size(), reference->timeseries[i].samples.size()) << c.what;
+      for (size_t k = 0; k < ours->timeseries[i].samples.size(); ++k) {
+        EXPECT_EQ(ours->timeseries[i].samples[k].timestamp_ms, reference->timeseries[i].samples[k].timestamp_ms);
+        EXPECT_EQ(std::bit_cast<uint64_t>(ours->timeseries[i].samples[k].value),
+                  std::bit_cast<uint64_t>(reference->timeseries[i].samples[k].value));
+      }
+    }
+    EXPECT_EQ(ours->num_exemplars_dropped, reference->num_exemplars_dropped) << c.what;
+    EXPECT_EQ(ours->num_histograms_dropped, reference->num_histograms_dropped) << c.what;
+    ASSERT_EQ(ours->metadata.size(), reference->metadata.size()) << c.what;
+    for (size_t i = 0; i < ours->metadata.size(); ++i) {
+      EXPECT_EQ(ours->metadata[i].type, reference->metadata[i].type) << c.what;
+      EXPECT_EQ(ours->metadata[i].help, reference->metadata[i].help) << c.what;
+    }
+  }
 }
 
 }  // namespace

@@ -63,12 +63,7 @@ Status Head::Close() {
 
 Head::MemSeries* Head::FindSeries(const model::Labels& labels, uint64_t hash) const {
   ReaderLock lock(&series_mu_);
-  auto it = series_by_hash_.find(hash);
-  if (it == series_by_hash_.end()) return nullptr;
-  for (MemSeries* s : it->second) {
-    if (s->LabelsEqual(labels)) return s;
-  }
-  return nullptr;
+  return series_by_hash_.Find(hash, [&](const MemSeries* s) { return s->LabelsEqual(labels); });
 }
 
 std::shared_ptr<Head::MemSeries> Head::SeriesByRef(SeriesRef ref) const {
@@ -93,7 +88,7 @@ void Head::Publish(std::shared_ptr<MemSeries> series) {
   SeriesRef ref = series->ref;
   {
     WriterLock lock(&series_mu_);
-    series_by_hash_[series->hash].push_back(series.get());
+    series_by_hash_.Insert(series->hash, series.get());
     series_by_ref_.emplace(ref, std::move(series));
   }
   // Added to the index last: a reader finds the series only once it exists.

@@ -26,6 +26,7 @@
 
 #include "common/mutex.h"
 #include "common/result.h"
+#include "head/series_table.h"
 #include "index/postings.h"
 #include "model/labels.h"
 #include "model/matcher.h"
@@ -208,7 +209,7 @@ class Head {
   std::string wal_buffer_ GUARDED_BY(append_mu_);
 
   mutable SharedMutex series_mu_;
-  std::unordered_map<uint64_t, std::vector<MemSeries*>> series_by_hash_ GUARDED_BY(series_mu_);
+  SeriesTable<MemSeries> series_by_hash_ GUARDED_BY(series_mu_);
   std::unordered_map<SeriesRef, std::shared_ptr<MemSeries>> series_by_ref_ GUARDED_BY(series_mu_);
 
   index::MemPostings postings_;

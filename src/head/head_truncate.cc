@@ -83,9 +83,7 @@ int64_t Head::RemoveEmptySeries() {
         auto m = series_per_metric_.find(std::string(removed.back().second.metric_name()));
         if (m != series_per_metric_.end() && --m->second == 0) series_per_metric_.erase(m);
       }
-      auto& same_hash = series_by_hash_[s->hash];
-      std::erase(same_hash, s);
-      if (same_hash.empty()) series_by_hash_.erase(s->hash);
+      series_by_hash_.Erase(s->hash, s);
       // Freed when the last reader holding it is done.
       it = series_by_ref_.erase(it);
     }

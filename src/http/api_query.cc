@@ -35,14 +35,17 @@ class StorageSeriesSet : public promql::SeriesSet {
       : storage_(storage), entries_(std::move(entries)), range_(range), limits_(limits) {}
 
   Result<bool> Next(promql::Series* out) override {
-    while (next_ == batch_.size()) {
+    for (;;) {
+      // Hand out the series of the batch read last that have samples.
+      for (; next_ < batch_size_read_; ++next_) {
+        if (samples_[next_].empty()) continue;
+        out->labels = std::move(entries_[first_ - batch_size_read_ + next_].labels);
+        out->samples = std::move(samples_[next_++]);
+        return true;
+      }
       if (first_ == entries_.size()) return false;
       RETURN_NOT_OK(ReadBatch());
     }
-    promql::Series& s = batch_[next_++];
-    out->labels = std::move(s.labels);
-    out->samples = std::move(s.samples);
-    return true;
   }
 
  private:
@@ -52,8 +55,8 @@ class StorageSeriesSet : public promql::SeriesSet {
     }
     RETURN_NOT_OK(limits_.cancel.Check());
     for (;;) {
-      std::span<storage::SeriesEntry> entries(entries_.data() + first_,
-                                              std::min(batch_size_, entries_.size() - first_));
+      std::span<const storage::SeriesEntry> entries(entries_.data() + first_,
+                                                    std::min(batch_size_, entries_.size() - first_));
       Status read = storage_.ReadSamples(entries, range_, &samples_, limits_.max_samples);
       // Near the sample limit a batch can exceed it where series read one
       // at a time would not: only a single series over the limit fails.
@@ -63,25 +66,23 @@ class StorageSeriesSet : public promql::SeriesSet {
       }
       RETURN_NOT_OK(read);
       first_ += entries.size();
-      batch_.clear();
+      batch_size_read_ = entries.size();
       next_ = 0;
-      for (size_t i = 0; i < entries.size(); ++i) {
-        if (samples_[i].empty()) continue;
-        batch_.push_back({std::move(entries[i].labels), std::move(samples_[i])});
-      }
       return Status::OK();
     }
   }
 
   const storage::Storage& storage_;
-  std::vector<storage::SeriesEntry> entries_;  // labels moved out as read
+  std::vector<storage::SeriesEntry> entries_;  // labels moved out as handed out
   const model::TimeRange range_;
   const promql::SelectLimits limits_;
   size_t first_ = 0;  // the first entry not read yet
   size_t batch_size_ = 64;  // series read together
+  // The last batch: entries [first_ - batch_size_read_, first_), their
+  // samples, and the next of them to hand out.
+  size_t batch_size_read_ = 0;
   std::vector<std::vector<model::Sample>> samples_;
-  std::vector<promql::Series> batch_;
-  size_t next_ = 0;  // the next series of batch_ to hand out
+  size_t next_ = 0;
 };
 
 class StorageQueryable : public promql::Queryable {

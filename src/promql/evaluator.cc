@@ -113,13 +113,18 @@ Status Evaluator::CheckStepCollisions(const Value& v) const {
   return Status::OK();
 }
 
+namespace {
+
+Status TooManySamples(const char* where) {
+  return Status::ResourceExhausted(std::string("query processing would load too many samples into memory in ") +
+                                   where);
+}
+
+}  // namespace
+
 Status Evaluator::Hold(int64_t points, const char* where) {
   held_ += points;
-  if (held_ > options_.max_samples) {
-    return Status::ResourceExhausted(std::string("query processing would load too many samples into memory in ") +
-                                     where);
-  }
-  return Status::OK();
+  return held_ > options_.max_samples ? TooManySamples(where) : Status::OK();
 }
 
 Status Evaluator::ForEachSeries(const VectorSelector& vs, model::TimeRange range, bool drop_stale,
@@ -136,7 +141,7 @@ Status Evaluator::ForEachSeries(const VectorSelector& vs, model::TimeRange range
     if (n % 64 == 0) RETURN_NOT_OK(CheckDeadline());
     Result<bool> more = set->Next(&s);
     if (!more.ok() && more.status().code() == StatusCode::kResourceExhausted) {
-      return Hold(options_.max_samples + 1, kWhere);
+      return TooManySamples(kWhere);
     }
     RETURN_NOT_OK(more.status());
     if (!*more) return Status::OK();
@@ -183,13 +188,13 @@ Status Evaluator::ForEachRangeSeries(const Node& range_arg, const RangeWindows& 
   int64_t step = sq.step_ms > 0 ? sq.step_ms : options_.default_subquery_step_ms;
   // The inner steps are multiples of the subquery step (Prometheus aligns
   // them so that results do not depend on when the query runs).
-  int64_t start = (lo >= 0 ? lo / step : (lo - step + 1) / step) * step;
+  int64_t start = model::FloorTo(lo, step);
   if (start < lo) start += step;
   if (start > hi) return Status::OK();
   constexpr const char* kWhere = "subquery evaluation";
   // Every inner step holds a value per series: bound them like samples,
   // so that [10000d:1s] is refused instead of exhausting memory.
-  if ((hi - start) / step + 1 > options_.max_samples) return Hold(options_.max_samples + 1, kWhere);
+  if ((hi - start) / step + 1 > options_.max_samples) return TooManySamples(kWhere);
   Evaluator inner(data_, options_, start, hi, step, query_start_, query_end_);
   inner.held_ = held_;
   inner.query_step_ = query_step_;

@@ -309,8 +309,9 @@ def reset_peak_rss(pid):
 
 
 def run_queries(target, manifest, args, raw=None):
-    """Median and p90 latency per query over the last hour of data; the
-    first answer of each query goes into raw[name] for the result check.
+    """Median and p90 latency per query over the last hour of data, and of
+    the tiny instant query (TINY_QUERY); the first answer of each range
+    query goes into raw[name] for the result check.
     Returns the latencies and the server's peak RSS over the query phase."""
     end_s = manifest["end_ms"] / 1000
     # The last hour, but no window reaching before the data: Prometheus 2.x
@@ -347,10 +348,44 @@ def run_queries(target, manifest, args, raw=None):
                 raw[name] = data
         out[name] = {"status": status, "series": series}
         if times:
-            times.sort()
-            out[name]["median_s"] = statistics.median(times)
-            out[name]["p90_s"] = times[min(len(times) - 1, int(round(0.9 * (len(times) - 1))))]
+            out[name].update(latency_summary(times))
+    out[TINY_QUERY_NAME] = run_tiny_query(target, session, end)
     return out, memory_kib(target.proc.pid, "VmHWM") * 1024
+
+
+def latency_summary(times):
+    times = sorted(times)
+    return {"median_s": statistics.median(times),
+            "p90_s": times[min(len(times) - 1, int(round(0.9 * (len(times) - 1))))]}
+
+
+# A query whose own work is negligible (one series, one instant), so that its
+# latency is the fixed cost of any query: parsing, the catalog and index
+# look-ups, and on the cold tier opening the files' footers and page indexes.
+TINY_QUERY_NAME = "tiny_instant_one_series"
+TINY_QUERY = 'node_load1{instance="host-1:9100"}'
+TINY_QUERY_RUNS = 50
+
+
+def run_tiny_query(target, session, at):
+    times, status, series = [], None, None
+    for i in range(TINY_QUERY_RUNS + 5):
+        t0 = time.perf_counter()
+        r = session.get(target.url + "/api/v1/query",
+                        params={"query": TINY_QUERY, "time": at, "nocache": 1}, timeout=60)
+        dt = time.perf_counter() - t0
+        status = r.status_code
+        if r.status_code != 200:
+            break
+        series = len(r.json()["data"]["result"])
+        if i >= 5:  # the first runs warm caches
+            times.append(dt)
+    if status == 200 and series != 1:
+        sys.exit(f"bench: {target.name} answered {TINY_QUERY} with {series} series, want 1")
+    out = {"status": status, "series": series, "instant": True}
+    if times:
+        out.update(latency_summary(times))
+    return out
 
 
 def measure(target_cls, manifest, bodies, args, workdir, raw):

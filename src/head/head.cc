@@ -72,10 +72,11 @@ std::shared_ptr<Head::MemSeries> Head::SeriesByRef(SeriesRef ref) const {
   return it == series_by_ref_.end() ? nullptr : it->second;
 }
 
-std::shared_ptr<Head::MemSeries> Head::NewSeries(SeriesRef ref, const model::Labels& labels) {
+std::shared_ptr<Head::MemSeries> Head::NewSeries(SeriesRef ref, const model::Labels& labels,
+                                                uint64_t hash) {
   auto s = std::make_shared<MemSeries>(interner_.get());
   s->ref = ref;
-  s->hash = labels.Hash();
+  s->hash = hash;
   s->labels.reserve(labels.size());
   for (const model::Label& l : labels) {
     s->labels.emplace_back(interner_->Intern(l.name), interner_->Intern(l.value));
@@ -132,7 +133,7 @@ Status Head::Replay(std::string_view record) {
       RETURN_NOT_OK(wal::DecodeSeries(record, &series));
       for (wal::SeriesRecord& rec : series) {
         if (SeriesByRef(rec.ref) != nullptr) continue;  // repeated by a checkpoint
-        Publish(NewSeries(rec.ref, rec.labels));
+        Publish(NewSeries(rec.ref, rec.labels, rec.labels.Hash()));
         MutexLock lock(&append_mu_);
         next_ref_ = std::max(next_ref_, rec.ref + 1);
         if (options_.max_series_per_metric > 0) {

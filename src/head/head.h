@@ -181,7 +181,8 @@ class Head {
   MemSeries* FindSeries(const model::Labels& labels, uint64_t hash) const EXCLUDES(series_mu_);
   // The series, kept alive for the caller also if it leaves the head.
   std::shared_ptr<MemSeries> SeriesByRef(SeriesRef ref) const EXCLUDES(series_mu_);
-  std::shared_ptr<MemSeries> NewSeries(SeriesRef ref, const model::Labels& labels);
+  // `hash` is labels.Hash(), which the caller has already computed.
+  std::shared_ptr<MemSeries> NewSeries(SeriesRef ref, const model::Labels& labels, uint64_t hash);
   void Publish(std::shared_ptr<MemSeries> series) EXCLUDES(series_mu_);
   // Appends to the series' chunks; the caller checked the order.
   void AppendToChunks(MemSeries* series, const model::Sample& sample);

@@ -30,19 +30,22 @@ Status Head::Append(std::span<const SeriesSamples> batch, std::span<const Metric
   const int64_t min_valid = AcceptsFrom();
 
   // 1. Resolve series, creating (but not yet publishing) new ones, and
-  //    validate every sample against its series' newest one. A series may
-  //    appear more than once in a batch, so the newest accepted timestamp is
-  //    tracked per series for the batch and written back only on success.
+  //    validate every sample against its series' newest one. Each series'
+  //    newest accepted sample is advanced in place as the batch is read (a
+  //    series may appear more than once in it); `touched` keeps the values
+  //    from before, put back if the batch cannot be logged.
   std::vector<std::shared_ptr<MemSeries>> created;
   std::unordered_multimap<uint64_t, MemSeries*> created_by_hash;
   std::vector<wal::SeriesRecordView> series_records;
   std::vector<wal::SampleRecord> sample_records;
-  struct Pending {
+  std::vector<MemSeries*> sample_series;  // the series of each sample record
+  struct Touched {
     MemSeries* series;
     int64_t last_t;
     uint64_t last_bits;
   };
-  std::unordered_map<SeriesRef, Pending> pending;
+  std::vector<Touched> touched;
+  touched.reserve(batch.size());
   SeriesRef next_ref = next_ref_;
   int64_t min_t = INT64_MAX, max_t = INT64_MIN;
   const uint64_t num_series = options_.max_series > 0 ? stats().num_series : 0;
@@ -77,35 +80,47 @@ Status Head::Append(std::span<const SeriesSamples> batch, std::span<const Metric
         }
         ++created_per_metric[std::string(metric)];
       }
-      created.push_back(NewSeries(next_ref++, labels));
+      created.push_back(NewSeries(next_ref++, labels, hash));
       series = created.back().get();
       created_by_hash.emplace(hash, series);
       series_records.push_back({series->ref, &labels});
     }
-    auto [it, inserted] =
-        pending.try_emplace(series->ref, Pending{series, series->last_t, series->last_value_bits});
-    Pending& p = it->second;
+    touched.push_back({series, series->last_t, series->last_value_bits});
     for (const model::Sample& s : item.samples) {
       uint64_t bits = std::bit_cast<uint64_t>(s.value);
       if (s.timestamp_ms < min_valid) {
         ++result->too_old;
-      } else if (s.timestamp_ms < p.last_t) {
+      } else if (s.timestamp_ms < series->last_t) {
         // A sender retrying a request whose answer it lost resends samples
         // that are already stored: those are no-ops, not errors.
         if (!HasSample(series, s.timestamp_ms, bits)) ++result->out_of_order;
-      } else if (s.timestamp_ms == p.last_t) {
+      } else if (s.timestamp_ms == series->last_t) {
         // The same sample again is a no-op, as in Prometheus; another value
         // for the same timestamp is an error.
-        if (bits != p.last_bits) ++result->duplicates;
+        if (bits != series->last_value_bits) ++result->duplicates;
       } else {
-        p.last_t = s.timestamp_ms;
-        p.last_bits = bits;
+        series->last_t = s.timestamp_ms;
+        series->last_value_bits = bits;
         sample_records.push_back({series->ref, s.timestamp_ms, s.value});
+        sample_series.push_back(series);
         min_t = std::min(min_t, s.timestamp_ms);
         max_t = std::max(max_t, s.timestamp_ms);
       }
     }
   }
+  // Until the batch is logged, leaving (an error, an exception) puts the
+  // series' newest samples back.
+  struct RestoreUnlessLogged {
+    std::vector<Touched>* touched;
+    bool logged = false;
+    ~RestoreUnlessLogged() {
+      if (logged) return;
+      for (auto it = touched->rbegin(); it != touched->rend(); ++it) {
+        it->series->last_t = it->last_t;
+        it->series->last_value_bits = it->last_bits;
+      }
+    }
+  } restore{&touched};
 
   // Only metadata that changed is logged.
   std::vector<wal::MetadataRecord> metadata_records;
@@ -137,16 +152,14 @@ Status Head::Append(std::span<const SeriesSamples> batch, std::span<const Metric
     }
   }
 
+  restore.logged = true;
+
   // 3. Make visible: new series first, then samples, then bounds.
   next_ref_ = next_ref;
   for (auto& series : created) Publish(std::move(series));
   for (const auto& [metric, n] : created_per_metric) series_per_metric_[metric] += n;
-  for (const wal::SampleRecord& rec : sample_records) {
-    AppendToChunks(pending.at(rec.ref).series, {rec.t, rec.v});
-  }
-  for (auto& [ref, p] : pending) {
-    p.series->last_t = p.last_t;
-    p.series->last_value_bits = p.last_bits;
+  for (size_t i = 0; i < sample_records.size(); ++i) {
+    AppendToChunks(sample_series[i], {sample_records[i].t, sample_records[i].v});
   }
   if (!sample_records.empty()) UpdateTimeBounds(min_t, max_t);
   if (!metadata_records.empty()) {

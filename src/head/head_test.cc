@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "chunk/xor_chunk.h"
+#include "io/fault_injection_fs.h"
 #include "model/sample.h"
 
 namespace mytsdb::head {
@@ -134,6 +135,36 @@ TEST_F(HeadTest, SameSeriesTwiceInOneBatch) {
   EXPECT_EQ(r.samples_appended, 3u);
   EXPECT_EQ(r.duplicates, 1u);
   ExpectBitEqual(Read(a), {{1, 1}, {2, 2}, {3, 3}});
+}
+
+// A batch the WAL refuses leaves no trace: not in the chunks, and not in
+// what later samples are validated against (each series' newest sample is
+// advanced while the batch is read, and must be put back).
+TEST_F(HeadTest, BatchTheWalRefusesCanBeSentAgain) {
+  io::FaultInjectionFileSystem faulty(io::PosixFileSystem());
+  options_.wal.fs = &faulty;
+  Reopen();
+  // The head goes before `faulty`, also when an assertion ends the test.
+  struct CloseFirst {
+    std::unique_ptr<Head>& head;
+    ~CloseFirst() { head.reset(); }
+  } close_first{head_};
+  Labels a{{"__name__", "a"}}, b{{"__name__", "b"}};
+  ASSERT_EQ(Append(a, {{1000, 1}}).samples_appended, 1u);
+  std::vector<Sample> first{{2000, 2}, {3000, 3}}, again{{3000, 3}, {4000, 4}}, fresh{{5000, 5}};
+  SeriesSamples items[] = {{&a, first}, {&b, fresh}, {&a, again}};
+  faulty.FailNth(io::FaultInjectionFileSystem::Op::kAppend, 1, EIO);
+  AppendResult r;
+  EXPECT_FALSE(head_->Append(items, {}, &r).ok());
+  ExpectBitEqual(Read(a), {{1000, 1}});
+  EXPECT_TRUE(Read(b).empty());
+
+  faulty.ClearFailures();
+  ASSERT_TRUE(head_->Append(items, {}, &r).ok());
+  EXPECT_EQ(r.samples_appended, 4u);
+  EXPECT_EQ(r.duplicates + r.out_of_order, 0u);
+  ExpectBitEqual(Read(a), {{1000, 1}, {2000, 2}, {3000, 3}, {4000, 4}});
+  ExpectBitEqual(Read(b), {{5000, 5}});
 }
 
 TEST_F(HeadTest, ChunksAreCutAtChunkRangeBoundaries) {

@@ -56,6 +56,10 @@ class Labels {
   // 64-bit XXH3 hash of names and values, stable across runs and builds.
   // Equal label sets hash equally.
   uint64_t Hash() const;
+  // The same hash computed through XXH3's streaming interface, as Hash()
+  // does for label sets too large to copy on the stack (and as tests use
+  // for reference).
+  uint64_t StreamedHash() const;
 
   // Prometheus notation: metric{a="b", c="d"}.
   std::string ToString() const;

@@ -41,6 +41,22 @@ TEST(LabelsTest, HashIsStableAndDistinguishesBoundaries) {
   EXPECT_NE(a.Hash(), b.Hash());
 }
 
+// The hash is stored in the cold tier (series_id): its value for a given
+// label set must never change, whichever way it is computed.
+TEST(LabelsTest, HashIsTheStoredValueForSmallAndLargeLabelSets) {
+  Labels up{{"__name__", "up"}, {"instance", "host-1:9100"}, {"job", "node"}};
+  // XXH3_64bits("__name__\xffup\xffinstance\xffhost-1:9100\xffjob\xffnode\xff"),
+  // as written by every earlier version.
+  EXPECT_EQ(up.Hash(), up.StreamedHash());
+  EXPECT_EQ(up.Hash(), 0x7bc7a1acf46c2e68ull) << std::hex << up.Hash();
+  for (size_t value_bytes : {0, 1, 15, 16, 200, 480, 1000, 1010, 1011, 4096}) {
+    Labels l{{"__name__", "m"}, {"a", std::string(value_bytes, 'x')}, {"b", "y"}};
+    EXPECT_EQ(l.Hash(), l.StreamedHash()) << value_bytes;
+  }
+  Labels none;
+  EXPECT_EQ(none.Hash(), none.StreamedHash());
+}
+
 TEST(Utf8Test, MatchesGoRules) {
   EXPECT_TRUE(IsValidUtf8("héllo ✓ 😀"));
   EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'

@@ -100,48 +100,162 @@ bool RatioSampled(const model::Labels& labels, double ratio) {
   return ratio >= 0 ? offset < ratio : offset >= 1 + ratio;
 }
 
+// The labels of the group a series falls in.
+model::Labels GroupOf(const AggregateExpr& a, const model::Labels& labels) {
+  std::vector<model::Label> keep;
+  for (const model::Label& l : labels) {
+    bool listed = std::find(a.grouping.begin(), a.grouping.end(), l.name) != a.grouping.end();
+    if (a.without ? (listed || l.name == model::kMetricNameLabel) : !listed) continue;
+    keep.push_back(l);
+  }
+  return model::Labels::FromSorted(std::move(keep));
+}
+
+bool Folds(AggregateOp op) {
+  switch (op) {
+    case AggregateOp::kSum:
+    case AggregateOp::kAvg:
+    case AggregateOp::kCount:
+    case AggregateOp::kGroup:
+    case AggregateOp::kMin:
+    case AggregateOp::kMax:
+    case AggregateOp::kStddev:
+    case AggregateOp::kStdvar:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// One group's aggregate at every step, folded one input value at a time
+// with exactly the arithmetic Prometheus uses (so the result does not
+// depend on holding the inputs): Kahan sums, its mean (numeric.h's
+// MeanAccumulator), Welford's variance.
+class GroupFold {
+ public:
+  GroupFold(AggregateOp op, size_t steps)
+      : op_(op), n_(steps, 0), x_(steps, 0), y_(steps, 0) {
+    if (op == AggregateOp::kAvg) means_.resize(steps);
+  }
+
+  void Add(size_t i, double f) {
+    double& n = n_[i];
+    double &x = x_[i], &y = y_[i];
+    n += 1;
+    switch (op_) {
+      case AggregateOp::kSum:  // x: sum, y: compensation
+        x = KahanAdd(x, f, &y);
+        break;
+      case AggregateOp::kMin:
+        if (n == 1 || f < x || std::isnan(x)) x = f;
+        break;
+      case AggregateOp::kMax:
+        if (n == 1 || f > x || std::isnan(x)) x = f;
+        break;
+      case AggregateOp::kStddev:
+      case AggregateOp::kStdvar: {  // x: mean, y: sum of squared deviations
+        double delta = f - x;
+        x += delta / n;
+        y += delta * (f - x);
+        break;
+      }
+      case AggregateOp::kAvg:
+        means_[i].Add(f);
+        break;
+      default:  // count and group need only n
+        break;
+    }
+  }
+
+  bool has(size_t i) const { return n_[i] > 0; }
+
+  double Result(size_t i) const {
+    const double n = n_[i], x = x_[i], y = y_[i];
+    switch (op_) {
+      case AggregateOp::kSum: return x + y;
+      case AggregateOp::kCount: return n;
+      case AggregateOp::kGroup: return 1;
+      case AggregateOp::kMin:
+      case AggregateOp::kMax: return x;
+      case AggregateOp::kStdvar: return y / n;
+      case AggregateOp::kStddev: return std::sqrt(y / n);
+      case AggregateOp::kAvg: return means_[i].Result();
+      default: return kNaN;
+    }
+  }
+
+  model::Labels labels;
+  bool drop_name = false;
+
+ private:
+  AggregateOp op_;
+  std::vector<double> n_, x_, y_;
+  std::vector<MeanAccumulator> means_;  // avg only
+};
+
 }  // namespace
 
-Result<Value> Evaluator::EvalAggregate(const AggregateExpr& a) {
-  ASSIGN_OR_RETURN(Value in, Eval(*a.expr));
-  std::vector<double> param(steps_, 0);
-  if (a.param) {
-    if (a.op == AggregateOp::kCountValues) return CountValues(a, std::move(in));
-    ASSIGN_OR_RETURN(Value p, Eval(*a.param));
-    param = p.scalar;
-  }
-  // Group key per input series.
-  std::vector<model::Labels> group_labels(in.series.size());
-  for (size_t k = 0; k < in.series.size(); ++k) {
-    std::vector<model::Label> keep;
-    for (const model::Label& l : in.series[k].labels) {
-      bool listed = std::find(a.grouping.begin(), a.grouping.end(), l.name) != a.grouping.end();
-      if (a.without ? (listed || l.name == model::kMetricNameLabel) : !listed) continue;
-      keep.push_back(l);
+Result<Value> Evaluator::FoldAggregate(const AggregateExpr& a) {
+  std::map<model::Labels, GroupFold> groups;
+  RETURN_NOT_OK(EvalSeries(*a.expr, [&](StepSeries& s) -> Status {
+    auto it = groups.find(GroupOf(a, s.labels));
+    if (it == groups.end()) {
+      // A group holds its running values at every step.
+      RETURN_NOT_OK(Hold(static_cast<int64_t>(steps_), "query execution"));
+      model::Labels key = GroupOf(a, s.labels);
+      it = groups.emplace(key, GroupFold(a.op, steps_)).first;
+      it->second.labels = std::move(key);
     }
-    group_labels[k] = model::Labels::FromSorted(std::move(keep));
+    GroupFold& g = it->second;
+    for (size_t i = 0; i < steps_; ++i) {
+      if (s.has[i]) g.Add(i, s.v[i]);
+    }
+    g.drop_name = g.drop_name || s.drop_name;
+    Release(s);
+    return Status::OK();
+  }));
+  Value out;
+  out.type = ValueType::kVector;
+  for (auto& [labels, g] : groups) {
+    StepSeries o;
+    o.labels = std::move(g.labels);
+    o.drop_name = g.drop_name;
+    o.v.assign(steps_, 0);
+    o.has.assign(steps_, 0);
+    bool any = false;
+    for (size_t i = 0; i < steps_; ++i) {
+      if (!g.has(i)) continue;
+      o.v[i] = g.Result(i);
+      o.has[i] = 1;
+      any = true;
+    }
+    if (any) out.series.push_back(std::move(o));
   }
+  return out;
+}
+
+Result<Value> Evaluator::EvalAggregate(const AggregateExpr& a) {
+  if (Folds(a.op)) return FoldAggregate(a);
+  ASSIGN_OR_RETURN(Value in, Eval(*a.expr));
+  if (a.op == AggregateOp::kCountValues) return CountValues(a, std::move(in));
+  ASSIGN_OR_RETURN(Value p, Eval(*a.param));
+  const std::vector<double>& param = p.scalar;
+  // Group key per input series.
   std::map<model::Labels, std::vector<size_t>> groups;
   std::vector<const std::vector<size_t>*> group_order;  // by first appearance
   for (size_t k = 0; k < in.series.size(); ++k) {
-    auto [it, fresh] = groups.try_emplace(group_labels[k]);
+    auto [it, fresh] = groups.try_emplace(GroupOf(a, in.series[k].labels));
     if (fresh) group_order.push_back(&it->second);
     it->second.push_back(k);
   }
+  if (a.op != AggregateOp::kQuantile) return SelectSeries(a, std::move(in), param, group_order);
 
+  auto [min, max, any_nan] = RangeOf(param);
+  if (any_nan) Annotate(true, "quantile value should be between 0 and 1, got NaN", *a.param);
+  if (max > 1) Annotate(true, "quantile value should be between 0 and 1, got " + GoG(max), *a.param);
+  if (min < 0) Annotate(true, "quantile value should be between 0 and 1, got " + GoG(min), *a.param);
   Value out;
   out.type = ValueType::kVector;
-  if (a.op == AggregateOp::kTopk || a.op == AggregateOp::kBottomk || a.op == AggregateOp::kLimitk ||
-      a.op == AggregateOp::kLimitRatio) {
-    return SelectSeries(a, std::move(in), param, group_order);
-  }
-
-  if (a.op == AggregateOp::kQuantile) {
-    auto [min, max, any_nan] = RangeOf(param);
-    if (any_nan) Annotate(true, "quantile value should be between 0 and 1, got NaN", *a.param);
-    if (max > 1) Annotate(true, "quantile value should be between 0 and 1, got " + GoG(max), *a.param);
-    if (min < 0) Annotate(true, "quantile value should be between 0 and 1, got " + GoG(min), *a.param);
-  }
   size_t group_index = 0;
   for (const auto& [labels, members] : groups) {
     if (++group_index % 64 == 0) RETURN_NOT_OK(CheckDeadline());
@@ -157,47 +271,7 @@ Result<Value> Evaluator::EvalAggregate(const AggregateExpr& a) {
         if (in.series[m].has[i]) values.push_back(in.series[m].v[i]);
       }
       if (values.empty()) continue;
-      double r = 0;
-      switch (a.op) {
-        case AggregateOp::kSum: {
-          double c = 0;
-          for (double x : values) r = KahanAdd(r, x, &c);
-          r += c;
-          break;
-        }
-        case AggregateOp::kAvg: r = Mean(values); break;
-        case AggregateOp::kCount: r = static_cast<double>(values.size()); break;
-        case AggregateOp::kGroup: r = 1; break;
-        case AggregateOp::kMin:
-          r = values[0];
-          for (double x : values) {
-            if (x < r || std::isnan(r)) r = x;
-          }
-          break;
-        case AggregateOp::kMax:
-          r = values[0];
-          for (double x : values) {
-            if (x > r || std::isnan(r)) r = x;
-          }
-          break;
-        case AggregateOp::kStddev:
-        case AggregateOp::kStdvar: {
-          double mean = 0, m2 = 0;
-          size_t n = 0;
-          for (double x : values) {
-            ++n;
-            double delta = x - mean;
-            mean += delta / static_cast<double>(n);
-            m2 += delta * (x - mean);
-          }
-          r = m2 / static_cast<double>(n);
-          if (a.op == AggregateOp::kStddev) r = std::sqrt(r);
-          break;
-        }
-        case AggregateOp::kQuantile: r = Quantile(param[i], values); break;
-        default: return Status::Internal("aggregation");
-      }
-      o.v[i] = r;
+      o.v[i] = Quantile(param[i], values);
       o.has[i] = 1;
       any = true;
     }

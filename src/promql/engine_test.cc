@@ -167,6 +167,42 @@ TEST_F(EngineTest, AggregationsGroupAndSelect) {
   EXPECT_EQ(bottom.size(), 2u);
 }
 
+// sum, avg, ... fold each input series into its group as it is read, so
+// the sample limit bounds the groups' values, not the input's: 400 series
+// x 11 steps of a range function are 4,400 points, never held at once.
+TEST(EngineLimitsTest, AggregationsFoldTheirInputSeriesOneAtATime) {
+  MemoryQueryable data;
+  for (int i = 0; i < 400; ++i) {
+    data.Add(Labels{{"__name__", "requests_total"}, {"job", i % 2 ? "a" : "b"},
+                    {"pod", std::to_string(i)}},
+             Ramp(61, 10'000, i, i % 7));
+  }
+  EngineOptions options;
+  options.max_samples = 1'000;
+  Engine engine(options);
+  auto run = [&](const std::string& q) {
+    return engine.Range(data, *ParseExpr(q).MoveValue(), 0, 600'000, 60'000);
+  };
+  for (const char* q : {"sum by (job) (rate(requests_total[2m]))", "avg(requests_total)",
+                        "count by (job) (requests_total)", "stddev(rate(requests_total[5m]))"}) {
+    auto r = run(q);
+    ASSERT_TRUE(r.ok()) << q << ": " << r.status().ToString();
+    EXPECT_FALSE(r->series.empty()) << q;
+  }
+  auto by_job = run("sum by (job) (rate(requests_total[2m]))").MoveValue();
+  ASSERT_EQ(by_job.series.size(), 2u);
+  // Per job: 200 pods with rates (i % 7) / 10 per second.
+  double want_a = 0, want_b = 0;
+  for (int i = 0; i < 400; ++i) (i % 2 ? want_a : want_b) += (i % 7) / 10.0;
+  EXPECT_NEAR(by_job.series[0].points.back().v, want_a, 1e-9);
+  EXPECT_NEAR(by_job.series[1].points.back().v, want_b, 1e-9);
+  // What must hold every input at once still meets the limit.
+  auto held = run("quantile(0.5, requests_total)");
+  ASSERT_FALSE(held.ok());
+  EXPECT_EQ(held.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_FALSE(run("requests_total").ok());
+}
+
 TEST_F(EngineTest, BinaryOperatorsAndVectorMatching) {
   EXPECT_DOUBLE_EQ(Instant("1 + 2 * 3", 0).scalar.v, 7);
   EXPECT_DOUBLE_EQ(Instant("2 ^ 3 ^ 2", 0).scalar.v, 512);

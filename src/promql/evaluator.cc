@@ -221,16 +221,14 @@ Status Evaluator::ForEachRangeSeries(const Node& range_arg, const RangeWindows& 
   return Status::OK();
 }
 
-Result<Value> Evaluator::EvalSelector(const VectorSelector& vs, bool timestamps) {
+Status Evaluator::SelectorSeries(const VectorSelector& vs, bool timestamps, const SeriesSink& sink) {
   int64_t lo = INT64_MAX, hi = INT64_MIN;
   for (size_t i = 0; i < steps_; ++i) {
     lo = std::min(lo, EvalTime(vs, i));
     hi = std::max(hi, EvalTime(vs, i));
   }
-  Value out;
-  out.type = ValueType::kVector;
-  RETURN_NOT_OK(ForEachSeries(vs, {lo - options_.lookback_ms + 1, hi}, /*drop_stale=*/false,
-                              [&](Series& s) -> Status {
+  return ForEachSeries(vs, {lo - options_.lookback_ms + 1, hi}, /*drop_stale=*/false,
+                       [&](Series& s) -> Status {
     StepSeries r;
     r.v.assign(steps_, 0);
     r.has.assign(steps_, 0);
@@ -250,10 +248,42 @@ Result<Value> Evaluator::EvalSelector(const VectorSelector& vs, bool timestamps)
     if (points == 0) return Status::OK();
     RETURN_NOT_OK(Hold(points, "query execution"));
     r.labels = std::move(s.labels);
-    out.series.push_back(std::move(r));
+    return sink(r);
+  });
+}
+
+Result<Value> Evaluator::EvalSelector(const VectorSelector& vs, bool timestamps) {
+  Value out;
+  out.type = ValueType::kVector;
+  RETURN_NOT_OK(SelectorSeries(vs, timestamps, [&](StepSeries& s) {
+    out.series.push_back(std::move(s));
     return Status::OK();
   }));
   return out;
+}
+
+Status Evaluator::EvalSeries(const Node& node, const SeriesSink& sink) {
+  RETURN_NOT_OK(CheckDeadline());
+  const Node& n = Unparen(node);
+  if (n.kind == NodeKind::kVectorSelector) {
+    return SelectorSeries(static_cast<const VectorSelector&>(n), /*timestamps=*/false, sink);
+  }
+  if (n.kind == NodeKind::kCall) {
+    const auto& c = static_cast<const Call&>(n);
+    // A range function's result needs no check for series colliding at a
+    // step (EvalCall): it is checked whole for equal label sets.
+    if (const Node* range_arg = RangeArgOf(c)) return RangeFunctionSeries(c, *range_arg, sink);
+  }
+  ASSIGN_OR_RETURN(Value v, Eval(n));
+  for (StepSeries& s : v.series) {
+    RETURN_NOT_OK(sink(s));
+    s = StepSeries();  // consumed
+  }
+  return Status::OK();
+}
+
+void Evaluator::Release(const StepSeries& s) {
+  held_ -= std::count(s.has.begin(), s.has.end(), 1);
 }
 
 Result<Value> Evaluator::EvalWithTimestamps(const Node& node) {

@@ -80,6 +80,17 @@ class Evaluator {
   // once it holds more than the sample limit, naming `where`.
   Status Hold(int64_t points, const char* where);
 
+  // Receives the series of a vector one at a time; may move from it.
+  using SeriesSink = std::function<Status(StepSeries& s)>;
+  // Evaluates `node`, a vector, and hands its series to `sink` one by one.
+  // A selector and a range function over a range selector produce each
+  // series as they read its samples, so that a consumer folding them (an
+  // aggregation) never holds them all; other expressions are evaluated
+  // whole first. The points of a series count as held when it reaches the
+  // sink: a sink that keeps nothing releases them (Release).
+  Status EvalSeries(const Node& node, const SeriesSink& sink);
+  void Release(const StepSeries& s);
+
  private:
   // ---- evaluator.cc: time, annotations, names, selection
   // The time at which a selector or subquery is evaluated for step i.
@@ -103,7 +114,9 @@ class Evaluator {
   Status ForEachSeries(const VectorSelector& vs, model::TimeRange range, bool drop_stale,
                        const std::function<Status(Series&)>& visit);
   // The value of a selector at every step; with `timestamps`, the times
-  // (seconds) of the samples it picks instead of their values.
+  // (seconds) of the samples it picks instead of their values. The series
+  // go to `sink` one at a time, or (EvalSelector) into a value.
+  Status SelectorSeries(const VectorSelector& vs, bool timestamps, const SeriesSink& sink);
   Result<Value> EvalSelector(const VectorSelector& vs, bool timestamps = false);
   // Like Eval, but a vector selector yields the timestamps (seconds) of the
   // samples it picks instead of their values; anything else the step time.
@@ -116,6 +129,9 @@ class Evaluator {
 
   // ---- aggregations.cc
   Result<Value> EvalAggregate(const AggregateExpr& a);
+  // sum, avg, count, group, min, max, stddev and stdvar fold each input
+  // series into its group as it arrives (aggregations.cc).
+  Result<Value> FoldAggregate(const AggregateExpr& a);
   // topk, bottomk, limitk and limit_ratio: the output series are input
   // series. In an instant query they come out group by group (groups in
   // order of first appearance), each group sorted as Prometheus sorts it.
@@ -147,7 +163,12 @@ class Evaluator {
   // histogram_quantile(q, buckets) and histogram_fraction(lower, upper,
   // buckets) over classic histograms (series with an `le` label).
   Result<Value> EvalHistogramQuantile(const Call& c);
+  // A function of a range vector (rate, *_over_time, ...): its series go
+  // to `sink` one at a time, or (EvalRangeFunction) into a value.
+  Status RangeFunctionSeries(const Call& c, const Node& range_arg, const SeriesSink& sink);
   Result<Value> EvalRangeFunction(const Call& c, const Node& range_arg);
+  // The range argument of a call of a range function, or null.
+  static const Node* RangeArgOf(const Call& c);
 
   const Queryable& data_;
   const EngineOptions& options_;

@@ -211,11 +211,7 @@ Result<Value> Evaluator::EvalCall(const Call& c) {
 Result<Value> Evaluator::EvalCallUnchecked(const Call& c) {
   std::string_view name = c.func->name;
   // Functions of a range vector (rate, *_over_time, ...) share one driver.
-  if (name != "absent_over_time") {
-    for (const ExprPtr& arg : c.args) {
-      if (arg->type() == ValueType::kMatrix) return EvalRangeFunction(c, *arg);
-    }
-  }
+  if (const Node* range_arg = RangeArgOf(c)) return EvalRangeFunction(c, *range_arg);
   auto it = Functions().find(name);
   if (it == Functions().end()) {
     return Status::Unimplemented("function " + std::string(name) + "() is not implemented yet");
@@ -590,7 +586,44 @@ Result<Value> Evaluator::EvalHistogramQuantile(const Call& c) {
   return out;
 }
 
+const Node* Evaluator::RangeArgOf(const Call& c) {
+  if (c.func->name == std::string_view("absent_over_time")) return nullptr;
+  for (const ExprPtr& arg : c.args) {
+    if (arg->type() == ValueType::kMatrix) return arg.get();
+  }
+  return nullptr;
+}
+
+namespace {
+
+// Whether the series of a range selector keep distinct label sets after a
+// range function: when the function keeps the names, or all of them have
+// one metric name (`name` or __name__="name"), whose other labels differ.
+bool StaysDistinct(const Node& range_arg, bool keep_name) {
+  const Node& arg = Unparen(range_arg);
+  if (arg.kind != NodeKind::kMatrixSelector) return false;
+  if (keep_name) return true;
+  for (const model::Matcher& m : static_cast<const MatrixSelector&>(arg).selector->matchers) {
+    if (m.type() == model::MatchType::kEqual && m.name() == model::kMetricNameLabel && !m.value().empty()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 Result<Value> Evaluator::EvalRangeFunction(const Call& c, const Node& range_arg) {
+  Value out;
+  out.type = ValueType::kVector;
+  RETURN_NOT_OK(RangeFunctionSeries(c, range_arg, [&](StepSeries& s) {
+    out.series.push_back(std::move(s));
+    return Status::OK();
+  }));
+  return out;
+}
+
+Status Evaluator::RangeFunctionSeries(const Call& c, const Node& range_arg, const SeriesSink& sink) {
   std::string_view name = c.func->name;
   // The scalar arguments besides the range.
   std::vector<double> scalar_arg(steps_, 0), scalar_arg2(steps_, 0);
@@ -608,9 +641,12 @@ Result<Value> Evaluator::EvalRangeFunction(const Call& c, const Node& range_arg)
   const RangeFn fn = RangeFnOf(name);
   const int64_t range_ms = windows.range_ms;
   bool keep_name = name == "last_over_time" || name == "first_over_time";
-  Value out;
-  out.type = ValueType::kVector;
-  RETURN_NOT_OK(ForEachRangeSeries(range_arg, windows, [&](Series& s, bool drop_name) -> Status {
+  // Prometheus checks the whole result of a range function: dropping the
+  // names must not leave two series with the same labels. That holds every
+  // series' labels, so it is done only where a collision can happen.
+  const bool check_labels = !options_.delayed_name_removal && !StaysDistinct(range_arg, keep_name);
+  std::set<model::Labels> seen;
+  return ForEachRangeSeries(range_arg, windows, [&](Series& s, bool drop_name) -> Status {
     // Per series: a series' steps can be much work (a long window at a
     // fine step), and the check is a clock read and two loads.
     RETURN_NOT_OK(CheckDeadline());
@@ -655,19 +691,11 @@ Result<Value> Evaluator::EvalRangeFunction(const Call& c, const Node& range_arg)
     RETURN_NOT_OK(Hold(points, "query execution"));
     o.labels = std::move(s.labels);
     if (!keep_name) DropNameOf(o);
-    out.series.push_back(std::move(o));
-    return Status::OK();
-  }));
-  if (!options_.delayed_name_removal) {
-    // Prometheus checks the whole result of a range function, not each step.
-    std::set<model::Labels> seen;
-    for (const StepSeries& o : out.series) {
-      if (!seen.insert(o.labels).second) {
-        return Status::InvalidArgument("vector cannot contain metrics with the same labelset");
-      }
+    if (check_labels && !seen.insert(o.labels).second) {
+      return Status::InvalidArgument("vector cannot contain metrics with the same labelset");
     }
-  }
-  return out;
+    return sink(o);
+  });
 }
 
 }  // namespace mytsdb::promql

@@ -16,24 +16,26 @@ bool AlmostEqual(double a, double b, double epsilon);
 // result is sum + *c.
 double KahanAdd(double sum, double x, double* c);
 
-// The mean as Prometheus computes it: a Kahan-compensated sum divided by
-// the count while the sum stays finite, an incremental mean from the point
-// where it would overflow.
-template <typename Values>
-double Mean(const Values& values) {
-  auto it = values.begin();
-  double sum = *it, c = 0, mean = 0, count = 1;
+// The mean as Prometheus computes it, one value at a time: a
+// Kahan-compensated sum divided by the count while the sum stays finite, an
+// incremental mean from the point where it would overflow.
+struct MeanAccumulator {
+  double sum = 0, c = 0, mean = 0, count = 0;
   bool incremental = false;
-  for (++it; it != values.end(); ++it) {
-    double f = *it;
+
+  void Add(double f) {
     count += 1;
+    if (count == 1) {
+      sum = f;
+      return;
+    }
     if (!incremental) {
       double c2 = c;
       double next = KahanAdd(sum, f, &c2);
       if (!std::isinf(next)) {
         sum = next;
         c = c2;
-        continue;
+        return;
       }
       incremental = true;
       mean = sum / (count - 1);
@@ -44,7 +46,15 @@ double Mean(const Values& values) {
     mean = KahanAdd(q * mean, f / count, &c2);
     c = c2;
   }
-  return incremental ? mean + c : sum / count + c / count;
+
+  double Result() const { return incremental ? mean + c : sum / count + c / count; }
+};
+
+template <typename Values>
+double Mean(const Values& values) {
+  MeanAccumulator acc;
+  for (double f : values) acc.Add(f);
+  return acc.Result();
 }
 
 // Prometheus's quantile over sorted values (linear interpolation); NaN

@@ -17,7 +17,8 @@
 
 namespace mytsdb::cold {
 
-Result<bool> ColdStore::CompactOne(const CompactionOptions& options) {
+Result<std::optional<PreparedCompaction>> ColdStore::PrepareCompaction(
+    const CompactionOptions& options, const std::atomic<bool>* cancel) {
   auto snap = snapshot();
   std::vector<CompactionFile> candidates;
   candidates.reserve(snap->files.size());
@@ -25,7 +26,7 @@ Result<bool> ColdStore::CompactOne(const CompactionOptions& options) {
     candidates.push_back({f->add.min_ts, f->add.max_ts, f->add.version});
   }
   std::optional<CompactionPlan> plan = PlanCompaction(candidates, snap->watermark, options);
-  if (!plan.has_value()) return false;
+  if (!plan.has_value()) return std::optional<PreparedCompaction>();
   std::vector<std::shared_ptr<const FileEntry>> files;
   for (size_t i : plan->files) files.push_back(snap->files[i]);
   // The series of these files, read through the catalog; ReadSamples
@@ -48,6 +49,9 @@ Result<bool> ColdStore::CompactOne(const CompactionOptions& options) {
   merged_snap->files = files;
   ReadFn read = [&](std::span<const size_t> indices, model::TimeRange r,
                     std::vector<std::vector<model::Sample>>* out) {
+    if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) {
+      return Status::Cancelled("compaction stopped");
+    }
     std::vector<ColdSeriesId> batch;
     batch.reserve(indices.size());
     for (size_t i : indices) batch.push_back(id_list[i]);
@@ -68,20 +72,50 @@ Result<bool> ColdStore::CompactOne(const CompactionOptions& options) {
   write.zstd_level = options.zstd_level;
   ASSIGN_OR_RETURN(auto add, WriteDayFile(plan->window, series, order, label_names, read,
                                           batch_series, write));
+  PreparedCompaction prepared;
+  prepared.planned_at = snap->version;
+  prepared.window = plan->window;
+  prepared.commit.operation = "OPTIMIZE";
+  if (add.has_value()) prepared.commit.adds.push_back(*add);
+  prepared.commit.removes.assign(paths.begin(), paths.end());
+  prepared.commit.label_columns = std::move(label_columns);
+  return std::optional<PreparedCompaction>(std::move(prepared));
+}
+
+Result<bool> ColdStore::CommitCompaction(PreparedCompaction prepared) {
   MaybeFail("cold.compact.before_commit");
-  CommitRequest commit;
-  commit.operation = "OPTIMIZE";
-  if (add.has_value()) commit.adds.push_back(*add);
-  commit.removes.assign(paths.begin(), paths.end());
-  commit.label_columns = std::move(label_columns);
-  RETURN_NOT_OK(CommitAndPublish(std::move(commit)));
+  // Optimistic concurrency, as Delta writers resolve conflicts: the merge
+  // is valid only if every file it replaces is still in the table and no
+  // file added since the plan holds rows of its window (those rows would
+  // otherwise lose "last write wins" to the older ones merged here).
+  auto snap = snapshot();
+  std::set<std::string> present;
+  bool conflict = false;
+  for (const auto& f : snap->files) {
+    present.insert(f->add.path);
+    conflict |= f->add.version > prepared.planned_at &&
+                prepared.window.Overlaps(f->add.min_ts, f->add.max_ts);
+  }
+  for (const std::string& path : prepared.commit.removes) conflict |= present.count(path) == 0;
+  if (conflict) {
+    for (const AddFile& add : prepared.commit.adds) {
+      Status st = options_.fs->Remove(io::JoinPath(options_.dir, add.path));
+      if (!st.ok()) spdlog::warn("cold: cannot delete uncommitted {}: {}", add.path, st.ToString());
+    }
+    spdlog::info("cold: compaction of [{}, {}] dropped: the table changed there since version {}",
+                 prepared.window.min, prepared.window.max, prepared.planned_at);
+    return false;
+  }
+  RETURN_NOT_OK(CommitAndPublish(std::move(prepared.commit)));
   return true;
 }
 
 Status ColdStore::Compact(const CompactionOptions& options) {
   for (;;) {
-    ASSIGN_OR_RETURN(bool merged, CompactOne(options));
-    if (!merged) break;
+    ASSIGN_OR_RETURN(std::optional<PreparedCompaction> prepared, PrepareCompaction(options));
+    if (!prepared.has_value()) break;
+    // Without concurrent commits there is no conflict; after one, plan again.
+    RETURN_NOT_OK(CommitCompaction(std::move(*prepared)).status());
   }
   return Status::OK();
 }

@@ -23,10 +23,12 @@
 // by the caller (the storage facade's maintenance lock).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -76,6 +78,13 @@ struct ColdStats {
   int64_t max_time = 0;
 };
 
+// A merge written but not yet committed (ColdStore::PrepareCompaction).
+struct PreparedCompaction {
+  CommitRequest commit;    // the merged file (if any sample) and the files it replaces
+  int64_t planned_at = -1;  // the table version the plan was made on
+  model::TimeRange window;
+};
+
 class SeriesCatalog;
 struct FileEntry;
 struct TableSnapshot;
@@ -102,6 +111,16 @@ class ColdStore {
   // (add + remove) per merge, until it plans no more. Duplicates resolve as
   // in ReadSamples. The replaced files stay on disk until DeleteRemovedFiles.
   Status Compact(const CompactionOptions& options = {});
+  // Compaction in two steps, so that the long one runs beside other commits:
+  // PrepareCompaction plans one merge and writes its file without changing
+  // the table (nullopt when the policy plans none; Cancelled as soon as
+  // `*cancel` is set, the new file deleted); CommitCompaction commits it
+  // unless a commit since the plan removed one of its files or added one
+  // overlapping its window (then the new file is deleted and it returns
+  // false: plan again). Commits must not run concurrently with each other.
+  Result<std::optional<PreparedCompaction>> PrepareCompaction(const CompactionOptions& options,
+                                                              const std::atomic<bool>* cancel = nullptr);
+  Result<bool> CommitCompaction(PreparedCompaction prepared);
   // Removes (through the log) the files retention_policy.h picks: samples
   // all older than `min_time`, then the oldest while the table is larger
   // than `max_bytes` (0: no size limit).
@@ -174,7 +193,6 @@ class ColdStore {
   Status CleanUnreferencedFiles();
   // Creates `dir` if missing and makes its entry durable (once per process).
   Status EnsureDir(const std::string& dir) EXCLUDES(durable_dirs_mu_);
-  Result<bool> CompactOne(const CompactionOptions& options);
   Status ReadFrom(const Snapshot& snapshot, std::span<const ColdSeriesId> ids,
                   model::TimeRange range, std::vector<std::vector<model::Sample>>* out,
                   int64_t max_samples = INT64_MAX) const;

@@ -300,6 +300,86 @@ TEST_F(ColdStoreTest, CompactionMergesCompleteWindowsThatRetentionCanStillDrop) 
   ExpectBitEqual(ReadAll(Name("m"))[a], Every(kDay + 30 * kMin, kDay + 70 * kMin, 60'000));
 }
 
+// Compaction writes its file beside other commits and commits only if
+// none of them touched its window (optimistic concurrency, as Delta's).
+TEST_F(ColdStoreTest, APreparedCompactionCommitsOnlyIfItsWindowIsUnchanged) {
+  Labels a{{"__name__", "m"}};
+  auto three_blocks = [&] {
+    for (int64_t b = 0; b < 3; ++b) {
+      ASSERT_TRUE(Persist({{a, Every(b * 1000, b * 1000 + 1000, 100)}}, {0, kDay - 1}).ok());
+    }
+    ASSERT_TRUE(Persist({}, {0, kDay - 1}, /*watermark=*/kDay).ok());
+  };
+  three_blocks();
+  // 1. A commit elsewhere (the next day's block) does not conflict.
+  auto prepared = store_->PrepareCompaction({});
+  ASSERT_TRUE(prepared.ok()) << prepared.status().ToString();
+  ASSERT_TRUE(prepared->has_value());
+  ASSERT_TRUE(Persist({{a, {{kDay + 5, 1}}}}, {kDay, 2 * kDay - 1}).ok());
+  auto committed = store_->CommitCompaction(std::move(**prepared));
+  ASSERT_TRUE(committed.ok()) << committed.status().ToString();
+  EXPECT_TRUE(*committed);
+  EXPECT_EQ(store_->stats().files, 2u);
+  std::vector<Sample> want = Every(0, 3000, 100);
+  want.push_back({kDay + 5, 1});
+  ExpectBitEqual(ReadAll(Name("m"))[a], want);
+
+  // 2. A backfill into the window since the plan: its rows must keep
+  // winning over the older ones, so the merge is dropped.
+  Reopen();  // deletes the merged files' sources
+  ASSERT_TRUE(store_->ApplyRetention(2 * kDay, 0).ok());
+  EXPECT_EQ(store_->DeleteRemovedFiles(std::chrono::milliseconds(0)), 2u);
+  EXPECT_EQ(ParquetFilesOnDisk(dir_), 0u);
+  three_blocks();
+  prepared = store_->PrepareCompaction({});
+  ASSERT_TRUE(prepared.ok() && prepared->has_value());
+  const std::string merged = (*prepared)->commit.adds.at(0).path;
+  ASSERT_TRUE(fs::exists(dir_ / merged));
+  ASSERT_TRUE(Persist({{a, {{500, -1}}}}, {0, kDay - 1}).ok());
+  committed = store_->CommitCompaction(std::move(**prepared));
+  ASSERT_TRUE(committed.ok());
+  EXPECT_FALSE(*committed);
+  EXPECT_FALSE(fs::exists(dir_ / merged));  // the uncommitted file is gone
+  want = Every(0, 3000, 100);
+  want[5].value = -1;
+  ExpectBitEqual(ReadAll(Name("m"))[a], want);
+  // Planned again, the merge includes the backfill.
+  ASSERT_TRUE(store_->Compact().ok());
+  EXPECT_EQ(store_->stats().files, 1u);
+  ExpectBitEqual(ReadAll(Name("m"))[a], want);
+
+  // 3. Retention removed a file the merge replaces: dropped, nothing revived.
+  ASSERT_TRUE(store_->ApplyRetention(2 * kDay, 0).ok());
+  three_blocks();
+  prepared = store_->PrepareCompaction({});
+  ASSERT_TRUE(prepared.ok() && prepared->has_value());
+  ASSERT_TRUE(store_->ApplyRetention(2 * kDay, 0).ok());
+  committed = store_->CommitCompaction(std::move(**prepared));
+  ASSERT_TRUE(committed.ok());
+  EXPECT_FALSE(*committed);
+  EXPECT_TRUE(ReadAll(Name("m")).empty());
+  EXPECT_EQ(store_->stats().files, 0u);
+}
+
+TEST_F(ColdStoreTest, ACancelledCompactionLeavesNoFileBehind) {
+  Reopen(/*row_group_rows=*/10);
+  Labels a{{"__name__", "m"}};
+  for (int64_t b = 0; b < 3; ++b) {
+    ASSERT_TRUE(Persist({{a, Every(b * 1000, b * 1000 + 1000, 100)}}, {0, kDay - 1}).ok());
+  }
+  ASSERT_TRUE(Persist({}, {0, kDay - 1}, /*watermark=*/kDay).ok());
+  const size_t files_before = ParquetFilesOnDisk(dir_);
+  std::atomic<bool> cancel{true};
+  auto prepared = store_->PrepareCompaction({}, &cancel);
+  ASSERT_FALSE(prepared.ok());
+  EXPECT_EQ(prepared.status().code(), StatusCode::kCancelled);
+  EXPECT_EQ(ParquetFilesOnDisk(dir_), files_before);
+  size_t tmp = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir_)) tmp += e.path().extension() == ".tmp";
+  EXPECT_EQ(tmp, 0u);
+  EXPECT_EQ(store_->stats().files, 3u);
+}
+
 TEST_F(ColdStoreTest, RetentionByAgeAndBySize) {
   Labels a{{"__name__", "m"}};
   for (int day = 0; day < 4; ++day) {

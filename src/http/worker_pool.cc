@@ -1,12 +1,8 @@
 #include "http/worker_pool.h"
 
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
+#include "common/thread_priority.h"
 
 namespace mytsdb::http {
 namespace {
@@ -51,16 +47,8 @@ size_t WorkerPool::busy() const {
 
 void WorkerPool::Loop(int nice) {
   if (nice > 0) lowered_priority = true;
-  if (nice != 0) {
-    // Linux schedules threads separately: the nice value of this thread
-    // alone (the process's other threads keep theirs).
-    pid_t tid = static_cast<pid_t>(::syscall(SYS_gettid));
-    errno = 0;
-    int current = ::getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
-    if (errno == 0 && ::setpriority(PRIO_PROCESS, static_cast<id_t>(tid), current + nice) != 0) {
-      spdlog::warn("http: cannot lower the priority of a {} thread: {}", name_, std::strerror(errno));
-    }
-  }
+  Status lowered = LowerThisThreadPriority(nice);
+  if (!lowered.ok()) spdlog::warn("http: {} thread: {}", name_, lowered.message());
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });

@@ -9,8 +9,9 @@
 #include <random>
 #include <set>
 
-namespace mytsdb::storage {
+#include "common/thread_priority.h"
 
+namespace mytsdb::storage {
 
 Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   if (options.data_dir.empty()) return Status::InvalidArgument("storage: data directory not set");
@@ -44,7 +45,8 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
 
   if (options.persist_check_interval.count() > 0) {
     Storage* raw = storage.get();
-    storage->background_ = std::thread([raw] { raw->BackgroundLoop(); });
+    storage->persist_thread_ = std::thread([raw] { raw->PersistLoop(); });
+    storage->compaction_thread_ = std::thread([raw] { raw->CompactionLoop(); });
   }
   return storage;
 }
@@ -56,20 +58,24 @@ Status Storage::Close() {
     std::lock_guard<std::mutex> lock(stop_mu_);
     stop_ = true;
   }
+  stopping_.store(true);
   stop_cv_.notify_all();
-  if (background_.joinable()) background_.join();
+  if (persist_thread_.joinable()) persist_thread_.join();
+  if (compaction_thread_.joinable()) compaction_thread_.join();
   MutexLock lock(&maintenance_mu_);  // let a running backfill finish
   return head_ ? head_->Close() : Status::OK();
 }
 
-void Storage::BackgroundLoop() {
+bool Storage::WaitForNextRound() {
   std::unique_lock<std::mutex> lock(stop_mu_);
-  while (!stop_) {
-    stop_cv_.wait_for(lock, options_.persist_check_interval);
-    if (stop_) break;
-    lock.unlock();
-    // Failures are values; the catch is the last line of defence against a
-    // library that throws, which would otherwise end the process.
+  stop_cv_.wait_for(lock, options_.persist_check_interval, [this] { return stop_; });
+  return !stop_;
+}
+
+// Failures are values; the catches are the last line of defence against a
+// library that throws, which would otherwise end the process.
+void Storage::PersistLoop() {
+  while (WaitForNextRound()) {
     try {
       Status st = PersistDueBlocks();
       if (!st.ok()) {
@@ -78,16 +84,31 @@ void Storage::BackgroundLoop() {
         persist_failures_.fetch_add(1);
         spdlog::error("storage: persisting a block failed, will retry: {}", st.ToString());
       }
-      st = Compact();
+      st = ApplyRetention();
       if (!st.ok()) {
         maintenance_failures_.fetch_add(1);
-        spdlog::error("storage: compaction or retention failed, will retry: {}", st.ToString());
+        spdlog::error("storage: retention failed, will retry: {}", st.ToString());
       }
     } catch (const std::exception& e) {
       maintenance_failures_.fetch_add(1);
       spdlog::error("storage: maintenance threw, will retry: {}", e.what());
     }
-    lock.lock();
+  }
+}
+
+void Storage::CompactionLoop() {
+  while (WaitForNextRound()) {
+    try {
+      MutexLock lock(&compaction_mu_);
+      Status st = CompactFiles(options_.compaction_nice);
+      if (!st.ok() && !stopping_.load()) {
+        maintenance_failures_.fetch_add(1);
+        spdlog::error("storage: compaction failed, will retry: {}", st.ToString());
+      }
+    } catch (const std::exception& e) {
+      maintenance_failures_.fetch_add(1);
+      spdlog::error("storage: compaction threw, will retry: {}", e.what());
+    }
   }
 }
 
@@ -325,13 +346,44 @@ Status Storage::Flush() {
 }
 
 Status Storage::Compact() {
+  {
+    MutexLock lock(&compaction_mu_);
+    RETURN_NOT_OK(CompactFiles(/*nice=*/0));
+  }
+  return ApplyRetention();
+}
+
+Status Storage::CompactFiles(int nice) {
+  for (;;) {
+    // The long step, reading the old files and writing the merged one,
+    // changes nothing the other writers see.
+    Result<std::optional<cold::PreparedCompaction>> prepared = std::optional<cold::PreparedCompaction>();
+    auto prepare = [&] { prepared = cold_->PrepareCompaction(options_.compaction, &stopping_); };
+    if (nice > 0) {
+      Status lowered = RunAtLowerPriority(nice, prepare);
+      if (!lowered.ok()) spdlog::warn("storage: compaction runs at normal priority: {}", lowered.message());
+    } else {
+      prepare();
+    }
+    RETURN_NOT_OK(prepared.status());
+    if (!prepared->has_value()) return Status::OK();
+    MutexLock lock(&maintenance_mu_);
+    // A conflict (a commit since the plan touched its files) plans again.
+    RETURN_NOT_OK(cold_->CommitCompaction(std::move(**prepared)).status());
+  }
+}
+
+Status Storage::ApplyRetention() {
   MutexLock lock(&maintenance_mu_);
-  RETURN_NOT_OK(cold_->Compact(options_.compaction));
   // Retention counts back from the clock: a file goes only once every
   // sample in it is older than now - retention.
   RETURN_NOT_OK(cold_->ApplyRetention(options_.clock->NowMs() - options_.retention_ms,
                                       options_.retention_bytes));
-  cold_->DeleteRemovedFiles(options_.delete_grace);
+  // A running compaction may still read files that left the table.
+  if (compaction_mu_.TryLock()) {
+    cold_->DeleteRemovedFiles(options_.delete_grace);
+    compaction_mu_.Unlock();
+  }
   PruneMetadata();
   return Status::OK();
 }

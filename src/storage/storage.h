@@ -71,6 +71,10 @@ struct StorageOptions {
   // Which files compaction merges (compaction_policy.h); its block_ms is
   // taken from head.chunk_range_ms.
   cold::CompactionOptions compaction;
+  // Added to the nice value of the background thread that reads and writes
+  // merged files (19: the lowest priority), so that compaction takes only
+  // CPU that ingestion and queries leave. Its commits run at normal priority.
+  int compaction_nice = 19;
   // Files replaced by compaction or retention are deleted this long after
   // they left the table, so that running reads of older snapshots finish.
   std::chrono::milliseconds delete_grace{std::chrono::minutes(5)};
@@ -130,7 +134,7 @@ class Storage {
   // Persists the whole head and empties it.
   Status Flush() EXCLUDES(maintenance_mu_);
   // Compaction, retention, and deletion of files past their grace period.
-  Status Compact() EXCLUDES(maintenance_mu_);
+  Status Compact() EXCLUDES(maintenance_mu_, compaction_mu_);
   // Deletes the samples within `range` of every series matching any of
   // `selectors`, in the head (logged in the WAL) and in the cold tier (files
   // rewritten in one Delta commit). Prometheus's delete_series.
@@ -173,12 +177,30 @@ class Storage {
   struct BackfillRequest;
   // Commits the queued backfill requests; called by one waiting request.
   void CommitQueuedBackfills(std::unique_lock<std::mutex>& lock) EXCLUDES(maintenance_mu_);
-  void BackgroundLoop();
+  // Merges the files the compaction policy plans, each written without the
+  // maintenance lock (persists go on meanwhile; `nice` > 0 writes on a
+  // thread of lower priority) and committed under it.
+  Status CompactFiles(int nice) REQUIRES(compaction_mu_) EXCLUDES(maintenance_mu_);
+  // Retention, deletion of files past their grace period (unless a
+  // compaction, which may read them, is running), metadata pruning.
+  Status ApplyRetention() EXCLUDES(maintenance_mu_, compaction_mu_);
+  // Persists due blocks and applies retention every persist_check_interval.
+  void PersistLoop();
+  // Compacts every persist_check_interval, beside PersistLoop.
+  void CompactionLoop();
+  // Waits for the next round; false once stopping.
+  bool WaitForNextRound();
 
   const StorageOptions options_;
   std::unique_ptr<head::Head> head_;
   std::unique_ptr<cold::ColdStore> cold_;
+  // Held by whatever changes the table or the head's persisted range:
+  // persists, backfill, commits, retention, deletes, snapshots.
   Mutex maintenance_mu_;
+  // Held by one compaction at a time, from plan to commit.
+  Mutex compaction_mu_ ACQUIRED_BEFORE(maintenance_mu_);
+  // Set on Close: a running compaction stops at its next read.
+  std::atomic<bool> stopping_{false};
 
   // Backfill group commit. std::mutex for the condition variable.
   std::mutex backfill_mu_;
@@ -196,7 +218,8 @@ class Storage {
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
   bool stop_ = false;
-  std::thread background_;
+  std::thread persist_thread_;
+  std::thread compaction_thread_;
 };
 
 }  // namespace mytsdb::storage

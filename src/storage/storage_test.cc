@@ -4,9 +4,12 @@
 #include <unistd.h>
 
 #include <bit>
+#include <condition_variable>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <map>
+#include <mutex>
 #include <thread>
 
 namespace mytsdb::storage {
@@ -275,6 +278,102 @@ TEST_F(StorageTest, PersistedBlocksMergeInWindowsThatRetentionDropsWhole) {
   ASSERT_EQ(all[m].size(), want.size());
   EXPECT_EQ(all[m].front().timestamp_ms, want.front().timestamp_ms);
   EXPECT_EQ(all[m].back().timestamp_ms, want.back().timestamp_ms);
+}
+
+// Forwards to the POSIX file system; once armed, the first opening of a
+// Parquet file for reading waits until Release.
+class GatedFileSystem : public io::FileSystem {
+ public:
+  void Arm() {
+    std::lock_guard<std::mutex> lock(mu_);
+    armed_ = true;
+  }
+  void WaitUntilHeld() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return holding_; });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+  Result<std::unique_ptr<io::RandomAccessFile>> OpenForRead(const std::string& path) override {
+    if (path.ends_with(".parquet")) {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (armed_ && !holding_) {
+        holding_ = true;
+        cv_.notify_all();
+        cv_.wait(lock, [this] { return released_; });
+      }
+    }
+    return base_->OpenForRead(path);
+  }
+  Result<std::unique_ptr<io::WritableFile>> NewWritableFile(const std::string& path) override {
+    return base_->NewWritableFile(path);
+  }
+  Status CreateFileIfAbsent(const std::string& path, std::string_view data, bool* created) override {
+    return base_->CreateFileIfAbsent(path, data, created);
+  }
+  Status Rename(const std::string& from, const std::string& to) override { return base_->Rename(from, to); }
+  Status Link(const std::string& from, const std::string& to) override { return base_->Link(from, to); }
+  Status Remove(const std::string& path) override { return base_->Remove(path); }
+  Status CreateDirs(const std::string& path) override { return base_->CreateDirs(path); }
+  Status SyncDir(const std::string& path) override { return base_->SyncDir(path); }
+  Result<std::vector<io::DirEntry>> ListDir(const std::string& path) override { return base_->ListDir(path); }
+  Result<io::FileStatus> Stat(const std::string& path) override { return base_->Stat(path); }
+  Status TruncateFile(const std::string& path, uint64_t size) override {
+    return base_->TruncateFile(path, size);
+  }
+
+ private:
+  io::FileSystem* const base_ = io::PosixFileSystem();
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool armed_ = false, holding_ = false, released_ = false;
+};
+
+// Compaction reads and writes without the maintenance lock: a persist
+// commits while a merge is under way, and the merge commits after it.
+TEST_F(StorageTest, PersistsGoOnWhileACompactionIsWriting) {
+  constexpr int64_t kMin = 60'000;
+  GatedFileSystem gated;
+  clock_.Set(kStart);
+  customize_ = [&gated](StorageOptions* o) {
+    o->head.chunk_range_ms = 10 * kMin;
+    o->compaction.max_window_ms = 30 * kMin;
+    o->fs = &gated;
+  };
+  Reopen();
+  Labels m{{"__name__", "m"}};
+  std::vector<Sample> want;
+  auto ingest = [&](int64_t from, int64_t to) {
+    for (int64_t t = from; t < to; t += kMin) {
+      clock_.Set(t);
+      ASSERT_EQ(Append(m, {{t, double(t)}}).head.samples_appended, 1u);
+      want.push_back({t, double(t)});
+      ASSERT_TRUE(storage_->PersistDueBlocks().ok());
+    }
+  };
+  ingest(kStart, kStart + 40 * kMin);
+  ASSERT_EQ(storage_->cold_stats().files, 3u);  // [0, 30 min): one window
+  gated.Arm();
+  Status compacted;
+  std::thread compaction([&] { compacted = storage_->Compact(); });
+  gated.WaitUntilHeld();  // the merge is reading its first file
+  // Were the persist to wait for the merge, it would wait for ever.
+  auto persisted = std::async(std::launch::async, [&] { ingest(kStart + 40 * kMin, kStart + 50 * kMin); });
+  const bool in_time = persisted.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  EXPECT_TRUE(in_time) << "the persist waited for the compaction";
+  EXPECT_EQ(storage_->cold_stats().files, in_time ? 4u : 3u);  // persisted meanwhile
+  gated.Release();
+  compaction.join();
+  persisted.wait();
+  ASSERT_TRUE(compacted.ok()) << compacted.ToString();
+  EXPECT_EQ(storage_->cold_stats().files, 2u);  // the merge and the new block
+  ExpectSame(ReadAll(), {{m, want}});
+  Reopen();
+  ExpectSame(ReadAll(), {{m, want}});
+  storage_.reset();  // before `gated` goes
 }
 
 TEST_F(StorageTest, RetentionCountsFromTheClockAndRefusesWhatItWouldDelete) {

@@ -31,14 +31,15 @@ Result<std::optional<PreparedCompaction>> ColdStore::PrepareCompaction(
   for (size_t i : plan->files) files.push_back(snap->files[i]);
   // The series of these files, read through the catalog; ReadSamples
   // resolves duplicates (last commit wins) while merging.
-  std::set<ColdSeriesId> ids;
+  std::vector<ColdSeriesId> id_list;
   for (const auto& f : files) {
-    for (const auto& span : f->spans) ids.insert(span.id);
+    for (const auto& span : f->spans) id_list.push_back(span.id);
   }
-  std::vector<ColdSeriesId> id_list(ids.begin(), ids.end());
-  std::vector<model::Labels> series;
+  std::sort(id_list.begin(), id_list.end());
+  id_list.erase(std::unique(id_list.begin(), id_list.end()), id_list.end());
+  model::LabelSets series;
   series.reserve(id_list.size());
-  for (ColdSeriesId id : id_list) series.push_back(catalog_->Labels(id));
+  for (ColdSeriesId id : id_list) series.Append(catalog_->Labels(id));
   std::vector<size_t> order = FileOrder(series);
   std::vector<std::string> label_names;
   std::vector<std::string> label_columns = LabelColumnsOf(series, &label_names);
@@ -62,10 +63,10 @@ Result<std::optional<PreparedCompaction>> ColdStore::PrepareCompaction(
   // read about once.
   int64_t rows = 0;
   for (const auto& f : files) rows += f->add.num_records;
-  size_t per_series = static_cast<size_t>(std::max<int64_t>(rows / std::max<int64_t>(int64_t(ids.size()), 1), 1));
+  size_t per_series = static_cast<size_t>(std::max<int64_t>(rows / std::max<int64_t>(int64_t(id_list.size()), 1), 1));
   size_t batch_series = static_cast<size_t>(options_.write.row_group_rows) / per_series + 1;
   spdlog::info("cold: compacting {} files of [{}, {}] ({} rows, {} series)", files.size(),
-               plan->window.min, plan->window.max, rows, ids.size());
+               plan->window.min, plan->window.max, rows, id_list.size());
   // Compaction runs off the ingestion path: it can afford a stronger ZSTD
   // level than a flush (docs/FORMAT.md).
   WriteOptions write = options_.write;
@@ -158,8 +159,8 @@ Result<size_t> ColdStore::DeleteSeries(std::span<const model::Matchers> selector
       touched |= doomed.count(span.id) > 0;
     }
     if (!touched) continue;
-    std::vector<model::Labels> series;
-    for (ColdSeriesId id : id_list) series.push_back(catalog_->Labels(id));
+    model::LabelSets series;
+    for (ColdSeriesId id : id_list) series.Append(catalog_->Labels(id));
     std::vector<size_t> order = FileOrder(series);
     std::vector<std::string> label_names;
     std::vector<std::string> file_columns = LabelColumnsOf(series, &label_names);

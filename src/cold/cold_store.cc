@@ -193,7 +193,7 @@ Status ColdStore::failure() const { return table_->failure(); }
 // ---- Writing ------------------------------------------------------------------
 
 Result<std::optional<AddFile>> ColdStore::WriteDayFile(
-    model::TimeRange range, const std::vector<model::Labels>& series,
+    model::TimeRange range, const model::LabelSets& series,
     std::span<const size_t> order, const std::vector<std::string>& label_names,
     const ReadFn& read, size_t batch_series, const WriteOptions& write_options) {
   io::FileSystem* fs = options_.fs;
@@ -213,7 +213,7 @@ Result<std::optional<AddFile>> ColdStore::WriteDayFile(
     RETURN_NOT_OK(read(indices, range, &samples));
     std::vector<SeriesData> batch;
     for (size_t k = 0; k < indices.size(); ++k) {
-      if (!samples[k].empty()) batch.push_back({series[indices[k]], std::move(samples[k])});
+      if (!samples[k].empty()) batch.push_back({series.At(indices[k]), std::move(samples[k])});
     }
     RETURN_NOT_OK(writer->Write(batch));
   }
@@ -333,26 +333,30 @@ Status ColdStore::CommitAndPublish(CommitRequest commit) {
 
 namespace {
 // Sorted label names other than __name__ of `series`.
-std::vector<std::string> LabelNamesOf(const std::vector<model::Labels>& series) {
-  std::set<std::string> names;
-  for (const model::Labels& l : series) {
-    for (const model::Label& label : l) {
-      if (label.name != model::kMetricNameLabel) names.insert(label.name);
-    }
+std::vector<std::string> LabelNamesOf(const model::LabelSets& series) {
+  std::set<std::string, std::less<>> names;
+  for (size_t i = 0; i < series.size(); ++i) {
+    series.ForEach(i, [&](std::string_view name, std::string_view) {
+      if (name != model::kMetricNameLabel && !names.contains(name)) names.emplace(name);
+    });
   }
   return {names.begin(), names.end()};
 }
 }  // namespace
 
-std::vector<size_t> ColdStore::FileOrder(const std::vector<model::Labels>& series) {
+std::vector<size_t> ColdStore::FileOrder(const model::LabelSets& series) {
   std::vector<size_t> order(series.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(),
-            [&](size_t a, size_t b) { return SeriesFileOrder(series[a], series[b]); });
+  // SeriesFileOrder: by metric name, then by all labels.
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    std::string_view ma = series.metric_name(a), mb = series.metric_name(b);
+    if (ma != mb) return ma < mb;
+    return series.Compare(a, b) < 0;
+  });
   return order;
 }
 
-std::vector<std::string> ColdStore::LabelColumnsOf(const std::vector<model::Labels>& series,
+std::vector<std::string> ColdStore::LabelColumnsOf(const model::LabelSets& series,
                                                    std::vector<std::string>* label_names) {
   *label_names = LabelNamesOf(series);
   std::vector<std::string> columns;

@@ -42,6 +42,7 @@
 #include "common/result.h"
 #include "index/postings.h"
 #include "io/file_system.h"
+#include "model/label_sets.h"
 #include "model/labels.h"
 #include "model/matcher.h"
 #include "model/sample.h"
@@ -61,7 +62,7 @@ struct ColdStoreOptions {
 // What a persist writes: `series[i]`'s samples within a range come from
 // `read(i, range, out)` (appended to *out, in time order).
 struct PersistRequest {
-  std::vector<model::Labels> series;
+  model::LabelSets series;
   std::function<void(size_t index, model::TimeRange range, std::vector<model::Sample>* out)> read;
   model::TimeRange range;                 // inclusive bounds of the samples to write
   std::optional<int64_t> new_watermark;  // recorded in the same commit
@@ -173,7 +174,7 @@ class ColdStore {
   // Writes the samples of `series` (in `order`) within `range` (inside one
   // day) as one file; nullopt if there were none.
   Result<std::optional<AddFile>> WriteDayFile(model::TimeRange range,
-                                              const std::vector<model::Labels>& series,
+                                              const model::LabelSets& series,
                                               std::span<const size_t> order,
                                               const std::vector<std::string>& label_names,
                                               const ReadFn& read, size_t batch_series,
@@ -184,10 +185,10 @@ class ColdStore {
   // the commit did not happen the added files are deleted.
   Status CommitAndPublish(CommitRequest commit);
   // The order of `series` in a file (indices).
-  static std::vector<size_t> FileOrder(const std::vector<model::Labels>& series);
+  static std::vector<size_t> FileOrder(const model::LabelSets& series);
   // The label names (sorted, without __name__) of `series` into
   // *label_names; returns their column names.
-  static std::vector<std::string> LabelColumnsOf(const std::vector<model::Labels>& series,
+  static std::vector<std::string> LabelColumnsOf(const model::LabelSets& series,
                                                  std::vector<std::string>* label_names);
   // Deletes or sets aside files on disk the table does not reference.
   Status CleanUnreferencedFiles();

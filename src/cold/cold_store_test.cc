@@ -68,7 +68,7 @@ class ColdStoreTest : public ::testing::Test {
     PersistRequest req;
     std::vector<const std::vector<Sample>*> samples;
     for (const auto& [labels, s] : data) {
-      req.series.push_back(labels);
+      req.series.Append(labels);
       samples.push_back(&s);
     }
     req.read = [&](size_t i, model::TimeRange r, std::vector<Sample>* out) {

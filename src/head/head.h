@@ -28,6 +28,7 @@
 #include "common/result.h"
 #include "head/series_table.h"
 #include "index/postings.h"
+#include "model/label_sets.h"
 #include "model/labels.h"
 #include "model/matcher.h"
 #include "model/sample.h"
@@ -117,6 +118,9 @@ class Head {
   std::vector<SeriesRef> Select(const model::Matchers& matchers, model::TimeRange range) const;
   // Labels of a series returned by Select.
   model::Labels SeriesLabels(SeriesRef ref) const;
+  // The same appended to *out (an empty set if the series is gone), for
+  // callers that hold every series' labels at once.
+  void AppendSeriesLabels(SeriesRef ref, model::LabelSets* out) const;
   // Appends the series' samples within `range` to `out`, in time order.
   void ReadSamples(SeriesRef ref, model::TimeRange range, std::vector<model::Sample>* out) const;
   std::vector<std::string> LabelNames() const { return postings_.LabelNames(); }

@@ -78,6 +78,10 @@ struct Head::MemSeries {
     }
     return true;
   }
+  void AppendLabelsTo(model::LabelSets* out) const {
+    for (const auto& [name, value] : labels) out->AddLabel(*name, *value);
+    out->EndSet();
+  }
   model::Labels ToLabels() const {
     std::vector<model::Label> out;
     out.reserve(labels.size());

@@ -28,6 +28,14 @@ model::Labels Head::SeriesLabels(SeriesRef ref) const {
   return s == nullptr ? model::Labels() : s->ToLabels();
 }
 
+void Head::AppendSeriesLabels(SeriesRef ref, model::LabelSets* out) const {
+  if (std::shared_ptr<const MemSeries> s = SeriesByRef(ref)) {
+    s->AppendLabelsTo(out);
+  } else {
+    out->EndSet();
+  }
+}
+
 void Head::ReadSamples(SeriesRef ref, model::TimeRange range,
                        std::vector<model::Sample>* out) const {
   // Held for the read: the series stays valid if a truncation removes it.

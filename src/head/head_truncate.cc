@@ -148,18 +148,22 @@ Status Head::SnapshotWal(const std::string& target) {
 
 Status Head::WriteCheckpoint(int last_segment) {
   std::vector<std::string> records;
-  std::vector<wal::SeriesRecord> series;
-  std::vector<SeriesRef> refs = postings_.All();
-  series.reserve(refs.size());
-  for (SeriesRef ref : refs) {
-    if (auto s = SeriesByRef(ref)) series.push_back({ref, s->ToLabels()});
+  // Packed, not a Labels per series: the checkpoint of a large head would
+  // otherwise hold a second copy of every label string while it is written.
+  std::vector<uint64_t> refs;
+  model::LabelSets series;
+  for (SeriesRef ref : postings_.All()) {
+    if (auto s = SeriesByRef(ref)) {
+      s->AppendLabelsTo(&series);
+      refs.push_back(ref);
+    }
   }
-  if (!series.empty()) wal::EncodeSeries(series, &records.emplace_back());
+  if (!refs.empty()) wal::EncodeSeries(refs, series, &records.emplace_back());
   std::vector<MetricMetadata> metadata = Metadata();
   if (!metadata.empty()) wal::EncodeMetadata(metadata, &records.emplace_back());
   std::vector<std::string_view> views(records.begin(), records.end());
   RETURN_NOT_OK(wal_->CreateCheckpoint(last_segment, views).WithContext("WAL checkpoint"));
-  spdlog::info("head: WAL checkpoint of {} series replaces segments up to {}", series.size(),
+  spdlog::info("head: WAL checkpoint of {} series replaces segments up to {}", refs.size(),
                last_segment);
   return Status::OK();
 }

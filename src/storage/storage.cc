@@ -262,7 +262,7 @@ void Storage::CommitQueuedBackfills(std::unique_lock<std::mutex>& lock) {
     if (taken.size() > 1) model::SortKeepingLastPerTimestamp(&v);
     min_t = std::min(min_t, v.front().timestamp_ms);
     max_t = std::max(max_t, v.back().timestamp_ms);
-    req.series.push_back(labels);
+    req.series.Append(labels);
     samples.push_back(&v);
   }
   req.range = {min_t, max_t};
@@ -296,7 +296,7 @@ Status Storage::PersistBefore(int64_t before) {
   cold::PersistRequest req;
   std::vector<head::SeriesRef> refs = head_->AllSeries();
   req.series.reserve(refs.size());
-  for (head::SeriesRef ref : refs) req.series.push_back(head_->SeriesLabels(ref));
+  for (head::SeriesRef ref : refs) head_->AppendSeriesLabels(ref, &req.series);
   req.read = [&](size_t i, model::TimeRange r, std::vector<model::Sample>* out) {
     head_->ReadSamples(refs[i], r, out);
   };

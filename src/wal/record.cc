@@ -35,6 +35,21 @@ void EncodeSeries(std::span<const SeriesRecordView> series, std::string* out) {
   }
 }
 
+void EncodeSeries(std::span<const uint64_t> refs, const model::LabelSets& labels, std::string* out) {
+  out->push_back(static_cast<char>(RecordType::kSeries));
+  PutVarint64(out, refs.size());
+  for (size_t i = 0; i < refs.size(); ++i) {
+    PutVarint64(out, refs[i]);
+    uint64_t count = 0;
+    labels.ForEach(i, [&](std::string_view, std::string_view) { ++count; });
+    PutVarint64(out, count);
+    labels.ForEach(i, [&](std::string_view name, std::string_view value) {
+      PutLengthPrefixed(out, name);
+      PutLengthPrefixed(out, value);
+    });
+  }
+}
+
 void EncodeSamples(std::span<const SampleRecord> samples, std::string* out) {
   out->push_back(static_cast<char>(RecordType::kSamples));
   PutVarint64(out, samples.size());

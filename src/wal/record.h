@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "model/label_sets.h"
 #include "model/labels.h"
 
 namespace mytsdb::wal {
@@ -66,6 +67,9 @@ Result<RecordType> PeekType(std::string_view record);
 // Encoders append one record to *out.
 void EncodeSeries(std::span<const SeriesRecord> series, std::string* out);
 void EncodeSeries(std::span<const SeriesRecordView> series, std::string* out);
+// Series whose labels are packed, refs[i] naming labels' set i (a
+// checkpoint of every series, without a Labels copy of each).
+void EncodeSeries(std::span<const uint64_t> refs, const model::LabelSets& labels, std::string* out);
 void EncodeSamples(std::span<const SampleRecord> samples, std::string* out);
 void EncodeMetadata(std::span<const MetadataRecord> metadata, std::string* out);
 void EncodeTombstones(std::span<const TombstoneRecord> tombstones, std::string* out);

@@ -32,6 +32,16 @@ TEST(RecordTest, SeriesRoundTrip) {
   std::string buf2;
   EncodeSeries(views, &buf2);
   EXPECT_EQ(buf2, buf);
+  // So does the packed encoder.
+  std::vector<uint64_t> refs;
+  model::LabelSets packed;
+  for (const auto& s : in) {
+    refs.push_back(s.ref);
+    packed.Append(s.labels);
+  }
+  std::string buf3;
+  EncodeSeries(refs, packed, &buf3);
+  EXPECT_EQ(buf3, buf);
 }
 
 TEST(RecordTest, SeriesBytes) {

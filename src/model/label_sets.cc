@@ -1,0 +1,77 @@
+#include "model/label_sets.h"
+
+namespace mytsdb::model {
+namespace {
+
+void PutLength(std::string* out, size_t n) {
+  while (n >= 0x80) {
+    out->push_back(static_cast<char>((n & 0x7F) | 0x80));
+    n >>= 7;
+  }
+  out->push_back(static_cast<char>(n));
+}
+
+// The buffer is only ever written by PutLength: no bounds to distrust.
+size_t GetLength(const char** p) {
+  size_t n = 0;
+  for (int shift = 0;; shift += 7) {
+    auto byte = static_cast<unsigned char>(*(*p)++);
+    n |= static_cast<size_t>(byte & 0x7F) << shift;
+    if (byte < 0x80) return n;
+  }
+}
+
+}  // namespace
+
+bool LabelSets::Cursor::Next(std::string_view* name, std::string_view* value) {
+  if (p == end) return false;
+  size_t n = GetLength(&p);
+  *name = {p, n};
+  p += n;
+  n = GetLength(&p);
+  *value = {p, n};
+  p += n;
+  return true;
+}
+
+void LabelSets::AddLabel(std::string_view name, std::string_view value) {
+  PutLength(&data_, name.size());
+  data_.append(name);
+  PutLength(&data_, value.size());
+  data_.append(value);
+}
+
+void LabelSets::Append(const Labels& labels) {
+  for (const Label& l : labels) AddLabel(l.name, l.value);
+  EndSet();
+}
+
+Labels LabelSets::At(size_t i) const {
+  std::vector<Label> out;
+  ForEach(i, [&](std::string_view name, std::string_view value) {
+    out.push_back({std::string(name), std::string(value)});
+  });
+  return Labels::FromSorted(std::move(out));
+}
+
+std::string_view LabelSets::Get(size_t i, std::string_view name) const {
+  Cursor c = Begin(i);
+  std::string_view n, v;
+  while (c.Next(&n, &v)) {
+    if (n == name) return v;
+  }
+  return {};
+}
+
+std::weak_ordering LabelSets::Compare(size_t a, size_t b) const {
+  Cursor ca = Begin(a), cb = Begin(b);
+  std::string_view na, va, nb, vb;
+  for (;;) {
+    bool more_a = ca.Next(&na, &va), more_b = cb.Next(&nb, &vb);
+    if (!more_a || !more_b) return more_a <=> more_b;
+    if (auto c = na <=> nb; c != 0) return c;
+    if (auto c = va <=> vb; c != 0) return c;
+  }
+}
+
+}  // namespace mytsdb::model

@@ -1,0 +1,89 @@
+#include "model/label_sets.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace mytsdb::model {
+namespace {
+
+std::vector<Labels> RandomSets(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  // Few distinct names and values, so that sets share prefixes and compare
+  // deep; some values long enough to need a multi-byte length.
+  const std::vector<std::string> names = {"__name__", "a", "ab", "b", "job", "zone"};
+  auto value = [&] {
+    switch (rng() % 5) {
+      case 0: return std::string();
+      case 1: return std::string(200 + rng() % 20000, static_cast<char>('a' + rng() % 3));
+      case 2: return std::string("\xc3\xa9t\xc3\xa9");
+      default: return std::string(1 + rng() % 3, static_cast<char>('x' + rng() % 2));
+    }
+  };
+  std::vector<Labels> out;
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<Label> ls;
+    for (const std::string& name : names) {
+      if (rng() % 2 == 0) ls.push_back({name, value()});
+    }
+    out.push_back(Labels::FromSorted(std::move(ls)));
+  }
+  return out;
+}
+
+TEST(LabelSetsTest, HoldsEverySetAsItWasAppended) {
+  std::vector<Labels> sets = RandomSets(500, 1);
+  LabelSets packed;
+  for (const Labels& l : sets) packed.Append(l);
+  ASSERT_EQ(packed.size(), sets.size());
+  for (size_t i = 0; i < sets.size(); ++i) {
+    EXPECT_EQ(packed.At(i), sets[i]) << i;
+    for (const char* name : {"__name__", "a", "ab", "b", "job", "zone", "missing"}) {
+      EXPECT_EQ(packed.Get(i, name), sets[i].Get(name)) << i << " " << name;
+    }
+    size_t seen = 0;
+    packed.ForEach(i, [&](std::string_view name, std::string_view value) {
+      ASSERT_LT(seen, sets[i].size());
+      EXPECT_EQ(name, sets[i].items()[seen].name);
+      EXPECT_EQ(value, sets[i].items()[seen].value);
+      ++seen;
+    });
+    EXPECT_EQ(seen, sets[i].size());
+  }
+}
+
+TEST(LabelSetsTest, ComparesAsLabelsDo) {
+  std::vector<Labels> sets = RandomSets(300, 2);
+  sets.push_back(Labels());  // the empty set sorts first
+  sets.push_back(sets[0]);   // equal sets compare equal
+  LabelSets packed;
+  for (const Labels& l : sets) packed.Append(l);
+  size_t less = 0, equal = 0;
+  for (size_t a = 0; a < sets.size(); ++a) {
+    for (size_t b = 0; b < sets.size(); ++b) {
+      std::weak_ordering want = sets[a] <=> sets[b];
+      ASSERT_EQ(packed.Compare(a, b), want) << sets[a].ToString() << " vs " << sets[b].ToString();
+      less += want < 0;
+      equal += want == 0;
+    }
+  }
+  // Not vacuous: both orders and equality occur.
+  EXPECT_GT(less, 1000u);
+  EXPECT_GE(equal, sets.size() + 2);
+}
+
+TEST(LabelSetsTest, BuildsASetLabelByLabel) {
+  LabelSets packed;
+  packed.AddLabel("__name__", "up");
+  packed.AddLabel("job", "node");
+  packed.EndSet();
+  packed.EndSet();  // empty
+  ASSERT_EQ(packed.size(), 2u);
+  EXPECT_EQ(packed.At(0), (Labels{{"__name__", "up"}, {"job", "node"}}));
+  EXPECT_EQ(packed.metric_name(0), "up");
+  EXPECT_TRUE(packed.At(1).empty());
+  EXPECT_EQ(packed.metric_name(1), "");
+}
+
+}  // namespace
+}  // namespace mytsdb::model

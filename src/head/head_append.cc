@@ -46,6 +46,19 @@ Status Head::Append(std::span<const SeriesSamples> batch, std::span<const Metric
   };
   std::vector<Touched> touched;
   touched.reserve(batch.size());
+  // Until the batch is logged, leaving (an error, an exception) puts the
+  // series' newest samples back.
+  struct RestoreUnlessLogged {
+    std::vector<Touched>* touched;
+    bool logged = false;
+    ~RestoreUnlessLogged() {
+      if (logged) return;
+      for (auto it = touched->rbegin(); it != touched->rend(); ++it) {
+        it->series->last_t = it->last_t;
+        it->series->last_value_bits = it->last_bits;
+      }
+    }
+  } restore{&touched};
   SeriesRef next_ref = next_ref_;
   int64_t min_t = INT64_MAX, max_t = INT64_MIN;
   const uint64_t num_series = options_.max_series > 0 ? stats().num_series : 0;
@@ -108,19 +121,6 @@ Status Head::Append(std::span<const SeriesSamples> batch, std::span<const Metric
       }
     }
   }
-  // Until the batch is logged, leaving (an error, an exception) puts the
-  // series' newest samples back.
-  struct RestoreUnlessLogged {
-    std::vector<Touched>* touched;
-    bool logged = false;
-    ~RestoreUnlessLogged() {
-      if (logged) return;
-      for (auto it = touched->rbegin(); it != touched->rend(); ++it) {
-        it->series->last_t = it->last_t;
-        it->series->last_value_bits = it->last_bits;
-      }
-    }
-  } restore{&touched};
 
   // Only metadata that changed is logged.
   std::vector<wal::MetadataRecord> metadata_records;

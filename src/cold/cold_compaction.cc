@@ -39,7 +39,7 @@ Result<std::optional<PreparedCompaction>> ColdStore::PrepareCompaction(
   id_list.erase(std::unique(id_list.begin(), id_list.end()), id_list.end());
   model::LabelSets series;
   series.reserve(id_list.size());
-  for (ColdSeriesId id : id_list) series.Append(catalog_->Labels(id));
+  for (ColdSeriesId id : id_list) catalog_->AppendLabels(id, &series);
   std::vector<size_t> order = FileOrder(series);
   std::vector<std::string> label_names;
   std::vector<std::string> label_columns = LabelColumnsOf(series, &label_names);
@@ -160,7 +160,7 @@ Result<size_t> ColdStore::DeleteSeries(std::span<const model::Matchers> selector
     }
     if (!touched) continue;
     model::LabelSets series;
-    for (ColdSeriesId id : id_list) series.Append(catalog_->Labels(id));
+    for (ColdSeriesId id : id_list) catalog_->AppendLabels(id, &series);
     std::vector<size_t> order = FileOrder(series);
     std::vector<std::string> label_names;
     std::vector<std::string> file_columns = LabelColumnsOf(series, &label_names);

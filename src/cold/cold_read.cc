@@ -34,6 +34,10 @@ std::vector<ColdSeriesId> ColdStore::Select(const model::Matchers& matchers,
 
 model::Labels ColdStore::SeriesLabels(ColdSeriesId id) const { return catalog_->Labels(id); }
 
+void ColdStore::AppendSeriesLabels(ColdSeriesId id, model::LabelSets* out) const {
+  catalog_->AppendLabels(id, out);
+}
+
 std::optional<ColdSeriesId> ColdStore::Find(const model::Labels& labels) const {
   return catalog_->Find(labels);
 }

@@ -142,6 +142,8 @@ class ColdStore {
   // Series matching all matchers with a file overlapping `range`, ascending.
   std::vector<ColdSeriesId> Select(const model::Matchers& matchers, model::TimeRange range) const;
   model::Labels SeriesLabels(ColdSeriesId id) const;
+  // The same appended to *out, packed (an empty set if the series is gone).
+  void AppendSeriesLabels(ColdSeriesId id, model::LabelSets* out) const;
   // The id of a series with exactly these labels, if the catalog has it.
   std::optional<ColdSeriesId> Find(const model::Labels& labels) const;
   // Samples of each of `ids` within `range`, in time order: (*out)[i] for

@@ -37,6 +37,16 @@ model::Labels SeriesCatalog::Labels(ColdSeriesId id) const {
   return it == labels_.end() ? model::Labels() : it->second;
 }
 
+void SeriesCatalog::AppendLabels(ColdSeriesId id, model::LabelSets* out) const {
+  MutexLock lock(&mu_);
+  auto it = labels_.find(id);
+  if (it == labels_.end()) {
+    out->EndSet();
+  } else {
+    out->Append(it->second);
+  }
+}
+
 size_t SeriesCatalog::size() const {
   MutexLock lock(&mu_);
   return labels_.size();

@@ -15,6 +15,7 @@
 #include "cold/series_id.h"
 #include "common/mutex.h"
 #include "index/postings.h"
+#include "model/label_sets.h"
 #include "model/labels.h"
 
 namespace mytsdb::cold {
@@ -28,6 +29,8 @@ class SeriesCatalog {
   // The series' labels; empty for an id freed by RebuildPostings (a read
   // racing with the commit that removed the series' last file).
   model::Labels Labels(ColdSeriesId id) const EXCLUDES(mu_);
+  // The same appended to *out, packed (an empty set for a freed id).
+  void AppendLabels(ColdSeriesId id, model::LabelSets* out) const EXCLUDES(mu_);
   // Series with labels (not freed).
   size_t size() const EXCLUDES(mu_);
   // Ids handed out so far (freed ones included).

@@ -30,20 +30,20 @@ using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 // and the deadline stop it between batches.
 class StorageSeriesSet : public promql::SeriesSet {
  public:
-  StorageSeriesSet(const storage::Storage& storage, std::vector<storage::SeriesEntry> entries,
+  StorageSeriesSet(const storage::Storage& storage, storage::SeriesSelection series,
                    model::TimeRange range, const promql::SelectLimits& limits)
-      : storage_(storage), entries_(std::move(entries)), range_(range), limits_(limits) {}
+      : storage_(storage), series_(std::move(series)), range_(range), limits_(limits) {}
 
   Result<bool> Next(promql::Series* out) override {
     for (;;) {
       // Hand out the series of the batch read last that have samples.
       for (; next_ < batch_size_read_; ++next_) {
         if (samples_[next_].empty()) continue;
-        out->labels = std::move(entries_[first_ - batch_size_read_ + next_].labels);
+        out->labels = series_.labels(first_ - batch_size_read_ + next_);
         out->samples = std::move(samples_[next_++]);
         return true;
       }
-      if (first_ == entries_.size()) return false;
+      if (first_ == series_.size()) return false;
       RETURN_NOT_OK(ReadBatch());
     }
   }
@@ -55,9 +55,8 @@ class StorageSeriesSet : public promql::SeriesSet {
     }
     RETURN_NOT_OK(limits_.cancel.Check());
     for (;;) {
-      std::span<const storage::SeriesEntry> entries(entries_.data() + first_,
-                                                    std::min(batch_size_, entries_.size() - first_));
-      Status read = storage_.ReadSamples(entries, range_, &samples_, limits_.max_samples);
+      const size_t count = std::min(batch_size_, series_.size() - first_);
+      Status read = storage_.ReadSamples(series_, first_, count, range_, &samples_, limits_.max_samples);
       // Near the sample limit a batch can exceed it where series read one
       // at a time would not: only a single series over the limit fails.
       if (read.code() == StatusCode::kResourceExhausted && batch_size_ > 1) {
@@ -65,20 +64,20 @@ class StorageSeriesSet : public promql::SeriesSet {
         continue;
       }
       RETURN_NOT_OK(read);
-      first_ += entries.size();
-      batch_size_read_ = entries.size();
+      first_ += count;
+      batch_size_read_ = count;
       next_ = 0;
       return Status::OK();
     }
   }
 
   const storage::Storage& storage_;
-  std::vector<storage::SeriesEntry> entries_;  // labels moved out as handed out
+  const storage::SeriesSelection series_;
   const model::TimeRange range_;
   const promql::SelectLimits limits_;
-  size_t first_ = 0;  // the first entry not read yet
+  size_t first_ = 0;  // the first series not read yet
   size_t batch_size_ = 64;  // series read together
-  // The last batch: entries [first_ - batch_size_read_, first_), their
+  // The last batch: series [first_ - batch_size_read_, first_), their
   // samples, and the next of them to hand out.
   size_t batch_size_read_ = 0;
   std::vector<std::vector<model::Sample>> samples_;

@@ -27,12 +27,13 @@ void WriteString(JsonWriter& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
-void WriteLabels(JsonWriter& w, const model::Labels& labels) {
+// A selected series' labels as a JSON object, from the packed selection.
+void WriteSelectedLabels(JsonWriter& w, const storage::SeriesSelection& series, size_t i) {
   w.StartObject();
-  for (const model::Label& l : labels) {
-    WriteString(w, l.name);
-    WriteString(w, l.value);
-  }
+  series.ForEachLabel(i, [&](std::string_view name, std::string_view value) {
+    WriteString(w, name);
+    WriteString(w, value);
+  });
   w.EndObject();
 }
 
@@ -55,20 +56,11 @@ Result<SelectionParams> ParseSelection(const Request& req, bool match_required) 
 }
 
 // Series matching any of the selectors, in both tiers, sorted by labels.
-std::vector<storage::SeriesEntry> SelectSeries(const storage::Storage& storage,
-                                               const SelectionParams& p) {
-  std::vector<storage::SeriesEntry> out;
-  for (const model::Matchers& ms : p.selectors) {
-    std::vector<storage::SeriesEntry> found = storage.Select(ms, p.range);
-    out.insert(out.end(), std::make_move_iterator(found.begin()),
-               std::make_move_iterator(found.end()));
-  }
-  if (p.selectors.size() > 1) {
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end(),
-                          [](const auto& a, const auto& b) { return a.labels == b.labels; }),
-              out.end());
-  }
+storage::SeriesSelection SelectSeries(const storage::Storage& storage, const SelectionParams& p) {
+  if (p.selectors.size() == 1) return storage.Select(p.selectors[0], p.range);
+  storage::SeriesSelection out;
+  for (const model::Matchers& ms : p.selectors) out.Add(storage.Select(ms, p.range));
+  out.Finish();
   return out;
 }
 
@@ -131,7 +123,7 @@ void Server::HandleSeries(const Request& req, Response& res) {
   w.Key("data");
   w.StartArray();
   size_t n = params->limit > 0 ? std::min(params->limit, series.size()) : series.size();
-  for (size_t i = 0; i < n; ++i) WriteLabels(w, series[i].labels);
+  for (size_t i = 0; i < n; ++i) WriteSelectedLabels(w, series, i);
   w.EndArray();
   if (n < series.size()) {
     w.Key("warnings");
@@ -154,8 +146,9 @@ void Server::HandleLabels(const Request& req, Response& res) {
     if (params->range.Overlaps(bounds.min, bounds.max)) names = storage->LabelNames();
   } else {
     std::set<std::string> set;
-    for (const storage::SeriesEntry& e : SelectSeries(*storage, *params)) {
-      for (const model::Label& l : e.labels) set.insert(l.name);
+    storage::SeriesSelection series = SelectSeries(*storage, *params);
+    for (size_t i = 0; i < series.size(); ++i) {
+      series.ForEachLabel(i, [&](std::string_view label, std::string_view) { set.emplace(label); });
     }
     names.assign(set.begin(), set.end());
   }
@@ -178,8 +171,9 @@ void Server::HandleLabelValues(const Request& req, Response& res) {
     if (params->range.Overlaps(bounds.min, bounds.max)) values = storage->LabelValues(*name);
   } else {
     std::set<std::string> set;
-    for (const storage::SeriesEntry& e : SelectSeries(*storage, *params)) {
-      std::string_view v = e.labels.Get(*name);
+    storage::SeriesSelection series = SelectSeries(*storage, *params);
+    for (size_t i = 0; i < series.size(); ++i) {
+      std::string_view v = series.label(i, *name);
       if (!v.empty()) set.emplace(v);
     }
     values.assign(set.begin(), set.end());
@@ -201,8 +195,7 @@ void Server::HandleExport(const Request& req, Response& res) {
 
   // Streams one JSON line per series; series are read a batch at a time so
   // that an export of everything does not need memory for everything.
-  auto series = std::make_shared<std::vector<storage::SeriesEntry>>(
-      SelectSeries(*storage, *params));
+  auto series = std::make_shared<const storage::SeriesSelection>(SelectSeries(*storage, *params));
   model::TimeRange range = params->range;
   res.set_header("Content-Type", "application/stream+json");
   res.stream = [this, series, range, hex](const Response::Sink& sink) {
@@ -210,9 +203,8 @@ void Server::HandleExport(const Request& req, Response& res) {
       storage::Storage* st = storage_.load();
       if (st == nullptr) return;
       size_t n = std::min<size_t>(64, series->size() - next);
-      std::span<const storage::SeriesEntry> batch(series->data() + next, n);
       std::vector<std::vector<model::Sample>> samples;
-      Status read = st->ReadSamples(batch, range, &samples);
+      Status read = st->ReadSamples(*series, next, n, range, &samples);
       if (!read.ok()) {
         // Ends the response early; the client sees a broken stream.
         spdlog::error("export: {}", read.ToString());
@@ -224,7 +216,7 @@ void Server::HandleExport(const Request& req, Response& res) {
         JsonWriter w(buf);
         w.StartObject();
         w.Key("metric");
-        WriteLabels(w, batch[i].labels);
+        WriteSelectedLabels(w, *series, next + i);
         w.Key("values");
         w.StartArray();
         for (const model::Sample& s : samples[i]) WriteExportValue(w, s.value, hex);

@@ -46,6 +46,12 @@ void LabelSets::Append(const Labels& labels) {
   EndSet();
 }
 
+void LabelSets::AppendFrom(const LabelSets& other, size_t i) {
+  Cursor c = other.Begin(i);
+  data_.append(c.p, c.end);
+  EndSet();
+}
+
 Labels LabelSets::At(size_t i) const {
   std::vector<Label> out;
   ForEach(i, [&](std::string_view name, std::string_view value) {

@@ -29,6 +29,11 @@ class LabelSets {
   // it (a set may be empty).
   void AddLabel(std::string_view name, std::string_view value);
   void EndSet() { ends_.push_back(data_.size()); }
+  // Appends set i of `other` as it is (no unpacking).
+  void AppendFrom(const LabelSets& other, size_t i);
+
+  // Whether set i has no labels.
+  bool IsEmpty(size_t i) const { return ends_[i] == (i == 0 ? 0 : ends_[i - 1]); }
 
   Labels At(size_t i) const;
   // The value of `name` in set i, or "" (as Labels::Get).

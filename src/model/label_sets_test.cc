@@ -83,6 +83,24 @@ TEST(LabelSetsTest, BuildsASetLabelByLabel) {
   EXPECT_EQ(packed.metric_name(0), "up");
   EXPECT_TRUE(packed.At(1).empty());
   EXPECT_EQ(packed.metric_name(1), "");
+  EXPECT_FALSE(packed.IsEmpty(0));
+  EXPECT_TRUE(packed.IsEmpty(1));
+}
+
+TEST(LabelSetsTest, CopiesASetFromAnother) {
+  std::vector<Labels> sets = RandomSets(50, 3);
+  sets.push_back(Labels());
+  LabelSets from;
+  for (const Labels& l : sets) from.Append(l);
+  LabelSets to;
+  to.Append(Labels{{"a", "1"}});
+  for (size_t i = sets.size(); i-- > 0;) to.AppendFrom(from, i);
+  ASSERT_EQ(to.size(), sets.size() + 1);
+  EXPECT_EQ(to.At(0), (Labels{{"a", "1"}}));
+  for (size_t i = 0; i < sets.size(); ++i) {
+    EXPECT_EQ(to.At(sets.size() - i), sets[i]) << i;
+    EXPECT_EQ(to.IsEmpty(sets.size() - i), sets[i].empty()) << i;
+  }
 }
 
 }  // namespace

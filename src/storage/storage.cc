@@ -428,34 +428,25 @@ Result<std::string> Storage::Snapshot(bool skip_head) {
 
 // ---- Reading ------------------------------------------------------------------
 
-std::vector<SeriesEntry> Storage::Select(const model::Matchers& matchers,
-                                         model::TimeRange range) const {
-  std::map<model::Labels, SeriesEntry> merged;
+SeriesSelection Storage::Select(const model::Matchers& matchers, model::TimeRange range) const {
+  SeriesSelection out;
   for (head::SeriesRef ref : head_->Select(matchers, range)) {
-    model::Labels labels = head_->SeriesLabels(ref);
-    if (labels.empty()) continue;  // removed by a truncation since Select
-    SeriesEntry& e = merged[labels];
-    e.labels = std::move(labels);
-    e.head_ref = ref;
+    // A series removed by a truncation since Select appends an empty set.
+    out.Add(ref, std::nullopt, [&](model::LabelSets* l) { head_->AppendSeriesLabels(ref, l); });
   }
   for (cold::ColdSeriesId id : cold_->Select(matchers, range)) {
-    model::Labels labels = cold_->SeriesLabels(id);
     // Freed by a retention or deletion commit since Select: being deleted.
-    if (labels.empty()) continue;
-    SeriesEntry& e = merged[labels];
-    e.labels = std::move(labels);
-    e.cold_id = id;
+    out.Add(std::nullopt, id, [&](model::LabelSets* l) { cold_->AppendSeriesLabels(id, l); });
   }
-  std::vector<SeriesEntry> out;
-  out.reserve(merged.size());
-  for (auto& [labels, e] : merged) out.push_back(std::move(e));
+  out.Finish();
   return out;
 }
 
-Status Storage::ReadSamples(std::span<const SeriesEntry> entries, model::TimeRange range,
+Status Storage::ReadSamples(const SeriesSelection& selection, size_t first, size_t count,
+                            model::TimeRange range,
                             std::vector<std::vector<model::Sample>>* out,
                             int64_t max_samples) const {
-  out->assign(entries.size(), {});
+  out->assign(count, {});
   int64_t read = 0;
   auto too_many = [&] {
     return Status::ResourceExhausted("more than " + std::to_string(max_samples) +
@@ -465,9 +456,10 @@ Status Storage::ReadSamples(std::span<const SeriesEntry> entries, model::TimeRan
   // the commit that persisted them, so whatever the head no longer had when
   // it was read is in the cold snapshot taken afterwards. (The other order
   // could miss a block persisted in between.)
-  for (size_t i = 0; i < entries.size(); ++i) {
-    if (!entries[i].head_ref) continue;
-    head_->ReadSamples(*entries[i].head_ref, range, &(*out)[i]);
+  for (size_t i = 0; i < count; ++i) {
+    std::optional<head::SeriesRef> ref = selection.head_ref(first + i);
+    if (!ref) continue;
+    head_->ReadSamples(*ref, range, &(*out)[i]);
     read += static_cast<int64_t>((*out)[i].size());
     if (read > max_samples) return too_many();
   }
@@ -475,9 +467,9 @@ Status Storage::ReadSamples(std::span<const SeriesEntry> entries, model::TimeRan
   // cold tier since.
   std::vector<cold::ColdSeriesId> cold_ids;
   std::vector<size_t> cold_index;
-  for (size_t i = 0; i < entries.size(); ++i) {
-    std::optional<cold::ColdSeriesId> id = entries[i].cold_id;
-    if (!id) id = cold_->Find(entries[i].labels);
+  for (size_t i = 0; i < count; ++i) {
+    std::optional<cold::ColdSeriesId> id = selection.cold_id(first + i);
+    if (!id) id = cold_->Find(selection.labels(first + i));
     if (id) {
       cold_ids.push_back(*id);
       cold_index.push_back(i);

@@ -37,6 +37,7 @@
 #include "head/head.h"
 #include "io/clock.h"
 #include "io/file_system.h"
+#include "storage/series_selection.h"
 
 namespace mytsdb::storage {
 
@@ -80,14 +81,6 @@ struct StorageOptions {
   std::chrono::milliseconds delete_grace{std::chrono::minutes(5)};
 };
 
-// A series selected across both tiers.
-struct SeriesEntry {
-  model::Labels labels;
-  std::optional<head::SeriesRef> head_ref;
-  std::optional<cold::ColdSeriesId> cold_id;
-  friend bool operator<(const SeriesEntry& a, const SeriesEntry& b) { return a.labels < b.labels; }
-};
-
 struct StorageAppendResult {
   head::AppendResult head;
   size_t backfilled = 0;  // samples older than the head accepts, written to the cold tier
@@ -115,11 +108,14 @@ class Storage {
 
   // Series matching all matchers with samples possibly in `range`, sorted by
   // labels, each once.
-  std::vector<SeriesEntry> Select(const model::Matchers& matchers, model::TimeRange range) const;
-  // Samples of each entry within `range`, in time order, from both tiers.
-  // Stops with ResourceExhausted as soon as more than `max_samples` are
-  // read (a head series or a cold row group at most beyond it).
-  Status ReadSamples(std::span<const SeriesEntry> entries, model::TimeRange range,
+  SeriesSelection Select(const model::Matchers& matchers, model::TimeRange range) const;
+  // Samples within `range` of the `count` series of `selection` from
+  // `first` on, in time order, from both tiers: (*out)[i] for series
+  // first + i. Stops with ResourceExhausted as soon as more than
+  // `max_samples` are read (a head series or a cold row group at most
+  // beyond it).
+  Status ReadSamples(const SeriesSelection& selection, size_t first, size_t count,
+                     model::TimeRange range,
                      std::vector<std::vector<model::Sample>>* out,
                      int64_t max_samples = INT64_MAX) const;
   // Label names / values of all series in either tier (sorted, unique).

@@ -108,14 +108,14 @@ class Harness {
   size_t CheckReadable(int64_t min_time, const std::string& when) {
     model::Matchers ms = {
         model::Matcher::Make(model::MatchType::kEqual, "__name__", "m").MoveValue()};
-    std::vector<SeriesEntry> entries = storage_->Select(ms, {});
+    SeriesSelection series = storage_->Select(ms, {});
     std::vector<std::vector<Sample>> samples;
-    Status st = storage_->ReadSamples(entries, {}, &samples);
+    Status st = storage_->ReadSamples(series, 0, series.size(), {}, &samples);
     EXPECT_TRUE(st.ok()) << when << ": " << st.ToString();
     std::set<std::pair<int, int64_t>> present;
     size_t n = 0;
-    for (size_t k = 0; k < entries.size(); ++k) {
-      int i = std::stoi(std::string(entries[k].labels.Get("i")));
+    for (size_t k = 0; k < series.size(); ++k) {
+      int i = std::stoi(std::string(series.label(k, "i")));
       for (const Sample& s : samples[k]) {
         ++n;
         EXPECT_TRUE(sent_.count({i, s.timestamp_ms})) << when << ": never sent " << i << "@" << s.timestamp_ms;

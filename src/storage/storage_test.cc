@@ -59,13 +59,13 @@ class StorageTest : public ::testing::Test {
   }
   std::map<Labels, std::vector<Sample>> ReadAll(model::TimeRange range = {}) {
     model::Matchers ms = {Matcher::Make(MatchType::kRegexMatch, "__name__", ".+").MoveValue()};
-    std::vector<SeriesEntry> entries = storage_->Select(ms, range);
+    SeriesSelection series = storage_->Select(ms, range);
     std::vector<std::vector<Sample>> samples;
-    Status st = storage_->ReadSamples(entries, range, &samples);
+    Status st = storage_->ReadSamples(series, 0, series.size(), range, &samples);
     EXPECT_TRUE(st.ok()) << st.ToString();
     std::map<Labels, std::vector<Sample>> out;
-    for (size_t i = 0; i < entries.size(); ++i) {
-      if (!samples[i].empty()) out[entries[i].labels] = samples[i];
+    for (size_t i = 0; i < series.size(); ++i) {
+      if (!samples[i].empty()) out[series.labels(i)] = samples[i];
     }
     return out;
   }
@@ -523,15 +523,15 @@ TEST_F(StorageTest, ReadingStopsOnceTheSampleBudgetIsSpent) {
   Ingest(this, kStart, kStart + 5 * kHour, &all);
   ASSERT_TRUE(storage_->PersistDueBlocks().ok());  // both tiers
   model::Matchers ms = {Matcher::Make(MatchType::kRegexMatch, "__name__", ".+").MoveValue()};
-  std::vector<SeriesEntry> entries = storage_->Select(ms, {});
+  SeriesSelection series = storage_->Select(ms, {});
   size_t total = 0;
   for (const auto& [labels, v] : all) total += v.size();
   std::vector<std::vector<Sample>> samples;
-  EXPECT_TRUE(storage_->ReadSamples(entries, {}, &samples, int64_t(total)).ok());
-  Status st = storage_->ReadSamples(entries, {}, &samples, int64_t(total) - 1);
+  EXPECT_TRUE(storage_->ReadSamples(series, 0, series.size(), {}, &samples, int64_t(total)).ok());
+  Status st = storage_->ReadSamples(series, 0, series.size(), {}, &samples, int64_t(total) - 1);
   EXPECT_EQ(st.code(), StatusCode::kResourceExhausted) << st.ToString();
   // Stopped early: far fewer than everything was read.
-  st = storage_->ReadSamples(entries, {}, &samples, 100);
+  st = storage_->ReadSamples(series, 0, series.size(), {}, &samples, 100);
   EXPECT_EQ(st.code(), StatusCode::kResourceExhausted);
   size_t read = 0;
   for (const auto& v : samples) read += v.size();

@@ -15,6 +15,7 @@
 #include "http/api_util.h"
 #include "http/params.h"
 #include "http/server.h"
+#include "http/storage_queryable.h"
 #include "promql/engine.h"
 #include "promql/parser.h"
 
@@ -23,81 +24,6 @@ namespace mytsdb::http {
 namespace {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-// The series of one selector, read from both tiers through the storage
-// facade a batch at a time as the evaluator asks for them, so that a query
-// holds one batch of samples rather than all of them, and the sample limit
-// and the deadline stop it between batches.
-class StorageSeriesSet : public promql::SeriesSet {
- public:
-  StorageSeriesSet(const storage::Storage& storage, storage::SeriesSelection series,
-                   model::TimeRange range, const promql::SelectLimits& limits)
-      : storage_(storage), series_(std::move(series)), range_(range), limits_(limits) {}
-
-  Result<bool> Next(promql::Series* out) override {
-    for (;;) {
-      // Hand out the series of the batch read last that have samples.
-      for (; next_ < batch_size_read_; ++next_) {
-        if (samples_[next_].empty()) continue;
-        out->labels = series_.labels(first_ - batch_size_read_ + next_);
-        out->samples = std::move(samples_[next_++]);
-        return true;
-      }
-      if (first_ == series_.size()) return false;
-      RETURN_NOT_OK(ReadBatch());
-    }
-  }
-
- private:
-  Status ReadBatch() {
-    if (limits_.deadline && std::chrono::steady_clock::now() > *limits_.deadline) {
-      return Status::DeadlineExceeded("query timed out in query execution");
-    }
-    RETURN_NOT_OK(limits_.cancel.Check());
-    for (;;) {
-      const size_t count = std::min(batch_size_, series_.size() - first_);
-      Status read = storage_.ReadSamples(series_, first_, count, range_, &samples_, limits_.max_samples);
-      // Near the sample limit a batch can exceed it where series read one
-      // at a time would not: only a single series over the limit fails.
-      if (read.code() == StatusCode::kResourceExhausted && batch_size_ > 1) {
-        batch_size_ = 1;
-        continue;
-      }
-      RETURN_NOT_OK(read);
-      first_ += count;
-      batch_size_read_ = count;
-      next_ = 0;
-      return Status::OK();
-    }
-  }
-
-  const storage::Storage& storage_;
-  const storage::SeriesSelection series_;
-  const model::TimeRange range_;
-  const promql::SelectLimits limits_;
-  size_t first_ = 0;  // the first series not read yet
-  size_t batch_size_ = 64;  // series read together
-  // The last batch: series [first_ - batch_size_read_, first_), their
-  // samples, and the next of them to hand out.
-  size_t batch_size_read_ = 0;
-  std::vector<std::vector<model::Sample>> samples_;
-  size_t next_ = 0;
-};
-
-class StorageQueryable : public promql::Queryable {
- public:
-  explicit StorageQueryable(const storage::Storage& storage) : storage_(storage) {}
-
-  Result<std::unique_ptr<promql::SeriesSet>> Select(const model::Matchers& matchers,
-                                                    model::TimeRange range,
-                                                    const promql::SelectLimits& limits) const override {
-    return std::unique_ptr<promql::SeriesSet>(
-        std::make_unique<StorageSeriesSet>(storage_, storage_.Select(matchers, range), range, limits));
-  }
-
- private:
-  const storage::Storage& storage_;
-};
 
 // A timestamp as Prometheus writes it: seconds, with the milliseconds as a
 // fraction only when there are any (1700000000, 1700000000.5).

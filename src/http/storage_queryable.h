@@ -1,0 +1,28 @@
+// StorageQueryable: PromQL's view of the storage facade. A selector's series
+// are selected across both tiers and their samples read a batch at a time
+// as the evaluator asks for them, so that a query holds a batch or two of
+// samples rather than all of them, and the sample limit and the deadline
+// stop it between batches.
+#pragma once
+
+#include <memory>
+
+#include "promql/queryable.h"
+#include "storage/storage.h"
+
+namespace mytsdb::http {
+
+class StorageQueryable : public promql::Queryable {
+ public:
+  // `storage` must outlive the sets Select returns.
+  explicit StorageQueryable(const storage::Storage& storage) : storage_(storage) {}
+
+  Result<std::unique_ptr<promql::SeriesSet>> Select(const model::Matchers& matchers,
+                                                    model::TimeRange range,
+                                                    const promql::SelectLimits& limits) const override;
+
+ private:
+  const storage::Storage& storage_;
+};
+
+}  // namespace mytsdb::http

@@ -33,6 +33,7 @@ import atexit
 import json
 import multiprocessing as mp
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -87,8 +88,8 @@ def labels_of(i):
 
 
 class Server:
-    def __init__(self, data_dir, args, port):
-        self.data_dir, self.args, self.port = data_dir, args, port
+    def __init__(self, data_dir, args, port, binary):
+        self.data_dir, self.args, self.port, self.binary = data_dir, args, port, binary
         self.url = f"http://127.0.0.1:{port}"
         self.proc = None
         atexit.register(self.stop)  # also when the soak fails half-way
@@ -96,7 +97,7 @@ class Server:
 
     def start(self):
         self.proc = subprocess.Popen(
-            [str(BUILD / "mytsdb"), "serve", "--data-dir", str(self.data_dir),
+            [str(self.binary), "serve", "--data-dir", str(self.data_dir),
              "--listen", f"127.0.0.1:{self.port}", "--block-duration", self.args.block_duration,
              "--retention", self.args.retention, "--max-block-duration", self.args.max_block_duration,
              "--maintenance-interval", "20s",
@@ -229,10 +230,10 @@ def writer_loop(url, shard, shards, num_series, interval_ms, tick0, stop_at, pro
     out.put({"shard": shard, "requests": requests_sent, "retries": retries, "last_tick": t - interval_ms})
 
 
-def measure_capacity(args, workdir):
+def measure_capacity(args, workdir, binary):
     """Samples per second the writers reach against a scratch server."""
     (workdir / "capacity").mkdir(parents=True)
-    server = Server(workdir / "capacity" / "data", args, free_port())
+    server = Server(workdir / "capacity" / "data", args, free_port(), binary)
     server.start()
     try:
         q, progress = mp.Queue(), mp.Array("q", args.writers)
@@ -372,8 +373,12 @@ def main():
                  "(each cycle's samples are checked after the next restart)")
     workdir = Path(tempfile.mkdtemp(prefix="mytsdb-soak-"))
     log(f"working in {workdir}")
+    # Every restart runs the binary of the soak's start, even if build/ is
+    # rebuilt meanwhile.
+    binary = workdir / "mytsdb"
+    shutil.copy2(BUILD / "mytsdb", binary)
 
-    capacity = measure_capacity(args, workdir)
+    capacity = measure_capacity(args, workdir, binary)
     rate = args.rate or capacity / 2
     num_series = max(BATCH, int(rate * args.interval) // BATCH * BATCH)
     log(f"capacity {capacity:,.0f} samples/s; soak at {num_series / args.interval:,.0f} samples/s "
@@ -381,7 +386,7 @@ def main():
 
     data_dir = workdir / "soak" / "data"
     data_dir.parent.mkdir(parents=True)
-    server = Server(data_dir, args, free_port())
+    server = Server(data_dir, args, free_port(), binary)
     server.start()
     start = time.time()
     stop_at = start + duration

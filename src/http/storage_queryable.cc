@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <future>
+#include <system_error>
 #include <vector>
 
 namespace mytsdb::http {
@@ -113,9 +114,13 @@ class StorageSeriesSet : public promql::SeriesSet {
     // stay within the limit.
     const size_t count = std::min(batch_size_, series_.size() - unread_);
     const int64_t budget = limits_.max_samples - held;
-    ahead_ = std::async(std::launch::async, [this, first = unread_, count, budget] {
-      return Read(first, count, budget);
-    });
+    try {
+      ahead_ = std::async(std::launch::async, [this, first = unread_, count, budget] {
+        return Read(first, count, budget);
+      });
+    } catch (const std::system_error&) {
+      return Status::OK();  // no thread to spare: the next batch is read when it is needed
+    }
     unread_ += count;
     return Status::OK();
   }

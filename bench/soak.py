@@ -20,8 +20,9 @@
    follow from series and time, so a wrong value shows), and at the end the
    rest, plus 50 series sample by sample through /api/v1/export; after a
    final flush the Delta table holds no (series, ts) twice; queries failed
-   only while the server was restarting; the server's anonymous RSS (its
-   peak in each window of max(--kill-every, --block-duration), after a
+   only while the server was restarting (sent during a restart, or in flight
+   across one); the server's anonymous RSS (sampled every --rss-every
+   seconds; its peak in each window of max(--kill-every, --block-duration), after a
    warm-up of two blocks) stays within 10%; the Delta log shows persists
    (WRITE), compactions (OPTIMIZE) and retention (DELETE) three times each
    at least.
@@ -362,6 +363,7 @@ def main():
     ap.add_argument("--writers", type=int, default=2, help="writer processes")
     ap.add_argument("--rate", type=float, default=0, help="samples/s (default: half the capacity)")
     ap.add_argument("--query-every", type=float, default=5)
+    ap.add_argument("--rss-every", type=float, default=2, help="seconds between RSS samples")
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "soak-latest.json"))
     ap.add_argument("--png", default=str(REPO / "docs" / "bench" / "soak-rss.png"))
     args = ap.parse_args()
@@ -409,6 +411,10 @@ def main():
         while not done.is_set():
             now = time.time()
             for query, seconds in queries:
+                # A query overlaps a restart if one was under way when it was
+                # sent or when it ended, or began and ended in between.
+                restarts_at_send, restarting_at_send = len(events["kills"]), restarting.is_set()
+                sent = time.time() - start
                 try:
                     r = session.get(server.url + "/api/v1/query_range",
                                     params={"query": query, "start": now - seconds, "end": now, "step": 15},
@@ -419,8 +425,10 @@ def main():
                     session = requests.Session()
                 events["queries"] += 1
                 if error:
-                    events["query_errors"].append({"t": time.time() - start, "query": query, "error": error,
-                                                   "in_restart": restarting.is_set()})
+                    in_restart = (restarting_at_send or restarting.is_set()
+                                  or len(events["kills"]) != restarts_at_send)
+                    events["query_errors"].append({"t": sent, "ended": time.time() - start, "query": query,
+                                                   "error": error, "in_restart": in_restart})
             done.wait(args.query_every)
 
     def sampler():
@@ -429,7 +437,7 @@ def main():
             r = rss_anon(pid)
             if r is not None:
                 events["rss"].append({"t": time.time() - start, "rss_anon": r, "pid": pid})
-            done.wait(10)
+            done.wait(args.rss_every)
 
     checked_through = tick0 - interval_ms
     lost = checked = 0

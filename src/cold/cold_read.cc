@@ -38,8 +38,8 @@ void ColdStore::AppendSeriesLabels(ColdSeriesId id, model::LabelSets* out) const
   catalog_->AppendLabels(id, out);
 }
 
-std::optional<ColdSeriesId> ColdStore::Find(const model::Labels& labels) const {
-  return catalog_->Find(labels);
+std::optional<ColdSeriesId> ColdStore::Find(const model::LabelSets& sets, size_t i) const {
+  return catalog_->Find(sets, i);
 }
 
 Status ColdStore::ReadSamples(std::span<const ColdSeriesId> ids, model::TimeRange range,

@@ -144,8 +144,9 @@ class ColdStore {
   model::Labels SeriesLabels(ColdSeriesId id) const;
   // The same appended to *out, packed (an empty set if the series is gone).
   void AppendSeriesLabels(ColdSeriesId id, model::LabelSets* out) const;
-  // The id of a series with exactly these labels, if the catalog has it.
-  std::optional<ColdSeriesId> Find(const model::Labels& labels) const;
+  // The id of the series whose labels are set i of `sets`, if the catalog
+  // has it.
+  std::optional<ColdSeriesId> Find(const model::LabelSets& sets, size_t i) const;
   // Samples of each of `ids` within `range`, in time order: (*out)[i] for
   // ids[i]. A timestamp present in several files takes the value of the file
   // committed last (last write wins). Stops with ResourceExhausted once more

@@ -1,60 +1,85 @@
 #include "cold/series_catalog.h"
 
 #include <algorithm>
+#include <bit>
 
 namespace mytsdb::cold {
 
-ColdSeriesId SeriesCatalog::Intern(model::Labels labels) {
-  uint64_t hash = labels.Hash();
-  MutexLock lock(&mu_);
-  auto it = by_hash_.find(hash);
-  if (it != by_hash_.end()) {
-    for (ColdSeriesId id : it->second) {
-      if (labels_.at(id) == labels) return id;
+template <typename Equal>
+std::optional<ColdSeriesId> SeriesCatalog::Lookup(uint64_t hash, Equal&& equal) const {
+  if (table_.empty()) return std::nullopt;
+  const size_t mask = table_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& slot = table_[i];
+    if (slot.id == kFreed) return std::nullopt;
+    // Hashes collide rarely but can: the labels decide.
+    if (slot.hash == hash && equal(sets_, set_[slot.id])) return slot.id;
+  }
+}
+
+void SeriesCatalog::IndexHash(uint64_t hash, ColdSeriesId id) {
+  // Called with live_ not yet counting `id`. At most 70% full (linear probing slows past that), at least 35% after
+  // growing.
+  if (10 * (live_ + 1) > 7 * table_.size()) {
+    std::vector<Slot> old = std::move(table_);
+    table_.assign(std::max<size_t>(64, std::bit_ceil(2 * (live_ + 1))), Slot{});
+    for (const Slot& slot : old) {
+      if (slot.id != kFreed) IndexHash(slot.hash, slot.id);
     }
   }
-  ColdSeriesId id = next_id_++;
+  const size_t mask = table_.size() - 1;
+  size_t i = hash & mask;
+  while (table_[i].id != kFreed) i = (i + 1) & mask;
+  table_[i] = {hash, id};
+}
+
+ColdSeriesId SeriesCatalog::Intern(const model::Labels& labels) {
+  const uint64_t hash = labels.Hash();
+  MutexLock lock(&mu_);
+  std::optional<ColdSeriesId> known = Lookup(
+      hash, [&](const model::LabelSets& known, uint32_t set) { return known.Equals(set, labels); });
+  if (known) return *known;
+  const auto id = static_cast<ColdSeriesId>(set_.size());
   // Ids grow, so the postings lists stay sorted by appending.
   postings_->Add(id, labels);
-  labels_.emplace(id, std::move(labels));
-  by_hash_[hash].push_back(id);
+  sets_.Append(labels);
+  set_.push_back(static_cast<uint32_t>(sets_.size() - 1));
+  IndexHash(hash, id);
+  ++live_;
   return id;
 }
 
-std::optional<ColdSeriesId> SeriesCatalog::Find(const model::Labels& labels) const {
+std::optional<ColdSeriesId> SeriesCatalog::Find(const model::LabelSets& sets, size_t i) const {
+  const uint64_t hash = sets.Hash(i);
   MutexLock lock(&mu_);
-  auto it = by_hash_.find(labels.Hash());
-  if (it == by_hash_.end()) return std::nullopt;
-  for (ColdSeriesId id : it->second) {
-    if (labels_.at(id) == labels) return id;
-  }
-  return std::nullopt;
+  return Lookup(hash, [&](const model::LabelSets& known, uint32_t set) {
+    return sets.SameSet(i, known, set);
+  });
 }
 
 model::Labels SeriesCatalog::Labels(ColdSeriesId id) const {
   MutexLock lock(&mu_);
-  auto it = labels_.find(id);
-  return it == labels_.end() ? model::Labels() : it->second;
+  if (id >= set_.size() || set_[id] == kFreed) return model::Labels();
+  return sets_.At(set_[id]);
 }
 
 void SeriesCatalog::AppendLabels(ColdSeriesId id, model::LabelSets* out) const {
   MutexLock lock(&mu_);
-  auto it = labels_.find(id);
-  if (it == labels_.end()) {
+  if (id >= set_.size() || set_[id] == kFreed) {
     out->EndSet();
   } else {
-    out->Append(it->second);
+    out->AppendFrom(sets_, set_[id]);
   }
 }
 
 size_t SeriesCatalog::size() const {
   MutexLock lock(&mu_);
-  return labels_.size();
+  return live_;
 }
 
 size_t SeriesCatalog::ids() const {
   MutexLock lock(&mu_);
-  return next_id_;
+  return set_.size();
 }
 
 std::shared_ptr<const index::MemPostings> SeriesCatalog::postings() const {
@@ -65,24 +90,25 @@ std::shared_ptr<const index::MemPostings> SeriesCatalog::postings() const {
 void SeriesCatalog::RebuildPostings(const std::vector<bool>& live) {
   MutexLock lock(&mu_);
   auto fresh = std::make_shared<index::MemPostings>();
+  model::LabelSets kept;
+  std::vector<Slot>().swap(table_);
+  live_ = 0;
   // In id order, so that the postings lists come out sorted.
-  std::vector<ColdSeriesId> ids;
-  ids.reserve(labels_.size());
-  for (const auto& [id, labels] : labels_) ids.push_back(id);
-  std::sort(ids.begin(), ids.end());
-  for (ColdSeriesId id : ids) {
-    if (id < live.size() && live[id]) {
-      fresh->Add(id, labels_.at(id));
+  for (ColdSeriesId id = 0; id < set_.size(); ++id) {
+    if (set_[id] == kFreed) continue;
+    if (id >= live.size() || !live[id]) {
+      // Gone from every file: its labels and hash entry go too.
+      set_[id] = kFreed;
       continue;
     }
-    // Gone from every file: the strings and the hash entry go too.
-    auto node = labels_.extract(id);
-    auto it = by_hash_.find(node.mapped().Hash());
-    if (it != by_hash_.end()) {
-      std::erase(it->second, id);
-      if (it->second.empty()) by_hash_.erase(it);
-    }
+    model::Labels labels = sets_.At(set_[id]);
+    fresh->Add(id, labels);
+    kept.AppendFrom(sets_, set_[id]);
+    set_[id] = static_cast<uint32_t>(kept.size() - 1);
+    IndexHash(labels.Hash(), id);
+    ++live_;
   }
+  sets_ = std::move(kept);
   postings_ = std::move(fresh);
 }
 

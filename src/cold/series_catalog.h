@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 #include "cold/series_id.h"
@@ -24,8 +23,9 @@ namespace mytsdb::cold {
 class SeriesCatalog {
  public:
   // The id of a series, adding it if new.
-  ColdSeriesId Intern(model::Labels labels) EXCLUDES(mu_);
-  std::optional<ColdSeriesId> Find(const model::Labels& labels) const EXCLUDES(mu_);
+  ColdSeriesId Intern(const model::Labels& labels) EXCLUDES(mu_);
+  // The id of the series whose labels are set i of `sets`, if known.
+  std::optional<ColdSeriesId> Find(const model::LabelSets& sets, size_t i) const EXCLUDES(mu_);
   // The series' labels; empty for an id freed by RebuildPostings (a read
   // racing with the commit that removed the series' last file).
   model::Labels Labels(ColdSeriesId id) const EXCLUDES(mu_);
@@ -40,14 +40,34 @@ class SeriesCatalog {
   std::shared_ptr<const index::MemPostings> postings() const EXCLUDES(mu_);
   // Series in no file any more (live[id] false) leave the label index and
   // the catalog; their ids are not handed out again (older snapshots may
-  // still name them), and cost nothing once gone.
+  // still name them), and cost 4 bytes once gone.
   void RebuildPostings(const std::vector<bool>& live) EXCLUDES(mu_);
 
  private:
+  // Where set_[id] says "no labels": an id freed by RebuildPostings.
+  static constexpr uint32_t kFreed = UINT32_MAX;
+
+  // Finds the series of `hash` whose labels `equal(sets_, set index)`
+  // accepts.
+  template <typename Equal>
+  std::optional<ColdSeriesId> Lookup(uint64_t hash, Equal&& equal) const REQUIRES(mu_);
+  // Adds `id` (whose set is in sets_) under `hash`, growing the table.
+  void IndexHash(uint64_t hash, ColdSeriesId id) REQUIRES(mu_);
+
   mutable Mutex mu_;
-  std::unordered_map<ColdSeriesId, model::Labels> labels_ GUARDED_BY(mu_);
-  ColdSeriesId next_id_ GUARDED_BY(mu_) = 0;
-  std::unordered_map<uint64_t, std::vector<ColdSeriesId>> by_hash_ GUARDED_BY(mu_);
+  // Every series' labels, packed (a few bytes per label, no string objects),
+  // set_[id] its set in sets_; for 250,000 series of a few labels this is
+  // about a fifth of a map of Labels.
+  model::LabelSets sets_ GUARDED_BY(mu_);
+  std::vector<uint32_t> set_ GUARDED_BY(mu_);  // indexed by id
+  size_t live_ GUARDED_BY(mu_) = 0;
+  // Open addressing by label hash, linear probing, no deletions (a rebuild
+  // makes a new table); an empty slot has id kFreed.
+  struct Slot {
+    uint64_t hash = 0;
+    ColdSeriesId id = kFreed;
+  };
+  std::vector<Slot> table_ GUARDED_BY(mu_);
   std::shared_ptr<index::MemPostings> postings_ GUARDED_BY(mu_) =
       std::make_shared<index::MemPostings>();
 };

@@ -1,5 +1,9 @@
 #include "model/label_sets.h"
 
+#include <xxhash.h>
+
+#include <cstring>
+
 namespace mytsdb::model {
 namespace {
 
@@ -78,6 +82,39 @@ std::weak_ordering LabelSets::Compare(size_t a, size_t b) const {
     if (auto c = na <=> nb; c != 0) return c;
     if (auto c = va <=> vb; c != 0) return c;
   }
+}
+
+uint64_t LabelSets::Hash(size_t i) const {
+  // The bytes Labels::Hash() digests (name, 0xff, value, 0xff per label), in
+  // one call over a stack copy as there; a set too large for it (rare) is
+  // materialized.
+  static constexpr char kSep = '\xff';
+  static constexpr size_t kStackBytes = 1024;
+  char buf[kStackBytes];
+  size_t used = 0;
+  bool fits = true;
+  ForEach(i, [&](std::string_view name, std::string_view value) {
+    if (!fits || used + name.size() + value.size() + 2 > kStackBytes) {
+      fits = false;
+      return;
+    }
+    std::memcpy(buf + used, name.data(), name.size());
+    used += name.size();
+    buf[used++] = kSep;
+    std::memcpy(buf + used, value.data(), value.size());
+    used += value.size();
+    buf[used++] = kSep;
+  });
+  return fits ? XXH3_64bits(buf, used) : At(i).Hash();
+}
+
+bool LabelSets::Equals(size_t i, const Labels& labels) const {
+  Cursor c = Begin(i);
+  std::string_view name, value;
+  for (const Label& l : labels) {
+    if (!c.Next(&name, &value) || name != l.name || value != l.value) return false;
+  }
+  return !c.Next(&name, &value);
 }
 
 }  // namespace mytsdb::model

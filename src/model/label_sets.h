@@ -41,6 +41,16 @@ class LabelSets {
   std::string_view metric_name(size_t i) const { return Get(i, kMetricNameLabel); }
   // Labels' order (operator<=>) of sets a and b, without materializing them.
   std::weak_ordering Compare(size_t a, size_t b) const;
+  // Labels::Hash() of set i, and whether set i equals `labels`, without
+  // materializing it (looking a series up by hash).
+  uint64_t Hash(size_t i) const;
+  bool Equals(size_t i, const Labels& labels) const;
+  // Whether set i equals set j of `other` (the packing is canonical: equal
+  // sets have equal bytes).
+  bool SameSet(size_t i, const LabelSets& other, size_t j) const {
+    Cursor a = Begin(i), b = other.Begin(j);
+    return std::string_view(a.p, a.end - a.p) == std::string_view(b.p, b.end - b.p);
+  }
 
   // Calls fn(name, value) for each label of set i, in name order.
   template <typename Fn>

@@ -72,6 +72,32 @@ TEST(LabelSetsTest, ComparesAsLabelsDo) {
   EXPECT_GE(equal, sets.size() + 2);
 }
 
+TEST(LabelSetsTest, HashesAndMatchesAsLabelsDo) {
+  // RandomSets has values of up to 20 kB: sets past the 1 KiB stack copy too.
+  std::vector<Labels> sets = RandomSets(300, 3);
+  sets.push_back(Labels());
+  LabelSets packed;
+  for (const Labels& l : sets) packed.Append(l);
+  size_t large = 0, equal = 0;
+  for (size_t i = 0; i < sets.size(); ++i) {
+    ASSERT_EQ(packed.Hash(i), sets[i].Hash()) << sets[i].ToString();
+    large += sets[i].ToString().size() > 1024;
+    for (size_t j = 0; j < sets.size(); ++j) {
+      ASSERT_EQ(packed.Equals(i, sets[j]), sets[i] == sets[j]) << i << " " << j;
+      equal += sets[i] == sets[j];
+    }
+  }
+  EXPECT_GT(large, 10u);
+  EXPECT_GE(equal, sets.size());
+  // A prefix is not equal, in either direction.
+  packed.AddLabel("__name__", "up");
+  packed.EndSet();
+  const size_t up = packed.size() - 1;
+  EXPECT_FALSE(packed.Equals(up, Labels::FromSorted({{"__name__", "up"}, {"job", "a"}})));
+  EXPECT_FALSE(packed.Equals(up, Labels()));
+  EXPECT_TRUE(packed.Equals(up, Labels::FromSorted({{"__name__", "up"}})));
+}
+
 TEST(LabelSetsTest, BuildsASetLabelByLabel) {
   LabelSets packed;
   packed.AddLabel("__name__", "up");

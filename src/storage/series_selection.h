@@ -36,6 +36,10 @@ class SeriesSelection {
   void ForEachLabel(size_t i, Fn&& fn) const {
     labels_.ForEach(entries_[i].labels, std::forward<Fn>(fn));
   }
+  // Series i's labels as set packed_index(i) of packed_labels(), to look
+  // them up without materializing them.
+  const model::LabelSets& packed_labels() const { return labels_; }
+  size_t packed_index(size_t i) const { return entries_[i].labels; }
   std::optional<index::SeriesRef> head_ref(size_t i) const { return entries_[i].head_ref; }
   std::optional<cold::ColdSeriesId> cold_id(size_t i) const { return entries_[i].cold_id; }
 

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "common/thread_priority.h"
+#include "storage/maintenance_policy.h"
 
 namespace mytsdb::storage {
 
@@ -100,7 +101,7 @@ void Storage::CompactionLoop() {
   while (WaitForNextRound()) {
     try {
       MutexLock lock(&compaction_mu_);
-      Status st = CompactFiles(options_.compaction_nice);
+      Status st = CompactFiles(options_.compaction_nice, /*yield_to_persist=*/true);
       if (!st.ok() && !stopping_.load()) {
         maintenance_failures_.fetch_add(1);
         spdlog::error("storage: compaction failed, will retry: {}", st.ToString());
@@ -289,6 +290,11 @@ void Storage::CommitQueuedBackfills(std::unique_lock<std::mutex>& lock) {
 }
 
 Status Storage::PersistBefore(int64_t before) {
+  persisting_.store(true);
+  struct Done {
+    std::atomic<bool>* flag;
+    ~Done() { flag->store(false); }
+  } done{&persisting_};
   // 1. No append may add a sample older than `before` any more: what is read
   //    next is final.
   head_->RaiseMinValidTime(before);
@@ -329,7 +335,7 @@ Status Storage::PersistDueBlocks() {
   const int64_t block = options_.head.chunk_range_ms;
   for (;;) {
     head::HeadStats st = head_->stats();
-    if (st.num_series == 0 || st.max_time - st.min_time <= block + block / 2) return Status::OK();
+    if (!PersistDue(st, block)) return Status::OK();
     int64_t before = model::FloorTo(st.min_time, block) + block;
     spdlog::info("storage: persisting the head's block [{}, {}) to the cold tier", before - block,
                  before);
@@ -348,13 +354,17 @@ Status Storage::Flush() {
 Status Storage::Compact() {
   {
     MutexLock lock(&compaction_mu_);
-    RETURN_NOT_OK(CompactFiles(/*nice=*/0));
+    RETURN_NOT_OK(CompactFiles(/*nice=*/0, /*yield_to_persist=*/false));
   }
   return ApplyRetention();
 }
 
-Status Storage::CompactFiles(int nice) {
+Status Storage::CompactFiles(int nice, bool yield_to_persist) {
   for (;;) {
+    if (yield_to_persist &&
+        !CompactionMayStart(head_->stats(), options_.head.chunk_range_ms, persisting_.load())) {
+      return Status::OK();  // the next round tries again
+    }
     // The long step, reading the old files and writing the merged one,
     // changes nothing the other writers see.
     Result<std::optional<cold::PreparedCompaction>> prepared = std::optional<cold::PreparedCompaction>();
@@ -469,7 +479,7 @@ Status Storage::ReadSamples(const SeriesSelection& selection, size_t first, size
   std::vector<size_t> cold_index;
   for (size_t i = 0; i < count; ++i) {
     std::optional<cold::ColdSeriesId> id = selection.cold_id(first + i);
-    if (!id) id = cold_->Find(selection.labels(first + i));
+    if (!id) id = cold_->Find(selection.packed_labels(), selection.packed_index(first + i));
     if (id) {
       cold_ids.push_back(*id);
       cold_index.push_back(i);

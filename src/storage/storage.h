@@ -8,6 +8,8 @@
 //              accepts; concurrent requests share one file and one commit)
 //   background: head spans > 1.5 blocks ──► persist the oldest block to the
 //               cold tier (one Delta commit) ──► truncate head and WAL
+//               compaction of persisted files, when no persist runs or is
+//               due (maintenance_policy.h); retention
 //   Select/ReadSamples ──► head ∪ cold, merged per series, no duplicates
 //
 // Persisting is crash-safe in every step: the Delta commit records the head
@@ -175,8 +177,10 @@ class Storage {
   void CommitQueuedBackfills(std::unique_lock<std::mutex>& lock) EXCLUDES(maintenance_mu_);
   // Merges the files the compaction policy plans, each written without the
   // maintenance lock (persists go on meanwhile; `nice` > 0 writes on a
-  // thread of lower priority) and committed under it.
-  Status CompactFiles(int nice) REQUIRES(compaction_mu_) EXCLUDES(maintenance_mu_);
+  // thread of lower priority) and committed under it. With
+  // `yield_to_persist`, starts none while a persist runs or is due
+  // (maintenance_policy.h).
+  Status CompactFiles(int nice, bool yield_to_persist) REQUIRES(compaction_mu_) EXCLUDES(maintenance_mu_);
   // Retention, deletion of files past their grace period (unless a
   // compaction, which may read them, is running), metadata pruning.
   Status ApplyRetention() EXCLUDES(maintenance_mu_, compaction_mu_);
@@ -195,6 +199,8 @@ class Storage {
   Mutex maintenance_mu_;
   // Held by one compaction at a time, from plan to commit.
   Mutex compaction_mu_ ACQUIRED_BEFORE(maintenance_mu_);
+  // Set while a persist of the head runs.
+  std::atomic<bool> persisting_{false};
   // Set on Close: a running compaction stops at its next read.
   std::atomic<bool> stopping_{false};
 

@@ -18,8 +18,8 @@ std::optional<ColdSeriesId> SeriesCatalog::Lookup(uint64_t hash, Equal&& equal) 
 }
 
 void SeriesCatalog::IndexHash(uint64_t hash, ColdSeriesId id) {
-  // Called with live_ not yet counting `id`. At most 70% full (linear probing slows past that), at least 35% after
-  // growing.
+  // Called with live_ not yet counting `id`. At most 70% full (linear
+  // probing slows past that), at least 35% after growing.
   if (10 * (live_ + 1) > 7 * table_.size()) {
     std::vector<Slot> old = std::move(table_);
     table_.assign(std::max<size_t>(64, std::bit_ceil(2 * (live_ + 1))), Slot{});
@@ -37,7 +37,7 @@ ColdSeriesId SeriesCatalog::Intern(const model::Labels& labels) {
   const uint64_t hash = labels.Hash();
   MutexLock lock(&mu_);
   std::optional<ColdSeriesId> known = Lookup(
-      hash, [&](const model::LabelSets& known, uint32_t set) { return known.Equals(set, labels); });
+      hash, [&](const model::LabelSets& packed, uint32_t set) { return packed.Equals(set, labels); });
   if (known) return *known;
   const auto id = static_cast<ColdSeriesId>(set_.size());
   // Ids grow, so the postings lists stay sorted by appending.
@@ -52,8 +52,8 @@ ColdSeriesId SeriesCatalog::Intern(const model::Labels& labels) {
 std::optional<ColdSeriesId> SeriesCatalog::Find(const model::LabelSets& sets, size_t i) const {
   const uint64_t hash = sets.Hash(i);
   MutexLock lock(&mu_);
-  return Lookup(hash, [&](const model::LabelSets& known, uint32_t set) {
-    return sets.SameSet(i, known, set);
+  return Lookup(hash, [&](const model::LabelSets& packed, uint32_t set) {
+    return sets.SameSet(i, packed, set);
   });
 }
 

@@ -22,8 +22,8 @@
    final flush the Delta table holds no (series, ts) twice; queries failed
    only while the server was restarting (sent during a restart, or in flight
    across one); the server's anonymous RSS (sampled every --rss-every
-   seconds; its peak in each window of max(--kill-every, --block-duration), after a
-   warm-up of two blocks) stays within 10%; the Delta log shows persists
+   seconds; its peak in each window of max(--kill-every,
+   --block-duration), after a warm-up of two blocks) stays within 10%; the Delta log shows persists
    (WRITE), compactions (OPTIMIZE) and retention (DELETE) three times each
    at least.
 4. Writes bench/results/soak-latest.json and docs/bench/soak-rss.png; exits

@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 export CC  := clang
 export CXX := clang++
 
-.PHONY: all setup build run test test-full fuzz bench bench-compare bench-interference soak clean
+.PHONY: all setup build run test test-full fuzz bench bench-compare bench-compare-1m bench-interference soak clean
 
 all: build
 
@@ -48,6 +48,14 @@ bench: build
 # BENCH_ARGS="--series 2000 --duration 20m" for a quick run.
 bench-compare: build
 	.venv/bin/python bench/compare.py $(BENCH_ARGS)
+
+# The same at one million active series: 20 minutes of data (80 M samples),
+# one dashboard query plus the tiny one, no promtool block (its OpenMetrics
+# text would take ~10 GB).
+bench-compare-1m: build
+	.venv/bin/python bench/compare.py --series 1000000 --duration 20m --queries cpu_by_mode \
+	    --query-runs 3 --no-promtool --out bench/results/node-1m-20m.json \
+	    --charts docs/bench/1m $(BENCH_ARGS)
 
 # Remote-write latency alone and while 20 heavy queries run (bench/query_interference.py).
 bench-interference: build

@@ -326,7 +326,7 @@ def run_queries(target, manifest, args, raw=None):
     # One keep-alive connection, as Grafana's data source keeps its own.
     session = requests.Session()
     reset_peak_rss(target.proc.pid)
-    for name, q in queries_for(args.workload):
+    for name, q in selected_queries(args):
         times, status, series = [], None, None
         for i in range(args.query_runs + 1):
             t0 = time.perf_counter()
@@ -351,6 +351,19 @@ def run_queries(target, manifest, args, raw=None):
             out[name].update(latency_summary(times))
     out[TINY_QUERY_NAME] = run_tiny_query(target, session, end)
     return out, memory_kib(target.proc.pid, "VmHWM") * 1024
+
+
+def selected_queries(args):
+    """The workload's dashboard queries, or those --queries names."""
+    queries = queries_for(args.workload)
+    if not args.queries:
+        return queries
+    wanted = args.queries.split(",")
+    known = [name for name, _ in queries]
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        sys.exit(f"bench: unknown query {', '.join(unknown)}; known: {', '.join(known)}")
+    return [(name, q) for name, q in queries if name in wanted]
 
 
 def latency_summary(times):
@@ -418,6 +431,8 @@ def measure(target_cls, manifest, bodies, args, workdir, raw):
             "rss_bytes": memory_kib(pid, "VmRSS") * 1024,
         })
         result["rss_bytes_per_active_series"] = result["rss_bytes"] / manifest["series"]
+        if target.proc.poll() is not None:
+            raise RuntimeError(f"exited with status {target.proc.returncode} during ingestion")
         if summary["failures"]:
             log(f"{target.name}: {summary['failures']} requests failed: {summary['first_error']}")
         log(f"{target.name}: {summary['samples_per_second'] / 1e6:.2f} M samples/s, "
@@ -443,6 +458,14 @@ def measure(target_cls, manifest, bodies, args, workdir, raw):
         else:
             result["queries"], result["query_rss_peak_bytes"] = run_queries(
                 target, manifest, args, raw)
+    except Exception as e:  # noqa: BLE001 -- a target falling over is a result; the others still run
+        status = target.proc.poll()
+        result["fell_over"] = f"{type(e).__name__}: {e}" + (
+            f" (server exited with status {status})" if status is not None else "")
+        target.log.flush()
+        tail = (target.dir / "server.log").read_text(errors="replace").splitlines()[-20:]
+        result["server_log_tail"] = tail
+        log(f"{target.name} fell over: {result['fell_over']}; its log ends:\n  " + "\n  ".join(tail))
     finally:
         target.stop()
         if not args.keep_data:
@@ -593,6 +616,8 @@ def main():
     ap.add_argument("--connections", type=int, default=4, help="sender connections (shards)")
     ap.add_argument("--targets", default="mytsdb,prometheus,victoria-metrics")
     ap.add_argument("--query-runs", type=int, default=10)
+    ap.add_argument("--queries", default="",
+                    help="comma-separated names of the dashboard queries to run (default: all)")
     ap.add_argument("--no-promtool", action="store_true",
                     help="skip the promtool block (it needs the data as OpenMetrics text)")
     ap.add_argument("--workdir", default=None, help="scratch space (default: a temp dir)")
@@ -612,6 +637,7 @@ def main():
             sys.exit(f"bench: {exe} not installed: run scripts/setup.sh")
     parse_duration(args.duration)
     parse_duration(args.interval)
+    selected_queries(args)  # unknown names fail before the long part
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="mytsdb-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -664,8 +690,11 @@ def main():
     if args.charts:
         draw_charts(results, Path(args.charts))
         log(f"charts written to {args.charts}")
-    failures = sum(t["ingest"]["failures"] for t in results["targets"].values())
-    return 1 if failures else 0
+    failures = sum(t.get("ingest", {}).get("failures", 0) for t in results["targets"].values())
+    fell = [n for n, t in results["targets"].items() if "fell_over" in t]
+    if fell:
+        log(f"fell over: {', '.join(fell)}")
+    return 1 if failures or "mytsdb" in fell else 0
 
 
 if __name__ == "__main__":

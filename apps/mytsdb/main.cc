@@ -132,6 +132,9 @@ void AddStorageMetrics(telemetry::Registry* registry,
     counter("mytsdb_cold_maintenance_failures_total",
             "Background compaction/retention rounds that failed (retried).",
             storage->maintenance_failures());
+    counter("mytsdb_cold_compaction_pauses_total",
+            "Times a running compaction paused, between batches of series, for a persist of the head.",
+            storage->compaction_pauses());
     counter("mytsdb_cold_persist_failures_total",
             "Background persists of a head block that failed (retried).",
             storage->persist_failures());

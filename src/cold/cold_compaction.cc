@@ -18,7 +18,7 @@
 namespace mytsdb::cold {
 
 Result<std::optional<PreparedCompaction>> ColdStore::PrepareCompaction(
-    const CompactionOptions& options, const std::atomic<bool>* cancel) {
+    const CompactionOptions& options, const CompactionControl& control) {
   auto snap = snapshot();
   std::vector<CompactionFile> candidates;
   candidates.reserve(snap->files.size());
@@ -50,7 +50,8 @@ Result<std::optional<PreparedCompaction>> ColdStore::PrepareCompaction(
   merged_snap->files = files;
   ReadFn read = [&](std::span<const size_t> indices, model::TimeRange r,
                     std::vector<std::vector<model::Sample>>* out) {
-    if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) {
+    if (control.between_batches) control.between_batches();
+    if (control.cancel != nullptr && control.cancel->load(std::memory_order_relaxed)) {
       return Status::Cancelled("compaction stopped");
     }
     std::vector<ColdSeriesId> batch;

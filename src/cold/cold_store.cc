@@ -8,6 +8,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "cold/delta_protocol.h"
 #include "cold/failpoint.h"
@@ -63,15 +64,9 @@ Result<std::unique_ptr<ColdStore>> ColdStore::Open(const ColdStoreOptions& optio
   for (const auto& [path, add] : store->table_->files()) adds.push_back(add);
   std::sort(adds.begin(), adds.end(),
             [](const AddFile& a, const AddFile& b) { return a.version < b.version; });
+  ASSIGN_OR_RETURN(snap->files, store->LoadFiles(adds));
   uint64_t rows = 0;
-  for (size_t i = 0; i < adds.size(); ++i) {
-    ASSIGN_OR_RETURN(auto entry, store->LoadFile(adds[i]));
-    rows += static_cast<uint64_t>(entry->add.num_records);
-    snap->files.push_back(std::move(entry));
-    if ((i + 1) % 100 == 0) {
-      spdlog::info("cold: loaded the catalog of {} of {} files", i + 1, adds.size());
-    }
-  }
+  for (const auto& entry : snap->files) rows += static_cast<uint64_t>(entry->add.num_records);
   double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   spdlog::info("cold: table version {}, {} files, {} rows, {} series, catalog loaded in {:.2f} s",
@@ -174,6 +169,42 @@ Status ColdStore::EnsureDir(const std::string& dir) {
 
 Result<std::shared_ptr<const FileEntry>> ColdStore::LoadFile(const AddFile& add) {
   return LoadFileEntry(options_.fs, options_.dir, add, catalog_.get());
+}
+
+Result<std::vector<std::shared_ptr<const FileEntry>>> ColdStore::LoadFiles(
+    const std::vector<AddFile>& adds) {
+  std::vector<std::shared_ptr<const FileEntry>> entries(adds.size());
+  std::vector<Status> errors(adds.size());
+  std::atomic<size_t> next{0};
+  std::atomic<size_t> loaded{0};
+  std::atomic<bool> failed{false};
+  auto load = [&](size_t i) -> Result<std::shared_ptr<const FileEntry>> {
+    try {
+      return LoadFile(adds[i]);
+    } catch (const std::exception& e) {  // bad_alloc: a thread must not end the process
+      return Status::Internal(std::string("cold: loading ") + adds[i].path + ": " + e.what());
+    }
+  };
+  auto work = [&] {
+    for (size_t i; !failed.load() && (i = next.fetch_add(1)) < adds.size();) {
+      Result<std::shared_ptr<const FileEntry>> entry = load(i);
+      if (!entry.ok()) {
+        errors[i] = entry.status();
+        failed.store(true);
+        return;
+      }
+      entries[i] = std::move(*entry);
+      const size_t n = loaded.fetch_add(1) + 1;
+      if (n % 100 == 0) spdlog::info("cold: loaded the catalog of {} of {} files", n, adds.size());
+    }
+  };
+  const size_t threads = std::min<size_t>(adds.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  for (const Status& st : errors) RETURN_NOT_OK(st);
+  return entries;
 }
 
 std::shared_ptr<const ColdStore::Snapshot> ColdStore::snapshot() const {

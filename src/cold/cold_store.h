@@ -79,6 +79,17 @@ struct ColdStats {
   int64_t max_time = 0;
 };
 
+// How the caller steers a merge while ColdStore::PrepareCompaction writes
+// it, between batches of about one row group of series.
+struct CompactionControl {
+  // Once set, the merge stops at the next batch (Cancelled, its file deleted).
+  const std::atomic<bool>* cancel = nullptr;
+  // Called before each batch; blocking in it pauses the merge, holding only
+  // the batch already written (the storage layer waits there while a block
+  // of the head persists).
+  std::function<void()> between_batches;
+};
+
 // A merge written but not yet committed (ColdStore::PrepareCompaction).
 struct PreparedCompaction {
   CommitRequest commit;    // the merged file (if any sample) and the files it replaces
@@ -114,13 +125,13 @@ class ColdStore {
   Status Compact(const CompactionOptions& options = {});
   // Compaction in two steps, so that the long one runs beside other commits:
   // PrepareCompaction plans one merge and writes its file without changing
-  // the table (nullopt when the policy plans none; Cancelled as soon as
-  // `*cancel` is set, the new file deleted); CommitCompaction commits it
+  // the table (nullopt when the policy plans none; `control` may pause or
+  // cancel it between batches of series); CommitCompaction commits it
   // unless a commit since the plan removed one of its files or added one
   // overlapping its window (then the new file is deleted and it returns
   // false: plan again). Commits must not run concurrently with each other.
   Result<std::optional<PreparedCompaction>> PrepareCompaction(const CompactionOptions& options,
-                                                              const std::atomic<bool>* cancel = nullptr);
+                                                              const CompactionControl& control = {});
   Result<bool> CommitCompaction(PreparedCompaction prepared);
   // Removes (through the log) the files retention_policy.h picks: samples
   // all older than `min_time`, then the oldest while the table is larger
@@ -201,6 +212,11 @@ class ColdStore {
                   model::TimeRange range, std::vector<std::vector<model::Sample>>* out,
                   int64_t max_samples = INT64_MAX) const;
   Result<std::shared_ptr<const FileEntry>> LoadFile(const AddFile& add);
+  // LoadFile for every file of `adds` (in their order), on up to one thread
+  // per core: reading the files' key columns is most of the start-up, and
+  // files are independent (the catalog interns under its own lock). The
+  // error of the first failing file in `adds`' order among those tried.
+  Result<std::vector<std::shared_ptr<const FileEntry>>> LoadFiles(const std::vector<AddFile>& adds);
   std::shared_ptr<const Snapshot> snapshot() const EXCLUDES(snapshot_mu_);
   void Publish(std::shared_ptr<const Snapshot> snapshot) EXCLUDES(snapshot_mu_);
 

@@ -370,7 +370,9 @@ TEST_F(ColdStoreTest, ACancelledCompactionLeavesNoFileBehind) {
   ASSERT_TRUE(Persist({}, {0, kDay - 1}, /*watermark=*/kDay).ok());
   const size_t files_before = ParquetFilesOnDisk(dir_);
   std::atomic<bool> cancel{true};
-  auto prepared = store_->PrepareCompaction({}, &cancel);
+  CompactionControl control;
+  control.cancel = &cancel;
+  auto prepared = store_->PrepareCompaction({}, control);
   ASSERT_FALSE(prepared.ok());
   EXPECT_EQ(prepared.status().code(), StatusCode::kCancelled);
   EXPECT_EQ(ParquetFilesOnDisk(dir_), files_before);
@@ -378,6 +380,49 @@ TEST_F(ColdStoreTest, ACancelledCompactionLeavesNoFileBehind) {
   for (const auto& e : fs::recursive_directory_iterator(dir_)) tmp += e.path().extension() == ".tmp";
   EXPECT_EQ(tmp, 0u);
   EXPECT_EQ(store_->stats().files, 3u);
+}
+
+TEST_F(ColdStoreTest, ACompactionCallsItsControlBeforeEveryBatchAndStopsWhenCancelledThere) {
+  Reopen(/*row_group_rows=*/10);
+  std::vector<Labels> series;
+  for (int i = 0; i < 40; ++i) series.push_back(Labels{{"__name__", "m"}, {"i", std::to_string(i)}});
+  for (int64_t b = 0; b < 3; ++b) {
+    std::map<Labels, std::vector<Sample>> block;
+    for (const Labels& l : series) block[l] = Every(b * 1000, b * 1000 + 1000, 100);
+    ASSERT_TRUE(Persist(block, {0, kDay - 1}).ok());
+  }
+  ASSERT_TRUE(Persist({}, {0, kDay - 1}, /*watermark=*/kDay).ok());
+  const size_t files_before = ParquetFilesOnDisk(dir_);
+
+  // A pause (here: the caller's hook) sees no new file committed, and
+  // cancelling in it stops the merge before its next batch is read.
+  std::atomic<bool> cancel{false};
+  int batches = 0;
+  CompactionControl control;
+  control.cancel = &cancel;
+  control.between_batches = [&] {
+    EXPECT_EQ(store_->stats().files, 3u);
+    if (++batches == 3) cancel = true;
+  };
+  auto cancelled = store_->PrepareCompaction({}, control);
+  ASSERT_FALSE(cancelled.ok());
+  EXPECT_EQ(cancelled.status().code(), StatusCode::kCancelled);
+  EXPECT_EQ(batches, 3);
+  EXPECT_EQ(ParquetFilesOnDisk(dir_), files_before);
+
+  // Uncancelled, the hook runs before every batch: 40 series of 30 rows in
+  // row groups of 10 rows are many batches, and the merge is complete.
+  batches = 0;
+  control.cancel = nullptr;
+  control.between_batches = [&] { ++batches; };
+  auto prepared = store_->PrepareCompaction({}, control);
+  ASSERT_TRUE(prepared.ok() && prepared->has_value()) << prepared.status().ToString();
+  EXPECT_GE(batches, 20);
+  ASSERT_TRUE(store_->CommitCompaction(std::move(**prepared)).ok());
+  EXPECT_EQ(store_->stats().files, 1u);
+  auto all = ReadAll(Name("m"));
+  ASSERT_EQ(all.size(), series.size());
+  for (const auto& [labels, samples] : all) ExpectBitEqual(samples, Every(0, 3000, 100));
 }
 
 TEST_F(ColdStoreTest, RetentionByAgeAndBySize) {

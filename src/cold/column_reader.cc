@@ -28,27 +28,67 @@ Result<std::unique_ptr<parquet::arrow::FileReader>> OpenParquet(
   return std::move(*reader);
 }
 
-StringColumn::StringColumn(std::shared_ptr<arrow::ChunkedArray> column)
-    : column_(std::move(column)) {
-  int64_t offset = 0;
-  for (const auto& chunk : column_->chunks()) {
-    starts_.push_back(offset);
-    offset += chunk->length();
-  }
-}
+namespace {
 
-std::optional<std::string_view> StringColumn::At(int64_t row) const {
-  size_t c = static_cast<size_t>(std::upper_bound(starts_.begin(), starts_.end(), row) -
-                                 starts_.begin()) - 1;
-  const arrow::Array& chunk = *column_->chunk(static_cast<int>(c));
-  int64_t i = row - starts_[c];
-  if (chunk.IsNull(i)) return std::nullopt;
-  if (chunk.type_id() == arrow::Type::DICTIONARY) {
-    const auto& dict = static_cast<const arrow::DictionaryArray&>(chunk);
-    const auto& values = static_cast<const arrow::StringArray&>(*dict.dictionary());
-    return values.GetView(dict.GetValueIndex(i));
+constexpr int64_t kKeyBatch = 8192;
+
+}  // namespace
+
+Status ReadKeyRuns(parquet::RowGroupReader& rg, int id_column, const std::vector<int>& string_columns,
+                   KeyRuns* out) {
+  const int64_t rows = rg.metadata()->num_rows();
+  std::vector<int16_t> def(kKeyBatch);
+  try {
+    auto ids = std::static_pointer_cast<parquet::Int64Reader>(rg.Column(id_column));
+    std::vector<int64_t> values(kKeyBatch);
+    int64_t row = 0;
+    while (ids->HasNext()) {
+      int64_t read = 0;
+      int64_t levels = ids->ReadBatch(kKeyBatch, def.data(), nullptr, values.data(), &read);
+      if (read != levels) return Status::Corruption("null series_id");
+      for (int64_t i = 0; i < read; ++i, ++row) {
+        if (out->ids.empty() || values[i] != out->ids.back()) {
+          out->starts.push_back(row);
+          out->ids.push_back(values[i]);
+        }
+      }
+    }
+    if (row != rows) return Status::Corruption("series_id holds fewer rows than its row group");
+
+    out->strings.assign(string_columns.size(), {});
+    for (size_t c = 0; c < string_columns.size(); ++c) {
+      auto column = std::static_pointer_cast<parquet::ByteArrayReader>(rg.Column(string_columns[c]));
+      const int16_t max_def = column->descr()->max_definition_level();
+      std::vector<std::optional<std::string>>& at_starts = out->strings[c];
+      at_starts.reserve(out->starts.size());
+      std::vector<parquet::ByteArray> strings(kKeyBatch);
+      size_t next_run = 0;
+      row = 0;
+      while (column->HasNext()) {
+        int64_t read = 0;
+        int64_t levels = column->ReadBatch(kKeyBatch, def.data(), nullptr, strings.data(), &read);
+        // Values come only for non-null rows, in order.
+        int64_t value = 0;
+        for (int64_t i = 0; i < levels; ++i, ++row) {
+          const bool present = max_def == 0 || def[i] == max_def;
+          if (next_run < out->starts.size() && out->starts[next_run] == row) {
+            if (present) {
+              at_starts.emplace_back(std::string(reinterpret_cast<const char*>(strings[value].ptr),
+                                                 strings[value].len));
+            } else {
+              at_starts.emplace_back(std::nullopt);
+            }
+            ++next_run;
+          }
+          value += present;
+        }
+      }
+      if (row != rows) return Status::Corruption("a key column holds fewer rows than its row group");
+    }
+  } catch (const std::exception& e) {
+    return FromException(e, "read key columns");
   }
-  return static_cast<const arrow::StringArray&>(chunk).GetView(i);
+  return Status::OK();
 }
 
 template <typename DType>

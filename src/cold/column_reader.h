@@ -27,17 +27,22 @@ Result<std::unique_ptr<parquet::arrow::FileReader>> OpenParquet(
     io::FileSystem* fs, const std::string& path,
     const std::shared_ptr<parquet::FileMetaData>& metadata = nullptr);
 
-// The string at `row` of a (possibly chunked, possibly dictionary-encoded)
-// string column; nullopt for null.
-class StringColumn {
- public:
-  explicit StringColumn(std::shared_ptr<arrow::ChunkedArray> column);
-  std::optional<std::string_view> At(int64_t row) const;
-
- private:
-  std::shared_ptr<arrow::ChunkedArray> column_;
-  std::vector<int64_t> starts_;
+// The series key of one row group, read through Parquet's column readers
+// rather than into Arrow arrays (which re-hashed every row's string into a
+// dictionary: most of the start-up's time, docs/BENCHMARKS.md): where each
+// run of equal series_id starts, and the strings of the key columns at
+// those rows only.
+struct KeyRuns {
+  std::vector<int64_t> starts;  // first row (within the row group) of each run
+  std::vector<int64_t> ids;     // the run's series_id
+  // strings[c][k]: column c at the first row of run k; nullopt for null.
+  std::vector<std::vector<std::optional<std::string>>> strings;
 };
+
+// `id_column`: an INT64 leaf without nulls; `string_columns`: BYTE_ARRAY
+// leaves. Corruption if a column's rows do not add up to the row group's.
+Status ReadKeyRuns(parquet::RowGroupReader& rg, int id_column, const std::vector<int>& string_columns,
+                   KeyRuns* out);
 
 // Rows of one column of a row group, decoding only the data pages that hold
 // wanted rows: the page filter runs before a page is decompressed, so a

@@ -3,6 +3,7 @@
 #include <arrow/api.h>
 #include <parquet/arrow/reader.h>
 #include <parquet/file_reader.h>
+#include <parquet/schema.h>
 #include <parquet/statistics.h>
 
 #include <algorithm>
@@ -46,7 +47,12 @@ std::optional<std::pair<int64_t, int64_t>> TimeBoundsFromFooter(const parquet::F
 // Statistics of the label and metric columns from the series' spans.
 void ComputeKeyStats(const FileEntry& entry, const std::vector<std::string>& label_columns,
                      const SeriesCatalog& catalog, FileStats* stats) {
-  for (const std::string& c : label_columns) stats->labels[c];
+  std::vector<FileStats::Column*> columns;
+  std::vector<std::string> label_of_column;
+  for (const std::string& c : label_columns) {
+    columns.push_back(&stats->labels[c]);
+    label_of_column.push_back(LabelForColumn(c));
+  }
   bool first = true;
   for (const FileEntry::Span& span : entry.spans) {
     model::Labels labels = catalog.Labels(span.id);
@@ -54,9 +60,9 @@ void ComputeKeyStats(const FileEntry& entry, const std::vector<std::string>& lab
     if (first || metric < stats->min_metric) stats->min_metric = std::string(metric);
     if (first || metric > stats->max_metric) stats->max_metric = std::string(metric);
     first = false;
-    for (const std::string& column : label_columns) {
-      FileStats::Column& col = stats->labels[column];
-      std::string label = LabelForColumn(column);
+    for (size_t c = 0; c < columns.size(); ++c) {
+      FileStats::Column& col = *columns[c];
+      const std::string& label = label_of_column[c];
       if (!labels.Has(label)) {
         col.null_count += span.num_rows;
         continue;
@@ -93,39 +99,44 @@ Result<std::shared_ptr<const FileEntry>> LoadFileEntry(io::FileSystem* fs,
   }
   std::unique_ptr<parquet::arrow::FileReader> reader = std::move(*opened);
   entry->metadata = reader->parquet_reader()->metadata();
-  std::shared_ptr<arrow::Schema> schema;
-  RETURN_NOT_OK(FromArrow(reader->GetSchema(&schema), "schema of " + entry->full_path));
+  const parquet::SchemaDescriptor& schema = *entry->metadata->schema();
 
   // Only the series key columns are read: metric, series_id, labels.
-  std::vector<int> key_columns;
-  std::vector<std::string> label_names;    // for key_columns[2..]
+  std::vector<int> string_columns;         // metric, then the label columns
+  std::vector<std::string> label_names;    // for string_columns[1..]
   std::vector<std::string> label_columns;  // their column names
   int metric_col = -1, id_col = -1;
-  for (int i = 0; i < schema->num_fields(); ++i) {
-    const std::string& name = schema->field(i)->name();
+  for (int i = 0; i < schema.num_columns(); ++i) {
+    const parquet::ColumnDescriptor* column = schema.Column(i);
+    // A nested column (another writer's) is neither a fixed nor a label column.
+    if (column->path()->ToDotVector().size() != 1) continue;
+    const std::string& name = column->name();
     if (name == kTimestampColumn) {
       entry->ts_column = i;
     } else if (name == kValueColumn) {
       entry->value_column = i;
-    } else if (name == kMetricColumn) {
-      metric_col = i;
     } else if (name == kSeriesIdColumn) {
       id_col = i;
-    } else {
-      std::string label = LabelForColumn(name);
-      if (label.empty()) continue;
-      label_names.push_back(label);
-      label_columns.push_back(name);
-      key_columns.push_back(i);
+    } else if (name == kMetricColumn || !LabelForColumn(name).empty()) {
+      if (column->physical_type() != parquet::Type::BYTE_ARRAY) {
+        return corrupt("has a column " + name + " that is not a string");
+      }
+      if (name == kMetricColumn) {
+        metric_col = i;
+      } else {
+        label_names.push_back(LabelForColumn(name));
+        label_columns.push_back(name);
+        string_columns.push_back(i);
+      }
     }
   }
   if (entry->ts_column < 0 || entry->value_column < 0 || metric_col < 0 || id_col < 0) {
     return corrupt("lacks one of the columns metric, series_id, ts, value");
   }
-  if (schema->field(id_col)->type()->id() != arrow::Type::INT64) {
+  if (schema.Column(id_col)->physical_type() != parquet::Type::INT64) {
     return corrupt("has a series_id column that is not int64");
   }
-  key_columns.insert(key_columns.begin(), {metric_col, id_col});
+  string_columns.insert(string_columns.begin(), metric_col);
 
   FileStats& stats = entry->stats;
   stats.num_records = entry->metadata->num_rows();
@@ -133,52 +144,38 @@ Result<std::shared_ptr<const FileEntry>> LoadFileEntry(io::FileSystem* fs,
   int64_t row = 0;
   for (int rg = 0; rg < entry->metadata->num_row_groups(); ++rg) {
     entry->row_group_starts.push_back(row);
-    std::shared_ptr<arrow::Table> table;
+    const int64_t group_rows = entry->metadata->RowGroup(rg)->num_rows();
+    KeyRuns runs;
     try {
-      auto read = reader->ReadRowGroup(rg, key_columns);
-      if (!read.ok()) return FromArrow(read.status(), "read " + entry->full_path);
-      table = *read;
+      std::shared_ptr<parquet::RowGroupReader> group = reader->parquet_reader()->RowGroup(rg);
+      Status read = ReadKeyRuns(*group, id_col, string_columns, &runs);
+      if (!read.ok()) return corrupt("unreadable: " + read.message());
     } catch (const std::exception& e) {
       return FromException(e, "read " + entry->full_path);
     }
-    StringColumn metric(table->column(0));
-    std::vector<StringColumn> labels;
-    for (size_t c = 0; c < label_names.size(); ++c) labels.emplace_back(table->column(int(c) + 2));
-    auto ids = table->column(1);
-    int64_t local = 0;
-    int64_t prev_id = 0;
-    bool have_prev = false;
-    for (const auto& chunk : ids->chunks()) {
-      const auto& id_array = static_cast<const arrow::Int64Array&>(*chunk);
-      for (int64_t i = 0; i < id_array.length(); ++i, ++local) {
-        int64_t id = id_array.Value(i);
-        if (have_prev && id == prev_id) {
-          ++entry->spans.back().num_rows;
-          continue;
-        }
-        have_prev = true;
-        prev_id = id;
-        stats.min_series_id = have_id ? std::min(stats.min_series_id, id) : id;
-        stats.max_series_id = have_id ? std::max(stats.max_series_id, id) : id;
-        have_id = true;
-        std::vector<model::Label> ls;
-        auto m = metric.At(local);
-        if (m.has_value()) ls.push_back({std::string(model::kMetricNameLabel), std::string(*m)});
-        for (size_t c = 0; c < labels.size(); ++c) {
-          auto v = labels[c].At(local);
-          if (v.has_value()) ls.push_back({label_names[c], std::string(*v)});
-        }
-        ColdSeriesId cid = catalog->Intern(model::Labels::FromUnsorted(std::move(ls)));
-        // A series continuing from the previous row group extends its span.
-        if (local == 0 && !entry->spans.empty() && entry->spans.back().id == cid &&
-            entry->spans.back().first_row + entry->spans.back().num_rows == row) {
-          ++entry->spans.back().num_rows;
-        } else {
-          entry->spans.push_back({cid, row + local, 1});
-        }
+    for (size_t k = 0; k < runs.starts.size(); ++k) {
+      const int64_t id = runs.ids[k];
+      const int64_t first = runs.starts[k];
+      const int64_t end = k + 1 < runs.starts.size() ? runs.starts[k + 1] : group_rows;
+      stats.min_series_id = have_id ? std::min(stats.min_series_id, id) : id;
+      stats.max_series_id = have_id ? std::max(stats.max_series_id, id) : id;
+      have_id = true;
+      std::vector<model::Label> ls;
+      ls.reserve(string_columns.size());
+      if (runs.strings[0][k]) ls.push_back({std::string(model::kMetricNameLabel), std::move(*runs.strings[0][k])});
+      for (size_t c = 1; c < string_columns.size(); ++c) {
+        if (runs.strings[c][k]) ls.push_back({label_names[c - 1], std::move(*runs.strings[c][k])});
+      }
+      ColdSeriesId cid = catalog->Intern(model::Labels::FromUnsorted(std::move(ls)));
+      // A series continuing from the previous row group extends its span.
+      if (first == 0 && !entry->spans.empty() && entry->spans.back().id == cid &&
+          entry->spans.back().first_row + entry->spans.back().num_rows == row) {
+        entry->spans.back().num_rows += end - first;
+      } else {
+        entry->spans.push_back({cid, row + first, end - first});
       }
     }
-    row += table->num_rows();
+    row += group_rows;
   }
   std::sort(entry->spans.begin(), entry->spans.end(),
             [](const FileEntry::Span& a, const FileEntry::Span& b) { return a.id < b.id; });

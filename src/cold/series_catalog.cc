@@ -89,6 +89,15 @@ std::shared_ptr<const index::MemPostings> SeriesCatalog::postings() const {
 
 void SeriesCatalog::RebuildPostings(const std::vector<bool>& live) {
   MutexLock lock(&mu_);
+  // Usually every series lives on in newer files (retention removed a file
+  // of series that keep reporting): then nothing is rebuilt, which would
+  // hold a second label index and set store for a while (a rise of the
+  // server's memory at every retention pass in the soak).
+  bool any_gone = false;
+  for (ColdSeriesId id = 0; id < set_.size() && !any_gone; ++id) {
+    any_gone = set_[id] != kFreed && (id >= live.size() || !live[id]);
+  }
+  if (!any_gone) return;
   auto fresh = std::make_shared<index::MemPostings>();
   model::LabelSets kept;
   std::vector<Slot>().swap(table_);

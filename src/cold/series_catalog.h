@@ -40,7 +40,8 @@ class SeriesCatalog {
   std::shared_ptr<const index::MemPostings> postings() const EXCLUDES(mu_);
   // Series in no file any more (live[id] false) leave the label index and
   // the catalog; their ids are not handed out again (older snapshots may
-  // still name them), and cost 4 bytes once gone.
+  // still name them), and cost 4 bytes once gone. Changes nothing when no
+  // series is gone.
   void RebuildPostings(const std::vector<bool>& live) EXCLUDES(mu_);
 
  private:

@@ -71,5 +71,29 @@ TEST(SeriesCatalogTest, RebuildForgetsSeriesGoneFromEveryFileAndNeverReusesTheir
   EXPECT_EQ(catalog.size(), size_t{kSeries / 2 + 1});
 }
 
+TEST(SeriesCatalogTest, RebuildWithEverySeriesLiveKeepsTheIndexAsItIs) {
+  SeriesCatalog catalog;
+  constexpr int kSeries = 1'000;
+  for (int i = 0; i < kSeries; ++i) catalog.Intern(Series(i));
+  std::vector<bool> half(kSeries);
+  for (int i = 0; i < kSeries; ++i) half[i] = i < kSeries / 2;
+  catalog.RebuildPostings(half);
+  auto before = catalog.postings();
+  // Freed ids may be missing from `live` or false in it: still nothing gone.
+  std::vector<bool> live(kSeries / 2, true);
+  catalog.RebuildPostings(live);
+  EXPECT_EQ(catalog.postings(), before);  // the same index object: no rebuild
+  EXPECT_EQ(catalog.size(), size_t{kSeries / 2});
+  model::LabelSets packed;
+  for (int i = 0; i < kSeries / 2; ++i) packed.Append(Series(i));
+  for (int i = 0; i < kSeries / 2; ++i) ASSERT_EQ(catalog.Find(packed, i), ColdSeriesId(i));
+  // One series gone: rebuilt.
+  live[3] = false;
+  catalog.RebuildPostings(live);
+  EXPECT_NE(catalog.postings(), before);
+  EXPECT_EQ(catalog.size(), size_t{kSeries / 2 - 1});
+  EXPECT_EQ(catalog.Find(packed, 3), std::nullopt);
+}
+
 }  // namespace
 }  // namespace mytsdb::cold

@@ -25,10 +25,10 @@ TEST(MaintenancePolicyTest, PersistIsDueOnceTheHeadSpansMoreThanOneAndAHalfBlock
 TEST(MaintenancePolicyTest, CompactionYieldsToARunningOrDuePersist) {
   const head::HeadStats steady = Spanning(0, kBlock);
   const head::HeadStats after_restart = Spanning(0, 2 * kBlock);
-  EXPECT_TRUE(CompactionMayStart(steady, kBlock, /*persisting=*/false));
-  EXPECT_FALSE(CompactionMayStart(steady, kBlock, /*persisting=*/true));
-  EXPECT_FALSE(CompactionMayStart(after_restart, kBlock, /*persisting=*/false));
-  EXPECT_TRUE(CompactionMayStart(Spanning(0, 0, /*series=*/0), kBlock, false));
+  EXPECT_TRUE(CompactionMayRun(steady, kBlock, /*persisting=*/false));
+  EXPECT_FALSE(CompactionMayRun(steady, kBlock, /*persisting=*/true));
+  EXPECT_FALSE(CompactionMayRun(after_restart, kBlock, /*persisting=*/false));
+  EXPECT_TRUE(CompactionMayRun(Spanning(0, 0, /*series=*/0), kBlock, false));
 }
 
 }  // namespace

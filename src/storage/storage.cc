@@ -353,7 +353,10 @@ Status Storage::Flush() {
 
 Status Storage::Compact() {
   {
+    // A background compaction paused for a persist gives way to this one.
+    compaction_requested_.fetch_add(1);
     MutexLock lock(&compaction_mu_);
+    compaction_requested_.fetch_sub(1);
     RETURN_NOT_OK(CompactFiles(/*nice=*/0, /*yield_to_persist=*/false));
   }
   return ApplyRetention();
@@ -362,13 +365,16 @@ Status Storage::Compact() {
 Status Storage::CompactFiles(int nice, bool yield_to_persist) {
   for (;;) {
     if (yield_to_persist &&
-        !CompactionMayStart(head_->stats(), options_.head.chunk_range_ms, persisting_.load())) {
+        !CompactionMayRun(head_->stats(), options_.head.chunk_range_ms, persisting_.load())) {
       return Status::OK();  // the next round tries again
     }
     // The long step, reading the old files and writing the merged one,
     // changes nothing the other writers see.
+    cold::CompactionControl control;
+    control.cancel = &stopping_;
+    if (yield_to_persist) control.between_batches = [this] { PauseCompactionForPersist(); };
     Result<std::optional<cold::PreparedCompaction>> prepared = std::optional<cold::PreparedCompaction>();
-    auto prepare = [&] { prepared = cold_->PrepareCompaction(options_.compaction, &stopping_); };
+    auto prepare = [&] { prepared = cold_->PrepareCompaction(options_.compaction, control); };
     if (nice > 0) {
       Status lowered = RunAtLowerPriority(nice, prepare);
       if (!lowered.ok()) spdlog::warn("storage: compaction runs at normal priority: {}", lowered.message());
@@ -381,6 +387,22 @@ Status Storage::CompactFiles(int nice, bool yield_to_persist) {
     // A conflict (a commit since the plan touched its files) plans again.
     RETURN_NOT_OK(cold_->CommitCompaction(std::move(**prepared)).status());
   }
+}
+
+void Storage::PauseCompactionForPersist() {
+  const int64_t block = options_.head.chunk_range_ms;
+  if (CompactionMayRun(head_->stats(), block, persisting_.load())) return;
+  compaction_pauses_.fetch_add(1);
+  spdlog::info("storage: compaction pauses while a block of the head persists");
+  const auto started = std::chrono::steady_clock::now();
+  std::unique_lock<std::mutex> lock(stop_mu_);
+  // The persist loop clears the condition; a short poll sees it soon after.
+  while (!stop_ && compaction_requested_.load() == 0 &&
+         !CompactionMayRun(head_->stats(), block, persisting_.load())) {
+    stop_cv_.wait_for(lock, std::chrono::milliseconds(100));
+  }
+  spdlog::info("storage: compaction resumes after {:.1f} s",
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 
 Status Storage::ApplyRetention() {

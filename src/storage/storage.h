@@ -154,6 +154,8 @@ class Storage {
   Status wal_failure() const { return head_->wal_failure(); }
   uint64_t persist_failures() const { return persist_failures_.load(); }
   uint64_t maintenance_failures() const { return maintenance_failures_.load(); }
+  // Times a running compaction paused for a persist.
+  uint64_t compaction_pauses() const { return compaction_pauses_.load(); }
   uint64_t backfilled_samples() const { return backfilled_total_.load(); }
   uint64_t refused_future_samples() const { return refused_future_total_.load(); }
   uint64_t refused_retention_samples() const { return refused_retention_total_.load(); }
@@ -178,9 +180,13 @@ class Storage {
   // Merges the files the compaction policy plans, each written without the
   // maintenance lock (persists go on meanwhile; `nice` > 0 writes on a
   // thread of lower priority) and committed under it. With
-  // `yield_to_persist`, starts none while a persist runs or is due
-  // (maintenance_policy.h).
+  // `yield_to_persist`, starts none and pauses a running one while a
+  // persist runs or is due (maintenance_policy.h).
   Status CompactFiles(int nice, bool yield_to_persist) REQUIRES(compaction_mu_) EXCLUDES(maintenance_mu_);
+  // Blocks a running compaction, between two batches of series, until
+  // CompactionMayRun holds again, an admin compaction waits, or the
+  // storage closes.
+  void PauseCompactionForPersist();
   // Retention, deletion of files past their grace period (unless a
   // compaction, which may read them, is running), metadata pruning.
   Status ApplyRetention() EXCLUDES(maintenance_mu_, compaction_mu_);
@@ -213,6 +219,8 @@ class Storage {
 
   std::atomic<uint64_t> persist_failures_{0};
   std::atomic<uint64_t> maintenance_failures_{0};
+  std::atomic<uint64_t> compaction_pauses_{0};
+  std::atomic<int> compaction_requested_{0};  // admin Compact calls waiting for compaction_mu_
   std::atomic<uint64_t> backfilled_total_{0};
   std::atomic<uint64_t> refused_future_total_{0};
   std::atomic<uint64_t> refused_retention_total_{0};

@@ -186,7 +186,10 @@ Result<std::vector<std::shared_ptr<const FileEntry>>> ColdStore::LoadFiles(
     }
   };
   auto work = [&] {
-    for (size_t i; !failed.load() && (i = next.fetch_add(1)) < adds.size();) {
+    for (;;) {
+      if (failed.load()) return;
+      const size_t i = next.fetch_add(1);
+      if (i >= adds.size()) return;
       Result<std::shared_ptr<const FileEntry>> entry = load(i);
       if (!entry.ok()) {
         errors[i] = entry.status();

@@ -149,7 +149,10 @@ Result<std::shared_ptr<const FileEntry>> LoadFileEntry(io::FileSystem* fs,
     try {
       std::shared_ptr<parquet::RowGroupReader> group = reader->parquet_reader()->RowGroup(rg);
       Status read = ReadKeyRuns(*group, id_col, string_columns, &runs);
-      if (!read.ok()) return corrupt("unreadable: " + read.message());
+      if (!read.ok()) {
+        return Status(read.code(), "cold: file " + entry->full_path + " of the Delta log unreadable: " +
+                                       read.message());
+      }
     } catch (const std::exception& e) {
       return FromException(e, "read " + entry->full_path);
     }

@@ -353,7 +353,8 @@ Status Storage::Flush() {
 
 Status Storage::Compact() {
   {
-    // A background compaction paused for a persist gives way to this one.
+    // A background compaction paused for a persist resumes at once, so
+    // that this call waits for it to finish, not for the persist.
     compaction_requested_.fetch_add(1);
     MutexLock lock(&compaction_mu_);
     compaction_requested_.fetch_sub(1);

@@ -3,6 +3,7 @@ suite cannot rot: it must drive all three servers end to end and produce
 complete results. The figures themselves are not asserted (timed tests
 measure nothing reliable); docs/BENCHMARKS.md records full runs."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -90,3 +91,32 @@ def test_tie_sensitive_queries_compare_selected_values():
     assert "values at 1" in compare_selected_values(ours, other)
     fewer = [{"metric": {"i": "1"}, "values": [[1, "5"], [2, "5"]]}]
     assert "2 vs 1 values" in compare_selected_values(ours, fewer)
+
+
+def test_unknown_query_name_fails_before_any_work(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "compare.py"), "--queries", "cpu_by_mode,nope",
+         "--workdir", str(tmp_path / "work"), "--out", str(tmp_path / "r.json")],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert proc.returncode != 0
+    assert "unknown query nope" in proc.stderr and "cpu_by_mode" in proc.stderr
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_a_server_that_falls_over_is_recorded_and_fails_the_run(tmp_path):
+    # The failpoint kills MyTSDB (SIGKILL) when the flush after ingestion
+    # reaches its commit; the run records it with the end of the log.
+    out = tmp_path / "result.json"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "compare.py"), "--series", "1500",
+         "--duration", "20m", "--query-runs", "1", "--targets", "mytsdb",
+         "--queries", "cpu_by_mode", "--no-promtool", "--workdir", str(tmp_path / "work"),
+         "--out", str(out), "--charts", ""],
+        capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
+        env={**os.environ, "MYTSDB_FAILPOINT": "cold.persist.before_commit"})
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    my = json.loads(out.read_text())["targets"]["mytsdb"]
+    assert "fell_over" in my and "exited" in my["fell_over"], my.get("fell_over")
+    assert any("failpoint cold.persist.before_commit" in line for line in my["server_log_tail"])
+    assert my["ingest"]["samples"] == 1500 * 80  # what it did before falling over is kept
+    assert set(my["queries"]) == {"cpu_by_mode", "tiny_instant_one_series"}

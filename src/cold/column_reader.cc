@@ -36,6 +36,7 @@ constexpr int64_t kKeyBatch = 8192;
 
 Status ReadKeyRuns(parquet::RowGroupReader& rg, int id_column, const std::vector<int>& string_columns,
                    KeyRuns* out) {
+  *out = KeyRuns{};  // the run detection below compares with the last id found
   const int64_t rows = rg.metadata()->num_rows();
   std::vector<int16_t> def(kKeyBatch);
   try {

@@ -40,7 +40,8 @@ struct KeyRuns {
 };
 
 // `id_column`: an INT64 leaf without nulls; `string_columns`: BYTE_ARRAY
-// leaves. Corruption if a column's rows do not add up to the row group's.
+// leaves. Replaces *out. Corruption if a column's rows do not add up to the
+// row group's.
 Status ReadKeyRuns(parquet::RowGroupReader& rg, int id_column, const std::vector<int>& string_columns,
                    KeyRuns* out);
 

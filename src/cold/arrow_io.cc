@@ -8,6 +8,12 @@
 
 namespace mytsdb::cold {
 
+arrow::MemoryPool* ArrowMemoryPool() { return arrow::system_memory_pool(); }
+
+parquet::ReaderProperties ParquetReaderProperties() {
+  return parquet::ReaderProperties(ArrowMemoryPool());
+}
+
 namespace {
 
 // Arrow keeps the status code it was given only in a detail; the message
@@ -81,7 +87,7 @@ class InputFile : public arrow::io::RandomAccessFile {
   }
   arrow::Result<std::shared_ptr<arrow::Buffer>> ReadAt(int64_t position, int64_t nbytes) override {
     ARROW_ASSIGN_OR_RAISE(std::unique_ptr<arrow::ResizableBuffer> buffer,
-                          arrow::AllocateResizableBuffer(nbytes));
+                          arrow::AllocateResizableBuffer(nbytes, ArrowMemoryPool()));
     ARROW_ASSIGN_OR_RAISE(int64_t n, ReadAt(position, nbytes, buffer->mutable_data()));
     if (n < nbytes) ARROW_RETURN_NOT_OK(buffer->Resize(n));
     return std::shared_ptr<arrow::Buffer>(std::move(buffer));

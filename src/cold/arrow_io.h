@@ -5,6 +5,8 @@
 #pragma once
 
 #include <arrow/io/interfaces.h>
+#include <arrow/memory_pool.h>
+#include <parquet/properties.h>
 #include <arrow/status.h>
 
 #include <exception>
@@ -16,6 +18,17 @@
 #include "io/file_system.h"
 
 namespace mytsdb::cold {
+
+// The memory pool of every Arrow and Parquet allocation of the cold tier:
+// the process's malloc (jemalloc in the server), not the default pool of
+// the pyarrow wheel's libarrow (a mimalloc of its own that kept pages the
+// server's allocator would have returned), so that one allocator with one
+// decay setting serves the whole process and the allocator's statistics
+// (mytsdb_allocator_*) include Arrow's buffers. docs/BENCHMARKS.md
+// ("Compaction memory") has the measurement.
+arrow::MemoryPool* ArrowMemoryPool();
+// Parquet's reader properties with that pool.
+parquet::ReaderProperties ParquetReaderProperties();
 
 // `what: <arrow message>` as IOError; OK stays OK. An error that came from
 // io::FileSystem keeps its code (ENOSPC stays ResourceExhausted).

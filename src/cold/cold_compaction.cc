@@ -14,6 +14,7 @@
 #include "cold/file_entry.h"
 #include "cold/retention_policy.h"
 #include "cold/schema.h"
+#include "cold/series_order.h"
 
 namespace mytsdb::cold {
 
@@ -29,50 +30,37 @@ Result<std::optional<PreparedCompaction>> ColdStore::PrepareCompaction(
   if (!plan.has_value()) return std::optional<PreparedCompaction>();
   std::vector<std::shared_ptr<const FileEntry>> files;
   for (size_t i : plan->files) files.push_back(snap->files[i]);
-  // The series of these files, read through the catalog; ReadSamples
-  // resolves duplicates (last commit wins) while merging.
-  std::vector<ColdSeriesId> id_list;
-  for (const auto& f : files) {
-    for (const auto& span : f->spans) id_list.push_back(span.id);
-  }
-  std::sort(id_list.begin(), id_list.end());
-  id_list.erase(std::unique(id_list.begin(), id_list.end()), id_list.end());
-  model::LabelSets series;
-  series.reserve(id_list.size());
-  for (ColdSeriesId id : id_list) catalog_->AppendLabels(id, &series);
-  std::vector<size_t> order = FileOrder(series);
-  std::vector<std::string> label_names;
-  std::vector<std::string> label_columns = LabelColumnsOf(series, &label_names);
+  // The series of these files, read through the catalog a batch at a
+  // time; ReadFrom resolves duplicates (last commit wins) while merging.
+  const std::vector<ColdSeriesId> id_list = SeriesInFileOrder(files);
+  const std::vector<std::string> label_names = catalog_->LabelNames(id_list);
   std::set<std::string> paths;
   for (const auto& f : files) paths.insert(f->add.path);
   // Reads go to exactly the files being merged, through a snapshot of them.
   auto merged_snap = std::make_shared<Snapshot>();
   merged_snap->files = files;
-  ReadFn read = [&](std::span<const size_t> indices, model::TimeRange r,
-                    std::vector<std::vector<model::Sample>>* out) {
+  BatchFn read = [&](size_t first, size_t count, model::TimeRange r,
+                     std::vector<SeriesData>* batch) {
     if (control.between_batches) control.between_batches();
     if (control.cancel != nullptr && control.cancel->load(std::memory_order_relaxed)) {
       return Status::Cancelled("compaction stopped");
     }
-    std::vector<ColdSeriesId> batch;
-    batch.reserve(indices.size());
-    for (size_t i : indices) batch.push_back(id_list[i]);
-    return ReadFrom(*merged_snap, batch, r, out);
+    return ReadBatch(*merged_snap, std::span(id_list).subspan(first, count), r, batch);
   };
-  // Batches of about one row group: consecutive series in file order sit
-  // in consecutive rows of the old files too, so each old row group is
-  // read about once.
+  // Batches of about half a row group: consecutive series in file order
+  // sit in consecutive rows of the old files too, so each old page is read
+  // about once, and the writer holds half a row group's arrays at most.
   int64_t rows = 0;
   for (const auto& f : files) rows += f->add.num_records;
   size_t per_series = static_cast<size_t>(std::max<int64_t>(rows / std::max<int64_t>(int64_t(id_list.size()), 1), 1));
-  size_t batch_series = static_cast<size_t>(options_.write.row_group_rows) / per_series + 1;
+  size_t batch_series = static_cast<size_t>(options_.write.row_group_rows) / 2 / per_series + 1;
   spdlog::info("cold: compacting {} files of [{}, {}] ({} rows, {} series)", files.size(),
                plan->window.min, plan->window.max, rows, id_list.size());
   // Compaction runs off the ingestion path: it can afford a stronger ZSTD
   // level than a flush (docs/FORMAT.md).
   WriteOptions write = options_.write;
   write.zstd_level = options.zstd_level;
-  ASSIGN_OR_RETURN(auto add, WriteDayFile(plan->window, series, order, label_names, read,
+  ASSIGN_OR_RETURN(auto add, WriteDayFile(plan->window, id_list.size(), label_names, read,
                                           batch_series, write));
   PreparedCompaction prepared;
   prepared.planned_at = snap->version;
@@ -80,8 +68,26 @@ Result<std::optional<PreparedCompaction>> ColdStore::PrepareCompaction(
   prepared.commit.operation = "OPTIMIZE";
   if (add.has_value()) prepared.commit.adds.push_back(*add);
   prepared.commit.removes.assign(paths.begin(), paths.end());
-  prepared.commit.label_columns = std::move(label_columns);
+  prepared.commit.label_columns = LabelColumns(label_names);
   return std::optional<PreparedCompaction>(std::move(prepared));
+}
+
+std::vector<ColdSeriesId> ColdStore::SeriesInFileOrder(
+    std::span<const std::shared_ptr<const FileEntry>> files) const {
+  // Each file's series by their first row: the file's order.
+  std::vector<std::vector<ColdSeriesId>> runs;
+  for (const auto& f : files) {
+    std::vector<std::pair<int64_t, ColdSeriesId>> by_row;
+    by_row.reserve(f->spans.size());
+    for (const FileEntry::Span& span : f->spans) by_row.emplace_back(span.first_row, span.id);
+    std::sort(by_row.begin(), by_row.end());
+    std::vector<ColdSeriesId>& run = runs.emplace_back();
+    run.reserve(by_row.size());
+    for (const auto& [row, id] : by_row) run.push_back(id);
+  }
+  return MergeSeriesRuns(runs, [this](ColdSeriesId a, ColdSeriesId b) {
+    return catalog_->CompareInFileOrder(a, b);
+  });
 }
 
 Result<bool> ColdStore::CommitCompaction(PreparedCompaction prepared) {
@@ -153,37 +159,31 @@ Result<size_t> ColdStore::DeleteSeries(std::span<const model::Matchers> selector
   std::set<std::string> columns;
   for (const auto& file : snap->files) {
     if (!range.Overlaps(file->add.min_ts, file->add.max_ts)) continue;
-    std::vector<ColdSeriesId> id_list;
     bool touched = false;
-    for (const auto& span : file->spans) {
-      id_list.push_back(span.id);
-      touched |= doomed.count(span.id) > 0;
-    }
+    for (const auto& span : file->spans) touched |= doomed.count(span.id) > 0;
     if (!touched) continue;
-    model::LabelSets series;
-    for (ColdSeriesId id : id_list) catalog_->AppendLabels(id, &series);
-    std::vector<size_t> order = FileOrder(series);
-    std::vector<std::string> label_names;
-    std::vector<std::string> file_columns = LabelColumnsOf(series, &label_names);
+    const std::vector<ColdSeriesId> id_list = SeriesInFileOrder(std::span(&file, 1));
+    const std::vector<std::string> label_names = catalog_->LabelNames(id_list);
     // The file is read alone and written again without the deleted samples.
     auto one = std::make_shared<Snapshot>();
     one->files = {file};
     size_t dropped = 0;
-    ReadFn read = [&](std::span<const size_t> indices, model::TimeRange r,
-                      std::vector<std::vector<model::Sample>>* out) {
-      std::vector<ColdSeriesId> batch;
-      for (size_t i : indices) batch.push_back(id_list[i]);
-      RETURN_NOT_OK(ReadFrom(*one, batch, r, out));
-      for (size_t k = 0; k < batch.size(); ++k) {
-        if (doomed.count(batch[k]) == 0) continue;
-        size_t before = (*out)[k].size();
-        std::erase_if((*out)[k], [&](const model::Sample& s) { return range.Contains(s.timestamp_ms); });
-        dropped += before - (*out)[k].size();
+    BatchFn read = [&](size_t first, size_t count, model::TimeRange r,
+                       std::vector<SeriesData>* batch) {
+      std::vector<ColdSeriesId> ids;
+      RETURN_NOT_OK(ReadBatch(*one, std::span(id_list).subspan(first, count), r, batch, &ids));
+      for (size_t k = 0; k < batch->size(); ++k) {
+        SeriesData& series = (*batch)[k];
+        if (doomed.count(ids[k]) == 0) continue;
+        size_t before = series.samples.size();
+        std::erase_if(series.samples, [&](const model::Sample& s) { return range.Contains(s.timestamp_ms); });
+        dropped += before - series.samples.size();
       }
+      std::erase_if(*batch, [](const SeriesData& series) { return series.samples.empty(); });
       return Status::OK();
     };
     const int64_t day_start = DayStartOf(file->add.min_ts);
-    ASSIGN_OR_RETURN(auto add, WriteDayFile({day_start, day_start + kDayMs - 1}, series, order,
+    ASSIGN_OR_RETURN(auto add, WriteDayFile({day_start, day_start + kDayMs - 1}, id_list.size(),
                                             label_names, read, 1024, options_.write));
     if (dropped == 0) {
       // Its matching series had no samples in the range: the file stays.
@@ -193,7 +193,7 @@ Result<size_t> ColdStore::DeleteSeries(std::span<const model::Matchers> selector
     if (add) {
       add->version = file->add.version;  // the rows keep their place in "last write wins"
       commit.adds.push_back(*add);
-      columns.insert(file_columns.begin(), file_columns.end());
+      for (const std::string& c : LabelColumns(label_names)) columns.insert(c);
     }
     commit.removes.push_back(file->add.path);
     spdlog::info("cold: deleting {} samples from {}", dropped, file->add.path);

@@ -125,6 +125,21 @@ Status ColdStore::ReadFrom(const Snapshot& snap, std::span<const ColdSeriesId> i
   return Status::OK();
 }
 
+Status ColdStore::ReadBatch(const Snapshot& snap, std::span<const ColdSeriesId> ids,
+                            model::TimeRange range, std::vector<SeriesData>* batch,
+                            std::vector<ColdSeriesId>* batch_ids) const {
+  std::vector<std::vector<model::Sample>> samples;
+  RETURN_NOT_OK(ReadFrom(snap, ids, range, &samples));
+  for (size_t k = 0; k < ids.size(); ++k) {
+    if (samples[k].empty()) continue;
+    model::Labels labels = catalog_->Labels(ids[k]);
+    if (labels.empty()) continue;  // freed meanwhile (see the header)
+    batch->push_back({std::move(labels), std::move(samples[k])});
+    if (batch_ids != nullptr) batch_ids->push_back(ids[k]);
+  }
+  return Status::OK();
+}
+
 std::vector<std::string> ColdStore::LabelNames() const { return catalog_->postings()->LabelNames(); }
 
 std::vector<std::string> ColdStore::LabelValues(std::string_view name) const {

@@ -227,9 +227,8 @@ Status ColdStore::failure() const { return table_->failure(); }
 // ---- Writing ------------------------------------------------------------------
 
 Result<std::optional<AddFile>> ColdStore::WriteDayFile(
-    model::TimeRange range, const model::LabelSets& series,
-    std::span<const size_t> order, const std::vector<std::string>& label_names,
-    const ReadFn& read, size_t batch_series, const WriteOptions& write_options) {
+    model::TimeRange range, size_t num_series, const std::vector<std::string>& label_names,
+    const BatchFn& read, size_t batch_series, const WriteOptions& write_options) {
   io::FileSystem* fs = options_.fs;
   batch_series = std::max<size_t>(batch_series, 1);
   AddFile add;
@@ -241,14 +240,10 @@ Result<std::optional<AddFile>> ColdStore::WriteDayFile(
   ASSIGN_OR_RETURN(auto writer, ParquetFileWriter::Open(fs, full, label_names, write_options));
   // Series are read and written `batch_series` at a time, so that memory
   // holds about one row group of samples.
-  std::vector<std::vector<model::Sample>> samples;
-  for (size_t first = 0; first < order.size(); first += batch_series) {
-    std::span<const size_t> indices = order.subspan(first, std::min(batch_series, order.size() - first));
-    RETURN_NOT_OK(read(indices, range, &samples));
-    std::vector<SeriesData> batch;
-    for (size_t k = 0; k < indices.size(); ++k) {
-      if (!samples[k].empty()) batch.push_back({series.At(indices[k]), std::move(samples[k])});
-    }
+  std::vector<SeriesData> batch;
+  for (size_t first = 0; first < num_series; first += batch_series) {
+    batch.clear();
+    RETURN_NOT_OK(read(first, std::min(batch_series, num_series - first), range, &batch));
     RETURN_NOT_OK(writer->Write(batch));
   }
   ASSIGN_OR_RETURN(FileInfo info, writer->Finish());
@@ -390,27 +385,30 @@ std::vector<size_t> ColdStore::FileOrder(const model::LabelSets& series) {
   return order;
 }
 
-std::vector<std::string> ColdStore::LabelColumnsOf(const model::LabelSets& series,
-                                                   std::vector<std::string>* label_names) {
-  *label_names = LabelNamesOf(series);
+std::vector<std::string> ColdStore::LabelColumns(const std::vector<std::string>& label_names) {
   std::vector<std::string> columns;
-  for (const std::string& name : *label_names) columns.push_back(ColumnForLabel(name));
+  for (const std::string& name : label_names) columns.push_back(ColumnForLabel(name));
   return columns;
 }
 
 Status ColdStore::Persist(const PersistRequest& request) {
   std::vector<size_t> order = FileOrder(request.series);
-  std::vector<std::string> label_names;
+  const std::vector<std::string> label_names = LabelNamesOf(request.series);
   CommitRequest commit;
   commit.watermark = request.new_watermark;
-  commit.label_columns = LabelColumnsOf(request.series, &label_names);
+  commit.label_columns = LabelColumns(label_names);
   auto cleanup = [&] {
     for (const AddFile& a : commit.adds) (void)options_.fs->Remove(JoinPath(options_.dir, a.path));
   };
-  ReadFn read = [&](std::span<const size_t> indices, model::TimeRange r,
-                    std::vector<std::vector<model::Sample>>* out) {
-    out->assign(indices.size(), {});
-    for (size_t k = 0; k < indices.size(); ++k) request.read(indices[k], r, &(*out)[k]);
+  BatchFn read = [&](size_t first, size_t count, model::TimeRange r,
+                     std::vector<SeriesData>* batch) {
+    std::vector<model::Sample> samples;
+    for (size_t i : std::span(order).subspan(first, count)) {
+      request.read(i, r, &samples);
+      if (samples.empty()) continue;
+      batch->push_back({request.series.At(i), std::move(samples)});
+      samples = {};
+    }
     return Status::OK();
   };
   const model::TimeRange range = request.range;
@@ -418,8 +416,8 @@ Status ColdStore::Persist(const PersistRequest& request) {
     // One file per UTC day the range touches.
     for (int64_t day = DayStartOf(range.min); day <= DayStartOf(range.max); day += kDayMs) {
       model::TimeRange day_range{std::max(range.min, day), std::min(range.max, day + kDayMs - 1)};
-      auto add = WriteDayFile(day_range, request.series, order, label_names, read,
-                              kPersistBatchSeries, options_.write);
+      auto add = WriteDayFile(day_range, order.size(), label_names, read, kPersistBatchSeries,
+                              options_.write);
       if (!add.ok()) {
         cleanup();
         return add.status();

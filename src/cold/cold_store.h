@@ -176,23 +176,37 @@ class ColdStore {
  private:
   using Snapshot = TableSnapshot;
 
-  // Reads the samples of series[indices[k]] within `range` into (*out)[k].
-  using ReadFn = std::function<Status(std::span<const size_t> indices, model::TimeRange range,
-                                      std::vector<std::vector<model::Sample>>* out)>;
+  // Fills *batch with the series [first, first + count) of a file being
+  // written (in file order) that have samples within `range`: labels and
+  // samples.
+  using BatchFn = std::function<Status(size_t first, size_t count, model::TimeRange range,
+                                       std::vector<SeriesData>* batch)>;
   struct PendingDelete {
     std::string path;
     int64_t removed_at_ms;
   };
 
   explicit ColdStore(const ColdStoreOptions& options);
-  // Writes the samples of `series` (in `order`) within `range` (inside one
-  // day) as one file; nullopt if there were none.
-  Result<std::optional<AddFile>> WriteDayFile(model::TimeRange range,
-                                              const model::LabelSets& series,
-                                              std::span<const size_t> order,
+  // Writes the samples of `num_series` series (read through `read`,
+  // `batch_series` at a time) within `range` (inside one day) as one file;
+  // nullopt if there were none.
+  Result<std::optional<AddFile>> WriteDayFile(model::TimeRange range, size_t num_series,
                                               const std::vector<std::string>& label_names,
-                                              const ReadFn& read, size_t batch_series,
+                                              const BatchFn& read, size_t batch_series,
                                               const WriteOptions& write_options);
+  // The series of `files`, each once, in file order. Each file's series are
+  // in that order already (docs/FORMAT.md, "Sort order"), so their orders
+  // are merged, comparing labels where the catalog holds them, instead of
+  // copying every series' labels to sort them.
+  std::vector<ColdSeriesId> SeriesInFileOrder(
+      std::span<const std::shared_ptr<const FileEntry>> files) const;
+  // Reads `ids` (within `range`, from `snapshot`) into *batch with their
+  // labels; series without samples, or gone from the catalog meanwhile (a
+  // commit removed their files: the caller's commit will conflict), are
+  // left out. `batch_ids`, if given, gets the id of each series appended.
+  Status ReadBatch(const Snapshot& snapshot, std::span<const ColdSeriesId> ids,
+                   model::TimeRange range, std::vector<SeriesData>* batch,
+                   std::vector<ColdSeriesId>* batch_ids = nullptr) const;
   // Loads the added files (catalog, statistics), commits, then publishes a
   // snapshot with the change; files whose recorded statistics miss a
   // statistics column are re-added with full ones in the same commit. When
@@ -200,10 +214,8 @@ class ColdStore {
   Status CommitAndPublish(CommitRequest commit);
   // The order of `series` in a file (indices).
   static std::vector<size_t> FileOrder(const model::LabelSets& series);
-  // The label names (sorted, without __name__) of `series` into
-  // *label_names; returns their column names.
-  static std::vector<std::string> LabelColumnsOf(const model::LabelSets& series,
-                                                 std::vector<std::string>* label_names);
+  // The columns of label names.
+  static std::vector<std::string> LabelColumns(const std::vector<std::string>& label_names);
   // Deletes or sets aside files on disk the table does not reference.
   Status CleanUnreferencedFiles();
   // Creates `dir` if missing and makes its entry durable (once per process).

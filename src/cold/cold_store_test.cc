@@ -1,5 +1,6 @@
 #include "cold/cold_store.h"
 
+#include <arrow/memory_pool.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -423,6 +424,71 @@ TEST_F(ColdStoreTest, ACompactionCallsItsControlBeforeEveryBatchAndStopsWhenCanc
   auto all = ReadAll(Name("m"));
   ASSERT_EQ(all.size(), series.size());
   for (const auto& [labels, samples] : all) ExpectBitEqual(samples, Every(0, 3000, 100));
+}
+
+TEST_F(ColdStoreTest, CompactionMergesFilesOfDifferentSeriesInFileOrder) {
+  // Files whose series overlap only in part, interned in an order unlike
+  // the files' (ids do not follow labels): the merged file must still be
+  // in file order (the writer refuses anything else) and hold every sample.
+  Reopen(/*row_group_rows=*/16);
+  auto s = [](std::string metric, int i) {
+    return Labels{{"__name__", metric}, {"i", std::to_string(100 + i)}};
+  };
+  std::map<Labels, std::vector<Sample>> want;
+  std::vector<std::vector<Labels>> blocks = {
+      {s("z", 1), s("b", 5), s("b", 3)},
+      {s("b", 1), s("b", 3), s("c", 0), s("z", 0)},
+      {s("a", 9), s("b", 4), s("z", 1), s("b", 2)}};
+  for (size_t b = 0; b < blocks.size(); ++b) {
+    std::map<Labels, std::vector<Sample>> block;
+    for (const Labels& l : blocks[b]) {
+      block[l] = Every(int64_t(b) * 1000, int64_t(b) * 1000 + 900, 100);
+      auto& w = want[l];
+      w.insert(w.end(), block[l].begin(), block[l].end());
+    }
+    ASSERT_TRUE(Persist(block, {0, kDay - 1}, b + 1 == blocks.size() ? std::optional(kDay) : std::nullopt).ok());
+  }
+  ASSERT_TRUE(store_->Compact().ok());
+  EXPECT_EQ(store_->stats().files, 1u);
+  std::map<Labels, std::vector<Sample>> got;
+  for (const char* metric : {"a", "b", "c", "z"}) got.merge(ReadAll(Name(metric)));
+  ASSERT_EQ(got.size(), want.size());
+  for (const auto& [labels, samples] : want) ExpectBitEqual(got[labels], samples);
+}
+
+TEST_F(ColdStoreTest, ArrowAndParquetAllocateFromTheProcessAllocatorNotArrowsDefaultPool) {
+  // The pyarrow wheel's default pool is a mimalloc of its own that kept
+  // pages the process's allocator would have returned (arrow_io.h).
+  // Counted in bytes: a test of where the memory goes.
+  arrow::MemoryPool* arrow_default = arrow::default_memory_pool();
+  ASSERT_NE(arrow_default, arrow::system_memory_pool());
+  const int64_t before = arrow_default->total_bytes_allocated();
+  const int64_t system_before = arrow::system_memory_pool()->total_bytes_allocated();
+  std::vector<Labels> series;
+  for (int i = 0; i < 30; ++i) series.push_back(Labels{{"__name__", "m"}, {"i", std::to_string(i)}});
+  // Persists (a checkpoint after ten commits), compaction, a series
+  // deleted, reads, retention, and a reopen that reads the checkpoint.
+  for (int64_t b = 0; b < 11; ++b) {
+    std::map<Labels, std::vector<Sample>> block;
+    for (const Labels& l : series) block[l] = Every(b * 1000, b * 1000 + 900, 100);
+    ASSERT_TRUE(Persist(block, {0, kDay - 1}).ok());
+  }
+  ASSERT_TRUE(Persist({{series[0], Every(kDay, kDay + 900, 100)}}, {kDay, 2 * kDay - 1}, 2 * kDay).ok());
+  ASSERT_TRUE(store_->Compact().ok());
+  model::Matchers doomed = Name("m");
+  doomed.push_back(Matcher::Make(MatchType::kEqual, "i", "3").MoveValue());
+  ASSERT_TRUE(store_->DeleteSeries({&doomed, 1}, {0, kDay - 1}).ok());
+  EXPECT_EQ(ReadAll(Name("m")).size(), series.size() - 1);
+  ASSERT_TRUE(store_->ApplyRetention(kDay, 0).ok());
+  Reopen();
+  EXPECT_EQ(ReadAll(Name("m")).size(), 1u);
+  // 14 files written. Only the Arrow schema each stores in its footer goes
+  // through the default pool (Arrow's IPC serialization of it takes no
+  // pool): a few hundred bytes per file.
+  const int64_t by_default = arrow_default->total_bytes_allocated() - before;
+  const int64_t by_system = arrow::system_memory_pool()->total_bytes_allocated() - system_before;
+  EXPECT_LE(by_default, 14 * 1024);
+  EXPECT_GT(by_system, 100 * by_default) << by_system << " " << by_default;
 }
 
 TEST_F(ColdStoreTest, RetentionByAgeAndBySize) {

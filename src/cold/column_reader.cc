@@ -15,14 +15,14 @@ Result<std::unique_ptr<parquet::arrow::FileReader>> OpenParquet(
     // Buffered: a column chunk is read through a small buffer instead of
     // whole, so a selective read (most pages skipped unread and undecoded)
     // neither allocates nor zeroes megabytes per query.
-    parquet::ReaderProperties props = parquet::default_reader_properties();
+    parquet::ReaderProperties props = ParquetReaderProperties();
     props.enable_buffered_stream();
     props.set_buffer_size(256 * 1024);
     pq = parquet::ParquetFileReader::Open(file, props, metadata);
   } catch (const std::exception& e) {
     return FromException(e, "read " + path);
   }
-  auto reader = parquet::arrow::FileReader::Make(arrow::default_memory_pool(), std::move(pq),
+  auto reader = parquet::arrow::FileReader::Make(ArrowMemoryPool(), std::move(pq),
                                                 parquet::default_arrow_reader_properties());
   if (!reader.ok()) return FromArrow(reader.status(), "read " + path);
   return std::move(*reader);
@@ -112,7 +112,7 @@ Status SparseColumn<DType>::Read(parquet::RowGroupReader& rg, int column,
     });
     const parquet::ColumnDescriptor* descr = rg.metadata()->schema()->Column(column);
     std::shared_ptr<parquet::ColumnReader> reader =
-        parquet::ColumnReader::Make(descr, std::move(pages), arrow::default_memory_pool());
+        parquet::ColumnReader::Make(descr, std::move(pages), ArrowMemoryPool());
     auto* typed = static_cast<parquet::TypedColumnReader<DType>*>(reader.get());
     std::vector<int16_t> def(8192);
     while (typed->HasNext()) {

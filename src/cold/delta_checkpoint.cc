@@ -67,7 +67,7 @@ arrow::Result<std::shared_ptr<arrow::RecordBatch>> BuildBatch(const CheckpointSt
   std::vector<std::unique_ptr<arrow::ArrayBuilder>> builders(5);
   for (int i = 0; i < 5; ++i) {
     ARROW_ASSIGN_OR_RAISE(builders[i],
-                          arrow::MakeBuilder(schema->field(i)->type(), arrow::default_memory_pool()));
+                          arrow::MakeBuilder(schema->field(i)->type(), ArrowMemoryPool()));
   }
   auto* txn = static_cast<arrow::StructBuilder*>(builders[0].get());
   auto* add = static_cast<arrow::StructBuilder*>(builders[1].get());
@@ -197,8 +197,11 @@ Status WriteDeltaCheckpoint(io::FileSystem* fs, const std::string& path,
   {
     ASSIGN_OR_RETURN(std::unique_ptr<io::WritableFile> file, fs->NewWritableFile(tmp));
     auto out = MakeArrowOutputStream(file.get());
-    auto props = parquet::WriterProperties::Builder().compression(parquet::Compression::ZSTD)->build();
-    auto st = parquet::arrow::WriteTable(**table, arrow::default_memory_pool(), out, 64 * 1024,
+    auto props = parquet::WriterProperties::Builder()
+                     .compression(parquet::Compression::ZSTD)
+                     ->memory_pool(ArrowMemoryPool())
+                     ->build();
+    auto st = parquet::arrow::WriteTable(**table, ArrowMemoryPool(), out, 64 * 1024,
                                          props);
     Status written = FromArrow(st, "write " + tmp);
     if (written.ok()) written = file->Sync();
@@ -247,11 +250,14 @@ Result<CheckpointState> ReadDeltaCheckpoint(io::FileSystem* fs, const std::strin
   ASSIGN_OR_RETURN(auto file, OpenArrowInputFile(fs, path));
   std::shared_ptr<arrow::Table> table;
   try {
-    auto reader = parquet::arrow::OpenFile(file, arrow::default_memory_pool());
+    parquet::arrow::FileReaderBuilder builder;
+    auto opened = builder.Open(file, ParquetReaderProperties());
+    if (!opened.ok()) return corrupt(opened.ToString());
+    auto reader = builder.memory_pool(ArrowMemoryPool())->Build();
     if (!reader.ok()) return corrupt(reader.status().ToString());
     auto read = (*reader)->ReadTable();
     if (!read.ok()) return corrupt(read.status().ToString());
-    auto combined = (*read)->CombineChunks();
+    auto combined = (*read)->CombineChunks(ArrowMemoryPool());
     if (!combined.ok()) return corrupt(combined.status().ToString());
     table = *combined;
   } catch (const std::exception& e) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <bit>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 #include "cold/arrow_io.h"
@@ -30,7 +31,7 @@ class DictColumnBuilder {
   }
 
   Result<std::shared_ptr<arrow::Array>> Finish(int64_t num_rows) {
-    arrow::StringBuilder dict;
+    arrow::StringBuilder dict(ArrowMemoryPool());
     for (const std::string* v : values_) {
       auto st = dict.Append(*v);
       if (!st.ok()) return FromArrow(st, "dictionary");
@@ -38,7 +39,7 @@ class DictColumnBuilder {
     std::shared_ptr<arrow::Array> dict_array;
     auto st = dict.Finish(&dict_array);
     if (!st.ok()) return FromArrow(st, "dictionary");
-    arrow::Int32Builder indices;
+    arrow::Int32Builder indices(ArrowMemoryPool());
     st = indices.Reserve(num_rows);
     if (!st.ok()) return FromArrow(st, "indices");
     for (const auto& [index, count] : runs_) {
@@ -83,6 +84,7 @@ struct ParquetFileWriter::Impl {
   std::shared_ptr<arrow::io::OutputStream> out;
   std::unique_ptr<parquet::arrow::FileWriter> writer;
   FileInfo info;
+  std::optional<model::Labels> last;  // the last series written
   bool finished = false;
 };
 
@@ -132,6 +134,7 @@ Result<std::unique_ptr<ParquetFileWriter>> ParquetFileWriter::Open(
   auto props = parquet::WriterProperties::Builder()
                    .compression(parquet::Compression::ZSTD)
                    ->compression_level(options.zstd_level)
+                   ->memory_pool(ArrowMemoryPool())
                    ->disable_dictionary(std::string(kTimestampColumn))
                    ->encoding(std::string(kTimestampColumn), parquet::Encoding::DELTA_BINARY_PACKED)
                    ->disable_dictionary(std::string(kValueColumn))
@@ -147,7 +150,7 @@ Result<std::unique_ptr<ParquetFileWriter>> ParquetFileWriter::Open(
   impl->out = MakeArrowOutputStream(impl->file.get());
   // From here on, the destructor removes the temporary file on failure.
   std::unique_ptr<ParquetFileWriter> writer(new ParquetFileWriter(std::move(impl)));
-  auto made = parquet::arrow::FileWriter::Open(*writer->impl_->schema, arrow::default_memory_pool(),
+  auto made = parquet::arrow::FileWriter::Open(*writer->impl_->schema, ArrowMemoryPool(),
                                                writer->impl_->out, props, arrow_props);
   if (!made.ok()) return FromArrow(made.status(), "write " + writer->impl_->tmp);
   writer->impl_->writer = std::move(*made);
@@ -158,15 +161,23 @@ Status ParquetFileWriter::Write(std::span<const SeriesData> series) {
   Impl& im = *impl_;
   if (im.finished) return Status::Internal("ParquetFileWriter: write after Finish");
   int64_t rows = 0;
-  for (const SeriesData& s : series) rows += static_cast<int64_t>(s.samples.size());
+  const model::Labels* previous = im.last ? &*im.last : nullptr;
+  for (const SeriesData& s : series) {
+    if (s.samples.empty()) continue;
+    if (previous != nullptr && !SeriesFileOrder(*previous, s.labels)) {
+      return Status::Internal("series out of file order: " + s.labels.ToString() + " after " +
+                              previous->ToString());
+    }
+    previous = &s.labels;
+    rows += static_cast<int64_t>(s.samples.size());
+  }
   if (rows == 0) return Status::OK();
 
   DictColumnBuilder metric;
   std::vector<DictColumnBuilder> labels(im.label_names.size());
-  arrow::Int64Builder series_id;
-  arrow::TimestampBuilder ts(arrow::timestamp(arrow::TimeUnit::MILLI, "UTC"),
-                             arrow::default_memory_pool());
-  arrow::DoubleBuilder value;
+  arrow::Int64Builder series_id(ArrowMemoryPool());
+  arrow::TimestampBuilder ts(arrow::timestamp(arrow::TimeUnit::MILLI, "UTC"), ArrowMemoryPool());
+  arrow::DoubleBuilder value(ArrowMemoryPool());
   RETURN_NOT_OK(FromArrow(series_id.Reserve(rows), "reserve"));
   RETURN_NOT_OK(FromArrow(ts.Reserve(rows), "reserve"));
   RETURN_NOT_OK(FromArrow(value.Reserve(rows), "reserve"));
@@ -218,6 +229,7 @@ Status ParquetFileWriter::Write(std::span<const SeriesData> series) {
   auto batch = arrow::RecordBatch::Make(im.schema, rows, arrays);
   RETURN_NOT_OK(FromArrow(im.writer->WriteRecordBatch(*batch), "write " + im.tmp));
   im.info.num_rows += rows;
+  im.last = *previous;
   return Status::OK();
 }
 

@@ -54,8 +54,9 @@ class ParquetFileWriter {
   ~ParquetFileWriter();
 
   // Appends series; each batch must be in SeriesFileOrder and come after the
-  // batches already written. Rows are buffered into row groups of
-  // options.row_group_rows.
+  // batches already written, each series once (Internal otherwise, nothing
+  // of the batch written: readers rely on the order, docs/FORMAT.md). Rows
+  // are buffered into row groups of options.row_group_rows.
   Status Write(std::span<const SeriesData> series);
   // Closes the file, fsyncs it, renames it into place and fsyncs the
   // directory.

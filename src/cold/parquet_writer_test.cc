@@ -133,6 +133,34 @@ TEST(ParquetWriterTest, BatchesBecomeBoundedRowGroups) {
   fs::remove(path);
 }
 
+TEST(ParquetWriterTest, SeriesOutOfFileOrderAreRefusedAndNothingOfTheirBatchIsWritten) {
+  auto path = (fs::temp_directory_path() / ("pwo_" + std::to_string(getpid()) + ".parquet")).string();
+  auto writer = ParquetFileWriter::Open(io::PosixFileSystem(), path, {"i"}).value();
+  auto one = [](std::string metric, std::string i, int64_t t) {
+    return SeriesData{Labels{{"__name__", metric}, {"i", i}}, {{t, 1}}};
+  };
+  std::vector<SeriesData> first = {one("b", "1", 1), one("b", "3", 2)};
+  ASSERT_TRUE(writer->Write(first).ok());
+  // Before the last series written, the same series again, and a metric
+  // name that sorts first although its labels sort last.
+  std::vector<SeriesData> before_last = {one("b", "4", 3), one("b", "2", 4)};
+  std::vector<SeriesData> again = {one("b", "3", 5)};
+  std::vector<SeriesData> metric_first = {one("c", "0", 6), one("b", "9", 7)};
+  for (const auto& batch : {before_last, again, metric_first}) {
+    Status st = writer->Write(batch);
+    EXPECT_EQ(st.code(), StatusCode::kInternal) << st.ToString();
+    EXPECT_NE(st.message().find("out of file order"), std::string::npos);
+  }
+  // Series without samples are not written, so they do not count.
+  std::vector<SeriesData> next = {{Labels{{"__name__", "a"}}, {}}, one("b", "4", 8)};
+  ASSERT_TRUE(writer->Write(next).ok());
+  auto info = writer->Finish();
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->num_rows, 3);
+  EXPECT_EQ(info->max_ts, 8);
+  fs::remove(path);
+}
+
 TEST(ParquetWriterTest, UnfinishedWriterLeavesNoFile) {
   auto path = (fs::temp_directory_path() / ("pwu_" + std::to_string(getpid()) + ".parquet")).string();
   {

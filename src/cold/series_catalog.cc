@@ -57,19 +57,51 @@ std::optional<ColdSeriesId> SeriesCatalog::Find(const model::LabelSets& sets, si
   });
 }
 
+std::optional<uint32_t> SeriesCatalog::SetOf(ColdSeriesId id) const {
+  if (id >= set_.size() || set_[id] == kFreed) return std::nullopt;
+  return set_[id];
+}
+
 model::Labels SeriesCatalog::Labels(ColdSeriesId id) const {
   MutexLock lock(&mu_);
-  if (id >= set_.size() || set_[id] == kFreed) return model::Labels();
-  return sets_.At(set_[id]);
+  std::optional<uint32_t> set = SetOf(id);
+  return set ? sets_.At(*set) : model::Labels();
 }
 
 void SeriesCatalog::AppendLabels(ColdSeriesId id, model::LabelSets* out) const {
   MutexLock lock(&mu_);
-  if (id >= set_.size() || set_[id] == kFreed) {
-    out->EndSet();
+  std::optional<uint32_t> set = SetOf(id);
+  if (set) {
+    out->AppendFrom(sets_, *set);
   } else {
-    out->AppendFrom(sets_, set_[id]);
+    out->EndSet();
   }
+}
+
+int SeriesCatalog::CompareInFileOrder(ColdSeriesId a, ColdSeriesId b) const {
+  MutexLock lock(&mu_);
+  std::optional<uint32_t> sa = SetOf(a), sb = SetOf(b);
+  if (!sa || !sb) return int(sa.has_value()) - int(sb.has_value());
+  std::string_view ma = sets_.metric_name(*sa), mb = sets_.metric_name(*sb);
+  if (ma != mb) return ma < mb ? -1 : 1;
+  std::weak_ordering order = sets_.Compare(*sa, *sb);
+  return order < 0 ? -1 : order > 0 ? 1 : 0;
+}
+
+std::vector<std::string> SeriesCatalog::LabelNames(std::span<const ColdSeriesId> ids) const {
+  // Few distinct names over many series: a small sorted vector.
+  std::vector<std::string> names;
+  MutexLock lock(&mu_);
+  for (ColdSeriesId id : ids) {
+    std::optional<uint32_t> set = SetOf(id);
+    if (!set) continue;
+    sets_.ForEach(*set, [&](std::string_view name, std::string_view) {
+      if (name == model::kMetricNameLabel) return;
+      auto it = std::lower_bound(names.begin(), names.end(), name);
+      if (it == names.end() || *it != name) names.emplace(it, name);
+    });
+  }
+  return names;
 }
 
 size_t SeriesCatalog::size() const {

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "cold/series_id.h"
@@ -31,6 +33,11 @@ class SeriesCatalog {
   model::Labels Labels(ColdSeriesId id) const EXCLUDES(mu_);
   // The same appended to *out, packed (an empty set for a freed id).
   void AppendLabels(ColdSeriesId id, model::LabelSets* out) const EXCLUDES(mu_);
+  // SeriesFileOrder (parquet_writer.h) of series a and b, negative, zero or
+  // positive, without copying their labels (a freed id has no labels).
+  int CompareInFileOrder(ColdSeriesId a, ColdSeriesId b) const EXCLUDES(mu_);
+  // The label names of `ids` but the metric name's, sorted, each once.
+  std::vector<std::string> LabelNames(std::span<const ColdSeriesId> ids) const EXCLUDES(mu_);
   // Series with labels (not freed).
   size_t size() const EXCLUDES(mu_);
   // Ids handed out so far (freed ones included).
@@ -52,6 +59,8 @@ class SeriesCatalog {
   // accepts.
   template <typename Equal>
   std::optional<ColdSeriesId> Lookup(uint64_t hash, Equal&& equal) const REQUIRES(mu_);
+  // The set of `id` in sets_, unless freed (or never handed out).
+  std::optional<uint32_t> SetOf(ColdSeriesId id) const REQUIRES(mu_);
   // Adds `id` (whose set is in sets_) under `hash`, growing the table.
   void IndexHash(uint64_t hash, ColdSeriesId id) REQUIRES(mu_);
 

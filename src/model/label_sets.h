@@ -1,6 +1,6 @@
 // LabelSets: many label sets packed into one buffer, for the bulk paths that
-// hold every series at once (persisting the head, compacting or rewriting
-// cold files, checkpointing the WAL). A Labels costs a vector and a string
+// hold every series at once (persisting the head, checkpointing the WAL;
+// the cold catalog keeps its series so). A Labels costs a vector and a string
 // object per label, about 250 bytes for three short labels; packed, a set
 // costs its characters and a byte per length, so that 250,000 series take
 // about 12 MB instead of 65 MB while a persist runs.

@@ -110,7 +110,7 @@ def main():
         for rg in range(md.num_row_groups):
             for c in range(md.num_columns):
                 col = md.row_group(rg).column(c)
-                if col.path_in_schema in ("ts", "value"):
+                if col.path_in_schema in ("ts", "value", "value_int", "value_div"):
                     value_bytes += col.total_compressed_size
                 else:
                     key_bytes += col.total_compressed_size

@@ -24,12 +24,12 @@ def write(table, path, **kw):
 
 
 def decimal_split(table, max_scale=9):
-    """`value` as a decimal where that is exact: per series the smallest
-    scale s at which every finite value v is m / 10**s with an integer m
-    (|m| < 2**53), m in `value_int`, s in `value_scale`; the other rows
-    (NaN, ±Inf, -0, values no scale fits) keep `value`, null elsewhere. A
-    reader's value is coalesce(value, value_int / 10^value_scale): m and
-    10**s are exact doubles, so the division gives v's exact bits back."""
+    """`value` as a decimal where that is exact, as MyTSDB writes it
+    (docs/FORMAT.md, "Values"), for trying other encodings of it: per series
+    the smallest scale s at which every finite value v is m / 10**s with an
+    integer m (|m| < 2**53), m in `value_int`, 10**s in `value_div`; the
+    other rows (NaN, ±Inf, -0, values no scale fits) keep `value`, null
+    elsewhere."""
     import numpy as np
     import pandas as pd
 
@@ -50,7 +50,8 @@ def decimal_split(table, max_scale=9):
     out = table.drop_columns(["value"])
     out = out.append_column("value", pa.array(v, mask=fits))
     out = out.append_column("value_int", pa.array(np.where(fits, m, 0).astype(np.int64), mask=~fits))
-    out = out.append_column("value_scale", pa.array(series_scale.astype(np.int8), mask=~fits))
+    out = out.append_column("value_div", pa.array((10 ** np.clip(series_scale, 0, None)).astype(np.int64),
+                                                  mask=~fits))
     return out, int(fits.sum())
 
 
@@ -62,6 +63,14 @@ def main():
     if not files:
         sys.exit(f"format_encodings: no Parquet files under {args.table_dir}/day=*/")
     table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
+    if "value_int" in table.column_names:
+        # Decimal values (docs/FORMAT.md, "Values") back into one double
+        # column, as files before them stored it: the variants start there.
+        import pyarrow.compute as pc
+        value = pc.coalesce(table["value"], pc.divide(pc.cast(table["value_int"], pa.float64()),
+                                                      pc.cast(table["value_div"], pa.float64())))
+        table = table.drop_columns(["value", "value_int", "value_div"])
+        table = table.add_column(3, pa.field("value", pa.float64(), False), value)
     rows = table.num_rows
     mytsdb_bytes = sum(f.stat().st_size for f in files)
     labels = [c for c in table.column_names if c not in ("metric", "series_id", "ts", "value")]
@@ -71,7 +80,7 @@ def main():
                 write_statistics=True, write_page_index=True)
     variants = [
         ("MyTSDB's files as written", None),
-        ("same choices, rewritten by pyarrow", {}),
+        ("one double `value` column (files before decimals), rewritten by pyarrow", {}),
         ("ts PLAIN (instead of DELTA_BINARY_PACKED)",
          {"column_encoding": {"value": "PLAIN"}, "use_dictionary": ["metric", "series_id", *labels]}),
         ("value BYTE_STREAM_SPLIT (instead of PLAIN)",
@@ -90,13 +99,18 @@ def main():
     split, decimal_rows = decimal_split(table)
     decimal = {"column_encoding": {"ts": "DELTA_BINARY_PACKED", "value": "PLAIN",
                                    "value_int": "DELTA_BINARY_PACKED"},
-               "use_dictionary": ["metric", "series_id", "value_scale", *labels], "table": split}
+               "use_dictionary": ["metric", "series_id", "value_div", *labels], "table": split}
     variants += [
-        (f"value as decimal: value_int DELTA_BINARY_PACKED + value_scale "
+        (f"value as decimal: value_int DELTA_BINARY_PACKED + value_div "
          f"({decimal_rows / rows:.1%} of rows; the rest in value)", decimal),
         ("the same, value_int PLAIN", {**decimal, "column_encoding": {
             "ts": "DELTA_BINARY_PACKED", "value": "PLAIN", "value_int": "PLAIN"}}),
         ("the same as decimal, ZSTD level 9", {**decimal, "compression_level": 9}),
+        ("the same, value_int BYTE_STREAM_SPLIT", {**decimal, "column_encoding": {
+            "ts": "DELTA_BINARY_PACKED", "value": "PLAIN", "value_int": "BYTE_STREAM_SPLIT"}}),
+        ("the same, value_int BYTE_STREAM_SPLIT, ZSTD level 9", {
+            **decimal, "compression_level": 9, "column_encoding": {
+                "ts": "DELTA_BINARY_PACKED", "value": "PLAIN", "value_int": "BYTE_STREAM_SPLIT"}}),
     ]
     print(f"{rows:,} samples in {len(files)} file(s), {len(labels)} label columns\n")
     print(f"| variant | bytes/sample | vs MyTSDB |")

@@ -13,6 +13,43 @@
 
 namespace mytsdb::cold {
 
+namespace {
+
+// Appends rows [first, first + n) of a row group as samples: `value`, or
+// where it is null value_int / value_div (value_encoding.h; `ints` and
+// `divs` null for files from before them).
+Status AppendValues(int64_t first, int64_t n, const int64_t* ts,
+                    const SparseColumn<parquet::DoubleType>& values,
+                    const SparseColumn<parquet::Int64Type>* ints,
+                    const SparseColumn<parquet::Int64Type>* divs,
+                    std::vector<model::Sample>* out) {
+  if (n <= 0) return Status::OK();
+  out->reserve(out->size() + static_cast<size_t>(n));
+  const double* v = values.rows(first);
+  const uint8_t* v_valid = values.valid(first);
+  if (v_valid == nullptr) {  // a required value column: every row has one
+    for (int64_t k = 0; k < n; ++k) out->push_back({ts[k], v[k]});
+    return Status::OK();
+  }
+  if (ints == nullptr) return Status::Corruption("a null value without value_int");
+  const int64_t* m = ints->rows(first);
+  const int64_t* d = divs->rows(first);
+  const uint8_t* m_valid = ints->valid(first);
+  const uint8_t* d_valid = divs->valid(first);
+  for (int64_t k = 0; k < n; ++k) {
+    if (v_valid[k]) {
+      out->push_back({ts[k], v[k]});
+    } else if ((m_valid == nullptr || m_valid[k]) && (d_valid == nullptr || d_valid[k]) && d[k] > 0) {
+      out->push_back({ts[k], static_cast<double>(m[k]) / static_cast<double>(d[k])});
+    } else {
+      return Status::Corruption("a row with neither value nor value_int and value_div");
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 
 std::vector<ColdSeriesId> ColdStore::Select(const model::Matchers& matchers,
                                             model::TimeRange range) const {
@@ -97,19 +134,24 @@ Status ColdStore::ReadFrom(const Snapshot& snap, std::span<const ColdSeriesId> i
       }
       SparseColumn<parquet::Int64Type> ts;
       SparseColumn<parquet::DoubleType> values;
+      SparseColumn<parquet::Int64Type> ints, divs;
+      const bool decimals = file->value_int_column >= 0;
       Status st = ts.Read(*rg_reader, file->ts_column, wanted);
       if (st.ok()) st = values.Read(*rg_reader, file->value_column, wanted);
+      if (st.ok() && decimals) st = ints.Read(*rg_reader, file->value_int_column, wanted);
+      if (st.ok() && decimals) st = divs.Read(*rg_reader, file->value_div_column, wanted);
       if (!st.ok()) return st.WithContext("read " + file->full_path);
       for (const Piece& p : pieces) {
         std::vector<model::Sample>& dst = (*out)[p.index];
         // Kept pages are consecutive in values_, so a wanted run is contiguous.
-        const int64_t* t = ts.rows(p.first_row - base);
-        const double* v = values.rows(p.first_row - base);
+        const int64_t first = p.first_row - base;
+        const int64_t* t = ts.rows(first);
         // A series' rows are in time order (docs/FORMAT.md, "Sort order").
         const int64_t* from = std::lower_bound(t, t + p.num_rows, range.min);
         const int64_t* to = std::upper_bound(from, t + p.num_rows, range.max);
-        dst.reserve(dst.size() + static_cast<size_t>(to - from));
-        for (const int64_t* k = from; k < to; ++k) dst.push_back({*k, v[k - t]});
+        RETURN_NOT_OK(AppendValues(first + (from - t), to - from, t + (from - t), values,
+                                   decimals ? &ints : nullptr, decimals ? &divs : nullptr, &dst)
+                          .WithContext("read " + file->full_path));
         read += static_cast<int64_t>(to - from);
       }
       if (read > max_samples) {

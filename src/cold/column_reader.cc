@@ -114,14 +114,29 @@ Status SparseColumn<DType>::Read(parquet::RowGroupReader& rg, int column,
     std::shared_ptr<parquet::ColumnReader> reader =
         parquet::ColumnReader::Make(descr, std::move(pages), ArrowMemoryPool());
     auto* typed = static_cast<parquet::TypedColumnReader<DType>*>(reader.get());
+    const int16_t max_def = descr->max_definition_level();
     std::vector<int16_t> def(8192);
     while (typed->HasNext()) {
       size_t at = values_.size();
       values_.resize(at + 8192);
       int64_t read = 0;
       int64_t levels = typed->ReadBatch(8192, def.data(), nullptr, values_.data() + at, &read);
-      if (read != levels) return Status::Corruption("unexpected null in a required column");
-      values_.resize(at + static_cast<size_t>(read));
+      if (max_def == 0) {
+        if (read != levels) return Status::Corruption("unexpected null in a required column");
+        values_.resize(at + static_cast<size_t>(read));
+        continue;
+      }
+      // The `read` non-null values came packed: spread them to their rows,
+      // from the last one back, so that none is overwritten before it moves.
+      valid_.resize(at + static_cast<size_t>(levels));
+      int64_t next = read;
+      for (int64_t i = levels - 1; i >= 0; --i) {
+        const bool present = def[static_cast<size_t>(i)] == max_def;
+        valid_[at + static_cast<size_t>(i)] = present;
+        values_[at + static_cast<size_t>(i)] = present ? values_[at + static_cast<size_t>(--next)] : T{};
+      }
+      if (next != 0) return Status::Corruption("definition levels do not match the values");
+      values_.resize(at + static_cast<size_t>(levels));
     }
   } catch (const std::exception& e) {
     return FromException(e, "read column");
@@ -131,11 +146,23 @@ Status SparseColumn<DType>::Read(parquet::RowGroupReader& rg, int column,
 }
 
 template <typename DType>
-const typename SparseColumn<DType>::T* SparseColumn<DType>::rows(int64_t first) const {
-  auto it = std::upper_bound(pages_.begin(), pages_.end(), first,
+const typename SparseColumn<DType>::Page& SparseColumn<DType>::PageOf(int64_t row) const {
+  auto it = std::upper_bound(pages_.begin(), pages_.end(), row,
                              [](int64_t r, const Page& p) { return r < p.first_row; });
-  const Page& p = *std::prev(it);
+  return *std::prev(it);
+}
+
+template <typename DType>
+const typename SparseColumn<DType>::T* SparseColumn<DType>::rows(int64_t first) const {
+  const Page& p = PageOf(first);
   return values_.data() + p.offset + (first - p.first_row);
+}
+
+template <typename DType>
+const uint8_t* SparseColumn<DType>::valid(int64_t first) const {
+  if (valid_.empty()) return nullptr;
+  const Page& p = PageOf(first);
+  return valid_.data() + p.offset + (first - p.first_row);
 }
 
 template class SparseColumn<parquet::Int64Type>;

@@ -59,8 +59,12 @@ class SparseColumn {
               const std::vector<std::pair<int64_t, int64_t>>& wanted);
 
   // Where the values of rows [first, first + n) are: a run of values_ when
-  // the rows lie in consecutive kept pages (as wanted rows always do).
+  // the rows lie in consecutive kept pages (as wanted rows always do). A
+  // null row's value is 0.
   const T* rows(int64_t first) const;
+  // For a nullable column, whether each of those rows is non-null (1) or
+  // null (0), in the same layout; nullptr for a required column.
+  const uint8_t* valid(int64_t first) const;
 
  private:
   struct Page {
@@ -68,9 +72,12 @@ class SparseColumn {
     int64_t num_rows;
     int64_t offset;  // into values_
   };
+  const Page& PageOf(int64_t row) const;
+
   std::vector<Page> pages_;
   size_t pages_total_ = 0;
   std::vector<T> values_;
+  std::vector<uint8_t> valid_;  // nullable columns only
 };
 
 extern template class SparseColumn<parquet::Int64Type>;

@@ -115,5 +115,60 @@ TEST(ColumnReaderTest, KeyRunsGiveEachRunsFirstRowAcrossBatchesAndRowGroups) {
   std::filesystem::remove(path);
 }
 
+// A nullable column read sparsely: the wanted rows' values sit at their
+// rows, nulls marked, across pages that hold many nulls or none; a
+// required column has no validity.
+TEST(ColumnReaderTest, SparseNullableColumnsPutEachValueAtItsRow) {
+  const int64_t rows = 50'000;
+  auto present = [](int64_t r) { return r % 7 == 0 || (r > 20'000 && r < 30'000); };
+  arrow::Int64Builder nullable, required;
+  for (int64_t r = 0; r < rows; ++r) {
+    ASSERT_TRUE((present(r) ? nullable.Append(r * 3) : nullable.AppendNull()).ok());
+    ASSERT_TRUE(required.Append(-r).ok());
+  }
+  std::shared_ptr<arrow::Array> a_nullable, a_required;
+  ASSERT_TRUE(nullable.Finish(&a_nullable).ok());
+  ASSERT_TRUE(required.Finish(&a_required).ok());
+  auto table = arrow::Table::Make(arrow::schema({arrow::field("n", arrow::int64()),
+                                                 arrow::field("r", arrow::int64(), false)}),
+                                  {a_nullable, a_required});
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("sparse_" + std::to_string(getpid()) + ".parquet")).string();
+  {
+    auto out = arrow::io::FileOutputStream::Open(path);
+    ASSERT_TRUE(out.ok());
+    auto props = parquet::WriterProperties::Builder()
+                     .disable_dictionary()
+                     ->data_pagesize(4096)
+                     ->write_batch_size(512)
+                     ->build();
+    ASSERT_TRUE(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), *out, rows, props).ok());
+    ASSERT_TRUE((*out)->Close().ok());
+  }
+  auto reader = OpenParquet(io::PosixFileSystem(), path);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  auto group = (*reader)->parquet_reader()->RowGroup(0);
+  const std::vector<std::pair<int64_t, int64_t>> wanted = {{5, 40}, {19'990, 20'020}, {49'000, 50'000}};
+  SparseColumn<parquet::Int64Type> n, r;
+  ASSERT_TRUE(n.Read(*group, 0, wanted).ok());
+  ASSERT_TRUE(r.Read(*group, 1, wanted).ok());
+  int nulls = 0;
+  for (const auto& [first, end] : wanted) {
+    const int64_t* values = n.rows(first);
+    const uint8_t* valid = n.valid(first);
+    ASSERT_NE(valid, nullptr);
+    EXPECT_EQ(r.valid(first), nullptr);
+    for (int64_t k = 0; k < end - first; ++k) {
+      const int64_t row = first + k;
+      EXPECT_EQ(valid[k] != 0, present(row)) << row;
+      EXPECT_EQ(values[k], present(row) ? row * 3 : 0) << row;
+      EXPECT_EQ(r.rows(first)[k], -row);
+      nulls += !present(row);
+    }
+  }
+  EXPECT_GT(nulls, 500);
+  std::filesystem::remove(path);
+}
+
 }  // namespace
 }  // namespace mytsdb::cold

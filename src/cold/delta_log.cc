@@ -190,6 +190,15 @@ Status DeltaTable::ApplySchemaString(const std::string& schema_string, const std
   for (const auto& field : schema["fields"].GetArray()) {
     if (!field.IsObject() || !field.HasMember("name") || !field["name"].IsString()) continue;
     std::string name = field["name"].GetString();
+    const bool is_string = field.HasMember("type") && field["type"].IsString() &&
+                           std::string_view(field["type"].GetString()) == "string";
+    if ((name == kValueIntColumn || name == kValueDivColumn) && is_string) {
+      // Before values were stored as decimals, a label of that name had
+      // this column; its files would now be misread.
+      return Status::Unimplemented(file + ": the table has a label column " + name +
+                                   " from before MyTSDB stored values as decimals "
+                                   "(docs/FORMAT.md, \"Values\"); this version cannot read it");
+    }
     if (!LabelForColumn(name).empty()) label_columns_.push_back(name);
   }
   schema_string_ = schema_string;
@@ -363,7 +372,10 @@ std::string DeltaTable::SchemaString(const std::vector<std::string>& label_colum
   field(std::string(kMetricColumn), "string", false);
   field(std::string(kSeriesIdColumn), "long", false);
   field(std::string(kTimestampColumn), "timestamp", false);
-  field(std::string(kValueColumn), "double", false);
+  // value is null where value_int / value_div holds it (value_encoding.h).
+  field(std::string(kValueColumn), "double", true);
+  field(std::string(kValueIntColumn), "long", true);
+  field(std::string(kValueDivColumn), "long", true);
   for (const std::string& c : label_columns) field(c, "string", true);
   field(std::string(kDayColumn), "string", false);
   w.EndArray();
@@ -383,6 +395,9 @@ std::string DeltaTable::RenderCommit(const CommitRequest& request, int64_t versi
   }
   std::map<std::string, std::string> configuration = configuration_;
   configuration[kStatsColumnsProperty] = StatsColumnsProperty(cold::StatsColumns(columns));
+  // A table written before the decimal columns gets them (and a nullable
+  // value) with its next commit.
+  schema_changed = schema_changed || SchemaString(columns) != schema_string_;
   const bool write_metadata = schema_changed || configuration != configuration_;
 
   std::string out;

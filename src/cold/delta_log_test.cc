@@ -302,6 +302,33 @@ TEST_F(DeltaLogTest, FeaturesMyTsdbLacksAreRefusedAtOpen) {
                                std::string(R"({"metaData":{"id":"x","format":{"provider":"parquet","options":{}},"schemaString":"{\"type\":\"struct\",\"fields\":[]}","partitionColumns":["day"],"configuration":{"delta.appendOnly":"true"},"createdTime":1}})") + "\n");
   ASSERT_FALSE(append_only.ok());
   EXPECT_NE(append_only.status().message().find("append-only"), std::string::npos);
+  // A label column named like a decimal value column (written before those
+  // existed) would be misread: refused, naming the column.
+  auto label_value_int = open_with(R"({"protocol":{"minReaderVersion":1,"minWriterVersion":2}})" "\n" +
+      std::string(R"({"metaData":{"id":"x","format":{"provider":"parquet","options":{}},"schemaString":"{\"type\":\"struct\",\"fields\":[{\"name\":\"value_int\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}}]}","partitionColumns":["day"],"configuration":{},"createdTime":1}})") + "\n");
+  ASSERT_FALSE(label_value_int.ok());
+  EXPECT_EQ(label_value_int.status().code(), StatusCode::kUnimplemented);
+  EXPECT_NE(label_value_int.status().message().find("label column value_int"), std::string::npos)
+      << label_value_int.status().ToString();
+}
+
+TEST_F(DeltaLogTest, ATableFromBeforeDecimalValuesGainsTheirColumnsWithItsNextCommit) {
+  auto table = DeltaTable::Open(dir_.string()).value();
+  ASSERT_TRUE(table->Commit({.adds = {File("a.parquet", 0, 1)}, .label_columns = {"job"}}).ok());
+  // The schema as MyTSDB 0.1 wrote it: a required value, no decimal columns.
+  const fs::path commit = dir_ / "_delta_log" / CommitFileName(0);
+  std::string v0 = ReadCommit(0);
+  const std::string now = R"({\"name\":\"value\",\"type\":\"double\",\"nullable\":true,\"metadata\":{}},{\"name\":\"value_int\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}},{\"name\":\"value_div\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}})";
+  const std::string before = R"({\"name\":\"value\",\"type\":\"double\",\"nullable\":false,\"metadata\":{}})";
+  ASSERT_NE(v0.find(now), std::string::npos) << v0;
+  v0.replace(v0.find(now), now.size(), before);
+  std::ofstream(commit, std::ios::trunc) << v0;
+  table = DeltaTable::Open(dir_.string()).value();
+  ASSERT_TRUE(table->Commit({.adds = {File("b.parquet", 0, 1)}, .label_columns = {"job"}}).ok());
+  EXPECT_NE(ReadCommit(1).find(now), std::string::npos) << ReadCommit(1);
+  // Once there, later commits carry no metaData.
+  ASSERT_TRUE(table->Commit({.adds = {File("c.parquet", 0, 1)}, .label_columns = {"job"}}).ok());
+  EXPECT_EQ(ReadCommit(2).find("metaData"), std::string::npos);
 }
 
 TEST_F(DeltaLogTest, StatisticsColumnsAreATablePropertyAndStatsAreWrittenAsGiven) {

@@ -115,6 +115,11 @@ Result<std::shared_ptr<const FileEntry>> LoadFileEntry(io::FileSystem* fs,
       entry->ts_column = i;
     } else if (name == kValueColumn) {
       entry->value_column = i;
+    } else if (name == kValueIntColumn || name == kValueDivColumn) {
+      if (column->physical_type() != parquet::Type::INT64) {
+        return corrupt("has a column " + name + " that is not int64");
+      }
+      (name == kValueIntColumn ? entry->value_int_column : entry->value_div_column) = i;
     } else if (name == kSeriesIdColumn) {
       id_col = i;
     } else if (name == kMetricColumn || !LabelForColumn(name).empty()) {
@@ -132,6 +137,9 @@ Result<std::shared_ptr<const FileEntry>> LoadFileEntry(io::FileSystem* fs,
   }
   if (entry->ts_column < 0 || entry->value_column < 0 || metric_col < 0 || id_col < 0) {
     return corrupt("lacks one of the columns metric, series_id, ts, value");
+  }
+  if ((entry->value_int_column < 0) != (entry->value_div_column < 0)) {
+    return corrupt("has only one of the columns value_int, value_div");
   }
   if (schema.Column(id_col)->physical_type() != parquet::Type::INT64) {
     return corrupt("has a series_id column that is not int64");

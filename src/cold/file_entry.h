@@ -33,6 +33,9 @@ struct FileEntry {
   std::shared_ptr<parquet::FileMetaData> metadata;
   int ts_column = -1;
   int value_column = -1;
+  // The decimal columns (value_encoding.h); -1 in files from before them.
+  int value_int_column = -1;
+  int value_div_column = -1;
   std::vector<int64_t> row_group_starts;  // first row of each row group
   struct Span {
     ColdSeriesId id;

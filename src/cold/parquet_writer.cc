@@ -11,6 +11,7 @@
 
 #include "cold/arrow_io.h"
 #include "cold/schema.h"
+#include "cold/value_encoding.h"
 
 namespace mytsdb::cold {
 
@@ -116,7 +117,9 @@ Result<std::unique_ptr<ParquetFileWriter>> ParquetFileWriter::Open(
       arrow::field(std::string(kSeriesIdColumn), arrow::int64(), false),
       arrow::field(std::string(kTimestampColumn), arrow::timestamp(arrow::TimeUnit::MILLI, "UTC"),
                    false),
-      arrow::field(std::string(kValueColumn), arrow::float64(), false)};
+      arrow::field(std::string(kValueColumn), arrow::float64(), true),
+      arrow::field(std::string(kValueIntColumn), arrow::int64(), true),
+      arrow::field(std::string(kValueDivColumn), arrow::int64(), true)};
   for (const std::string& name : impl->label_names) {
     fields.push_back(arrow::field(ColumnForLabel(name), dict_type, true));
   }
@@ -139,6 +142,8 @@ Result<std::unique_ptr<ParquetFileWriter>> ParquetFileWriter::Open(
                    ->encoding(std::string(kTimestampColumn), parquet::Encoding::DELTA_BINARY_PACKED)
                    ->disable_dictionary(std::string(kValueColumn))
                    ->encoding(std::string(kValueColumn), parquet::Encoding::PLAIN)
+                   ->disable_dictionary(std::string(kValueIntColumn))
+                   ->encoding(std::string(kValueIntColumn), parquet::Encoding::DELTA_BINARY_PACKED)
                    ->enable_statistics()
                    ->enable_write_page_index()
                    ->max_row_group_length(options.row_group_rows)
@@ -178,9 +183,13 @@ Status ParquetFileWriter::Write(std::span<const SeriesData> series) {
   arrow::Int64Builder series_id(ArrowMemoryPool());
   arrow::TimestampBuilder ts(arrow::timestamp(arrow::TimeUnit::MILLI, "UTC"), ArrowMemoryPool());
   arrow::DoubleBuilder value(ArrowMemoryPool());
+  arrow::Int64Builder value_int(ArrowMemoryPool());
+  arrow::Int64Builder value_div(ArrowMemoryPool());
   RETURN_NOT_OK(FromArrow(series_id.Reserve(rows), "reserve"));
   RETURN_NOT_OK(FromArrow(ts.Reserve(rows), "reserve"));
   RETURN_NOT_OK(FromArrow(value.Reserve(rows), "reserve"));
+  RETURN_NOT_OK(FromArrow(value_int.Reserve(rows), "reserve"));
+  RETURN_NOT_OK(FromArrow(value_div.Reserve(rows), "reserve"));
   // Label values live in `series` for the whole call; builders keep pointers
   // to them.
   for (const SeriesData& s : series) {
@@ -203,10 +212,20 @@ Status ParquetFileWriter::Write(std::span<const SeriesData> series) {
       labels[c].AppendRun(v, n);
     }
     int64_t id = static_cast<int64_t>(s.labels.Hash());
+    const int64_t divisor = DecimalDivisor(s.samples);
     for (const model::Sample& sample : s.samples) {
       series_id.UnsafeAppend(id);
       ts.UnsafeAppend(sample.timestamp_ms);
-      value.UnsafeAppend(sample.value);
+      int64_t integer = 0;
+      if (AsDecimal(sample.value, divisor, &integer)) {
+        value.UnsafeAppendNull();
+        value_int.UnsafeAppend(integer);
+        value_div.UnsafeAppend(divisor);
+      } else {
+        value.UnsafeAppend(sample.value);
+        value_int.UnsafeAppendNull();
+        value_div.UnsafeAppendNull();
+      }
     }
     im.info.min_ts = std::min(im.info.min_ts, s.samples.front().timestamp_ms);
     im.info.max_ts = std::max(im.info.max_ts, s.samples.back().timestamp_ms);
@@ -221,6 +240,10 @@ Status ParquetFileWriter::Write(std::span<const SeriesData> series) {
   RETURN_NOT_OK(FromArrow(ts.Finish(&a), "ts"));
   arrays.push_back(a);
   RETURN_NOT_OK(FromArrow(value.Finish(&a), "value"));
+  arrays.push_back(a);
+  RETURN_NOT_OK(FromArrow(value_int.Finish(&a), "value_int"));
+  arrays.push_back(a);
+  RETURN_NOT_OK(FromArrow(value_div.Finish(&a), "value_div"));
   arrays.push_back(a);
   for (DictColumnBuilder& builder : labels) {
     ASSIGN_OR_RETURN(auto col, builder.Finish(rows));

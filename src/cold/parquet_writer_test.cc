@@ -57,8 +57,8 @@ TEST(ParquetWriterTest, SortedRowsLabelColumnsAndEncodings) {
   EXPECT_EQ(info->num_rows, 4);
   EXPECT_EQ(info->min_ts, 1000);
   EXPECT_EQ(info->max_ts, 5000);
-  EXPECT_EQ(info->columns, (std::vector<std::string>{"metric", "series_id", "ts", "value", "job",
-                                                     "label_value", "zone"}));
+  EXPECT_EQ(info->columns, (std::vector<std::string>{"metric", "series_id", "ts", "value", "value_int",
+                                                     "value_div", "job", "label_value", "zone"}));
   EXPECT_FALSE(fs::exists(path + ".tmp"));
 
   std::shared_ptr<parquet::FileMetaData> md;
@@ -74,7 +74,20 @@ TEST(ParquetWriterTest, SortedRowsLabelColumnsAndEncodings) {
   EXPECT_EQ(Str(table->GetColumnByName("zone"), 0), "z1");
   EXPECT_EQ(Str(job, 1), "api");
   EXPECT_EQ(Str(table->GetColumnByName("label_value"), 1), "collides");
+  // Values are decimals where that is exact (value_int / value_div), the
+  // double otherwise: here the staleness marker.
+  auto value_int = std::static_pointer_cast<arrow::Int64Array>(table->GetColumnByName("value_int")->chunk(0));
+  auto value_div = std::static_pointer_cast<arrow::Int64Array>(table->GetColumnByName("value_div")->chunk(0));
+  EXPECT_TRUE(value->IsNull(0));
+  EXPECT_EQ(value_int->Value(0), 25);
+  EXPECT_EQ(value_div->Value(0), 10);
   EXPECT_EQ(std::bit_cast<uint64_t>(value->Value(1)), 0x7ff0000000000002ULL);
+  EXPECT_TRUE(value_int->IsNull(1) && value_div->IsNull(1));
+  for (int64_t r : {2, 3}) {
+    EXPECT_TRUE(value->IsNull(r));
+    EXPECT_EQ(value_int->Value(r), r == 2 ? 1 : 0);
+    EXPECT_EQ(value_div->Value(r), 1);
+  }
   EXPECT_EQ(Str(job, 2), "web");
   EXPECT_EQ(ts->Value(2), 2000);
   EXPECT_EQ(ts->Value(3), 3000);
@@ -90,6 +103,9 @@ TEST(ParquetWriterTest, SortedRowsLabelColumnsAndEncodings) {
   EXPECT_TRUE(has(rg->ColumnChunk(2)->encodings(), parquet::Encoding::DELTA_BINARY_PACKED));
   EXPECT_TRUE(has(rg->ColumnChunk(3)->encodings(), parquet::Encoding::PLAIN));
   EXPECT_FALSE(has(rg->ColumnChunk(3)->encodings(), parquet::Encoding::RLE_DICTIONARY));
+  EXPECT_TRUE(has(rg->ColumnChunk(4)->encodings(), parquet::Encoding::DELTA_BINARY_PACKED));
+  EXPECT_FALSE(has(rg->ColumnChunk(4)->encodings(), parquet::Encoding::RLE_DICTIONARY));
+  EXPECT_TRUE(has(rg->ColumnChunk(5)->encodings(), parquet::Encoding::RLE_DICTIONARY));
   EXPECT_TRUE(has(rg->ColumnChunk(0)->encodings(), parquet::Encoding::RLE_DICTIONARY));
   for (int c = 0; c < rg->num_columns(); ++c) {
     EXPECT_EQ(rg->ColumnChunk(c)->compression(), parquet::Compression::ZSTD);

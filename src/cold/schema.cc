@@ -5,7 +5,8 @@ namespace mytsdb::cold {
 namespace {
 bool IsFixed(std::string_view name) {
   return name == kMetricColumn || name == kSeriesIdColumn || name == kTimestampColumn ||
-         name == kValueColumn || name == kDayColumn;
+         name == kValueColumn || name == kValueIntColumn || name == kValueDivColumn ||
+         name == kDayColumn;
 }
 }  // namespace
 

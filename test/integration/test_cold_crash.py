@@ -29,7 +29,8 @@ def table_rows(data_dir):
     for r in table.to_pylist():
         labels = {"__name__": r["metric"]}
         labels.update({label_of(k): v for k, v in r.items() if k not in FIXED and v is not None})
-        out[(frozenset(labels.items()), int(r["ts"].timestamp() * 1000), bits(r["value"]))] += 1
+        value = r["value"] if r["value"] is not None else r["value_int"] / r["value_div"]
+        out[(frozenset(labels.items()), int(r["ts"].timestamp() * 1000), bits(value))] += 1
     return out
 
 

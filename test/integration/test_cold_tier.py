@@ -2,7 +2,9 @@
 
 MyTSDB persists its head as Parquet files in a Delta Lake table under
 DATA/parquet. DuckDB, pyarrow, pandas, polars and delta-rs must read exactly
-the samples MyTSDB exports, with the lines the README shows.
+the samples MyTSDB exports, with the lines the README shows, each engine
+computing a sample's value by the rule docs/FORMAT.md states:
+coalesce(value, value_int / value_div).
 """
 import datetime
 import struct
@@ -13,6 +15,7 @@ import duckdb
 import pandas as pd
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
@@ -29,7 +32,7 @@ T0 = (int(time.time() * 1000) // DAY - 2) * DAY
 
 def day_dir(ms):
     return "day=" + datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc).strftime("%Y-%m-%d")
-FIXED = {"metric", "series_id", "ts", "value", "day"}
+FIXED = {"metric", "series_id", "ts", "value", "value_int", "value_div", "day"}
 
 
 def bits(v):
@@ -50,8 +53,17 @@ def rows_of(records):
                 labels[label_of(k)] = v
         ts = r["ts"]
         ts_ms = ts if isinstance(ts, int) else int(pd.Timestamp(ts).value // 1_000_000)
+        # The engine applied the value rule: no row is left without a value.
+        assert r["value"] is not None, r
         out.add((frozenset(labels.items()), ts_ms, bits(r["value"])))
     return out
+
+
+def with_value(table):
+    """README: pyarrow's value rule."""
+    value = pc.coalesce(table["value"], pc.divide(pc.cast(table["value_int"], pa.float64()),
+                                                  pc.cast(table["value_div"], pa.float64())))
+    return table.set_column(table.schema.get_field_index("value"), "value", value)
 
 
 def exported(server):
@@ -118,12 +130,13 @@ def test_duckdb_reads_the_files(flushed):
     path = server.data_dir / "parquet"
     # README: DuckDB
     con = duckdb.connect()
-    rel = con.sql(f"SELECT * FROM read_parquet('{path}/*/*.parquet', hive_partitioning = true, "
+    rel = con.sql(f"SELECT * REPLACE (coalesce(value, value_int / value_div) AS value) "
+                  f"FROM read_parquet('{path}/*/*.parquet', hive_partitioning = true, "
                   f"union_by_name = true)")
     assert rows_of(rel.to_arrow_table().to_pylist()) == everything
     # README: P99 of a latency metric grouped by a label over the last year
     p99 = con.sql(f"""
-        SELECT instance, quantile_cont(value, 0.99) AS p99
+        SELECT instance, quantile_cont(coalesce(value, value_int / value_div), 0.99) AS p99
         FROM read_parquet('{path}/*/*.parquet', hive_partitioning = true, union_by_name = true)
         WHERE metric = 'http_request_duration_seconds'
           AND ts >= now() - INTERVAL 1 YEAR
@@ -153,6 +166,7 @@ def test_pyarrow_dataset_reads_the_files(flushed):
     files = sorted(str(p) for p in path.glob("day=*/*.parquet"))
     schema = pa.unify_schemas([pq.read_schema(f) for f in files])
     table = ds.dataset(str(path), format="parquet", partitioning="hive", schema=schema).to_table()
+    table = with_value(table)
     assert rows_of(table.to_pylist()) == everything
 
 
@@ -161,6 +175,7 @@ def test_pandas_reads_the_table(flushed):
     path = server.data_dir / "parquet"
     # README: pandas
     df = DeltaTable(str(path)).to_pandas()
+    df["value"] = df["value"].where(df["value_int"].isna(), df["value_int"] / df["value_div"])
     labels = [c for c in df.columns if c not in FIXED]
     df[labels] = df[labels].astype(object).where(df[labels].notna(), None)  # NaN -> None
     assert rows_of(df.to_dict("records")) == everything
@@ -170,10 +185,12 @@ def test_polars_reads_the_table(flushed):
     server, _, everything = flushed
     path = server.data_dir / "parquet"
     # README: polars
-    df = pl.read_delta(str(path))
+    value = pl.coalesce("value", pl.col("value_int") / pl.col("value_div")).alias("value")
+    df = pl.read_delta(str(path)).with_columns(value)
     assert rows_of(df.to_arrow().to_pylist()) == everything
     # lazily, with a filter pushed down to the files
-    lazy = pl.scan_delta(str(path)).filter(pl.col("metric") == "http_request_duration_seconds")
+    lazy = pl.scan_delta(str(path)).filter(pl.col("metric") == "http_request_duration_seconds") \
+        .with_columns(value)
     want = {row for row in everything if ("__name__", "http_request_duration_seconds") in row[0]}
     assert rows_of(lazy.collect().to_arrow().to_pylist()) == want
 
@@ -183,12 +200,12 @@ def test_deltalake_current_version_and_time_travel(flushed):
     path = str(server.data_dir / "parquet")
     # README: delta-rs
     table = DeltaTable(path)
-    assert rows_of(table.to_pyarrow_table().to_pylist()) == everything
+    assert rows_of(with_value(table.to_pyarrow_table()).to_pylist()) == everything
     schema_names = [f.name for f in table.schema().fields]
     assert "zone" in schema_names and "label_value" in schema_names
     # Time travel to the first flush: the schema had no `zone` then.
     old = DeltaTable(path, version=0)
-    assert rows_of(old.to_pyarrow_table().to_pylist()) == first
+    assert rows_of(with_value(old.to_pyarrow_table()).to_pylist()) == first
     assert "zone" not in [f.name for f in old.schema().fields]
     history = table.history()
     assert len(history) == table.version() + 1
@@ -231,7 +248,7 @@ def test_deltalake_reads_a_log_with_checkpoints(server):
     assert len(cold) == 12
     table = DeltaTable(str(server.data_dir / "parquet"))
     assert table.version() == 11
-    assert rows_of(table.to_pyarrow_table().to_pylist()) == cold
+    assert rows_of(with_value(table.to_pyarrow_table()).to_pylist()) == cold
     # Time travel across the checkpoint.
     assert len(DeltaTable(str(server.data_dir / "parquet"), version=4).to_pyarrow_table()) == 5
     # MyTSDB itself restarts from the checkpoint.

@@ -13,6 +13,7 @@ from deltalake import DeltaTable
 
 import remote_write as rw
 from conftest import REPO
+from test_cold_tier import with_value
 
 FIXTURE = REPO / "test" / "fixtures" / "datadir-0.1.0"
 # The fixture's samples are from 2025: keep them.
@@ -63,6 +64,20 @@ def test_old_directory_opens_reads_the_same_and_gains_statistics(server_factory,
     r = rw.write(server.http, server.url, [({"__name__": "new"}, [(1_761_955_200_000 + 6 * 3600_000, 1.0)])])
     assert r.status_code == 204, r.text
     assert server.post("/api/v1/admin/flush").status_code == 204
+    # That commit gave the table the decimal value columns (docs/FORMAT.md,
+    # "Values"): old files (value only) and the new one read alike by the
+    # documented rule.
+    table = DeltaTable(str(data / "parquet"))
+    fields = {f.name: f for f in table.schema().fields}
+    assert fields["value"].nullable and "value_int" in fields and "value_div" in fields
+    rows = with_value(table.to_pyarrow_table())
+    assert rows["value"].null_count == 0
+    assert len(rows) == sum(len(json.loads(l)["timestamps"]) for l in expected) + 1
+    new = rows.filter(pc.field("metric") == "new").to_pylist()
+    assert [(r["value_int"], r["value_div"]) for r in new] == [(1, 1)]  # an integer
+    # Compaction merges old files into new ones; nothing reads differently.
+    assert server.post("/api/v1/admin/compact").status_code == 204
+    assert set(expected) <= set(export_lines(server))
     server.stop()
     server.start()
     lines = export_lines(server)

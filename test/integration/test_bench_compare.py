@@ -79,6 +79,31 @@ def test_result_check_compares_series_timestamps_and_values():
     assert "series differ" in compare_matrix([{"metric": {"job": "b"}, "values": []}], ref)
 
 
+def test_disk_is_measured_once_a_background_merge_stops_changing_it(tmp_path):
+    import threading
+    import time
+    sys.path.insert(0, str(REPO / "bench"))
+    from compare import du_settled
+
+    # A "merge" that writes a part, then replaces two parts by one, for 2.5 s.
+    (tmp_path / "a").write_bytes(b"x" * 1000)
+
+    def merge():
+        for i in range(5):
+            time.sleep(0.5)
+            (tmp_path / f"p{i}").write_bytes(b"y" * 100)
+        (tmp_path / "p0").unlink()
+        (tmp_path / "p1").unlink()
+    worker = threading.Thread(target=merge)
+    worker.start()
+    size, waited = du_settled(tmp_path, quiet_s=1.5)
+    worker.join()
+    assert size == 1000 + 3 * 100 and waited >= 2.5
+    # Nothing changing: done after the quiet time; a limit caps the wait.
+    assert du_settled(tmp_path, quiet_s=1)[1] < 3
+    assert du_settled(tmp_path, quiet_s=60, limit_s=2)[1] < 4
+
+
 def test_tie_sensitive_queries_compare_selected_values():
     sys.path.insert(0, str(REPO / "bench"))
     from compare import compare_selected_values

@@ -15,6 +15,7 @@
 #include "cold/file_entry.h"
 #include "cold/file_stats.h"
 #include "cold/schema.h"
+#include "cold/series_order.h"
 
 namespace mytsdb::cold {
 
@@ -363,25 +364,17 @@ Status ColdStore::CommitAndPublish(CommitRequest commit) {
 namespace {
 // Sorted label names other than __name__ of `series`.
 std::vector<std::string> LabelNamesOf(const model::LabelSets& series) {
-  std::set<std::string, std::less<>> names;
-  for (size_t i = 0; i < series.size(); ++i) {
-    series.ForEach(i, [&](std::string_view name, std::string_view) {
-      if (name != model::kMetricNameLabel && !names.contains(name)) names.emplace(name);
-    });
-  }
-  return {names.begin(), names.end()};
+  std::vector<std::string> names;
+  for (size_t i = 0; i < series.size(); ++i) AddLabelNames(series, i, &names);
+  return names;
 }
 }  // namespace
 
 std::vector<size_t> ColdStore::FileOrder(const model::LabelSets& series) {
   std::vector<size_t> order(series.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  // SeriesFileOrder: by metric name, then by all labels.
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    std::string_view ma = series.metric_name(a), mb = series.metric_name(b);
-    if (ma != mb) return ma < mb;
-    return series.Compare(a, b) < 0;
-  });
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return CompareInFileOrder(series, a, b) < 0; });
   return order;
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <bit>
 
+#include "cold/series_order.h"
+
 namespace mytsdb::cold {
 
 template <typename Equal>
@@ -82,24 +84,14 @@ int SeriesCatalog::CompareInFileOrder(ColdSeriesId a, ColdSeriesId b) const {
   MutexLock lock(&mu_);
   std::optional<uint32_t> sa = SetOf(a), sb = SetOf(b);
   if (!sa || !sb) return int(sa.has_value()) - int(sb.has_value());
-  std::string_view ma = sets_.metric_name(*sa), mb = sets_.metric_name(*sb);
-  if (ma != mb) return ma < mb ? -1 : 1;
-  std::weak_ordering order = sets_.Compare(*sa, *sb);
-  return order < 0 ? -1 : order > 0 ? 1 : 0;
+  return cold::CompareInFileOrder(sets_, *sa, *sb);
 }
 
 std::vector<std::string> SeriesCatalog::LabelNames(std::span<const ColdSeriesId> ids) const {
-  // Few distinct names over many series: a small sorted vector.
   std::vector<std::string> names;
   MutexLock lock(&mu_);
   for (ColdSeriesId id : ids) {
-    std::optional<uint32_t> set = SetOf(id);
-    if (!set) continue;
-    sets_.ForEach(*set, [&](std::string_view name, std::string_view) {
-      if (name == model::kMetricNameLabel) return;
-      auto it = std::lower_bound(names.begin(), names.end(), name);
-      if (it == names.end() || *it != name) names.emplace(it, name);
-    });
+    if (std::optional<uint32_t> set = SetOf(id)) AddLabelNames(sets_, *set, &names);
   }
   return names;
 }

@@ -5,6 +5,21 @@
 
 namespace mytsdb::cold {
 
+int CompareInFileOrder(const model::LabelSets& sets, size_t a, size_t b) {
+  std::string_view ma = sets.metric_name(a), mb = sets.metric_name(b);
+  if (ma != mb) return ma < mb ? -1 : 1;
+  std::weak_ordering order = sets.Compare(a, b);
+  return order < 0 ? -1 : order > 0 ? 1 : 0;
+}
+
+void AddLabelNames(const model::LabelSets& sets, size_t i, std::vector<std::string>* names) {
+  sets.ForEach(i, [&](std::string_view name, std::string_view) {
+    if (name == model::kMetricNameLabel) return;
+    auto it = std::lower_bound(names->begin(), names->end(), name);
+    if (it == names->end() || *it != name) names->emplace(it, name);
+  });
+}
+
 std::vector<ColdSeriesId> MergeSeriesRuns(const std::vector<std::vector<ColdSeriesId>>& runs,
                                           const SeriesCompare& compare) {
   auto before = [&](ColdSeriesId a, ColdSeriesId b) { return a != b && compare(a, b) < 0; };

@@ -7,11 +7,21 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "cold/series_id.h"
+#include "model/label_sets.h"
 
 namespace mytsdb::cold {
+
+// SeriesFileOrder of sets a and b of `sets` (by metric name, then by all
+// labels), without materializing them: negative, zero or positive.
+int CompareInFileOrder(const model::LabelSets& sets, size_t a, size_t b);
+
+// Adds the label names of set i of `sets` but the metric name to *names
+// (sorted, each once; few distinct names over many series).
+void AddLabelNames(const model::LabelSets& sets, size_t i, std::vector<std::string>* names);
 
 // Negative, zero or positive as series a comes before, with or after b.
 using SeriesCompare = std::function<int(ColdSeriesId a, ColdSeriesId b)>;

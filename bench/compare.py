@@ -480,7 +480,12 @@ def measure(target_cls, manifest, bodies, args, workdir, raw):
             result["queries"], result["query_rss_peak_bytes"] = run_queries(
                 target, manifest, args, raw)
     except Exception as e:  # noqa: BLE001 -- a target falling over is a result; the others still run
-        status = target.proc.poll()
+        # A dropped connection can arrive before the dying process is reaped:
+        # give it a moment so the record says whether the server exited.
+        try:
+            status = target.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            status = None
         result["fell_over"] = f"{type(e).__name__}: {e}" + (
             f" (server exited with status {status})" if status is not None else "")
         target.log.flush()

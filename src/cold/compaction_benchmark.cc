@@ -9,15 +9,14 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 
 #include "cold/arrow_io.h"
 #include "cold/cold_store.h"
+#include "common/peak_sampler.h"
 
 // As in the server (apps/mytsdb/allocator_metrics.cc), so that RSS behaves
 // the same.
@@ -32,44 +31,7 @@ constexpr int64_t kBlockMs = 2 * 60 * 1000;
 constexpr int64_t kIntervalMs = 1000;
 constexpr int64_t kStart = 1'796'083'200'000;  // 2026-12-01T00:00:00Z: windows align
 
-int64_t RssAnonBytes() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("RssAnon:", 0) == 0) return std::stoll(line.substr(8)) * 1024;
-  }
-  return 0;
-}
-
-// Peaks of RSS and of Arrow's pool while it lives.
-class PeakSampler {
- public:
-  PeakSampler() : rss_peak_(RssAnonBytes()), arrow_peak_(ArrowBytes()) {
-    thread_ = std::thread([this] {
-      while (!stop_.load()) {
-        rss_peak_ = std::max(rss_peak_.load(), RssAnonBytes());
-        arrow_peak_ = std::max(arrow_peak_.load(), ArrowBytes());
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      }
-    });
-  }
-  ~PeakSampler() { Stop(); }
-  void Stop() {
-    if (thread_.joinable()) {
-      stop_ = true;
-      thread_.join();
-    }
-  }
-  int64_t rss_peak() const { return rss_peak_; }
-  int64_t arrow_peak() const { return arrow_peak_; }
-  static int64_t ArrowBytes() { return ArrowMemoryPool()->bytes_allocated(); }
-
- private:
-  std::atomic<bool> stop_{false};
-  std::atomic<int64_t> rss_peak_;
-  std::atomic<int64_t> arrow_peak_;
-  std::thread thread_;
-};
+int64_t ArrowBytes() { return ArrowMemoryPool()->bytes_allocated(); }
 
 // The soak's series: soak_requests_total{series="s0000042", zone="z2"}.
 model::LabelSets SoakSeries(int64_t n) {
@@ -119,8 +81,8 @@ void BM_Compaction(benchmark::State& state) {
     auto store = ColdStore::Open(options).MoveValue();
     std::this_thread::sleep_for(std::chrono::seconds(2));  // freed pages returned
     state.ResumeTiming();
-    PeakSampler sampler;
-    int64_t rss_before = RssAnonBytes(), arrow_before = PeakSampler::ArrowBytes();
+    PeakSampler sampler(ArrowBytes);
+    int64_t rss_before = RssAnonBytes(), arrow_before = ArrowBytes();
     Status st = store->Compact(compaction);
     sampler.Stop();
     if (!st.ok()) state.SkipWithError(st.ToString().c_str());
@@ -128,7 +90,7 @@ void BM_Compaction(benchmark::State& state) {
     state.counters["rss_anon_before_mib"] = double(rss_before) / (1 << 20);
     state.counters["rss_anon_rise_mib"] = double(sampler.rss_peak() - rss_before) / (1 << 20);
     state.counters["arrow_pool_rise_mib"] =
-        double(sampler.arrow_peak() - arrow_before) / (1 << 20);
+        double(sampler.probe_peak() - arrow_before) / (1 << 20);
     state.counters["rows"] = double(store->stats().rows);
     state.PauseTiming();
     store.reset();

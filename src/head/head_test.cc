@@ -283,6 +283,35 @@ TEST_F(HeadTest, SegmentsReplayedAfterRestartsAreDroppedOnceTheirSamplesArePersi
   ExpectBitEqual(Read(a), want);
 }
 
+TEST_F(HeadTest, ACheckpointOfManySeriesKeepsEverySeriesAndTheMetadata) {
+  // The checkpoint is written a few thousand series per record: 10,000
+  // series span several records, and the segment that created them is gone
+  // after the truncation, so the checkpoint alone must bring them back.
+  constexpr int kSeries = 10'000;
+  std::vector<Labels> series;
+  for (int i = 0; i < kSeries; ++i) {
+    series.push_back(Labels{{"__name__", "m"}, {"i", std::to_string(i)}});
+  }
+  MetricMetadata m{"m", 1, "A gauge.", ""};
+  AppendResult r;
+  ASSERT_TRUE(head_->Append({}, {&m, 1}, &r).ok());
+  for (const Labels& l : series) Append(l, {{0, 1}});  // segment 0
+  Reopen();
+  for (const Labels& l : series) Append(l, {{3 * kHour, 2}});  // segment 1
+  ASSERT_TRUE(head_->Truncate(2 * kHour).ok());
+  ASSERT_FALSE(fs::exists(dir_ / "wal" / "00000000"));
+  ASSERT_TRUE(fs::exists(dir_ / "wal" / "checkpoint.00000000"));
+
+  Reopen(2 * kHour);
+  EXPECT_EQ(head_->stats().num_series, size_t{kSeries});
+  for (int i : {0, 4095, 4096, 8191, 8192, kSeries - 1}) {
+    ExpectBitEqual(Read(series[i]), {{3 * kHour, 2}});
+  }
+  auto md = head_->Metadata();
+  ASSERT_EQ(md.size(), 1u);
+  EXPECT_EQ(md[0].help, "A gauge.");
+}
+
 TEST_F(HeadTest, ReplaySkipsSamplesBelowTheColdWatermark) {
   // A crash after the cold tier committed but before the head truncated: the
   // WAL still holds persisted samples; the watermark keeps them out.

@@ -147,23 +147,40 @@ Status Head::SnapshotWal(const std::string& target) {
 }
 
 Status Head::WriteCheckpoint(int last_segment) {
-  std::vector<std::string> records;
-  // Packed, not a Labels per series: the checkpoint of a large head would
-  // otherwise hold a second copy of every label string while it is written.
+  // Written a few thousand series per record, each record encoded when the
+  // checkpoint asks for it: a checkpoint of a large head never holds a
+  // second copy of every label, nor its whole encoding, in memory.
+  constexpr size_t kSeriesPerRecord = 4096;
+  const std::vector<SeriesRef> all = postings_.All();
+  size_t next_series = 0, num_series = 0;
+  bool metadata_written = false;
   std::vector<uint64_t> refs;
-  model::LabelSets series;
-  for (SeriesRef ref : postings_.All()) {
-    if (auto s = SeriesByRef(ref)) {
-      s->AppendLabelsTo(&series);
-      refs.push_back(ref);
+  model::LabelSets labels;
+  auto next = [&](std::string* record) {
+    refs.clear();
+    labels.clear();
+    while (refs.size() < kSeriesPerRecord && next_series < all.size()) {
+      if (auto s = SeriesByRef(all[next_series])) {
+        s->AppendLabelsTo(&labels);
+        refs.push_back(all[next_series]);
+      }
+      ++next_series;
     }
-  }
-  if (!refs.empty()) wal::EncodeSeries(refs, series, &records.emplace_back());
-  std::vector<MetricMetadata> metadata = Metadata();
-  if (!metadata.empty()) wal::EncodeMetadata(metadata, &records.emplace_back());
-  std::vector<std::string_view> views(records.begin(), records.end());
-  RETURN_NOT_OK(wal_->CreateCheckpoint(last_segment, views).WithContext("WAL checkpoint"));
-  spdlog::info("head: WAL checkpoint of {} series replaces segments up to {}", refs.size(),
+    record->clear();
+    if (!refs.empty()) {
+      num_series += refs.size();
+      wal::EncodeSeries(refs, labels, record);
+      return true;
+    }
+    if (metadata_written) return false;
+    metadata_written = true;
+    std::vector<MetricMetadata> metadata = Metadata();
+    if (metadata.empty()) return false;
+    wal::EncodeMetadata(metadata, record);
+    return true;
+  };
+  RETURN_NOT_OK(wal_->CreateCheckpoint(last_segment, next).WithContext("WAL checkpoint"));
+  spdlog::info("head: WAL checkpoint of {} series replaces segments up to {}", num_series,
                last_segment);
   return Status::OK();
 }

@@ -21,6 +21,11 @@ class LabelSets {
   size_t size() const { return ends_.size(); }
   bool empty() const { return ends_.empty(); }
   void reserve(size_t sets) { ends_.reserve(sets); }
+  // Forgets every set, keeping the buffers for reuse.
+  void clear() {
+    data_.clear();
+    ends_.clear();
+  }
   // Bytes held, for logs and tests.
   size_t bytes() const { return data_.capacity() + ends_.capacity() * sizeof(uint64_t); }
 

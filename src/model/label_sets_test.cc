@@ -52,6 +52,17 @@ TEST(LabelSetsTest, HoldsEverySetAsItWasAppended) {
   }
 }
 
+TEST(LabelSetsTest, ClearForgetsEverySet) {
+  LabelSets sets;
+  sets.Append(Labels{{"__name__", "a"}, {"job", "x"}});
+  sets.Append(Labels{{"__name__", "b"}});
+  sets.clear();
+  EXPECT_TRUE(sets.empty());
+  sets.Append(Labels{{"__name__", "c"}});
+  ASSERT_EQ(sets.size(), 1u);
+  EXPECT_EQ(sets.At(0), (Labels{{"__name__", "c"}}));
+}
+
 TEST(LabelSetsTest, ComparesAsLabelsDo) {
   std::vector<Labels> sets = RandomSets(300, 2);
   sets.push_back(Labels());  // the empty set sorts first

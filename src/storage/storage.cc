@@ -298,18 +298,22 @@ Status Storage::PersistBefore(int64_t before) {
   // 1. No append may add a sample older than `before` any more: what is read
   //    next is final.
   head_->RaiseMinValidTime(before);
-  // 2. Write and commit it, with the new watermark in the same commit.
-  cold::PersistRequest req;
-  std::vector<head::SeriesRef> refs = head_->AllSeries();
-  req.series.reserve(refs.size());
-  for (head::SeriesRef ref : refs) head_->AppendSeriesLabels(ref, &req.series);
-  req.read = [&](size_t i, model::TimeRange r, std::vector<model::Sample>* out) {
-    head_->ReadSamples(refs[i], r, out);
-  };
-  head::HeadStats st = head_->stats();
-  req.range = {st.num_series > 0 ? st.min_time : before, before - 1};
-  req.new_watermark = std::max(before, cold_->watermark());
-  RETURN_NOT_OK(cold_->Persist(req));
+  // 2. Write and commit it, with the new watermark in the same commit. The
+  //    request's labels of every series go before the truncation's
+  //    checkpoint runs, so that the two never take memory at once.
+  {
+    cold::PersistRequest req;
+    std::vector<head::SeriesRef> refs = head_->AllSeries();
+    req.series.reserve(refs.size());
+    for (head::SeriesRef ref : refs) head_->AppendSeriesLabels(ref, &req.series);
+    req.read = [&](size_t i, model::TimeRange r, std::vector<model::Sample>* out) {
+      head_->ReadSamples(refs[i], r, out);
+    };
+    head::HeadStats st = head_->stats();
+    req.range = {st.num_series > 0 ? st.min_time : before, before - 1};
+    req.new_watermark = std::max(before, cold_->watermark());
+    RETURN_NOT_OK(cold_->Persist(req));
+  }
   // 3. Forget it in the head and the WAL.
   return head_->Truncate(before);
 }

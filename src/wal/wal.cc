@@ -538,6 +538,16 @@ int Wal::current_segment() const {
 }
 
 Status Wal::CreateCheckpoint(int last_segment, std::span<const std::string_view> records) {
+  RETURN_NOT_OK(CheckRecordSizes(records));
+  size_t i = 0;
+  return CreateCheckpoint(last_segment, [&](std::string* record) {
+    if (i == records.size()) return false;
+    record->assign(records[i++]);
+    return true;
+  });
+}
+
+Status Wal::CreateCheckpoint(int last_segment, const RecordSource& next) {
   MutexLock cp_lock(&checkpoint_mu_);
   const int current = current_segment();
   if (last_segment < 0 || last_segment >= current) {
@@ -550,7 +560,6 @@ Status Wal::CreateCheckpoint(int last_segment, std::span<const std::string_view>
                                    " is not newer than the existing " +
                                    CheckpointName(last_checkpoint_));
   }
-  RETURN_NOT_OK(CheckRecordSizes(records));
 
   io::FileSystem* fs = options_.fs;
   const std::string& dir = options_.dir;
@@ -558,15 +567,35 @@ Status Wal::CreateCheckpoint(int last_segment, std::span<const std::string_view>
   const std::string tmp = JoinPath(dir, name + ".tmp");
   RETURN_NOT_OK(io::RemoveAll(fs, tmp));
   RETURN_NOT_OK(fs->CreateDirs(tmp));
-  std::string data;
-  for (std::string_view r : records) AppendFramed(&data, r);
+  size_t num_records = 0, num_bytes = 0;
   {
     ASSIGN_OR_RETURN(std::unique_ptr<io::WritableFile> file,
                      fs->NewWritableFile(JoinPath(tmp, SegmentName(0))));
-    Status st = file->Append(data);
+    // Framed records are written a megabyte at a time.
+    constexpr size_t kWriteSize = 1 << 20;
+    std::string record, data;
+    Status st;
+    while (st.ok() && next(&record)) {
+      std::string_view r = record;
+      st = CheckRecordSizes({&r, 1});
+      if (!st.ok()) break;
+      AppendFramed(&data, record);
+      ++num_records;
+      if (data.size() >= kWriteSize) {
+        num_bytes += data.size();
+        st = file->Append(data);
+        data.clear();
+      }
+    }
+    num_bytes += data.size();
+    if (st.ok()) st = file->Append(data);
     if (st.ok()) st = file->Sync();
     if (st.ok()) st = file->Close();
-    RETURN_NOT_OK(st);
+    if (!st.ok()) {
+      // Never renamed into place: Open removes what is left if this fails.
+      (void)io::RemoveAll(fs, tmp);
+      return st;
+    }
   }
   RETURN_NOT_OK(fs->SyncDir(tmp));
   RETURN_NOT_OK(fs->Rename(tmp, JoinPath(dir, name)));
@@ -592,7 +621,7 @@ Status Wal::CreateCheckpoint(int last_segment, std::span<const std::string_view>
     if (!st.ok()) spdlog::warn("WAL: cannot remove {}: {}", n, st.ToString());
   }
   spdlog::info("WAL: wrote {} ({} records, {} bytes), removed {} older file(s)", name,
-               records.size(), data.size(), obsolete.size());
+               num_records, num_bytes, obsolete.size());
   return fs->SyncDir(dir);
 }
 

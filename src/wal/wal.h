@@ -132,6 +132,12 @@ class Wal {
   // checkpoint's (InvalidArgument otherwise). Concurrent calls are serialised.
   Status CreateCheckpoint(int last_segment, std::span<const std::string_view> records)
       EXCLUDES(checkpoint_mu_, mu_);
+  // The same with the records produced one at a time, so that a checkpoint
+  // of a large head is never held in memory whole: `next` replaces *record
+  // with the next record and returns true, or returns false after the last.
+  using RecordSource = std::function<bool(std::string* record)>;
+  Status CreateCheckpoint(int last_segment, const RecordSource& next)
+      EXCLUDES(checkpoint_mu_, mu_);
 
   // Copies the log as of now into the new directory `target` (the newest
   // checkpoint and the segments after it; the current segment is finished

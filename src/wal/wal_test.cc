@@ -477,6 +477,47 @@ TEST_F(WalTest, CheckpointWithEmptyRecordIsRefused) {
   EXPECT_TRUE(replayed.empty());
 }
 
+TEST_F(WalTest, CheckpointStreamedFromASourceSpansWritesAndReplaysInOrder) {
+  std::vector<std::string> replayed;
+  auto wal = OpenAndReplay(MakeOptions(), &replayed);
+  AppendAll(wal.get(), {"old"});
+  ASSERT_TRUE(wal->CutSegment().ok());
+  AppendAll(wal.get(), {"new"});
+  // 3 MB of records: more than one of the checkpoint's 1 MB writes.
+  std::vector<std::string> records;
+  for (int i = 0; i < 3000; ++i) records.push_back(std::to_string(i) + std::string(1000, 'x'));
+  size_t next = 0;
+  ASSERT_TRUE(wal->CreateCheckpoint(0, [&](std::string* record) {
+    if (next == records.size()) return false;
+    *record = records[next++];
+    return true;
+  }).ok());
+  wal.reset();
+  wal = OpenAndReplay(MakeOptions(), &replayed);
+  records.push_back("new");
+  EXPECT_EQ(replayed, records);
+}
+
+TEST_F(WalTest, ABadRecordFromASourceLeavesNoCheckpoint) {
+  std::vector<std::string> replayed;
+  auto wal = OpenAndReplay(MakeOptions(), &replayed);
+  AppendAll(wal.get(), {"old"});
+  ASSERT_TRUE(wal->CutSegment().ok());
+  int produced = 0;
+  Status st = wal->CreateCheckpoint(0, [&](std::string* record) {
+    // Two good records, then an empty one.
+    *record = ++produced <= 2 ? std::string(2 << 20, 'k') : "";
+    return produced <= 3;
+  });
+  EXPECT_TRUE(st.IsInvalidArgument()) << st.ToString();
+  EXPECT_EQ(produced, 3);
+  EXPECT_FALSE(fs::exists(dir_ / "checkpoint.00000000"));
+  EXPECT_FALSE(fs::exists(dir_ / "checkpoint.00000000.tmp"));
+  wal.reset();
+  wal = OpenAndReplay(MakeOptions(), &replayed);
+  EXPECT_EQ(replayed, (std::vector<std::string>{"old"}));  // the segment is still there
+}
+
 TEST_F(WalTest, CrashLeftoversAroundACheckpointAreCleanedUp) {
   std::vector<std::string> replayed;
   auto wal = OpenAndReplay(MakeOptions(), &replayed);

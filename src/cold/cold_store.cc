@@ -168,7 +168,7 @@ Status ColdStore::EnsureDir(const std::string& dir) {
   return Status::OK();
 }
 
-Result<std::shared_ptr<const FileEntry>> ColdStore::LoadFile(const AddFile& add) {
+Result<std::shared_ptr<FileEntry>> ColdStore::LoadFile(const AddFile& add) {
   return LoadFileEntry(options_.fs, options_.dir, add, catalog_.get());
 }
 
@@ -181,7 +181,8 @@ Result<std::vector<std::shared_ptr<const FileEntry>>> ColdStore::LoadFiles(
   std::atomic<bool> failed{false};
   auto load = [&](size_t i) -> Result<std::shared_ptr<const FileEntry>> {
     try {
-      return LoadFile(adds[i]);
+      ASSIGN_OR_RETURN(std::shared_ptr<FileEntry> entry, LoadFile(adds[i]));
+      return std::shared_ptr<const FileEntry>(std::move(entry));
     } catch (const std::exception& e) {  // bad_alloc: a thread must not end the process
       return Status::Internal(std::string("cold: loading ") + adds[i].path + ": " + e.what());
     }
@@ -277,7 +278,7 @@ Status ColdStore::CommitAndPublish(CommitRequest commit) {
       delete_new_files();
       return loaded.status().WithContext("reading back a new file");
     }
-    entries.push_back(std::make_shared<FileEntry>(**loaded));
+    entries.push_back(std::move(*loaded));
   }
   // 2. Statistics for the columns the table has after this commit; files
   //    that stay and miss some are re-added with full ones (dataChange

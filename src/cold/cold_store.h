@@ -223,7 +223,7 @@ class ColdStore {
   Status ReadFrom(const Snapshot& snapshot, std::span<const ColdSeriesId> ids,
                   model::TimeRange range, std::vector<std::vector<model::Sample>>* out,
                   int64_t max_samples = INT64_MAX) const;
-  Result<std::shared_ptr<const FileEntry>> LoadFile(const AddFile& add);
+  Result<std::shared_ptr<FileEntry>> LoadFile(const AddFile& add);
   // LoadFile for every file of `adds` (in their order), on up to one thread
   // per core: reading the files' key columns is most of the start-up, and
   // files are independent (the catalog interns under its own lock). The

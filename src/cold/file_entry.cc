@@ -80,10 +80,9 @@ void ComputeKeyStats(const FileEntry& entry, const std::vector<std::string>& lab
 
 }  // namespace
 
-Result<std::shared_ptr<const FileEntry>> LoadFileEntry(io::FileSystem* fs,
-                                                       const std::string& table_dir,
-                                                       const AddFile& add,
-                                                       SeriesCatalog* catalog) {
+Result<std::shared_ptr<FileEntry>> LoadFileEntry(io::FileSystem* fs,
+                                                 const std::string& table_dir,
+                                                 const AddFile& add, SeriesCatalog* catalog) {
   auto entry = std::make_shared<FileEntry>();
   entry->add = add;
   ASSIGN_OR_RETURN(std::string relative, DecodeActionPath(add.path));
@@ -205,7 +204,7 @@ Result<std::shared_ptr<const FileEntry>> LoadFileEntry(io::FileSystem* fs,
   stats.min_ts = entry->add.min_ts;
   stats.max_ts = entry->add.max_ts;
   ComputeKeyStats(*entry, label_columns, *catalog, &stats);
-  return std::shared_ptr<const FileEntry>(std::move(entry));
+  return entry;
 }
 
 }  // namespace mytsdb::cold

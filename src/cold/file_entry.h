@@ -59,9 +59,8 @@ struct TableSnapshot {
 // Reads the key columns of the file `add` names (below `table_dir`), interns
 // its series in `catalog` and computes its spans and statistics. Corruption,
 // naming the file, if it is unreadable or lacks the table's fixed columns.
-Result<std::shared_ptr<const FileEntry>> LoadFileEntry(io::FileSystem* fs,
-                                                       const std::string& table_dir,
-                                                       const AddFile& add,
-                                                       SeriesCatalog* catalog);
+Result<std::shared_ptr<FileEntry>> LoadFileEntry(io::FileSystem* fs,
+                                                 const std::string& table_dir,
+                                                 const AddFile& add, SeriesCatalog* catalog);
 
 }  // namespace mytsdb::cold

@@ -6,15 +6,11 @@
 
 #include <cstdint>
 
+#include "common/jemalloc_settings.h"
+
 #ifdef MYTSDB_JEMALLOC
-// jemalloc's own settings (MALLOC_CONF in the environment goes on top): a
-// background thread returns freed pages to the system while the server is
-// idle, instead of only when it next allocates, and returns them after 1 s
-// unused instead of 10 s, so that the memory a query, a persist or a
-// compaction freed does not stay resident while the next one allocates
-// its own (in the soak: RSS about 50 MiB lower at its peaks and medians, no
-// change in ingestion capacity; docs/BENCHMARKS.md).
-extern "C" const char* malloc_conf = "background_thread:true,dirty_decay_ms:1000";
+// jemalloc reads its settings from this symbol (common/jemalloc_settings.h).
+extern "C" const char* malloc_conf = mytsdb::kJemallocSettings;
 #endif
 
 namespace mytsdb::app {

@@ -16,11 +16,11 @@
 
 #include "cold/arrow_io.h"
 #include "cold/cold_store.h"
+#include "common/jemalloc_settings.h"
 #include "common/peak_sampler.h"
 
-// As in the server (apps/mytsdb/allocator_metrics.cc), so that RSS behaves
-// the same.
-extern "C" const char* malloc_conf = "background_thread:true,dirty_decay_ms:1000";
+// As in the server, so that RSS behaves the same.
+extern "C" const char* malloc_conf = mytsdb::kJemallocSettings;
 
 namespace mytsdb::cold {
 namespace {

@@ -74,10 +74,28 @@ class SparseColumn {
   };
   const Page& PageOf(int64_t row) const;
 
+  // Leaves new elements uninitialised: every one is written by the decoder
+  // before it is read, and zeroing them first cost a pass over the buffer.
+  template <typename U>
+  struct UninitialisedAllocator : std::allocator<U> {
+    template <typename V>
+    struct rebind {
+      using other = UninitialisedAllocator<V>;
+    };
+    template <typename V>
+    void construct(V* p) noexcept {
+      ::new (static_cast<void*>(p)) V;
+    }
+    template <typename V, typename... Args>
+    void construct(V* p, Args&&... args) {
+      ::new (static_cast<void*>(p)) V(std::forward<Args>(args)...);
+    }
+  };
+
   std::vector<Page> pages_;
   size_t pages_total_ = 0;
-  std::vector<T> values_;
-  std::vector<uint8_t> valid_;  // nullable columns only
+  std::vector<T, UninitialisedAllocator<T>> values_;
+  std::vector<uint8_t, UninitialisedAllocator<uint8_t>> valid_;  // nullable columns only
 };
 
 extern template class SparseColumn<parquet::Int64Type>;

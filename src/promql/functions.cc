@@ -646,6 +646,7 @@ Status Evaluator::RangeFunctionSeries(const Call& c, const Node& range_arg, cons
   // series' labels, so it is done only where a collision can happen.
   const bool check_labels = !options_.delayed_name_removal && !StaysDistinct(range_arg, keep_name);
   std::set<model::Labels> seen;
+  WindowShapeCache shapes;
   return ForEachRangeSeries(range_arg, windows, [&](Series& s, bool drop_name) -> Status {
     // Per series: a series' steps can be much work (a long window at a
     // fine step), and the check is a clock read and two loads.
@@ -667,7 +668,8 @@ Status Evaluator::RangeFunctionSeries(const Call& c, const Node& range_arg, cons
       while (hi < n && s.samples[hi].timestamp_ms <= t) ++hi;
       std::span<const model::Sample> w(s.samples.data() + lo, hi - lo);
       std::optional<double> r;
-      ASSIGN_OR_RETURN(r, RangeFunction(fn, name, w, t, StepTime(i), range_ms, scalar_arg[i], scalar_arg2[i]));
+      ASSIGN_OR_RETURN(r, RangeFunction(fn, name, w, t, StepTime(i), range_ms, scalar_arg[i], scalar_arg2[i],
+                                    &shapes));
       if (fn == RangeFn::kQuantileOverTime && !w.empty() &&
           (std::isnan(scalar_arg[i]) || scalar_arg[i] < 0 || scalar_arg[i] > 1)) {
         Annotate(true, "quantile value should be between 0 and 1, got " + GoG(scalar_arg[i]), *c.args[0]);

@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,37 +42,86 @@ RangeFn RangeFnOf(std::string_view name) {
   return RangeFn::kOther;
 }
 
+namespace {
+
+// Prometheus's extrapolatedRate arithmetic (promql/functions.go), in its
+// order of operations, so that results agree to the bit.
+double ExtrapolationFactor(double sampled, double to_start, double to_end, int64_t range_ms,
+                           bool per_second) {
+  double factor = (sampled + to_start + to_end) / sampled;
+  if (per_second) factor /= static_cast<double>(range_ms) / 1000;
+  return factor;
+}
+
+}  // namespace
+
+const WindowShapeCache::Shape& WindowShapeCache::Get(int64_t to_start_ms, int64_t to_end_ms,
+                                                     int64_t sampled_ms, size_t n,
+                                                     int64_t range_ms, bool per_second) {
+  uint64_t h = static_cast<uint64_t>(to_start_ms) * 0x9E3779B97F4A7C15ULL;
+  h ^= static_cast<uint64_t>(to_end_ms) * 0xC2B2AE3D27D4EB4FULL;
+  h ^= static_cast<uint64_t>(sampled_ms) * 0x165667B19E3779F9ULL;
+  h ^= static_cast<uint64_t>(n) * 0x27D4EB2F165667C5ULL;
+  const size_t slot = static_cast<size_t>(h >> 58);  // the top 6 bits: kSlots = 64
+  Shape& s = slots_[slot];
+  if (used_[slot] && s.to_start_ms == to_start_ms && s.to_end_ms == to_end_ms &&
+      s.sampled_ms == sampled_ms && s.n == n && s.range_ms == range_ms &&
+      s.per_second == per_second) {
+    return s;
+  }
+  used_[slot] = true;
+  s.to_start_ms = to_start_ms;
+  s.to_end_ms = to_end_ms;
+  s.sampled_ms = sampled_ms;
+  s.n = n;
+  s.range_ms = range_ms;
+  s.per_second = per_second;
+  s.to_start = static_cast<double>(to_start_ms) / 1000;
+  s.to_end = static_cast<double>(to_end_ms) / 1000;
+  s.sampled = static_cast<double>(sampled_ms) / 1000;
+  const double avg_step = s.sampled / static_cast<double>(n - 1);
+  const double threshold = avg_step * 1.1;
+  if (s.to_start >= threshold) s.to_start = avg_step / 2;
+  if (s.to_end >= threshold) s.to_end = avg_step / 2;
+  s.factor = ExtrapolationFactor(s.sampled, s.to_start, s.to_end, range_ms, per_second);
+  return s;
+}
+
 Result<std::optional<double>> RangeFunction(RangeFn fn, std::string_view name,
                                             std::span<const model::Sample> w, int64_t t,
                                             int64_t step_t, int64_t range_ms, double arg,
-                                            double arg2) {
+                                            double arg2, WindowShapeCache* shapes) {
   if (w.empty()) return std::optional<double>();
   size_t n = w.size();
   if (fn == RangeFn::kRate || fn == RangeFn::kIncrease || fn == RangeFn::kDelta) {
     if (n < 2) return std::optional<double>();
-    bool counter = name != "delta";
+    const bool counter = fn != RangeFn::kDelta;
+    const bool per_second = fn == RangeFn::kRate;
     double result = w[n - 1].value - w[0].value;
     if (counter) {
       for (size_t k = 1; k < n; ++k) {
         if (w[k].value < w[k - 1].value) result += w[k - 1].value;
       }
     }
-    double range_start = static_cast<double>(t - range_ms), range_end = static_cast<double>(t);
-    double to_start = (static_cast<double>(w[0].timestamp_ms) - range_start) / 1000;
-    double to_end = (range_end - static_cast<double>(w[n - 1].timestamp_ms)) / 1000;
-    double sampled = static_cast<double>(w[n - 1].timestamp_ms - w[0].timestamp_ms) / 1000;
-    double avg_step = sampled / static_cast<double>(n - 1);
-    double threshold = avg_step * 1.1;
-    if (to_start >= threshold) to_start = avg_step / 2;
-    if (counter) {
-      double to_zero = to_start;
-      if (result > 0 && w[0].value >= 0) to_zero = sampled * (w[0].value / result);
-      if (to_zero < to_start) to_start = to_zero;
+    std::optional<WindowShapeCache> local;
+    if (shapes == nullptr) shapes = &local.emplace();
+    const WindowShapeCache::Shape& shape =
+        shapes->Get(w[0].timestamp_ms - (t - range_ms), t - w[n - 1].timestamp_ms,
+                 w[n - 1].timestamp_ms - w[0].timestamp_ms, n, range_ms, per_second);
+    // A counter extrapolates no further back than to where it was zero. The
+    // division that says where is skipped when that point lies clearly (by
+    // a factor of 2, far beyond rounding) further back than the range's
+    // start; a NaN or an overflow takes the exact path.
+    const double zero_bound = 2 * shape.to_start * result;
+    if (counter && result > 0 && w[0].value >= 0 &&
+        !(zero_bound < std::numeric_limits<double>::infinity() && w[0].value * shape.sampled >= zero_bound)) {
+      const double to_zero = shape.sampled * (w[0].value / result);
+      if (to_zero < shape.to_start) {
+        return std::optional<double>(
+            result * ExtrapolationFactor(shape.sampled, to_zero, shape.to_end, range_ms, per_second));
+      }
     }
-    if (to_end >= threshold) to_end = avg_step / 2;
-    double factor = (sampled + to_start + to_end) / sampled;
-    if (fn == RangeFn::kRate) factor /= static_cast<double>(range_ms) / 1000;
-    return std::optional<double>(result * factor);
+    return std::optional<double>(result * shape.factor);
   }
   if (fn == RangeFn::kIrate || fn == RangeFn::kIdelta) {
     if (n < 2) return std::optional<double>();

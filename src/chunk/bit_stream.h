@@ -208,11 +208,10 @@ class BitReader {
   }
 
   // Reads `nbits` bits (1 <= nbits <= 64) as the low bits of the result.
-  uint64_t ReadBits(int nbits) {
-    if (nbits > 56) {
-      uint64_t high = ReadBits(nbits - 32);
-      return (high << 32) | ReadBits(32);
-    }
+  // The usual case (at most 56 bits: one Peek) is inlined into the
+  // decoders' loops; called out of line it was 8% of a head query's CPU.
+  [[gnu::always_inline]] uint64_t ReadBits(int nbits) {
+    if (nbits > 56) [[unlikely]] return ReadLongBits(nbits);
     uint64_t v = Peek() >> (64 - nbits);
     pos_ += static_cast<uint64_t>(nbits);
     return v;
@@ -232,6 +231,15 @@ class BitReader {
   bool overrun() const { return pos_ > size_ * 8; }
 
  private:
+  // 57 to 64 bits, in two reads.
+  [[gnu::noinline]] uint64_t ReadLongBits(int nbits) {
+    const uint64_t high = Peek() >> (64 - (nbits - 32));
+    pos_ += static_cast<uint64_t>(nbits - 32);
+    const uint64_t low = Peek() >> 32;
+    pos_ += 32;
+    return (high << 32) | low;
+  }
+
   const uint8_t* data_ = nullptr;
   uint64_t size_ = 0;  // bytes
   uint64_t pos_ = 0;   // bits consumed

@@ -46,16 +46,31 @@ void Head::ReadSamples(SeriesRef ref, model::TimeRange range,
   for (const chunk::XorChunk& c : s->chunks) {
     if (range.Overlaps(c.min_time(), c.max_time())) upper_bound += c.num_samples();
   }
-  out->reserve(out->size() + upper_bound);
-  for (const chunk::XorChunk& c : s->chunks) {
+  // Room for every sample of the overlapping chunks, written by index and
+  // one field at a time: push_back of {it.t(), it.v()} copied the pair
+  // through the stack as one 16-byte load of two 8-byte stores just made,
+  // which the CPU cannot forward (a fifth of a head query's CPU).
+  const size_t at = out->size();
+  out->resize(at + upper_bound);
+  model::Sample* dst = out->data() + at;
+  size_t n = 0;
+  for (size_t i = 0; i < s->chunks.size(); ++i) {
+    const chunk::XorChunk& c = s->chunks[i];
     if (c.num_samples() == 0 || !range.Overlaps(c.min_time(), c.max_time())) continue;
+    // The next chunk's bytes are fetched from memory while this one decodes
+    // (each chunk's first read was a cache miss).
+    if (i + 1 < s->chunks.size()) __builtin_prefetch(s->chunks[i + 1].bytes().data());
     chunk::XorIterator it = c.Iterator();
     if (!it.Seek(range.min)) continue;
     do {
-      if (it.t() > range.max) break;
-      out->push_back({it.t(), it.v()});
+      const int64_t t = it.t();
+      if (t > range.max) break;
+      dst[n].timestamp_ms = t;
+      dst[n].value = it.v();
+      ++n;
     } while (it.Next());
   }
+  out->resize(at + n);
 }
 
 bool Head::HasSample(const MemSeries* s, int64_t t, uint64_t value_bits) const {

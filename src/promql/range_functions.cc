@@ -99,8 +99,15 @@ Result<std::optional<double>> RangeFunction(RangeFn fn, std::string_view name,
     const bool per_second = fn == RangeFn::kRate;
     double result = w[n - 1].value - w[0].value;
     if (counter) {
-      for (size_t k = 1; k < n; ++k) {
-        if (w[k].value < w[k - 1].value) result += w[k - 1].value;
+      // Whether the counter reset at all, first: a scan without the chain
+      // of dependent additions below (which a window without a reset, the
+      // usual one, then skips).
+      bool reset = false;
+      for (size_t k = 1; k < n; ++k) reset |= w[k].value < w[k - 1].value;
+      if (reset) {
+        for (size_t k = 1; k < n; ++k) {
+          if (w[k].value < w[k - 1].value) result += w[k - 1].value;
+        }
       }
     }
     std::optional<WindowShapeCache> local;

@@ -1,6 +1,6 @@
 // StorageQueryable: PromQL's view of the storage facade. A selector's series
 // are selected across both tiers and their samples read a batch at a time
-// as the evaluator asks for them, so that a query holds a batch or two of
+// as the evaluator asks for them, so that a query holds a few batches of
 // samples rather than all of them, and the sample limit and the deadline
 // stop it between batches.
 #pragma once

@@ -106,7 +106,7 @@ TEST_F(StorageQueryableTest, ReadsEverySeriesOfBothTiersInLabelOrder) {
 }
 
 // The limit bounds the samples held at once (the batch being handed out
-// and the one read ahead), not those of the whole query: 300,000 samples are
+// and those read ahead), not those of the whole query: 300,000 samples are
 // read with a limit of 150,000, and a single series over it fails.
 TEST_F(StorageQueryableTest, TheSampleLimitBoundsWhatIsHeldAtOnce) {
   int read = 0;

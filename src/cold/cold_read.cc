@@ -2,6 +2,7 @@
 // snapshot of the committed files.
 #include <parquet/arrow/reader.h>
 #include <parquet/file_reader.h>
+#include <parquet/statistics.h>
 
 #include <algorithm>
 #include <map>
@@ -16,10 +17,11 @@ namespace mytsdb::cold {
 namespace {
 
 // Appends rows [first, first + n) of a row group as samples: `value`, or
-// where it is null value_int / value_div (value_encoding.h; `ints` and
-// `divs` null for files from before them).
+// where it is null value_int / value_div (value_encoding.h). `values` null:
+// every row's `value` is null; `ints` and `divs` null: no row needs them
+// (files from before them, or a row group without a null `value`).
 Status AppendValues(int64_t first, int64_t n, const int64_t* ts,
-                    const SparseColumn<parquet::DoubleType>& values,
+                    const SparseColumn<parquet::DoubleType>* values,
                     const SparseColumn<parquet::Int64Type>* ints,
                     const SparseColumn<parquet::Int64Type>* divs,
                     std::vector<model::Sample>* out) {
@@ -30,10 +32,14 @@ Status AppendValues(int64_t first, int64_t n, const int64_t* ts,
   const size_t at = out->size();
   out->resize(at + static_cast<size_t>(n));
   model::Sample* dst = out->data() + at;
-  const double* v = values.rows(first);
-  const uint8_t* v_valid = values.valid(first);
-  if (v_valid == nullptr) {  // a required value column: every row has one
+  const double* v = values != nullptr ? values->rows(first) : nullptr;
+  const uint8_t* v_valid = values != nullptr ? values->valid(first) : nullptr;
+  if (values != nullptr && (v_valid == nullptr || ints == nullptr)) {  // every row has a `value`
     for (int64_t k = 0; k < n; ++k) {
+      if (v_valid != nullptr && !v_valid[k]) {
+        out->resize(at);
+        return Status::Corruption("a null value without value_int");
+      }
       dst[k].timestamp_ms = ts[k];
       dst[k].value = v[k];
     }
@@ -49,7 +55,7 @@ Status AppendValues(int64_t first, int64_t n, const int64_t* ts,
   const uint8_t* d_valid = divs->valid(first);
   for (int64_t k = 0; k < n; ++k) {
     dst[k].timestamp_ms = ts[k];
-    if (v_valid[k]) {
+    if (v_valid != nullptr && v_valid[k]) {
       dst[k].value = v[k];
     } else if ((m_valid == nullptr || m_valid[k]) && (d_valid == nullptr || d_valid[k]) && d[k] > 0) {
       dst[k].value = static_cast<double>(m[k]) / static_cast<double>(d[k]);
@@ -59,6 +65,26 @@ Status AppendValues(int64_t first, int64_t n, const int64_t* ts,
     }
   }
   return Status::OK();
+}
+
+// Which value columns of a row group a read needs: `value` unless the
+// statistics say every row's is null, value_int and value_div (where the
+// file has them) unless they say no row's `value` is. Without statistics
+// both are read.
+struct ValueColumns {
+  bool value = true;
+  bool decimals = true;
+};
+ValueColumns ValueColumnsToRead(const parquet::RowGroupMetaData& rg, const FileEntry& file) {
+  ValueColumns read;
+  read.decimals = file.value_int_column >= 0;
+  if (!read.decimals) return read;  // `value` is then required
+  const std::unique_ptr<parquet::ColumnChunkMetaData> chunk = rg.ColumnChunk(file.value_column);
+  const std::shared_ptr<parquet::Statistics> stats = chunk->statistics();
+  if (stats == nullptr || !stats->HasNullCount()) return read;
+  if (stats->null_count() == rg.num_rows()) read.value = false;
+  if (stats->null_count() == 0) read.decimals = false;
+  return read;
 }
 
 }  // namespace
@@ -148,11 +174,14 @@ Status ColdStore::ReadFrom(const Snapshot& snap, std::span<const ColdSeriesId> i
       SparseColumn<parquet::Int64Type> ts;
       SparseColumn<parquet::DoubleType> values;
       SparseColumn<parquet::Int64Type> ints, divs;
-      const bool decimals = file->value_int_column >= 0;
+      // A value column the row group's statistics show to be all null is
+      // not read: on data that is all decimals (or all not), a third of
+      // the pages a query decompresses.
+      const ValueColumns needed = ValueColumnsToRead(*rg_reader->metadata(), *file);
       Status st = ts.Read(*rg_reader, file->ts_column, wanted);
-      if (st.ok()) st = values.Read(*rg_reader, file->value_column, wanted);
-      if (st.ok() && decimals) st = ints.Read(*rg_reader, file->value_int_column, wanted);
-      if (st.ok() && decimals) st = divs.Read(*rg_reader, file->value_div_column, wanted);
+      if (st.ok() && needed.value) st = values.Read(*rg_reader, file->value_column, wanted);
+      if (st.ok() && needed.decimals) st = ints.Read(*rg_reader, file->value_int_column, wanted);
+      if (st.ok() && needed.decimals) st = divs.Read(*rg_reader, file->value_div_column, wanted);
       if (!st.ok()) return st.WithContext("read " + file->full_path);
       for (const Piece& p : pieces) {
         std::vector<model::Sample>& dst = (*out)[p.index];
@@ -162,8 +191,10 @@ Status ColdStore::ReadFrom(const Snapshot& snap, std::span<const ColdSeriesId> i
         // A series' rows are in time order (docs/FORMAT.md, "Sort order").
         const int64_t* from = std::lower_bound(t, t + p.num_rows, range.min);
         const int64_t* to = std::upper_bound(from, t + p.num_rows, range.max);
-        RETURN_NOT_OK(AppendValues(first + (from - t), to - from, t + (from - t), values,
-                                   decimals ? &ints : nullptr, decimals ? &divs : nullptr, &dst)
+        RETURN_NOT_OK(AppendValues(first + (from - t), to - from, t + (from - t),
+                                   needed.value ? &values : nullptr,
+                                   needed.decimals ? &ints : nullptr,
+                                   needed.decimals ? &divs : nullptr, &dst)
                           .WithContext("read " + file->full_path));
         read += static_cast<int64_t>(to - from);
       }

@@ -174,6 +174,32 @@ TEST_F(ColdStoreTest, SeriesAcrossManyRowGroups) {
   }
 }
 
+// Row groups whose `value` column is all null (every value a decimal), has
+// no null (no value a decimal) or mixes both: reads skip the value columns
+// the statistics show unneeded, and every sample comes back bit for bit.
+TEST_F(ColdStoreTest, RowGroupsOfOnlyDecimalsOnlyFloatsAndBothReadBackBitForBit) {
+  Reopen(/*row_group_rows=*/20);
+  std::map<Labels, std::vector<Sample>> data;
+  auto series = [&](const std::string& name, auto value_of) {
+    std::vector<Sample>& s = data[Labels{{"__name__", name}}];
+    for (int64_t k = 0; k < 60; ++k) s.push_back({k * 1'000, value_of(k)});
+  };
+  series("a_decimals", [](int64_t k) { return static_cast<double>(k * 25) / 100; });
+  series("b_floats", [](int64_t k) { return 1.0 / static_cast<double>(k + 3); });
+  series("c_mixed", [](int64_t k) {
+    return k % 3 == 0 ? 1.0 / static_cast<double>(k + 7) : static_cast<double>(k);
+  });
+  ASSERT_TRUE(Persist(data, {0, kDay - 1}).ok());
+  for (const auto& [labels, samples] : data) {
+    auto got = ReadAll(Name(std::string(labels.metric_name())));
+    ExpectBitEqual(got[labels], samples);
+    // A window inside one row group, and one across two.
+    auto window = ReadAll(Name(std::string(labels.metric_name())), {5'000, 30'000});
+    ExpectBitEqual(window[labels],
+                   std::vector<Sample>(samples.begin() + 5, samples.begin() + 31));
+  }
+}
+
 TEST_F(ColdStoreTest, LaterCommitWinsOnTheSameTimestamp) {
   Labels s{{"__name__", "m"}};
   ASSERT_TRUE(Persist({{s, {{1000, 1}, {2000, 2}, {3000, 3}}}}, {0, kDay - 1}).ok());

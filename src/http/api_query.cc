@@ -28,20 +28,27 @@ using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 // A timestamp as Prometheus writes it: seconds, with the milliseconds as a
 // fraction only when there are any (1700000000, 1700000000.5).
 void WriteTime(JsonWriter& w, int64_t ms) {
+  // to_chars rather than snprintf: with a point per step and series, the
+  // formatting was a tenth of a small range query's CPU.
+  // Before the epoch the sign is written first and the digits are those of
+  // the magnitude (-1500 ms is -1.5, as Prometheus writes it).
   char buf[40];
-  int64_t secs = ms / 1000, frac = ms % 1000;
-  if (frac < 0) {
-    frac += 1000;
-    secs -= 1;
+  char* end = buf;
+  uint64_t magnitude = static_cast<uint64_t>(ms);
+  if (ms < 0) {
+    *end++ = '-';
+    magnitude = 0 - magnitude;
   }
-  int n;
-  if (frac == 0) {
-    n = std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(secs));
-  } else {
-    n = std::snprintf(buf, sizeof buf, "%lld.%03lld", static_cast<long long>(secs), static_cast<long long>(frac));
-    while (buf[n - 1] == '0') --n;
+  const uint64_t secs = magnitude / 1000, frac = magnitude % 1000;
+  end = std::to_chars(end, buf + sizeof buf - 4, secs).ptr;
+  if (frac != 0) {
+    *end++ = '.';
+    *end++ = static_cast<char>('0' + frac / 100);
+    *end++ = static_cast<char>('0' + frac / 10 % 10);
+    *end++ = static_cast<char>('0' + frac % 10);
+    while (end[-1] == '0') --end;
   }
-  w.RawValue(buf, static_cast<size_t>(n), rapidjson::kNumberType);
+  w.RawValue(buf, static_cast<size_t>(end - buf), rapidjson::kNumberType);
 }
 
 // Sample values are strings in the API ("1.5", "NaN", "+Inf").

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "promql/range_functions.h"
+
 namespace mytsdb::promql {
 
 Result<Value> Evaluator::Eval(const Node& node) {
@@ -233,12 +235,17 @@ Status Evaluator::SelectorSeries(const VectorSelector& vs, bool timestamps, cons
     r.v.assign(steps_, 0);
     r.has.assign(steps_, 0);
     int64_t points = 0;
+    // The first sample after the step's time, found forward from the last
+    // step's while times do not decrease (@ and offsets can break that).
+    size_t after = 0;
+    int64_t last_t = INT64_MIN;
     for (size_t i = 0; i < steps_; ++i) {
       int64_t t = EvalTime(vs, i);
-      auto it = std::upper_bound(s.samples.begin(), s.samples.end(), t,
-                                 [](int64_t x, const model::Sample& a) { return x < a.timestamp_ms; });
-      if (it == s.samples.begin()) continue;
-      --it;
+      if (t < last_t) after = 0;
+      last_t = t;
+      after = FirstAfter(s.samples, after, t);
+      if (after == 0) continue;
+      const model::Sample* it = &s.samples[after - 1];
       // Left-open lookback window, and a staleness marker ends the series.
       if (it->timestamp_ms <= t - options_.lookback_ms || model::IsStaleNaN(it->value)) continue;
       r.v[i] = timestamps ? static_cast<double>(it->timestamp_ms) / 1000 : it->value;

@@ -96,5 +96,26 @@ TEST(RangeFunctionTest, RateIncreaseAndDeltaThroughTheShapeMemoAgreeToTheBitWith
   EXPECT_GT(extrapolated_to_zero, 1'000);  // the exact path was exercised too
 }
 
+TEST(RangeFunctionTest, FirstAfterFindsWhatALinearScanFinds) {
+  std::mt19937_64 rng(11);
+  int moved_far = 0;
+  for (int round = 0; round < 2'000; ++round) {
+    std::vector<model::Sample> samples(rng() % 40);
+    int64_t ts = static_cast<int64_t>(rng() % 100);
+    for (model::Sample& s : samples) {
+      ts += 1 + static_cast<int64_t>(rng() % 20);
+      s = {ts, 0};
+    }
+    const int64_t t = static_cast<int64_t>(rng() % (static_cast<uint64_t>(ts) + 40)) - 20;
+    size_t want = 0;
+    while (want < samples.size() && samples[want].timestamp_ms <= t) ++want;
+    // Any start at or before the answer (those before it are at or before t).
+    const size_t from = want == 0 ? 0 : static_cast<size_t>(rng() % (want + 1));
+    ASSERT_EQ(FirstAfter(samples, from, t), want) << "round " << round << " from " << from;
+    moved_far += want - from > 8;
+  }
+  EXPECT_GT(moved_far, 100);  // the block skip was exercised, not only the count
+}
+
 }  // namespace
 }  // namespace mytsdb::promql

@@ -82,6 +82,9 @@ def test_range_query(loaded):
     # A scalar expression is a matrix with one unlabelled series.
     data = ok(loaded.get("/api/v1/query_range", params={"query": "1", "start": 0, "end": 60, "step": 30}))
     assert data == {"resultType": "matrix", "result": [{"metric": {}, "values": [[0, "1"], [30, "1"], [60, "1"]]}]}
+    # Times before the epoch with a fraction: the sign, then the magnitude.
+    data = ok(loaded.get("/api/v1/query_range", params={"query": "1", "start": -1.5, "end": 0.25, "step": 0.875}))
+    assert [v[0] for v in data["result"][0]["values"]] == [-1.5, -0.625, 0.25]
 
 
 @pytest.mark.parametrize("path,params,text", [

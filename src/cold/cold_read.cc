@@ -28,7 +28,7 @@ Status AppendValues(int64_t first, int64_t n, const int64_t* ts,
   if (n <= 0) return Status::OK();
   // Written by index into room made once: push_back's size check and a
   // sample assembled on the stack were most of a cold-tier query's time
-  // spent here (docs/BENCHMARKS.md, "Cold-tier reads").
+  // spent here (docs/BENCHMARKS.md, "Query read paths profiled").
   const size_t at = out->size();
   out->resize(at + static_cast<size_t>(n));
   model::Sample* dst = out->data() + at;

@@ -40,6 +40,8 @@ def query(port, args):
         out = r.read()
     if b'"success"' not in out:
         sys.exit(f"ab_query: port {port} answered {out[:300]!r}")
+    if b'"result":[]' in out:  # timing an empty answer measures nothing
+        sys.exit(f"ab_query: the query selects no data on port {port}: check --start/--end")
     return (time.perf_counter() - t) * 1000
 
 

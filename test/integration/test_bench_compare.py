@@ -145,3 +145,36 @@ def test_a_server_that_falls_over_is_recorded_and_fails_the_run(tmp_path):
     assert any("failpoint cold.persist.before_commit" in line for line in my["server_log_tail"])
     assert my["ingest"]["samples"] == 1500 * 80  # what it did before falling over is kept
     assert set(my["queries"]) == {"cpu_by_mode", "tiny_instant_one_series"}
+
+
+def test_ab_query_runs_two_builds_on_copies_of_one_data_directory(server_factory, tmp_path):
+    """bench/ab_query.py: both servers answer, each from its own copy; the
+    data directory it was given is left as it was."""
+    import remote_write as rw
+    from conftest import BINARY
+
+    t0 = 1_700_000_000_000
+    srv = server_factory(extra_args=["--retention", "100y"])
+    series = [({"__name__": "m", "i": str(i)}, [(t0 + k * 15_000, float(k + i)) for k in range(40)])
+              for i in range(5)]
+    assert rw.write(srv.http, srv.url, series).status_code == 204
+    srv.stop()
+    data = srv.data_dir
+    before = sorted(str(p.relative_to(data)) for p in data.rglob("*"))
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "ab_query.py"), "--data", str(data), "--runs", "3",
+         "--query", "sum(rate(m[2m]))", "--start", str(t0 // 1000 + 120),
+         "--end", str(t0 // 1000 + 585), "--step", "15", str(BINARY), str(BINARY)],
+        capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == 2 and all("median" in line and "(3 runs)" in line for line in lines), proc.stdout
+    for i in range(2):
+        assert (data.parent / f"{data.name}-ab{i}").is_dir()
+    assert sorted(str(p.relative_to(data)) for p in data.rglob("*")) == before
+    # A query that selects nothing is refused rather than timed.
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "ab_query.py"), "--data", str(data), "--runs", "1",
+         "--query", "absent_metric", str(BINARY)],
+        capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert proc.returncode != 0 and "selects no data" in proc.stderr, proc.stderr[-2000:]

@@ -670,7 +670,7 @@ Status Evaluator::RangeFunctionSeries(const Call& c, const Node& range_arg, cons
       std::span<const model::Sample> w(s.samples.data() + lo, hi - lo);
       std::optional<double> r;
       ASSIGN_OR_RETURN(r, RangeFunction(fn, name, w, t, StepTime(i), range_ms, scalar_arg[i], scalar_arg2[i],
-                                    &shapes));
+                                    shapes));
       if (fn == RangeFn::kQuantileOverTime && !w.empty() &&
           (std::isnan(scalar_arg[i]) || scalar_arg[i] < 0 || scalar_arg[i] > 1)) {
         Annotate(true, "quantile value should be between 0 and 1, got " + GoG(scalar_arg[i]), *c.args[0]);

@@ -90,7 +90,7 @@ const WindowShapeCache::Shape& WindowShapeCache::Get(int64_t to_start_ms, int64_
 Result<std::optional<double>> RangeFunction(RangeFn fn, std::string_view name,
                                             std::span<const model::Sample> w, int64_t t,
                                             int64_t step_t, int64_t range_ms, double arg,
-                                            double arg2, WindowShapeCache* shapes) {
+                                            double arg2, WindowShapeCache& shapes) {
   if (w.empty()) return std::optional<double>();
   size_t n = w.size();
   if (fn == RangeFn::kRate || fn == RangeFn::kIncrease || fn == RangeFn::kDelta) {
@@ -110,11 +110,9 @@ Result<std::optional<double>> RangeFunction(RangeFn fn, std::string_view name,
         }
       }
     }
-    std::optional<WindowShapeCache> local;
-    if (shapes == nullptr) shapes = &local.emplace();
     const WindowShapeCache::Shape& shape =
-        shapes->Get(w[0].timestamp_ms - (t - range_ms), t - w[n - 1].timestamp_ms,
-                 w[n - 1].timestamp_ms - w[0].timestamp_ms, n, range_ms, per_second);
+        shapes.Get(w[0].timestamp_ms - (t - range_ms), t - w[n - 1].timestamp_ms,
+                   w[n - 1].timestamp_ms - w[0].timestamp_ms, n, range_ms, per_second);
     // A counter extrapolates no further back than to where it was zero. The
     // division that says where is skipped when that point lies clearly (by
     // a factor of 2, far beyond rounding) further back than the range's

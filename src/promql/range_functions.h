@@ -71,10 +71,11 @@ class WindowShapeCache {
 // order, stale markers removed) evaluated for the step at step_t; nullopt
 // where Prometheus yields no sample. `arg` and `arg2` are the scalar
 // arguments of quantile_over_time, predict_linear and
-// double_exponential_smoothing at this step.
+// double_exponential_smoothing at this step; `shapes` is the evaluation's
+// memo for rate, increase and delta.
 Result<std::optional<double>> RangeFunction(RangeFn fn, std::string_view name,
                                             std::span<const model::Sample> w, int64_t t,
                                             int64_t step_t, int64_t range_ms, double arg,
-                                            double arg2, WindowShapeCache* shapes = nullptr);
+                                            double arg2, WindowShapeCache& shapes);
 
 }  // namespace mytsdb::promql

@@ -80,7 +80,7 @@ TEST(RangeFunctionTest, RateIncreaseAndDeltaThroughTheShapeMemoAgreeToTheBitWith
         for (RangeFn fn : {RangeFn::kRate, RangeFn::kIncrease, RangeFn::kDelta}) {
           bool to_zero_used = false;
           std::optional<double> want = w.empty() ? std::nullopt : Reference(fn, w, t, range_ms, &to_zero_used);
-          auto got = RangeFunction(fn, "", w, t, t, range_ms, 0, 0, &shapes);
+          auto got = RangeFunction(fn, "", w, t, t, range_ms, 0, 0, shapes);
           ASSERT_TRUE(got.ok());
           ASSERT_EQ(got->has_value(), want.has_value());
           if (!want) continue;

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "chunk/timestamp_code.h"
 #include "common/coding.h"
 
 namespace mytsdb::chunk {
@@ -22,22 +23,10 @@ XorChunk::XorChunk(XorChunk&& other) noexcept { *this = std::move(other); }
 XorChunk& XorChunk::operator=(XorChunk&& other) noexcept {
   writer_ = std::move(other.writer_);
   num_samples_ = std::exchange(other.num_samples_, 0);
-  leading_ = std::exchange(other.leading_, kNoWindow);
-  trailing_ = std::exchange(other.trailing_, 0);
   min_time_ = std::exchange(other.min_time_, 0);
   last_t_ = std::exchange(other.last_t_, 0);
-  last_delta_ = std::exchange(other.last_delta_, 0);
-  last_value_bits_ = std::exchange(other.last_value_bits_, 0);
+  state_ = std::exchange(other.state_, AppendState{});
   return *this;
-}
-
-void XorChunk::AppendVarint(uint64_t v) {
-  // Only samples 0 and 1 use varints; they start on a byte boundary.
-  while (v >= 0x80) {
-    writer_.WriteBits((v & 0x7f) | 0x80, 8);
-    v >>= 7;
-  }
-  writer_.WriteBits(v, 8);
 }
 
 void XorChunk::Append(int64_t t, double v) {
@@ -45,76 +34,80 @@ void XorChunk::Append(int64_t t, double v) {
     std::fputs("XorChunk::Append: chunk already holds 65535 samples\n", stderr);
     std::abort();
   }
-  const uint64_t bits = std::bit_cast<uint64_t>(v);
   if (num_samples_ == 0) {
     writer_.Reserve(kInitialCapacity);
-    AppendVarint(coding::ZigZagEncode(t));
-    writer_.WriteBits(bits, 64);
     min_time_ = t;
-  } else {
-    // Modulo 2^64, as Prometheus: any increasing pair of int64 has a delta in
-    // [1, 2^64) and the decoder adds it back with the same wrap-around.
-    const uint64_t delta = static_cast<uint64_t>(t) - static_cast<uint64_t>(last_t_);
-    if (num_samples_ == 1) {
-      AppendVarint(delta);
-    } else {
-      const int64_t dod = static_cast<int64_t>(delta - last_delta_);
-      const uint64_t u = static_cast<uint64_t>(dod);
-      if (dod == 0) {
-        writer_.WriteBits(0, 1);
-      } else if (dod >= -8191 && dod <= 8192) {
-        writer_.WriteBits((uint64_t{0b10} << 14) | (u & 0x3fff), 2 + 14);
-      } else if (dod >= -65535 && dod <= 65536) {
-        writer_.WriteBits((uint64_t{0b110} << 17) | (u & 0x1ffff), 3 + 17);
-      } else if (dod >= -524287 && dod <= 524288) {
-        writer_.WriteBits((uint64_t{0b1110} << 20) | (u & 0xfffff), 4 + 20);
-      } else {
-        writer_.WriteBits(0b1111, 4);
-        writer_.WriteBits(u, 64);
-      }
-    }
-    last_delta_ = delta;
-    AppendValue(bits);
   }
+  internal::AppendXor(&writer_, num_samples_, last_t_, t, std::bit_cast<uint64_t>(v), &state_);
   last_t_ = t;
-  last_value_bits_ = bits;
   ++num_samples_;
 }
 
-void XorChunk::AppendValue(uint64_t bits) {
-  const uint64_t x = bits ^ last_value_bits_;
+namespace internal {
+
+namespace {
+
+void AppendXorValue(BitWriter* writer, uint64_t bits, AppendState* state) {
+  const uint64_t x = bits ^ state->last_value;
   if (x == 0) {
-    writer_.WriteBits(0, 1);
+    writer->WriteBits(0, 1);
     return;
   }
   // The leading-zero field has 5 bits.
   const int leading = std::min(std::countl_zero(x), 31);
   const int trailing = std::countr_zero(x);
-  if (leading_ != kNoWindow && leading >= leading_ && trailing >= trailing_) {
+  if (state->leading != AppendState::kNoWindow && leading >= state->leading &&
+      trailing >= state->trailing) {
     // The meaningful bits fit the previous window: '10' + the window.
-    const int width = 64 - leading_ - trailing_;
-    const uint64_t payload = x >> trailing_;
+    const int width = 64 - state->leading - state->trailing;
+    const uint64_t payload = x >> state->trailing;
     if (2 + width <= 56) {
-      writer_.WriteBits((uint64_t{0b10} << width) | payload, 2 + width);
+      writer->WriteBits((uint64_t{0b10} << width) | payload, 2 + width);
     } else {
-      writer_.WriteBits(0b10, 2);
-      writer_.WriteBits(payload, width);
+      writer->WriteBits(0b10, 2);
+      writer->WriteBits(payload, width);
     }
     return;
   }
-  leading_ = static_cast<uint8_t>(leading);
-  trailing_ = static_cast<uint8_t>(trailing);
+  state->leading = static_cast<uint8_t>(leading);
+  state->trailing = static_cast<uint8_t>(trailing);
   const int width = 64 - leading - trailing;  // 1..64; 64 is written as 0
   const uint64_t header = (uint64_t{0b11} << 11) | (static_cast<uint64_t>(leading) << 6) |
                           (static_cast<uint64_t>(width) & 63);
   const uint64_t payload = x >> trailing;
   if (13 + width <= 56) {
-    writer_.WriteBits((header << width) | payload, 13 + width);
+    writer->WriteBits((header << width) | payload, 13 + width);
   } else {
-    writer_.WriteBits(header, 13);
-    writer_.WriteBits(payload, width);
+    writer->WriteBits(header, 13);
+    writer->WriteBits(payload, width);
   }
 }
+
+}  // namespace
+
+void AppendXor(BitWriter* writer, uint16_t num_samples, int64_t last_t, int64_t t, uint64_t bits,
+               AppendState* state) {
+  if (num_samples == 0) {
+    WriteVarint(writer, coding::ZigZagEncode(t));
+    writer->WriteBits(bits, 64);
+    state->leading = AppendState::kNoWindow;
+    state->trailing = 0;
+  } else {
+    // Modulo 2^64, as Prometheus: any increasing pair of int64 has a delta in
+    // [1, 2^64) and the decoder adds it back with the same wrap-around.
+    const uint64_t delta = static_cast<uint64_t>(t) - static_cast<uint64_t>(last_t);
+    if (num_samples == 1) {
+      WriteVarint(writer, delta);
+    } else {
+      WriteTimestampDod(writer, static_cast<int64_t>(delta - state->last_delta));
+    }
+    state->last_delta = delta;
+    AppendXorValue(writer, bits, state);
+  }
+  state->last_value = bits;
+}
+
+}  // namespace internal
 
 XorIterator XorChunk::Iterator() const { return XorIterator(bytes(), num_samples_); }
 
@@ -147,10 +140,10 @@ Result<XorChunk> XorChunk::FromBytes(std::string_view bytes, uint16_t num_sample
   chunk.writer_.Assign(bytes, end);
   chunk.num_samples_ = num_samples;
   chunk.last_t_ = it.t_;
-  chunk.last_delta_ = it.delta_;
-  chunk.last_value_bits_ = it.value_bits_;
-  chunk.leading_ = it.has_window_ ? it.leading_ : kNoWindow;
-  chunk.trailing_ = it.has_window_ ? it.trailing_ : 0;
+  chunk.state_.last_delta = it.delta_;
+  chunk.state_.last_value = it.value_bits_;
+  chunk.state_.leading = it.has_window_ ? it.leading_ : AppendState::kNoWindow;
+  chunk.state_.trailing = it.has_window_ ? it.trailing_ : 0;
   return chunk;
 }
 
@@ -162,11 +155,8 @@ bool XorIterator::Fail(const char* what) {
 }
 
 bool XorIterator::ReadFirst() {
-  std::string_view rest = reader_.RemainingBytes();
-  const size_t before = rest.size();
   uint64_t zigzag;
-  if (!coding::GetVarint64(&rest, &zigzag)) return Fail("bad or truncated first timestamp");
-  reader_.SkipBytes(before - rest.size());
+  if (!internal::ReadVarint(&reader_, &zigzag)) return Fail("bad or truncated first timestamp");
   const uint64_t bits = reader_.ReadBits(64);
   if (reader_.overrun()) return Fail("truncated first value");
   t_ = coding::ZigZagDecode(zigzag);
@@ -182,31 +172,9 @@ bool XorIterator::Next() {
   uint64_t delta;
   if (read_ == 1) {
     // Byte-aligned: the first sample took whole bytes.
-    std::string_view rest = reader_.RemainingBytes();
-    const size_t before = rest.size();
-    if (!coding::GetVarint64(&rest, &delta)) return Fail("bad or truncated timestamp delta");
-    reader_.SkipBytes(before - rest.size());
+    if (!internal::ReadVarint(&reader_, &delta)) return Fail("bad or truncated timestamp delta");
   } else {
-    const uint64_t word = reader_.Peek();
-    if ((word >> 63) == 0) {
-      reader_.Skip(1);
-      delta = delta_;
-    } else {
-      const int ones = std::countl_one(word);
-      uint64_t dod;
-      if (ones >= 4) {
-        reader_.Skip(4);
-        dod = reader_.ReadBits(64);
-      } else {
-        static constexpr int kWidth[] = {0, 14, 17, 20};
-        const int width = kWidth[ones];
-        dod = (word << (ones + 1)) >> (64 - width);
-        // Prometheus's ranges are -(2^(w-1) - 1) .. 2^(w-1).
-        if (dod > (uint64_t{1} << (width - 1))) dod -= uint64_t{1} << width;
-        reader_.Skip(ones + 1 + width);
-      }
-      delta = delta_ + dod;
-    }
+    delta = delta_ + internal::ReadTimestampDod(&reader_);
   }
   if (reader_.overrun()) return Fail("truncated timestamp");
   const int64_t t = static_cast<int64_t>(static_cast<uint64_t>(t_) + delta);

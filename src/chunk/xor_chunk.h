@@ -35,6 +35,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "chunk/append_state.h"
 #include "chunk/bit_stream.h"
 #include "common/result.h"
 #include "common/status.h"
@@ -91,19 +92,11 @@ class XorChunk {
   XorIterator Iterator() const;
 
  private:
-  void AppendValue(uint64_t bits);
-  void AppendVarint(uint64_t v);
-
   BitWriter writer_;
   uint16_t num_samples_ = 0;
-  uint8_t leading_ = kNoWindow;  // XOR window of the last '11' value
-  uint8_t trailing_ = 0;
   int64_t min_time_ = 0;
   int64_t last_t_ = 0;
-  uint64_t last_delta_ = 0;  // last_t_ - previous t, modulo 2^64
-  uint64_t last_value_bits_ = 0;
-
-  static constexpr uint8_t kNoWindow = 0xff;
+  AppendState state_;
 };
 
 // Decodes samples from an XorChunk or from raw chunk bytes, in order.

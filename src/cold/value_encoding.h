@@ -14,12 +14,13 @@
 #include <cstdint>
 #include <span>
 
+#include "common/decimal.h"
 #include "model/sample.h"
 
 namespace mytsdb::cold {
 
 // Decimals of up to this many places (divisors up to 10^9).
-inline constexpr int kMaxDecimalScale = 9;
+inline constexpr int kMaxDecimalScale = decimal::kMaxScale;
 
 // The divisor for a series' samples: the smallest power of ten at which
 // every value that is a decimal of at most kMaxDecimalScale places becomes
@@ -28,6 +29,6 @@ int64_t DecimalDivisor(std::span<const model::Sample> samples);
 
 // Whether `value` is `*integer / divisor` bit for bit, with |*integer| <
 // 2^53 (so that the integer is an exact double).
-bool AsDecimal(double value, int64_t divisor, int64_t* integer);
+using decimal::AsDecimal;
 
 }  // namespace mytsdb::cold

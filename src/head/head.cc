@@ -77,9 +77,9 @@ std::shared_ptr<Head::MemSeries> Head::NewSeries(SeriesRef ref, const model::Lab
   auto s = std::make_shared<MemSeries>(interner_.get());
   s->ref = ref;
   s->hash = hash;
-  s->labels.reserve(labels.size());
+  s->labels = std::make_unique<MemSeries::LabelRef[]>(labels.size());
   for (const model::Label& l : labels) {
-    s->labels.emplace_back(interner_->Intern(l.name), interner_->Intern(l.value));
+    s->labels[s->num_labels++] = {interner_->Intern(l.name), interner_->Intern(l.value)};
   }
   return s;
 }
@@ -98,10 +98,10 @@ void Head::Publish(std::shared_ptr<MemSeries> series) {
 }
 
 void Head::AppendToChunks(MemSeries* s, const model::Sample& sample) {
-  MutexLock lock(&s->mu);
+  CompactMutexLock lock(&s->mu);
   bool cut = s->chunks.empty();
   if (!cut) {
-    const chunk::XorChunk& last = s->chunks.back();
+    const chunk::HeadChunk& last = s->chunks.back();
     // Chunks never straddle a multiple of the chunk range, so that a block of
     // the cold tier takes whole chunks.
     int64_t range = options_.chunk_range_ms;
@@ -110,12 +110,17 @@ void Head::AppendToChunks(MemSeries* s, const model::Sample& sample) {
     cut = last.num_samples() >= options_.samples_per_chunk || sample.timestamp_ms >= boundary;
   }
   if (cut) {
-    if (!s->chunks.empty()) s->chunks.back().Compact();  // closed for good
-    s->chunks.emplace_back();
+    size_t previous_bytes = 0;
+    if (!s->chunks.empty()) {
+      previous_bytes = s->chunks.back().bytes().size();
+      s->chunks.back().Compact();  // closed for good
+    }
+    s->chunks.emplace_back().Reserve(previous_bytes);
     num_chunks_.fetch_add(1, std::memory_order_relaxed);
   }
-  size_t before = s->chunks.back().bytes().size();
-  s->chunks.back().Append(sample.timestamp_ms, sample.value);
+  // Modulo 2^64: a chunk that changes encoding can shrink.
+  const size_t before = s->chunks.back().bytes().size();
+  s->chunks.back().Append(sample.timestamp_ms, sample.value, &s->append_state);
   chunk_bytes_.fetch_add(s->chunks.back().bytes().size() - before, std::memory_order_relaxed);
 }
 

@@ -2,7 +2,7 @@
 // made durable by the write-ahead log before an append is acknowledged.
 //
 //   Append ──► validate ──► WAL (series + samples records) ──► memory
-//                                                  (postings, XOR chunks)
+//                                                  (postings, chunks)
 //
 // Thread safety: all methods are safe to call concurrently. Appends are
 // serialised by one lock (decoding, the expensive part of ingestion, happens
@@ -45,7 +45,7 @@ struct HeadOptions {
   // samples older than (newest sample - chunk_range_ms / 2) are refused as
   // too old, as Prometheus's head does.
   int64_t chunk_range_ms = 2 * 3600 * 1000;
-  // Samples per XOR chunk before a new one is started (Prometheus: 120).
+  // Samples per chunk before a new one is started (Prometheus: 120).
   int samples_per_chunk = 120;
   // Samples older than this belong to the cold tier: replay skips them and
   // appends refuse them as too old. Set from the cold tier's watermark.

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "chunk/xor_chunk.h"
+#include "chunk/head_chunk.h"
 #include "head/head.h"
 
 namespace mytsdb::head {
@@ -114,7 +114,7 @@ void BM_HeadMemoryPerSeries(benchmark::State& state) {
     size_t after = ResidentBytes();
     state.counters["rss_bytes_per_series"] = double(after - before) / num_series;
     state.counters["series_object_bytes"] = double(Head::SeriesObjectBytes());
-    state.counters["chunk_object_bytes"] = double(sizeof(chunk::XorChunk));
+    state.counters["chunk_object_bytes"] = double(sizeof(chunk::HeadChunk));
     state.counters["chunk_bytes_per_sample"] =
         double(f.head->stats().chunk_bytes) / (double(num_series) * 120);
   }

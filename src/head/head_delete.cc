@@ -9,13 +9,29 @@
 
 namespace mytsdb::head {
 
+namespace {
+
+// The samples of `c` outside `drop`, appended with `state`.
+chunk::HeadChunk Rewrite(const chunk::HeadChunk& c, model::TimeRange drop,
+                         chunk::AppendState* state) {
+  chunk::HeadChunk rewritten;
+  chunk::SampleIterator it = c.Iterator();
+  while (it.Next()) {
+    if (!drop.Contains(it.t())) rewritten.Append(it.t(), it.v(), state);
+  }
+  return rewritten;
+}
+
+}  // namespace
+
 void Head::DeleteFromSeries(MemSeries* s, model::TimeRange range) {
-  MutexLock lock(&s->mu);
-  std::vector<chunk::XorChunk> kept;
+  CompactMutexLock lock(&s->mu);
+  std::vector<chunk::HeadChunk> kept;
   int64_t bytes_before = 0, bytes_after = 0;
   const size_t chunks_before = s->chunks.size();
+  bool newest_dropped = false;
   for (size_t i = 0; i < s->chunks.size(); ++i) {
-    chunk::XorChunk& c = s->chunks[i];
+    chunk::HeadChunk& c = s->chunks[i];
     bytes_before += static_cast<int64_t>(c.bytes().size());
     const bool last = i + 1 == s->chunks.size();
     if (c.num_samples() == 0 || !range.Overlaps(c.min_time(), c.max_time())) {
@@ -23,19 +39,26 @@ void Head::DeleteFromSeries(MemSeries* s, model::TimeRange range) {
       kept.push_back(std::move(c));
       continue;
     }
-    chunk::XorChunk rewritten;
-    chunk::XorIterator it = c.Iterator();
-    if (it.Seek(INT64_MIN)) {
-      do {
-        if (!range.Contains(it.t())) rewritten.Append(it.t(), it.v());
-      } while (it.Next());
+    // The newest chunk is appended to later: it is rewritten with the
+    // series' append state; closed ones with a scratch one, and compacted.
+    chunk::AppendState scratch;
+    chunk::HeadChunk rewritten = Rewrite(c, range, last ? &s->append_state : &scratch);
+    if (rewritten.num_samples() == 0) {
+      newest_dropped = last;
+      continue;
     }
-    // An emptied chunk goes (the next append starts a new one); the last
-    // one stays open for appends, closed ones are compacted.
-    if (rewritten.num_samples() == 0) continue;
     if (!last) rewritten.Compact();
     bytes_after += static_cast<int64_t>(rewritten.bytes().size());
     kept.push_back(std::move(rewritten));
+  }
+  // An emptied newest chunk goes; appends then continue in the chunk before
+  // it (unless it is full), whose append state is rebuilt.
+  if (newest_dropped && !kept.empty()) {
+    const model::TimeRange nothing{1, 0};
+    chunk::HeadChunk reopened = Rewrite(kept.back(), nothing, &s->append_state);
+    bytes_after += static_cast<int64_t>(reopened.bytes().size()) -
+                   static_cast<int64_t>(kept.back().bytes().size());
+    kept.back() = std::move(reopened);
   }
   s->chunks = std::move(kept);
   num_chunks_.fetch_sub(chunks_before - s->chunks.size(), std::memory_order_relaxed);

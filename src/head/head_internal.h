@@ -1,13 +1,15 @@
 // Private parts of Head shared by head*.cc. Not part of the interface.
 #pragma once
 
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_set>
 #include <utility>
 #include <vector>
 
-#include "chunk/xor_chunk.h"
+#include "chunk/head_chunk.h"
 #include "head/head.h"
 
 namespace mytsdb::head {
@@ -48,7 +50,7 @@ class Head::Interner {
 struct Head::MemSeries {
   explicit MemSeries(Interner* interner) : interner(interner) {}
   ~MemSeries() {
-    for (const auto& [name, value] : labels) {
+    for (const auto& [name, value] : label_refs()) {
       interner->Release(name);
       interner->Release(value);
     }
@@ -56,36 +58,44 @@ struct Head::MemSeries {
   MemSeries(const MemSeries&) = delete;
   MemSeries& operator=(const MemSeries&) = delete;
 
+  using LabelRef = std::pair<const std::string*, const std::string*>;
+
   Interner* const interner;
   SeriesRef ref = 0;
   uint64_t hash = 0;
-  // Sorted by name, pointing into the Interner.
-  std::vector<std::pair<const std::string*, const std::string*>> labels;
+  // Sorted by name, pointing into the Interner. An array and a count, not a
+  // vector: the head holds a million series (docs/design/head.md).
+  std::unique_ptr<LabelRef[]> labels;
 
   // Written only by the appender (under Head::append_mu_) or by replay; the
   // appender's view of the newest sample, used to validate new ones.
   int64_t last_t = INT64_MIN;
   uint64_t last_value_bits = 0;
 
-  mutable Mutex mu;
-  std::vector<chunk::XorChunk> chunks GUARDED_BY(mu);
+  mutable CompactMutex mu;
+  uint32_t num_labels = 0;  // packed next to the 4-byte mutex
+  std::vector<chunk::HeadChunk> chunks GUARDED_BY(mu);
+  // What appending to chunks.back() needs besides the chunk.
+  chunk::AppendState append_state GUARDED_BY(mu);
+
+  std::span<const LabelRef> label_refs() const { return {labels.get(), num_labels}; }
 
   bool LabelsEqual(const model::Labels& other) const {
-    if (other.size() != labels.size()) return false;
-    for (size_t i = 0; i < labels.size(); ++i) {
+    if (other.size() != num_labels) return false;
+    for (size_t i = 0; i < num_labels; ++i) {
       const model::Label& l = other.items()[i];
       if (*labels[i].first != l.name || *labels[i].second != l.value) return false;
     }
     return true;
   }
   void AppendLabelsTo(model::LabelSets* out) const {
-    for (const auto& [name, value] : labels) out->AddLabel(*name, *value);
+    for (const auto& [name, value] : label_refs()) out->AddLabel(*name, *value);
     out->EndSet();
   }
   model::Labels ToLabels() const {
     std::vector<model::Label> out;
-    out.reserve(labels.size());
-    for (const auto& [name, value] : labels) out.push_back({*name, *value});
+    out.reserve(num_labels);
+    for (const auto& [name, value] : label_refs()) out.push_back({*name, *value});
     return model::Labels::FromSorted(std::move(out));
   }
 };

@@ -14,7 +14,7 @@ std::vector<SeriesRef> Head::Select(const model::Matchers& matchers,
   for (SeriesRef ref : refs) {
     std::shared_ptr<const MemSeries> s = SeriesByRef(ref);
     if (s == nullptr) continue;
-    MutexLock lock(&s->mu);
+    CompactMutexLock lock(&s->mu);
     if (s->chunks.empty()) continue;
     if (range.Overlaps(s->chunks.front().min_time(), s->chunks.back().max_time())) {
       out.push_back(ref);
@@ -41,9 +41,9 @@ void Head::ReadSamples(SeriesRef ref, model::TimeRange range,
   // Held for the read: the series stays valid if a truncation removes it.
   std::shared_ptr<const MemSeries> s = SeriesByRef(ref);
   if (s == nullptr) return;
-  MutexLock lock(&s->mu);
+  CompactMutexLock lock(&s->mu);
   size_t upper_bound = 0;
-  for (const chunk::XorChunk& c : s->chunks) {
+  for (const chunk::HeadChunk& c : s->chunks) {
     if (range.Overlaps(c.min_time(), c.max_time())) upper_bound += c.num_samples();
   }
   // Room for every sample of the overlapping chunks, written by index and
@@ -55,29 +55,33 @@ void Head::ReadSamples(SeriesRef ref, model::TimeRange range,
   model::Sample* dst = out->data() + at;
   size_t n = 0;
   for (size_t i = 0; i < s->chunks.size(); ++i) {
-    const chunk::XorChunk& c = s->chunks[i];
+    const chunk::HeadChunk& c = s->chunks[i];
     if (c.num_samples() == 0 || !range.Overlaps(c.min_time(), c.max_time())) continue;
     // The next chunk's bytes are fetched from memory while this one decodes
     // (each chunk's first read was a cache miss).
     if (i + 1 < s->chunks.size()) __builtin_prefetch(s->chunks[i + 1].bytes().data());
-    chunk::XorIterator it = c.Iterator();
-    if (!it.Seek(range.min)) continue;
-    do {
-      const int64_t t = it.t();
-      if (t > range.max) break;
-      dst[n].timestamp_ms = t;
-      dst[n].value = it.v();
-      ++n;
-    } while (it.Next());
+    // The loop is compiled once per encoding.
+    n = c.VisitIterator([&](auto it) {
+      size_t written = n;
+      if (!it.Seek(range.min)) return written;
+      do {
+        const int64_t t = it.t();
+        if (t > range.max) break;
+        dst[written].timestamp_ms = t;
+        dst[written].value = it.v();
+        ++written;
+      } while (it.Next());
+      return written;
+    });
   }
   out->resize(at + n);
 }
 
 bool Head::HasSample(const MemSeries* s, int64_t t, uint64_t value_bits) const {
-  MutexLock lock(&s->mu);
-  for (const chunk::XorChunk& c : s->chunks) {
+  CompactMutexLock lock(&s->mu);
+  for (const chunk::HeadChunk& c : s->chunks) {
     if (c.num_samples() == 0 || t < c.min_time() || t > c.max_time()) continue;
-    chunk::XorIterator it = c.Iterator();
+    chunk::SampleIterator it = c.Iterator();
     return it.Seek(t) && it.t() == t && it.value_bits() == value_bits;
   }
   return false;

@@ -8,7 +8,7 @@
 #include <random>
 #include <thread>
 
-#include "chunk/xor_chunk.h"
+#include "chunk/head_chunk.h"
 #include "io/fault_injection_fs.h"
 #include "model/sample.h"
 
@@ -87,7 +87,10 @@ TEST_F(HeadTest, AppendReadAndReplayBitExact) {
   EXPECT_EQ(r.series_created, 1u);
   ExpectBitEqual(Read(up), samples);
   EXPECT_EQ(head_->stats().num_chunks, 5u);  // 503 samples, 120 per chunk
-  EXPECT_GT(head_->stats().chunk_bytes, 503u);
+  // Regular decimals take well under a byte a sample (decimal chunks), the
+  // last three values (no decimals) eight or more (an XOR chunk).
+  EXPECT_GT(head_->stats().chunk_bytes, 3u * 8);
+  EXPECT_LT(head_->stats().chunk_bytes, 500u + 3u * 10);
 
   Reopen();
   ExpectBitEqual(Read(up), samples);
@@ -389,8 +392,8 @@ TEST_F(HeadTest, TruncateWhileAppendingAndReading) {
 
 TEST(HeadMemoryTest, SeriesAndChunkObjectsStaySmall) {
   // docs/design/head.md and docs/format/chunk.md quote these sizes.
-  EXPECT_LE(Head::SeriesObjectBytes(), 160u);
-  EXPECT_LE(sizeof(chunk::XorChunk), 96u);
+  EXPECT_LE(Head::SeriesObjectBytes(), 112u);
+  EXPECT_LE(sizeof(chunk::HeadChunk), 40u);
 }
 
 TEST_F(HeadTest, ConcurrentWritersAndReaders) {
@@ -477,6 +480,41 @@ TEST_F(HeadTest, DeletedSamplesStayDeletedAfterReplayAndLaterOnesStay) {
   Reopen();
   EXPECT_TRUE(Read(a).empty());
   ExpectBitEqual(Read(other), samples);
+}
+
+// The newest chunk's append state lives in the series, not in the chunk:
+// after a deletion or a truncation rewrites or drops the newest chunk,
+// appends must continue from the right state (a wrong one decodes to other
+// values, so every value is compared).
+TEST_F(HeadTest, AppendsContinueAfterTheNewestChunkIsRewritten) {
+  auto value = [](int i) { return double((i * 7919) % 1000) / 4; };
+  std::vector<Sample> samples;
+  for (int i = 0; i < 300; ++i) samples.push_back({i * 1'000, value(i)});  // 120 + 120 + 60
+
+  Labels a{{"__name__", "deleted"}};
+  Append(a, samples);
+  // Empties the newest chunk and halves the one before, which is then
+  // appended to again (it holds fewer than 120 samples).
+  model::Matchers m = {Matcher::Make(MatchType::kEqual, "__name__", "deleted").MoveValue()};
+  ASSERT_TRUE(head_->DeleteSamples({&m, 1}, {200 * 1'000, 400 * 1'000}).ok());
+  std::vector<Sample> want_a(samples.begin(), samples.begin() + 200);
+  std::vector<Sample> more;
+  for (int i = 401; i < 431; ++i) more.push_back({i * 1'000, value(i)});
+  Append(a, more);
+  want_a.insert(want_a.end(), more.begin(), more.end());
+  ExpectBitEqual(Read(a), want_a);
+
+  Labels b{{"__name__", "truncated"}};
+  std::vector<Sample> few(samples.begin() + 300 - 50, samples.end());
+  // Only a dropped sample needs three decimals: the rewritten chunk has
+  // another scale, so the state from before the truncation no longer fits.
+  few[5].value = 0.125;
+  Append(b, few);  // one chunk, rewritten by the truncation below
+  ASSERT_TRUE(head_->Truncate(few[20].timestamp_ms).ok());
+  std::vector<Sample> want_b(few.begin() + 20, few.end());
+  Append(b, more);
+  want_b.insert(want_b.end(), more.begin(), more.end());
+  ExpectBitEqual(Read(b), want_b);
 }
 
 TEST_F(HeadTest, CardinalityLimitsRefuseNewSeriesOnlyAndCountAfterReplay) {

@@ -26,7 +26,7 @@
 namespace mytsdb::head {
 
 uint64_t Head::TruncateSeries(MemSeries* s, int64_t before) {
-  MutexLock lock(&s->mu);
+  CompactMutexLock lock(&s->mu);
   uint64_t freed = 0;
   size_t drop = 0;
   while (drop < s->chunks.size() && s->chunks[drop].num_samples() > 0 &&
@@ -42,13 +42,17 @@ uint64_t Head::TruncateSeries(MemSeries* s, int64_t before) {
   // another point (a flush of the whole head) leaves a chunk straddling it.
   if (!s->chunks.empty() && s->chunks.front().num_samples() > 0 &&
       s->chunks.front().min_time() < before) {
-    chunk::XorChunk kept;
-    chunk::XorIterator it = s->chunks.front().Iterator();
+    chunk::HeadChunk kept;
+    // Appends continue where the newest chunk's state says.
+    chunk::AppendState scratch;
+    const bool newest = s->chunks.size() == 1;
+    chunk::AppendState* state = newest ? &s->append_state : &scratch;
+    chunk::SampleIterator it = s->chunks.front().Iterator();
     if (it.Seek(before)) {
-      do kept.Append(it.t(), it.v());
+      do kept.Append(it.t(), it.v(), state);
       while (it.Next());
     }
-    kept.Compact();
+    if (!newest) kept.Compact();
     freed += s->chunks.front().bytes().size();
     freed -= kept.bytes().size();
     s->chunks.front() = std::move(kept);
@@ -65,7 +69,7 @@ int64_t Head::RemoveEmptySeries() {
       MemSeries* s = it->second.get();
       bool empty;
       {
-        MutexLock series_lock(&s->mu);
+        CompactMutexLock series_lock(&s->mu);
         empty = s->chunks.empty() || (s->chunks.size() == 1 && s->chunks[0].num_samples() == 0);
         if (empty) {
           num_chunks_.fetch_sub(s->chunks.size(), std::memory_order_relaxed);

@@ -62,8 +62,7 @@ namespace internal {
 void AppendDecimal(BitWriter* writer, uint16_t num_samples, int64_t last_t, int64_t t,
                    int64_t integer, AppendState* state) {
   if (num_samples == 0) {
-    WriteVarint(writer, coding::ZigZagEncode(t));
-    WriteVarint(writer, coding::ZigZagEncode(integer));
+    WriteVarint(writer, coding::ZigZagEncode(integer));  // t0 is the chunk's min_time
     state->last_integer_delta = 0;
   } else {
     // Modulo 2^64, as in the XOR encoding.
@@ -94,10 +93,8 @@ bool DecimalIterator::Fail(const char* what) {
 }
 
 bool DecimalIterator::ReadFirst() {
-  uint64_t t, integer;
-  if (!internal::ReadVarint(&reader_, &t)) return Fail("bad or truncated first timestamp");
+  uint64_t integer;
   if (!internal::ReadVarint(&reader_, &integer)) return Fail("bad or truncated first value");
-  t_ = coding::ZigZagDecode(t);
   integer_ = coding::ZigZagDecode(integer);
   ++read_;
   return valid_ = true;

@@ -7,10 +7,12 @@
 //
 // Stream layout (bits, most significant first):
 //
-//   +-------------------+--------------------+------------------+---------------+
-//   | t0: zigzag varint | i0: zigzag varint  | Δt1: uvarint     | samples 1..n-1 |
-//   | (whole bytes)     | (whole bytes)      | (whole bytes)    |               |
-//   +-------------------+--------------------+------------------+---------------+
+//   +--------------------+------------------+----------------+
+//   | i0: zigzag varint  | Δt1: uvarint     | samples 1..n-1 |
+//   | (whole bytes)      | (whole bytes)    |                |
+//   +--------------------+------------------+----------------+
+//   The first timestamp is not in the stream: the chunk keeps it anyway
+//   (its min_time), and passes it to the iterator (6 bytes a chunk saved).
 //   sample i >= 1: the timestamp (from sample 2 on: its delta-of-delta in
 //   XorChunk's code), then d = (i_k - i_k-1) - (i_k-1 - i_k-2), taking the
 //   integer before i0 to be i0 (so sample 1 stores its plain delta),
@@ -43,10 +45,12 @@ namespace mytsdb::chunk {
 class DecimalIterator {
  public:
   DecimalIterator() = default;  // yields nothing
-  DecimalIterator(std::string_view bytes, uint16_t num_samples, int scale)
+  // `t0`: the first sample's timestamp, which the stream leaves out.
+  DecimalIterator(std::string_view bytes, uint16_t num_samples, int scale, int64_t t0)
       : reader_(bytes),
         total_(num_samples),
-        divisor_(static_cast<double>(decimal::kPowersOfTen[scale])) {}
+        divisor_(static_cast<double>(decimal::kPowersOfTen[scale])),
+        t_(t0) {}
 
   // As XorIterator's.
   bool Next();

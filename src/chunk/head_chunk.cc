@@ -39,7 +39,12 @@ void HeadChunk::Append(int64_t t, double v, AppendState* state) {
   if (num_samples_ == 0) {
     writer_.Reserve(kInitialCapacity);
     min_time_ = t;
+  } else if (static_cast<uint64_t>(t) - static_cast<uint64_t>(min_time_) >
+             static_cast<uint64_t>(kMaxSpanMs)) {
+    std::fputs("HeadChunk::Append: chunk would span more than 2^32 ms\n", stderr);
+    std::abort();
   }
+  const int64_t last_t = max_time();
   if (decimal_) {
     int64_t integer;
     bool fits;
@@ -55,7 +60,7 @@ void HeadChunk::Append(int64_t t, double v, AppendState* state) {
       }
     }
     if (fits) {
-      internal::AppendDecimal(&writer_, num_samples_, max_time_, t, integer, state);
+      internal::AppendDecimal(&writer_, num_samples_, last_t, t, integer, state);
     } else {
       // The first value that is no decimal: the samples so far, this one and
       // all later ones go to the XOR encoding.
@@ -63,9 +68,9 @@ void HeadChunk::Append(int64_t t, double v, AppendState* state) {
     }
   }
   if (!decimal_) {
-    internal::AppendXor(&writer_, num_samples_, max_time_, t, std::bit_cast<uint64_t>(v), state);
+    internal::AppendXor(&writer_, num_samples_, last_t, t, std::bit_cast<uint64_t>(v), state);
   }
-  max_time_ = t;
+  max_offset_ = static_cast<uint32_t>(t - min_time_);
   ++num_samples_;
 }
 
@@ -74,7 +79,7 @@ bool HeadChunk::Rescale(int scale, AppendState* state) {
   const int64_t limit = decimal::kMaxExactInteger / factor;
   std::vector<std::pair<int64_t, int64_t>> samples;
   samples.reserve(num_samples_);
-  DecimalIterator it(bytes(), num_samples_, scale_);
+  DecimalIterator it(bytes(), num_samples_, scale_, min_time_);
   while (it.Next()) {
     if (it.integer() >= limit || it.integer() <= -limit) return false;
     samples.emplace_back(it.t(), it.integer() * factor);
@@ -87,7 +92,7 @@ bool HeadChunk::Rescale(int scale, AppendState* state) {
 void HeadChunk::MoveToXor(AppendState* state) {
   std::vector<std::pair<int64_t, uint64_t>> samples;
   samples.reserve(num_samples_);
-  DecimalIterator it(bytes(), num_samples_, scale_);
+  DecimalIterator it(bytes(), num_samples_, scale_, min_time_);
   while (it.Next()) samples.emplace_back(it.t(), it.value_bits());
   writer_ = Encode(samples, writer_.capacity(), state, internal::AppendXor);
   decimal_ = false;

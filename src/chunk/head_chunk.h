@@ -5,7 +5,7 @@
 // that is no decimal: a NaN staleness marker, ±Inf, -0, or a value with more
 // than nine decimal places. Either way every value reads back bit for bit.
 //
-// The object holds the stream and the chunk's bounds, 40 bytes; what
+// The object holds the stream and the chunk's bounds, 32 bytes; what
 // appending needs besides (AppendState) the caller keeps, one per series,
 // for its newest chunk: a series' closed chunks carry none of it.
 //
@@ -33,13 +33,16 @@ class SampleIterator;
 class HeadChunk {
  public:
   static constexpr uint16_t kMaxSamples = UINT16_MAX;
+  // The last timestamp is kept as an offset from the first: at most this
+  // many ms apart (49.7 days; the head cuts chunks at every block boundary).
+  static constexpr int64_t kMaxSpanMs = UINT32_MAX;
 
   HeadChunk() = default;  // empty, decimal, no heap memory
   HeadChunk(HeadChunk&& other) noexcept { *this = std::move(other); }
   HeadChunk& operator=(HeadChunk&& other) noexcept {
     writer_ = std::move(other.writer_);
     min_time_ = std::exchange(other.min_time_, 0);
-    max_time_ = std::exchange(other.max_time_, 0);
+    max_offset_ = std::exchange(other.max_offset_, 0);
     num_samples_ = std::exchange(other.num_samples_, 0);
     decimal_ = std::exchange(other.decimal_, true);
     scale_ = std::exchange(other.scale_, 0);
@@ -48,13 +51,13 @@ class HeadChunk {
 
   // Appends a sample. `state` is the one passed with every earlier append to
   // this chunk (any AppendState for the first). The caller guarantees
-  // t > max_time() for every sample but the first, and num_samples() <
-  // kMaxSamples (checked: aborts).
+  // t > max_time() for every sample but the first, t - min_time() <=
+  // kMaxSpanMs and num_samples() < kMaxSamples (checked: aborts).
   void Append(int64_t t, double v, AppendState* state);
 
   uint16_t num_samples() const { return num_samples_; }
   int64_t min_time() const { return min_time_; }  // only valid if num_samples() > 0
-  int64_t max_time() const { return max_time_; }  // only valid if num_samples() > 0
+  int64_t max_time() const { return min_time_ + max_offset_; }  // only valid if num_samples() > 0
   // The encoded stream. Invalidated by appends, Compact and destruction.
   std::string_view bytes() const { return writer_.bytes(); }
   // Heap bytes held (the buffer's capacity, slack included) + sizeof(*this).
@@ -75,7 +78,7 @@ class HeadChunk {
   // samples present now, and returns what it returns.
   template <class F>
   decltype(auto) VisitIterator(F&& f) const {
-    if (decimal_) return f(DecimalIterator(bytes(), num_samples_, scale_));
+    if (decimal_) return f(DecimalIterator(bytes(), num_samples_, scale_, min_time_));
     return f(XorIterator(bytes(), num_samples_));
   }
 
@@ -92,7 +95,7 @@ class HeadChunk {
 
   BitWriter writer_;
   int64_t min_time_ = 0;
-  int64_t max_time_ = 0;
+  uint32_t max_offset_ = 0;  // max_time() - min_time()
   uint16_t num_samples_ = 0;
   bool decimal_ = true;
   uint8_t scale_ = 0;

@@ -112,7 +112,7 @@ TEST(HeadChunkTest, DecimalScaleIsTheSmallestThatHoldsEveryValue) {
 
 TEST(HeadChunkTest, ObjectIsSmall) {
   // docs/format/chunk.md and docs/design/head.md quote it.
-  EXPECT_LE(sizeof(HeadChunk), 40u);
+  EXPECT_LE(sizeof(HeadChunk), 32u);
 }
 
 TEST(HeadChunkTest, ValuesThatAreNoDecimalMoveTheChunkToXor) {
@@ -150,15 +150,24 @@ TEST(HeadChunkTest, RescaleThatWouldLeaveExactIntegersGoesToXor) {
 
 TEST(HeadChunkTest, ExtremeIntegersAndIntervals) {
   const double big = 9007199254740991.0;  // 2^53 - 1
-  std::vector<S> in = {{INT64_MIN + 1, Bits(big)},
+  const int64_t t0 = -2'000'000'000;
+  std::vector<S> in = {{t0, Bits(big)},
                        {-5, Bits(-big)},
                        {0, Bits(big)},
                        {1, Bits(0)},
-                       {INT64_MAX - 1, Bits(-big)},
-                       {INT64_MAX, Bits(1)}};
+                       {t0 + HeadChunk::kMaxSpanMs - 1, Bits(-big)},
+                       {t0 + HeadChunk::kMaxSpanMs, Bits(1)}};
   HeadChunk c = Encode(in);
   EXPECT_TRUE(c.is_decimal());
+  EXPECT_EQ(c.max_time(), t0 + HeadChunk::kMaxSpanMs);
   EXPECT_EQ(Decode(c), in);
+}
+
+TEST(HeadChunkDeathTest, RefusesToSpanMoreThanItsOffsetHolds) {
+  HeadChunk c;
+  AppendState state;
+  c.Append(-1, 1, &state);
+  EXPECT_DEATH(c.Append(HeadChunk::kMaxSpanMs, 2, &state), "2\\^32 ms");
 }
 
 TEST(HeadChunkTest, SeekFindsTheFirstSampleAtOrAfter) {
@@ -177,7 +186,7 @@ TEST(HeadChunkTest, TruncatedStreamIsCorruption) {
   ASSERT_TRUE(c.is_decimal());
   std::string_view bytes = c.bytes();
   for (size_t cut = 0; cut + 1 < bytes.size(); ++cut) {
-    DecimalIterator it(bytes.substr(0, cut), c.num_samples(), 0);
+    DecimalIterator it(bytes.substr(0, cut), c.num_samples(), 0, c.min_time());
     int n = 0;
     while (it.Next()) ++n;
     EXPECT_LT(n, c.num_samples()) << cut;

@@ -107,7 +107,9 @@ void Head::AppendToChunks(MemSeries* s, const model::Sample& sample) {
     int64_t range = options_.chunk_range_ms;
     int64_t min_t = last.min_time();
     int64_t boundary = (min_t >= 0 ? min_t / range : (min_t - range + 1) / range) * range + range;
-    cut = last.num_samples() >= options_.samples_per_chunk || sample.timestamp_ms >= boundary;
+    cut = last.num_samples() >= options_.samples_per_chunk || sample.timestamp_ms >= boundary ||
+          static_cast<uint64_t>(sample.timestamp_ms) - static_cast<uint64_t>(min_t) >
+              static_cast<uint64_t>(chunk::HeadChunk::kMaxSpanMs);
   }
   if (cut) {
     size_t previous_bytes = 0;

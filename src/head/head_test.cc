@@ -393,7 +393,7 @@ TEST_F(HeadTest, TruncateWhileAppendingAndReading) {
 TEST(HeadMemoryTest, SeriesAndChunkObjectsStaySmall) {
   // docs/design/head.md and docs/format/chunk.md quote these sizes.
   EXPECT_LE(Head::SeriesObjectBytes(), 112u);
-  EXPECT_LE(sizeof(chunk::HeadChunk), 40u);
+  EXPECT_LE(sizeof(chunk::HeadChunk), 32u);
 }
 
 TEST_F(HeadTest, ConcurrentWritersAndReaders) {

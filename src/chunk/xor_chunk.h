@@ -1,6 +1,10 @@
 // XorChunk: an append-only block of (int64 ms timestamp, double value) samples
 // compressed with Facebook Gorilla's scheme as Prometheus's head does
 // (tsdb/chunkenc/xor.go): delta-of-delta timestamps and XOR-ed values.
+// The head's chunks (HeadChunk) write this encoding through the same
+// internal::AppendXor and read it with XorIterator once a value is no
+// decimal; XorChunk is the self-contained form, with its append state
+// inside and Prometheus's bytes in and out (FromBytes, bytes()).
 //
 // Stream layout (bits, most significant first; docs/format/chunk.md has the
 // detail and the memory bound):
@@ -27,8 +31,8 @@
 // (Prometheus's staleness marker 0x7ff0000000000002 included), ±Inf, -0.0
 // and denormals round-trip exactly.
 //
-// Not thread-safe: the owner (a head series) serialises appends and reads.
-// Move-only; a moved-from chunk is empty.
+// Not thread-safe: the owner serialises appends and reads. Move-only; a
+// moved-from chunk is empty.
 #pragma once
 
 #include <bit>

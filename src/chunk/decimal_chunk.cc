@@ -1,11 +1,7 @@
 #include "chunk/decimal_chunk.h"
 
 #include <bit>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "chunk/append_state.h"
 #include "chunk/timestamp_code.h"

@@ -60,8 +60,6 @@ class HeadChunk {
   int64_t max_time() const { return min_time_ + max_offset_; }  // only valid if num_samples() > 0
   // The encoded stream. Invalidated by appends, Compact and destruction.
   std::string_view bytes() const { return writer_.bytes(); }
-  // Heap bytes held (the buffer's capacity, slack included) + sizeof(*this).
-  size_t memory_bytes() const { return sizeof(*this) + writer_.capacity(); }
   bool is_decimal() const { return decimal_; }
   // Decimal values are stored times 10^scale().
   int scale() const { return scale_; }

@@ -2,6 +2,7 @@
 // snapshot of the committed files.
 #include <parquet/arrow/reader.h>
 #include <parquet/file_reader.h>
+#include <parquet/page_index.h>
 #include <parquet/statistics.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include "cold/arrow_io.h"
 #include "cold/column_reader.h"
 #include "cold/file_entry.h"
+#include "cold/page_reader.h"
 
 namespace mytsdb::cold {
 
@@ -131,6 +133,7 @@ Status ColdStore::ReadFrom(const Snapshot& snap, std::span<const ColdSeriesId> i
   int64_t read = 0;
   std::vector<bool> from_several(ids.size(), false);
   std::vector<bool> seen(ids.size(), false);
+  PageDecompressors decompressors;  // one set of codec contexts for the whole read
   for (const auto& file : snap.files) {
     if (!range.Overlaps(file->add.min_ts, file->add.max_ts)) continue;
     // Rows to read, grouped by row group: (index into ids, first row, count).
@@ -159,29 +162,63 @@ Status ColdStore::ReadFrom(const Snapshot& snap, std::span<const ColdSeriesId> i
       }
     }
     if (by_row_group.empty()) continue;
-    ASSIGN_OR_RETURN(auto reader, OpenParquet(options_.fs, file->full_path, file->metadata));
-    for (const auto& [rg, pieces] : by_row_group) {
+    ASSIGN_OR_RETURN(std::shared_ptr<arrow::io::RandomAccessFile> input,
+                     OpenArrowInputFile(options_.fs, file->full_path));
+    std::shared_ptr<parquet::PageIndexReader> page_index;
+    try {
+      page_index = parquet::PageIndexReader::Make(input.get(), file->metadata, ParquetReaderProperties());
+    } catch (const std::exception& e) {
+      return FromException(e, "read the page index of " + file->full_path);
+    }
+    // Parquet's own reader, for row groups without an offset index (none
+    // of MyTSDB's files lack one; this keeps the read path whole for any).
+    std::unique_ptr<parquet::arrow::FileReader> whole_reader;
+    for (const auto& [rg_number, pieces] : by_row_group) {
+      const int rg = rg_number;  // a structured binding cannot be captured
       int64_t base = starts[static_cast<size_t>(rg)];
       std::vector<std::pair<int64_t, int64_t>> wanted;
       for (const Piece& p : pieces) wanted.emplace_back(p.first_row - base, p.first_row - base + p.num_rows);
       std::sort(wanted.begin(), wanted.end());
-      std::shared_ptr<parquet::RowGroupReader> rg_reader;
+      std::unique_ptr<parquet::RowGroupMetaData> rg_meta;
+      std::shared_ptr<parquet::RowGroupPageIndexReader> rg_index;
       try {
-        rg_reader = reader->parquet_reader()->RowGroup(rg);
+        rg_meta = file->metadata->RowGroup(rg);
+        if (page_index != nullptr) rg_index = page_index->RowGroup(rg);
       } catch (const std::exception& e) {
         return FromException(e, "read " + file->full_path);
       }
+      std::shared_ptr<parquet::RowGroupReader> rg_reader;
+      auto read_column = [&](auto* column, int index) -> Status {
+        std::shared_ptr<parquet::OffsetIndex> offsets;
+        try {
+          if (rg_index != nullptr) offsets = rg_index->GetOffsetIndex(index);
+        } catch (const std::exception& e) {
+          return FromException(e, "read the offset index");
+        }
+        if (offsets != nullptr) {
+          return column->Read(input.get(), *rg_meta, index, offsets->page_locations(), wanted, &decompressors);
+        }
+        if (whole_reader == nullptr) {
+          ASSIGN_OR_RETURN(whole_reader, OpenParquet(options_.fs, file->full_path, file->metadata));
+        }
+        try {
+          if (rg_reader == nullptr) rg_reader = whole_reader->parquet_reader()->RowGroup(rg);
+        } catch (const std::exception& e) {
+          return FromException(e, "read row group");
+        }
+        return column->Read(*rg_reader, index, wanted);
+      };
       SparseColumn<parquet::Int64Type> ts;
       SparseColumn<parquet::DoubleType> values;
       SparseColumn<parquet::Int64Type> ints, divs;
       // A value column the row group's statistics show to be all null is
       // not read: on data that is all decimals (or all not), a third of
       // the pages a query decompresses.
-      const ValueColumns needed = ValueColumnsToRead(*rg_reader->metadata(), *file);
-      Status st = ts.Read(*rg_reader, file->ts_column, wanted);
-      if (st.ok() && needed.value) st = values.Read(*rg_reader, file->value_column, wanted);
-      if (st.ok() && needed.decimals) st = ints.Read(*rg_reader, file->value_int_column, wanted);
-      if (st.ok() && needed.decimals) st = divs.Read(*rg_reader, file->value_div_column, wanted);
+      const ValueColumns needed = ValueColumnsToRead(*rg_meta, *file);
+      Status st = read_column(&ts, file->ts_column);
+      if (st.ok() && needed.value) st = read_column(&values, file->value_column);
+      if (st.ok() && needed.decimals) st = read_column(&ints, file->value_int_column);
+      if (st.ok() && needed.decimals) st = read_column(&divs, file->value_div_column);
       if (!st.ok()) return st.WithContext("read " + file->full_path);
       for (const Piece& p : pieces) {
         std::vector<model::Sample>& dst = (*out)[p.index];

@@ -97,6 +97,67 @@ constexpr size_t kBatch = 8192;  // values per ReadBatch
 }  // namespace
 
 template <typename DType>
+void SparseColumn<DType>::Reserve(int64_t rows, bool nullable) {
+  // Room for every row up front: growing the buffer as pages come in copied
+  // it again and again (7% of a cold-tier query's CPU). Only the rows
+  // written to are ever touched.
+  const size_t n = static_cast<size_t>(std::max<int64_t>(0, rows)) + kBatch;
+  values_.reserve(n);
+  if (nullable) valid_.reserve(n);
+  def_.resize(kBatch);
+}
+
+template <typename DType>
+Result<int64_t> SparseColumn<DType>::AppendBatch(parquet::TypedColumnReader<DType>* reader,
+                                                 int64_t max_rows) {
+  const size_t at = values_.size();
+  const int64_t batch = std::min<int64_t>(max_rows, kBatch);
+  values_.resize(at + static_cast<size_t>(batch));
+  int64_t read = 0;
+  const int64_t levels = reader->ReadBatch(batch, def_.data(), nullptr, values_.data() + at, &read);
+  if (max_def_ == 0) {
+    if (read != levels) return Status::Corruption("unexpected null in a required column");
+    values_.resize(at + static_cast<size_t>(read));
+    return read;
+  }
+  if (read < 0 || read > levels) return Status::Corruption("definition levels do not match the values");
+  valid_.resize(at + static_cast<size_t>(levels));
+  values_.resize(at + static_cast<size_t>(levels));
+  uint8_t* valid = valid_.data() + at;
+  T* values = values_.data() + at;
+  const auto n = static_cast<size_t>(levels);
+  // Batches are usually all values (value_int where every value is a
+  // decimal) or all nulls (`value` then): no spreading needed.
+  if (read == levels) {
+    std::fill_n(valid, n, uint8_t{1});
+    return levels;
+  }
+  if (read == 0) {
+    std::fill_n(valid, n, uint8_t{0});
+    std::fill_n(values, n, T{});
+    return levels;
+  }
+  // The `read` non-null values came packed: spread them to their rows,
+  // from the last one back, so that none is overwritten before it moves.
+  size_t present_count = 0;
+  for (size_t i = 0; i < n; ++i) present_count += def_[i] == max_def_;
+  if (present_count != static_cast<size_t>(read)) {
+    return Status::Corruption("definition levels do not match the values");
+  }
+  size_t next = present_count;
+  for (size_t i = n; i-- > 0;) {
+    const bool present = def_[i] == max_def_;
+    valid[i] = present;
+    next -= present;
+    // Without a branch: a null row reads a value it then discards
+    // (values[next] is in bounds, next <= read < levels).
+    const T v = values[next];
+    values[i] = present ? v : T{};
+  }
+  return levels;
+}
+
+template <typename DType>
 Status SparseColumn<DType>::Read(parquet::RowGroupReader& rg, int column,
                                  const std::vector<std::pair<int64_t, int64_t>>& wanted) {
   try {
@@ -118,59 +179,62 @@ Status SparseColumn<DType>::Read(parquet::RowGroupReader& rg, int column,
     std::shared_ptr<parquet::ColumnReader> reader =
         parquet::ColumnReader::Make(descr, std::move(pages), ArrowMemoryPool());
     auto* typed = static_cast<parquet::TypedColumnReader<DType>*>(reader.get());
-    const int16_t max_def = descr->max_definition_level();
-    std::vector<int16_t> def(kBatch);
-    // Room for every row of the row group up front: growing the buffer as
-    // pages come in copied it again and again (7% of a cold-tier query's
-    // CPU). Only the pages written to are ever touched.
-    const size_t rg_rows = static_cast<size_t>(std::max<int64_t>(0, rg.metadata()->num_rows()));
-    values_.reserve(rg_rows + kBatch);
-    if (max_def > 0) valid_.reserve(rg_rows + kBatch);
-    while (typed->HasNext()) {
-      size_t at = values_.size();
-      values_.resize(at + kBatch);
-      int64_t read = 0;
-      int64_t levels = typed->ReadBatch(kBatch, def.data(), nullptr, values_.data() + at, &read);
-      if (max_def == 0) {
-        if (read != levels) return Status::Corruption("unexpected null in a required column");
-        values_.resize(at + static_cast<size_t>(read));
-        continue;
+    max_def_ = descr->max_definition_level();
+    Reserve(rg.metadata()->num_rows(), max_def_ > 0);
+    while (typed->HasNext()) RETURN_NOT_OK(AppendBatch(typed, kBatch).status());
+  } catch (const std::exception& e) {
+    return FromException(e, "read column");
+  }
+  if (values_.size() != pages_total_) return Status::Corruption("page row counts do not add up");
+  return Status::OK();
+}
+
+template <typename DType>
+Status SparseColumn<DType>::Read(arrow::io::RandomAccessFile* file, const parquet::RowGroupMetaData& rg,
+                                 int column, const std::vector<parquet::PageLocation>& pages,
+                                 const std::vector<std::pair<int64_t, int64_t>>& wanted,
+                                 PageDecompressors* decompressors) {
+  const parquet::ColumnDescriptor* descr = rg.schema()->Column(column);
+  if (descr->max_repetition_level() != 0) return Status::Corruption("a repeated sample column");
+  std::vector<size_t> indexes;
+  const std::vector<KeptPage> kept = PagesHolding(pages, rg.num_rows(), wanted, &indexes);
+  try {
+    std::unique_ptr<parquet::ColumnChunkMetaData> chunk = rg.ColumnChunk(column);
+    ASSIGN_OR_RETURN(std::unique_ptr<SelectedPageReader> selected,
+                     SelectedPageReader::Open(file, *chunk, pages, rg.num_rows(), indexes, decompressors));
+    std::shared_ptr<parquet::ColumnReader> reader =
+        parquet::ColumnReader::Make(descr, std::move(selected), ArrowMemoryPool());
+    auto* typed = static_cast<parquet::TypedColumnReader<DType>*>(reader.get());
+    max_def_ = descr->max_definition_level();
+    int64_t rows = 0;
+    for (const KeptPage& page : kept) rows += page.num_rows;
+    Reserve(rows, max_def_ > 0);
+    auto range = wanted.begin();
+    for (const KeptPage& page : kept) {
+      // Up to the page's last wanted row: a series' rows near the start of
+      // a page leave the rest of it undecoded (delta-coded columns cannot
+      // skip ahead, but they can stop).
+      const int64_t page_end = page.first_row + page.num_rows;
+      while (range != wanted.end() && range->second <= page.first_row) ++range;
+      int64_t last = page.first_row;
+      for (auto r = range; r != wanted.end() && r->first < page_end; ++r) {
+        last = std::min(r->second, page_end);
       }
-      if (read < 0 || read > levels) return Status::Corruption("definition levels do not match the values");
-      valid_.resize(at + static_cast<size_t>(levels));
-      values_.resize(at + static_cast<size_t>(levels));
-      uint8_t* valid = valid_.data() + at;
-      T* values = values_.data() + at;
-      const auto n = static_cast<size_t>(levels);
-      // Batches are usually all values (value_int where every value is a
-      // decimal) or all nulls (`value` then): no spreading needed.
-      if (read == levels) {
-        std::fill_n(valid, n, uint8_t{1});
-        continue;
+      const int64_t needed = last - page.first_row;
+      pages_.push_back({page.first_row, needed, static_cast<int64_t>(pages_total_)});
+      pages_total_ += static_cast<size_t>(needed);
+      for (int64_t done = 0; done < needed;) {
+        if (!typed->HasNext()) return Status::Corruption("a page holds fewer rows than its offset index says");
+        ASSIGN_OR_RETURN(int64_t n, AppendBatch(typed, needed - done));
+        if (n <= 0) return Status::Corruption("a page holds fewer rows than its offset index says");
+        done += n;
       }
-      if (read == 0) {
-        std::fill_n(valid, n, uint8_t{0});
-        std::fill_n(values, n, T{});
-        continue;
-      }
-      // The `read` non-null values came packed: spread them to their rows,
-      // from the last one back, so that none is overwritten before it moves.
-      size_t present_count = 0;
-      for (size_t i = 0; i < n; ++i) present_count += def[i] == max_def;
-      if (present_count != static_cast<size_t>(read)) {
-        return Status::Corruption("definition levels do not match the values");
-      }
-      size_t next = present_count;
-      for (size_t i = n; i-- > 0;) {
-        const bool present = def[i] == max_def;
-        valid[i] = present;
-        next -= present;
-        // Without a branch: a null row reads a value it then discards
-        // (values[next] is in bounds, next <= read < levels).
-        const T v = values[next];
-        values[i] = present ? v : T{};
+      // The rest of the page, dropped without decoding.
+      if (needed < page.num_rows && typed->Skip(page.num_rows - needed) != page.num_rows - needed) {
+        return Status::Corruption("a page holds fewer rows than its offset index says");
       }
     }
+    if (typed->HasNext()) return Status::Corruption("pages hold more rows than their offset index says");
   } catch (const std::exception& e) {
     return FromException(e, "read column");
   }

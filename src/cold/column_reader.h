@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "cold/page_reader.h"
 #include "common/result.h"
 #include "io/file_system.h"
 
@@ -57,6 +58,13 @@ class SparseColumn {
   // `wanted`: sorted, non-overlapping [first, end) row ranges of the row group.
   Status Read(parquet::RowGroupReader& rg, int column,
               const std::vector<std::pair<int64_t, int64_t>>& wanted);
+  // The same, reading only the pages that the column chunk's offset index
+  // (`pages`) locates (page_reader.h), and decoding each only up to its
+  // last wanted row.
+  Status Read(arrow::io::RandomAccessFile* file, const parquet::RowGroupMetaData& rg, int column,
+              const std::vector<parquet::PageLocation>& pages,
+              const std::vector<std::pair<int64_t, int64_t>>& wanted,
+              PageDecompressors* decompressors);
 
   // Where the values of rows [first, first + n) are: a run of values_ when
   // the rows lie in consecutive kept pages (as wanted rows always do). A
@@ -73,6 +81,11 @@ class SparseColumn {
     int64_t offset;  // into values_
   };
   const Page& PageOf(int64_t row) const;
+  // Room for `rows` rows, so that values_ never moves while pages come in.
+  void Reserve(int64_t rows, bool nullable);
+  // Decodes up to `max_rows` rows (within the reader's current page) onto
+  // the end of values_ (and valid_): how many it did.
+  Result<int64_t> AppendBatch(parquet::TypedColumnReader<DType>* reader, int64_t max_rows);
 
   // Leaves new elements uninitialised: every one is written by the decoder
   // before it is read, and zeroing them first cost a pass over the buffer.
@@ -96,6 +109,8 @@ class SparseColumn {
   size_t pages_total_ = 0;
   std::vector<T, UninitialisedAllocator<T>> values_;
   std::vector<uint8_t, UninitialisedAllocator<uint8_t>> valid_;  // nullable columns only
+  int16_t max_def_ = 0;
+  std::vector<int16_t> def_;  // a batch's definition levels
 };
 
 extern template class SparseColumn<parquet::Int64Type>;

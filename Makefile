@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 export CC  := clang
 export CXX := clang++
 
-.PHONY: all setup build run test test-full fuzz bench bench-compare bench-compare-1m bench-interference soak clean
+.PHONY: all setup build run test test-full fuzz bench bench-compare bench-compare-1m bench-interleaved bench-interference soak clean
 
 all: build
 
@@ -56,6 +56,13 @@ bench-compare-1m: build
 	.venv/bin/python bench/compare.py --series 1000000 --duration 20m --queries cpu_by_mode \
 	    --query-runs 3 --no-promtool --out bench/results/node-1m-20m.json \
 	    --charts docs/bench/1m $(BENCH_ARGS)
+
+# Dashboard-query latency of MyTSDB (head and cold tier) and VictoriaMetrics
+# with all three servers up, each query sent to one after the other
+# (bench/interleaved.py), so that the machine's drift falls on all three alike.
+bench-interleaved: build
+	.venv/bin/python bench/interleaved.py --out bench/results/interleaved-node.json $(BENCH_ARGS)
+	.venv/bin/python bench/interleaved.py --workload churn --out bench/results/interleaved-churn.json $(BENCH_ARGS)
 
 # Remote-write latency alone and while 20 heavy queries run (bench/query_interference.py).
 bench-interference: build

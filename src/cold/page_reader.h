@@ -4,8 +4,8 @@
 // context reused from page to page. Parquet's own page reader instead
 // streams the whole column chunk through a buffer, reading every page's
 // bytes to find the next header, and sets up a fresh ZSTD context per page:
-// a third of a selective cold-tier query's time (docs/BENCHMARKS.md,
-// "Reading only the wanted pages").
+// a fifth of a selective cold-tier query's time in its profile
+// (docs/BENCHMARKS.md, "Reading only the wanted pages").
 //
 // The pages come out as parquet::PageReader, so Parquet's ColumnReader
 // decodes them (levels, encodings, dictionaries) as it would any others.

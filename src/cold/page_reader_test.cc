@@ -156,6 +156,33 @@ INSTANTIATE_TEST_SUITE_P(
                        ::testing::Values(parquet::Compression::ZSTD, parquet::Compression::SNAPPY,
                                          parquet::Compression::UNCOMPRESSED)));
 
+// What the cold tier's read path relies on to fall back to Parquet's own
+// page reader: a file written without page indexes gives no offset index
+// (no row group reader, or none for the column), rather than an error.
+TEST(SelectedPagesFallbackTest, AFileWithoutPageIndexesGivesNoOffsetIndex) {
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("no_page_index_" + std::to_string(getpid()) + ".parquet")).string();
+  arrow::Int64Builder builder;
+  for (int64_t r = 0; r < 5'000; ++r) ASSERT_TRUE(builder.Append(r).ok());
+  std::shared_ptr<arrow::Array> array;
+  ASSERT_TRUE(builder.Finish(&array).ok());
+  auto table = arrow::Table::Make(arrow::schema({arrow::field("v", arrow::int64(), false)}), {array});
+  {
+    auto out = arrow::io::FileOutputStream::Open(path);
+    ASSERT_TRUE(out.ok());
+    auto props = parquet::WriterProperties::Builder().disable_write_page_index()->build();
+    ASSERT_TRUE(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), *out, 5'000, props).ok());
+    ASSERT_TRUE((*out)->Close().ok());
+  }
+  auto file = arrow::io::ReadableFile::Open(path);
+  ASSERT_TRUE(file.ok());
+  auto reader = parquet::ParquetFileReader::Open(*file);
+  auto index = parquet::PageIndexReader::Make(file->get(), reader->metadata(), parquet::ReaderProperties());
+  std::shared_ptr<parquet::RowGroupPageIndexReader> group = index ? index->RowGroup(0) : nullptr;
+  EXPECT_EQ(group ? group->GetOffsetIndex(0) : nullptr, nullptr);
+  std::filesystem::remove(path);
+}
+
 // An offset index that does not fit its pages, and damaged page bytes:
 // errors, never a crash or wrong rows passed off as right.
 TEST(SelectedPagesCorruptionTest, MismatchedIndexesAndDamagedPagesAreErrors) {

@@ -66,6 +66,14 @@ class StorageSeriesSet : public promql::SeriesSet {
   static constexpr int64_t kBatchSamples = 256 * 1024;
   static constexpr size_t kMaxBatchSeries = 1024;
   static constexpr size_t kReadAhead = 2;  // batches being read at once
+  // But at least kMinBatches batches (of kMinBatchSeries series or more):
+  // a selection of a thousand or two series fitted in one or two batches,
+  // so it was read and then evaluated, on one core. Eight batches took the
+  // bench's mid-sized queries 10-18% faster on the head and the cold tier
+  // (docs/BENCHMARKS.md, "Reading only the wanted pages"); sixteen of 32
+  // series or more were slower than eight again.
+  static constexpr size_t kMinBatches = 8;
+  static constexpr size_t kMinBatchSeries = 64;
 
   // A batch being read, and the most samples it may hold.
   struct Ahead {
@@ -129,6 +137,7 @@ class StorageSeriesSet : public promql::SeriesSet {
     batch_size_ = held == 0 ? kMaxBatchSeries
                             : std::clamp<size_t>(batch_.samples.size() * kBatchSamples / held, 1,
                                                  kMaxBatchSeries);
+    batch_size_ = std::min(batch_size_, std::max(kMinBatchSeries, series_.size() / kMinBatches));
     // The batch handed out and those being read are held at once: together
     // they stay within the limit. What the held batch and the budgets of
     // those already being read leave is shared by the new ones.

@@ -90,6 +90,13 @@ def main():
             if target is vm:
                 requests.get(vm.url + "/internal/force_flush", timeout=600).raise_for_status()
                 du_settled(vm.data)  # its background merges done before anything is timed
+                # How many parts its data ended in: its query latency varies
+                # from run to run with this.
+                metrics = requests.get(vm.url + "/metrics", timeout=60).text
+                results["servers"][vm.name]["parts"] = {
+                    line.split("{")[1].split("}")[0]: int(float(line.split()[-1]))
+                    for line in metrics.splitlines() if line.startswith("vm_parts{")}
+                log(f"{vm.name}: parts {results['servers'][vm.name]['parts']}")
             elif target is cold:
                 requests.post(cold.url + "/api/v1/admin/flush", timeout=3600).raise_for_status()
 

@@ -24,7 +24,8 @@ enum : uint8_t {
   kStruct = 12,
 };
 
-// Statistics nest one struct in another; far deeper is no page header.
+// Statistics nest one struct in another; far deeper is no page header (and
+// the recursion that skips it must stay shallow whatever the input).
 constexpr int kMaxDepth = 8;
 
 class Cursor {
@@ -130,6 +131,7 @@ bool SkipElements(Cursor& c, uint64_t count, uint8_t type, int depth) {
 }
 
 bool SkipValue(Cursor& c, uint8_t type, int depth, bool in_container) {
+  if (depth > kMaxDepth) return false;  // lists in lists count, as structs in structs
   uint64_t n = 0;
   uint8_t b = 0;
   switch (type) {

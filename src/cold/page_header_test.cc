@@ -218,6 +218,14 @@ TEST(PageHeaderTest, RefusesHeadersThatDoNotDescribeAPage) {
     for (int i = 0; i < 40; ++i) c.End();
     refused(c, "nested too deeply");
   }
+  {
+    // Lists within lists, a byte each: deep enough to overflow the stack
+    // if every level recursed.
+    Compact c = DataPage();
+    c.Field(9, 9);
+    for (int i = 0; i < 1'000'000; ++i) c.Raw({0x19});  // a list of one list
+    refused(c, "lists nested too deeply");
+  }
 }
 
 // The reference: every page header Parquet's writer produces, for each

@@ -100,7 +100,10 @@ Result<std::unique_ptr<SelectedPageReader>> SelectedPageReader::Open(
     arrow::io::RandomAccessFile* file, const parquet::ColumnChunkMetaData& chunk,
     const std::vector<parquet::PageLocation>& locations, int64_t row_group_rows,
     const std::vector<size_t>& indexes, PageDecompressors* decompressors) {
-  const int64_t chunk_start = chunk.has_dictionary_page()
+  // (Some writers leave the dictionary page's offset 0 and point
+  // data_page_offset at it instead; the pages before the first data page
+  // are read as the dictionary either way.)
+  const int64_t chunk_start = chunk.has_dictionary_page() && chunk.dictionary_page_offset() > 0
                                   ? std::min(chunk.dictionary_page_offset(), chunk.data_page_offset())
                                   : chunk.data_page_offset();
   const int64_t chunk_end = chunk_start + chunk.total_compressed_size();

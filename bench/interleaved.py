@@ -23,6 +23,7 @@ every query must return data.
 """
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -73,6 +74,8 @@ def main():
     for tool in [BUILD / "mytsdb", BUILD / "mytsdb-loadgen"]:
         if not tool.exists():
             sys.exit(f"bench: {tool} missing: run `make build` first")
+    if not shutil.which("victoria-metrics"):
+        sys.exit("bench: victoria-metrics not installed: run scripts/setup.sh")
     bodies = REPO / ".deps" / "bench-data" / (
         f"g{GENERATOR_VERSION}-{args.workload}-{args.series}-{args.duration}-{args.interval}-"
         f"{args.seed}-c{args.connections}")
@@ -142,7 +145,7 @@ def main():
             if t.proc is not None:
                 t.stop()
         if not args.workdir:
-            subprocess.run(["rm", "-rf", str(workdir)], check=False)
+            shutil.rmtree(workdir, ignore_errors=True)
 
     print(f"\nmedian of {args.runs} interleaved runs (ms), {args.workload}")
     print(f"{'query':26s} {'head':>9s} {'cold':>9s} {'VM':>9s} {'head/VM':>8s} {'cold/VM':>8s}")

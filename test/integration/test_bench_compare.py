@@ -178,3 +178,25 @@ def test_ab_query_runs_two_builds_on_copies_of_one_data_directory(server_factory
          "--query", "absent_metric", str(BINARY)],
         capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     assert proc.returncode != 0 and "selects no data" in proc.stderr, proc.stderr[-2000:]
+
+
+def test_small_interleaved_run(tmp_path):
+    """bench/interleaved.py end to end on small data: three servers up at
+    once, every query answered by each, MyTSDB's head and cold tier agreeing
+    (the script exits non-zero otherwise)."""
+    out = tmp_path / "interleaved.json"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "interleaved.py"), "--series", "1500",
+         "--duration", "20m", "--runs", "2", "--workdir", str(tmp_path / "work"), "--out", str(out)],
+        capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = json.loads(out.read_text())
+    assert set(res["servers"]) == {"mytsdb", "mytsdb-cold", "victoria-metrics"}
+    for name, s in res["servers"].items():
+        assert s["ingest"]["failures"] == 0 and s["ingest"]["samples"] == 1500 * 80, name
+        assert s["rss_bytes_per_active_series"] > 0, name
+    assert res["servers"]["victoria-metrics"]["parts"], "VictoriaMetrics' part counts"
+    assert len(res["queries"]) == 12
+    for q, r in res["queries"].items():
+        assert r["series"] > 0, q
+        assert all(ms > 0 for ms in r["median_ms"].values()), (q, r)

@@ -39,15 +39,9 @@ void MemPostings::Add(SeriesRef ref, const model::Labels& labels) {
     if (name_it == index_.end()) name_it = index_.emplace(l.name, ValueMap{}).first;
     auto value_it = name_it->second.find(l.value);
     if (value_it == name_it->second.end()) {
-      value_it = name_it->second.emplace(l.value, Postings{}).first;
+      value_it = name_it->second.emplace(ValueKey(l.value), PostingList()).first;
     }
-    Postings& list = value_it->second;
-    if (list.empty() || list.back() < ref) {
-      list.push_back(ref);
-    } else {
-      list.insert(std::lower_bound(list.begin(), list.end(), ref), ref);
-    }
-    ++num_entries_;
+    if (value_it->second.Insert(ref)) ++num_entries_;
   }
   if (all_.empty() || all_.back() < ref) {
     all_.push_back(ref);
@@ -74,9 +68,7 @@ void MemPostings::Remove(std::span<const std::pair<SeriesRef, model::Labels>> se
     auto value_it = name_it->second.find(pair.second);
     if (value_it == name_it->second.end()) continue;
     std::sort(removed.begin(), removed.end());
-    size_t before = value_it->second.size();
-    value_it->second = Difference(value_it->second, removed);
-    num_entries_ -= before - value_it->second.size();
+    num_entries_ -= value_it->second.Remove(removed);
     if (value_it->second.empty()) name_it->second.erase(value_it);
     if (name_it->second.empty()) index_.erase(name_it);
   }
@@ -87,11 +79,18 @@ template <typename Pred>
 Postings MemPostings::UnionWhere(std::string_view name, Pred pred) const {
   auto name_it = index_.find(name);
   if (name_it == index_.end()) return {};
-  std::vector<const Postings*> lists;
+  Postings out;
+  size_t lists = 0;
   for (const auto& [value, list] : name_it->second) {
-    if (pred(value)) lists.push_back(&list);
+    if (!pred(value.view())) continue;
+    out.insert(out.end(), list.refs().begin(), list.refs().end());
+    ++lists;
   }
-  return Union(lists);
+  if (lists > 1) {  // one list is sorted and unique already
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+  }
+  return out;
 }
 
 Postings MemPostings::Select(const model::Matchers& matchers) const {
@@ -108,15 +107,15 @@ Postings MemPostings::Select(const model::Matchers& matchers) const {
         if (name_it == index_.end()) return {};
         auto value_it = name_it->second.find(m.value());
         if (value_it == name_it->second.end()) return {};
-        include.push_back(value_it->second);
+        include.emplace_back(value_it->second.refs().begin(), value_it->second.refs().end());
       } else {
-        include.push_back(UnionWhere(m.name(), [&](const std::string& v) { return m.Matches(v); }));
+        include.push_back(UnionWhere(m.name(), [&](std::string_view v) { return m.Matches(v); }));
       }
       if (include.back().empty()) return {};
     } else {
       // Exclude series whose value of the label is present and rejected.
       exclude.push_back(
-          UnionWhere(m.name(), [&](const std::string& v) { return !m.Matches(v); }));
+          UnionWhere(m.name(), [&](std::string_view v) { return !m.Matches(v); }));
     }
   }
   Postings result;
@@ -156,7 +155,7 @@ std::vector<std::string> MemPostings::LabelValues(std::string_view name) const {
   auto it = index_.find(name);
   if (it == index_.end()) return values;
   values.reserve(it->second.size());
-  for (const auto& [value, list] : it->second) values.push_back(value);
+  for (const auto& [value, list] : it->second) values.emplace_back(value.view());
   return values;
 }
 

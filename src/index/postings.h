@@ -15,12 +15,12 @@
 #include <vector>
 
 #include "common/mutex.h"
+#include "index/value_entry.h"
 #include "model/labels.h"
 #include "model/matcher.h"
 
 namespace mytsdb::index {
 
-using SeriesRef = uint64_t;
 // Always sorted ascending, without duplicates.
 using Postings = std::vector<SeriesRef>;
 
@@ -54,7 +54,7 @@ class MemPostings {
   size_t num_entries() const EXCLUDES(mu_);
 
  private:
-  using ValueMap = std::map<std::string, Postings, std::less<>>;
+  using ValueMap = std::map<ValueKey, PostingList, ValueKeyLess>;
   // Union of the lists of `name` whose value satisfies `pred`.
   template <typename Pred>
   Postings UnionWhere(std::string_view name, Pred pred) const REQUIRES_SHARED(mu_);

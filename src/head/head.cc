@@ -68,8 +68,8 @@ Head::MemSeries* Head::FindSeries(const model::Labels& labels, uint64_t hash) co
 
 std::shared_ptr<Head::MemSeries> Head::SeriesByRef(SeriesRef ref) const {
   ReaderLock lock(&series_mu_);
-  auto it = series_by_ref_.find(ref);
-  return it == series_by_ref_.end() ? nullptr : it->second;
+  const std::shared_ptr<MemSeries>* s = series_by_ref_.Find(ref);
+  return s == nullptr ? nullptr : *s;
 }
 
 std::shared_ptr<Head::MemSeries> Head::NewSeries(SeriesRef ref, const model::Labels& labels,
@@ -90,7 +90,7 @@ void Head::Publish(std::shared_ptr<MemSeries> series) {
   {
     WriterLock lock(&series_mu_);
     series_by_hash_.Insert(series->hash, series.get());
-    series_by_ref_.emplace(ref, std::move(series));
+    series_by_ref_.Insert(ref, std::move(series));
   }
   // Added to the index last: a reader finds the series only once it exists.
   postings_.Add(ref, labels);

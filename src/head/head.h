@@ -26,6 +26,7 @@
 
 #include "common/mutex.h"
 #include "common/result.h"
+#include "head/ref_table.h"
 #include "head/series_table.h"
 #include "index/postings.h"
 #include "model/label_sets.h"
@@ -215,7 +216,7 @@ class Head {
 
   mutable SharedMutex series_mu_;
   SeriesTable<MemSeries> series_by_hash_ GUARDED_BY(series_mu_);
-  std::unordered_map<SeriesRef, std::shared_ptr<MemSeries>> series_by_ref_ GUARDED_BY(series_mu_);
+  RefTable<std::shared_ptr<MemSeries>> series_by_ref_ GUARDED_BY(series_mu_);
 
   index::MemPostings postings_;
 

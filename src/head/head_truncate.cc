@@ -65,32 +65,29 @@ int64_t Head::RemoveEmptySeries() {
   int64_t min_time = INT64_MAX;
   {
     WriterLock lock(&series_mu_);
-    for (auto it = series_by_ref_.begin(); it != series_by_ref_.end();) {
-      MemSeries* s = it->second.get();
-      bool empty;
-      {
-        CompactMutexLock series_lock(&s->mu);
-        empty = s->chunks.empty() || (s->chunks.size() == 1 && s->chunks[0].num_samples() == 0);
-        if (empty) {
-          num_chunks_.fetch_sub(s->chunks.size(), std::memory_order_relaxed);
-          s->chunks.clear();
-        } else {
-          min_time = std::min(min_time, s->chunks.front().min_time());
-        }
+    std::vector<std::shared_ptr<MemSeries>> gone;
+    series_by_ref_.EraseIf([&](SeriesRef, const std::shared_ptr<MemSeries>& series) {
+      MemSeries* s = series.get();
+      CompactMutexLock series_lock(&s->mu);
+      const bool empty = s->chunks.empty() || (s->chunks.size() == 1 && s->chunks[0].num_samples() == 0);
+      if (empty) {
+        num_chunks_.fetch_sub(s->chunks.size(), std::memory_order_relaxed);
+        s->chunks.clear();
+        gone.push_back(series);
+      } else {
+        min_time = std::min(min_time, s->chunks.front().min_time());
       }
-      if (!empty) {
-        ++it;
-        continue;
-      }
+      return empty;
+    });
+    for (const std::shared_ptr<MemSeries>& s : gone) {
       removed.emplace_back(s->ref, s->ToLabels());
       if (options_.max_series_per_metric > 0) {
         auto m = series_per_metric_.find(std::string(removed.back().second.metric_name()));
         if (m != series_per_metric_.end() && --m->second == 0) series_per_metric_.erase(m);
       }
-      series_by_hash_.Erase(s->hash, s);
-      // Freed when the last reader holding it is done.
-      it = series_by_ref_.erase(it);
+      series_by_hash_.Erase(s->hash, s.get());
     }
+    // Each is freed when the last reader holding it is done.
   }
   postings_.Remove(removed);
   return min_time;

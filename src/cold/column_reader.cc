@@ -196,31 +196,23 @@ Status SparseColumn<DType>::Read(arrow::io::RandomAccessFile* file, const parque
                                  PageDecompressors* decompressors) {
   const parquet::ColumnDescriptor* descr = rg.schema()->Column(column);
   if (descr->max_repetition_level() != 0) return Status::Corruption("a repeated sample column");
-  std::vector<size_t> indexes;
-  const std::vector<KeptPage> kept = PagesHolding(pages, rg.num_rows(), wanted, &indexes);
+  const std::vector<KeptPage> kept = PagesHolding(pages, rg.num_rows(), wanted);
   try {
     std::unique_ptr<parquet::ColumnChunkMetaData> chunk = rg.ColumnChunk(column);
     ASSIGN_OR_RETURN(std::unique_ptr<SelectedPageReader> selected,
-                     SelectedPageReader::Open(file, *chunk, pages, rg.num_rows(), indexes, decompressors));
+                     SelectedPageReader::Open(file, *chunk, pages, rg.num_rows(), kept, decompressors));
     std::shared_ptr<parquet::ColumnReader> reader =
         parquet::ColumnReader::Make(descr, std::move(selected), ArrowMemoryPool());
     auto* typed = static_cast<parquet::TypedColumnReader<DType>*>(reader.get());
     max_def_ = descr->max_definition_level();
     int64_t rows = 0;
-    for (const KeptPage& page : kept) rows += page.num_rows;
+    for (const KeptPage& page : kept) rows += page.needed_rows;
     Reserve(rows, max_def_ > 0);
-    auto range = wanted.begin();
     for (const KeptPage& page : kept) {
       // Up to the page's last wanted row: a series' rows near the start of
       // a page leave the rest of it undecoded (delta-coded columns cannot
       // skip ahead, but they can stop).
-      const int64_t page_end = page.first_row + page.num_rows;
-      while (range != wanted.end() && range->second <= page.first_row) ++range;
-      int64_t last = page.first_row;
-      for (auto r = range; r != wanted.end() && r->first < page_end; ++r) {
-        last = std::min(r->second, page_end);
-      }
-      const int64_t needed = last - page.first_row;
+      const int64_t needed = page.needed_rows;
       pages_.push_back({page.first_row, needed, static_cast<int64_t>(pages_total_)});
       pages_total_ += static_cast<size_t>(needed);
       for (int64_t done = 0; done < needed;) {

@@ -3,7 +3,9 @@
 // (page_reader.h), which reads pages by the byte ranges of a file's offset
 // index instead of through Parquet's sequential reader. Only what decoding
 // a page needs is kept; statistics, CRC and fields added to the format
-// later are skipped.
+// later are skipped. Written here because Parquet's own header parser (its
+// Thrift-generated parquet::format types) is not part of the headers the
+// pyarrow wheel installs.
 //
 // Faces whatever bytes a file holds: every length is checked against the
 // input, nesting is bounded, and anything else is Corruption (fuzzed by

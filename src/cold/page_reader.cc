@@ -79,19 +79,17 @@ Status PageDecompressors::Decompress(parquet::Compression::type codec, std::span
 
 std::vector<KeptPage> PagesHolding(const std::vector<parquet::PageLocation>& locations,
                                    int64_t row_group_rows,
-                                   const std::vector<std::pair<int64_t, int64_t>>& wanted,
-                                   std::vector<size_t>* indexes) {
+                                   const std::vector<std::pair<int64_t, int64_t>>& wanted) {
   std::vector<KeptPage> kept;
-  indexes->clear();
   auto range = wanted.begin();
   for (size_t i = 0; i < locations.size() && range != wanted.end(); ++i) {
     const int64_t first = locations[i].first_row_index;
     const int64_t end = i + 1 < locations.size() ? locations[i + 1].first_row_index : row_group_rows;
     while (range != wanted.end() && range->second <= first) ++range;  // ends before this page
-    if (range != wanted.end() && range->first < end) {
-      kept.push_back({first, end - first});
-      indexes->push_back(i);
-    }
+    if (range == wanted.end() || range->first >= end) continue;
+    int64_t last = first;  // the end of the page's last wanted row
+    for (auto r = range; r != wanted.end() && r->first < end; ++r) last = std::min(r->second, end);
+    kept.push_back({i, first, end - first, last - first});
   }
   return kept;
 }
@@ -99,7 +97,7 @@ std::vector<KeptPage> PagesHolding(const std::vector<parquet::PageLocation>& loc
 Result<std::unique_ptr<SelectedPageReader>> SelectedPageReader::Open(
     arrow::io::RandomAccessFile* file, const parquet::ColumnChunkMetaData& chunk,
     const std::vector<parquet::PageLocation>& locations, int64_t row_group_rows,
-    const std::vector<size_t>& indexes, PageDecompressors* decompressors) {
+    std::span<const KeptPage> kept, PageDecompressors* decompressors) {
   // (Some writers leave the dictionary page's offset 0 and point
   // data_page_offset at it instead; the pages before the first data page
   // are read as the dictionary either way.)
@@ -136,20 +134,19 @@ Result<std::unique_ptr<SelectedPageReader>> SelectedPageReader::Open(
     const int64_t size = locations[0].offset - chunk_start;
     RETURN_NOT_OK(read(chunk_start, size, Extent{nullptr, true, {-1}, {size}}));
   }
-  for (size_t k = 0; k < indexes.size();) {
+  for (size_t k = 0; k < kept.size();) {
     // A run of adjacent pages: one read.
     Extent extent;
-    const int64_t start = locations[indexes[k]].offset;
+    const int64_t start = locations[kept[k].index].offset;
     int64_t end = start;
     do {
-      const size_t i = indexes[k];
+      const size_t i = kept[k].index;
       if (i >= locations.size()) return Status::Internal("page index out of range");
-      const int64_t page_end = i + 1 < locations.size() ? locations[i + 1].first_row_index : row_group_rows;
-      extent.page_rows.push_back(page_end - locations[i].first_row_index);
+      extent.page_rows.push_back(kept[k].num_rows);
       extent.page_sizes.push_back(locations[i].compressed_page_size);
       end = locations[i].offset + locations[i].compressed_page_size;
       ++k;
-    } while (k < indexes.size() && locations[indexes[k]].offset == end);
+    } while (k < kept.size() && locations[kept[k].index].offset == end);
     RETURN_NOT_OK(read(start, end - start, std::move(extent)));
   }
   return reader;

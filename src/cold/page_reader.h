@@ -45,10 +45,14 @@ class PageDecompressors {
   std::vector<Entry> entries_;
 };
 
-// A page of a column chunk that holds wanted rows, in row group rows.
+// A page of a column chunk that holds wanted rows: its place in the offset
+// index, its rows (in row group rows), and how many of them, from its
+// first, reach its last wanted row (decoding stops there).
 struct KeptPage {
+  size_t index;
   int64_t first_row;
   int64_t num_rows;
+  int64_t needed_rows;
 };
 
 // The pages that hold `wanted` rows ([first, end) ranges of the row group,
@@ -56,21 +60,19 @@ struct KeptPage {
 // `locations`, in order.
 std::vector<KeptPage> PagesHolding(const std::vector<parquet::PageLocation>& locations,
                                    int64_t row_group_rows,
-                                   const std::vector<std::pair<int64_t, int64_t>>& wanted,
-                                   std::vector<size_t>* indexes);
+                                   const std::vector<std::pair<int64_t, int64_t>>& wanted);
 
 class SelectedPageReader : public parquet::PageReader {
  public:
-  // Reads, now, the chunk's dictionary page (if it has one) and the pages
-  // `indexes` (into `locations`, ascending) of the column chunk `chunk` of
-  // `file`. Corruption if the offset index does not fit the chunk; the
+  // Reads, now, the chunk's dictionary page (if it has one) and the `kept`
+  // pages (PagesHolding's) of the column chunk `chunk` of `file`. Corruption if the offset index does not fit the chunk; the
   // pages' own headers are checked against it as they are decoded
   // (NextPage throws parquet::ParquetException then, as Parquet's reader
   // does).
   static Result<std::unique_ptr<SelectedPageReader>> Open(
       arrow::io::RandomAccessFile* file, const parquet::ColumnChunkMetaData& chunk,
       const std::vector<parquet::PageLocation>& locations, int64_t row_group_rows,
-      const std::vector<size_t>& indexes, PageDecompressors* decompressors);
+      std::span<const KeptPage> kept, PageDecompressors* decompressors);
 
   std::shared_ptr<parquet::Page> NextPage() override;
   void set_max_page_header_size(uint32_t) override {}

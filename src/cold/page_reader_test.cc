@@ -22,18 +22,28 @@ using Ranges = std::vector<std::pair<int64_t, int64_t>>;
 
 TEST(PageReaderTest, PagesHoldingKeepsEachPageAWantedRangeTouches) {
   std::vector<parquet::PageLocation> pages = {{0, 1, 0}, {1, 1, 100}, {2, 1, 200}, {3, 1, 300}};
-  std::vector<size_t> indexes;
-  auto kept = PagesHolding(pages, 350, {{150, 160}, {199, 201}, {340, 350}}, &indexes);
-  EXPECT_EQ(indexes, (std::vector<size_t>{1, 2, 3}));
+  auto indexes = [](const std::vector<KeptPage>& kept) {
+    std::vector<size_t> out;
+    for (const KeptPage& k : kept) out.push_back(k.index);
+    return out;
+  };
+  auto kept = PagesHolding(pages, 350, {{150, 160}, {199, 201}, {340, 350}});
+  EXPECT_EQ(indexes(kept), (std::vector<size_t>{1, 2, 3}));
   ASSERT_EQ(kept.size(), 3u);
   EXPECT_EQ(kept[0].first_row, 100);
   EXPECT_EQ(kept[2].num_rows, 50);
-  kept = PagesHolding(pages, 350, {{0, 350}}, &indexes);
-  EXPECT_EQ(indexes.size(), 4u);
-  kept = PagesHolding(pages, 350, {{100, 100}}, &indexes);  // empty range
-  EXPECT_TRUE(indexes.empty());
-  kept = PagesHolding(pages, 350, {{99, 100}, {300, 301}}, &indexes);
-  EXPECT_EQ(indexes, (std::vector<size_t>{0, 3}));
+  // Decoding stops at each page's last wanted row.
+  EXPECT_EQ(kept[0].needed_rows, 100);  // 199-201 starts in it: to its end
+  EXPECT_EQ(kept[1].needed_rows, 1);    // rows 200 only
+  EXPECT_EQ(kept[2].needed_rows, 50);
+  kept = PagesHolding(pages, 350, {{0, 350}});
+  EXPECT_EQ(kept.size(), 4u);
+  kept = PagesHolding(pages, 350, {{100, 100}});  // empty range
+  EXPECT_TRUE(kept.empty());
+  kept = PagesHolding(pages, 350, {{99, 100}, {300, 301}});
+  EXPECT_EQ(indexes(kept), (std::vector<size_t>{0, 3}));
+  EXPECT_EQ(kept[0].needed_rows, 100);
+  EXPECT_EQ(kept[1].needed_rows, 1);
 }
 
 // Columns like the cold tier's (delta-coded timestamps, plain doubles, a

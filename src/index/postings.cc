@@ -12,14 +12,14 @@ Postings Intersect(const Postings& a, const Postings& b) {
   return out;
 }
 
-Postings Union(std::span<const Postings* const> lists) {
+Postings Union(std::span<const std::span<const SeriesRef>> lists) {
   if (lists.empty()) return {};
-  if (lists.size() == 1) return *lists[0];
+  if (lists.size() == 1) return Postings(lists[0].begin(), lists[0].end());
   Postings out;
   size_t total = 0;
-  for (const Postings* p : lists) total += p->size();
+  for (std::span<const SeriesRef> p : lists) total += p.size();
   out.reserve(total);
-  for (const Postings* p : lists) out.insert(out.end(), p->begin(), p->end());
+  for (std::span<const SeriesRef> p : lists) out.insert(out.end(), p.begin(), p.end());
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
@@ -79,18 +79,11 @@ template <typename Pred>
 Postings MemPostings::UnionWhere(std::string_view name, Pred pred) const {
   auto name_it = index_.find(name);
   if (name_it == index_.end()) return {};
-  Postings out;
-  size_t lists = 0;
+  std::vector<std::span<const SeriesRef>> lists;
   for (const auto& [value, list] : name_it->second) {
-    if (!pred(value.view())) continue;
-    out.insert(out.end(), list.refs().begin(), list.refs().end());
-    ++lists;
+    if (pred(value.view())) lists.push_back(list.refs());
   }
-  if (lists > 1) {  // one list is sorted and unique already
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-  }
-  return out;
+  return Union(lists);
 }
 
 Postings MemPostings::Select(const model::Matchers& matchers) const {

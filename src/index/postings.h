@@ -25,7 +25,7 @@ namespace mytsdb::index {
 using Postings = std::vector<SeriesRef>;
 
 Postings Intersect(const Postings& a, const Postings& b);
-Postings Union(std::span<const Postings* const> lists);
+Postings Union(std::span<const std::span<const SeriesRef>> lists);
 // Elements of `a` that are not in `b`.
 Postings Difference(const Postings& a, const Postings& b);
 

@@ -80,7 +80,7 @@ TEST(PostingsTest, SetOperations) {
   Postings a{1, 3, 5, 7}, b{3, 4, 5};
   EXPECT_EQ(Intersect(a, b), (Postings{3, 5}));
   EXPECT_EQ(Difference(a, b), (Postings{1, 7}));
-  const Postings* lists[] = {&a, &b};
+  const std::span<const SeriesRef> lists[] = {a, b};
   EXPECT_EQ(Union(lists), (Postings{1, 3, 4, 5, 7}));
 }
 

@@ -1,6 +1,7 @@
 // The decimal encoding of a chunk: samples whose values are decimals
 // (common/decimal.h): each value is stored as the integer value * 10^scale,
-// one scale per chunk, with the integers delta-of-delta encoded. Counters,
+// one scale per chunk, divided by 2^shift, the trailing zero bits every
+// integer of the chunk has, with the integers delta-of-delta encoded. Counters,
 // byte gauges and gauges with a few decimals, most of what is scraped, take
 // about 1.5 bytes a sample here against about 4 in an XOR chunk
 // (docs/format/chunk.md has the measurement).
@@ -26,9 +27,10 @@
 //       '111111' + 64 bits   anything else
 //   then zero bits up to the next byte boundary.
 //
-// The scale is not in the stream: like the sample count, the chunk keeps it
-// (HeadChunk, which also raises the scale, or moves to the XOR encoding, when
-// a value needs it). internal::AppendDecimal (append_state.h) writes it.
+// The scale and the shift are not in the stream: like the sample count, the
+// chunk keeps them (HeadChunk, which also raises the scale, lowers the
+// shift, or moves to the XOR encoding, when a value needs it).
+// internal::AppendDecimal (append_state.h) writes the stream.
 #pragma once
 
 #include <bit>
@@ -45,10 +47,12 @@ namespace mytsdb::chunk {
 class DecimalIterator {
  public:
   DecimalIterator() = default;  // yields nothing
-  // `t0`: the first sample's timestamp, which the stream leaves out.
-  DecimalIterator(std::string_view bytes, uint16_t num_samples, int scale, int64_t t0)
+  // `t0`: the first sample's timestamp, which the stream leaves out; the
+  // stream's integers are the values times 10^scale, divided by 2^shift.
+  DecimalIterator(std::string_view bytes, uint16_t num_samples, int scale, int shift, int64_t t0)
       : reader_(bytes),
         total_(num_samples),
+        shift_(static_cast<uint8_t>(shift)),
         divisor_(static_cast<double>(decimal::kPowersOfTen[scale])),
         t_(t0) {}
 
@@ -57,8 +61,11 @@ class DecimalIterator {
   bool Seek(int64_t target);
 
   int64_t t() const { return t_; }
-  double v() const { return static_cast<double>(integer_) / divisor_; }
-  int64_t integer() const { return integer_; }
+  double v() const { return static_cast<double>(integer()) / divisor_; }
+  // The value times 10^scale.
+  int64_t integer() const {
+    return static_cast<int64_t>(static_cast<uint64_t>(integer_) << shift_);
+  }
   uint64_t value_bits() const { return std::bit_cast<uint64_t>(v()); }
 
   Status status() const { return status_; }
@@ -71,10 +78,11 @@ class DecimalIterator {
   uint16_t total_ = 0;
   uint16_t read_ = 0;
   bool valid_ = false;
+  uint8_t shift_ = 0;
   double divisor_ = 1;
   int64_t t_ = 0;
   uint64_t delta_ = 0;
-  int64_t integer_ = 0;
+  int64_t integer_ = 0;  // as stored: shifted right
   int64_t integer_delta_ = 0;
   Status status_;
 };

@@ -36,6 +36,8 @@ class HeadChunk {
   // The last timestamp is kept as an offset from the first: at most this
   // many ms apart (49.7 days; the head cuts chunks at every block boundary).
   static constexpr int64_t kMaxSpanMs = UINT32_MAX;
+  // The most a shift() can be: decimal integers are below 2^53 in magnitude.
+  static constexpr int kMaxShift = 52;
 
   HeadChunk() = default;  // empty, decimal, no heap memory
   HeadChunk(HeadChunk&& other) noexcept { *this = std::move(other); }
@@ -44,8 +46,8 @@ class HeadChunk {
     min_time_ = std::exchange(other.min_time_, 0);
     max_offset_ = std::exchange(other.max_offset_, 0);
     num_samples_ = std::exchange(other.num_samples_, 0);
-    decimal_ = std::exchange(other.decimal_, true);
     scale_ = std::exchange(other.scale_, 0);
+    shift_ = std::exchange(other.shift_, 0);
     return *this;
   }
 
@@ -60,9 +62,14 @@ class HeadChunk {
   int64_t max_time() const { return min_time_ + max_offset_; }  // only valid if num_samples() > 0
   // The encoded stream. Invalidated by appends, Compact and destruction.
   std::string_view bytes() const { return writer_.bytes(); }
-  bool is_decimal() const { return decimal_; }
-  // Decimal values are stored times 10^scale().
-  int scale() const { return scale_; }
+  bool is_decimal() const { return scale_ != kXor; }
+  // Decimal values are stored times 10^scale(), and the integers that gives
+  // divided by 2^shift(): the trailing zero bits they all share. Byte
+  // counts often come in pages, blocks or sectors (4096, 512, 1024 bytes),
+  // and a gauge of pages moves by multiples of 4096, which the deltas of
+  // deltas would otherwise spend 12 bits a sample on.
+  int scale() const { return is_decimal() ? scale_ : 0; }
+  int shift() const { return is_decimal() ? shift_ : 0; }
 
   // Gives back unused buffer capacity; for a chunk that is full (cut).
   void Compact() { writer_.ShrinkToFit(); }
@@ -76,7 +83,7 @@ class HeadChunk {
   // samples present now, and returns what it returns.
   template <class F>
   decltype(auto) VisitIterator(F&& f) const {
-    if (decimal_) return f(DecimalIterator(bytes(), num_samples_, scale_, min_time_));
+    if (is_decimal()) return f(DecimalIterator(bytes(), num_samples_, scale_, shift_, min_time_));
     return f(XorIterator(bytes(), num_samples_));
   }
 
@@ -85,9 +92,12 @@ class HeadChunk {
   SampleIterator Iterator() const;
 
  private:
-  // Re-encodes the samples so far at `scale` (> scale_); false, with nothing
-  // changed, if an integer would reach 2^53.
-  bool Rescale(int scale, AppendState* state);
+  static constexpr uint8_t kXor = 0xff;  // scale_ of a chunk in the XOR encoding
+
+  // Re-encodes the samples so far at `scale` (>= scale_) and `shift` (which
+  // every integer at the new scale must allow); false, with nothing changed,
+  // if an integer would reach 2^53.
+  bool Reencode(int scale, int shift, AppendState* state);
   // Re-encodes the samples so far in the XOR encoding.
   void MoveToXor(AppendState* state);
 
@@ -95,8 +105,8 @@ class HeadChunk {
   int64_t min_time_ = 0;
   uint32_t max_offset_ = 0;  // max_time() - min_time()
   uint16_t num_samples_ = 0;
-  bool decimal_ = true;
-  uint8_t scale_ = 0;
+  uint8_t scale_ = 0;  // kXor: the XOR encoding
+  uint8_t shift_ = 0;
 };
 
 // Either encoding's iterator behind one interface (see XorIterator).

@@ -181,12 +181,66 @@ TEST(HeadChunkTest, SeekFindsTheFirstSampleAtOrAfter) {
   EXPECT_FALSE(it.Seek(141));
 }
 
+// A gauge of memory pages: multiples of 4096 moving by up to 64 pages. The
+// shared trailing zeros are stored once for the chunk, not in every delta.
+TEST(HeadChunkTest, SharedTrailingZerosAreNotStoredPerSample) {
+  std::mt19937_64 rng(7);
+  std::vector<double> pages{268435456};
+  for (int i = 1; i < 120; ++i) {
+    pages.push_back(pages.back() + 4096.0 * (static_cast<int>(rng() % 129) - 64));
+  }
+  HeadChunk c = Encode(FromValues(pages));
+  ASSERT_TRUE(c.is_decimal());
+  EXPECT_EQ(c.shift(), 12);
+  EXPECT_EQ(Decode(c), FromValues(pages));
+  // Deltas of deltas below 2^8 pages take 11 bits, and the timestamps one:
+  // at most 12 bits a sample plus the first value and delta. Unshifted they
+  // would take 25 bits.
+  EXPECT_LE(c.bytes().size(), 120 * 12 / 8 + 16);
+
+  // The same pages divided by 10 (a scale of 1 for 409.6) and negative.
+  std::vector<double> tenths;
+  for (double p : pages) tenths.push_back(-p / 10);
+  HeadChunk t = Encode(FromValues(tenths));
+  EXPECT_EQ(t.scale(), 1);
+  EXPECT_EQ(t.shift(), 12);
+  EXPECT_EQ(Decode(t), FromValues(tenths));
+}
+
+// Every way the shift can fall: a value with fewer trailing zeros, a zero
+// first value (which has them all), a rise of the scale (which adds one
+// trailing zero a decimal place), and the move to XOR.
+TEST(HeadChunkTest, ShiftFallsWhenAValueNeedsItAndEveryValueReadsBack) {
+  const std::vector<std::vector<double>> cases = {
+      {4096, 8192, 4096 * 3, 512, 513, 1024},
+      {0, 0, 0, 1 << 20, 3 << 20, 7},
+      {0, 1024, 0.5, 2048, 0.25, 1 << 30},
+      {-4096, 8192, -1.0 / 3, 4096},
+      {9007199254740992.0 / 2, 4503599627370496.0 + 2, 6},
+      {0, 0, 0},
+  };
+  for (const auto& values : cases) {
+    HeadChunk c = Encode(FromValues(values));
+    EXPECT_EQ(Decode(c), FromValues(values)) << values.size() << " values from " << values[0];
+  }
+  HeadChunk c = Encode(FromValues({4096, 8192, 4096 * 3, 512}));
+  EXPECT_EQ(c.shift(), 9);
+  c = Encode(FromValues({0, 0}));
+  EXPECT_EQ(c.shift(), HeadChunk::kMaxShift);
+  c = Encode(FromValues({1024, 0.5}));  // 10240 and 5 at scale 1
+  EXPECT_EQ(c.scale(), 1);
+  EXPECT_EQ(c.shift(), 0);
+  c = Encode(FromValues({1024, 2048, 102.4}));  // scale 1: 10240, 20480, 1024
+  EXPECT_EQ(c.scale(), 1);
+  EXPECT_EQ(c.shift(), 10);
+}
+
 TEST(HeadChunkTest, TruncatedStreamIsCorruption) {
   HeadChunk c = Encode(FromValues({1, 200, 40000, 7, 9, 11}, 0, 1'000'003));
   ASSERT_TRUE(c.is_decimal());
   std::string_view bytes = c.bytes();
   for (size_t cut = 0; cut + 1 < bytes.size(); ++cut) {
-    DecimalIterator it(bytes.substr(0, cut), c.num_samples(), 0, c.min_time());
+    DecimalIterator it(bytes.substr(0, cut), c.num_samples(), c.scale(), c.shift(), c.min_time());
     int n = 0;
     while (it.Next()) ++n;
     EXPECT_LT(n, c.num_samples()) << cut;
@@ -205,12 +259,13 @@ TEST(HeadChunkTest, EmptyChunkYieldsNothing) {
 // whatever is appended reads back bit for bit, in either encoding.
 TEST(HeadChunkTest, RandomSeriesRoundTrip) {
   std::mt19937_64 rng(20261204);
-  int decimal_chunks = 0, xor_chunks = 0;
+  int decimal_chunks = 0, xor_chunks = 0, shifted_chunks = 0;
   for (int round = 0; round < 3000; ++round) {
     const int n = 1 + static_cast<int>(rng() % 300);
     std::vector<S> in;
     int64_t t = static_cast<int64_t>(rng() % 2'000'000'000'000) - 1'000'000'000'000;
-    const int kind = static_cast<int>(rng() % 6);
+    const int kind = static_cast<int>(rng() % 7);
+    const int unit_bits = static_cast<int>(rng() % 20);  // kind 6: units of 2^unit_bits
     const int scale = static_cast<int>(rng() % 10);
     int64_t integer = static_cast<int64_t>(rng() % 1'000'000) - 500'000;
     const bool sprinkle_specials = rng() % 3 == 0;
@@ -218,6 +273,11 @@ TEST(HeadChunkTest, RandomSeriesRoundTrip) {
       t += rng() % 8 == 0 ? 1 + static_cast<int64_t>(rng() % 10'000'000) : 15'000;
       double v;
       switch (sprinkle_specials && rng() % 50 == 0 ? 5 : kind) {
+        case 6:  // a gauge of pages or blocks, now and then off the unit
+          integer += (static_cast<int64_t>(rng() % 129) - 64) << unit_bits;
+          v = static_cast<double>(integer + (rng() % 1000 == 0 ? 1 : 0)) /
+              static_cast<double>(decimal::kPowersOfTen[scale % 3]);
+          break;
         case 0:  // counter
           integer += static_cast<int64_t>(rng() % 5000);
           v = static_cast<double>(integer);
@@ -248,12 +308,14 @@ TEST(HeadChunkTest, RandomSeriesRoundTrip) {
     }
     HeadChunk c = Encode(in);
     (c.is_decimal() ? decimal_chunks : xor_chunks)++;
+    if (c.shift() > 0 && c.num_samples() > 1) ++shifted_chunks;
     ASSERT_EQ(c.num_samples(), in.size());
     ASSERT_EQ(Decode(c), in) << "round " << round;
   }
   // Both encodings were exercised.
   EXPECT_GT(decimal_chunks, 300);
   EXPECT_GT(xor_chunks, 300);
+  EXPECT_GT(shifted_chunks, 100);
 }
 
 }  // namespace

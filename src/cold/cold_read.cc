@@ -133,7 +133,9 @@ Status ColdStore::ReadFrom(const Snapshot& snap, std::span<const ColdSeriesId> i
   int64_t read = 0;
   std::vector<bool> from_several(ids.size(), false);
   std::vector<bool> seen(ids.size(), false);
-  PageDecompressors decompressors;  // one set of codec contexts for the whole read
+  // One set of codec contexts per thread, kept between reads: setting up a
+  // ZSTD context for every query was 3% of a one-series query's CPU.
+  thread_local PageDecompressors decompressors;
   for (const auto& file : snap.files) {
     if (!range.Overlaps(file->add.min_ts, file->add.max_ts)) continue;
     // Rows to read, grouped by row group: (index into ids, first row, count).

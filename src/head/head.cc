@@ -11,7 +11,7 @@
 namespace mytsdb::head {
 
 Head::Head(const HeadOptions& options)
-    : options_(options), interner_(std::make_unique<Interner>()),
+    : options_(options),
       min_valid_time_(options.min_valid_time) {}
 
 Head::~Head() { (void)Close(); }
@@ -72,24 +72,16 @@ std::shared_ptr<Head::MemSeries> Head::SeriesByRef(SeriesRef ref) const {
   return s == nullptr ? nullptr : *s;
 }
 
-std::shared_ptr<Head::MemSeries> Head::NewSeries(SeriesRef ref, const model::Labels& labels,
-                                                uint64_t hash) {
-  auto s = std::make_shared<MemSeries>(interner_.get());
-  s->ref = ref;
-  s->hash = hash;
-  s->labels = std::make_unique<MemSeries::LabelRef[]>(labels.size());
-  for (const model::Label& l : labels) {
-    s->labels[s->num_labels++] = {interner_->Intern(l.name), interner_->Intern(l.value)};
-  }
-  return s;
+std::shared_ptr<Head::MemSeries> Head::NewSeries(SeriesRef ref, const model::Labels& labels) {
+  return std::make_shared<MemSeries>(ref, labels);
 }
 
-void Head::Publish(std::shared_ptr<MemSeries> series) {
+void Head::Publish(std::shared_ptr<MemSeries> series, uint64_t hash) {
   model::Labels labels = series->ToLabels();
   SeriesRef ref = series->ref;
   {
     WriterLock lock(&series_mu_);
-    series_by_hash_.Insert(series->hash, series.get());
+    series_by_hash_.Insert(hash, series.get());
     series_by_ref_.Insert(ref, std::move(series));
   }
   // Added to the index last: a reader finds the series only once it exists.
@@ -140,7 +132,7 @@ Status Head::Replay(std::string_view record) {
       RETURN_NOT_OK(wal::DecodeSeries(record, &series));
       for (wal::SeriesRecord& rec : series) {
         if (SeriesByRef(rec.ref) != nullptr) continue;  // repeated by a checkpoint
-        Publish(NewSeries(rec.ref, rec.labels, rec.labels.Hash()));
+        Publish(NewSeries(rec.ref, rec.labels), rec.labels.Hash());
         MutexLock lock(&append_mu_);
         next_ref_ = std::max(next_ref_, rec.ref + 1);
         if (options_.max_series_per_metric > 0) {

@@ -179,16 +179,16 @@ class Head {
 
  private:
   struct MemSeries;
-  class Interner;
 
   explicit Head(const HeadOptions& options);
   Status Replay(std::string_view record);
   MemSeries* FindSeries(const model::Labels& labels, uint64_t hash) const EXCLUDES(series_mu_);
   // The series, kept alive for the caller also if it leaves the head.
   std::shared_ptr<MemSeries> SeriesByRef(SeriesRef ref) const EXCLUDES(series_mu_);
-  // `hash` is labels.Hash(), which the caller has already computed.
-  std::shared_ptr<MemSeries> NewSeries(SeriesRef ref, const model::Labels& labels, uint64_t hash);
-  void Publish(std::shared_ptr<MemSeries> series) EXCLUDES(series_mu_);
+  // A series not yet visible: Publish makes it so.
+  std::shared_ptr<MemSeries> NewSeries(SeriesRef ref, const model::Labels& labels);
+  // `hash` is the series' labels.Hash(), which the caller has already computed.
+  void Publish(std::shared_ptr<MemSeries> series, uint64_t hash) EXCLUDES(series_mu_);
   // Appends to the series' chunks; the caller checked the order.
   void AppendToChunks(MemSeries* series, const model::Sample& sample);
   void UpdateTimeBounds(int64_t min_t, int64_t max_t);
@@ -207,7 +207,6 @@ class Head {
 
   const HeadOptions options_;
   std::unique_ptr<wal::Wal> wal_;
-  std::unique_ptr<Interner> interner_;
 
   // Serialises appends: validation, WAL order and publication.
   Mutex append_mu_ ACQUIRED_BEFORE(series_mu_);

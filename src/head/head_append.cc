@@ -34,7 +34,7 @@ Status Head::Append(std::span<const SeriesSamples> batch, std::span<const Metric
   //    newest accepted sample is advanced in place as the batch is read (a
   //    series may appear more than once in it); `touched` keeps the values
   //    from before, put back if the batch cannot be logged.
-  std::vector<std::shared_ptr<MemSeries>> created;
+  std::vector<std::pair<std::shared_ptr<MemSeries>, uint64_t>> created;  // and its hash
   std::unordered_multimap<uint64_t, MemSeries*> created_by_hash;
   std::vector<wal::SeriesRecordView> series_records;
   std::vector<wal::SampleRecord> sample_records;
@@ -93,8 +93,8 @@ Status Head::Append(std::span<const SeriesSamples> batch, std::span<const Metric
         }
         ++created_per_metric[std::string(metric)];
       }
-      created.push_back(NewSeries(next_ref++, labels, hash));
-      series = created.back().get();
+      created.emplace_back(NewSeries(next_ref++, labels), hash);
+      series = created.back().first.get();
       created_by_hash.emplace(hash, series);
       series_records.push_back({series->ref, &labels});
     }
@@ -156,7 +156,7 @@ Status Head::Append(std::span<const SeriesSamples> batch, std::span<const Metric
 
   // 3. Make visible: new series first, then samples, then bounds.
   next_ref_ = next_ref;
-  for (auto& series : created) Publish(std::move(series));
+  for (auto& [series, hash] : created) Publish(std::move(series), hash);
   for (const auto& [metric, n] : created_per_metric) series_per_metric_[metric] += n;
   for (size_t i = 0; i < sample_records.size(); ++i) {
     AppendToChunks(sample_series[i], {sample_records[i].t, sample_records[i].v});

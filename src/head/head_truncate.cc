@@ -85,7 +85,7 @@ int64_t Head::RemoveEmptySeries() {
         auto m = series_per_metric_.find(std::string(removed.back().second.metric_name()));
         if (m != series_per_metric_.end() && --m->second == 0) series_per_metric_.erase(m);
       }
-      series_by_hash_.Erase(s->hash, s.get());
+      series_by_hash_.Erase(removed.back().second.Hash(), s.get());
     }
     // Each is freed when the last reader holding it is done.
   }

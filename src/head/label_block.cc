@@ -1,0 +1,70 @@
+#include "head/label_block.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+namespace mytsdb::head {
+
+namespace {
+
+size_t VarintSize(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+char* WriteString(char* p, std::string_view s) {
+  uint64_t v = s.size();
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(static_cast<uint8_t>(v) | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+}  // namespace
+
+LabelBlock::LabelBlock(const model::Labels& labels) {
+  uint64_t total = sizeof(uint32_t);
+  for (const model::Label& l : labels) {
+    total += VarintSize(l.name.size()) + l.name.size() + VarintSize(l.value.size()) + l.value.size();
+  }
+  if (total > UINT32_MAX) {
+    std::fputs("LabelBlock: labels of 4 GiB or more\n", stderr);
+    std::abort();
+  }
+  data_ = std::make_unique_for_overwrite<char[]>(total);
+  const auto size = static_cast<uint32_t>(total);
+  std::memcpy(data_.get(), &size, sizeof size);
+  char* p = data_.get() + sizeof size;
+  for (const model::Label& l : labels) {
+    p = WriteString(p, l.name);
+    p = WriteString(p, l.value);
+  }
+}
+
+bool LabelBlock::Equals(const model::Labels& labels) const {
+  if (data_ == nullptr) return labels.empty();
+  const char* p = data_.get() + sizeof(uint32_t);
+  const char* end = data_.get() + bytes();
+  for (const model::Label& l : labels) {
+    if (p == end || ReadString(&p) != l.name || ReadString(&p) != l.value) return false;
+  }
+  return p == end;
+}
+
+model::Labels LabelBlock::ToLabels() const {
+  std::vector<model::Label> out;
+  ForEach([&](std::string_view name, std::string_view value) {
+    out.push_back({std::string(name), std::string(value)});
+  });
+  return model::Labels::FromSorted(std::move(out));
+}
+
+}  // namespace mytsdb::head

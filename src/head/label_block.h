@@ -1,0 +1,76 @@
+// LabelBlock: a head series' labels in one allocation, read front to back.
+//
+// Layout: the block's size in bytes (4 bytes, native order), then for each
+// label, in the order given (sorted by name): the name's length as a
+// varint, the name, the value's length as a varint, the value.
+//
+// Why one block: remote-write ingestion finds each incoming series among
+// the head's by comparing its labels; as pointers to shared (interned)
+// strings, each string was a cache miss of its own, and that comparison
+// with the table look-up was a fifth of ingestion's CPU. And a churning
+// workload gives most label values (pod names) to a single series, so an
+// interning table saved nothing and cost a table entry a string:
+// docs/design/head.md has the measurements.
+//
+// Move-only; 8 bytes. An empty (default or moved-from) block has no labels.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string_view>
+
+#include "model/labels.h"
+
+namespace mytsdb::head {
+
+class LabelBlock {
+ public:
+  LabelBlock() = default;
+  // Aborts if the labels take 4 GiB or more (no request can carry that).
+  explicit LabelBlock(const model::Labels& labels);
+
+  // Whether `labels` are exactly these, in the same order.
+  bool Equals(const model::Labels& labels) const;
+
+  // Calls f(name, value) for each label, in order.
+  template <class F>
+  void ForEach(F&& f) const {
+    if (data_ == nullptr) return;
+    const char* p = data_.get() + sizeof(uint32_t);
+    const char* end = data_.get() + bytes();
+    while (p < end) {
+      std::string_view name = ReadString(&p);
+      std::string_view value = ReadString(&p);
+      f(name, value);
+    }
+  }
+
+  model::Labels ToLabels() const;
+  // The block's size in bytes (0 for an empty block).
+  uint32_t bytes() const {
+    if (data_ == nullptr) return 0;
+    uint32_t n;
+    std::memcpy(&n, data_.get(), sizeof n);
+    return n;
+  }
+
+ private:
+  static std::string_view ReadString(const char** p) {
+    const auto* q = reinterpret_cast<const uint8_t*>(*p);
+    uint64_t length = 0;
+    for (int shift = 0;; shift += 7) {
+      const uint8_t byte = *q++;
+      length |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if (byte < 0x80) break;
+    }
+    std::string_view s(reinterpret_cast<const char*>(q), length);
+    *p = s.data() + length;
+    return s;
+  }
+
+  std::unique_ptr<char[]> data_;
+};
+static_assert(sizeof(LabelBlock) == 8);
+
+}  // namespace mytsdb::head

@@ -66,17 +66,17 @@ Head::MemSeries* Head::FindSeries(const model::Labels& labels, uint64_t hash) co
   return series_by_hash_.Find(hash, [&](const MemSeries* s) { return s->LabelsEqual(labels); });
 }
 
-std::shared_ptr<Head::MemSeries> Head::SeriesByRef(SeriesRef ref) const {
+Head::SeriesPtr Head::SeriesByRef(SeriesRef ref) const {
   ReaderLock lock(&series_mu_);
-  const std::shared_ptr<MemSeries>* s = series_by_ref_.Find(ref);
+  const SeriesPtr* s = series_by_ref_.Find(ref);
   return s == nullptr ? nullptr : *s;
 }
 
-std::shared_ptr<Head::MemSeries> Head::NewSeries(SeriesRef ref, const model::Labels& labels) {
-  return std::make_shared<MemSeries>(ref, labels);
+Head::SeriesPtr Head::NewSeries(SeriesRef ref, const model::Labels& labels) {
+  return SeriesPtr::Make(ref, labels);
 }
 
-void Head::Publish(std::shared_ptr<MemSeries> series, uint64_t hash) {
+void Head::Publish(SeriesPtr series, uint64_t hash) {
   model::Labels labels = series->ToLabels();
   SeriesRef ref = series->ref;
   {
@@ -152,7 +152,7 @@ Status Head::Replay(std::string_view record) {
         // Samples before min_valid_time are in the cold tier already (their
         // series may be gone from the head).
         if (rec.t < options_.min_valid_time) continue;
-        std::shared_ptr<MemSeries> s = SeriesByRef(rec.ref);
+        SeriesPtr s = SeriesByRef(rec.ref);
         if (s == nullptr) {
           return Status::Corruption("WAL samples record refers to unknown series " +
                                     std::to_string(rec.ref));

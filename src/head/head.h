@@ -24,6 +24,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/intrusive_ptr.h"
 #include "common/mutex.h"
 #include "common/result.h"
 #include "head/ref_table.h"
@@ -179,16 +180,17 @@ class Head {
 
  private:
   struct MemSeries;
+  using SeriesPtr = IntrusivePtr<MemSeries>;
 
   explicit Head(const HeadOptions& options);
   Status Replay(std::string_view record);
   MemSeries* FindSeries(const model::Labels& labels, uint64_t hash) const EXCLUDES(series_mu_);
   // The series, kept alive for the caller also if it leaves the head.
-  std::shared_ptr<MemSeries> SeriesByRef(SeriesRef ref) const EXCLUDES(series_mu_);
+  SeriesPtr SeriesByRef(SeriesRef ref) const EXCLUDES(series_mu_);
   // A series not yet visible: Publish makes it so.
-  std::shared_ptr<MemSeries> NewSeries(SeriesRef ref, const model::Labels& labels);
+  SeriesPtr NewSeries(SeriesRef ref, const model::Labels& labels);
   // `hash` is the series' labels.Hash(), which the caller has already computed.
-  void Publish(std::shared_ptr<MemSeries> series, uint64_t hash) EXCLUDES(series_mu_);
+  void Publish(SeriesPtr series, uint64_t hash) EXCLUDES(series_mu_);
   // Appends to the series' chunks; the caller checked the order.
   void AppendToChunks(MemSeries* series, const model::Sample& sample);
   void UpdateTimeBounds(int64_t min_t, int64_t max_t);
@@ -215,7 +217,7 @@ class Head {
 
   mutable SharedMutex series_mu_;
   SeriesTable<MemSeries> series_by_hash_ GUARDED_BY(series_mu_);
-  RefTable<std::shared_ptr<MemSeries>> series_by_ref_ GUARDED_BY(series_mu_);
+  RefTable<SeriesPtr> series_by_ref_ GUARDED_BY(series_mu_);
 
   index::MemPostings postings_;
 

@@ -34,7 +34,7 @@ Status Head::Append(std::span<const SeriesSamples> batch, std::span<const Metric
   //    newest accepted sample is advanced in place as the batch is read (a
   //    series may appear more than once in it); `touched` keeps the values
   //    from before, put back if the batch cannot be logged.
-  std::vector<std::pair<std::shared_ptr<MemSeries>, uint64_t>> created;  // and its hash
+  std::vector<std::pair<SeriesPtr, uint64_t>> created;  // and its hash
   std::unordered_multimap<uint64_t, MemSeries*> created_by_hash;
   std::vector<wal::SeriesRecordView> series_records;
   std::vector<wal::SampleRecord> sample_records;

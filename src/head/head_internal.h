@@ -1,6 +1,7 @@
 // Private parts of Head shared by head*.cc. Not part of the interface.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <span>
 #include <string>
@@ -15,9 +16,10 @@
 
 namespace mytsdb::head {
 
-// One series of the head. Owned by shared pointers: the head's map holds one
-// while the series is in the head; a reader holds one for as long as it
-// reads, so a series removed meanwhile lives until the reader is done.
+// One series of the head. Owned by shared pointers (IntrusivePtr, the count
+// in the series): the head's map holds one while the series is in the head;
+// a reader holds one for as long as it reads, so a series removed meanwhile
+// lives until the reader is done.
 struct Head::MemSeries {
   MemSeries(SeriesRef ref, const model::Labels& labels) : ref(ref), labels(labels) {}
   MemSeries(const MemSeries&) = delete;
@@ -35,9 +37,15 @@ struct Head::MemSeries {
   uint64_t last_value_bits = 0;
 
   mutable CompactMutex mu;
+  // Owners (IntrusivePtr); in the 4 bytes after the mutex, which would be
+  // padding: the series is 96 bytes, an allocator size class.
+  mutable std::atomic<uint32_t> refs{0};
   std::vector<chunk::HeadChunk> chunks GUARDED_BY(mu);
   // What appending to chunks.back() needs besides the chunk.
   chunk::AppendState append_state GUARDED_BY(mu);
+
+  void AddRef() const { refs.fetch_add(1, std::memory_order_relaxed); }
+  bool Release() const { return refs.fetch_sub(1, std::memory_order_acq_rel) == 1; }
 
   bool LabelsEqual(const model::Labels& other) const { return labels.Equals(other); }
   void AppendLabelsTo(model::LabelSets* out) const {

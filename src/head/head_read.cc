@@ -12,7 +12,7 @@ std::vector<SeriesRef> Head::Select(const model::Matchers& matchers,
   std::vector<SeriesRef> out;
   out.reserve(refs.size());
   for (SeriesRef ref : refs) {
-    std::shared_ptr<const MemSeries> s = SeriesByRef(ref);
+    SeriesPtr s = SeriesByRef(ref);
     if (s == nullptr) continue;
     CompactMutexLock lock(&s->mu);
     if (s->chunks.empty()) continue;
@@ -24,12 +24,12 @@ std::vector<SeriesRef> Head::Select(const model::Matchers& matchers,
 }
 
 model::Labels Head::SeriesLabels(SeriesRef ref) const {
-  std::shared_ptr<const MemSeries> s = SeriesByRef(ref);
+  SeriesPtr s = SeriesByRef(ref);
   return s == nullptr ? model::Labels() : s->ToLabels();
 }
 
 void Head::AppendSeriesLabels(SeriesRef ref, model::LabelSets* out) const {
-  if (std::shared_ptr<const MemSeries> s = SeriesByRef(ref)) {
+  if (SeriesPtr s = SeriesByRef(ref)) {
     s->AppendLabelsTo(out);
   } else {
     out->EndSet();
@@ -39,7 +39,7 @@ void Head::AppendSeriesLabels(SeriesRef ref, model::LabelSets* out) const {
 void Head::ReadSamples(SeriesRef ref, model::TimeRange range,
                        std::vector<model::Sample>* out) const {
   // Held for the read: the series stays valid if a truncation removes it.
-  std::shared_ptr<const MemSeries> s = SeriesByRef(ref);
+  SeriesPtr s = SeriesByRef(ref);
   if (s == nullptr) return;
   CompactMutexLock lock(&s->mu);
   size_t upper_bound = 0;

@@ -392,8 +392,8 @@ TEST_F(HeadTest, TruncateWhileAppendingAndReading) {
 
 TEST(HeadMemoryTest, SeriesAndChunkObjectsStaySmall) {
   // docs/design/head.md and docs/format/chunk.md quote these sizes. 96
-  // bytes: with std::make_shared's 16-byte count block, a 112-byte
-  // allocation (jemalloc's size class after 96; 104 bytes took 128).
+  // bytes, owner count included, is one of the allocator's size classes
+  // (the next is 112).
   EXPECT_LE(Head::SeriesObjectBytes(), 96u);
   EXPECT_LE(sizeof(chunk::HeadChunk), 32u);
 }

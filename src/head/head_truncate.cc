@@ -65,8 +65,8 @@ int64_t Head::RemoveEmptySeries() {
   int64_t min_time = INT64_MAX;
   {
     WriterLock lock(&series_mu_);
-    std::vector<std::shared_ptr<MemSeries>> gone;
-    series_by_ref_.EraseIf([&](SeriesRef, const std::shared_ptr<MemSeries>& series) {
+    std::vector<SeriesPtr> gone;
+    series_by_ref_.EraseIf([&](SeriesRef, const SeriesPtr& series) {
       MemSeries* s = series.get();
       CompactMutexLock series_lock(&s->mu);
       const bool empty = s->chunks.empty() || (s->chunks.size() == 1 && s->chunks[0].num_samples() == 0);
@@ -79,7 +79,7 @@ int64_t Head::RemoveEmptySeries() {
       }
       return empty;
     });
-    for (const std::shared_ptr<MemSeries>& s : gone) {
+    for (const SeriesPtr& s : gone) {
       removed.emplace_back(s->ref, s->ToLabels());
       if (options_.max_series_per_metric > 0) {
         auto m = series_per_metric_.find(std::string(removed.back().second.metric_name()));

@@ -1,5 +1,5 @@
 // The head's series by ref. The head hands refs out in increasing order from
-// 1, so a paged array indexes them directly: 16 bytes a series (the owning
+// 1, so a paged array indexes them directly: 8 bytes a series (the owning
 // pointer) where a std::unordered_map took about 40 (node, key and bucket;
 // docs/BENCHMARKS.md, "Memory per series on churn"). A page whose series are
 // all gone is freed, so a workload whose series come and go (each new pod a
@@ -93,7 +93,7 @@ class RefTable {
   }
 
  private:
-  static constexpr int kPageBits = 10;  // 1,024 series, 16 KiB a page
+  static constexpr int kPageBits = 10;  // 1,024 series, 8 KiB a page
   static constexpr uint64_t kSlotMask = (uint64_t{1} << kPageBits) - 1;
   // Refs below 2^32 in the array: at most 4 Mi page pointers (32 MiB),
   // however the refs lie.

@@ -73,7 +73,7 @@ Head::SeriesPtr Head::SeriesByRef(SeriesRef ref) const {
 }
 
 Head::SeriesPtr Head::NewSeries(SeriesRef ref, const model::Labels& labels) {
-  return SeriesPtr::Make(ref, labels);
+  return MemSeries::Make(ref, labels);
 }
 
 void Head::Publish(SeriesPtr series, uint64_t hash) {

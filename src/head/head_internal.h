@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <memory>
+#include <new>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,15 +22,24 @@ namespace mytsdb::head {
 // a reader holds one for as long as it reads, so a series removed meanwhile
 // lives until the reader is done.
 struct Head::MemSeries {
-  MemSeries(SeriesRef ref, const model::Labels& labels) : ref(ref), labels(labels) {}
+  // A series and its label block (label_block.h), in one allocation: the
+  // block follows the object, so that comparing labels on ingestion costs
+  // no pointer to follow (and no 8-byte pointer).
+  static SeriesPtr Make(SeriesRef ref, const model::Labels& labels) {
+    const size_t label_bytes = LabelBlock::BytesFor(labels);
+    void* memory = ::operator new(sizeof(MemSeries) + label_bytes);
+    LabelBlock::Write(labels, static_cast<char*>(memory) + sizeof(MemSeries));
+    return SeriesPtr(new (memory) MemSeries(ref));
+  }
+  // Unsized: the allocation is larger than the object.
+  static void operator delete(void* p) { ::operator delete(p); }
   MemSeries(const MemSeries&) = delete;
   MemSeries& operator=(const MemSeries&) = delete;
 
   const SeriesRef ref;
-  // One allocation, compared front to back when ingestion looks the series
-  // up (label_block.h). The series' label-hash is not kept: the head's
-  // table has it, and removal computes it again.
-  const LabelBlock labels;
+  // The series' label-hash is not kept: the head's table has it, and
+  // removal computes it again.
+  LabelBlock labels() const { return LabelBlock(reinterpret_cast<const char*>(this + 1)); }
 
   // Written only by the appender (under Head::append_mu_) or by replay; the
   // appender's view of the newest sample, used to validate new ones.
@@ -37,8 +47,8 @@ struct Head::MemSeries {
   uint64_t last_value_bits = 0;
 
   mutable CompactMutex mu;
-  // Owners (IntrusivePtr); in the 4 bytes after the mutex, which would be
-  // padding: the series is 96 bytes, an allocator size class.
+  // Owners (IntrusivePtr); in the 4 bytes after the mutex, which would
+  // otherwise be padding.
   mutable std::atomic<uint32_t> refs{0};
   std::vector<chunk::HeadChunk> chunks GUARDED_BY(mu);
   // What appending to chunks.back() needs besides the chunk.
@@ -47,12 +57,15 @@ struct Head::MemSeries {
   void AddRef() const { refs.fetch_add(1, std::memory_order_relaxed); }
   bool Release() const { return refs.fetch_sub(1, std::memory_order_acq_rel) == 1; }
 
-  bool LabelsEqual(const model::Labels& other) const { return labels.Equals(other); }
+  bool LabelsEqual(const model::Labels& other) const { return labels().Equals(other); }
   void AppendLabelsTo(model::LabelSets* out) const {
-    labels.ForEach([&](std::string_view name, std::string_view value) { out->AddLabel(name, value); });
+    labels().ForEach([&](std::string_view name, std::string_view value) { out->AddLabel(name, value); });
     out->EndSet();
   }
-  model::Labels ToLabels() const { return labels.ToLabels(); }
+  model::Labels ToLabels() const { return labels().ToLabels(); }
+
+ private:
+  explicit MemSeries(SeriesRef ref) : ref(ref) {}
 };
 
 }  // namespace mytsdb::head

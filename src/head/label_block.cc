@@ -30,7 +30,7 @@ char* WriteString(char* p, std::string_view s) {
 
 }  // namespace
 
-LabelBlock::LabelBlock(const model::Labels& labels) {
+size_t LabelBlock::BytesFor(const model::Labels& labels) {
   uint64_t total = sizeof(uint32_t);
   for (const model::Label& l : labels) {
     total += VarintSize(l.name.size()) + l.name.size() + VarintSize(l.value.size()) + l.value.size();
@@ -39,10 +39,13 @@ LabelBlock::LabelBlock(const model::Labels& labels) {
     std::fputs("LabelBlock: labels of 4 GiB or more\n", stderr);
     std::abort();
   }
-  data_ = std::make_unique_for_overwrite<char[]>(total);
-  const auto size = static_cast<uint32_t>(total);
-  std::memcpy(data_.get(), &size, sizeof size);
-  char* p = data_.get() + sizeof size;
+  return static_cast<size_t>(total);
+}
+
+void LabelBlock::Write(const model::Labels& labels, char* out) {
+  const auto size = static_cast<uint32_t>(BytesFor(labels));
+  std::memcpy(out, &size, sizeof size);
+  char* p = out + sizeof size;
   for (const model::Label& l : labels) {
     p = WriteString(p, l.name);
     p = WriteString(p, l.value);
@@ -50,9 +53,8 @@ LabelBlock::LabelBlock(const model::Labels& labels) {
 }
 
 bool LabelBlock::Equals(const model::Labels& labels) const {
-  if (data_ == nullptr) return labels.empty();
-  const char* p = data_.get() + sizeof(uint32_t);
-  const char* end = data_.get() + bytes();
+  const char* p = data_ + sizeof(uint32_t);
+  const char* end = data_ + bytes();
   for (const model::Label& l : labels) {
     if (p == end || ReadString(&p) != l.name || ReadString(&p) != l.value) return false;
   }

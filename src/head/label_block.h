@@ -1,23 +1,23 @@
-// LabelBlock: a head series' labels in one allocation, read front to back.
+// LabelBlock: a view of a head series' labels written as one run of bytes,
+// read front to back.
 //
 // Layout: the block's size in bytes (4 bytes, native order), then for each
 // label, in the order given (sorted by name): the name's length as a
 // varint, the name, the value's length as a varint, the value.
 //
-// Why one block: remote-write ingestion finds each incoming series among
-// the head's by comparing its labels; as pointers to shared (interned)
-// strings, each string was a cache miss of its own, and that comparison
-// with the table look-up was a fifth of ingestion's CPU. And a churning
-// workload gives most label values (pod names) to a single series, so an
-// interning table saved nothing and cost a table entry a string:
-// docs/design/head.md has the measurements.
-//
-// Move-only; 8 bytes. An empty (default or moved-from) block has no labels.
+// Why one run of bytes: remote-write ingestion finds each incoming series
+// among the head's by comparing its labels; as pointers to shared
+// (interned) strings, each string was a cache miss of its own, and that
+// comparison with the table look-up was a fifth of ingestion's CPU. And a
+// churning workload gives most label values (pod names) to a single series,
+// so an interning table saved nothing and cost a table entry a string:
+// docs/design/head.md has the measurements. A series keeps its block in its
+// own allocation, right after itself (head_internal.h), so that comparing
+// its labels costs no pointer to follow.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
-#include <memory>
 #include <string_view>
 
 #include "model/labels.h"
@@ -26,9 +26,14 @@ namespace mytsdb::head {
 
 class LabelBlock {
  public:
-  LabelBlock() = default;
-  // Aborts if the labels take 4 GiB or more (no request can carry that).
-  explicit LabelBlock(const model::Labels& labels);
+  // The bytes the block of `labels` takes. Aborts at 4 GiB or more (no
+  // request can carry that).
+  static size_t BytesFor(const model::Labels& labels);
+  // Writes the block of `labels` to `out`, which holds BytesFor(labels) bytes.
+  static void Write(const model::Labels& labels, char* out);
+
+  // A view of a block that Write wrote; the bytes must outlive it.
+  explicit LabelBlock(const char* data) : data_(data) {}
 
   // Whether `labels` are exactly these, in the same order.
   bool Equals(const model::Labels& labels) const;
@@ -36,9 +41,8 @@ class LabelBlock {
   // Calls f(name, value) for each label, in order.
   template <class F>
   void ForEach(F&& f) const {
-    if (data_ == nullptr) return;
-    const char* p = data_.get() + sizeof(uint32_t);
-    const char* end = data_.get() + bytes();
+    const char* p = data_ + sizeof(uint32_t);
+    const char* end = data_ + bytes();
     while (p < end) {
       std::string_view name = ReadString(&p);
       std::string_view value = ReadString(&p);
@@ -47,11 +51,10 @@ class LabelBlock {
   }
 
   model::Labels ToLabels() const;
-  // The block's size in bytes (0 for an empty block).
+  // The block's size in bytes, its size field included.
   uint32_t bytes() const {
-    if (data_ == nullptr) return 0;
     uint32_t n;
-    std::memcpy(&n, data_.get(), sizeof n);
+    std::memcpy(&n, data_, sizeof n);
     return n;
   }
 
@@ -69,8 +72,7 @@ class LabelBlock {
     return s;
   }
 
-  std::unique_ptr<char[]> data_;
+  const char* data_;
 };
-static_assert(sizeof(LabelBlock) == 8);
 
 }  // namespace mytsdb::head

@@ -1,9 +1,10 @@
 // IntrusivePtr<T>: shared ownership through a count that T carries itself.
 //
 // For objects held by the hundred thousand, where std::shared_ptr's count
-// block (16 bytes beside the object with std::make_shared, which also moved
-// the head's 96-byte series into the allocator's next size class) and
-// 16-byte handle are worth saving. T provides
+// block (16 bytes beside the object with std::make_shared, enough to move
+// the head's series into the allocator's next size class) and 16-byte
+// handle are worth saving, or whose allocation is larger than the object
+// (the head's series carry their labels after them). T provides
 //
 //   void AddRef() const;   // one owner more
 //   bool Release() const;  // one owner less; true if it was the last

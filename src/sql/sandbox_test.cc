@@ -100,6 +100,9 @@ TEST_F(SqlSandboxTest, RefusesEveryStatementButSelectAndWritesNothing) {
       {"(SELECT 1) UNION ALL (SELECT 2)", ""},  // runs: checked below
       {"EXPLAIN ANALYZE COPY (SELECT 1) TO '" + allowed + "/e.csv'", "not EXPLAIN"},
       {"DESCRIBE SELECT 1", "not DESCRIBE"},
+      // A SELECT whose table function would run another statement.
+      {"SELECT * FROM query('COPY (SELECT 1) TO ''" + allowed + "/q.csv''')", "single SELECT"},
+      {"FROM query('EXPORT DATABASE ''" + allowed + "/e''')", "single SELECT"},
       {"SELECT 1; SELECT 2", "one statement a request, not 2"},
       {"SELECT 1; COPY (SELECT 1) TO '" + allowed + "/x.csv'", "one statement a request"},
       {"SELECT FROM WHERE", "Parser Error"},

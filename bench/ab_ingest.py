@@ -23,17 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
 from ab_query import wait_ready  # noqa: E402
-from compare import BUILD, cpu_seconds, free_port  # noqa: E402
+from compare import BUILD, cpu_seconds, free_port, memory_kib  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def rss_bytes(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 def allocated_bytes(port):
@@ -58,7 +50,7 @@ def run_once(binary, bodies, connections):
         if send.returncode != 0:
             sys.exit(f"ab_ingest: mytsdb-loadgen send failed: {send.stderr.strip()[-500:]}")
         cpu = cpu_seconds(proc.pid) - cpu0
-        rss = rss_bytes(proc.pid)
+        rss = memory_kib(proc.pid, "VmRSS") * 1024
         allocated = allocated_bytes(port)
         return cpu, rss, allocated
     finally:

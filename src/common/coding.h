@@ -86,15 +86,20 @@ inline int VarintLength(uint64_t v) {
   return n;
 }
 
-inline void PutVarint64(std::string* dst, uint64_t v) {
-  char buf[kMaxVarint64Length];
-  int n = 0;
+// Writes v at dst, which has room for VarintLength(v) bytes; returns the
+// byte after it.
+inline char* EncodeVarint64(char* dst, uint64_t v) {
   while (v >= 0x80) {
-    buf[n++] = static_cast<char>(v | 0x80);
+    *dst++ = static_cast<char>(v | 0x80);
     v >>= 7;
   }
-  buf[n++] = static_cast<char>(v);
-  dst->append(buf, n);
+  *dst++ = static_cast<char>(v);
+  return dst;
+}
+
+inline void PutVarint64(std::string* dst, uint64_t v) {
+  char buf[kMaxVarint64Length];
+  dst->append(buf, static_cast<size_t>(EncodeVarint64(buf, v) - buf));
 }
 
 inline void PutVarint32(std::string* dst, uint32_t v) { PutVarint64(dst, v); }

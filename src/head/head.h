@@ -13,6 +13,8 @@
 // Memory: see docs/design/head.md for the cost per series and per sample.
 #pragma once
 
+#include <boost/smart_ptr/intrusive_ptr.hpp>
+
 #include <atomic>
 #include <functional>
 #include <cstdint>
@@ -24,7 +26,6 @@
 #include <unordered_set>
 #include <vector>
 
-#include "common/intrusive_ptr.h"
 #include "common/mutex.h"
 #include "common/result.h"
 #include "head/ref_table.h"
@@ -180,7 +181,8 @@ class Head {
 
  private:
   struct MemSeries;
-  using SeriesPtr = IntrusivePtr<MemSeries>;
+  // Shared ownership through a count inside the series (head_internal.h).
+  using SeriesPtr = boost::intrusive_ptr<MemSeries>;
 
   explicit Head(const HeadOptions& options);
   Status Replay(std::string_view record);

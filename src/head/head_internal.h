@@ -17,8 +17,11 @@
 
 namespace mytsdb::head {
 
-// One series of the head. Owned by shared pointers (IntrusivePtr, the count
-// in the series): the head's map holds one while the series is in the head;
+// One series of the head. Owned by shared pointers (boost::intrusive_ptr,
+// the count in the series: std::make_shared's 16-byte count block would
+// move it a size class up, and a std::shared_ptr is 16 bytes where the
+// by-id table holds one a series): the head's map holds one while the
+// series is in the head;
 // a reader holds one for as long as it reads, so a series removed meanwhile
 // lives until the reader is done.
 struct Head::MemSeries {
@@ -47,15 +50,18 @@ struct Head::MemSeries {
   uint64_t last_value_bits = 0;
 
   mutable CompactMutex mu;
-  // Owners (IntrusivePtr); in the 4 bytes after the mutex, which would
+  // Owners (SeriesPtr); in the 4 bytes after the mutex, which would
   // otherwise be padding.
   mutable std::atomic<uint32_t> refs{0};
   std::vector<chunk::HeadChunk> chunks GUARDED_BY(mu);
   // What appending to chunks.back() needs besides the chunk.
   chunk::AppendState append_state GUARDED_BY(mu);
 
-  void AddRef() const { refs.fetch_add(1, std::memory_order_relaxed); }
-  bool Release() const { return refs.fetch_sub(1, std::memory_order_acq_rel) == 1; }
+  // boost::intrusive_ptr's hooks; the last owner frees the allocation Make made.
+  friend void intrusive_ptr_add_ref(const MemSeries* s) { s->refs.fetch_add(1, std::memory_order_relaxed); }
+  friend void intrusive_ptr_release(const MemSeries* s) {
+    if (s->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete s;
+  }
 
   bool LabelsEqual(const model::Labels& other) const { return labels().Equals(other); }
   void AppendLabelsTo(model::LabelSets* out) const {

@@ -8,22 +8,8 @@ namespace mytsdb::head {
 
 namespace {
 
-size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
 char* WriteString(char* p, std::string_view s) {
-  uint64_t v = s.size();
-  while (v >= 0x80) {
-    *p++ = static_cast<char>(static_cast<uint8_t>(v) | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<char>(v);
+  p = coding::EncodeVarint64(p, s.size());
   std::memcpy(p, s.data(), s.size());
   return p + s.size();
 }
@@ -33,7 +19,8 @@ char* WriteString(char* p, std::string_view s) {
 size_t LabelBlock::BytesFor(const model::Labels& labels) {
   uint64_t total = sizeof(uint32_t);
   for (const model::Label& l : labels) {
-    total += VarintSize(l.name.size()) + l.name.size() + VarintSize(l.value.size()) + l.value.size();
+    total += coding::VarintLength(l.name.size()) + l.name.size() + coding::VarintLength(l.value.size()) +
+             l.value.size();
   }
   if (total > UINT32_MAX) {
     std::fputs("LabelBlock: labels of 4 GiB or more\n", stderr);

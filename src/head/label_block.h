@@ -2,8 +2,8 @@
 // read front to back.
 //
 // Layout: the block's size in bytes (4 bytes, native order), then for each
-// label, in the order given (sorted by name): the name's length as a
-// varint, the name, the value's length as a varint, the value.
+// label, in the order given (sorted by name): the name and the value, each
+// length-prefixed (common/coding.h).
 //
 // Why one run of bytes: remote-write ingestion finds each incoming series
 // among the head's by comparing its labels; as pointers to shared
@@ -20,6 +20,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "common/coding.h"
 #include "model/labels.h"
 
 namespace mytsdb::head {
@@ -59,6 +60,10 @@ class LabelBlock {
   }
 
  private:
+  // A length-prefixed string (coding::GetLengthPrefixed's layout) at *p,
+  // read without its bounds checks: the block is this process's own, and
+  // comparing labels on ingestion runs this for every series of every
+  // request (with the checks, ingestion took 7% more CPU: bench/ab_ingest.py).
   static std::string_view ReadString(const char** p) {
     const auto* q = reinterpret_cast<const uint8_t*>(*p);
     uint64_t length = 0;

@@ -3,7 +3,8 @@
 #   1. Debian packages (apt-get), only those missing;
 #   2. a Python virtual environment in .venv with requirements-dev.txt
 #      (pyarrow ships the Arrow C++ libraries and headers we link against);
-#   3. DuckDB 1.4.4's shared library and C header from npm into .deps/duckdb;
+#   3. DuckDB 1.4.4's shared library and headers (C and C++: the SQL tables
+#      are table functions of the C++ API) from npm into .deps/duckdb;
 #   4. Delta Lake's jars for Spark from Maven Central into .deps/spark-jars
 #      (the Delta interoperability test reads MyTSDB's table with Spark).
 # Idempotent and non-interactive; a second run takes about a second.
@@ -61,9 +62,10 @@ else
   step ".venv up to date"
 fi
 
-# ---- 3. DuckDB C library and header from npm ------------------------------------
+# ---- 3. DuckDB library and headers from npm ---------------------------------------
 duckdb_dir=.deps/duckdb
 if [[ ! -f "$duckdb_dir/lib/libduckdb.so" || ! -f "$duckdb_dir/include/duckdb.h" ||
+      ! -f "$duckdb_dir/include/duckdb.hpp" ||
       ! -f "$stamp_dir/duckdb-$DUCKDB_BINDINGS_VERSION" ]]; then
   step "fetching DuckDB $DUCKDB_VERSION from npm"
   tmp=$(mktemp -d)
@@ -74,8 +76,11 @@ if [[ ! -f "$duckdb_dir/lib/libduckdb.so" || ! -f "$duckdb_dir/include/duckdb.h"
   mkdir -p "$duckdb_dir/lib" "$duckdb_dir/include"
   tar -xzf "$tmp"/duckdb-node-bindings-linux-x64-*.tgz -C "$tmp" package/libduckdb.so
   mv "$tmp/package/libduckdb.so" "$duckdb_dir/lib/"
-  tar -xzf "$tmp/duckdb-$DUCKDB_VERSION.tgz" -C "$tmp" package/src/duckdb/src/include/duckdb.h
-  mv "$tmp/package/src/duckdb/src/include/duckdb.h" "$duckdb_dir/include/"
+  # The headers of the source tree the library was built from (the same
+  # version): duckdb.h for the C API, duckdb.hpp and duckdb/ for the C++ one.
+  tar -xzf "$tmp/duckdb-$DUCKDB_VERSION.tgz" -C "$tmp" package/src/duckdb/src/include
+  rmdir "$duckdb_dir/include"
+  mv "$tmp/package/src/duckdb/src/include" "$duckdb_dir/include"
   rm -f "$stamp_dir"/duckdb-*
   touch "$stamp_dir/duckdb-$DUCKDB_BINDINGS_VERSION"
 else

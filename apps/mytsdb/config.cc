@@ -157,6 +157,12 @@ Status Apply(const std::string& key, const YAML::Node& node, Config* c) {
     ASSIGN_OR_RETURN(c->query_lookback_ms, ParseDuration(v));
   } else if (key == "query.max_samples") {
     c->query_max_samples = node.as<int64_t>();
+  } else if (key == "sql.memory_limit") {
+    ASSIGN_OR_RETURN(c->sql_memory_limit_bytes, ParseBytes(v));
+  } else if (key == "sql.threads") {
+    c->sql_threads = node.as<int>();
+  } else if (key == "sql.timeout") {
+    ASSIGN_OR_RETURN(c->sql_timeout_ms, ParseDuration(v));
   } else {
     return Status::InvalidArgument("unknown configuration key \"" + key + "\"");
   }

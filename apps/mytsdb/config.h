@@ -45,6 +45,10 @@ struct Config {
   int64_t query_timeout_ms = 2 * 60 * 1000;
   int64_t query_lookback_ms = 5 * 60 * 1000;
   int64_t query_max_samples = 50'000'000;
+  // SQL (docs/SQL.md): for all SQL queries together.
+  uint64_t sql_memory_limit_bytes = 0;  // 0: a quarter of the machine's memory
+  int sql_threads = 0;                  // 0: one a core
+  int64_t sql_timeout_ms = 2 * 60 * 1000;
 };
 
 // Loads a YAML config file over `config`. Unknown keys are errors (a typo

@@ -18,6 +18,7 @@
 #include "storage/storage.h"
 #include "http/server.h"
 #include "io/lock_file.h"
+#include "sql/engine.h"
 #include "telemetry/metrics.h"
 
 namespace mytsdb::app {
@@ -261,18 +262,35 @@ int Serve(const Config& config) {
 
   auto storage = storage::Storage::Open(StorageOptionsFrom(config));
   int exit_code = 0;
+  std::unique_ptr<sql::SqlEngine> sql;
   if (!storage.ok()) {
     spdlog::error("cannot open the storage: {}", storage.status().ToString());
     exit_code = 1;
     pthread_kill(signal_thread.native_handle(), SIGTERM);
   } else {
+    // Without SQL the server still serves everything else.
+    auto engine = sql::SqlEngine::Open(
+        storage->get(), config.data_dir,
+        {.memory_limit_bytes = config.sql_memory_limit_bytes,
+         .threads = config.sql_threads,
+         .timeout = std::chrono::milliseconds(config.sql_timeout_ms)});
+    if (engine.ok()) {
+      sql = std::move(*engine);
+      spdlog::info("SQL: memory limit {} MiB, timeout {} s", sql->memory_limit_bytes() >> 20,
+                   config.sql_timeout_ms / 1000);
+    } else {
+      spdlog::error("SQL is not available: {}", engine.status().ToString());
+    }
     storage_ptr = storage->get();
+    server.SetSqlEngine(sql.get());
     server.SetStorage(storage->get());
     spdlog::info("ready");
   }
 
   signal_thread.join();
   server_thread.join();
+  server.SetSqlEngine(nullptr);
+  sql.reset();
   server.SetStorage(nullptr);
   storage_ptr = nullptr;
   if (storage.ok()) {
@@ -302,7 +320,9 @@ int main(int argc, char** argv) {
 
   std::string config_file, data_dir, listen, fsync, fsync_interval, segment_size, block_duration,
       max_block_duration, max_body, max_decompressed, name_validation, log_level, retention,
-      retention_size, maintenance_interval, query_timeout, query_lookback, max_future;
+      retention_size, maintenance_interval, query_timeout, query_lookback, max_future,
+      sql_memory_limit, sql_timeout;
+  int sql_threads = 0;
   uint64_t max_series = 0, max_series_per_metric = 0;
   int64_t query_max_samples = 0;
   int http_threads = 0, max_connections = 0, query_max_concurrency = 0, query_threads = 0;
@@ -383,6 +403,14 @@ int main(int argc, char** argv) {
                     "How far back PromQL looks for the latest sample of a series (default 5m)");
   serve->add_option("--query.max-samples", query_max_samples,
                     "Most samples one PromQL query may hold at once; more gets 422 (default 50000000)");
+  serve->add_option("--sql.memory-limit", sql_memory_limit,
+                    "Memory for all SQL queries together (DuckDB's limit, shared by running "
+                    "queries; what does not fit spills to DATA/sql-tmp up to as much again); a "
+                    "query over it fails with 422 (default: a quarter of the machine's memory)");
+  serve->add_option("--sql.threads", sql_threads,
+                    "Threads SQL queries run on, together (default: one per CPU)");
+  serve->add_option("--sql.timeout", sql_timeout,
+                    "Longest a SQL query may run; slower ones get 503 timeout (default 2m)");
   std::string flush_data_dir;
   CLI::App* flush = app.add_subcommand(
       "flush", "Persist the whole head of a stopped server to the cold tier (Parquet) and exit.");
@@ -457,6 +485,9 @@ int main(int argc, char** argv) {
                  &config.read_timeout_ms),
            apply("--query.lookback-delta", query_lookback, mytsdb::app::ParseDuration,
                  &config.query_lookback_ms),
+           apply("--sql.memory-limit", sql_memory_limit, mytsdb::app::ParseBytes,
+                 &config.sql_memory_limit_bytes),
+           apply("--sql.timeout", sql_timeout, mytsdb::app::ParseDuration, &config.sql_timeout_ms),
        }) {
     if (!st.ok()) return mytsdb::app::Fail(st.message());
   }
@@ -472,6 +503,12 @@ int main(int argc, char** argv) {
     return mytsdb::app::Fail("--query.max-concurrency must be positive");
   }
   if (config.query_threads < 0) return mytsdb::app::Fail("--query.threads must not be negative");
+  if (sql_threads != 0) config.sql_threads = sql_threads;
+  if (config.sql_threads < 0) return mytsdb::app::Fail("--sql.threads must not be negative");
+  if (config.sql_timeout_ms <= 0) return mytsdb::app::Fail("--sql.timeout must be positive");
+  if (config.sql_memory_limit_bytes != 0 && config.sql_memory_limit_bytes < (16u << 20)) {
+    return mytsdb::app::Fail("--sql.memory-limit must be at least 16MiB");
+  }
   if (config.query_lookback_ms <= 0) return mytsdb::app::Fail("--query.lookback-delta must be positive");
   if (config.query_max_samples <= 0) return mytsdb::app::Fail("--query.max-samples must be positive");
   if (config.persist_check_interval_ms <= 0) {

@@ -132,30 +132,6 @@ void WriteResult(Response& res, const promql::QueryResult& r, const std::vector<
   res.set_content(std::string(buf.GetString(), buf.GetSize()), "application/json");
 }
 
-// A duration parameter: seconds as a float ("15", "0.5") or a Prometheus
-// duration ("15s", "1m30s").
-// Durations (step, timeout, lookback_delta) up to 2^62 ms: added to a time
-// within ±2^62 ms (params.h) they cannot overflow.
-constexpr int64_t kMaxDurationMs = int64_t{1} << 62;
-
-Result<int64_t> ParseDurationParam(const char* name, const std::string& value) {
-  double secs;
-  auto r = std::from_chars(value.data(), value.data() + value.size(), secs);
-  if (r.ec == std::errc() && r.ptr == value.data() + value.size() && std::isfinite(secs)) {
-    if (std::fabs(secs * 1000) > static_cast<double>(kMaxDurationMs)) {
-      return Status::InvalidArgument(std::string("invalid parameter \"") + name + "\": cannot parse \"" + value +
-                                     "\" to a valid duration. It overflows int64");
-    }
-    return static_cast<int64_t>(std::llround(secs * 1000));
-  }
-  Result<int64_t> d = promql::ParseDurationMs(value);
-  if (!d.ok() || *d > kMaxDurationMs) {
-    return Status::InvalidArgument(std::string("invalid parameter \"") + name + "\": cannot parse \"" + value +
-                                   "\" to a valid duration");
-  }
-  return *d;
-}
-
 // The engine options of one request: the server's, with the request's
 // timeout and lookback_delta.
 Result<promql::EngineOptions> RequestEngineOptions(const Request& req, const promql::EngineOptions& base,

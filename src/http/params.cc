@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "common/utf8.h"
+#include "promql/parser.h"
 #include "promql/selector_parser.h"
 
 namespace mytsdb::http {
@@ -159,6 +160,24 @@ Result<std::string> UnescapeLabelName(std::string_view name) {
     i = close;
   }
   return out;
+}
+
+Result<int64_t> ParseDurationParam(const char* name, const std::string& value) {
+  double secs;
+  auto r = std::from_chars(value.data(), value.data() + value.size(), secs);
+  if (r.ec == std::errc() && r.ptr == value.data() + value.size() && std::isfinite(secs)) {
+    if (std::fabs(secs * 1000) > static_cast<double>(kMaxDurationMs)) {
+      return Status::InvalidArgument(std::string("invalid parameter \"") + name + "\": cannot parse \"" + value +
+                                     "\" to a valid duration. It overflows int64");
+    }
+    return static_cast<int64_t>(std::llround(secs * 1000));
+  }
+  Result<int64_t> d = promql::ParseDurationMs(value);
+  if (!d.ok() || *d > kMaxDurationMs) {
+    return Status::InvalidArgument(std::string("invalid parameter \"") + name + "\": cannot parse \"" + value +
+                                   "\" to a valid duration");
+  }
+  return *d;
 }
 
 }  // namespace mytsdb::http

@@ -20,6 +20,14 @@ inline constexpr int64_t kMaxTimeParamMs = int64_t{1} << 62;
 // Returns milliseconds. InvalidArgument names the parameter.
 Result<int64_t> ParseTimeParam(std::string_view name, std::string_view value);
 
+// Durations (step, timeout, lookback_delta) up to 2^62 ms: added to a time
+// within ±2^62 ms they cannot overflow.
+inline constexpr int64_t kMaxDurationMs = int64_t{1} << 62;
+
+// A duration parameter: seconds as a float ("15", "0.5") or a Prometheus
+// duration ("15s", "1m30s"), in milliseconds. InvalidArgument names it.
+Result<int64_t> ParseDurationParam(const char* name, const std::string& value);
+
 // start/end parameters; absent ones are open-ended.
 Result<model::TimeRange> ParseTimeRange(std::string_view start, std::string_view end);
 

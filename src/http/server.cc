@@ -84,6 +84,7 @@ Server::Server(const ServerOptions& options, telemetry::Registry* registry)
           Pool::kQuery);
     Route(method, "/api/v1/query_exemplars", "/api/v1/query_exemplars",
           &Server::HandleQueryExemplars, Pool::kQuery);
+    Route(method, "/api/v1/sql", "/api/v1/sql", &Server::HandleSql, Pool::kQuery);
   }
   Route("GET", "/api/v1/status/buildinfo", "/api/v1/status/buildinfo", &Server::HandleBuildInfo,
         Pool::kInline);

@@ -35,6 +35,10 @@
 #include "storage/storage.h"
 #include "telemetry/metrics.h"
 
+namespace mytsdb::sql {
+class SqlEngine;
+}  // namespace mytsdb::sql
+
 namespace mytsdb::http {
 
 struct ServerOptions {
@@ -98,6 +102,8 @@ class Server {
   // Makes the data endpoints available. `storage` must outlive the server or
   // be reset to nullptr before it is destroyed.
   void SetStorage(storage::Storage* storage) { storage_.store(storage); }
+  // Makes /api/v1/sql available, as SetStorage the data endpoints.
+  void SetSqlEngine(const sql::SqlEngine* engine) { sql_.store(engine); }
   // Called (once) when /-/quit is requested.
   void SetQuitHandler(std::function<void()> on_quit) { on_quit_ = std::move(on_quit); }
   // Serves until Stop(); call from a dedicated thread.
@@ -134,6 +140,7 @@ class Server {
   void HandleFormatQuery(const Request&, Response&);
   void HandleParseQuery(const Request&, Response&);
   void HandleQueryExemplars(const Request&, Response&);
+  void HandleSql(const Request&, Response&);
   // Admin endpoints (api_admin.cc).
   // Returns the storage if admin endpoints are enabled and the storage is
   // ready; otherwise answers 503 and returns nullptr.
@@ -148,6 +155,7 @@ class Server {
   telemetry::Registry* const registry_;
   std::unique_ptr<Impl> impl_;
   std::atomic<storage::Storage*> storage_{nullptr};
+  std::atomic<const sql::SqlEngine*> sql_{nullptr};
   std::function<void()> on_quit_;
   // Set by Stop(): running queries end (Cancelled) instead of delaying it.
   std::atomic<bool> cancel_queries_{false};

@@ -1,60 +1,49 @@
 #include "sql/sandbox.h"
 
-#include <duckdb.h>
-
 #include <cctype>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
+
+#include "duckdb.hpp"
 
 namespace mytsdb::sql {
 
 namespace {
 
 // What a refused statement is, for the message.
-std::string_view StatementKind(duckdb_statement_type type) {
+std::string_view StatementKind(duckdb::StatementType type) {
+  using duckdb::StatementType;
   switch (type) {
-    case DUCKDB_STATEMENT_TYPE_SELECT: return "SELECT";
-    case DUCKDB_STATEMENT_TYPE_INSERT: return "INSERT";
-    case DUCKDB_STATEMENT_TYPE_UPDATE: return "UPDATE";
-    case DUCKDB_STATEMENT_TYPE_EXPLAIN: return "EXPLAIN";
-    case DUCKDB_STATEMENT_TYPE_DELETE: return "DELETE";
-    case DUCKDB_STATEMENT_TYPE_PREPARE: return "PREPARE";
-    case DUCKDB_STATEMENT_TYPE_CREATE: return "CREATE";
-    case DUCKDB_STATEMENT_TYPE_EXECUTE: return "EXECUTE";
-    case DUCKDB_STATEMENT_TYPE_ALTER: return "ALTER";
-    case DUCKDB_STATEMENT_TYPE_TRANSACTION: return "a transaction statement";
-    case DUCKDB_STATEMENT_TYPE_COPY: return "COPY";
-    case DUCKDB_STATEMENT_TYPE_ANALYZE: return "ANALYZE";
-    case DUCKDB_STATEMENT_TYPE_VARIABLE_SET: return "SET VARIABLE";
-    case DUCKDB_STATEMENT_TYPE_CREATE_FUNC: return "CREATE FUNCTION";
-    case DUCKDB_STATEMENT_TYPE_DROP: return "DROP";
-    case DUCKDB_STATEMENT_TYPE_EXPORT: return "EXPORT";
-    case DUCKDB_STATEMENT_TYPE_PRAGMA: return "PRAGMA";
-    case DUCKDB_STATEMENT_TYPE_VACUUM: return "VACUUM";
-    case DUCKDB_STATEMENT_TYPE_CALL: return "CALL";
-    case DUCKDB_STATEMENT_TYPE_SET: return "SET";
-    case DUCKDB_STATEMENT_TYPE_LOAD: return "LOAD or INSTALL";
-    case DUCKDB_STATEMENT_TYPE_ATTACH: return "ATTACH";
-    case DUCKDB_STATEMENT_TYPE_DETACH: return "DETACH";
+    case StatementType::SELECT_STATEMENT: return "SELECT";
+    case StatementType::INSERT_STATEMENT: return "INSERT";
+    case StatementType::UPDATE_STATEMENT: return "UPDATE";
+    case StatementType::EXPLAIN_STATEMENT: return "EXPLAIN";
+    case StatementType::DELETE_STATEMENT: return "DELETE";
+    case StatementType::PREPARE_STATEMENT: return "PREPARE";
+    case StatementType::CREATE_STATEMENT: return "CREATE";
+    case StatementType::EXECUTE_STATEMENT: return "EXECUTE";
+    case StatementType::ALTER_STATEMENT: return "ALTER";
+    case StatementType::TRANSACTION_STATEMENT: return "a transaction statement";
+    case StatementType::COPY_STATEMENT: return "COPY";
+    case StatementType::ANALYZE_STATEMENT: return "ANALYZE";
+    case StatementType::VARIABLE_SET_STATEMENT: return "SET VARIABLE";
+    case StatementType::CREATE_FUNC_STATEMENT: return "CREATE FUNCTION";
+    case StatementType::DROP_STATEMENT: return "DROP";
+    case StatementType::EXPORT_STATEMENT: return "EXPORT";
+    case StatementType::PRAGMA_STATEMENT: return "PRAGMA";
+    case StatementType::VACUUM_STATEMENT: return "VACUUM";
+    case StatementType::CALL_STATEMENT: return "CALL";
+    case StatementType::SET_STATEMENT: return "SET";
+    case StatementType::LOAD_STATEMENT: return "LOAD or INSTALL";
+    case StatementType::ATTACH_STATEMENT: return "ATTACH";
+    case StatementType::DETACH_STATEMENT: return "DETACH";
     default: return "a statement of another kind";
   }
 }
-
-class Connection {
- public:
-  explicit Connection(duckdb_database db) {
-    if (duckdb_connect(db, &con_) != DuckDBSuccess) con_ = nullptr;
-  }
-  ~Connection() {
-    if (con_ != nullptr) duckdb_disconnect(&con_);
-  }
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-  duckdb_connection get() const { return con_; }
-
- private:
-  duckdb_connection con_ = nullptr;
-};
 
 // The first keyword of a statement, upper-cased, after blanks, comments and
 // opening parentheses ("" if none).
@@ -91,12 +80,10 @@ bool StartsAsAQuery(const std::string& keyword) {
 }
 
 // Runs a statement of the set-up (not a user's).
-Status Run(duckdb_connection con, const std::string& sql) {
-  duckdb_result result;
-  const bool ok = duckdb_query(con, sql.c_str(), &result) == DuckDBSuccess;
-  Status st = ok ? Status::OK() : Status::Internal("SQL set-up: " + sql + ": " + duckdb_result_error(&result));
-  duckdb_destroy_result(&result);
-  return st;
+Status Run(duckdb::Connection& con, const std::string& sql) {
+  duckdb::unique_ptr<duckdb::MaterializedQueryResult> result = con.Query(sql);
+  if (result->HasError()) return Status::Internal("SQL set-up: " + sql + ": " + result->GetError());
+  return Status::OK();
 }
 
 // A string literal of SQL.
@@ -109,13 +96,94 @@ std::string Quote(std::string_view s) {
   return out + "'";
 }
 
+// A DuckDB error as a Status (sandbox.h, Cursor), "SQL: " and its message;
+// a parse error names its position.
+Status ToStatus(const duckdb::ErrorData& error) {
+  std::string message = "SQL: " + error.Message();
+  using duckdb::ExceptionType;
+  switch (error.Type()) {
+    case ExceptionType::PARSER:
+    case ExceptionType::SYNTAX: {
+      auto position = error.ExtraInfo().find("position");
+      if (position != error.ExtraInfo().end()) {
+        message = "SQL: at character " + position->second + ": " + error.Message();
+      }
+      return Status::InvalidArgument(std::move(message));
+    }
+    case ExceptionType::BINDER:
+    case ExceptionType::CATALOG:
+    case ExceptionType::PERMISSION:
+    case ExceptionType::PARAMETER_NOT_RESOLVED:
+    case ExceptionType::PARAMETER_NOT_ALLOWED:
+    case ExceptionType::MISSING_EXTENSION:
+    case ExceptionType::AUTOLOAD:
+    case ExceptionType::SETTINGS:
+      return Status::InvalidArgument(std::move(message));
+    case ExceptionType::INTERRUPT: return Status::Cancelled(std::move(message));
+    case ExceptionType::OUT_OF_MEMORY: return Status::ResourceExhausted(std::move(message));
+    case ExceptionType::INTERNAL:
+    case ExceptionType::FATAL: return Status::Internal(std::move(message));
+    default: return Status::OutOfRange(std::move(message));
+  }
+}
+
+Status ToStatus(const std::exception& e) { return ToStatus(duckdb::ErrorData(e)); }
+
+// Interrupts a connection's query once its time is up or its cancel flag
+// is set; polls the flags every 100 ms.
+class Watchdog {
+ public:
+  Watchdog(duckdb::Connection* con, const QueryControl& control) : con_(con), control_(control) {
+    if (control.timeout.count() <= 0 && !control.cancel && control.shutdown == nullptr) return;
+    thread_ = std::thread([this] { Watch(); });
+  }
+  ~Watchdog() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  // Why the query was interrupted, as the status to answer; OK if it was not.
+  Status reason() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return reason_;
+  }
+
+ private:
+  void Watch() {
+    const auto deadline = std::chrono::steady_clock::now() + control_.timeout;
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!done_) {
+      if (control_.timeout.count() > 0 && std::chrono::steady_clock::now() >= deadline) {
+        reason_ = Status::DeadlineExceeded("SQL: query timed out after " +
+                                           std::to_string(control_.timeout.count()) + " ms");
+      } else if ((control_.cancel && control_.cancel->load()) ||
+                 (control_.shutdown != nullptr && control_.shutdown->load())) {
+        reason_ = Status::Cancelled("SQL: query canceled");
+      }
+      if (!reason_.ok()) {
+        con_->Interrupt();
+        return;
+      }
+      cv_.wait_for(lock, std::chrono::milliseconds(100));
+    }
+  }
+
+  duckdb::Connection* const con_;
+  const QueryControl control_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;   // guarded by mu_
+  Status reason_;       // guarded by mu_
+  std::thread thread_;
+};
+
 }  // namespace
 
 struct SqlSandbox::Impl {
-  duckdb_database db = nullptr;
-  ~Impl() {
-    if (db != nullptr) duckdb_close(&db);
-  }
+  std::unique_ptr<duckdb::DuckDB> db;
 };
 
 SqlSandbox::SqlSandbox(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -126,110 +194,134 @@ Result<std::unique_ptr<SqlSandbox>> SqlSandbox::Open(const SandboxOptions& optio
     return Status::InvalidArgument("SQL: the allowed directory must be an absolute path, not '" +
                                    options.allowed_directory + "'");
   }
-  duckdb_config config;
-  if (duckdb_create_config(&config) != DuckDBSuccess) return Status::Internal("SQL: no DuckDB config");
-  std::vector<std::pair<std::string, std::string>> settings = {
-      {"autoinstall_known_extensions", "false"},
-      {"autoload_known_extensions", "false"},
-  };
-  if (options.memory_limit_bytes > 0) {
-    settings.emplace_back("memory_limit", std::to_string(options.memory_limit_bytes) + "B");
-  }
-  if (options.threads > 0) settings.emplace_back("threads", std::to_string(options.threads));
-  for (const auto& [name, value] : settings) {
-    if (duckdb_set_config(config, name.c_str(), value.c_str()) != DuckDBSuccess) {
-      duckdb_destroy_config(&config);
-      return Status::InvalidArgument("SQL: DuckDB refused the setting " + name + "=" + value);
-    }
-  }
   auto impl = std::make_unique<Impl>();
-  char* error = nullptr;
-  const bool opened = duckdb_open_ext(nullptr, &impl->db, config, &error) == DuckDBSuccess;
-  duckdb_destroy_config(&config);
-  if (!opened) {
-    std::string message = error != nullptr ? error : "unknown error";
-    if (error != nullptr) duckdb_free(error);
-    impl->db = nullptr;
-    return Status::Internal("SQL: cannot open DuckDB: " + message);
+  try {
+    duckdb::DBConfig config;
+    config.SetOptionByName("autoinstall_known_extensions", duckdb::Value::BOOLEAN(false));
+    config.SetOptionByName("autoload_known_extensions", duckdb::Value::BOOLEAN(false));
+    if (options.memory_limit_bytes > 0) {
+      config.SetOptionByName("memory_limit",
+                             duckdb::Value(std::to_string(options.memory_limit_bytes) + "B"));
+    }
+    if (options.threads > 0) {
+      config.SetOptionByName("threads", duckdb::Value::BIGINT(options.threads));
+    }
+    if (options.temp_directory.empty()) {
+      // An in-memory database would spill to ".tmp" in the working directory.
+      config.SetOptionByName("temp_directory", duckdb::Value(""));
+    } else {
+      config.SetOptionByName("temp_directory", duckdb::Value(options.temp_directory));
+      config.SetOptionByName("max_temp_directory_size",
+                             duckdb::Value(std::to_string(options.max_temp_bytes) + "B"));
+    }
+    impl->db = std::make_unique<duckdb::DuckDB>(nullptr, &config);
+    duckdb::Connection con(*impl->db);
+    if (options.setup) RETURN_NOT_OK(options.setup(con));
+    // In this order: DuckDB takes allowed_directories only once started,
+    // and no setting after the lock (docs/design/sql.md).
+    std::string dir = options.allowed_directory;
+    if (dir.back() != '/') dir += '/';
+    RETURN_NOT_OK(Run(con, "SET allowed_directories = [" + Quote(dir) + "]"));
+    RETURN_NOT_OK(Run(con, "SET enable_external_access = false"));
+    RETURN_NOT_OK(Run(con, "SET lock_configuration = true"));
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("SQL: cannot open DuckDB: ") + e.what());
   }
-  // In this order: DuckDB takes allowed_directories only once started, and
-  // no setting after the lock (docs/design/sql.md).
-  std::string dir = options.allowed_directory;
-  if (dir.back() != '/') dir += '/';
-  Connection con(impl->db);
-  if (con.get() == nullptr) return Status::Internal("SQL: cannot connect to DuckDB");
-  RETURN_NOT_OK(Run(con.get(), "SET allowed_directories = [" + Quote(dir) + "]"));
-  RETURN_NOT_OK(Run(con.get(), "SET enable_external_access = false"));
-  RETURN_NOT_OK(Run(con.get(), "SET lock_configuration = true"));
   return std::unique_ptr<SqlSandbox>(new SqlSandbox(std::move(impl)));
 }
 
+struct Cursor::Impl {
+  std::unique_ptr<duckdb::Connection> con;
+  std::unique_ptr<Watchdog> watchdog;  // after con: stops before it closes
+  duckdb::unique_ptr<duckdb::PreparedStatement> prepared;
+  duckdb::unique_ptr<duckdb::QueryResult> result;
+  duckdb::unique_ptr<duckdb::DataChunk> chunk;
+
+  // The status of an error, or of the interruption behind it.
+  Status Fail(Status st) const {
+    Status why = watchdog ? watchdog->reason() : Status::OK();
+    return why.ok() ? st : why;
+  }
+};
+
+Cursor::Cursor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Cursor::~Cursor() = default;
+
+const duckdb::DataChunk& Cursor::chunk() const { return *impl_->chunk; }
+
+Result<bool> Cursor::Next() {
+  try {
+    impl_->chunk = impl_->result->Fetch();
+  } catch (const std::exception& e) {
+    return impl_->Fail(ToStatus(e));
+  }
+  if (impl_->result->HasError()) return impl_->Fail(ToStatus(impl_->result->GetErrorObject()));
+  return impl_->chunk != nullptr && impl_->chunk->size() > 0;
+}
+
+Result<std::unique_ptr<Cursor>> SqlSandbox::Execute(std::string_view sql,
+                                                    const QueryControl& control) const {
+  // DuckDB's C++ API reports errors both ways: as exceptions (parsing) and
+  // in results.
+  auto impl = std::make_unique<Cursor::Impl>();
+  try {
+    impl->con = std::make_unique<duckdb::Connection>(*impl_->db);
+    duckdb::Connection& con = *impl->con;
+    const std::string text(sql);
+    duckdb::vector<duckdb::unique_ptr<duckdb::SQLStatement>> statements;
+    try {
+      statements = con.ExtractStatements(text);
+    } catch (const std::exception& e) {
+      return ToStatus(e);
+    }
+    if (statements.empty()) return Status::InvalidArgument("SQL: no statement");
+    if (statements.size() > 1) {
+      return Status::InvalidArgument("SQL: one statement a request, not " +
+                                     std::to_string(statements.size()));
+    }
+    const std::string keyword = FirstKeyword(text);
+    if (!StartsAsAQuery(keyword)) {
+      return Status::InvalidArgument("SQL: only SELECT statements are allowed, not " +
+                                     (keyword.empty() ? std::string("this statement") : keyword));
+    }
+    impl->watchdog = std::make_unique<Watchdog>(&con, control);
+    impl->prepared = con.Prepare(std::move(statements[0]));
+    if (impl->prepared->HasError()) return impl->Fail(ToStatus(impl->prepared->GetErrorObject()));
+    const duckdb::StatementType type = impl->prepared->GetStatementType();
+    if (type != duckdb::StatementType::SELECT_STATEMENT) {
+      return Status::InvalidArgument("SQL: only SELECT statements are allowed, not " +
+                                     std::string(StatementKind(type)));
+    }
+    duckdb::vector<duckdb::Value> no_parameters;
+    impl->result = impl->prepared->Execute(no_parameters, /*allow_stream_result=*/true);
+    if (impl->result->HasError()) return impl->Fail(ToStatus(impl->result->GetErrorObject()));
+  } catch (const std::exception& e) {
+    return impl->Fail(ToStatus(e));
+  }
+  auto cursor = std::unique_ptr<Cursor>(new Cursor(std::move(impl)));
+  for (const auto& name : cursor->impl_->result->names) cursor->columns_.push_back(name);
+  for (const auto& type : cursor->impl_->result->types) cursor->types_.push_back(type.ToString());
+  return cursor;
+}
+
 Result<QueryResult> SqlSandbox::Query(std::string_view sql) const {
-  Connection con(impl_->db);
-  if (con.get() == nullptr) return Status::Internal("SQL: cannot connect to DuckDB");
-  const std::string text(sql);
-
-  duckdb_extracted_statements statements = nullptr;
-  const idx_t count = duckdb_extract_statements(con.get(), text.c_str(), &statements);
-  struct Extracted {
-    duckdb_extracted_statements* s;
-    ~Extracted() { duckdb_destroy_extracted(s); }
-  } extracted{&statements};
-  if (count == 0) {
-    const char* why = duckdb_extract_statements_error(statements);
-    return Status::InvalidArgument(std::string("SQL: ") + (why != nullptr ? why : "no statement"));
-  }
-  if (count > 1) {
-    return Status::InvalidArgument("SQL: one statement a request, not " + std::to_string(count));
-  }
-
-  const std::string keyword = FirstKeyword(text);
-  if (!StartsAsAQuery(keyword)) {
-    return Status::InvalidArgument("SQL: only SELECT statements are allowed, not " +
-                                   (keyword.empty() ? std::string("this statement") : keyword));
-  }
-
-  duckdb_prepared_statement prepared = nullptr;
-  const bool prepared_ok =
-      duckdb_prepare_extracted_statement(con.get(), statements, 0, &prepared) == DuckDBSuccess;
-  struct Prepared {
-    duckdb_prepared_statement* p;
-    ~Prepared() { duckdb_destroy_prepare(p); }
-  } prepared_guard{&prepared};
-  if (!prepared_ok) {
-    const char* why = duckdb_prepare_error(prepared);
-    return Status::InvalidArgument(std::string("SQL: ") + (why != nullptr ? why : "cannot prepare"));
-  }
-  const duckdb_statement_type type = duckdb_prepared_statement_type(prepared);
-  if (type != DUCKDB_STATEMENT_TYPE_SELECT) {
-    return Status::InvalidArgument("SQL: only SELECT statements are allowed, not " +
-                                   std::string(StatementKind(type)));
-  }
-
-  duckdb_result result;
-  const bool ran = duckdb_execute_prepared(prepared, &result) == DuckDBSuccess;
-  struct ResultGuard {
-    duckdb_result* r;
-    ~ResultGuard() { duckdb_destroy_result(r); }
-  } result_guard{&result};
-  if (!ran) return Status::InvalidArgument(std::string("SQL: ") + duckdb_result_error(&result));
-
+  Result<std::unique_ptr<Cursor>> cursor = Execute(sql, {});
+  if (!cursor.ok()) return cursor.status();
   QueryResult out;
-  const idx_t columns = duckdb_column_count(&result);
-  const idx_t rows = duckdb_row_count(&result);
-  for (idx_t c = 0; c < columns; ++c) out.columns.emplace_back(duckdb_column_name(&result, c));
-  out.rows.reserve(rows);
-  for (idx_t r = 0; r < rows; ++r) {
-    auto& row = out.rows.emplace_back();
-    row.reserve(columns);
-    for (idx_t c = 0; c < columns; ++c) {
-      if (duckdb_value_is_null(&result, c, r)) {
-        row.emplace_back(std::nullopt);
-        continue;
+  out.columns = (*cursor)->columns();
+  out.types = (*cursor)->types();
+  while (true) {
+    Result<bool> more = (*cursor)->Next();
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    const duckdb::DataChunk& chunk = (*cursor)->chunk();
+    for (duckdb::idx_t r = 0; r < chunk.size(); ++r) {
+      auto& cells = out.rows.emplace_back();
+      cells.reserve(out.columns.size());
+      for (duckdb::idx_t c = 0; c < chunk.ColumnCount(); ++c) {
+        duckdb::Value v = chunk.GetValue(c, r);
+        cells.push_back(v.IsNull() ? std::nullopt : std::optional<std::string>(v.ToString()));
       }
-      char* v = duckdb_value_varchar(&result, c, r);
-      row.emplace_back(v != nullptr ? std::string(v) : std::string());
-      duckdb_free(v);
     }
   }
   return out;

@@ -1,18 +1,22 @@
 // SqlSandbox: an embedded DuckDB that can read and nothing else.
 //
-// The first part of issue 12's SQL engine (docs/design/sql.md): the
-// sandbox every SQL query will run in. DuckDB's own settings keep queries
-// away from files outside one directory (allowed_directories,
-// enable_external_access=false, lock_configuration, no extension
-// installs or loads), but still let COPY, EXPORT, ATTACH and CREATE write
-// inside it; so each request is also checked before it runs: one
-// statement, and a SELECT.
+// Every SQL query runs in it (docs/design/sql.md). DuckDB's own settings
+// keep queries away from files outside one directory (allowed_directories,
+// enable_external_access=false, lock_configuration, no extension installs
+// or loads), but still let COPY, EXPORT, ATTACH and CREATE write inside it;
+// so each request is also checked before it runs: one statement, and a
+// SELECT. The tables over MyTSDB's data are added by the caller's set-up
+// hook (sql/tables.h), before the configuration is locked.
 //
-// Not yet: the tables over both tiers, streaming results, limits per
-// query. Thread-safe: each Query uses its own connection.
+// Built on DuckDB's C++ API (the library and headers of one version, from
+// npm: scripts/setup.sh), which table functions need for filter pushdown.
+// Thread-safe: each query uses its own connection.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +24,11 @@
 #include <vector>
 
 #include "common/result.h"
+
+namespace duckdb {
+class Connection;
+class DataChunk;
+}  // namespace duckdb
 
 namespace mytsdb::sql {
 
@@ -30,13 +39,58 @@ struct SandboxOptions {
   // defaults, 80% of RAM and one thread a core).
   uint64_t memory_limit_bytes = 0;
   int threads = 0;
+  // Where DuckDB spills what does not fit in memory, and how much (empty:
+  // no spilling; queries over the limit fail). Outside the allowed
+  // directory: queries cannot read it.
+  std::string temp_directory;
+  uint64_t max_temp_bytes = 0;
+  // Runs once on a connection of the new database, before the sandbox's
+  // settings are locked: registers functions and tables.
+  std::function<Status(duckdb::Connection&)> setup;
 };
 
-// A result, whole, as text (NULL as nullopt). Streaming comes with the
-// HTTP endpoint.
+// A result, whole, as text (NULL as nullopt), with each column's SQL type.
 struct QueryResult {
   std::vector<std::string> columns;
+  std::vector<std::string> types;
   std::vector<std::vector<std::optional<std::string>>> rows;
+};
+
+// What may stop a query: a timeout, and a flag (the client left, the
+// server stops) polled while it runs.
+struct QueryControl {
+  std::chrono::milliseconds timeout{0};  // 0: none
+  std::shared_ptr<const std::atomic<bool>> cancel;
+  const std::atomic<bool>* shutdown = nullptr;
+};
+
+// A running query's result, read a chunk at a time (DuckDB computes the
+// next chunks as they are read, so a large result never sits in memory).
+// Errors, also those found only while reading, are Status: InvalidArgument
+// for the query itself (parsing, binding, refused statements and files),
+// DeadlineExceeded for the timeout, Cancelled, ResourceExhausted for the
+// memory limit, Internal for DuckDB's internal errors, and OutOfRange for
+// the other errors of execution (conversions, overflows, ...).
+class Cursor {
+ public:
+  ~Cursor();
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+
+  const std::vector<std::string>& columns() const { return columns_; }
+  const std::vector<std::string>& types() const { return types_; }
+  // The next chunk of rows (false at the end). The chunk stays valid until
+  // the next call; its vectors are flat.
+  Result<bool> Next();
+  const duckdb::DataChunk& chunk() const;
+
+ private:
+  friend class SqlSandbox;
+  struct Impl;
+  explicit Cursor(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  std::vector<std::string> columns_;
+  std::vector<std::string> types_;
 };
 
 class SqlSandbox {
@@ -52,6 +106,11 @@ class SqlSandbox {
   // file or URL outside the allowed directory and for other errors of the
   // query itself.
   Result<QueryResult> Query(std::string_view sql) const;
+  // The same, streaming: checks and starts the query, and returns its
+  // result to read. Errors of the statement (parsing, binding, refused
+  // statements) come here; errors of its execution may come from
+  // Cursor::Next.
+  Result<std::unique_ptr<Cursor>> Execute(std::string_view sql, const QueryControl& control) const;
 
  private:
   struct Impl;

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <set>
+#include <thread>
 #include <string>
 
 namespace mytsdb::sql {
@@ -144,6 +145,62 @@ TEST_F(SqlSandboxTest, RefusesFilesAndUrlsOutsideTheAllowedDirectory) {
               std::string::npos)
         << sql << ": " << r.status().message();
   }
+}
+
+TEST_F(SqlSandboxTest, ErrorsSayWhatKindTheyAre) {
+  struct Case {
+    std::string sql;
+    StatusCode code;
+    std::string message;
+  } cases[] = {
+      {"SELECT 1 FROM WHERE x", StatusCode::kInvalidArgument, "at character 14: "},
+      {"SELECT nope FROM range(3)", StatusCode::kInvalidArgument, "nope"},
+      {"SELECT * FROM no_such_table", StatusCode::kInvalidArgument, "no_such_table"},
+      {"SELECT CAST('x' AS INTEGER)", StatusCode::kOutOfRange, "Conversion"},
+      {"SELECT 9223372036854775807::BIGINT + i FROM range(1, 2) t(i)", StatusCode::kOutOfRange, "Overflow"},
+  };
+  for (const Case& c : cases) {
+    auto r = sandbox_->Query(c.sql);
+    ASSERT_FALSE(r.ok()) << c.sql;
+    EXPECT_EQ(r.status().code(), c.code) << c.sql << ": " << r.status().ToString();
+    EXPECT_NE(r.status().message().find(c.message), std::string::npos) << r.status().message();
+  }
+}
+
+TEST_F(SqlSandboxTest, AQueryStopsAtItsTimeoutOrWhenCanceled) {
+  const std::string endless = "SELECT sum(hash(i)) FROM range(1000000000000) t(i)";
+  auto start = std::chrono::steady_clock::now();
+  auto timed = sandbox_->Execute(endless, {.timeout = std::chrono::milliseconds(300)});
+  Status st = timed.ok() ? (*timed)->Next().status() : timed.status();
+  EXPECT_EQ(st.code(), StatusCode::kDeadlineExceeded) << st.ToString();
+  EXPECT_NE(st.message().find("timed out after 300 ms"), std::string::npos) << st.message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+
+  auto cancel = std::make_shared<std::atomic<bool>>(false);
+  std::thread canceler([cancel] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    *cancel = true;
+  });
+  auto canceled = sandbox_->Execute(endless, {.cancel = cancel});
+  st = canceled.ok() ? (*canceled)->Next().status() : canceled.status();
+  canceler.join();
+  EXPECT_EQ(st.code(), StatusCode::kCancelled) << st.ToString();
+  // The database serves the next query.
+  auto next = sandbox_->Query("SELECT 42");
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(*next->rows[0][0], "42");
+}
+
+TEST_F(SqlSandboxTest, AQueryOverTheMemoryLimitFailsAlone) {
+  // The sandbox has 256 MiB; this aggregate holds about 2 GB and cannot
+  // spill.
+  auto r = sandbox_->Query("SELECT length(string_agg(i::VARCHAR || repeat('x', 10), ',')) "
+                           "FROM range(200000000) t(i)");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted) << r.status().ToString();
+  auto next = sandbox_->Query("SELECT count(*) FROM range(1000)");
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(*next->rows[0][0], "1000");
 }
 
 TEST(SqlSandboxOpenTest, NeedsAnAbsoluteDirectory) {

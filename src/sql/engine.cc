@@ -1,0 +1,60 @@
+#include "sql/engine.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+#include "duckdb.hpp"
+#include "sql/tables.h"
+
+namespace mytsdb::sql {
+
+Result<std::unique_ptr<SqlEngine>> SqlEngine::Open(const storage::Storage* storage,
+                                                   const std::string& data_dir,
+                                                   const SqlOptions& options) {
+  std::unique_ptr<SqlEngine> engine(new SqlEngine(options));
+  engine->memory_limit_bytes_ = options.memory_limit_bytes;
+  if (engine->memory_limit_bytes_ == 0) {
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long page_size = sysconf(_SC_PAGESIZE);
+    engine->memory_limit_bytes_ =
+        pages > 0 && page_size > 0 ? static_cast<uint64_t>(pages) * page_size / 4 : 1ULL << 30;
+  }
+  engine->counters_ = std::make_unique<ScanCounters>();
+  namespace fs = std::filesystem;
+  const fs::path root = fs::absolute(data_dir);
+  // What an earlier run spilled is of no use: DuckDB's temporary files
+  // belong to the queries that wrote them.
+  const fs::path temp = root / "sql-tmp";
+  std::error_code ec;
+  fs::remove_all(temp, ec);
+  if (ec) return Status::IOError("SQL: cannot empty " + temp.string() + ": " + ec.message());
+  ScanCounters* counters = engine->counters_.get();
+  auto sandbox = SqlSandbox::Open(
+      {.allowed_directory = (root / "parquet").string(),
+       .memory_limit_bytes = engine->memory_limit_bytes_,
+       .threads = options.threads,
+       .temp_directory = temp.string(),
+       .max_temp_bytes = engine->memory_limit_bytes_,
+       .setup = [storage, counters](duckdb::Connection& con) {
+         return RegisterTables(con, storage, counters);
+       }});
+  if (!sandbox.ok()) return sandbox.status();
+  engine->sandbox_ = std::move(*sandbox);
+  return engine;
+}
+
+SqlEngine::~SqlEngine() = default;
+
+Result<std::unique_ptr<Cursor>> SqlEngine::Execute(std::string_view sql, QueryControl control) const {
+  if (control.timeout.count() <= 0 || control.timeout > options_.timeout) {
+    control.timeout = options_.timeout;
+  }
+  return sandbox_->Execute(sql, control);
+}
+
+Result<QueryResult> SqlEngine::Query(std::string_view sql) const { return sandbox_->Query(sql); }
+
+}  // namespace mytsdb::sql

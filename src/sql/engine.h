@@ -1,0 +1,65 @@
+// SqlEngine: SQL over MyTSDB's data, as the HTTP API, the CLI and the
+// PostgreSQL protocol run it (docs/SQL.md). One sandboxed DuckDB
+// (sandbox.h) with the tables over a storage (tables.h), its limits set by
+// --sql.memory-limit, --sql.threads and --sql.timeout.
+//
+// DuckDB's memory limit and threads belong to a database, so they are
+// shared by all SQL queries at once: a query that needs more than the
+// limit fails alone (ResourceExhausted), the others and ingestion go on.
+// Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "sql/samples_table.h"
+#include "sql/sandbox.h"
+
+namespace mytsdb::storage {
+class Storage;
+}  // namespace mytsdb::storage
+
+namespace mytsdb::sql {
+
+struct SqlOptions {
+  // For all SQL queries together (0: a quarter of the machine's memory).
+  uint64_t memory_limit_bytes = 0;
+  int threads = 0;  // 0: one a core
+  // The longest a query may run; a request may ask for less.
+  std::chrono::milliseconds timeout{std::chrono::minutes(2)};
+};
+
+class SqlEngine {
+ public:
+  // Over `storage` (which must outlive the engine), whose data directory is
+  // `data_dir`: queries may read files under its parquet/ directory, and
+  // spill to its sql-tmp/ directory (emptied here), up to the memory
+  // limit's size.
+  static Result<std::unique_ptr<SqlEngine>> Open(const storage::Storage* storage,
+                                                 const std::string& data_dir,
+                                                 const SqlOptions& options);
+  ~SqlEngine();
+
+  const SqlOptions& options() const { return options_; }
+  uint64_t memory_limit_bytes() const { return memory_limit_bytes_; }
+  // Starts a query (sandbox.h). control.timeout is capped by the engine's,
+  // which applies when it is 0.
+  Result<std::unique_ptr<Cursor>> Execute(std::string_view sql, QueryControl control) const;
+  // The whole result (small results; tests).
+  Result<QueryResult> Query(std::string_view sql) const;
+  const ScanCounters& counters() const { return *counters_; }
+
+ private:
+  SqlEngine(const SqlOptions& options) : options_(options) {}
+
+  const SqlOptions options_;
+  uint64_t memory_limit_bytes_ = 0;
+  std::unique_ptr<ScanCounters> counters_;
+  std::unique_ptr<SqlSandbox> sandbox_;
+};
+
+}  // namespace mytsdb::sql

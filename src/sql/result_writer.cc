@@ -1,0 +1,365 @@
+#include "sql/result_writer.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <string>
+
+#include "duckdb.hpp"
+
+namespace mytsdb::sql {
+
+namespace {
+
+using duckdb::idx_t;
+using duckdb::LogicalTypeId;
+
+constexpr size_t kFlushBytes = 64 * 1024;
+
+void AppendDouble(double v, std::string* out) {
+  if (std::isnan(v)) {
+    *out += "NaN";
+  } else if (std::isinf(v)) {
+    *out += v > 0 ? "+Inf" : "-Inf";
+  } else {
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof(buf), v);
+    out->append(buf, r.ptr);
+  }
+}
+
+// RFC 3339 in UTC, with milliseconds, or microseconds where there are some.
+void AppendTimestampMicros(int64_t us, std::string* out) {
+  if (us == INT64_MAX || us == -INT64_MAX) {
+    *out += us > 0 ? "infinity" : "-infinity";
+    return;
+  }
+  int64_t seconds = us / 1'000'000;
+  int64_t fraction = us % 1'000'000;
+  if (fraction < 0) {
+    fraction += 1'000'000;
+    --seconds;
+  }
+  const time_t t = static_cast<time_t>(seconds);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  char buf[64];
+  size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (fraction % 1000 == 0) {
+    n += snprintf(buf + n, sizeof(buf) - n, ".%03lldZ", static_cast<long long>(fraction / 1000));
+  } else {
+    n += snprintf(buf + n, sizeof(buf) - n, ".%06lldZ", static_cast<long long>(fraction));
+  }
+  out->append(buf, n);
+}
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  out->push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': *out += "\\\""; break;
+      case '\\': *out += "\\\\"; break;
+      case '\n': *out += "\\n"; break;
+      case '\r': *out += "\\r"; break;
+      case '\t': *out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          snprintf(buf, sizeof(buf), "\\u%04x", c);
+          *out += buf;
+        } else {
+          out->push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+void AppendCsvField(std::string_view s, std::string* out) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out->append(s);
+    return;
+  }
+  out->push_back('"');
+  for (char c : s) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+// A value of a type without a fast path, in JSON: lists as arrays, structs
+// and maps as objects, numbers as numbers, anything else as its text.
+void AppendJsonValue(const duckdb::Value& v, std::string* out) {
+  if (v.IsNull()) {
+    *out += "null";
+    return;
+  }
+  const duckdb::LogicalType& type = v.type();
+  switch (type.id()) {
+    case LogicalTypeId::LIST:
+    case LogicalTypeId::ARRAY: {
+      const auto& children = type.id() == LogicalTypeId::LIST ? duckdb::ListValue::GetChildren(v)
+                                                               : duckdb::ArrayValue::GetChildren(v);
+      out->push_back('[');
+      for (idx_t i = 0; i < children.size(); ++i) {
+        if (i > 0) out->push_back(',');
+        AppendJsonValue(children[i], out);
+      }
+      out->push_back(']');
+      return;
+    }
+    case LogicalTypeId::MAP: {
+      out->push_back('{');
+      const auto& entries = duckdb::ListValue::GetChildren(v);
+      for (idx_t i = 0; i < entries.size(); ++i) {
+        const auto& kv = duckdb::StructValue::GetChildren(entries[i]);
+        if (i > 0) out->push_back(',');
+        AppendJsonString(kv[0].ToString(), out);
+        out->push_back(':');
+        AppendJsonValue(kv[1], out);
+      }
+      out->push_back('}');
+      return;
+    }
+    case LogicalTypeId::STRUCT: {
+      out->push_back('{');
+      const auto& children = duckdb::StructValue::GetChildren(v);
+      for (idx_t i = 0; i < children.size(); ++i) {
+        if (i > 0) out->push_back(',');
+        AppendJsonString(duckdb::StructType::GetChildName(type, i), out);
+        out->push_back(':');
+        AppendJsonValue(children[i], out);
+      }
+      out->push_back('}');
+      return;
+    }
+    case LogicalTypeId::HUGEINT:
+    case LogicalTypeId::UHUGEINT:
+    case LogicalTypeId::DECIMAL:
+      *out += v.ToString();
+      return;
+    case LogicalTypeId::FLOAT:
+    case LogicalTypeId::DOUBLE: {
+      const double d = v.GetValue<double>();
+      if (std::isfinite(d)) {
+        AppendDouble(d, out);
+      } else {
+        out->push_back('"');
+        AppendDouble(d, out);
+        out->push_back('"');
+      }
+      return;
+    }
+    default: AppendJsonString(v.ToString(), out); return;
+  }
+}
+
+// Cell (c, r) of a flat chunk: false if NULL; otherwise its text in *text,
+// and whether it is a JSON literal (number, boolean) rather than a string.
+bool CellText(const duckdb::DataChunk& chunk, idx_t c, idx_t r, std::string* text, bool* literal) {
+  const duckdb::Vector& v = chunk.data[c];
+  if (!duckdb::FlatVector::Validity(v).RowIsValid(r)) return false;
+  *literal = true;
+  switch (v.GetType().id()) {
+    case LogicalTypeId::BOOLEAN: *text += duckdb::FlatVector::GetData<bool>(v)[r] ? "true" : "false"; return true;
+    case LogicalTypeId::TINYINT: *text += std::to_string(duckdb::FlatVector::GetData<int8_t>(v)[r]); return true;
+    case LogicalTypeId::SMALLINT: *text += std::to_string(duckdb::FlatVector::GetData<int16_t>(v)[r]); return true;
+    case LogicalTypeId::INTEGER: *text += std::to_string(duckdb::FlatVector::GetData<int32_t>(v)[r]); return true;
+    case LogicalTypeId::BIGINT: *text += std::to_string(duckdb::FlatVector::GetData<int64_t>(v)[r]); return true;
+    case LogicalTypeId::UTINYINT: *text += std::to_string(duckdb::FlatVector::GetData<uint8_t>(v)[r]); return true;
+    case LogicalTypeId::USMALLINT: *text += std::to_string(duckdb::FlatVector::GetData<uint16_t>(v)[r]); return true;
+    case LogicalTypeId::UINTEGER: *text += std::to_string(duckdb::FlatVector::GetData<uint32_t>(v)[r]); return true;
+    case LogicalTypeId::UBIGINT: *text += std::to_string(duckdb::FlatVector::GetData<uint64_t>(v)[r]); return true;
+    case LogicalTypeId::FLOAT:
+    case LogicalTypeId::DOUBLE: {
+      const double d = v.GetType().id() == LogicalTypeId::FLOAT
+                           ? duckdb::FlatVector::GetData<float>(v)[r]
+                           : duckdb::FlatVector::GetData<double>(v)[r];
+      *literal = std::isfinite(d);
+      AppendDouble(d, text);
+      return true;
+    }
+    case LogicalTypeId::VARCHAR: {
+      const duckdb::string_t s = duckdb::FlatVector::GetData<duckdb::string_t>(v)[r];
+      text->append(s.GetData(), s.GetSize());
+      *literal = false;
+      return true;
+    }
+    case LogicalTypeId::TIMESTAMP_TZ:
+    case LogicalTypeId::TIMESTAMP:
+      AppendTimestampMicros(duckdb::FlatVector::GetData<int64_t>(v)[r], text);
+      *literal = false;
+      return true;
+    case LogicalTypeId::TIMESTAMP_MS:
+      AppendTimestampMicros(duckdb::FlatVector::GetData<int64_t>(v)[r] * 1000, text);
+      *literal = false;
+      return true;
+    case LogicalTypeId::TIMESTAMP_SEC:
+      AppendTimestampMicros(duckdb::FlatVector::GetData<int64_t>(v)[r] * 1'000'000, text);
+      *literal = false;
+      return true;
+    case LogicalTypeId::TIMESTAMP_NS:
+      AppendTimestampMicros(duckdb::FlatVector::GetData<int64_t>(v)[r] / 1000, text);
+      *literal = false;
+      return true;
+    default: {
+      const duckdb::Value value = chunk.GetValue(c, r);
+      const auto id = value.type().id();
+      *literal = id == LogicalTypeId::HUGEINT || id == LogicalTypeId::UHUGEINT ||
+                 id == LogicalTypeId::DECIMAL;
+      *text += value.ToString();
+      return true;
+    }
+  }
+}
+
+bool IsNested(LogicalTypeId id) {
+  return id == LogicalTypeId::LIST || id == LogicalTypeId::ARRAY || id == LogicalTypeId::MAP ||
+         id == LogicalTypeId::STRUCT;
+}
+
+class Writer {
+ public:
+  Writer(ResultFormat format, const Cursor& cursor, const Sink& sink)
+      : format_(format), cursor_(cursor), sink_(sink) {}
+
+  bool Begin() {
+    if (format_ == ResultFormat::kJson) {
+      out_ += "{\"status\":\"success\",\"data\":{\"columns\":[";
+      for (size_t c = 0; c < cursor_.columns().size(); ++c) {
+        if (c > 0) out_ += ',';
+        out_ += "{\"name\":";
+        AppendJsonString(cursor_.columns()[c], &out_);
+        out_ += ",\"type\":";
+        AppendJsonString(cursor_.types()[c], &out_);
+        out_ += '}';
+      }
+      out_ += "],\"rows\":[";
+    } else {
+      for (size_t c = 0; c < cursor_.columns().size(); ++c) {
+        if (c > 0) out_ += ',';
+        AppendCsvField(cursor_.columns()[c], &out_);
+      }
+      out_ += "\r\n";
+    }
+    return true;
+  }
+
+  // Rows [0, rows) of `chunk`; false once the sink stops.
+  bool Rows(const duckdb::DataChunk& chunk, idx_t rows) {
+    std::string cell;
+    for (idx_t r = 0; r < rows; ++r) {
+      if (format_ == ResultFormat::kJson) {
+        if (rows_written_ > 0) out_ += ',';
+        out_ += '[';
+      }
+      for (idx_t c = 0; c < chunk.ColumnCount(); ++c) {
+        if (c > 0) out_ += ',';
+        if (IsNested(chunk.data[c].GetType().id())) {
+          // Lists, maps and structs as JSON, in CSV too (as a quoted field).
+          if (format_ == ResultFormat::kJson) {
+            AppendJsonValue(chunk.GetValue(c, r), &out_);
+          } else if (!chunk.GetValue(c, r).IsNull()) {
+            cell.clear();
+            AppendJsonValue(chunk.GetValue(c, r), &cell);
+            AppendCsvField(cell, &out_);
+          }
+          continue;
+        }
+        cell.clear();
+        bool literal = false;
+        const bool valid = CellText(chunk, c, r, &cell, &literal);
+        if (format_ == ResultFormat::kJson) {
+          if (!valid) {
+            out_ += "null";
+          } else if (literal) {
+            out_ += cell;
+          } else {
+            AppendJsonString(cell, &out_);
+          }
+        } else if (valid) {
+          AppendCsvField(cell, &out_);
+        }
+      }
+      out_ += format_ == ResultFormat::kJson ? "]" : "\r\n";
+      ++rows_written_;
+      if (out_.size() >= kFlushBytes && !Flush()) return false;
+    }
+    return true;
+  }
+
+  bool End(bool truncated) {
+    if (format_ == ResultFormat::kJson) {
+      out_ += "],\"truncated\":";
+      out_ += truncated ? "true" : "false";
+      out_ += "}}\n";
+    }
+    return Flush();
+  }
+
+  bool Flush() {
+    if (out_.empty()) return true;
+    const bool go_on = sink_(out_);
+    out_.clear();
+    return go_on;
+  }
+
+  int64_t rows_written() const { return rows_written_; }
+
+ private:
+  const ResultFormat format_;
+  const Cursor& cursor_;
+  const Sink& sink_;
+  std::string out_;
+  int64_t rows_written_ = 0;
+};
+
+}  // namespace
+
+Result<ResultFormat> ParseResultFormat(std::string_view name) {
+  if (name.empty() || name == "json") return ResultFormat::kJson;
+  if (name == "csv") return ResultFormat::kCsv;
+  return Status::InvalidArgument("invalid parameter \"format\": \"" + std::string(name) +
+                                 "\" is not one of json, csv");
+}
+
+std::string_view ContentType(ResultFormat format) {
+  return format == ResultFormat::kJson ? "application/json" : "text/csv; charset=utf-8";
+}
+
+Result<WriteSummary> WriteResult(Cursor& cursor, std::optional<bool> fetched, ResultFormat format,
+                                 int64_t limit, const Sink& sink) {
+  WriteSummary summary;
+  Writer writer(format, cursor, sink);
+  writer.Begin();
+  bool have = fetched.value_or(false);
+  while (fetched.value_or(true)) {
+    if (!have) {
+      Result<bool> more = cursor.Next();
+      if (!more.ok()) {
+        writer.Flush();
+        return more.status();
+      }
+      if (!*more) break;
+    }
+    have = false;
+    const duckdb::DataChunk& chunk = cursor.chunk();
+    idx_t rows = chunk.size();
+    if (limit >= 0 && writer.rows_written() + static_cast<int64_t>(rows) > limit) {
+      rows = static_cast<idx_t>(limit - writer.rows_written());
+      summary.truncated = true;
+    }
+    if (!writer.Rows(chunk, rows)) {
+      summary.stopped = true;
+      break;
+    }
+    if (summary.truncated) break;
+  }
+  summary.rows = writer.rows_written();
+  if (!summary.stopped && !writer.End(summary.truncated)) summary.stopped = true;
+  return summary;
+}
+
+}  // namespace mytsdb::sql

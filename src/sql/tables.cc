@@ -1,0 +1,118 @@
+#include "sql/tables.h"
+
+#include <string>
+#include <vector>
+
+#include "duckdb.hpp"
+#include "duckdb/function/replacement_scan.hpp"
+#include "duckdb/function/table_function.hpp"
+#include "duckdb/parser/expression/function_expression.hpp"
+#include "duckdb/parser/parsed_data/create_table_function_info.hpp"
+#include "duckdb/parser/tableref/table_function_ref.hpp"
+#include "ingest/remote_write.h"
+#include "storage/storage.h"
+
+namespace mytsdb::sql {
+
+namespace {
+
+using duckdb::idx_t;
+
+// ---- metadata: metric, type, help, unit, from what senders sent -----------
+
+struct MetadataInfo : duckdb::TableFunctionInfo {
+  explicit MetadataInfo(const storage::Storage* s) : storage(s) {}
+  const storage::Storage* storage;
+};
+
+struct MetadataBind : duckdb::TableFunctionData {
+  const storage::Storage* storage = nullptr;
+};
+
+struct MetadataGlobal : duckdb::GlobalTableFunctionState {
+  std::vector<head::MetricMetadata> rows;
+  size_t next = 0;
+};
+
+duckdb::unique_ptr<duckdb::FunctionData> MetadataBindFn(duckdb::ClientContext&,
+                                                        duckdb::TableFunctionBindInput& input,
+                                                        duckdb::vector<duckdb::LogicalType>& types,
+                                                        duckdb::vector<std::string>& names) {
+  auto bind = duckdb::make_uniq<MetadataBind>();
+  bind->storage = input.info->Cast<MetadataInfo>().storage;
+  names = {"metric", "type", "help", "unit"};
+  types.assign(4, duckdb::LogicalType::VARCHAR);
+  return std::move(bind);
+}
+
+duckdb::unique_ptr<duckdb::GlobalTableFunctionState> MetadataInit(
+    duckdb::ClientContext&, duckdb::TableFunctionInitInput& input) {
+  auto global = duckdb::make_uniq<MetadataGlobal>();
+  global->rows = input.bind_data->Cast<MetadataBind>().storage->Metadata();
+  std::sort(global->rows.begin(), global->rows.end(), [](const auto& a, const auto& b) {
+    return a.metric_family_name < b.metric_family_name;
+  });
+  return std::move(global);
+}
+
+void MetadataScan(duckdb::ClientContext&, duckdb::TableFunctionInput& input,
+                  duckdb::DataChunk& output) {
+  auto& global = input.global_state->Cast<MetadataGlobal>();
+  idx_t rows = 0;
+  for (; global.next < global.rows.size() && rows < STANDARD_VECTOR_SIZE; ++global.next, ++rows) {
+    const head::MetricMetadata& m = global.rows[global.next];
+    const std::string_view type =
+        ingest::MetricTypeName(static_cast<ingest::MetricType>(m.type));
+    const std::string_view cells[] = {m.metric_family_name, type, m.help, m.unit};
+    for (idx_t c = 0; c < 4; ++c) {
+      duckdb::FlatVector::GetData<duckdb::string_t>(output.data[c])[rows] =
+          duckdb::StringVector::AddString(output.data[c], cells[c].data(), cells[c].size());
+    }
+  }
+  output.SetCardinality(rows);
+}
+
+duckdb::TableFunction MetadataTableFunction(const storage::Storage* storage) {
+  duckdb::TableFunction fn("mytsdb_metadata", {}, MetadataScan, MetadataBindFn, MetadataInit);
+  fn.function_info = duckdb::make_shared_ptr<MetadataInfo>(storage);
+  return fn;
+}
+
+// ---- names ----------------------------------------------------------------
+
+// The table a plain name in a query stands for, when no catalog entry has
+// that name (the sandbox lets no one create one).
+duckdb::unique_ptr<duckdb::TableRef> ReplaceTableName(
+    duckdb::ClientContext&, duckdb::ReplacementScanInput& input,
+    duckdb::optional_ptr<duckdb::ReplacementScanData>) {
+  const std::string name = duckdb::StringUtil::Lower(input.table_name);
+  std::string function;
+  if (name == "samples") function = "mytsdb_samples";
+  if (name == "metadata") function = "mytsdb_metadata";
+  if (function.empty()) return nullptr;
+  auto ref = duckdb::make_uniq<duckdb::TableFunctionRef>();
+  duckdb::vector<duckdb::unique_ptr<duckdb::ParsedExpression>> no_arguments;
+  ref->function = duckdb::make_uniq<duckdb::FunctionExpression>(function, std::move(no_arguments));
+  ref->alias = input.table_name;
+  return std::move(ref);
+}
+
+}  // namespace
+
+Status RegisterTables(duckdb::Connection& con, const storage::Storage* storage,
+                      ScanCounters* counters) {
+  try {
+    con.BeginTransaction();
+    for (duckdb::TableFunction fn : {SamplesTableFunction(storage, counters), MetadataTableFunction(storage)}) {
+      duckdb::CreateTableFunctionInfo info(std::move(fn));
+      con.context->RegisterFunction(info);
+    }
+    con.Commit();
+    duckdb::DBConfig::GetConfig(*con.context).replacement_scans.emplace_back(ReplaceTableName);
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("SQL: cannot register MyTSDB's tables: ") + e.what());
+  }
+  return Status::OK();
+}
+
+}  // namespace mytsdb::sql

@@ -1,0 +1,28 @@
+// MyTSDB's tables in SQL: `samples` (samples_table.h) and `metadata`,
+// over a storage::Storage, as the names a query uses (docs/SQL.md).
+//
+// Each is a table function found under its plain name by a replacement
+// scan, so that its columns (one per label name) are bound again by every
+// query: a view would fix them when it is created.
+#pragma once
+
+#include "common/result.h"
+#include "sql/samples_table.h"
+
+namespace duckdb {
+class Connection;
+}  // namespace duckdb
+
+namespace mytsdb::storage {
+class Storage;
+}  // namespace mytsdb::storage
+
+namespace mytsdb::sql {
+
+// Adds the tables over `storage` to the database of `con`; scans of
+// `samples` count what they read in `counters` (may be null). Both must
+// outlive the database.
+Status RegisterTables(duckdb::Connection& con, const storage::Storage* storage,
+                      ScanCounters* counters = nullptr);
+
+}  // namespace mytsdb::sql

@@ -31,7 +31,7 @@ if [[ "${SKIP_ASAN:-0}" != 1 ]]; then
     .venv/bin/python -m pytest test/integration/test_remote_write.py \
     test/integration/test_read_api.py test/integration/test_cold_tier.py \
     test/integration/test_cold_crash.py test/integration/test_query_api.py \
-    test/integration/test_promql_differential.py -q -p no:cacheprovider
+    test/integration/test_promql_differential.py test/integration/test_sql.py -q -p no:cacheprovider
 fi
 
 if [[ "${SKIP_TSAN:-0}" != 1 ]]; then

@@ -42,7 +42,8 @@ TEST(ConfigTest, FileOverridesDefaultsAndRejectsUnknownKeys) {
     f << "data_dir: /tmp/x\nwal:\n  fsync: always\n  segment_size: 1MiB\n"
       << "ingest:\n  max_future: 1h\n"
       << "storage:\n  max_block_duration: 6h\n"
-      << "query:\n  timeout: 30s\n  lookback_delta: 10m\n  max_samples: 1000\n";
+      << "query:\n  timeout: 30s\n  lookback_delta: 10m\n  max_samples: 1000\n"
+      << "sql:\n  memory_limit: 2GiB\n  threads: 3\n  timeout: 45s\n";
   }
   Config c;
   ASSERT_TRUE(LoadConfigFile(path.string(), &c).ok());
@@ -53,6 +54,9 @@ TEST(ConfigTest, FileOverridesDefaultsAndRejectsUnknownKeys) {
   EXPECT_EQ(c.query_timeout_ms, 30'000);
   EXPECT_EQ(c.query_lookback_ms, 600'000);
   EXPECT_EQ(c.query_max_samples, 1000);
+  EXPECT_EQ(c.sql_memory_limit_bytes, 2ull << 30);
+  EXPECT_EQ(c.sql_threads, 3);
+  EXPECT_EQ(c.sql_timeout_ms, 45'000);
   EXPECT_EQ(c.max_future_ms, 3'600'000);
   EXPECT_EQ(c.max_block_duration_ms, 6 * 3'600'000);
   {

@@ -273,7 +273,8 @@ int Serve(const Config& config) {
         storage->get(), config.data_dir,
         {.memory_limit_bytes = config.sql_memory_limit_bytes,
          .threads = config.sql_threads,
-         .timeout = std::chrono::milliseconds(config.sql_timeout_ms)});
+         .timeout = std::chrono::milliseconds(config.sql_timeout_ms),
+         .promql = server_options.engine});
     if (engine.ok()) {
       sql = std::move(*engine);
       spdlog::info("SQL: memory limit {} MiB, timeout {} s", sql->memory_limit_bytes() >> 20,

@@ -15,7 +15,7 @@
 #include "http/api_util.h"
 #include "http/params.h"
 #include "http/server.h"
-#include "http/storage_queryable.h"
+#include "query/storage_queryable.h"
 #include "promql/engine.h"
 #include "promql/parser.h"
 
@@ -451,7 +451,7 @@ void Server::HandleQuery(const Request& req, Response& res) {
   if (!options.ok()) return WriteApiError(res, 400, "bad_data", options.status().message());
   auto expr = ParseQueryParam(req);
   if (!expr.ok()) return WriteApiError(res, 400, "bad_data", expr.status().message());
-  StorageQueryable data(*storage);
+  query::StorageQueryable data(*storage);
   auto result = promql::Engine(*options).Instant(data, **expr, t);
   if (!result.ok()) return WriteQueryError(res, result.status());
   std::string query = ParamValue(req, "query");
@@ -495,7 +495,7 @@ void Server::HandleQueryRange(const Request& req, Response& res) {
                          std::string("invalid parameter \"query\": invalid expression type \"") +
                              promql::ValueTypeName(type) + "\" for range query, must be Scalar or instant Vector");
   }
-  StorageQueryable data(*storage);
+  query::StorageQueryable data(*storage);
   auto result = promql::Engine(*options).Range(data, **expr, *start, *end, *step);
   if (!result.ok()) return WriteQueryError(res, result.status());
   std::string query = ParamValue(req, "query");

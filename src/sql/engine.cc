@@ -38,8 +38,8 @@ Result<std::unique_ptr<SqlEngine>> SqlEngine::Open(const storage::Storage* stora
        .threads = options.threads,
        .temp_directory = temp.string(),
        .max_temp_bytes = engine->memory_limit_bytes_,
-       .setup = [storage, counters](duckdb::Connection& con) {
-         return RegisterTables(con, storage, counters);
+       .setup = [storage, counters, promql = options.promql](duckdb::Connection& con) {
+         return RegisterTables(con, storage, promql, counters);
        }});
   if (!sandbox.ok()) return sandbox.status();
   engine->sandbox_ = std::move(*sandbox);

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "promql/query.h"
 #include "sql/samples_table.h"
 #include "sql/sandbox.h"
 
@@ -31,6 +32,9 @@ struct SqlOptions {
   int threads = 0;  // 0: one a core
   // The longest a query may run; a request may ask for less.
   std::chrono::milliseconds timeout{std::chrono::minutes(2)};
+  // promql()'s engine: the server's PromQL limits (lookback, samples,
+  // timeout).
+  promql::EngineOptions promql;
 };
 
 class SqlEngine {

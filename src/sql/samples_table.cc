@@ -11,6 +11,7 @@
 #include "duckdb/function/table_function.hpp"
 #include "duckdb/planner/operator/logical_get.hpp"
 #include "model/sample.h"
+#include "sql/column_fill.h"
 #include "sql/scan_bounds.h"
 #include "storage/storage.h"
 
@@ -47,13 +48,6 @@ struct SamplesBind : duckdb::TableFunctionData {
   }
 };
 
-// The name of the column of label `name`: the cold tier's (docs/FORMAT.md,
-// label_ before names that collide), and `labels` is taken by the MAP.
-std::string LabelColumn(std::string_view name) {
-  std::string column = cold::ColumnForLabel(name);
-  return column == "labels" ? "label_labels" : column;
-}
-
 duckdb::unique_ptr<duckdb::FunctionData> Bind(duckdb::ClientContext&,
                                               duckdb::TableFunctionBindInput& input,
                                               duckdb::vector<duckdb::LogicalType>& types,
@@ -66,7 +60,7 @@ duckdb::unique_ptr<duckdb::FunctionData> Bind(duckdb::ClientContext&,
            duckdb::LogicalType::DOUBLE, duckdb::LogicalType::BIGINT};
   for (std::string& name : bind->storage->LabelNames()) {
     if (name == model::kMetricNameLabel) continue;
-    names.push_back(LabelColumn(name));
+    names.push_back(SamplesLabelColumn(name));
     types.push_back(duckdb::LogicalType::VARCHAR);
     bind->label_names.push_back(std::move(name));
   }
@@ -184,46 +178,6 @@ bool ReadNext(SamplesGlobal& global, SamplesLocal& local) {
   return true;
 }
 
-// Writes `value` (a label's, or NULL when empty) into rows [from, to) of a
-// VARCHAR vector, stored once.
-void FillString(duckdb::Vector& vector, idx_t from, idx_t to, std::string_view value) {
-  if (value.empty()) {
-    auto& validity = duckdb::FlatVector::Validity(vector);
-    for (idx_t r = from; r < to; ++r) validity.SetInvalid(r);
-    return;
-  }
-  const duckdb::string_t s = duckdb::StringVector::AddString(vector, value.data(), value.size());
-  auto* data = duckdb::FlatVector::GetData<duckdb::string_t>(vector);
-  std::fill(data + from, data + to, s);
-}
-
-// The MAP of series i's labels (but the metric name) in rows [from, to):
-// one list of entries, which all the rows share.
-void FillLabels(duckdb::Vector& vector, idx_t from, idx_t to,
-                const storage::SeriesSelection& selection, size_t i) {
-  const idx_t offset = duckdb::ListVector::GetListSize(vector);
-  idx_t length = 0;
-  selection.ForEachLabel(i, [&](std::string_view name, std::string_view) {
-    if (name != model::kMetricNameLabel) ++length;
-  });
-  duckdb::ListVector::Reserve(vector, offset + length);
-  auto& entries = duckdb::ListVector::GetEntry(vector);
-  auto& keys = *duckdb::StructVector::GetEntries(entries)[0];
-  auto& values = *duckdb::StructVector::GetEntries(entries)[1];
-  auto* key_data = duckdb::FlatVector::GetData<duckdb::string_t>(keys);
-  auto* value_data = duckdb::FlatVector::GetData<duckdb::string_t>(values);
-  idx_t k = offset;
-  selection.ForEachLabel(i, [&](std::string_view name, std::string_view value) {
-    if (name == model::kMetricNameLabel) return;
-    key_data[k] = duckdb::StringVector::AddString(keys, name.data(), name.size());
-    value_data[k] = duckdb::StringVector::AddString(values, value.data(), value.size());
-    ++k;
-  });
-  duckdb::ListVector::SetListSize(vector, offset + length);
-  auto* lists = duckdb::FlatVector::GetData<duckdb::list_entry_t>(vector);
-  std::fill(lists + from, lists + to, duckdb::list_entry_t(offset, length));
-}
-
 // The rows of one series in an output chunk.
 struct Run {
   size_t series;  // in the selection
@@ -241,7 +195,7 @@ void FillDictionary(const SamplesBind& bind, const storage::SeriesSelection& sel
     if (column == kMetric) {
       FillString(dict, k, k + 1, selection.label(i, model::kMetricNameLabel));
     } else if (column == bind.labels_column) {
-      FillLabels(dict, k, k + 1, selection, i);
+      FillLabelMap(dict, k, k + 1, [&](auto&& fn) { selection.ForEachLabel(i, fn); });
     } else {
       FillString(dict, k, k + 1, selection.label(i, bind.label_names[column - kFixedColumns]));
     }
@@ -320,6 +274,13 @@ double Progress(duckdb::ClientContext&, const duckdb::FunctionData*,
 }
 
 }  // namespace
+
+// The cold tier's name (docs/FORMAT.md: label_ before names that collide);
+// `labels` is taken by the MAP.
+std::string SamplesLabelColumn(std::string_view name) {
+  std::string column = cold::ColumnForLabel(name);
+  return column == "labels" ? "label_labels" : column;
+}
 
 duckdb::TableFunction SamplesTableFunction(const storage::Storage* storage,
                                            ScanCounters* counters) {

@@ -14,6 +14,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "duckdb.hpp"
 
@@ -30,6 +32,9 @@ struct ScanCounters {
   std::atomic<uint64_t> series{0};   // series selected by the scans' bounds
   std::atomic<uint64_t> samples{0};  // samples read, staleness markers too
 };
+
+// The column of `samples` that holds label `name` (docs/SQL.md).
+std::string SamplesLabelColumn(std::string_view name);
 
 // The table function behind `samples`, reading `storage`; `counters` may
 // be null. Both must outlive every query that uses it.

@@ -7,9 +7,14 @@
 #include "duckdb/function/replacement_scan.hpp"
 #include "duckdb/function/table_function.hpp"
 #include "duckdb/parser/expression/function_expression.hpp"
+#include "duckdb/parser/parser.hpp"
+#include "duckdb/parser/statement/select_statement.hpp"
+#include "duckdb/parser/tableref/subqueryref.hpp"
 #include "duckdb/parser/parsed_data/create_table_function_info.hpp"
 #include "duckdb/parser/tableref/table_function_ref.hpp"
 #include "ingest/remote_write.h"
+#include "sql/helpers.h"
+#include "sql/promql_table.h"
 #include "storage/storage.h"
 
 namespace mytsdb::sql {
@@ -78,14 +83,56 @@ duckdb::TableFunction MetadataTableFunction(const storage::Storage* storage) {
   return fn;
 }
 
+// ---- series: one row per series, from the samples ---------------------------
+
+std::string QuoteIdentifier(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    out += c;
+    if (c == '"') out += '"';
+  }
+  return out + "\"";
+}
+
+// The query behind `series`: the samples grouped by series, so that its
+// first and last timestamps are those of the samples a query of `samples`
+// would see. Grouped by metric too, so that a filter on the metric still
+// narrows the scan of `samples` below it; the labels, the same for every
+// row of a series, are taken from any row.
+std::string SeriesQuery(const std::vector<std::string>& label_columns) {
+  std::string q = "SELECT series_id, metric";
+  for (const std::string& column : label_columns) {
+    q += ", any_value(" + QuoteIdentifier(column) + ") AS " + QuoteIdentifier(column);
+  }
+  q += ", any_value(labels) AS labels, min(ts) AS first_ts, max(ts) AS last_ts "
+       "FROM mytsdb_samples() GROUP BY series_id, metric";
+  return q;
+}
+
 // ---- names ----------------------------------------------------------------
+
+struct TablesData : duckdb::ReplacementScanData {
+  explicit TablesData(const storage::Storage* s) : storage(s) {}
+  const storage::Storage* storage;
+};
 
 // The table a plain name in a query stands for, when no catalog entry has
 // that name (the sandbox lets no one create one).
 duckdb::unique_ptr<duckdb::TableRef> ReplaceTableName(
     duckdb::ClientContext&, duckdb::ReplacementScanInput& input,
-    duckdb::optional_ptr<duckdb::ReplacementScanData>) {
+    duckdb::optional_ptr<duckdb::ReplacementScanData> data) {
   const std::string name = duckdb::StringUtil::Lower(input.table_name);
+  if (name == "series") {
+    std::vector<std::string> columns;
+    for (const std::string& label : data->Cast<TablesData>().storage->LabelNames()) {
+      if (label != model::kMetricNameLabel) columns.push_back(SamplesLabelColumn(label));
+    }
+    duckdb::Parser parser;
+    parser.ParseQuery(SeriesQuery(columns));
+    auto select = duckdb::unique_ptr_cast<duckdb::SQLStatement, duckdb::SelectStatement>(
+        std::move(parser.statements[0]));
+    return duckdb::make_uniq<duckdb::SubqueryRef>(std::move(select), input.table_name);
+  }
   std::string function;
   if (name == "samples") function = "mytsdb_samples";
   if (name == "metadata") function = "mytsdb_metadata";
@@ -100,19 +147,22 @@ duckdb::unique_ptr<duckdb::TableRef> ReplaceTableName(
 }  // namespace
 
 Status RegisterTables(duckdb::Connection& con, const storage::Storage* storage,
-                      ScanCounters* counters) {
+                      const promql::EngineOptions& promql, ScanCounters* counters) {
   try {
     con.BeginTransaction();
     for (duckdb::TableFunction fn : {SamplesTableFunction(storage, counters), MetadataTableFunction(storage)}) {
       duckdb::CreateTableFunctionInfo info(std::move(fn));
       con.context->RegisterFunction(info);
     }
+    duckdb::CreateTableFunctionInfo promql_info(PromqlTableFunctions(storage, promql));
+    con.context->RegisterFunction(promql_info);
     con.Commit();
-    duckdb::DBConfig::GetConfig(*con.context).replacement_scans.emplace_back(ReplaceTableName);
+    duckdb::DBConfig::GetConfig(*con.context)
+        .replacement_scans.emplace_back(ReplaceTableName, duckdb::make_uniq<TablesData>(storage));
   } catch (const std::exception& e) {
     return Status::Internal(std::string("SQL: cannot register MyTSDB's tables: ") + e.what());
   }
-  return Status::OK();
+  return RegisterHelpers(con);
 }
 
 }  // namespace mytsdb::sql

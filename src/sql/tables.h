@@ -1,12 +1,14 @@
-// MyTSDB's tables in SQL: `samples` (samples_table.h) and `metadata`,
-// over a storage::Storage, as the names a query uses (docs/SQL.md).
+// MyTSDB's tables in SQL: `samples` (samples_table.h), `series` (the
+// samples grouped by series) and `metadata`, over a storage::Storage, as
+// the names a query uses (docs/SQL.md).
 //
-// Each is a table function found under its plain name by a replacement
-// scan, so that its columns (one per label name) are bound again by every
-// query: a view would fix them when it is created.
+// Each is found under its plain name by a replacement scan, so that its
+// columns (one per label name) are bound again by every query: a view
+// would fix them when it is created.
 #pragma once
 
 #include "common/result.h"
+#include "promql/query.h"
 #include "sql/samples_table.h"
 
 namespace duckdb {
@@ -19,10 +21,11 @@ class Storage;
 
 namespace mytsdb::sql {
 
-// Adds the tables over `storage` to the database of `con`; scans of
+// Adds the tables over `storage` to the database of `con`, and promql()
+// (promql_table.h) with the PromQL engine's `promql` options; scans of
 // `samples` count what they read in `counters` (may be null). Both must
 // outlive the database.
 Status RegisterTables(duckdb::Connection& con, const storage::Storage* storage,
-                      ScanCounters* counters = nullptr);
+                      const promql::EngineOptions& promql, ScanCounters* counters = nullptr);
 
 }  // namespace mytsdb::sql

@@ -17,6 +17,9 @@
 
 #include "io/clock.h"
 #include "model/sample.h"
+#include "promql/engine.h"
+#include "promql/parser.h"
+#include "query/storage_queryable.h"
 #include "sql/sandbox.h"
 #include "storage/storage.h"
 
@@ -51,7 +54,7 @@ class SqlTablesTest : public ::testing::Test {
         {.allowed_directory = (dir_ / "parquet").string(),
          .threads = 2,
          .setup = [storage, this](duckdb::Connection& con) {
-           return RegisterTables(con, storage, &counters_);
+           return RegisterTables(con, storage, promql::EngineOptions(), &counters_);
          }});
     ASSERT_TRUE(sandbox.ok()) << sandbox.status().ToString();
     sql_ = std::move(*sandbox);
@@ -325,6 +328,217 @@ TEST_F(SqlTablesTest, AFlushOrCompactionDuringQueriesNeitherHidesNorDoublesASamp
   EXPECT_EQ(storage_->head_stats().num_series, 0u);
   EXPECT_LT(storage_->cold_stats().files, files_before);
   EXPECT_EQ(Scalar(query), expected);
+}
+
+TEST_F(SqlTablesTest, SeriesHasOneRowPerSeriesWithItsFirstAndLastSample) {
+  Append(Labels{{"__name__", "up"}, {"job", "api"}}, Minutes(0, 10, 1));
+  Append(Labels{{"__name__", "up"}, {"job", "web"}}, Minutes(5, 3, 1));
+  ASSERT_TRUE(storage_->Flush().ok());
+  Append(Labels{{"__name__", "up"}, {"job", "api"}}, Minutes(10, 5, 1));
+  Append(Labels{{"__name__", "temp"}, {"room", "attic"}}, Minutes(7, 1, 1));
+  QueryResult r = Query("SELECT metric, job, room, labels, first_ts, last_ts FROM series ORDER BY metric, job");
+  ASSERT_EQ(r.rows.size(), 3u);
+  EXPECT_EQ(*r.rows[0][0], "temp");
+  EXPECT_FALSE(r.rows[0][1].has_value());
+  EXPECT_EQ(*r.rows[0][2], "attic");
+  EXPECT_EQ(*r.rows[0][4], "2026-01-01 00:07:00+00");
+  EXPECT_EQ(*r.rows[0][5], "2026-01-01 00:07:00+00");
+  EXPECT_EQ(*r.rows[1][1], "api");
+  EXPECT_EQ(*r.rows[1][3], "{job=api}");
+  EXPECT_EQ(*r.rows[1][4], "2026-01-01 00:00:00+00");  // in a file
+  EXPECT_EQ(*r.rows[1][5], "2026-01-01 00:14:00+00");  // in the head
+  EXPECT_EQ(*r.rows[2][4], "2026-01-01 00:05:00+00");
+  EXPECT_EQ(*r.rows[2][5], "2026-01-01 00:07:00+00");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM series WHERE metric = 'up'"), "2");
+  EXPECT_EQ(Scalar("SELECT series_id FROM series WHERE job = 'web'"),
+            std::to_string(static_cast<int64_t>(Labels{{"__name__", "up"}, {"job", "web"}}.Hash())));
+  // A filter on the metric narrows the read of the samples beneath.
+  const uint64_t before = counters_.series;
+  Query("SELECT * FROM series WHERE metric = 'temp'");
+  EXPECT_EQ(counters_.series - before, 1u);
+}
+
+TEST_F(SqlTablesTest, PromqlReturnsThePointsOfTheEnginesAnswer) {
+  for (int s = 0; s < 6; ++s) {
+    std::vector<Sample> samples;
+    for (int i = 0; i < 120; ++i) samples.push_back({kStart + i * 15'000, double(i * (s + 1) % 50)});
+    Append(Labels{{"__name__", "req_total"}, {"job", s % 2 ? "api" : "web"}, {"i", std::to_string(s)}},
+           samples);
+  }
+  ASSERT_TRUE(storage_->Flush().ok());
+  const char* query = "sum by (job) (rate(req_total[5m]))";
+  // The engine's own answer, through the storage.
+  query::StorageQueryable data(*storage_);
+  promql::Engine engine;
+  auto expr = promql::ParseExpr(query);
+  ASSERT_TRUE(expr.ok());
+  auto want = engine.Range(data, **expr, kStart + 300'000, kStart + 1'800'000, 60'000);
+  ASSERT_TRUE(want.ok());
+  std::map<std::string, std::vector<std::string>> expected;  // job -> "ms=value"
+  size_t points = 0;
+  for (const auto& series : want->series) {
+    for (const auto& p : series.points) {
+      expected[std::string(series.labels.Get("job"))].push_back(std::to_string(p.t) + "=" + std::to_string(p.v));
+      ++points;
+    }
+  }
+  ASSERT_EQ(expected.size(), 2u);
+  ASSERT_GT(points, 40u);
+  QueryResult r = Query(std::string("SELECT job, epoch_ms(ts), value, metric, labels FROM promql('") + query +
+                        "', TIMESTAMPTZ '2026-01-01 00:05:00+00', TIMESTAMPTZ '2026-01-01 00:30:00+00', "
+                        "INTERVAL 1 MINUTE) ORDER BY job, ts");
+  std::map<std::string, std::vector<std::string>> got;
+  for (const auto& row : r.rows) {
+    got[*row[0]].push_back(*row[1] + "=" + std::to_string(std::stod(*row[2])));
+    EXPECT_FALSE(row[3].has_value());  // sum drops the name
+    EXPECT_EQ(*row[4], "{job=" + *row[0] + "}");
+  }
+  EXPECT_EQ(got, expected);
+  // Joined and grouped in SQL like any table.
+  EXPECT_EQ(Scalar(std::string("SELECT count(DISTINCT job) FROM promql('") + query +
+                   "', TIMESTAMPTZ '2026-01-01 00:30:00+00')"),
+            "2");
+  // The instant form, with the metric name and each label as a column.
+  QueryResult instant = Query(
+      "SELECT metric, job, i, value FROM promql('req_total', TIMESTAMPTZ '2026-01-01 00:29:45+00') ORDER BY i");
+  ASSERT_EQ(instant.rows.size(), 6u);
+  EXPECT_EQ(*instant.rows[0][0], "req_total");
+  EXPECT_EQ(*instant.rows[1][1], "api");
+  EXPECT_EQ(*instant.rows[5][3], std::to_string(119 * 6 % 50) + ".0");
+  // A scalar is one unlabelled row a step.
+  EXPECT_EQ(Scalar("SELECT sum(value) FROM promql('1 + 1', TIMESTAMPTZ '2026-01-01 00:00:00+00', "
+                   "TIMESTAMPTZ '2026-01-01 00:02:00+00', INTERVAL 1 MINUTE)"),
+            "6.0");
+}
+
+TEST_F(SqlTablesTest, PromqlErrorsAreTheStatementsErrors) {
+  Append(Labels{{"__name__", "x"}}, Minutes(0, 3, 1));
+  struct Case {
+    std::string sql;
+    StatusCode code;
+    std::string message;
+  } cases[] = {
+      {"SELECT * FROM promql('sum(', now())", StatusCode::kInvalidArgument, "promql(): "},
+      {"SELECT * FROM promql('\"text\"', now())", StatusCode::kOutOfRange, "string"},
+      {"SELECT * FROM promql('x', TIMESTAMPTZ '2026-01-01 00:00:00+00', TIMESTAMPTZ '2026-01-02 00:00:00+00', "
+       "INTERVAL 1 SECOND)",
+       StatusCode::kOutOfRange, "11,000 points"},
+      {"SELECT * FROM promql('x', TIMESTAMPTZ '2026-01-02 00:00:00+00', TIMESTAMPTZ '2026-01-01 00:00:00+00', "
+       "INTERVAL 1 MINUTE)",
+       StatusCode::kOutOfRange, "end must not be before start"},
+      {"SELECT * FROM promql('x', now(), now(), INTERVAL 0 SECOND)", StatusCode::kOutOfRange, "step must be positive"},
+      {"SELECT * FROM promql('x', NULL)", StatusCode::kOutOfRange, "must not be NULL"},
+      {"SELECT * FROM promql('x')", StatusCode::kInvalidArgument, "promql"},
+  };
+  for (const Case& c : cases) {
+    auto r = sql_->Query(c.sql);
+    ASSERT_FALSE(r.ok()) << c.sql;
+    EXPECT_EQ(r.status().code(), c.code) << c.sql << ": " << r.status().ToString();
+    EXPECT_NE(r.status().message().find(c.message), std::string::npos) << r.status().message();
+  }
+}
+
+// PromQL's answer for `query` over [start, end] every `step` (ms), as
+// {labels without the name: {t: value}}.
+std::map<std::string, std::map<int64_t, double>> PromqlRange(const storage::Storage& storage,
+                                                             const std::string& query, int64_t start,
+                                                             int64_t end, int64_t step) {
+  query::StorageQueryable data(storage);
+  promql::Engine engine;
+  auto expr = promql::ParseExpr(query);
+  EXPECT_TRUE(expr.ok()) << query;
+  auto result = engine.Range(data, **expr, start, end, step);
+  EXPECT_TRUE(result.ok()) << result.status().ToString();
+  std::map<std::string, std::map<int64_t, double>> out;
+  for (const auto& series : result->series) {
+    for (const auto& p : series.points) out[series.labels.ToString()][p.t] = p.v;
+  }
+  return out;
+}
+
+TEST_F(SqlTablesTest, CounterIncreaseIsPromqlsRateOnSteadyCounters) {
+  // Counters that rise steadily, one of them reset twice: PromQL's
+  // extrapolation is then exact, and its rate must match the helper's.
+  for (int s = 0; s < 4; ++s) {
+    std::vector<Sample> samples;
+    double v = 100 * s;
+    for (int i = 0; i < 4 * 60 * 4; ++i) {  // 4 h every 15 s
+      if (s == 3 && (i == 300 || i == 700)) v = 0;
+      samples.push_back({kStart + i * 15'000, v});
+      v += s + 1;
+    }
+    Append(Labels{{"__name__", "c_total"}, {"s", std::to_string(s)}}, samples);
+  }
+  ASSERT_TRUE(storage_->Flush().ok());
+  const int64_t start = kStart + 30 * 60'000, end = kStart + 3 * 3600'000;
+  auto want = PromqlRange(*storage_, "rate(c_total[5m])", start + 300'000, end, 300'000);
+  ASSERT_EQ(want.size(), 4u);
+  QueryResult r = Query(
+      "SELECT labels['s'], epoch_ms(ts), rate, increase FROM counter_increase('c_total', INTERVAL 5 MINUTE, "
+      "TIMESTAMPTZ '2026-01-01 00:30:00+00', TIMESTAMPTZ '2026-01-01 03:00:00+00') ORDER BY 1, ts");
+  size_t compared = 0, resets = 0;
+  for (const auto& row : r.rows) {
+    const std::string key = "{s=\"" + *row[0] + "\"}";
+    const int64_t t = std::stoll(*row[1]);
+    ASSERT_TRUE(want[key].count(t)) << key << " " << t;
+    const bool reset = *row[0] == "3" && (t == kStart + 300 * 15'000 ||
+                                          t == kStart + 700 * 15'000);
+    if (reset) {
+      // PromQL extrapolates the 18 steps it sees to the window; the
+      // helper adds the 20 steps ending in it, the reset counting 0.
+      EXPECT_EQ(*row[3], "76.0") << t;
+      ++resets;
+      continue;
+    }
+    EXPECT_NEAR(std::stod(*row[2]), want[key][t], 1e-9) << key << " " << t;
+    EXPECT_NEAR(std::stod(*row[3]), want[key][t] * 300, 1e-6) << key << " " << t;
+    ++compared;
+  }
+  EXPECT_EQ(resets, 2u);
+  EXPECT_EQ(compared + resets, 4u * 30);  // 2.5 h of 5-minute buckets for each series
+}
+
+TEST_F(SqlTablesTest, HistogramQuantileIsPromqls) {
+  // Two histograms of one metric, buckets counted up at different rates.
+  const char* bounds[] = {"0.1", "0.25", "0.5", "1", "2.5", "+Inf"};
+  for (int h = 0; h < 2; ++h) {
+    for (int b = 0; b < 6; ++b) {
+      std::vector<Sample> samples;
+      for (int i = 0; i < 120; ++i) {
+        samples.push_back({kStart + i * 15'000, double(i * (b + 1) * (h + 2) + (b == 5 ? i : 0))});
+      }
+      Append(Labels{{"__name__", "lat_bucket"}, {"h", std::to_string(h)}, {"le", bounds[b]}}, samples);
+    }
+  }
+  const int64_t t = kStart + 29 * 60'000;
+  for (double q : {0.5, 0.9, 0.99}) {
+    const std::string promql = "histogram_quantile(" + std::to_string(q) + ", sum by (le) (lat_bucket))";
+    auto want = PromqlRange(*storage_, promql, t, t, 60'000);
+    ASSERT_EQ(want.size(), 1u);
+    const double expected = want.begin()->second.at(t);
+    const std::string got = Scalar(
+        "SELECT histogram_quantile(" + std::to_string(q) + ", list(le), list(v)) FROM "
+        "(SELECT le, sum(value) AS v FROM samples WHERE metric = 'lat_bucket' "
+        "AND ts = TIMESTAMPTZ '2026-01-01 00:29:00+00' GROUP BY le)");
+    EXPECT_NEAR(std::stod(got), expected, 1e-12) << promql;
+  }
+  // Over rates, per 5-minute bucket: PromQL's histogram_quantile of rates.
+  auto want = PromqlRange(*storage_, "histogram_quantile(0.9, sum by (le) (rate(lat_bucket[5m])))",
+                          kStart + 600'000, kStart + 1'500'000, 300'000);
+  ASSERT_EQ(want.size(), 1u);
+  QueryResult r = Query(
+      "SELECT epoch_ms(ts), histogram_quantile(0.9, list(le), list(r)) FROM ("
+      "  SELECT ts, labels['le'] AS le, sum(rate) AS r FROM counter_increase("
+      "    'lat_bucket', INTERVAL 5 MINUTE, TIMESTAMPTZ '2026-01-01 00:05:00+00', "
+      "    TIMESTAMPTZ '2026-01-01 00:25:00+00') GROUP BY ts, le) GROUP BY ts ORDER BY ts");
+  ASSERT_EQ(r.rows.size(), 4u);
+  for (const auto& row : r.rows) {
+    const int64_t at = std::stoll(*row[0]);
+    ASSERT_TRUE(want.begin()->second.count(at)) << at;
+    EXPECT_NEAR(std::stod(*row[1]), want.begin()->second.at(at), 1e-9) << at;
+  }
+  EXPECT_EQ(Scalar("SELECT histogram_quantile(0.5, [1.0, 2.0, 'Infinity'::DOUBLE], [1.0, 3.0, 4.0])"), "1.5");
+  EXPECT_EQ(Scalar("SELECT histogram_quantile(0.5, ['1', 'x'], [1.0]) IS NULL"), "true");
 }
 
 TEST_F(SqlTablesTest, MetadataListsWhatSendersSent) {

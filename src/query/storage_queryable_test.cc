@@ -1,4 +1,4 @@
-#include "http/storage_queryable.h"
+#include "query/storage_queryable.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 
 #include "io/clock.h"
 
-namespace mytsdb::http {
+namespace mytsdb::query {
 namespace {
 
 namespace fs = std::filesystem;
@@ -142,4 +142,4 @@ TEST_F(StorageQueryableTest, ReadsWhileTheHeadChanges) {
 }
 
 }  // namespace
-}  // namespace mytsdb::http
+}  // namespace mytsdb::query

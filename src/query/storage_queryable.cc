@@ -1,4 +1,4 @@
-#include "http/storage_queryable.h"
+#include "query/storage_queryable.h"
 
 #include <algorithm>
 #include <chrono>
@@ -7,7 +7,7 @@
 #include <system_error>
 #include <vector>
 
-namespace mytsdb::http {
+namespace mytsdb::query {
 namespace {
 
 // Series [first, first + samples.size()) of a selection and their samples.
@@ -180,4 +180,4 @@ Result<std::unique_ptr<promql::SeriesSet>> StorageQueryable::Select(
       std::make_unique<StorageSeriesSet>(storage_, storage_.Select(matchers, range), range, limits));
 }
 
-}  // namespace mytsdb::http
+}  // namespace mytsdb::query

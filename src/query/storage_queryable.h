@@ -10,7 +10,7 @@
 #include "promql/queryable.h"
 #include "storage/storage.h"
 
-namespace mytsdb::http {
+namespace mytsdb::query {
 
 class StorageQueryable : public promql::Queryable {
  public:
@@ -25,4 +25,4 @@ class StorageQueryable : public promql::Queryable {
   const storage::Storage& storage_;
 };
 
-}  // namespace mytsdb::http
+}  // namespace mytsdb::query

@@ -321,16 +321,27 @@ class Writer {
 Result<ResultFormat> ParseResultFormat(std::string_view name) {
   if (name.empty() || name == "json") return ResultFormat::kJson;
   if (name == "csv") return ResultFormat::kCsv;
+  if (name == "arrow") return ResultFormat::kArrow;
+  if (name == "parquet") return ResultFormat::kParquet;
   return Status::InvalidArgument("invalid parameter \"format\": \"" + std::string(name) +
-                                 "\" is not one of json, csv");
+                                 "\" is not one of json, csv, arrow, parquet");
 }
 
 std::string_view ContentType(ResultFormat format) {
-  return format == ResultFormat::kJson ? "application/json" : "text/csv; charset=utf-8";
+  switch (format) {
+    case ResultFormat::kJson: return "application/json";
+    case ResultFormat::kCsv: return "text/csv; charset=utf-8";
+    case ResultFormat::kArrow: return "application/vnd.apache.arrow.stream";
+    case ResultFormat::kParquet: return "application/vnd.apache.parquet";
+  }
+  return "application/octet-stream";
 }
 
 Result<WriteSummary> WriteResult(Cursor& cursor, std::optional<bool> fetched, ResultFormat format,
                                  int64_t limit, const Sink& sink) {
+  if (format == ResultFormat::kArrow || format == ResultFormat::kParquet) {
+    return WriteArrowResult(cursor, fetched, format, limit, sink);
+  }
   WriteSummary summary;
   Writer writer(format, cursor, sink);
   writer.Begin();

@@ -1,6 +1,8 @@
 // Writing a SQL result as the HTTP API and the CLI answer it: JSON (the
-// Prometheus API's envelope) or CSV, a chunk of rows at a time into a sink,
-// so that a result of any size streams (docs/SQL.md has the formats).
+// Prometheus API's envelope), CSV, an Arrow IPC stream or a Parquet file,
+// a chunk of rows at a time into a sink, so that a result of any size
+// streams (docs/SQL.md has the formats). JSON and CSV are written here,
+// Arrow and Parquet through Arrow C++ (arrow_writer.cc).
 #pragma once
 
 #include <cstdint>
@@ -14,9 +16,10 @@
 
 namespace mytsdb::sql {
 
-enum class ResultFormat { kJson, kCsv };
+enum class ResultFormat { kJson, kCsv, kArrow, kParquet };
 
-// "json" or "csv" (InvalidArgument, naming the choices, otherwise).
+// "json", "csv", "arrow" or "parquet" (InvalidArgument, naming the
+// choices, otherwise).
 Result<ResultFormat> ParseResultFormat(std::string_view name);
 std::string_view ContentType(ResultFormat format);
 
@@ -38,5 +41,8 @@ struct WriteSummary {
 // and is returned: the caller's reader sees a broken stream.
 Result<WriteSummary> WriteResult(Cursor& cursor, std::optional<bool> fetched, ResultFormat format,
                                  int64_t limit, const Sink& sink);
+// The same for kArrow and kParquet (arrow_writer.cc).
+Result<WriteSummary> WriteArrowResult(Cursor& cursor, std::optional<bool> fetched,
+                                      ResultFormat format, int64_t limit, const Sink& sink);
 
 }  // namespace mytsdb::sql

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "duckdb.hpp"
+#include "duckdb/common/arrow/arrow_converter.hpp"
 
 namespace mytsdb::sql {
 
@@ -248,6 +249,27 @@ Cursor::Cursor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Cursor::~Cursor() = default;
 
 const duckdb::DataChunk& Cursor::chunk() const { return *impl_->chunk; }
+
+namespace {
+// Timestamps with time zone are UTC instants; the name is "UTC" whatever
+// the machine's zone is called.
+duckdb::ClientProperties ArrowProperties(duckdb::ClientContext& context) {
+  duckdb::ClientProperties properties = context.GetClientProperties();
+  properties.time_zone = "UTC";
+  return properties;
+}
+}  // namespace
+
+void Cursor::ExportSchema(ArrowSchema* out) const {
+  duckdb::ClientProperties properties = ArrowProperties(*impl_->con->context);
+  duckdb::ArrowConverter::ToArrowSchema(out, impl_->result->types, impl_->result->names, properties);
+}
+
+void Cursor::ExportChunk(uint64_t rows, ArrowArray* out) const {
+  duckdb::DataChunk& chunk = *impl_->chunk;
+  if (rows < chunk.size()) chunk.SetCardinality(rows);
+  duckdb::ArrowConverter::ToArrowArray(chunk, out, ArrowProperties(*impl_->con->context), {});
+}
 
 Result<bool> Cursor::Next() {
   try {

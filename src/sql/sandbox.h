@@ -30,6 +30,9 @@ class Connection;
 class DataChunk;
 }  // namespace duckdb
 
+struct ArrowSchema;
+struct ArrowArray;
+
 namespace mytsdb::sql {
 
 struct SandboxOptions {
@@ -83,6 +86,10 @@ class Cursor {
   // the next call; its vectors are flat.
   Result<bool> Next();
   const duckdb::DataChunk& chunk() const;
+  // The result's schema, and the current chunk's first `rows` rows, in
+  // Arrow's C data interface (the caller releases them).
+  void ExportSchema(ArrowSchema* out) const;
+  void ExportChunk(uint64_t rows, ArrowArray* out) const;
 
  private:
   friend class SqlSandbox;

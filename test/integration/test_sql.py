@@ -216,6 +216,33 @@ def test_formats_limit_and_streaming(server):
     assert rows == 2_000_001
 
 
+def test_arrow_and_parquet_results_read_back_with_pyarrow(server):
+    import io
+
+    import pyarrow.ipc as ipc
+    import pyarrow.parquet as pq
+
+    ingest(server, T0, T0 + 60 * MIN)
+    query = ("SELECT metric, ts, value, labels FROM samples WHERE metric = 'request_latency_seconds' "
+             "ORDER BY series_id, ts")
+    want = sql(server, query)["rows"]
+    assert len(want) > 900  # 4 series, an hour every 15 s, a few staleness markers
+    for fmt in ("arrow", "parquet"):
+        r = server.post("/api/v1/sql", data={"query": query, "format": fmt})
+        assert r.status_code == 200, r.text
+        body = io.BytesIO(r.content)
+        table = ipc.open_stream(body).read_all() if fmt == "arrow" else pq.read_table(body)
+        assert table.num_rows == len(want), fmt
+        assert str(table.schema.field("ts").type) == "timestamp[us, tz=UTC]"
+        assert [bits(v) for v in table.column("value").to_pylist()] == \
+            [bits(float(row[2])) for row in want]  # JSON's "NaN" as float('NaN')
+        assert dict(table.column("labels")[0].as_py()) == want[0][3]
+    # The limit cuts the rows there too.
+    r = server.post("/api/v1/sql", data={"query": "SELECT * FROM range(5000) t(i)", "format": "parquet",
+                                         "limit": "4097"})
+    assert pq.read_table(io.BytesIO(r.content)).num_rows == 4097
+
+
 @pytest.mark.parametrize("params,code,error_type,message", [
     ({}, 400, "bad_data", 'missing parameter "query"'),
     ({"query": "SELEC 1"}, 400, "bad_data", "at character 0"),

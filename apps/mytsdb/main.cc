@@ -15,6 +15,7 @@
 
 #include "allocator_metrics.h"
 #include "config.h"
+#include "sql_command.h"
 #include "storage/storage.h"
 #include "http/server.h"
 #include "io/lock_file.h"
@@ -416,6 +417,21 @@ int main(int argc, char** argv) {
   CLI::App* flush = app.add_subcommand(
       "flush", "Persist the whole head of a stopped server to the cold tier (Parquet) and exit.");
   flush->add_option("--data-dir", flush_data_dir, "Data directory (default ./data)");
+  mytsdb::app::SqlCommandOptions sql_options;
+  std::string sql_timeout_flag;
+  CLI::App* sql_command = app.add_subcommand(
+      "sql", "Run a SQL query (docs/SQL.md) against a running server (--url) or over the data "
+             "directory of a stopped one, WAL included, without changing it.");
+  sql_command->add_option("query", sql_options.query, "The SQL query")->required();
+  sql_command->add_option("--url", sql_options.url,
+                          "A running server, e.g. http://127.0.0.1:9663 (default: read --data-dir)");
+  sql_command->add_option("--data-dir", sql_options.data_dir, "Data directory of a stopped server (default ./data)");
+  sql_command->add_option("--format", sql_options.format, "table (default), csv or json");
+  sql_command->add_option("--max-rows", sql_options.max_rows,
+                          "Rows a table shows at most (default 1000); csv and json print all");
+  sql_command->add_option("--user", sql_options.user,
+                          "Basic-auth user for --url; the password is read from MYTSDB_PASSWORD");
+  sql_command->add_option("--timeout", sql_timeout_flag, "Longest the query may run (default 2m)");
   app.add_subcommand("version", "Print the version.");
 
   try {
@@ -426,6 +442,14 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("version")) {
     std::printf("mytsdb %s\n", mytsdb::app::kVersion);
     return 0;
+  }
+  if (app.got_subcommand("sql")) {
+    if (!sql_timeout_flag.empty()) {
+      auto t = mytsdb::app::ParseDuration(sql_timeout_flag);
+      if (!t.ok() || *t <= 0) return mytsdb::app::Fail("invalid --timeout \"" + sql_timeout_flag + "\"");
+      sql_options.timeout_ms = *t;
+    }
+    return mytsdb::app::RunSqlCommand(sql_options);
   }
   if (app.got_subcommand("flush")) {
     Config config;

@@ -292,3 +292,58 @@ def test_a_query_over_the_memory_limit_fails_alone_and_ingestion_goes_on(server_
     assert r.json()["errorType"] == "execution" and "memory" in r.json()["error"].lower()
     assert written and set(written) == {204}
     assert sql(server, "SELECT count(*) FROM samples WHERE metric = 'during'")["rows"] == [[len(written)]]
+
+
+def tree_digest(path):
+    """{relative path: (size, sha256)} of every file under `path`."""
+    import hashlib
+    out = {}
+    for p in sorted(path.rglob("*")):
+        if p.is_file():
+            out[str(p.relative_to(path))] = (p.stat().st_size, hashlib.sha256(p.read_bytes()).hexdigest())
+    return out
+
+
+def run_cli(*args):
+    import subprocess
+
+    from conftest import BINARY
+    return subprocess.run([str(BINARY), "sql", *args], capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL)
+
+
+def test_cli_against_a_server_and_over_a_stopped_servers_data(server):
+    # Two hours in Parquet files, one in the head (its WAL) only.
+    ingest(server, T0, T0 + 120 * MIN)
+    assert server.post("/api/v1/admin/flush").status_code == 204
+    ingest(server, T0 + 120 * MIN, T0 + 180 * MIN)
+    query = "SELECT metric, count(*) AS n FROM samples GROUP BY metric ORDER BY metric"
+    want = sql(server, query)["rows"]
+    assert len(want) == 3 and all(n >= 720 for _, n in want)
+
+    r = run_cli("--url", server.url, query)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split("|")[0].strip() == "metric" and lines[-1] == "(3 rows)"
+    assert [[c.strip() for c in line.split("|")] for line in lines[2:-1]] == [[m, str(n)] for m, n in want]
+    r = run_cli("--url", server.url, "--format", "csv", query)
+    assert r.stdout.splitlines() == ["metric,n"] + [f"{m},{n}" for m, n in want]
+    r = run_cli("--url", server.url, "SELEC 1")
+    assert r.returncode == 1 and r.stderr.startswith("mytsdb sql: error: SQL: at character 0")
+
+    # While the server runs, its data directory is not read behind its back.
+    r = run_cli("--data-dir", str(server.data_dir), query)
+    assert r.returncode == 1 and "--url" in r.stderr
+
+    # Killed: the last hour is only in the WAL. The CLI reads it all and
+    # changes no file.
+    server.kill()
+    before = tree_digest(server.data_dir)
+    r = run_cli("--data-dir", str(server.data_dir), "--format", "csv", query)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["metric,n"] + [f"{m},{n}" for m, n in want]
+    after = tree_digest(server.data_dir)
+    assert {k: v for k, v in after.items() if k != "LOCK"} == {k: v for k, v in before.items() if k != "LOCK"}
+    # The restarted server sees the same.
+    server.start()
+    assert sql(server, query)["rows"] == want

@@ -140,6 +140,10 @@ void AddStorageMetrics(telemetry::Registry* registry,
     counter("mytsdb_cold_persist_failures_total",
             "Background persists of a head block that failed (retried).",
             storage->persist_failures());
+    counter("mytsdb_cold_manifest_failures_total",
+            "Live-file manifests (parquet/_mytsdb_files.json) not written after a commit; the "
+            "previous one stays until the next commit.",
+            cs.manifest_failures);
   });
 }
 

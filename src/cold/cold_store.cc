@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cold/delta_protocol.h"
+#include "cold/manifest.h"
 #include "cold/failpoint.h"
 #include "cold/file_entry.h"
 #include "cold/file_stats.h"
@@ -218,8 +219,22 @@ std::shared_ptr<const ColdStore::Snapshot> ColdStore::snapshot() const {
 }
 
 void ColdStore::Publish(std::shared_ptr<const Snapshot> snapshot) {
-  MutexLock lock(&snapshot_mu_);
-  snapshot_ = std::move(snapshot);
+  {
+    MutexLock lock(&snapshot_mu_);
+    snapshot_ = snapshot;
+  }
+  // The live-file manifest follows (commits are serialised, so are these
+  // writes). A failure leaves the previous manifest, and costs no data:
+  // the log is the truth, and the next commit or start writes it again.
+  if (snapshot->version < 0) return;
+  Result<std::string> json = ManifestJson(*snapshot);
+  Status st = json.ok() ? options_.fs->WriteFileAtomically(
+                              JoinPath(options_.dir, std::string(kManifestName)), *json)
+                        : json.status();
+  if (!st.ok()) {
+    manifest_failures_.fetch_add(1);
+    spdlog::warn("cold: cannot write {}: {}", kManifestName, st.ToString());
+  }
 }
 
 int64_t ColdStore::watermark() const { return snapshot()->watermark; }
@@ -438,6 +453,7 @@ ColdStats ColdStore::stats() const {
     st.max_time = f == snap->files.front() ? f->add.max_ts : std::max(st.max_time, f->add.max_ts);
   }
   st.catalog_series = catalog_->size();
+  st.manifest_failures = manifest_failures_.load();
   return st;
 }
 

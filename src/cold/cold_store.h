@@ -77,6 +77,7 @@ struct ColdStats {
   int64_t watermark = INT64_MIN;
   int64_t min_time = 0;  // over all files; 0/0 when there are none
   int64_t max_time = 0;
+  uint64_t manifest_failures = 0;  // live-file manifests not written (manifest.h)
 };
 
 // How the caller steers a merge while ColdStore::PrepareCompaction writes
@@ -230,6 +231,7 @@ class ColdStore {
   // error of the first failing file in `adds`' order among those tried.
   Result<std::vector<std::shared_ptr<const FileEntry>>> LoadFiles(const std::vector<AddFile>& adds);
   std::shared_ptr<const Snapshot> snapshot() const EXCLUDES(snapshot_mu_);
+  // Makes `snapshot` the one reads see, and writes its live-file manifest.
   void Publish(std::shared_ptr<const Snapshot> snapshot) EXCLUDES(snapshot_mu_);
 
   const ColdStoreOptions options_;
@@ -239,6 +241,7 @@ class ColdStore {
   std::shared_ptr<const Snapshot> snapshot_ GUARDED_BY(snapshot_mu_);
   Mutex durable_dirs_mu_;
   std::set<std::string> durable_dirs_ GUARDED_BY(durable_dirs_mu_);
+  std::atomic<uint64_t> manifest_failures_{0};
   Mutex pending_mu_;
   std::vector<PendingDelete> pending_deletes_ GUARDED_BY(pending_mu_);
 };

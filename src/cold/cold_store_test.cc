@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "cold/file_stats.h"
+#include "cold/manifest.h"
 #include "io/fault_injection_fs.h"
 
 namespace mytsdb::cold {
@@ -301,6 +302,63 @@ TEST_F(ColdStoreTest, CompactionMergesADayInOneCommitAndKeepsLastWrites) {
   got = ReadAll(Name("m"));
   ExpectBitEqual(got[a], want[a]);
   ExpectBitEqual(got[b], want[b]);
+}
+
+// The paths the live-file manifest lists.
+std::set<std::string> ManifestPaths(const fs::path& dir) {
+  std::ifstream f(dir / std::string(kManifestName));
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::set<std::string> out;
+  for (size_t at = text.find("\"path\":\""); at != std::string::npos;
+       at = text.find("\"path\":\"", at + 1)) {
+    const size_t start = at + 8;
+    out.insert(text.substr(start, text.find('"', start) - start));
+  }
+  return out;
+}
+
+std::set<std::string> ParquetFilePaths(const fs::path& dir) {
+  std::set<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.path().extension() == ".parquet") out.insert(fs::relative(e.path(), dir).string());
+  }
+  return out;
+}
+
+TEST_F(ColdStoreTest, TheManifestListsTheLiveFilesAfterEveryCommit) {
+  Labels a{{"__name__", "m"}};
+  ASSERT_TRUE(Persist({{a, Every(0, 100'000, 1'000)}}, {0, kDay - 1}).ok());
+  EXPECT_EQ(ManifestPaths(dir_), ParquetFilePaths(dir_));
+  ASSERT_TRUE(Persist({{a, Every(100'000, 200'000, 1'000)}}, {0, kDay - 1}, /*watermark=*/kDay).ok());
+  EXPECT_EQ(ManifestPaths(dir_).size(), 2u);
+  EXPECT_EQ(ManifestPaths(dir_), ParquetFilePaths(dir_));
+  // After a compaction the replaced files are still on disk (for running
+  // reads), and no longer in the manifest.
+  ASSERT_TRUE(store_->Compact().ok());
+  EXPECT_EQ(ParquetFilePaths(dir_).size(), 3u);
+  const std::set<std::string> live = ManifestPaths(dir_);
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_TRUE(ParquetFilePaths(dir_).count(*live.begin()));
+  std::ifstream f(dir_ / std::string(kManifestName));
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("{\"version\":2,\"watermark_ms\":" + std::to_string(kDay)), std::string::npos) << text;
+  EXPECT_NE(text.find("\"rows\":200"), std::string::npos) << text;
+}
+
+TEST_F(ColdStoreTest, AManifestThatCannotBeWrittenFailsNoCommit) {
+  io::FaultInjectionFileSystem faulty(io::PosixFileSystem());
+  fs_ = &faulty;
+  Reopen();
+  Labels a{{"__name__", "m"}};
+  ASSERT_TRUE(Persist({{a, {{1000, 1}}}}, {0, kDay - 1}).ok());
+  // The manifest's rename is the last one of a persist.
+  faulty.FailNth(io::FaultInjectionFileSystem::Op::kRename, 2, EIO);
+  ASSERT_TRUE(Persist({{a, {{2000, 2}}}}, {0, kDay - 1}).ok());
+  EXPECT_EQ(store_->stats().manifest_failures, 1u);
+  EXPECT_EQ(ManifestPaths(dir_).size(), 1u);  // the previous one stays
+  ASSERT_TRUE(Persist({{a, {{3000, 3}}}}, {0, kDay - 1}).ok());
+  EXPECT_EQ(ManifestPaths(dir_), ParquetFilePaths(dir_));
+  ExpectBitEqual(ReadAll(Name("m"))[a], {{1000, 1}, {2000, 2}, {3000, 3}});
 }
 
 TEST_F(ColdStoreTest, CompactionMergesCompleteWindowsThatRetentionCanStillDrop) {
@@ -686,12 +744,13 @@ TEST_F(ColdStoreTest, ACommitOfUnknownDurabilityKeepsItsFilesAndStopsCommits) {
   Labels s{{"__name__", "m"}};
   // The commit file is linked into place, then its directory fsync fails.
   // Calls to fsync a directory during the persist: the day directory (new),
-  // the data file's directory after the rename, then the log's.
+  // the data file's directory after the rename, the log's, then the table
+  // directory's for the live-file manifest written after the commit.
   ASSERT_TRUE(Persist({{s, {{500, 0.5}}}}, {0, kDay - 1}).ok());
   const int syncs_before = faulty.calls(io::FaultInjectionFileSystem::Op::kSyncDir);
   ASSERT_TRUE(Persist({{s, {{600, 0.6}}}}, {0, kDay - 1}).ok());
   const int per_persist = faulty.calls(io::FaultInjectionFileSystem::Op::kSyncDir) - syncs_before;
-  faulty.FailNth(io::FaultInjectionFileSystem::Op::kSyncDir, per_persist, EIO);
+  faulty.FailNth(io::FaultInjectionFileSystem::Op::kSyncDir, per_persist - 1, EIO);
   Status st = Persist({{s, {{1000, 1}}}}, {0, kDay - 1});
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("may not be durable"), std::string::npos) << st.ToString();

@@ -128,16 +128,24 @@ def test_flush_moves_everything_to_parquet_and_export_is_unchanged(flushed):
 def test_duckdb_reads_the_files(flushed):
     server, _, everything = flushed
     path = server.data_dir / "parquet"
-    # README: DuckDB
+    # README: DuckDB, over the live-file manifest
     con = duckdb.connect()
+    con.execute(f"""
+        SET VARIABLE files = (
+          SELECT list('{path}/' || f.path)
+          FROM (SELECT unnest(files) AS f FROM read_json('{path}/_mytsdb_files.json')))""")
+    rel = con.sql("SELECT * REPLACE (coalesce(value, value_int / value_div) AS value) "
+                  "FROM read_parquet(getvariable('files'), hive_partitioning = true, union_by_name = true)")
+    assert rows_of(rel.to_arrow_table().to_pylist()) == everything
+    # README: without the manifest (no compaction ran in the last 5 minutes)
     rel = con.sql(f"SELECT * REPLACE (coalesce(value, value_int / value_div) AS value) "
                   f"FROM read_parquet('{path}/*/*.parquet', hive_partitioning = true, "
                   f"union_by_name = true)")
     assert rows_of(rel.to_arrow_table().to_pylist()) == everything
     # README: P99 of a latency metric grouped by a label over the last year
-    p99 = con.sql(f"""
+    p99 = con.sql("""
         SELECT instance, quantile_cont(coalesce(value, value_int / value_div), 0.99) AS p99
-        FROM read_parquet('{path}/*/*.parquet', hive_partitioning = true, union_by_name = true)
+        FROM read_parquet(getvariable('files'), hive_partitioning = true, union_by_name = true)
         WHERE metric = 'http_request_duration_seconds'
           AND ts >= now() - INTERVAL 1 YEAR
         GROUP BY instance ORDER BY instance""").fetchall()
@@ -163,9 +171,10 @@ def test_pyarrow_dataset_reads_the_files(flushed):
     server, _, everything = flushed
     path = server.data_dir / "parquet"
     # README: pyarrow (files differ in label columns: unify their schemas)
-    files = sorted(str(p) for p in path.glob("day=*/*.parquet"))
+    files = manifest_files(path)
+    assert sorted(files) == sorted(str(p) for p in path.glob("day=*/*.parquet"))
     schema = pa.unify_schemas([pq.read_schema(f) for f in files])
-    table = ds.dataset(str(path), format="parquet", partitioning="hive", schema=schema).to_table()
+    table = ds.dataset(files, format="parquet", schema=schema).to_table()
     table = with_value(table)
     assert rows_of(table.to_pylist()) == everything
 
@@ -255,3 +264,48 @@ def test_deltalake_reads_a_log_with_checkpoints(server):
     server.stop()
     server.start()
     assert {row for row in exported(server) if ("__name__", "backfilled") in row[0]} == cold
+
+
+def manifest_files(path):
+    """README: the live files of the current version, from the manifest."""
+    import json
+    manifest = json.load(open(f"{path}/_mytsdb_files.json"))
+    return [f"{path}/" + f["path"] for f in manifest["files"]]
+
+
+def test_the_manifest_reads_one_snapshot_where_a_glob_counts_a_compacted_day_twice(server):
+    # Three flushes of 2 h, then one after them (so that their 6-hour window
+    # is complete), then a compaction that merges the three: the replaced
+    # files stay on disk for 5 minutes (reads in flight finish).
+    for start, end in [(0, 120), (120, 240), (240, 360), (360, 370)]:
+        ingest(server, T0 + start * MIN, T0 + end * MIN, {})
+        assert server.post("/api/v1/admin/flush").status_code == 204
+    everything = exported(server)
+    assert server.post("/api/v1/admin/compact").status_code == 204
+    path = server.data_dir / "parquet"
+    on_disk = sorted(str(p) for p in path.glob("day=*/*.parquet"))
+    live = manifest_files(path)
+    assert len(live) == 2 and len(on_disk) == 5 and set(live) <= set(on_disk)
+    con = duckdb.connect()
+    glob_count = con.sql(f"SELECT count(*) FROM read_parquet('{path}/*/*.parquet')").fetchone()[0]
+    assert glob_count == len(everything) + 9 * 360 * 4  # the trap: 6 hours counted twice
+
+    # README: DuckDB over the manifest
+    con.execute(f"""
+        SET VARIABLE files = (
+          SELECT list('{path}/' || f.path)
+          FROM (SELECT unnest(files) AS f FROM read_json('{path}/_mytsdb_files.json')))""")
+    rel = con.sql("SELECT * REPLACE (coalesce(value, value_int / value_div) AS value) "
+                  "FROM read_parquet(getvariable('files'), hive_partitioning = true, union_by_name = true)")
+    assert rows_of(rel.to_arrow_table().to_pylist()) == everything
+
+    # README: pyarrow over the manifest
+    files = manifest_files(path)
+    schema = pa.unify_schemas([pq.read_schema(f) for f in files])
+    table = ds.dataset(files, format="parquet", schema=schema).to_table()
+    assert rows_of(with_value(table).to_pylist()) == everything
+
+    # README: polars over the manifest
+    value = pl.coalesce("value", pl.col("value_int") / pl.col("value_div")).alias("value")
+    df = pl.scan_parquet(files, missing_columns="insert").with_columns(value).collect()
+    assert rows_of(df.to_arrow().to_pylist()) == everything

@@ -125,15 +125,20 @@ def test_flush_moves_everything_to_parquet_and_export_is_unchanged(flushed):
     assert exported(server) == everything
 
 
+def set_files_from_manifest(con, path):
+    """README: DuckDB's `files` variable, the live files the manifest lists."""
+    con.execute(f"""
+        SET VARIABLE files = (
+          SELECT list('{path}/' || f.path)
+          FROM (SELECT unnest(files) AS f FROM read_json('{path}/_mytsdb_files.json')))""")
+
+
 def test_duckdb_reads_the_files(flushed):
     server, _, everything = flushed
     path = server.data_dir / "parquet"
     # README: DuckDB, over the live-file manifest
     con = duckdb.connect()
-    con.execute(f"""
-        SET VARIABLE files = (
-          SELECT list('{path}/' || f.path)
-          FROM (SELECT unnest(files) AS f FROM read_json('{path}/_mytsdb_files.json')))""")
+    set_files_from_manifest(con, path)
     rel = con.sql("SELECT * REPLACE (coalesce(value, value_int / value_div) AS value) "
                   "FROM read_parquet(getvariable('files'), hive_partitioning = true, union_by_name = true)")
     assert rows_of(rel.to_arrow_table().to_pylist()) == everything
@@ -291,10 +296,7 @@ def test_the_manifest_reads_one_snapshot_where_a_glob_counts_a_compacted_day_twi
     assert glob_count == len(everything) + 9 * 360 * 4  # the trap: 6 hours counted twice
 
     # README: DuckDB over the manifest
-    con.execute(f"""
-        SET VARIABLE files = (
-          SELECT list('{path}/' || f.path)
-          FROM (SELECT unnest(files) AS f FROM read_json('{path}/_mytsdb_files.json')))""")
+    set_files_from_manifest(con, path)
     rel = con.sql("SELECT * REPLACE (coalesce(value, value_int / value_div) AS value) "
                   "FROM read_parquet(getvariable('files'), hive_partitioning = true, union_by_name = true)")
     assert rows_of(rel.to_arrow_table().to_pylist()) == everything

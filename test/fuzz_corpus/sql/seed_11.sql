@@ -1,0 +1,1 @@
+WITH t AS (SELECT * FROM samples WHERE ts = TIMESTAMPTZ '2026-01-01 00:07:00+00') SELECT labels, value FROM t

@@ -1,0 +1,1 @@
+SELECT metric, job, le, count(*) FROM samples WHERE metric = 'req_total' AND job IN ('api', 'x') GROUP BY ALL

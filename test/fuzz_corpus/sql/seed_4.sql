@@ -1,0 +1,1 @@
+SELECT * FROM series WHERE metric != 'lat_bucket' ORDER BY first_ts

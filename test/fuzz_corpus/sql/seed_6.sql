@@ -1,0 +1,1 @@
+SELECT job, avg(value) FROM promql('sum by (job) (rate(req_total[5m]))', TIMESTAMPTZ '2026-01-01 00:10:00+00', TIMESTAMPTZ '2026-01-01 02:00:00+00', INTERVAL 1 MINUTE) GROUP BY job

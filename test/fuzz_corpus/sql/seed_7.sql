@@ -1,0 +1,1 @@
+SELECT * FROM promql('req_total', TIMESTAMPTZ '2026-01-02 00:30:00+00')

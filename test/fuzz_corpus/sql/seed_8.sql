@@ -1,0 +1,1 @@
+SELECT labels['job'], sum(rate) FROM counter_increase('req_total', INTERVAL 10 MINUTE, TIMESTAMPTZ '2026-01-01 00:00:00+00', TIMESTAMPTZ '2026-01-02 03:00:00+00') GROUP BY 1

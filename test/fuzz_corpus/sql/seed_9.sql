@@ -1,0 +1,1 @@
+SELECT ts, histogram_quantile(0.9, list(le), list(value)) FROM samples WHERE metric = 'lat_bucket' GROUP BY ts LIMIT 3

@@ -1,15 +1,13 @@
 #include "sql/sandbox.h"
 
 #include <cctype>
-#include <condition_variable>
+#include <chrono>
 #include <exception>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <utility>
 
 #include "duckdb.hpp"
-#include "duckdb/common/arrow/arrow_converter.hpp"
+#include "sql/sandbox_internal.h"
 
 namespace mytsdb::sql {
 
@@ -97,90 +95,6 @@ std::string Quote(std::string_view s) {
   return out + "'";
 }
 
-// A DuckDB error as a Status (sandbox.h, Cursor), "SQL: " and its message;
-// a parse error names its position.
-Status ToStatus(const duckdb::ErrorData& error) {
-  std::string message = "SQL: " + error.Message();
-  using duckdb::ExceptionType;
-  switch (error.Type()) {
-    case ExceptionType::PARSER:
-    case ExceptionType::SYNTAX: {
-      auto position = error.ExtraInfo().find("position");
-      if (position != error.ExtraInfo().end()) {
-        message = "SQL: at character " + position->second + ": " + error.Message();
-      }
-      return Status::InvalidArgument(std::move(message));
-    }
-    case ExceptionType::BINDER:
-    case ExceptionType::CATALOG:
-    case ExceptionType::PERMISSION:
-    case ExceptionType::PARAMETER_NOT_RESOLVED:
-    case ExceptionType::PARAMETER_NOT_ALLOWED:
-    case ExceptionType::MISSING_EXTENSION:
-    case ExceptionType::AUTOLOAD:
-    case ExceptionType::SETTINGS:
-      return Status::InvalidArgument(std::move(message));
-    case ExceptionType::INTERRUPT: return Status::Cancelled(std::move(message));
-    case ExceptionType::OUT_OF_MEMORY: return Status::ResourceExhausted(std::move(message));
-    case ExceptionType::INTERNAL:
-    case ExceptionType::FATAL: return Status::Internal(std::move(message));
-    default: return Status::OutOfRange(std::move(message));
-  }
-}
-
-Status ToStatus(const std::exception& e) { return ToStatus(duckdb::ErrorData(e)); }
-
-// Interrupts a connection's query once its time is up or its cancel flag
-// is set; polls the flags every 100 ms.
-class Watchdog {
- public:
-  Watchdog(duckdb::Connection* con, const QueryControl& control) : con_(con), control_(control) {
-    if (control.timeout.count() <= 0 && !control.cancel && control.shutdown == nullptr) return;
-    thread_ = std::thread([this] { Watch(); });
-  }
-  ~Watchdog() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-  // Why the query was interrupted, as the status to answer; OK if it was not.
-  Status reason() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return reason_;
-  }
-
- private:
-  void Watch() {
-    const auto deadline = std::chrono::steady_clock::now() + control_.timeout;
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!done_) {
-      if (control_.timeout.count() > 0 && std::chrono::steady_clock::now() >= deadline) {
-        reason_ = Status::DeadlineExceeded("SQL: query timed out after " +
-                                           std::to_string(control_.timeout.count()) + " ms");
-      } else if ((control_.cancel && control_.cancel->load()) ||
-                 (control_.shutdown != nullptr && control_.shutdown->load())) {
-        reason_ = Status::Cancelled("SQL: query canceled");
-      }
-      if (!reason_.ok()) {
-        con_->Interrupt();
-        return;
-      }
-      cv_.wait_for(lock, std::chrono::milliseconds(100));
-    }
-  }
-
-  duckdb::Connection* const con_;
-  const QueryControl control_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;   // guarded by mu_
-  Status reason_;       // guarded by mu_
-  std::thread thread_;
-};
-
 }  // namespace
 
 struct SqlSandbox::Impl {
@@ -231,63 +145,13 @@ Result<std::unique_ptr<SqlSandbox>> SqlSandbox::Open(const SandboxOptions& optio
   return std::unique_ptr<SqlSandbox>(new SqlSandbox(std::move(impl)));
 }
 
-struct Cursor::Impl {
-  std::unique_ptr<duckdb::Connection> con;
-  std::unique_ptr<Watchdog> watchdog;  // after con: stops before it closes
-  duckdb::unique_ptr<duckdb::PreparedStatement> prepared;
-  duckdb::unique_ptr<duckdb::QueryResult> result;
-  duckdb::unique_ptr<duckdb::DataChunk> chunk;
-
-  // The status of an error, or of the interruption behind it.
-  Status Fail(Status st) const {
-    Status why = watchdog ? watchdog->reason() : Status::OK();
-    return why.ok() ? st : why;
-  }
-};
-
-Cursor::Cursor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Cursor::~Cursor() = default;
-
-const duckdb::DataChunk& Cursor::chunk() const { return *impl_->chunk; }
-
-namespace {
-// Timestamps with time zone are UTC instants; the name is "UTC" whatever
-// the machine's zone is called.
-duckdb::ClientProperties ArrowProperties(duckdb::ClientContext& context) {
-  duckdb::ClientProperties properties = context.GetClientProperties();
-  properties.time_zone = "UTC";
-  return properties;
-}
-}  // namespace
-
-void Cursor::ExportSchema(ArrowSchema* out) const {
-  duckdb::ClientProperties properties = ArrowProperties(*impl_->con->context);
-  duckdb::ArrowConverter::ToArrowSchema(out, impl_->result->types, impl_->result->names, properties);
-}
-
-void Cursor::ExportChunk(uint64_t rows, ArrowArray* out) const {
-  duckdb::DataChunk& chunk = *impl_->chunk;
-  if (rows < chunk.size()) chunk.SetCardinality(rows);
-  duckdb::ArrowConverter::ToArrowArray(chunk, out, ArrowProperties(*impl_->con->context), {});
-}
-
-Result<bool> Cursor::Next() {
-  try {
-    impl_->chunk = impl_->result->Fetch();
-  } catch (const std::exception& e) {
-    return impl_->Fail(ToStatus(e));
-  }
-  if (impl_->result->HasError()) return impl_->Fail(ToStatus(impl_->result->GetErrorObject()));
-  return impl_->chunk != nullptr && impl_->chunk->size() > 0;
-}
-
-Result<std::unique_ptr<Cursor>> SqlSandbox::Execute(std::string_view sql,
-                                                    const QueryControl& control) const {
+Result<std::unique_ptr<PreparedQuery>> SqlSandbox::Prepare(std::string_view sql,
+                                                           const QueryControl& control) const {
   // DuckDB's C++ API reports errors both ways: as exceptions (parsing) and
   // in results.
-  auto impl = std::make_unique<Cursor::Impl>();
+  auto impl = std::make_unique<PreparedQuery::Impl>();
   try {
-    impl->con = std::make_unique<duckdb::Connection>(*impl_->db);
+    impl->con = std::make_shared<duckdb::Connection>(*impl_->db);
     duckdb::Connection& con = *impl->con;
     const std::string text(sql);
     duckdb::vector<duckdb::unique_ptr<duckdb::SQLStatement>> statements;
@@ -306,24 +170,40 @@ Result<std::unique_ptr<Cursor>> SqlSandbox::Execute(std::string_view sql,
       return Status::InvalidArgument("SQL: only SELECT statements are allowed, not " +
                                      (keyword.empty() ? std::string("this statement") : keyword));
     }
-    impl->watchdog = std::make_unique<Watchdog>(&con, control);
-    impl->prepared = con.Prepare(std::move(statements[0]));
-    if (impl->prepared->HasError()) return impl->Fail(ToStatus(impl->prepared->GetErrorObject()));
+    // Preparing binds the statement, which runs promql(): it may take time.
+    Watchdog watchdog(&con, control);
+    impl->prepared = std::shared_ptr<duckdb::PreparedStatement>(con.Prepare(std::move(statements[0])).release());
+    if (impl->prepared->HasError()) {
+      Status why = watchdog.reason();
+      return why.ok() ? ToStatus(impl->prepared->GetErrorObject()) : why;
+    }
     const duckdb::StatementType type = impl->prepared->GetStatementType();
     if (type != duckdb::StatementType::SELECT_STATEMENT) {
       return Status::InvalidArgument("SQL: only SELECT statements are allowed, not " +
                                      std::string(StatementKind(type)));
     }
-    duckdb::vector<duckdb::Value> no_parameters;
-    impl->result = impl->prepared->Execute(no_parameters, /*allow_stream_result=*/true);
-    if (impl->result->HasError()) return impl->Fail(ToStatus(impl->result->GetErrorObject()));
   } catch (const std::exception& e) {
-    return impl->Fail(ToStatus(e));
+    return ToStatus(e);
   }
-  auto cursor = std::unique_ptr<Cursor>(new Cursor(std::move(impl)));
-  for (const auto& name : cursor->impl_->result->names) cursor->columns_.push_back(name);
-  for (const auto& type : cursor->impl_->result->types) cursor->types_.push_back(type.ToString());
-  return cursor;
+  return std::unique_ptr<PreparedQuery>(new PreparedQuery(std::move(impl)));
+}
+
+Result<std::unique_ptr<Cursor>> SqlSandbox::Execute(std::string_view sql,
+                                                    const QueryControl& control) const {
+  const auto start = std::chrono::steady_clock::now();
+  Result<std::unique_ptr<PreparedQuery>> prepared = Prepare(sql, control);
+  if (!prepared.ok()) return prepared.status();
+  // What is left of the timeout after preparing.
+  QueryControl rest = control;
+  if (control.timeout.count() > 0) {
+    rest.timeout -= std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
+    if (rest.timeout.count() <= 0) {
+      return Status::DeadlineExceeded("SQL: query timed out after " +
+                                      std::to_string(control.timeout.count()) + " ms");
+    }
+  }
+  return (*prepared)->Run({}, rest);
 }
 
 Result<QueryResult> SqlSandbox::Query(std::string_view sql) const {

@@ -92,12 +92,39 @@ class Cursor {
   void ExportChunk(uint64_t rows, ArrowArray* out) const;
 
  private:
-  friend class SqlSandbox;
+  friend class PreparedQuery;
   struct Impl;
   explicit Cursor(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
   std::vector<std::string> columns_;
   std::vector<std::string> types_;
+};
+
+// A statement checked and prepared (as Execute checks it), to run once or
+// more with parameters $1, $2, ... (the PostgreSQL protocol's extended
+// queries). Runs one at a time: a new Run ends the previous one's cursor.
+class PreparedQuery {
+ public:
+  ~PreparedQuery();
+  PreparedQuery(const PreparedQuery&) = delete;
+  PreparedQuery& operator=(const PreparedQuery&) = delete;
+
+  const std::vector<std::string>& columns() const { return columns_; }
+  const std::vector<std::string>& types() const { return types_; }
+  // DuckDB's type for each of $1..$n, "UNKNOWN" where it cannot tell.
+  const std::vector<std::string>& parameter_types() const { return parameter_types_; }
+  // Runs it with `parameters` as text (nullopt: NULL), each cast by DuckDB
+  // to the type it expects; InvalidArgument if their number is not
+  // parameter_types().size().
+  Result<std::unique_ptr<Cursor>> Run(const std::vector<std::optional<std::string>>& parameters,
+                                      const QueryControl& control);
+
+ private:
+  friend class SqlSandbox;
+  struct Impl;
+  explicit PreparedQuery(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  std::vector<std::string> columns_, types_, parameter_types_;
 };
 
 class SqlSandbox {
@@ -118,6 +145,9 @@ class SqlSandbox {
   // statements) come here; errors of its execution may come from
   // Cursor::Next.
   Result<std::unique_ptr<Cursor>> Execute(std::string_view sql, const QueryControl& control) const;
+  // Checks and prepares one statement (binding it: `control` stops a
+  // promql() that takes too long), on a connection of its own.
+  Result<std::unique_ptr<PreparedQuery>> Prepare(std::string_view sql, const QueryControl& control) const;
 
  private:
   struct Impl;

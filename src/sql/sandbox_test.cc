@@ -3,6 +3,7 @@
 #include "sql/sandbox.h"
 
 #include <duckdb.h>
+#include "duckdb.hpp"
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -201,6 +202,32 @@ TEST_F(SqlSandboxTest, AQueryOverTheMemoryLimitFailsAlone) {
   auto next = sandbox_->Query("SELECT count(*) FROM range(1000)");
   ASSERT_TRUE(next.ok()) << next.status().ToString();
   EXPECT_EQ(*next->rows[0][0], "1000");
+}
+
+TEST_F(SqlSandboxTest, PreparedQueriesTakeTextParameters) {
+  auto prepared = sandbox_->Prepare("SELECT count(*) AS n, $2::VARCHAR AS label FROM range(10) t(i) WHERE i < $1", {});
+  ASSERT_TRUE(prepared.ok()) << prepared.status().ToString();
+  EXPECT_EQ((*prepared)->columns(), (std::vector<std::string>{"n", "label"}));
+  EXPECT_EQ((*prepared)->parameter_types(), (std::vector<std::string>{"BIGINT", "VARCHAR"}));
+  for (const auto& [limit, want] : std::vector<std::pair<std::string, std::string>>{{"5", "5"}, {"8", "8"}}) {
+    auto cursor = (*prepared)->Run({limit, "x"}, {});
+    ASSERT_TRUE(cursor.ok()) << cursor.status().ToString();
+    auto more = (*cursor)->Next();
+    ASSERT_TRUE(more.ok() && *more);
+    EXPECT_EQ((*cursor)->chunk().GetValue(0, 0).ToString(), want);
+    EXPECT_EQ((*cursor)->chunk().GetValue(1, 0).ToString(), "x");
+  }
+  auto null = (*prepared)->Run({std::nullopt, std::nullopt}, {});
+  ASSERT_TRUE(null.ok());
+  ASSERT_TRUE(*(*null)->Next());
+  EXPECT_EQ((*null)->chunk().GetValue(0, 0).ToString(), "0");
+  // Text that is not of the expected type, and the wrong number of them.
+  auto bad = (*prepared)->Run({"five", "x"}, {});
+  Status st = bad.ok() ? (*bad)->Next().status() : bad.status();
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ((*prepared)->Run({"1"}, {}).status().code(), StatusCode::kInvalidArgument);
+  // The statement rules are Execute's.
+  EXPECT_EQ(sandbox_->Prepare("DELETE FROM t WHERE x = $1", {}).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(SqlSandboxOpenTest, NeedsAnAbsoluteDirectory) {

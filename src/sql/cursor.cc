@@ -1,0 +1,163 @@
+#include <chrono>
+#include <exception>
+#include <string>
+
+#include "duckdb.hpp"
+#include "duckdb/common/arrow/arrow_converter.hpp"
+#include "sql/sandbox_internal.h"
+
+namespace mytsdb::sql {
+
+Status ToStatus(const duckdb::ErrorData& error) {
+  std::string message = "SQL: " + error.Message();
+  using duckdb::ExceptionType;
+  switch (error.Type()) {
+    case ExceptionType::PARSER:
+    case ExceptionType::SYNTAX: {
+      auto position = error.ExtraInfo().find("position");
+      if (position != error.ExtraInfo().end()) {
+        message = "SQL: at character " + position->second + ": " + error.Message();
+      }
+      return Status::InvalidArgument(std::move(message));
+    }
+    case ExceptionType::BINDER:
+    case ExceptionType::CATALOG:
+    case ExceptionType::PERMISSION:
+    case ExceptionType::PARAMETER_NOT_RESOLVED:
+    case ExceptionType::PARAMETER_NOT_ALLOWED:
+    case ExceptionType::MISSING_EXTENSION:
+    case ExceptionType::AUTOLOAD:
+    case ExceptionType::SETTINGS:
+      return Status::InvalidArgument(std::move(message));
+    case ExceptionType::INTERRUPT: return Status::Cancelled(std::move(message));
+    case ExceptionType::OUT_OF_MEMORY: return Status::ResourceExhausted(std::move(message));
+    case ExceptionType::INTERNAL:
+    case ExceptionType::FATAL: return Status::Internal(std::move(message));
+    default: return Status::OutOfRange(std::move(message));
+  }
+}
+
+Status ToStatus(const std::exception& e) { return ToStatus(duckdb::ErrorData(e)); }
+
+Watchdog::Watchdog(duckdb::Connection* con, const QueryControl& control) : con_(con), control_(control) {
+  if (control.timeout.count() <= 0 && !control.cancel && control.shutdown == nullptr) return;
+  thread_ = std::thread([this] { Watch(); });
+}
+
+Watchdog::~Watchdog() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+Status Watchdog::reason() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return reason_;
+}
+
+void Watchdog::Watch() {
+  const auto deadline = std::chrono::steady_clock::now() + control_.timeout;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!done_) {
+    if (control_.timeout.count() > 0 && std::chrono::steady_clock::now() >= deadline) {
+      reason_ = Status::DeadlineExceeded("SQL: query timed out after " +
+                                         std::to_string(control_.timeout.count()) + " ms");
+    } else if ((control_.cancel && control_.cancel->load()) ||
+               (control_.shutdown != nullptr && control_.shutdown->load())) {
+      reason_ = Status::Cancelled("SQL: query canceled");
+    }
+    if (!reason_.ok()) {
+      con_->Interrupt();
+      return;
+    }
+    cv_.wait_for(lock, std::chrono::milliseconds(100));
+  }
+}
+
+// ---- PreparedQuery ------------------------------------------------------------
+
+PreparedQuery::PreparedQuery(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  for (const auto& name : impl_->prepared->GetNames()) columns_.push_back(name);
+  for (const auto& type : impl_->prepared->GetTypes()) types_.push_back(type.ToString());
+  const auto expected = impl_->prepared->GetExpectedParameterTypes();
+  parameter_types_.assign(impl_->prepared->named_param_map.size(), "UNKNOWN");
+  for (const auto& [name, index] : impl_->prepared->named_param_map) {
+    auto it = expected.find(name);
+    if (index >= 1 && index <= parameter_types_.size() && it != expected.end()) {
+      parameter_types_[index - 1] = it->second.ToString();
+    }
+  }
+}
+
+PreparedQuery::~PreparedQuery() = default;
+
+Result<std::unique_ptr<Cursor>> PreparedQuery::Run(
+    const std::vector<std::optional<std::string>>& parameters, const QueryControl& control) {
+  if (parameters.size() != parameter_types_.size()) {
+    return Status::InvalidArgument("SQL: the statement takes " + std::to_string(parameter_types_.size()) +
+                                   " parameters, not " + std::to_string(parameters.size()));
+  }
+  auto impl = std::make_unique<Cursor::Impl>();
+  impl->con = impl_->con;
+  impl->prepared = impl_->prepared;
+  try {
+    duckdb::vector<duckdb::Value> values;
+    for (const auto& p : parameters) {
+      // Text, as the PostgreSQL protocol sends it; DuckDB casts it to the
+      // type the statement expects there.
+      values.push_back(p ? duckdb::Value(*p) : duckdb::Value());
+    }
+    impl->watchdog = std::make_unique<Watchdog>(impl->con.get(), control);
+    impl->result = impl->prepared->Execute(values, /*allow_stream_result=*/true);
+    if (impl->result->HasError()) return impl->Fail(ToStatus(impl->result->GetErrorObject()));
+  } catch (const std::exception& e) {
+    return impl->Fail(ToStatus(e));
+  }
+  auto cursor = std::unique_ptr<Cursor>(new Cursor(std::move(impl)));
+  for (const auto& name : cursor->impl_->result->names) cursor->columns_.push_back(name);
+  for (const auto& type : cursor->impl_->result->types) cursor->types_.push_back(type.ToString());
+  return cursor;
+}
+
+// ---- Cursor -------------------------------------------------------------------
+
+Cursor::Cursor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Cursor::~Cursor() = default;
+
+const duckdb::DataChunk& Cursor::chunk() const { return *impl_->chunk; }
+
+namespace {
+// Timestamps with time zone are UTC instants; the name is "UTC" whatever
+// the machine's zone is called.
+duckdb::ClientProperties ArrowProperties(duckdb::ClientContext& context) {
+  duckdb::ClientProperties properties = context.GetClientProperties();
+  properties.time_zone = "UTC";
+  return properties;
+}
+}  // namespace
+
+void Cursor::ExportSchema(ArrowSchema* out) const {
+  duckdb::ClientProperties properties = ArrowProperties(*impl_->con->context);
+  duckdb::ArrowConverter::ToArrowSchema(out, impl_->result->types, impl_->result->names, properties);
+}
+
+void Cursor::ExportChunk(uint64_t rows, ArrowArray* out) const {
+  duckdb::DataChunk& chunk = *impl_->chunk;
+  if (rows < chunk.size()) chunk.SetCardinality(rows);
+  duckdb::ArrowConverter::ToArrowArray(chunk, out, ArrowProperties(*impl_->con->context), {});
+}
+
+Result<bool> Cursor::Next() {
+  try {
+    impl_->chunk = impl_->result->Fetch();
+  } catch (const std::exception& e) {
+    return impl_->Fail(ToStatus(e));
+  }
+  if (impl_->result->HasError()) return impl_->Fail(ToStatus(impl_->result->GetErrorObject()));
+  return impl_->chunk != nullptr && impl_->chunk->size() > 0;
+}
+
+}  // namespace mytsdb::sql

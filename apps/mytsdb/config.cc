@@ -163,6 +163,10 @@ Status Apply(const std::string& key, const YAML::Node& node, Config* c) {
     c->sql_threads = node.as<int>();
   } else if (key == "sql.timeout") {
     ASSIGN_OR_RETURN(c->sql_timeout_ms, ParseDuration(v));
+  } else if (key == "pg.listen") {
+    c->pg_listen = v;
+  } else if (key == "pg.max_connections") {
+    c->pg_max_connections = node.as<int>();
   } else {
     return Status::InvalidArgument("unknown configuration key \"" + key + "\"");
   }

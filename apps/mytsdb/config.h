@@ -49,6 +49,9 @@ struct Config {
   uint64_t sql_memory_limit_bytes = 0;  // 0: a quarter of the machine's memory
   int sql_threads = 0;                  // 0: one a core
   int64_t sql_timeout_ms = 2 * 60 * 1000;
+  // The PostgreSQL wire protocol (docs/SQL.md): HOST:PORT, empty for off.
+  std::string pg_listen;
+  int pg_max_connections = 64;
 };
 
 // Loads a YAML config file over `config`. Unknown keys are errors (a typo

@@ -18,7 +18,11 @@
 #include "sql_command.h"
 #include "storage/storage.h"
 #include "http/server.h"
+#include "http/basic_auth.h"
+#include "http/tls.h"
+#include "http/web_config.h"
 #include "io/lock_file.h"
+#include "pgwire/server.h"
 #include "sql/engine.h"
 #include "telemetry/metrics.h"
 
@@ -189,6 +193,50 @@ int Flush(const Config& config) {
   return 0;
 }
 
+// The PostgreSQL protocol's listener, with TLS and users from the web
+// config file (re-read when it changes, as for HTTP).
+Result<std::unique_ptr<pgwire::PgServer>> StartPgServer(const Config& config, const sql::SqlEngine* engine) {
+  pgwire::PgServerOptions options;
+  Status st = ParseListen(config.pg_listen, &options.host, &options.port);
+  if (!st.ok()) return st.WithContext("--pg.listen");
+  options.max_connections = config.pg_max_connections;
+  options.version = kVersion;
+  if (!config.web_config_file.empty()) {
+    auto watcher = http::WebConfigWatcher::Open(config.web_config_file);
+    if (!watcher.ok()) return watcher.status();
+    std::shared_ptr<http::WebConfigWatcher> web(std::move(*watcher));
+    struct TlsCache {
+      std::mutex mu;
+      std::shared_ptr<const http::WebConfig> config;
+      std::shared_ptr<boost::asio::ssl::context> context;
+    };
+    auto cache = std::make_shared<TlsCache>();
+    options.tls = [web, cache]() -> std::shared_ptr<SSL_CTX> {
+      std::shared_ptr<const http::WebConfig> now = web->Current();
+      std::lock_guard<std::mutex> lock(cache->mu);
+      if (now != cache->config) {
+        cache->config = now;
+        cache->context.reset();
+        if (now->tls) {
+          auto made = http::MakeTlsContext(*now->tls);
+          if (made.ok()) cache->context = *made;
+        }
+      }
+      if (cache->context == nullptr) return nullptr;
+      // Shares the context's lifetime with the asio object that owns it.
+      return std::shared_ptr<SSL_CTX>(cache->context, cache->context->native_handle());
+    };
+    if (!web->Current()->basic_auth_users.empty()) {
+      options.check_password = [web](const std::string& user, const std::string& password) {
+        std::shared_ptr<const http::WebConfig> now = web->Current();
+        auto it = now->basic_auth_users.find(user);
+        return it != now->basic_auth_users.end() && http::BcryptMatches(password, it->second);
+      };
+    }
+  }
+  return pgwire::PgServer::Start(options, engine);
+}
+
 int Serve(const Config& config) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   http::ServerOptions server_options;
@@ -268,6 +316,7 @@ int Serve(const Config& config) {
   auto storage = storage::Storage::Open(StorageOptionsFrom(config));
   int exit_code = 0;
   std::unique_ptr<sql::SqlEngine> sql;
+  std::unique_ptr<pgwire::PgServer> pg;
   if (!storage.ok()) {
     spdlog::error("cannot open the storage: {}", storage.status().ToString());
     exit_code = 1;
@@ -287,6 +336,18 @@ int Serve(const Config& config) {
     } else {
       spdlog::error("SQL is not available: {}", engine.status().ToString());
     }
+    if (sql != nullptr && !config.pg_listen.empty()) {
+      Result<std::unique_ptr<pgwire::PgServer>> started = StartPgServer(config, sql.get());
+      if (started.ok()) {
+        pg = std::move(*started);
+        spdlog::info("PostgreSQL protocol listening on {}:{}",
+                     config.pg_listen.substr(0, config.pg_listen.rfind(':')), pg->port());
+      } else {
+        spdlog::error("{}", started.status().message());
+        exit_code = 1;
+        pthread_kill(signal_thread.native_handle(), SIGTERM);
+      }
+    }
     storage_ptr = storage->get();
     server.SetSqlEngine(sql.get());
     server.SetStorage(storage->get());
@@ -295,6 +356,8 @@ int Serve(const Config& config) {
 
   signal_thread.join();
   server_thread.join();
+  if (pg != nullptr) pg->Stop();
+  pg.reset();
   server.SetSqlEngine(nullptr);
   sql.reset();
   server.SetStorage(nullptr);
@@ -327,8 +390,8 @@ int main(int argc, char** argv) {
   std::string config_file, data_dir, listen, fsync, fsync_interval, segment_size, block_duration,
       max_block_duration, max_body, max_decompressed, name_validation, log_level, retention,
       retention_size, maintenance_interval, query_timeout, query_lookback, max_future,
-      sql_memory_limit, sql_timeout;
-  int sql_threads = 0;
+      sql_memory_limit, sql_timeout, pg_listen;
+  int sql_threads = 0, pg_max_connections = 0;
   uint64_t max_series = 0, max_series_per_metric = 0;
   int64_t query_max_samples = 0;
   int http_threads = 0, max_connections = 0, query_max_concurrency = 0, query_threads = 0;
@@ -415,6 +478,12 @@ int main(int argc, char** argv) {
                     "query over it fails with 422 (default: a quarter of the machine's memory)");
   serve->add_option("--sql.threads", sql_threads,
                     "Threads SQL queries run on, together (default: one per CPU)");
+  serve->add_option("--pg.listen", pg_listen,
+                    "HOST:PORT to serve the PostgreSQL wire protocol on, for psql, Grafana's "
+                    "PostgreSQL data source and every PostgreSQL driver (default: off; port 0 picks "
+                    "a free one); TLS and users from --web.config.file");
+  serve->add_option("--pg.max-connections", pg_max_connections,
+                    "Most PostgreSQL connections open at once (default 64)");
   serve->add_option("--sql.timeout", sql_timeout,
                     "Longest a SQL query may run; slower ones get 503 timeout (default 2m)");
   std::string flush_data_dir;
@@ -533,6 +602,15 @@ int main(int argc, char** argv) {
   }
   if (config.query_threads < 0) return mytsdb::app::Fail("--query.threads must not be negative");
   if (sql_threads != 0) config.sql_threads = sql_threads;
+  if (!pg_listen.empty()) config.pg_listen = pg_listen;
+  if (pg_max_connections != 0) config.pg_max_connections = pg_max_connections;
+  if (config.pg_max_connections <= 0) return mytsdb::app::Fail("--pg.max-connections must be positive");
+  if (!config.pg_listen.empty()) {
+    std::string host;
+    int port = 0;
+    mytsdb::Status st = mytsdb::app::ParseListen(config.pg_listen, &host, &port);
+    if (!st.ok()) return mytsdb::app::Fail("--pg.listen: " + st.message());
+  }
   if (config.sql_threads < 0) return mytsdb::app::Fail("--sql.threads must not be negative");
   if (config.sql_timeout_ms <= 0) return mytsdb::app::Fail("--sql.timeout must be positive");
   if (config.sql_memory_limit_bytes != 0 && config.sql_memory_limit_bytes < (16u << 20)) {

@@ -94,6 +94,11 @@ PreparedQuery::PreparedQuery(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 
 PreparedQuery::~PreparedQuery() = default;
 
+std::vector<duckdb::LogicalType> PreparedQuery::logical_types() const {
+  const auto& types = impl_->prepared->GetTypes();
+  return std::vector<duckdb::LogicalType>(types.begin(), types.end());
+}
+
 Result<std::unique_ptr<Cursor>> PreparedQuery::Run(
     const std::vector<std::optional<std::string>>& parameters, const QueryControl& control) {
   if (parameters.size() != parameter_types_.size()) {
@@ -128,6 +133,10 @@ Cursor::Cursor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Cursor::~Cursor() = default;
 
 const duckdb::DataChunk& Cursor::chunk() const { return *impl_->chunk; }
+
+std::vector<duckdb::LogicalType> Cursor::logical_types() const {
+  return std::vector<duckdb::LogicalType>(impl_->result->types.begin(), impl_->result->types.end());
+}
 
 namespace {
 // Timestamps with time zone are UTC instants; the name is "UTC" whatever

@@ -48,11 +48,19 @@ Result<std::unique_ptr<SqlEngine>> SqlEngine::Open(const storage::Storage* stora
 
 SqlEngine::~SqlEngine() = default;
 
-Result<std::unique_ptr<Cursor>> SqlEngine::Execute(std::string_view sql, QueryControl control) const {
+QueryControl SqlEngine::WithTimeout(QueryControl control) const {
   if (control.timeout.count() <= 0 || control.timeout > options_.timeout) {
     control.timeout = options_.timeout;
   }
-  return sandbox_->Execute(sql, control);
+  return control;
+}
+
+Result<std::unique_ptr<Cursor>> SqlEngine::Execute(std::string_view sql, QueryControl control) const {
+  return sandbox_->Execute(sql, WithTimeout(control));
+}
+
+Result<std::unique_ptr<PreparedQuery>> SqlEngine::Prepare(std::string_view sql, QueryControl control) const {
+  return sandbox_->Prepare(sql, WithTimeout(control));
 }
 
 Result<QueryResult> SqlEngine::Query(std::string_view sql) const { return sandbox_->Query(sql); }

@@ -53,6 +53,12 @@ class SqlEngine {
   // Starts a query (sandbox.h). control.timeout is capped by the engine's,
   // which applies when it is 0.
   Result<std::unique_ptr<Cursor>> Execute(std::string_view sql, QueryControl control) const;
+  // Prepares one with parameters (sandbox.h), with the same cap; run it
+  // with WithTimeout(control).
+  Result<std::unique_ptr<PreparedQuery>> Prepare(std::string_view sql, QueryControl control) const;
+  // `control` with its timeout capped by the engine's (which applies when
+  // it is 0).
+  QueryControl WithTimeout(QueryControl control) const;
   // The whole result (small results; tests).
   Result<QueryResult> Query(std::string_view sql) const;
   const ScanCounters& counters() const { return *counters_; }

@@ -89,73 +89,6 @@ void AppendCsvField(std::string_view s, std::string* out) {
   out->push_back('"');
 }
 
-// A value of a type without a fast path, in JSON: lists as arrays, structs
-// and maps as objects, numbers as numbers, anything else as its text.
-void AppendJsonValue(const duckdb::Value& v, std::string* out) {
-  if (v.IsNull()) {
-    *out += "null";
-    return;
-  }
-  const duckdb::LogicalType& type = v.type();
-  switch (type.id()) {
-    case LogicalTypeId::LIST:
-    case LogicalTypeId::ARRAY: {
-      const auto& children = type.id() == LogicalTypeId::LIST ? duckdb::ListValue::GetChildren(v)
-                                                               : duckdb::ArrayValue::GetChildren(v);
-      out->push_back('[');
-      for (idx_t i = 0; i < children.size(); ++i) {
-        if (i > 0) out->push_back(',');
-        AppendJsonValue(children[i], out);
-      }
-      out->push_back(']');
-      return;
-    }
-    case LogicalTypeId::MAP: {
-      out->push_back('{');
-      const auto& entries = duckdb::ListValue::GetChildren(v);
-      for (idx_t i = 0; i < entries.size(); ++i) {
-        const auto& kv = duckdb::StructValue::GetChildren(entries[i]);
-        if (i > 0) out->push_back(',');
-        AppendJsonString(kv[0].ToString(), out);
-        out->push_back(':');
-        AppendJsonValue(kv[1], out);
-      }
-      out->push_back('}');
-      return;
-    }
-    case LogicalTypeId::STRUCT: {
-      out->push_back('{');
-      const auto& children = duckdb::StructValue::GetChildren(v);
-      for (idx_t i = 0; i < children.size(); ++i) {
-        if (i > 0) out->push_back(',');
-        AppendJsonString(duckdb::StructType::GetChildName(type, i), out);
-        out->push_back(':');
-        AppendJsonValue(children[i], out);
-      }
-      out->push_back('}');
-      return;
-    }
-    case LogicalTypeId::HUGEINT:
-    case LogicalTypeId::UHUGEINT:
-    case LogicalTypeId::DECIMAL:
-      *out += v.ToString();
-      return;
-    case LogicalTypeId::FLOAT:
-    case LogicalTypeId::DOUBLE: {
-      const double d = v.GetValue<double>();
-      if (std::isfinite(d)) {
-        AppendDouble(d, out);
-      } else {
-        out->push_back('"');
-        AppendDouble(d, out);
-        out->push_back('"');
-      }
-      return;
-    }
-    default: AppendJsonString(v.ToString(), out); return;
-  }
-}
-
 // Cell (c, r) of a flat chunk: false if NULL; otherwise its text in *text,
 // and whether it is a JSON literal (number, boolean) rather than a string.
 bool CellText(const duckdb::DataChunk& chunk, idx_t c, idx_t r, std::string* text, bool* literal) {
@@ -317,6 +250,80 @@ class Writer {
 };
 
 }  // namespace
+
+void AppendJsonValue(const duckdb::Value& v, std::string* out) {
+  if (v.IsNull()) {
+    *out += "null";
+    return;
+  }
+  const duckdb::LogicalType& type = v.type();
+  switch (type.id()) {
+    case LogicalTypeId::LIST:
+    case LogicalTypeId::ARRAY: {
+      const auto& children = type.id() == LogicalTypeId::LIST ? duckdb::ListValue::GetChildren(v)
+                                                               : duckdb::ArrayValue::GetChildren(v);
+      out->push_back('[');
+      for (idx_t i = 0; i < children.size(); ++i) {
+        if (i > 0) out->push_back(',');
+        AppendJsonValue(children[i], out);
+      }
+      out->push_back(']');
+      return;
+    }
+    case LogicalTypeId::MAP: {
+      out->push_back('{');
+      const auto& entries = duckdb::ListValue::GetChildren(v);
+      for (idx_t i = 0; i < entries.size(); ++i) {
+        const auto& kv = duckdb::StructValue::GetChildren(entries[i]);
+        if (i > 0) out->push_back(',');
+        AppendJsonString(kv[0].ToString(), out);
+        out->push_back(':');
+        AppendJsonValue(kv[1], out);
+      }
+      out->push_back('}');
+      return;
+    }
+    case LogicalTypeId::STRUCT: {
+      out->push_back('{');
+      const auto& children = duckdb::StructValue::GetChildren(v);
+      for (idx_t i = 0; i < children.size(); ++i) {
+        if (i > 0) out->push_back(',');
+        AppendJsonString(duckdb::StructType::GetChildName(type, i), out);
+        out->push_back(':');
+        AppendJsonValue(children[i], out);
+      }
+      out->push_back('}');
+      return;
+    }
+    case LogicalTypeId::BOOLEAN:
+    case LogicalTypeId::TINYINT:
+    case LogicalTypeId::SMALLINT:
+    case LogicalTypeId::INTEGER:
+    case LogicalTypeId::BIGINT:
+    case LogicalTypeId::UTINYINT:
+    case LogicalTypeId::USMALLINT:
+    case LogicalTypeId::UINTEGER:
+    case LogicalTypeId::UBIGINT:
+    case LogicalTypeId::HUGEINT:
+    case LogicalTypeId::UHUGEINT:
+    case LogicalTypeId::DECIMAL:
+      *out += v.ToString();
+      return;
+    case LogicalTypeId::FLOAT:
+    case LogicalTypeId::DOUBLE: {
+      const double d = v.GetValue<double>();
+      if (std::isfinite(d)) {
+        AppendDouble(d, out);
+      } else {
+        out->push_back('"');
+        AppendDouble(d, out);
+        out->push_back('"');
+      }
+      return;
+    }
+    default: AppendJsonString(v.ToString(), out); return;
+  }
+}
 
 Result<ResultFormat> ParseResultFormat(std::string_view name) {
   if (name.empty() || name == "json") return ResultFormat::kJson;

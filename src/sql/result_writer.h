@@ -14,7 +14,16 @@
 #include "common/result.h"
 #include "sql/sandbox.h"
 
+namespace duckdb {
+class Value;
+}  // namespace duckdb
+
 namespace mytsdb::sql {
+
+// `value` as JSON: lists as arrays, maps and structs as objects, numbers as
+// numbers (NaN and infinities as the strings "NaN", "+Inf", "-Inf"),
+// anything else as its text.
+void AppendJsonValue(const duckdb::Value& value, std::string* out);
 
 enum class ResultFormat { kJson, kCsv, kArrow, kParquet };
 

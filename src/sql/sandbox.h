@@ -28,6 +28,7 @@
 namespace duckdb {
 class Connection;
 class DataChunk;
+struct LogicalType;
 }  // namespace duckdb
 
 struct ArrowSchema;
@@ -82,6 +83,7 @@ class Cursor {
 
   const std::vector<std::string>& columns() const { return columns_; }
   const std::vector<std::string>& types() const { return types_; }
+  std::vector<duckdb::LogicalType> logical_types() const;
   // The next chunk of rows (false at the end). The chunk stays valid until
   // the next call; its vectors are flat.
   Result<bool> Next();
@@ -111,6 +113,7 @@ class PreparedQuery {
 
   const std::vector<std::string>& columns() const { return columns_; }
   const std::vector<std::string>& types() const { return types_; }
+  std::vector<duckdb::LogicalType> logical_types() const;
   // DuckDB's type for each of $1..$n, "UNKNOWN" where it cannot tell.
   const std::vector<std::string>& parameter_types() const { return parameter_types_; }
   // Runs it with `parameters` as text (nullopt: NULL), each cast by DuckDB

@@ -45,7 +45,7 @@ struct Environment {
     options.head.wal.fsync_mode = wal::FsyncMode::kNever;
     options.persist_check_interval = std::chrono::milliseconds(0);
     options.clock = &clock;
-    storage = std::move(*storage::Storage::Open(options));
+    storage = storage::Storage::Open(options).MoveValue();
     // Counters, histogram buckets and gauges over two days, half of them
     // persisted to the cold tier, the rest in the head.
     const int64_t t0 = 1'767'225'600'000;
@@ -64,9 +64,9 @@ struct Environment {
       }
       if (part == 0 && !storage->Flush().ok()) std::abort();
     }
-    engine = std::move(*sql::SqlEngine::Open(
+    engine = sql::SqlEngine::Open(
         storage.get(), dir.string(),
-        {.memory_limit_bytes = 256 << 20, .threads = 1, .timeout = std::chrono::seconds(2)}));
+        {.memory_limit_bytes = 256 << 20, .threads = 1, .timeout = std::chrono::seconds(2)}).MoveValue();
     files = Files(dir);
   }
 };

@@ -5,8 +5,9 @@
 #      (pyarrow ships the Arrow C++ libraries and headers we link against);
 #   3. DuckDB 1.4.4's shared library and headers (C and C++: the SQL tables
 #      are table functions of the C++ API) from npm into .deps/duckdb;
-#   4. Delta Lake's jars for Spark from Maven Central into .deps/spark-jars
-#      (the Delta interoperability test reads MyTSDB's table with Spark).
+#   4. Delta Lake's jars for Spark and the PostgreSQL JDBC driver from Maven
+#      Central into .deps/spark-jars (the Delta interoperability test reads
+#      MyTSDB's table with Spark; the wire-protocol test queries it by JDBC).
 # Idempotent and non-interactive; a second run takes about a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,7 @@ APT_PACKAGES=(
   rapidjson-dev libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libboost-dev libcrypt-dev
   libcli11-dev libspdlog-dev libfmt-dev libjemalloc-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
-  npm curl openjdk-17-jre-headless
+  npm curl openjdk-17-jre-headless openjdk-17-jdk-headless postgresql-client
   # Peers for the side-by-side benchmarks and interoperability tests.
   prometheus victoria-metrics
 )
@@ -109,6 +110,7 @@ while read -r sha1 path; do
 done <<'JARS'
 60c55e6243f4543771602ea5733767a4d8a1af2f io/delta/delta-spark_2.13/4.0.0/delta-spark_2.13-4.0.0.jar
 4526f775e104c5b8db3deea7cc825bcfddea25d1 io/delta/delta-storage/4.0.0/delta-storage-4.0.0.jar
+0e7c94ce80cb1dd9875ff44ffe6a40a8aaa3eefd org/postgresql/postgresql/42.7.14/postgresql-42.7.14.jar
 JARS
-(( jars_ok )) && step "Delta Lake jars for Spark present"
+(( jars_ok )) && step "Delta Lake and PostgreSQL JDBC jars present"
 exit 0

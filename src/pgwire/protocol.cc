@@ -196,7 +196,7 @@ void AppendRowDescription(std::string* out, const std::vector<Field>& fields) {
   MessageBuilder b('T');
   b.Int16(static_cast<int16_t>(fields.size()));
   for (const Field& f : fields) {
-    b.String(f.name).Int32(0).Int16(0).Int32(f.type_oid).Int16(f.type_size).Int32(-1).Int16(0);
+    b.String(f.name).Int32(0).Int16(0).Int32(f.type_oid).Int16(f.type_size).Int32(-1).Int16(f.format);
   }
   b.AppendTo(out);
 }

@@ -108,6 +108,7 @@ struct Field {
   std::string name;
   int32_t type_oid = 25;
   int16_t type_size = -1;
+  int16_t format = 0;  // 0 text, 1 binary
 };
 void AppendRowDescription(std::string* out, const std::vector<Field>& fields);
 

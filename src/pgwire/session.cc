@@ -402,6 +402,7 @@ class Session {
   struct Portal {
     std::shared_ptr<Statement> statement;
     std::vector<std::optional<std::string>> parameters;
+    std::vector<int16_t> result_formats;  // as Bind gave them
     std::unique_ptr<sql::Cursor> cursor;
     bool have_chunk = false;  // the cursor is on a chunk not sent in full
     uint64_t chunk_row = 0;
@@ -647,7 +648,10 @@ class Session {
         row.Int16(static_cast<int16_t>(chunk.ColumnCount()));
         for (duckdb::idx_t c = 0; c < chunk.ColumnCount(); ++c) {
           cell.clear();
-          if (CellToText(chunk, c, p.chunk_row, &cell)) {
+          const bool binary = p.result_formats.size() == 1 ? p.result_formats[0] == 1
+                              : c < p.result_formats.size() ? p.result_formats[c] == 1
+                                                            : false;
+          if (binary ? CellToBinary(chunk, c, p.chunk_row, &cell) : CellToText(chunk, c, p.chunk_row, &cell)) {
             row.Int32(static_cast<int32_t>(cell.size())).Bytes(cell);
           } else {
             row.Int32(-1);
@@ -713,10 +717,11 @@ class Session {
       return Status::InvalidArgument("SQL: prepared statement \"" + m.statement + "\" does not exist");
     }
     for (int16_t f : m.result_formats) {
-      if (f != 0) return Status::InvalidArgument("SQL: MyTSDB sends results in text format only");
+      if (f != 0 && f != 1) return Status::InvalidArgument("PostgreSQL protocol: result format " + std::to_string(f));
     }
     Portal p;
     p.statement = it->second;
+    p.result_formats = m.result_formats;
     for (size_t i = 0; i < m.parameters.size(); ++i) {
       const int16_t format = m.parameter_formats.empty() ? 0
                              : m.parameter_formats.size() == 1 ? m.parameter_formats[0]
@@ -737,6 +742,7 @@ class Session {
   Status Describe(const std::string& body) {
     ASSIGN_OR_RETURN(DescribeMessage m, ParseDescribe(body));
     std::shared_ptr<Statement> statement;
+    const std::vector<int16_t>* formats = nullptr;  // a portal's result formats
     if (m.kind == 'S') {
       auto it = statements_.find(m.name);
       if (it == statements_.end()) return Status::InvalidArgument("SQL: prepared statement \"" + m.name + "\" does not exist");
@@ -753,11 +759,17 @@ class Session {
       auto it = portals_.find(m.name);
       if (it == portals_.end()) return Status::InvalidArgument("SQL: portal \"" + m.name + "\" does not exist");
       statement = it->second.statement;
+      formats = &it->second.result_formats;
     }
     switch (statement->command.kind) {
-      case Command::kQuery:
-        AppendRowDescription(&out_, FieldsOf(statement->prepared->columns(), statement->prepared->logical_types()));
+      case Command::kQuery: {
+        std::vector<Field> fields = FieldsOf(statement->prepared->columns(), statement->prepared->logical_types());
+        for (size_t c = 0; formats != nullptr && c < fields.size(); ++c) {
+          fields[c].format = formats->size() == 1 ? (*formats)[0] : c < formats->size() ? (*formats)[c] : 0;
+        }
+        AppendRowDescription(&out_, fields);
         break;
+      }
       case Command::kShow: AppendRowDescription(&out_, {{statement->command.setting, oid::kText, -1}}); break;
       case Command::kVersion: AppendRowDescription(&out_, {{"version", oid::kText, -1}}); break;
       case Command::kTypeLookup: AppendRowDescription(&out_, TypeLookupFields()); break;

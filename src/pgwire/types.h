@@ -30,5 +30,10 @@ PgType PgTypeOf(const duckdb::LogicalType& type);
 
 // Cell (column, row) of a flat chunk in text format; false for NULL.
 bool CellToText(const duckdb::DataChunk& chunk, uint64_t column, uint64_t row, std::string* out);
+// The same in binary format, for the column's PgTypeOf (what JDBC asks for
+// once a statement runs often): false for NULL.
+bool CellToBinary(const duckdb::DataChunk& chunk, uint64_t column, uint64_t row, std::string* out);
+// A number's decimal text ("-12.345") in the binary format of numeric.
+void NumericToBinary(std::string_view text, std::string* out);
 
 }  // namespace mytsdb::pgwire

@@ -175,3 +175,29 @@ def test_tls_and_passwords_from_the_web_config(server_factory, tmp_path, pki):  
         psycopg.connect(f"{base} password=wrong sslmode=require")
     with pytest.raises(psycopg.OperationalError, match="only over TLS"):
         psycopg.connect(f"{base} password={PASSWORD} sslmode=disable")
+
+
+def test_jdbc(pg):
+    """The PostgreSQL JDBC driver (from Maven, as DBeaver and Metabase use
+    it): a prepared statement with a bound parameter, run seven times, so
+    that after the fifth the driver prepares it on the server and asks for
+    binary results."""
+    from conftest import REPO
+    server, port = pg
+    jar = REPO / ".deps" / "spark-jars" / "postgresql-42.7.14.jar"
+    assert jar.exists(), "run scripts/setup.sh"
+    query = ("SELECT instance, count(*) AS n, avg(value) AS a, min(ts) AS t, sum(value) AS s, "
+             "sum(count(*)) OVER () AS total FROM samples WHERE job = ? GROUP BY instance ORDER BY instance")
+    r = subprocess.run(["java", "-cp", str(jar), str(REPO / "test/integration/jdbc/JdbcQuery.java"),
+                        f"jdbc:postgresql://127.0.0.1:{port}/mytsdb?sslmode=disable", "dbeaver", "", "7",
+                        query, "api"], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[-1] == "types:text\tint8\tfloat8\ttimestamptz\tfloat8\tnumeric"
+    want = http_sql(server, query.replace("?", "'api'"))
+    assert len(want) == 4
+    got = [line.split("\t") for line in lines[:-1]]
+    for row, (instance, n, a, t, s, total) in zip(got, want):
+        assert row[0] == instance and int(row[1]) == n and float(row[2]) == pytest.approx(a)
+        assert row[3].replace(" ", "T").replace("+00", ".000Z") == t
+        assert float(row[4]) == pytest.approx(s) and int(row[5]) == total == 960

@@ -43,7 +43,8 @@ TEST(ConfigTest, FileOverridesDefaultsAndRejectsUnknownKeys) {
       << "ingest:\n  max_future: 1h\n"
       << "storage:\n  max_block_duration: 6h\n"
       << "query:\n  timeout: 30s\n  lookback_delta: 10m\n  max_samples: 1000\n"
-      << "sql:\n  memory_limit: 2GiB\n  threads: 3\n  timeout: 45s\n";
+      << "sql:\n  memory_limit: 2GiB\n  threads: 3\n  timeout: 45s\n"
+      << "pg:\n  listen: 127.0.0.1:5433\n  max_connections: 9\n";
   }
   Config c;
   ASSERT_TRUE(LoadConfigFile(path.string(), &c).ok());
@@ -57,6 +58,8 @@ TEST(ConfigTest, FileOverridesDefaultsAndRejectsUnknownKeys) {
   EXPECT_EQ(c.sql_memory_limit_bytes, 2ull << 30);
   EXPECT_EQ(c.sql_threads, 3);
   EXPECT_EQ(c.sql_timeout_ms, 45'000);
+  EXPECT_EQ(c.pg_listen, "127.0.0.1:5433");
+  EXPECT_EQ(c.pg_max_connections, 9);
   EXPECT_EQ(c.max_future_ms, 3'600'000);
   EXPECT_EQ(c.max_block_duration_ms, 6 * 3'600'000);
   {

@@ -136,6 +136,9 @@ Result<std::unique_ptr<SqlSandbox>> SqlSandbox::Open(const SandboxOptions& optio
     // and no setting after the lock (docs/design/sql.md).
     std::string dir = options.allowed_directory;
     if (dir.back() != '/') dir += '/';
+    // Timestamps with a time zone are shown, and local ones read, in UTC
+    // whatever the machine's zone (DuckDB's default is the machine's).
+    RETURN_NOT_OK(Run(con, "SET GLOBAL TimeZone = 'UTC'"));
     RETURN_NOT_OK(Run(con, "SET allowed_directories = [" + Quote(dir) + "]"));
     RETURN_NOT_OK(Run(con, "SET enable_external_access = false"));
     RETURN_NOT_OK(Run(con, "SET lock_configuration = true"));

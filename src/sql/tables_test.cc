@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <map>
 #include <thread>
@@ -146,6 +148,29 @@ TEST_F(SqlTablesTest, SamplesHasOneRowPerSampleWithItsLabelsAsColumnsAndAMap) {
   const uint64_t id = Labels{{"__name__", "up"}, {"job", "api"}, {"instance", "a:9100"}}.Hash();
   EXPECT_EQ(Scalar("SELECT DISTINCT series_id FROM samples WHERE metric = 'up'"),
             std::to_string(static_cast<int64_t>(id)));
+}
+
+TEST_F(SqlTablesTest, TimesAreUtcWhateverTheMachinesZone) {
+  // The sandbox was opened under this test binary's zone; set another one
+  // for a second database and read the same instant.
+  Append(Labels{{"__name__", "x"}}, Minutes(0, 1, 1));
+  ::setenv("TZ", "Asia/Kolkata", 1);
+  ::tzset();
+  const storage::Storage* storage = storage_.get();
+  auto other = SqlSandbox::Open({.allowed_directory = (dir_ / "parquet").string(),
+                                 .setup = [storage](duckdb::Connection& con) {
+                                   return RegisterTables(con, storage, promql::EngineOptions());
+                                 }});
+  ::unsetenv("TZ");
+  ::tzset();
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  for (SqlSandbox* sandbox : {sql_.get(), other->get()}) {
+    auto r = sandbox->Query("SELECT ts, ts = TIMESTAMP '2026-01-01 00:00:00', current_setting('TimeZone') FROM samples");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(*r->rows[0][0], "2026-01-01 00:00:00+00");
+    EXPECT_EQ(*r->rows[0][1], "true");
+    EXPECT_EQ(*r->rows[0][2], "UTC");
+  }
 }
 
 TEST_F(SqlTablesTest, HeadColdAndMixedDataAgreeWithTheReadPath) {

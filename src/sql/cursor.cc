@@ -59,7 +59,7 @@ Status Watchdog::reason() const {
 }
 
 void Watchdog::Watch() {
-  const auto deadline = std::chrono::steady_clock::now() + control_.timeout;
+  const auto deadline = control_.started.value_or(std::chrono::steady_clock::now()) + control_.timeout;
   std::unique_lock<std::mutex> lock(mu_);
   while (!done_) {
     if (control_.timeout.count() > 0 && std::chrono::steady_clock::now() >= deadline) {

@@ -193,20 +193,12 @@ Result<std::unique_ptr<PreparedQuery>> SqlSandbox::Prepare(std::string_view sql,
 
 Result<std::unique_ptr<Cursor>> SqlSandbox::Execute(std::string_view sql,
                                                     const QueryControl& control) const {
-  const auto start = std::chrono::steady_clock::now();
-  Result<std::unique_ptr<PreparedQuery>> prepared = Prepare(sql, control);
+  // One timeout for preparing (which runs promql()) and running.
+  QueryControl whole = control;
+  if (!whole.started) whole.started = std::chrono::steady_clock::now();
+  Result<std::unique_ptr<PreparedQuery>> prepared = Prepare(sql, whole);
   if (!prepared.ok()) return prepared.status();
-  // What is left of the timeout after preparing.
-  QueryControl rest = control;
-  if (control.timeout.count() > 0) {
-    rest.timeout -= std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - start);
-    if (rest.timeout.count() <= 0) {
-      return Status::DeadlineExceeded("SQL: query timed out after " +
-                                      std::to_string(control.timeout.count()) + " ms");
-    }
-  }
-  return (*prepared)->Run({}, rest);
+  return (*prepared)->Run({}, whole);
 }
 
 Result<QueryResult> SqlSandbox::Query(std::string_view sql) const {

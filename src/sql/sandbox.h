@@ -64,6 +64,9 @@ struct QueryResult {
 // server stops) polled while it runs.
 struct QueryControl {
   std::chrono::milliseconds timeout{0};  // 0: none
+  // When the timeout started, if before the call that takes this control
+  // (the query was prepared first); default: at that call.
+  std::optional<std::chrono::steady_clock::time_point> started;
   std::shared_ptr<const std::atomic<bool>> cancel;
   const std::atomic<bool>* shutdown = nullptr;
 };

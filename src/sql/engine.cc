@@ -8,6 +8,7 @@
 
 #include "duckdb.hpp"
 #include "sql/tables.h"
+#include "storage/storage.h"
 
 namespace mytsdb::sql {
 
@@ -43,7 +44,31 @@ Result<std::unique_ptr<SqlEngine>> SqlEngine::Open(const storage::Storage* stora
        }});
   if (!sandbox.ok()) return sandbox.status();
   engine->sandbox_ = std::move(*sandbox);
+  engine->storage_ = storage;
+  RETURN_NOT_OK(engine->RefreshViews(/*force=*/true));
   return engine;
+}
+
+Status SqlEngine::RefreshViews(bool force) const {
+  std::vector<std::string> labels = storage_->LabelNames();
+  std::lock_guard<std::mutex> lock(views_mu_);
+  if (!force && views_created_ && labels == view_labels_) return Status::OK();
+  RETURN_NOT_OK(sandbox_->RunTrusted(CreateViewsSql(labels)));
+  view_labels_ = std::move(labels);
+  views_created_ = true;
+  return Status::OK();
+}
+
+template <typename T, typename Fn>
+Result<T> SqlEngine::WithFreshViews(Fn&& attempt) const {
+  RETURN_NOT_OK(RefreshViews(/*force=*/false));
+  Result<T> r = attempt();
+  // A label name came (or went) between the refresh and the query's binding.
+  if (!r.ok() && r.status().message().find("Contents of view were altered") != std::string::npos) {
+    RETURN_NOT_OK(RefreshViews(/*force=*/true));
+    r = attempt();
+  }
+  return r;
 }
 
 SqlEngine::~SqlEngine() = default;
@@ -56,13 +81,17 @@ QueryControl SqlEngine::WithTimeout(QueryControl control) const {
 }
 
 Result<std::unique_ptr<Cursor>> SqlEngine::Execute(std::string_view sql, QueryControl control) const {
-  return sandbox_->Execute(sql, WithTimeout(control));
+  control = WithTimeout(control);
+  return WithFreshViews<std::unique_ptr<Cursor>>([&] { return sandbox_->Execute(sql, control); });
 }
 
 Result<std::unique_ptr<PreparedQuery>> SqlEngine::Prepare(std::string_view sql, QueryControl control) const {
-  return sandbox_->Prepare(sql, WithTimeout(control));
+  control = WithTimeout(control);
+  return WithFreshViews<std::unique_ptr<PreparedQuery>>([&] { return sandbox_->Prepare(sql, control); });
 }
 
-Result<QueryResult> SqlEngine::Query(std::string_view sql) const { return sandbox_->Query(sql); }
+Result<QueryResult> SqlEngine::Query(std::string_view sql) const {
+  return WithFreshViews<QueryResult>([&] { return sandbox_->Query(sql); });
+}
 
 }  // namespace mytsdb::sql

@@ -12,8 +12,10 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "promql/query.h"
@@ -65,11 +67,22 @@ class SqlEngine {
 
  private:
   SqlEngine(const SqlOptions& options) : options_(options) {}
+  // Creates the tables' views again if the label names changed since they
+  // were (or `force`).
+  Status RefreshViews(bool force) const;
+  // Runs `attempt` after refreshing the views, and once more after a
+  // forced refresh if DuckDB found a view's columns changed meanwhile.
+  template <typename T, typename Fn>
+  Result<T> WithFreshViews(Fn&& attempt) const;
 
   const SqlOptions options_;
   uint64_t memory_limit_bytes_ = 0;
   std::unique_ptr<ScanCounters> counters_;
   std::unique_ptr<SqlSandbox> sandbox_;
+  const storage::Storage* storage_ = nullptr;
+  mutable std::mutex views_mu_;
+  mutable std::vector<std::string> view_labels_;  // guarded by views_mu_
+  mutable bool views_created_ = false;            // guarded by views_mu_
 };
 
 }  // namespace mytsdb::sql

@@ -148,6 +148,15 @@ Result<std::unique_ptr<SqlSandbox>> SqlSandbox::Open(const SandboxOptions& optio
   return std::unique_ptr<SqlSandbox>(new SqlSandbox(std::move(impl)));
 }
 
+Status SqlSandbox::RunTrusted(const std::string& sql) const {
+  try {
+    duckdb::Connection con(*impl_->db);
+    return Run(con, sql);
+  } catch (const std::exception& e) {
+    return ToStatus(e);
+  }
+}
+
 Result<std::unique_ptr<PreparedQuery>> SqlSandbox::Prepare(std::string_view sql,
                                                            const QueryControl& control) const {
   // DuckDB's C++ API reports errors both ways: as exceptions (parsing) and

@@ -146,6 +146,16 @@ duckdb::unique_ptr<duckdb::TableRef> ReplaceTableName(
 
 }  // namespace
 
+std::string CreateViewsSql(const std::vector<std::string>& label_names) {
+  std::vector<std::string> columns;
+  for (const std::string& label : label_names) {
+    if (label != model::kMetricNameLabel) columns.push_back(SamplesLabelColumn(label));
+  }
+  return "CREATE OR REPLACE VIEW samples AS SELECT * FROM mytsdb_samples();\n"
+         "CREATE OR REPLACE VIEW metadata AS SELECT * FROM mytsdb_metadata();\n"
+         "CREATE OR REPLACE VIEW series AS " + SeriesQuery(columns) + ";\n";
+}
+
 Status RegisterTables(duckdb::Connection& con, const storage::Storage* storage,
                       const promql::EngineOptions& promql, ScanCounters* counters) {
   try {

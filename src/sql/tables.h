@@ -7,6 +7,9 @@
 // would fix them when it is created.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "common/result.h"
 #include "promql/query.h"
 #include "sql/samples_table.h"
@@ -27,5 +30,12 @@ namespace mytsdb::sql {
 // outlive the database.
 Status RegisterTables(duckdb::Connection& con, const storage::Storage* storage,
                       const promql::EngineOptions& promql, ScanCounters* counters = nullptr);
+
+// The statements that (re)create the tables as views, so that they are
+// listed in information_schema and pg_catalog like tables (for tools that
+// browse them), for the label names `label_names` (the storage's now). A
+// view fixes its columns, so they must be created again when the label
+// names change (SqlEngine does).
+std::string CreateViewsSql(const std::vector<std::string>& label_names);
 
 }  // namespace mytsdb::sql

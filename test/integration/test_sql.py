@@ -186,6 +186,23 @@ def test_a_flush_or_compaction_during_queries_neither_hides_nor_doubles(server):
     assert sql(server, query)["rows"] == want
 
 
+def test_tables_are_listed_and_follow_new_label_names(server):
+    ingest(server, T0, T0 + 10 * MIN)
+    tables = sql(server, "SELECT table_name, table_type FROM information_schema.tables ORDER BY 1")["rows"]
+    assert tables == [["metadata", "VIEW"], ["samples", "VIEW"], ["series", "VIEW"]]
+    columns = [r[0] for r in sql(server, "SELECT column_name FROM information_schema.columns "
+                                         "WHERE table_name = 'samples'")["rows"]]
+    assert "customer" in columns and "zone" not in columns
+    # A label name never seen before: the next query has its column.
+    assert rw.write(server.http, server.url,
+                    [({"__name__": "new_metric", "zone": "eu"}, [(T0, 1.0)])]).status_code == 204
+    assert sql(server, "SELECT metric, zone FROM samples WHERE zone IS NOT NULL")["rows"] == [["new_metric", "eu"]]
+    assert sql(server, "SELECT count(*) FROM series WHERE zone = 'eu'")["rows"] == [[1]]
+    columns = [r[0] for r in sql(server, "SELECT column_name FROM information_schema.columns "
+                                         "WHERE table_name = 'samples'")["rows"]]
+    assert "zone" in columns
+
+
 def test_metadata_table(server):
     # Metadata as remote write sends it: (family, type 1 = counter, help, unit).
     r = rw.write(server.http, server.url, [({"__name__": "jobs_total", "job": "x"}, [(T0, 1.0)])],

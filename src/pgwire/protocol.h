@@ -19,8 +19,9 @@ inline constexpr int32_t kProtocolVersion3 = 196608;  // 3.0
 inline constexpr int32_t kSslRequestCode = 80877103;
 inline constexpr int32_t kGssEncRequestCode = 80877104;
 inline constexpr int32_t kCancelRequestCode = 80877102;
-// Largest message accepted (a query text or a bind's parameters).
-inline constexpr int32_t kMaxMessageBytes = 64 << 20;
+// Largest message accepted (a query text or a bind's parameters), as the
+// HTTP API's largest body: a connection holds at most this much at once.
+inline constexpr int32_t kMaxMessageBytes = 16 << 20;
 
 // Reads the fields of one message body; every read fails (InvalidArgument)
 // past its end.

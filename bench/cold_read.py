@@ -44,8 +44,9 @@ def rchar(pid):
 
 
 class Server:
-    def __init__(self, data):
+    def __init__(self, data, extra_args=()):
         self.data = data
+        self.extra_args = list(extra_args)
         self.proc = None
         self.url = None
 
@@ -53,7 +54,8 @@ class Server:
         self.log = open(self.data.parent / "server.log", "ab")
         self.proc = subprocess.Popen(
             [str(BUILD / "mytsdb"), "serve", "--data-dir", str(self.data), "--listen",
-             "127.0.0.1:0", "--maintenance-interval", "1h", "--retention", "100y", "--web.enable-admin-api"],
+             "127.0.0.1:0", "--maintenance-interval", "1h", "--retention", "100y", "--web.enable-admin-api",
+             *self.extra_args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         lines = []
         for raw in self.proc.stdout:

@@ -59,6 +59,7 @@ def main():
     ap.add_argument("--out", default=None, help="JSON result file")
     args = ap.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="mytsdb-sql-pushdown-"))
+    work.mkdir(parents=True, exist_ok=True)
     data = work / "data"
     # Whole UTC days ending yesterday, within the server's retention (100y).
     start_ms = (int(time.time() * 1000) // DAY_MS - args.days - 1) * DAY_MS

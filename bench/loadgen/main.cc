@@ -254,7 +254,8 @@ int main(int argc, char** argv) {
   std::string duration = "2h", interval = "15s", out, dir, url;
   int shards = 4, batch = 2500, connections = 4;
   auto add_workload = [&](CLI::App* c) {
-    c->add_option("--workload", wo.kind, "node or churn")->check(CLI::IsMember({"node", "churn"}));
+    c->add_option("--workload", wo.kind, "node, churn or latency")
+        ->check(CLI::IsMember({"node", "churn", "latency"}));
     c->add_option("--series", wo.num_series, "Active series");
     c->add_option("--duration", duration, "Time span of the data (e.g. 2h)");
     c->add_option("--interval", interval, "Sample interval (e.g. 15s)");

@@ -23,11 +23,13 @@ constexpr int kNumLe = sizeof(kLe) / sizeof(kLe[0]);
 
 Workload::Workload(const WorkloadOptions& options) : options_(options) {
   int64_t pod_slots = options.kind == "churn" ? options.num_series * 3 / 10 : 0;
-  int64_t host_budget = options.num_series - pod_slots;
+  int64_t latency_slots = options.kind == "latency" ? options.num_series : 0;
+  int64_t host_budget = options.num_series - pod_slots - latency_slots;
   for (int64_t host = 0; static_cast<int64_t>(slots_.size()) < host_budget; ++host) {
     AddHost(host, host_budget - static_cast<int64_t>(slots_.size()));
   }
   AddPodSlots(pod_slots);
+  AddLatencySlots(latency_slots);
   // Per-slot random state derives from the seed and the slot index only.
   for (size_t i = 0; i < slots_.size(); ++i) {
     uint64_t s = options.seed * 0x100000001b3ULL + i;
@@ -137,6 +139,24 @@ void Workload::AddPodSlots(int64_t count) {
   }
 }
 
+void Workload::AddLatencySlots(int64_t count) {
+  constexpr int64_t kCustomers = 1000;
+  for (int64_t i = 0; i < count; ++i) {
+    Slot s;
+    s.kind = Kind::kLatency;
+    s.family = "request_latency_seconds";
+    s.type = "gauge";
+    const int64_t customer = i % kCustomers;
+    // Medians from 20 ms to 216 ms, so that the customers' P99s differ.
+    s.scale = 0.020 + 0.004 * static_cast<double>(customer % 50);
+    s.labels = model::Labels{{"__name__", s.family},
+                             {"customer_id", "cust-" + std::to_string(customer)},
+                             {"instance", "api-" + std::to_string(i / kCustomers) + ":8080"},
+                             {"job", "api"}};
+    slots_.push_back(std::move(s));
+  }
+}
+
 const model::Labels& Workload::LabelsAt(int64_t slot, int64_t step) {
   Slot& s = slots_[slot];
   if (!s.churns) return s.labels;
@@ -189,6 +209,13 @@ double Workload::NextValue(int64_t slot, int64_t step) {
     }
     case Kind::kConstant:
       return s.value;
+    case Kind::kLatency: {
+      // Log-normal around the median (sigma 0.5), by Box-Muller, in ms.
+      const double u1 = (static_cast<double>(r >> 11) + 0.5) / 9007199254740992.0;
+      const double u2 = static_cast<double>(SplitMix(&s.rng) >> 11) / 9007199254740992.0;
+      const double normal = std::sqrt(-2 * std::log(u1)) * std::cos(2 * M_PI * u2);
+      return std::round(s.scale * std::exp(0.5 * normal) * 1000) / 1000;
+    }
     case Kind::kBucket:
     case Kind::kHistSum:
     case Kind::kHistCount: {

@@ -7,6 +7,11 @@
 //   churn  the same, with 30% of the series belonging to pods that start and
 //          stop (a new pod every `pod_lifetime`), each carrying a customer_id
 //          label with 10,000 possible values.
+//   latency one gauge family, request_latency_seconds{customer_id, instance,
+//          job="api"}: 1,000 customers (slot % 1000) over as many instances
+//          as the series need, each sample a log-normal latency in
+//          milliseconds (three decimals) around a median of the customer's
+//          own; the data of "P99 latency by customer" (issue 12's benchmark).
 //
 // Everything derives from the seed: the same parameters give the same series
 // and the same values, byte for byte.
@@ -22,7 +27,7 @@
 namespace mytsdb::bench {
 
 struct WorkloadOptions {
-  std::string kind = "node";  // node | churn
+  std::string kind = "node";  // node | churn | latency
   int64_t num_series = 100000;  // active series at any time
   int64_t duration_ms = 2 * 3600 * 1000;
   int64_t interval_ms = 15000;
@@ -55,7 +60,7 @@ class Workload {
 
  private:
   enum class Kind : uint8_t { kCounterInt, kCounterFrac, kGaugeWalk, kGaugeBytes, kConstant,
-                              kBucket, kHistSum, kHistCount };
+                              kBucket, kHistSum, kHistCount, kLatency };
   struct Slot {
     Kind kind;
     model::Labels labels;      // base identity
@@ -73,6 +78,7 @@ class Workload {
   };
   void AddHost(int64_t host, int64_t budget);
   void AddPodSlots(int64_t count);
+  void AddLatencySlots(int64_t count);
 
   WorkloadOptions options_;
   std::vector<Slot> slots_;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -75,6 +77,40 @@ TEST(WorkloadTest, ChurnCreatesSeriesOverTimeWithHighCardinalityCustomers) {
   EXPECT_EQ(static_cast<int64_t>(seen.size()), w.TotalSeries());
   EXPECT_GT(w.TotalSeries(), 10000 + 3000);  // pods restarted within the hour
   EXPECT_GT(customers.size(), 2500u);
+}
+
+TEST(WorkloadTest, LatencyIsOneGaugePerCustomerAndInstanceInMilliseconds) {
+  WorkloadOptions o = Small("latency");
+  o.num_series = 3000;
+  Workload w(o);
+  ASSERT_EQ(w.num_slots(), 3000);
+  std::set<std::string> customers, instances;
+  std::map<std::string, std::vector<double>> by_customer;
+  for (int64_t step = 0; step < w.num_steps(); ++step) {
+    for (int64_t s = 0; s < w.num_slots(); ++s) {
+      const model::Labels& ls = w.LabelsAt(s, step);
+      ASSERT_EQ(ls.metric_name(), "request_latency_seconds");
+      customers.insert(std::string(ls.Get("customer_id")));
+      instances.insert(std::string(ls.Get("instance")));
+      const double v = w.NextValue(s, step);
+      ASSERT_GT(v, 0);
+      ASSERT_DOUBLE_EQ(std::round(v * 1000) / 1000, v);  // whole milliseconds
+      by_customer[std::string(ls.Get("customer_id"))].push_back(v);
+    }
+  }
+  EXPECT_EQ(customers.size(), 1000u);
+  EXPECT_EQ(instances.size(), 3u);
+  // Medians follow the customer: cust-49's is about ten times cust-0's.
+  auto median = [&](const std::string& c) {
+    std::vector<double> v = by_customer[c];
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  EXPECT_NEAR(median("cust-0"), 0.020, 0.004);
+  EXPECT_NEAR(median("cust-49"), 0.216, 0.03);
+  // Deterministic: the same seed, the same values.
+  Workload again(o);
+  EXPECT_EQ(again.NextValue(7, 0), Workload(o).NextValue(7, 0));
 }
 
 }  // namespace

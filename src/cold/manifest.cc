@@ -1,50 +1,42 @@
 #include "cold/manifest.h"
 
-#include <cstdio>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "cold/delta_protocol.h"
 
 namespace mytsdb::cold {
 
-namespace {
-
-void AppendJsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(static_cast<char>(c));
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-      *out += buf;
-    } else {
-      out->push_back(static_cast<char>(c));
-    }
-  }
-  out->push_back('"');
-}
-
-}  // namespace
-
 Result<std::string> ManifestJson(const TableSnapshot& snapshot) {
-  std::string out = "{\"version\":" + std::to_string(snapshot.version) +
-                    ",\"watermark_ms\":" + std::to_string(snapshot.watermark) + ",\"files\":[";
-  bool first = true;
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("version");
+  w.Int64(snapshot.version);
+  w.Key("watermark_ms");
+  w.Int64(snapshot.watermark);
+  w.Key("files");
+  w.StartArray();
   for (const auto& file : snapshot.files) {
     ASSIGN_OR_RETURN(std::string path, DecodeActionPath(file->add.path));
-    if (!first) out += ',';
-    first = false;
-    out += "\n{\"path\":";
-    AppendJsonString(path, &out);
-    out += ",\"min_ts\":" + std::to_string(file->add.min_ts) +
-           ",\"max_ts\":" + std::to_string(file->add.max_ts) +
-           ",\"rows\":" + std::to_string(file->add.num_records) +
-           ",\"bytes\":" + std::to_string(file->add.size_bytes) +
-           ",\"file_version\":" + std::to_string(file->add.version) + "}";
+    w.StartObject();
+    w.Key("path");
+    w.String(path.data(), static_cast<rapidjson::SizeType>(path.size()));
+    w.Key("min_ts");
+    w.Int64(file->add.min_ts);
+    w.Key("max_ts");
+    w.Int64(file->add.max_ts);
+    w.Key("rows");
+    w.Int64(file->add.num_records);
+    w.Key("bytes");
+    w.Int64(file->add.size_bytes);
+    w.Key("file_version");
+    w.Int64(file->add.version);
+    w.EndObject();
   }
-  out += "]}\n";
-  return out;
+  w.EndArray();
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize()) + "\n";
 }
 
 }  // namespace mytsdb::cold

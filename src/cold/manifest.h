@@ -1,4 +1,5 @@
-// The live-file manifest: DATA/parquet/_mytsdb_files.json, the files of the
+// The live-file manifest: DATA/parquet/_mytsdb_files.json (one line of
+// JSON, written with RapidJSON as the Delta log is), the files of the
 // table's current version, rewritten (atomically) after every commit, so
 // that engines that read Parquet files but not the Delta log (DuckDB,
 // pyarrow, polars) read exactly one snapshot and never count a compacted

@@ -12,12 +12,6 @@ namespace mytsdb::pgwire {
 
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (std::isspace(static_cast<unsigned char>(s.front())) || s.front() == ';')) s.remove_prefix(1);
   while (!s.empty() && (std::isspace(static_cast<unsigned char>(s.back())) || s.back() == ';')) s.remove_suffix(1);
@@ -102,7 +96,7 @@ std::optional<std::string> ShowValue(const std::string& setting, const std::stri
 
 Command Classify(std::string_view statement) {
   Command c;
-  const std::string text = Lower(Trim(statement));
+  const std::string text = duckdb::StringUtil::Lower(std::string(Trim(statement)));
   if (text.empty()) {
     c.kind = Command::kEmpty;
     return c;

@@ -1,60 +1,16 @@
 #include "pgwire/types.h"
 
-#include <charconv>
 #include <cstring>
 #include <string_view>
 #include <vector>
-#include <cmath>
-#include <cstdio>
-#include <ctime>
 
 #include "duckdb.hpp"
 #include "sql/result_writer.h"
+#include "sql/text_format.h"
 
 namespace mytsdb::pgwire {
 
-namespace {
-
 using duckdb::LogicalTypeId;
-
-void AppendDouble(double v, std::string* out) {
-  if (std::isnan(v)) {
-    *out += "NaN";
-  } else if (std::isinf(v)) {
-    *out += v > 0 ? "Infinity" : "-Infinity";
-  } else {
-    char buf[32];
-    auto r = std::to_chars(buf, buf + sizeof(buf), v);
-    out->append(buf, r.ptr);
-  }
-}
-
-// PostgreSQL's text form of a timestamp (microseconds): fraction trimmed of
-// trailing zeros, "+00" with a time zone.
-void AppendTimestamp(int64_t us, bool with_zone, std::string* out) {
-  if (us == INT64_MAX || us == -INT64_MAX) {
-    *out += us > 0 ? "infinity" : "-infinity";
-    return;
-  }
-  int64_t seconds = us / 1'000'000, fraction = us % 1'000'000;
-  if (fraction < 0) {
-    fraction += 1'000'000;
-    --seconds;
-  }
-  const time_t t = static_cast<time_t>(seconds);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  char buf[64];
-  size_t n = strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
-  if (fraction != 0) {
-    n += snprintf(buf + n, sizeof(buf) - n, ".%06lld", static_cast<long long>(fraction));
-    while (buf[n - 1] == '0') --n;
-  }
-  out->append(buf, n);
-  if (with_zone) *out += "+00";
-}
-
-}  // namespace
 
 PgType PgTypeOf(const duckdb::LogicalType& type) {
   switch (type.id()) {
@@ -95,18 +51,18 @@ bool CellToText(const duckdb::DataChunk& chunk, uint64_t column, uint64_t row, s
   if (!duckdb::FlatVector::Validity(v).RowIsValid(row)) return false;
   switch (v.GetType().id()) {
     case LogicalTypeId::BOOLEAN: *out += duckdb::FlatVector::GetData<bool>(v)[row] ? "t" : "f"; return true;
-    case LogicalTypeId::FLOAT: AppendDouble(duckdb::FlatVector::GetData<float>(v)[row], out); return true;
-    case LogicalTypeId::DOUBLE: AppendDouble(duckdb::FlatVector::GetData<double>(v)[row], out); return true;
+    case LogicalTypeId::FLOAT: sql::AppendDouble(duckdb::FlatVector::GetData<float>(v)[row], sql::FloatSpelling::kPostgres, out); return true;
+    case LogicalTypeId::DOUBLE: sql::AppendDouble(duckdb::FlatVector::GetData<double>(v)[row], sql::FloatSpelling::kPostgres, out); return true;
     case LogicalTypeId::VARCHAR: {
       const duckdb::string_t s = duckdb::FlatVector::GetData<duckdb::string_t>(v)[row];
       out->append(s.GetData(), s.GetSize());
       return true;
     }
     case LogicalTypeId::TIMESTAMP_TZ:
-      AppendTimestamp(duckdb::FlatVector::GetData<int64_t>(v)[row], true, out);
+      sql::AppendTimestamp(duckdb::FlatVector::GetData<int64_t>(v)[row], sql::TimestampStyle::kPostgresWithZone, out);
       return true;
     case LogicalTypeId::TIMESTAMP:
-      AppendTimestamp(duckdb::FlatVector::GetData<int64_t>(v)[row], false, out);
+      sql::AppendTimestamp(duckdb::FlatVector::GetData<int64_t>(v)[row], sql::TimestampStyle::kPostgres, out);
       return true;
     case LogicalTypeId::LIST:
     case LogicalTypeId::ARRAY:

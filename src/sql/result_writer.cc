@@ -7,6 +7,7 @@
 #include <string>
 
 #include "duckdb.hpp"
+#include "sql/text_format.h"
 
 namespace mytsdb::sql {
 
@@ -16,65 +17,6 @@ using duckdb::idx_t;
 using duckdb::LogicalTypeId;
 
 constexpr size_t kFlushBytes = 64 * 1024;
-
-void AppendDouble(double v, std::string* out) {
-  if (std::isnan(v)) {
-    *out += "NaN";
-  } else if (std::isinf(v)) {
-    *out += v > 0 ? "+Inf" : "-Inf";
-  } else {
-    char buf[32];
-    auto r = std::to_chars(buf, buf + sizeof(buf), v);
-    out->append(buf, r.ptr);
-  }
-}
-
-// RFC 3339 in UTC, with milliseconds, or microseconds where there are some.
-void AppendTimestampMicros(int64_t us, std::string* out) {
-  if (us == INT64_MAX || us == -INT64_MAX) {
-    *out += us > 0 ? "infinity" : "-infinity";
-    return;
-  }
-  int64_t seconds = us / 1'000'000;
-  int64_t fraction = us % 1'000'000;
-  if (fraction < 0) {
-    fraction += 1'000'000;
-    --seconds;
-  }
-  const time_t t = static_cast<time_t>(seconds);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  char buf[64];
-  size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (fraction % 1000 == 0) {
-    n += snprintf(buf + n, sizeof(buf) - n, ".%03lldZ", static_cast<long long>(fraction / 1000));
-  } else {
-    n += snprintf(buf + n, sizeof(buf) - n, ".%06lldZ", static_cast<long long>(fraction));
-  }
-  out->append(buf, n);
-}
-
-void AppendJsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          snprintf(buf, sizeof(buf), "\\u%04x", c);
-          *out += buf;
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
-}
 
 void AppendCsvField(std::string_view s, std::string* out) {
   if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
@@ -111,7 +53,7 @@ bool CellText(const duckdb::DataChunk& chunk, idx_t c, idx_t r, std::string* tex
                            ? duckdb::FlatVector::GetData<float>(v)[r]
                            : duckdb::FlatVector::GetData<double>(v)[r];
       *literal = std::isfinite(d);
-      AppendDouble(d, text);
+      AppendDouble(d, FloatSpelling::kPrometheus, text);
       return true;
     }
     case LogicalTypeId::VARCHAR: {
@@ -122,19 +64,19 @@ bool CellText(const duckdb::DataChunk& chunk, idx_t c, idx_t r, std::string* tex
     }
     case LogicalTypeId::TIMESTAMP_TZ:
     case LogicalTypeId::TIMESTAMP:
-      AppendTimestampMicros(duckdb::FlatVector::GetData<int64_t>(v)[r], text);
+      AppendTimestamp(duckdb::FlatVector::GetData<int64_t>(v)[r], TimestampStyle::kRfc3339, text);
       *literal = false;
       return true;
     case LogicalTypeId::TIMESTAMP_MS:
-      AppendTimestampMicros(duckdb::FlatVector::GetData<int64_t>(v)[r] * 1000, text);
+      AppendTimestamp(duckdb::FlatVector::GetData<int64_t>(v)[r] * 1000, TimestampStyle::kRfc3339, text);
       *literal = false;
       return true;
     case LogicalTypeId::TIMESTAMP_SEC:
-      AppendTimestampMicros(duckdb::FlatVector::GetData<int64_t>(v)[r] * 1'000'000, text);
+      AppendTimestamp(duckdb::FlatVector::GetData<int64_t>(v)[r] * 1'000'000, TimestampStyle::kRfc3339, text);
       *literal = false;
       return true;
     case LogicalTypeId::TIMESTAMP_NS:
-      AppendTimestampMicros(duckdb::FlatVector::GetData<int64_t>(v)[r] / 1000, text);
+      AppendTimestamp(duckdb::FlatVector::GetData<int64_t>(v)[r] / 1000, TimestampStyle::kRfc3339, text);
       *literal = false;
       return true;
     default: {
@@ -313,10 +255,10 @@ void AppendJsonValue(const duckdb::Value& v, std::string* out) {
     case LogicalTypeId::DOUBLE: {
       const double d = v.GetValue<double>();
       if (std::isfinite(d)) {
-        AppendDouble(d, out);
+        AppendDouble(d, FloatSpelling::kPrometheus, out);
       } else {
         out->push_back('"');
-        AppendDouble(d, out);
+        AppendDouble(d, FloatSpelling::kPrometheus, out);
         out->push_back('"');
       }
       return;

@@ -140,14 +140,18 @@ GENERATOR_VERSION = 2
 class Target:
     name = ""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, keep_data=False, extra_args=()):
+        """An empty data directory in workdir/<name>, or with keep_data the
+        one an earlier run left there. extra_args go after the command's."""
         self.dir = Path(workdir) / self.name
-        shutil.rmtree(self.dir, ignore_errors=True)
-        self.dir.mkdir(parents=True)
+        if not keep_data:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True, exist_ok=True)
         self.data = self.dir / "data"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = None
+        self.extra_args = list(extra_args)
 
     def command(self):
         raise NotImplementedError
@@ -160,7 +164,7 @@ class Target:
 
     def start(self):
         self.log = open(self.dir / "server.log", "wb")
-        self.proc = subprocess.Popen(self.command(), stdout=self.log, stderr=subprocess.STDOUT,
+        self.proc = subprocess.Popen(self.command() + self.extra_args, stdout=self.log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, cwd=self.dir)
         deadline = time.time() + 60
         while time.time() < deadline:

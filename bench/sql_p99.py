@@ -38,6 +38,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).parent))
 from cold_read import BUILD, Server  # noqa: E402
 from compare import machine  # noqa: E402
+import p99_peers  # noqa: E402
 
 DAY_MS = 24 * 3600 * 1000
 WEEK_MS = 7 * DAY_MS
@@ -67,6 +68,8 @@ def main():
     ap.add_argument("--out", default=None, help="JSON result file")
     ap.add_argument("--reuse", action="store_true",
                     help="query the data an earlier run left in --workdir instead of building it")
+    ap.add_argument("--peers", action="store_true",
+                    help="also ask Prometheus and VictoriaMetrics in PromQL (bench/p99_peers.py)")
     args = ap.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="mytsdb-sql-p99-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -113,7 +116,7 @@ def main():
     con = duckdb.connect()
     con.execute("SET threads = 2")
     con.execute("SET memory_limit = '12GiB'")
-    results = {}
+    results, answers = {}, {}
     for name, fn in (("approx_quantile", "approx_quantile({v}, 0.99)"),
                      ("quantile_cont", "quantile_cont({v}, 0.99)"),
                      ("count_avg", "count(*) AS n, avg({v})")):
@@ -137,15 +140,25 @@ def main():
             assert ours_row[0] == duck_row[0]
             for a, b in zip(ours_row[1:], duck_row[1:]):
                 assert abs(a - b) <= tolerance * abs(b), (ours_row, duck_row)
+        answers[name] = ours_rows
         results[name] = {"mytsdb_seconds": round(ours_s, 3), "duckdb_seconds": round(duck_s, 3),
                          "ratio": round(ours_s / duck_s, 3),
                          "mytsdb_samples_per_second": round(samples / ours_s),
                          "duckdb_samples_per_second": round(samples / duck_s)}
         log(f"{name}: MyTSDB {ours_s:.2f} s, DuckDB {duck_s:.2f} s ({ours_s / duck_s:.2f}x), "
             f"{samples / ours_s / 1e6:.0f} M samples/s")
+    peers = None
+    if args.peers:
+        last_ms = max(f["max_ts"] for f in manifest["files"])
+        peers = p99_peers.run(server.url, work, start_ms, last_ms, args.runs,
+                              expected_counts={row[0]: row[1] for row in answers["count_avg"]},
+                              expected_p99={row[0]: row[1] for row in answers["quantile_cont"]},
+                              reuse=args.reuse)
     server.stop()
     result = {"series": args.series, "weeks": args.weeks, "interval": args.interval, "samples": samples,
               "files": len(files), "table_bytes": table_bytes, "machine": machine(), "queries": results}
+    if peers:
+        result["peers"] = peers
     print(json.dumps(result, indent=2))
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=2) + "\n")

@@ -113,9 +113,21 @@ GROUP BY series_id, bucket_end
 
 }  // namespace
 
+// pg_catalog.pg_get_userbyid(oid): the owner's name of a catalog object,
+// which psql's \d, \dv and \dn print; DuckDB has no users, everything
+// is MyTSDB's.
+void UserById(duckdb::DataChunk&, duckdb::ExpressionState&, duckdb::Vector& result) {
+  result.Reference(duckdb::Value("mytsdb"));
+}
+
 Status RegisterHelpers(duckdb::Connection& con) {
   try {
     con.BeginTransaction();
+    duckdb::CreateScalarFunctionInfo user_by_id(
+        duckdb::ScalarFunction("pg_get_userbyid", {duckdb::LogicalType::BIGINT}, duckdb::LogicalType::VARCHAR,
+                               UserById));
+    user_by_id.schema = "pg_catalog";
+    con.context->RegisterFunction(user_by_id);
     duckdb::ScalarFunctionSet quantile("histogram_quantile");
     quantile.AddFunction(duckdb::ScalarFunction(
         {duckdb::LogicalType::DOUBLE, duckdb::LogicalType::LIST(duckdb::LogicalType::VARCHAR),

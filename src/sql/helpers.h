@@ -6,6 +6,9 @@
 //   histogram_quantile(q, le, counts)             the q-quantile of one
 //       classic histogram from lists of its buckets' upper bounds and
 //       cumulative counts, as PromQL's histogram_quantile computes it
+//
+// and pg_catalog.pg_get_userbyid, the one catalog function psql's listing
+// commands (\d, \dv, \dn) need that DuckDB lacks.
 #pragma once
 
 #include "common/status.h"

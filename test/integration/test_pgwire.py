@@ -68,6 +68,21 @@ def test_psql(pg):
     assert bad.returncode == 1 and "syntax error" in bad.stderr and "^" in bad.stderr
 
 
+def test_psql_lists_the_tables(pg):
+    # \d and \dv list relations through pg_catalog (pg_class, pg_namespace
+    # and pg_get_userbyid); the tables are views of schema main.
+    server, port = pg
+    listed = {}
+    for command in (r"\d", r"\dv"):
+        r = subprocess.run(["psql", "-X", "-A", "-t", "-F", ",", "-h", "127.0.0.1", "-p", str(port), "-U", "x",
+                            "-d", "mytsdb", "-c", command], capture_output=True, text=True, timeout=60,
+                           stdin=subprocess.DEVNULL, env={"PGSSLMODE": "disable", "PATH": "/usr/bin:/bin"})
+        assert r.returncode == 0, r.stderr
+        listed[command] = r.stdout.splitlines()
+    want = [f"main,{name},view,mytsdb" for name in ("metadata", "samples", "series")]
+    assert listed[r"\d"] == want and listed[r"\dv"] == want
+
+
 def test_psycopg_with_bound_parameters(pg):
     server, port = pg
     with psycopg.connect(f"host=127.0.0.1 port={port} user=app dbname=mytsdb sslmode=disable") as conn:

@@ -201,4 +201,80 @@ std::string RuneDescription(std::string_view s, size_t pos) {
   return out;
 }
 
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '\0': out += "\xef\xbf\xbd"; break;
+      case '"': out += "&#34;"; break;
+      case '\'': out += "&#39;"; break;
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string JsEscape(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      const auto [r, len] = DecodeRune(s, i);
+      const bool printable = !(r >= 0x80 && r < 0xa0) && r != 0xad && r != 0x2028 && r != 0x2029 && r != 0xfeff &&
+                             !(r == 0xfffd && len == 1);
+      if (printable) {
+        out.append(s.substr(i, len));
+      } else {
+        char buf[16];
+        std::snprintf(buf, sizeof(buf), "\\u%04X", static_cast<unsigned>(r));
+        out += buf;
+      }
+      i += len;
+      continue;
+    }
+    ++i;
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\'': out += "\\'"; break;
+      case '"': out += "\\\""; break;
+      case '<': out += "\\u003C"; break;
+      case '>': out += "\\u003E"; break;
+      case '&': out += "\\u0026"; break;
+      case '=': out += "\\u003D"; break;
+      default:
+        if (c < ' ') {
+          out += "\\u00";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 0xf]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  return out;
+}
+
+std::string QueryEscape(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+        c == '.' || c == '~') {
+      out.push_back(ch);
+    } else if (c == ' ') {
+      out.push_back('+');
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xf]);
+    }
+  }
+  return out;
+}
+
 }  // namespace mytsdb::tmpl

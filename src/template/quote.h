@@ -1,6 +1,6 @@
-// Go's string quoting, as templates see it: strconv.Quote for %q and error
-// messages, strconv.Unquote for string and character literals, and %#U for
-// a character in a message.
+// Go's string quoting and escaping, as templates see it: strconv.Quote for
+// %q and error messages, strconv.Unquote for string and character literals,
+// %#U for a character in a message, and the html, js and urlquery escapes.
 #pragma once
 
 #include <cstdint>
@@ -30,5 +30,11 @@ std::string RuneDescription(std::string_view s, size_t pos);
 void AppendRune(std::string& out, int32_t rune);
 // The code point at `pos` and its length in bytes (U+FFFD, 1 when invalid).
 std::pair<int32_t, size_t> DecodeRune(std::string_view s, size_t pos);
+
+// What Go's html, js and urlquery template functions (and url.QueryEscape)
+// make of a text.
+std::string HtmlEscape(std::string_view s);
+std::string JsEscape(std::string_view s);
+std::string QueryEscape(std::string_view s);
 
 }  // namespace mytsdb::tmpl

@@ -1,10 +1,12 @@
-// Any text as a template: parsing and running it (on data with maps,
-// lists, methods and a String method) ends with output or an error, within
-// the execution limits, never with a crash or a hang.
+// Any text as a template, with Prometheus's functions (a fake `query`):
+// parsing and running it (on data with maps, lists, methods and a String
+// method) ends with output or an error, within the execution limits, never
+// with a crash or a hang.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "template/prometheus_functions.h"
 #include "template/template.h"
 
 namespace {
@@ -37,8 +39,18 @@ mytsdb::tmpl::Value Data() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   static const mytsdb::tmpl::Value data = Data();
+  static const auto funcs = [] {
+    mytsdb::tmpl::PrometheusContext context;
+    context.external_url = "http://localhost:9090/prefix";
+    context.query = [](std::string_view q) -> mytsdb::Result<std::vector<mytsdb::tmpl::QuerySample>> {
+      if (q.empty()) return mytsdb::Status::InvalidArgument("empty query");
+      return std::vector<mytsdb::tmpl::QuerySample>{{{{"__name__", "up"}, {"job", "a"}}, 1},
+                                                    {{{"__name__", "up"}, {"job", "b"}}, 0}};
+    };
+    return mytsdb::tmpl::PrometheusFunctions(context);
+  }();
   const std::string_view text(reinterpret_cast<const char*>(bytes), size);
-  auto t = mytsdb::tmpl::Template::Parse("fuzz", text);
+  auto t = mytsdb::tmpl::Template::Parse("fuzz", text, funcs);
   if (!t.ok()) return 0;
   mytsdb::tmpl::ExecOptions options;
   options.max_steps = 20'000;

@@ -15,6 +15,7 @@
 
 #include "allocator_metrics.h"
 #include "config.h"
+#include "check_command.h"
 #include "sql_command.h"
 #include "storage/storage.h"
 #include "http/server.h"
@@ -505,6 +506,15 @@ int main(int argc, char** argv) {
   sql_command->add_option("--user", sql_options.user,
                           "Basic-auth user for --url; the password is read from MYTSDB_PASSWORD");
   sql_command->add_option("--timeout", sql_timeout_flag, "Longest the query may run (default 2m)");
+  mytsdb::app::CheckRulesOptions check_rules;
+  std::string check_names = "utf8";
+  CLI::App* check = app.add_subcommand("check", "Check configuration files.");
+  check->require_subcommand(1);
+  CLI::App* check_rules_command = check->add_subcommand(
+      "rules", "Check rule files as `promtool check rules` does (docs/RULES.md); exit 1 if any is invalid.");
+  check_rules_command->add_option("files", check_rules.files, "Rule files")->required();
+  check_rules_command->add_option("--name-validation", check_names,
+                                  "Label and metric names: utf8 (Prometheus 3, default) or legacy (Prometheus 2)");
   app.add_subcommand("version", "Print the version.");
 
   try {
@@ -515,6 +525,14 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("version")) {
     std::printf("mytsdb %s\n", mytsdb::app::kVersion);
     return 0;
+  }
+  if (check->got_subcommand("rules")) {
+    if (check_names != "utf8" && check_names != "legacy") {
+      return mytsdb::app::Fail("invalid --name-validation \"" + check_names + "\": utf8 or legacy");
+    }
+    check_rules.names = check_names == "legacy" ? mytsdb::model::Labels::NameScheme::kLegacy
+                                                : mytsdb::model::Labels::NameScheme::kUtf8;
+    return mytsdb::app::RunCheckRules(check_rules);
   }
   if (app.got_subcommand("sql")) {
     if (!sql_timeout_flag.empty()) {

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -383,8 +384,13 @@ ParsedRuleFile ParseRuleFile(std::string_view content, const RuleFileOptions& op
 }
 
 ParsedRuleFile LoadRuleFile(const std::string& path, const RuleFileOptions& options) {
-  std::ifstream in(path, std::ios::binary);
   ParsedRuleFile out;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    out.errors.push_back(path + ": read " + path + ": is a directory");
+    return out;
+  }
+  std::ifstream in(path, std::ios::binary);
   if (!in) {
     out.errors.push_back(path + ": open " + path + ": " + std::strerror(errno));
     return out;

@@ -95,6 +95,9 @@ def test_several_files_and_a_missing_one(tmp_path):
     assert r.returncode == 1
     assert r.stdout.count("SUCCESS") == 2
     assert "no_such_file.yml: open no_such_file.yml: No such file or directory" in r.stderr
+    r = subprocess.run([str(BINARY), "check", "rules", str(tmp_path)], capture_output=True, text=True, timeout=60,
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode == 1 and "is a directory" in r.stderr
     r = subprocess.run([str(BINARY), "check", "rules"], capture_output=True, text=True, timeout=60,
                        stdin=subprocess.DEVNULL)
     assert r.returncode != 0

@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "promql/memory_queryable.h"
 #include "promql/parser.h"
 
 namespace mytsdb::promql {
@@ -13,29 +14,6 @@ namespace {
 
 using model::Labels;
 using model::Sample;
-
-class MemoryQueryable : public Queryable {
- public:
-  void Add(Labels labels, std::vector<Sample> samples) { series_.push_back({std::move(labels), std::move(samples)}); }
-  Result<std::unique_ptr<SeriesSet>> Select(const model::Matchers& matchers, model::TimeRange range,
-                                            const SelectLimits&) const override {
-    std::vector<Series> out;
-    for (const Series& s : series_) {
-      bool ok = true;
-      for (const model::Matcher& m : matchers) ok = ok && m.Matches(s.labels.Get(m.name()));
-      if (!ok) continue;
-      Series r{s.labels, {}};
-      for (const Sample& x : s.samples) {
-        if (range.Contains(x.timestamp_ms)) r.samples.push_back(x);
-      }
-      out.push_back(std::move(r));
-    }
-    return std::unique_ptr<SeriesSet>(std::make_unique<VectorSeriesSet>(std::move(out)));
-  }
-
- private:
-  std::vector<Series> series_;
-};
 
 // Samples every `step` ms from 0: value = start + i * inc.
 std::vector<Sample> Ramp(int n, int64_t step, double start, double inc) {

@@ -1,0 +1,34 @@
+// What a rule needs from the server to be evaluated, and what evaluating it
+// produces: an instant PromQL query at a time, and samples to append.
+// Kept as functions so that rules run the same against the server's
+// storage and against a test's fake (rules/rules_test.cc).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "model/labels.h"
+#include "promql/ast.h"
+#include "promql/query.h"
+#include "rules/rule_file.h"
+
+namespace mytsdb::rules {
+
+struct EvalContext {
+  // Runs `expr` as an instant query at `t` (ms).
+  std::function<Result<promql::QueryResult>(const promql::Node& expr, int64_t t)> instant_query;
+  LabelMap external_labels;
+  std::string external_url;
+};
+
+// A sample a rule produces (a recorded series, ALERTS, ALERTS_FOR_STATE).
+struct RuleSample {
+  model::Labels labels;
+  int64_t t = 0;
+  double v = 0;
+};
+
+}  // namespace mytsdb::rules

@@ -1,0 +1,236 @@
+// Group evaluation with Prometheus's semantics, worked out from
+// rules/recording.go, rules/alerting.go and rules/group.go; the PromQL
+// engine runs the rules' queries over an in-memory store that also receives
+// what the rules append.
+#include "rules/group.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+
+#include "model/sample.h"
+#include "promql/engine.h"
+#include "promql/memory_queryable.h"
+
+namespace mytsdb::rules {
+namespace {
+
+using model::Labels;
+
+constexpr int64_t kMinute = 60'000;
+
+class GroupTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    context_.instant_query = [this](const promql::Node& expr, int64_t t) { return engine_.Instant(data_, expr, t); };
+    context_.external_labels = {{"region", "eu"}};
+    context_.external_url = "http://mytsdb.example:9663/";
+  }
+
+  // A series scraped every 15 s from 0 to `until` with the values `value(t)`.
+  void Scrape(const Labels& labels, int64_t until, double (*value)(int64_t)) {
+    for (int64_t t = 0; t <= until; t += 15'000) data_.Append(labels, {t, value(t)});
+  }
+
+  std::unique_ptr<Group> MakeGroup(const std::string& yaml) {
+    auto parsed = ParseRuleFile(yaml);
+    EXPECT_TRUE(parsed.errors.empty()) << (parsed.errors.empty() ? "" : parsed.errors[0]);
+    GroupOptions options;
+    options.append = [this](std::span<const RuleSample> samples) {
+      for (const RuleSample& s : samples) {
+        appended_.push_back(s);
+        data_.Append(s.labels, {s.t, s.v});
+      }
+      return Status::OK();
+    };
+    auto g = Group::Make(parsed.file.groups.at(0), "rules.yml", options);
+    EXPECT_TRUE(g.ok()) << g.status().ToString();
+    return g.ok() ? g.MoveValue() : nullptr;
+  }
+
+  // name{labels} -> value of what was appended at `t`.
+  std::map<std::string, double> AppendedAt(int64_t t) const {
+    std::map<std::string, double> out;
+    for (const RuleSample& s : appended_) {
+      if (s.t == t) out[s.labels.ToString()] = s.v;
+    }
+    return out;
+  }
+
+  promql::Engine engine_;
+  promql::MemoryQueryable data_;
+  EvalContext context_;
+  std::vector<RuleSample> appended_;
+};
+
+TEST_F(GroupTest, RecordingRulesWriteTheirResultAndMarkVanishedSeriesStale) {
+  Scrape(Labels{{"__name__", "requests"}, {"job", "api"}, {"instance", "a"}}, 10 * kMinute,
+         [](int64_t t) { return t / 1000.0; });
+  Scrape(Labels{{"__name__", "requests"}, {"job", "web"}, {"instance", "b"}}, 3 * kMinute,
+         [](int64_t) { return 5.0; });
+  auto g = MakeGroup(R"yaml(groups:
+  - name: g
+    labels: {source: group}
+    rules:
+      - record: job:requests:sum
+        expr: sum by (job) (requests)
+        labels: {source: rule, team: infra}
+)yaml");
+  ASSERT_TRUE(g);
+  g->Eval(2 * kMinute, context_);
+  EXPECT_EQ(AppendedAt(2 * kMinute),
+            (std::map<std::string, double>{
+                {"job:requests:sum{job=\"api\", source=\"rule\", team=\"infra\"}", 120},
+                {"job:requests:sum{job=\"web\", source=\"rule\", team=\"infra\"}", 5}}));
+  // At 9m the web series has been gone for more than the lookback: its
+  // recorded series gets a staleness marker, once.
+  g->Eval(9 * kMinute, context_);
+  auto at9 = AppendedAt(9 * kMinute);
+  ASSERT_EQ(at9.size(), 2u);
+  EXPECT_EQ(at9["job:requests:sum{job=\"api\", source=\"rule\", team=\"infra\"}"], 540);
+  EXPECT_TRUE(model::IsStaleNaN(at9["job:requests:sum{job=\"web\", source=\"rule\", team=\"infra\"}"]));
+  g->Eval(10 * kMinute, context_);
+  EXPECT_EQ(AppendedAt(10 * kMinute).size(), 1u);
+  EXPECT_EQ(g->rules()[0]->health().state, RuleHealth::State::kOk);
+  EXPECT_EQ(g->stats().evaluations, 3u);
+}
+
+TEST_F(GroupTest, AlertsGoPendingFiringAndResolvedWithForAndKeepFiringFor) {
+  // down between 1m and 5m.
+  Scrape(Labels{{"__name__", "up"}, {"job", "api"}, {"instance", "a:9100"}}, 30 * kMinute,
+         [](int64_t t) { return t >= kMinute && t < 5 * kMinute ? 0.0 : 1.0; });
+  auto g = MakeGroup(R"yaml(groups:
+  - name: g
+    rules:
+      - alert: InstanceDown
+        expr: up == 0
+        for: 2m
+        keep_firing_for: 2m
+        labels: {severity: '{{ if eq $labels.job "api" }}page{{ else }}ticket{{ end }}'}
+        annotations:
+          summary: '{{ $labels.instance | stripPort }} of {{ $labels.job }} down, value {{ $value }} in {{ $externalLabels.region }}'
+          count: '{{ with query "count(up == 0)" }}{{ . | first | value }}{{ end }}'
+)yaml");
+  ASSERT_TRUE(g);
+  auto& rule = dynamic_cast<AlertingRule&>(*g->rules()[0]);
+  const std::string alerts = R"(ALERTS{alertname="InstanceDown", alertstate=")";
+  const std::string labels = R"(", instance="a:9100", job="api", severity="page"})";
+  const std::string for_state = R"(ALERTS_FOR_STATE{alertname="InstanceDown", instance="a:9100", job="api", severity="page"})";
+
+  g->Eval(0, context_);
+  EXPECT_TRUE(AppendedAt(0).empty());
+  g->Eval(kMinute, context_);  // down: pending
+  EXPECT_EQ(AppendedAt(kMinute), (std::map<std::string, double>{{alerts + "pending" + labels, 1}, {for_state, 60}}));
+  ASSERT_EQ(rule.Alerts().size(), 1u);
+  EXPECT_EQ(rule.Alerts()[0].state, AlertState::kPending);
+  EXPECT_EQ(rule.Alerts()[0].annotations[0].value, "1");  // count, sorted before summary
+  EXPECT_EQ(rule.Alerts()[0].annotations[1].value, "a of api down, value 0 in eu");
+  g->Eval(2 * kMinute, context_);  // pending for 1m < 2m
+  EXPECT_EQ(AppendedAt(2 * kMinute).count(alerts + "pending" + labels), 1u);
+  g->Eval(3 * kMinute, context_);  // for 2m: firing; the pending series goes stale
+  auto at3 = AppendedAt(3 * kMinute);
+  EXPECT_EQ(at3[alerts + "firing" + labels], 1);
+  EXPECT_TRUE(model::IsStaleNaN(at3[alerts + "pending" + labels]));
+  EXPECT_EQ(at3[for_state], 60);
+  EXPECT_EQ(rule.Alerts()[0].fired_at, 3 * kMinute);
+  // Up again at 5m (lookback: the last 0 is seen until the next sample).
+  g->Eval(6 * kMinute, context_);  // keep_firing_for: still firing
+  EXPECT_EQ(AppendedAt(6 * kMinute)[alerts + "firing" + labels], 1);
+  EXPECT_EQ(rule.Alerts()[0].keep_firing_since, 6 * kMinute);
+  g->Eval(7 * kMinute, context_);  // 1m < 2m: still firing
+  EXPECT_EQ(rule.Alerts()[0].state, AlertState::kFiring);
+  g->Eval(8 * kMinute, context_);  // kept 2m: resolved, its series stale
+  ASSERT_EQ(rule.Alerts().size(), 1u);
+  EXPECT_EQ(rule.Alerts()[0].state, AlertState::kInactive);
+  EXPECT_EQ(rule.Alerts()[0].resolved_at, 8 * kMinute);
+  auto at8 = AppendedAt(8 * kMinute);
+  EXPECT_TRUE(model::IsStaleNaN(at8[alerts + "firing" + labels]));
+  EXPECT_TRUE(model::IsStaleNaN(at8[for_state]));
+  // A resolved alert is kept 15 minutes (to be sent as resolved), then
+  // forgotten.
+  g->Eval(23 * kMinute, context_);
+  EXPECT_EQ(rule.Alerts().size(), 1u);
+  g->Eval(24 * kMinute, context_);
+  EXPECT_TRUE(rule.Alerts().empty());
+}
+
+TEST_F(GroupTest, APendingAlertThatClearsIsForgottenAtOnce) {
+  Scrape(Labels{{"__name__", "up"}, {"instance", "x"}}, 10 * kMinute,
+         [](int64_t t) { return t >= kMinute && t < 2 * kMinute ? 0.0 : 1.0; });
+  auto g = MakeGroup(R"yaml(groups:
+  - name: g
+    rules:
+      - alert: Flap
+        expr: up == 0
+        for: 5m
+)yaml");
+  ASSERT_TRUE(g);
+  auto& rule = dynamic_cast<AlertingRule&>(*g->rules()[0]);
+  g->Eval(kMinute, context_);
+  EXPECT_EQ(rule.Alerts().size(), 1u);
+  g->Eval(3 * kMinute, context_);
+  EXPECT_TRUE(rule.Alerts().empty());
+}
+
+TEST_F(GroupTest, FailuresAreRecordedAndTheOtherRulesRun) {
+  Scrape(Labels{{"__name__", "m"}, {"a", "1"}}, kMinute, [](int64_t) { return 1.0; });
+  Scrape(Labels{{"__name__", "m"}, {"a", "2"}}, kMinute, [](int64_t) { return 2.0; });
+  Scrape(Labels{{"__name__", "n"}, {"a", "1"}}, kMinute, [](int64_t) { return 3.0; });
+  auto g = MakeGroup(R"yaml(groups:
+  - name: g
+    limit: 1
+    rules:
+      - record: too_many
+        expr: m
+      - record: same_labels
+        expr: m or n
+      - record: fine
+        expr: sum(m)
+)yaml");
+  ASSERT_TRUE(g);
+  g->Eval(kMinute, context_);
+  EXPECT_EQ(g->rules()[0]->health().state, RuleHealth::State::kErr);
+  EXPECT_EQ(g->rules()[0]->health().last_error, "exceeded limit of 1 with 2 series");
+  EXPECT_EQ(g->rules()[1]->health().state, RuleHealth::State::kErr);
+  EXPECT_EQ(g->rules()[2]->health().state, RuleHealth::State::kOk);
+  EXPECT_EQ(AppendedAt(kMinute), (std::map<std::string, double>{{"fine{}", 3}}));
+  EXPECT_EQ(g->stats().rule_failures, 2u);
+}
+
+TEST_F(GroupTest, QueryOffsetShiftsQueriesAndSamples) {
+  Scrape(Labels{{"__name__", "m"}}, 10 * kMinute, [](int64_t t) { return t / 1000.0; });
+  auto g = MakeGroup(R"yaml(groups:
+  - name: g
+    query_offset: 1m
+    rules:
+      - record: m_copy
+        expr: m
+)yaml");
+  ASSERT_TRUE(g);
+  g->Eval(5 * kMinute, context_);
+  EXPECT_EQ(AppendedAt(4 * kMinute), (std::map<std::string, double>{{"m_copy{}", 240}}));
+}
+
+TEST(GroupTimingTest, EvaluationTimesAreAlignedAndSpreadByGroup) {
+  GroupOptions options;
+  options.append = [](std::span<const RuleSample>) { return Status::OK(); };
+  RuleGroup a{.name = "a", .interval_ms = 30'000};
+  RuleGroup b{.name = "b", .interval_ms = 30'000};
+  auto ga = Group::Make(a, "f.yml", options);
+  auto gb = Group::Make(b, "f.yml", options);
+  ASSERT_TRUE(ga.ok() && gb.ok());
+  const int64_t now = 1'700'000'012'345;
+  for (const auto* g : {ga->get(), gb->get()}) {
+    const int64_t ts = g->EvalTimestamp(now);
+    EXPECT_LE(ts, now);
+    EXPECT_GT(ts, now - 30'000);
+    // Every evaluation of the group lands on the same phase of the interval.
+    EXPECT_EQ(g->EvalTimestamp(now + 30'000), ts + 30'000);
+    EXPECT_EQ(g->EvalTimestamp(ts), ts);
+  }
+  EXPECT_NE((*ga)->EvalTimestamp(now), (*gb)->EvalTimestamp(now));
+}
+
+}  // namespace
+}  // namespace mytsdb::rules

@@ -1,0 +1,279 @@
+#include "rules/rule.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "model/sample.h"
+#include "promql/parser.h"
+#include "template/prometheus_functions.h"
+
+namespace mytsdb::rules {
+
+namespace {
+
+// The labels of a result series with `name` as its metric name (or none)
+// and `extra` set over them.
+model::Labels Relabel(const model::Labels& labels, std::string_view name, const LabelMap& extra) {
+  std::map<std::string, std::string, std::less<>> out;
+  for (const model::Label& l : labels) out[l.name] = l.value;
+  out.erase(std::string(model::kMetricNameLabel));
+  if (!name.empty()) out[std::string(model::kMetricNameLabel)] = std::string(name);
+  for (const auto& [k, v] : extra) out[k] = v;
+  std::vector<model::Label> items;
+  items.reserve(out.size());
+  for (auto& [k, v] : out) items.push_back({k, std::move(v)});
+  return model::Labels::FromSorted(std::move(items));
+}
+
+LabelMap Merge(const LabelMap& group_labels, const LabelMap& rule_labels) {
+  LabelMap out = group_labels;
+  for (const auto& [k, v] : rule_labels) out[k] = v;
+  return out;
+}
+
+// The instant vector of a rule's query; a scalar becomes one unlabelled
+// sample, as Prometheus's rule query function does.
+Result<std::vector<promql::SeriesResult>> InstantVector(const promql::Node& expr, int64_t t,
+                                                        const EvalContext& context) {
+  ASSIGN_OR_RETURN(promql::QueryResult r, context.instant_query(expr, t));
+  switch (r.type) {
+    case promql::ValueType::kVector:
+      return std::move(r.series);
+    case promql::ValueType::kScalar:
+      return std::vector<promql::SeriesResult>{{model::Labels(), {r.scalar}}};
+    default:
+      return Status::InvalidArgument("rule result is not a vector or scalar");
+  }
+}
+
+}  // namespace
+
+RuleHealth RuleInstance::health() const {
+  std::lock_guard lock(mu_);
+  return health_;
+}
+
+void RuleInstance::SetHealth(RuleHealth health) {
+  std::lock_guard lock(mu_);
+  health_ = std::move(health);
+}
+
+// ---- recording rules ------------------------------------------------------
+
+Result<std::unique_ptr<RecordingRule>> RecordingRule::Make(const Rule& spec, const LabelMap& group_labels) {
+  ASSIGN_OR_RETURN(promql::ExprPtr expr, promql::ParseExpr(spec.expr));
+  Rule merged = spec;
+  merged.labels = Merge(group_labels, spec.labels);
+  return std::unique_ptr<RecordingRule>(new RecordingRule(std::move(merged), std::move(expr)));
+}
+
+Result<std::vector<RuleSample>> RecordingRule::Eval(int64_t ts, int64_t query_offset_ms, const EvalContext& context,
+                                                    int64_t limit) {
+  const int64_t t = ts - query_offset_ms;
+  ASSIGN_OR_RETURN(auto vector, InstantVector(*expr_, t, context));
+  std::vector<RuleSample> out;
+  std::set<model::Labels> seen;
+  for (const promql::SeriesResult& s : vector) {
+    if (s.points.empty()) continue;
+    RuleSample sample{Relabel(s.labels, spec_.name, spec_.labels), t, s.points.back().v};
+    if (!seen.insert(sample.labels).second) {
+      return Status::InvalidArgument("vector contains metrics with the same labelset after applying rule labels");
+    }
+    out.push_back(std::move(sample));
+  }
+  if (limit > 0 && static_cast<int64_t>(out.size()) > limit) {
+    return Status::InvalidArgument("exceeded limit of " + std::to_string(limit) + " with " +
+                                   std::to_string(out.size()) + " series");
+  }
+  return out;
+}
+
+// ---- alerting rules -------------------------------------------------------
+
+const char* AlertStateName(AlertState state) {
+  switch (state) {
+    case AlertState::kInactive: return "inactive";
+    case AlertState::kPending: return "pending";
+    case AlertState::kFiring: return "firing";
+  }
+  return "";
+}
+
+// The rule's label and annotation templates, parsed once. Their `query`
+// function runs at the evaluation's time through the evaluation's context,
+// which Eval sets in `current` before expanding.
+struct AlertingRule::Templates {
+  struct Current {
+    int64_t ts = 0;
+    const EvalContext* context = nullptr;
+  };
+  std::shared_ptr<Current> current = std::make_shared<Current>();
+  std::vector<std::pair<std::string, tmpl::Template>> labels;
+  std::vector<std::pair<std::string, tmpl::Template>> annotations;
+};
+
+AlertingRule::AlertingRule(Rule spec, promql::ExprPtr expr, std::unique_ptr<Templates> templates)
+    : RuleInstance(std::move(spec)), expr_(std::move(expr)), templates_(std::move(templates)) {}
+
+Result<std::unique_ptr<AlertingRule>> AlertingRule::Make(const Rule& spec, const LabelMap& group_labels) {
+  ASSIGN_OR_RETURN(promql::ExprPtr expr, promql::ParseExpr(spec.expr));
+  Rule merged = spec;
+  merged.labels = Merge(group_labels, spec.labels);
+  auto templates = std::make_unique<Templates>();
+  tmpl::PrometheusContext functions;
+  functions.query = [current = templates->current](std::string_view q) -> Result<std::vector<tmpl::QuerySample>> {
+    if (!current->context) return Status::Internal("template query outside an evaluation");
+    ASSIGN_OR_RETURN(promql::ExprPtr e, promql::ParseExpr(q));
+    ASSIGN_OR_RETURN(auto vector, InstantVector(*e, current->ts, *current->context));
+    std::vector<tmpl::QuerySample> out;
+    for (const auto& s : vector) {
+      tmpl::QuerySample sample;
+      for (const model::Label& l : s.labels) sample.labels[l.name] = l.value;
+      sample.value = s.points.empty() ? 0 : s.points.back().v;
+      out.push_back(std::move(sample));
+    }
+    return out;
+  };
+  // externalURL/pathPrefix come from the data's ExternalURL at expansion.
+  const auto funcs = tmpl::PrometheusFunctions(std::move(functions));
+  const std::string name = "__alert_" + spec.name;
+  auto parse = [&](const LabelMap& map, std::vector<std::pair<std::string, tmpl::Template>>* out) -> Status {
+    for (const auto& [k, text] : map) {
+      ASSIGN_OR_RETURN(auto t, tmpl::Template::Parse(name, std::string(tmpl::kAlertTemplatePreamble) + text, funcs));
+      out->emplace_back(k, std::move(t));
+    }
+    return Status::OK();
+  };
+  RETURN_NOT_OK(parse(merged.labels, &templates->labels));
+  RETURN_NOT_OK(parse(merged.annotations, &templates->annotations));
+  return std::unique_ptr<AlertingRule>(new AlertingRule(std::move(merged), std::move(expr), std::move(templates)));
+}
+
+std::string AlertingRule::Expand(const tmpl::Template& t, const tmpl::Value& data, int64_t eval_ts,
+                                 const EvalContext& context) {
+  templates_->current->ts = eval_ts;
+  templates_->current->context = &context;
+  tmpl::ExecOptions options;
+  options.missing_key = tmpl::MissingKey::kZero;
+  auto out = t.Execute(data, options);
+  templates_->current->context = nullptr;
+  if (!out.ok()) return "<error expanding template: error executing template " + t.name() + ": " +
+                        out.status().message() + ">";
+  return *std::move(out);
+}
+
+Result<std::vector<RuleSample>> AlertingRule::Eval(int64_t ts, int64_t query_offset_ms, const EvalContext& context,
+                                                   int64_t limit) {
+  const int64_t t = ts - query_offset_ms;
+  ASSIGN_OR_RETURN(auto vector, InstantVector(*expr_, t, context));
+  // An alert for each element of the result, with its labels and
+  // annotations expanded.
+  std::unordered_map<uint64_t, Alert> current;
+  for (const promql::SeriesResult& s : vector) {
+    if (s.points.empty()) continue;
+    const double value = s.points.back().v;
+    tmpl::LabelMap template_labels;  // $labels: the result's labels, __name__ included
+    for (const model::Label& l : s.labels) template_labels[l.name] = l.value;
+    const tmpl::Value data = tmpl::AlertTemplateData(template_labels, context.external_labels, context.external_url,
+                                                     value);
+    LabelMap extra;
+    for (const auto& [k, tpl] : templates_->labels) extra[k] = Expand(tpl, data, t, context);
+    extra["alertname"] = spec_.name;
+    Alert alert;
+    alert.labels = Relabel(s.labels, "", extra);
+    for (const auto& [k, tpl] : templates_->annotations) alert.annotations.push_back({k, Expand(tpl, data, t, context)});
+    alert.state = AlertState::kPending;
+    alert.value = value;
+    alert.active_at = ts;
+    const uint64_t h = alert.labels.Hash();
+    if (!current.emplace(h, std::move(alert)).second) {
+      return Status::InvalidArgument("vector contains metrics with the same labelset after applying alert labels");
+    }
+  }
+
+  std::lock_guard lock(mu_);
+  for (auto& [h, alert] : current) {
+    auto it = active_.find(h);
+    // A known alert keeps its state; its value and annotations are updated.
+    if (it != active_.end() && it->second.state != AlertState::kInactive) {
+      it->second.value = alert.value;
+      it->second.annotations = std::move(alert.annotations);
+      continue;
+    }
+    active_[h] = std::move(alert);
+  }
+
+  std::vector<RuleSample> out;
+  int64_t alerts = 0;
+  for (auto it = active_.begin(); it != active_.end();) {
+    Alert& a = it->second;
+    if (!current.count(it->first)) {
+      // Not in the result any more.
+      bool keep_firing = false;
+      if (a.state == AlertState::kFiring && spec_.keep_firing_for_ms > 0) {
+        if (a.keep_firing_since == 0) a.keep_firing_since = ts;
+        keep_firing = ts - a.keep_firing_since < spec_.keep_firing_for_ms;
+      }
+      // A pending alert goes at once; a resolved one once it has been kept
+      // long enough to be sent as resolved.
+      if (a.state == AlertState::kPending ||
+          (a.resolved_at != 0 && ts - a.resolved_at > kResolvedRetentionMs)) {
+        it = active_.erase(it);
+        continue;
+      }
+      if (a.state != AlertState::kInactive && !keep_firing) {
+        a.state = AlertState::kInactive;
+        a.resolved_at = ts;
+      }
+      if (!keep_firing) {
+        ++it;
+        continue;
+      }
+    } else {
+      a.keep_firing_since = 0;
+    }
+    ++alerts;
+    if (a.state == AlertState::kPending && ts - a.active_at >= spec_.for_ms) {
+      a.state = AlertState::kFiring;
+      a.fired_at = ts;
+    }
+    if (restored_) {
+      LabelMap state{{"alertstate", AlertStateName(a.state)}};
+      out.push_back({Relabel(a.labels, "ALERTS", state), t, 1});
+      out.push_back({Relabel(a.labels, "ALERTS_FOR_STATE", {}), t, static_cast<double>(a.active_at / 1000)});
+    }
+    ++it;
+  }
+  if (limit > 0 && alerts > limit) {
+    active_.clear();
+    return Status::InvalidArgument("exceeded limit of " + std::to_string(limit) + " with " + std::to_string(alerts) +
+                                   " alerts");
+  }
+  return out;
+}
+
+std::vector<Alert> AlertingRule::Alerts() const {
+  std::lock_guard lock(mu_);
+  std::vector<Alert> out;
+  out.reserve(active_.size());
+  for (const auto& [h, a] : active_) out.push_back(a);
+  std::sort(out.begin(), out.end(), [](const Alert& a, const Alert& b) { return a.labels < b.labels; });
+  return out;
+}
+
+void AlertingRule::SetRestored(bool restored) {
+  std::lock_guard lock(mu_);
+  restored_ = restored;
+}
+
+Result<std::unique_ptr<RuleInstance>> MakeRule(const Rule& spec, const LabelMap& group_labels) {
+  if (spec.kind == Rule::Kind::kRecording) {
+    ASSIGN_OR_RETURN(auto r, RecordingRule::Make(spec, group_labels));
+    return std::unique_ptr<RuleInstance>(std::move(r));
+  }
+  ASSIGN_OR_RETURN(auto r, AlertingRule::Make(spec, group_labels));
+  return std::unique_ptr<RuleInstance>(std::move(r));
+}
+
+}  // namespace mytsdb::rules

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
+#include <filesystem>
 #include <charconv>
 
 namespace mytsdb::app {
@@ -187,6 +188,32 @@ Status Walk(const YAML::Node& node, const std::string& prefix, Config* c) {
   return Status::OK();
 }
 
+// Prometheus's `global` section, where it applies to MyTSDB.
+Status ApplyGlobal(const YAML::Node& node, Config* c) {
+  if (!node.IsMap()) return Status::InvalidArgument("\"global\" must be a mapping");
+  for (const auto& kv : node) {
+    const std::string key = kv.first.as<std::string>();
+    const YAML::Node& value = kv.second;
+    if (key == "evaluation_interval") {
+      ASSIGN_OR_RETURN(c->evaluation_interval_ms, ParseDuration(value.as<std::string>()));
+      if (c->evaluation_interval_ms <= 0) return Status::InvalidArgument("global.evaluation_interval must be positive");
+    } else if (key == "query_offset") {
+      ASSIGN_OR_RETURN(c->rule_query_offset_ms, ParseDuration(value.as<std::string>()));
+    } else if (key == "external_labels") {
+      if (!value.IsMap() && !value.IsNull()) {
+        return Status::InvalidArgument("global.external_labels must be a mapping of label names to values");
+      }
+      c->external_labels.clear();
+      for (const auto& label : value) c->external_labels[label.first.as<std::string>()] = label.second.as<std::string>();
+    } else {
+      return Status::InvalidArgument("unknown configuration key \"global." + key +
+                                     "\" (of Prometheus's global section, MyTSDB knows evaluation_interval, "
+                                     "query_offset and external_labels)");
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Status LoadConfigFile(const std::string& path, Config* config) {
@@ -194,7 +221,25 @@ Status LoadConfigFile(const std::string& path, Config* config) {
     YAML::Node root = YAML::LoadFile(path);
     if (root.IsNull()) return Status::OK();
     if (!root.IsMap()) return Status::InvalidArgument(path + ": expected a mapping at top level");
-    return Walk(root, "", config).WithContext(path);
+    // Prometheus's sections first, as Prometheus writes them; the rest is
+    // MyTSDB's own keys.
+    YAML::Node own(YAML::NodeType::Map);
+    for (const auto& kv : root) {
+      const std::string key = kv.first.as<std::string>();
+      if (key == "global") {
+        RETURN_NOT_OK(ApplyGlobal(kv.second, config).WithContext(path));
+      } else if (key == "rule_files") {
+        if (!kv.second.IsSequence() && !kv.second.IsNull()) {
+          return Status::InvalidArgument(path + ": rule_files must be a list of file names or globs");
+        }
+        config->rule_files.clear();
+        for (const auto& f : kv.second) config->rule_files.push_back(f.as<std::string>());
+        config->rule_files_base = std::filesystem::path(path).parent_path().string();
+      } else {
+        own[kv.first] = kv.second;
+      }
+    }
+    return Walk(own, "", config).WithContext(path);
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(path + ": " + e.what());
   }

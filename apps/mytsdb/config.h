@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "http/server.h"
@@ -52,6 +54,14 @@ struct Config {
   // The PostgreSQL wire protocol (docs/SQL.md): HOST:PORT, empty for off.
   std::string pg_listen;
   int pg_max_connections = 64;
+  // Prometheus's own sections (docs/RULES.md): `global` and `rule_files`.
+  int64_t evaluation_interval_ms = 60'000;
+  int64_t rule_query_offset_ms = 0;
+  std::map<std::string, std::string> external_labels;
+  // Globs; relative ones are relative to the config file's directory.
+  std::vector<std::string> rule_files;
+  std::string rule_files_base;  // the config file's directory
+  std::string external_url;  // --web.external-url
 };
 
 // Loads a YAML config file over `config`. Unknown keys are errors (a typo

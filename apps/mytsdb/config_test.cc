@@ -72,5 +72,31 @@ TEST(ConfigTest, FileOverridesDefaultsAndRejectsUnknownKeys) {
   std::filesystem::remove(path);
 }
 
+TEST(ConfigTest, PrometheusSections) {
+  auto dir = std::filesystem::temp_directory_path() / "mytsdb_config_prom";
+  std::filesystem::create_directories(dir);
+  auto path = dir / "mytsdb.yml";
+  std::ofstream(path) << "global:\n  evaluation_interval: 15s\n  query_offset: 30s\n"
+                         "  external_labels: {region: eu, env: prod}\n"
+                         "rule_files: ['rules/*.yml', /etc/rules.yml]\n"
+                         "listen: 127.0.0.1:1\n";
+  Config c;
+  ASSERT_TRUE(LoadConfigFile(path.string(), &c).ok());
+  EXPECT_EQ(c.evaluation_interval_ms, 15'000);
+  EXPECT_EQ(c.rule_query_offset_ms, 30'000);
+  EXPECT_EQ(c.external_labels.at("env"), "prod");
+  EXPECT_EQ(c.rule_files, (std::vector<std::string>{"rules/*.yml", "/etc/rules.yml"}));
+  EXPECT_EQ(c.rule_files_base, dir.string());
+  EXPECT_EQ(c.listen, "127.0.0.1:1");
+  // Keys of Prometheus's global section MyTSDB does not use are refused.
+  std::ofstream(path) << "global:\n  scrape_interval: 15s\n";
+  Status st = LoadConfigFile(path.string(), &c);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("global.scrape_interval"), std::string::npos) << st.message();
+  std::ofstream(path) << "rule_files: rules.yml\n";
+  EXPECT_FALSE(LoadConfigFile(path.string(), &c).ok());
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace mytsdb::app

@@ -16,6 +16,7 @@
 #include "allocator_metrics.h"
 #include "config.h"
 #include "check_command.h"
+#include "rules_service.h"
 #include "sql_command.h"
 #include "storage/storage.h"
 #include "http/server.h"
@@ -238,7 +239,7 @@ Result<std::unique_ptr<pgwire::PgServer>> StartPgServer(const Config& config, co
   return pgwire::PgServer::Start(options, engine);
 }
 
-int Serve(const Config& config) {
+int Serve(const Config& config, const std::string& config_file) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   http::ServerOptions server_options;
   Status st = ParseListen(config.listen, &server_options.host, &server_options.port);
@@ -280,6 +281,7 @@ int Serve(const Config& config) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   telemetry::Registry registry;
@@ -288,7 +290,9 @@ int Serve(const Config& config) {
   AddAllocatorMetrics(&registry);
   AddStorageMetrics(&registry, &storage_ptr, config.max_series, config.max_series_per_metric);
 
+  RulesService rules_service(server_options.engine, &registry);
   http::Server server(server_options, &registry);
+  server.SetRules([&rules_service] { return rules_service.manager(); });
   // /-/quit (with --web.enable-lifecycle) stops the server as SIGTERM does.
   server.SetQuitHandler([] { ::kill(::getpid(), SIGTERM); });
   st = server.Bind();
@@ -301,10 +305,35 @@ int Serve(const Config& config) {
   spdlog::info("mytsdb {} listening on {}:{}, data directory {}", kVersion, server_options.host,
                server.port(), config.data_dir);
 
+  // Rules are reloaded with the configuration (SIGHUP, /-/reload): the
+  // file's global section and rule_files; a problem keeps the rules running.
+  std::atomic<storage::Storage*> rules_storage{nullptr};
+  auto reload = [&]() -> Status {
+    Config fresh = config;
+    if (!config_file.empty()) {
+      Config from_file;
+      RETURN_NOT_OK(LoadConfigFile(config_file, &from_file));
+      fresh.rule_files = from_file.rule_files;
+      fresh.rule_files_base = from_file.rule_files_base;
+      fresh.evaluation_interval_ms = from_file.evaluation_interval_ms;
+      fresh.rule_query_offset_ms = from_file.rule_query_offset_ms;
+    }
+    storage::Storage* s = rules_storage.load();
+    if (s == nullptr) return Status::Unavailable("the storage is still starting");
+    Status st = rules_service.Apply(fresh, s);
+    if (st.ok()) {
+      spdlog::info("configuration reloaded");
+    } else {
+      spdlog::error("reloading the configuration: {}", st.message());
+    }
+    return st;
+  };
+  server.SetReloadHandler(reload);
+
   std::atomic<bool> stop{false};
   std::thread signal_thread([&] {
     int sig = 0;
-    sigwait(&signals, &sig);
+    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) (void)reload();
     spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     stop = true;
     // Stop may race with the listener starting; repeat until it took.
@@ -352,11 +381,21 @@ int Serve(const Config& config) {
     storage_ptr = storage->get();
     server.SetSqlEngine(sql.get());
     server.SetStorage(storage->get());
+    // Invalid rule files stop the server at start, as in Prometheus.
+    rules_storage = storage->get();
+    Status rules = rules_service.Apply(config, storage->get());
+    if (!rules.ok()) {
+      spdlog::error("rules: {}", rules.message());
+      exit_code = 1;
+      pthread_kill(signal_thread.native_handle(), SIGTERM);
+    }
     spdlog::info("ready");
   }
 
   signal_thread.join();
   server_thread.join();
+  rules_service.Stop();
+  rules_storage = nullptr;
   if (pg != nullptr) pg->Stop();
   pg.reset();
   server.SetSqlEngine(nullptr);
@@ -396,13 +435,16 @@ int main(int argc, char** argv) {
   uint64_t max_series = 0, max_series_per_metric = 0;
   int64_t query_max_samples = 0;
   int http_threads = 0, max_connections = 0, query_max_concurrency = 0, query_threads = 0;
-  std::string web_config_file, read_timeout;
+  std::string web_config_file, read_timeout, external_url;
   bool enable_lifecycle = false;
   bool enable_admin_api = false;
   CLI::App* serve = app.add_subcommand("serve", "Run the server.");
   serve->add_option("--config", config_file,
                     "YAML configuration file; flags given on the command line override it");
   serve->add_option("--data-dir", data_dir, "Data directory (default ./data)");
+  serve->add_option("--web.external-url", external_url,
+                    "The URL MyTSDB is reached under, as in Prometheus: alert templates' externalURL "
+                    "and links in notifications");
   serve->add_option("--listen", listen,
                     "HOST:PORT to serve HTTP on (default 127.0.0.1:9663; port 0 picks a free one)");
   serve->add_option("--wal-fsync", fsync,
@@ -572,6 +614,7 @@ int main(int argc, char** argv) {
   if (query_threads != 0) config.query_threads = query_threads;
   if (enable_lifecycle) config.enable_lifecycle = true;
   if (!web_config_file.empty()) config.web_config_file = web_config_file;
+  if (!external_url.empty()) config.external_url = external_url;
   if (enable_admin_api) config.enable_admin_api = true;
   if (max_series > 0) config.max_series = max_series;
   if (max_series_per_metric > 0) config.max_series_per_metric = max_series_per_metric;
@@ -646,5 +689,5 @@ int main(int argc, char** argv) {
       config.log_level != "off") {
     return mytsdb::app::Fail("invalid log level \"" + config.log_level + "\"");
   }
-  return mytsdb::app::Serve(config);
+  return mytsdb::app::Serve(config, config_file);
 }

@@ -88,6 +88,8 @@ Server::Server(const ServerOptions& options, telemetry::Registry* registry)
   }
   Route("GET", "/api/v1/status/buildinfo", "/api/v1/status/buildinfo", &Server::HandleBuildInfo,
         Pool::kInline);
+  Route("GET", "/api/v1/rules", "/api/v1/rules", &Server::HandleRules, Pool::kAdmin);
+  Route("GET", "/api/v1/alerts", "/api/v1/alerts", &Server::HandleAlerts, Pool::kAdmin);
 
   auto counters = impl_->counters;
   registry_->AddCollector([counters](telemetry::TextWriter* w) {
@@ -413,12 +415,11 @@ void Server::HandleReload(const Request&, Response& res) {
     res.status = 403;
     return res.set_content("Lifecycle API is not enabled.\n", "text/plain");
   }
-  if (impl_->web_config) {
-    Status st = impl_->web_config->Reload();
-    if (!st.ok()) {
-      res.status = 500;
-      return res.set_content("failed to reload config: " + st.message() + "\n", "text/plain");
-    }
+  Status st = impl_->web_config ? impl_->web_config->Reload() : Status::OK();
+  if (st.ok() && on_reload_) st = on_reload_();
+  if (!st.ok()) {
+    res.status = 500;
+    return res.set_content("failed to reload config: " + st.message() + "\n", "text/plain");
   }
   res.set_content("", "text/plain");
 }

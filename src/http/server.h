@@ -35,6 +35,10 @@
 #include "storage/storage.h"
 #include "telemetry/metrics.h"
 
+namespace mytsdb::rules {
+class Manager;
+}  // namespace mytsdb::rules
+
 namespace mytsdb::sql {
 class SqlEngine;
 }  // namespace mytsdb::sql
@@ -106,6 +110,12 @@ class Server {
   void SetSqlEngine(const sql::SqlEngine* engine) { sql_.store(engine); }
   // Called (once) when /-/quit is requested.
   void SetQuitHandler(std::function<void()> on_quit) { on_quit_ = std::move(on_quit); }
+  // Called by /-/reload (after the web config): reloads the configuration
+  // and rules; its error is the reload's answer. Set before Run().
+  void SetReloadHandler(std::function<Status()> reload) { on_reload_ = std::move(reload); }
+  // /api/v1/rules and /api/v1/alerts read the rules the getter returns
+  // (none: empty lists). Set before Run().
+  void SetRules(std::function<std::shared_ptr<const rules::Manager>()> rules) { rules_ = std::move(rules); }
   // Serves until Stop(); call from a dedicated thread.
   void Run();
   // Stops accepting connections, finishes requests in flight. Thread-safe.
@@ -135,6 +145,8 @@ class Server {
   void HandleExport(const Request&, Response&);
   void HandleMetadata(const Request&, Response&);
   void HandleBuildInfo(const Request&, Response&);
+  void HandleRules(const Request&, Response&);
+  void HandleAlerts(const Request&, Response&);
   void HandleQuery(const Request&, Response&);
   void HandleQueryRange(const Request&, Response&);
   void HandleFormatQuery(const Request&, Response&);
@@ -157,6 +169,8 @@ class Server {
   std::atomic<storage::Storage*> storage_{nullptr};
   std::atomic<const sql::SqlEngine*> sql_{nullptr};
   std::function<void()> on_quit_;
+  std::function<Status()> on_reload_;
+  std::function<std::shared_ptr<const rules::Manager>()> rules_;
   // Set by Stop(): running queries end (Cancelled) instead of delaying it.
   std::atomic<bool> cancel_queries_{false};
   int port_ = 0;

@@ -39,6 +39,8 @@ class RuleInstance {
   virtual Result<std::vector<RuleSample>> Eval(int64_t ts, int64_t query_offset_ms, const EvalContext& context,
                                                int64_t limit) = 0;
   const Rule& spec() const { return spec_; }
+  // The parsed expression (Prometheus's API shows it formatted).
+  virtual const promql::Node& expr() const = 0;
 
   RuleHealth health() const;
   void SetHealth(RuleHealth health);
@@ -58,6 +60,7 @@ class RecordingRule : public RuleInstance {
   static Result<std::unique_ptr<RecordingRule>> Make(const Rule& spec, const LabelMap& group_labels);
   Result<std::vector<RuleSample>> Eval(int64_t ts, int64_t query_offset_ms, const EvalContext& context,
                                        int64_t limit) override;
+  const promql::Node& expr() const override { return *expr_; }
 
  private:
   RecordingRule(Rule spec, promql::ExprPtr expr) : RuleInstance(std::move(spec)), expr_(std::move(expr)) {}
@@ -85,6 +88,7 @@ class AlertingRule : public RuleInstance {
   static Result<std::unique_ptr<AlertingRule>> Make(const Rule& spec, const LabelMap& group_labels);
   Result<std::vector<RuleSample>> Eval(int64_t ts, int64_t query_offset_ms, const EvalContext& context,
                                        int64_t limit) override;
+  const promql::Node& expr() const override { return *expr_; }
 
   // The alerts the rule holds (pending, firing, and resolved ones kept 15
   // minutes to be sent as resolved).

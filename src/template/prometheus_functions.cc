@@ -11,6 +11,7 @@
 #include <optional>
 #include <utility>
 
+#include "common/time_format.h"
 #include "promql/parser.h"
 #include "template/format.h"
 #include "template/quote.h"
@@ -360,28 +361,7 @@ Function Numeric(std::string (*fn)(double)) {
 
 }  // namespace
 
-std::string GoTimeString(int64_t unix_ms) {
-  int64_t seconds = unix_ms / 1000;
-  int64_t millis = unix_ms % 1000;
-  if (millis < 0) {
-    millis += 1000;
-    --seconds;
-  }
-  const std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
-  std::string out = buf;
-  if (millis != 0) {
-    char frac[8];
-    std::snprintf(frac, sizeof(frac), ".%03d", static_cast<int>(millis));
-    std::string f = frac;
-    while (f.back() == '0') f.pop_back();
-    out += f;
-  }
-  return out + " +0000 UTC";
-}
+std::string GoTimeString(int64_t unix_ms) { return FormatUtcMs(unix_ms, false) + " +0000 UTC"; }
 
 Value AlertTemplateData(const LabelMap& labels, const LabelMap& external_labels, const std::string& external_url,
                         double value) {

@@ -1,0 +1,91 @@
+#include "rules_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "query/storage_queryable.h"
+
+namespace mytsdb::app {
+
+namespace {
+
+rules::RuleSources SourcesOf(const Config& config) {
+  return {.rule_files = config.rule_files,
+          .base_dir = config.rule_files_base,
+          .evaluation_interval_ms = config.evaluation_interval_ms,
+          .query_offset_ms = config.rule_query_offset_ms};
+}
+
+}  // namespace
+
+RulesService::RulesService(promql::EngineOptions engine, telemetry::Registry* registry) : engine_(engine) {
+  registry->AddCollector([this](telemetry::TextWriter* w) {
+    if (auto m = manager()) m->WriteMetrics(w);
+  });
+}
+
+std::shared_ptr<const rules::Manager> RulesService::manager() const {
+  std::lock_guard lock(published_mu_);
+  return published_;
+}
+
+void RulesService::Publish(std::shared_ptr<rules::Manager> manager) {
+  std::lock_guard lock(published_mu_);
+  published_ = std::move(manager);
+}
+
+RulesService::~RulesService() { Stop(); }
+
+Status RulesService::Apply(const Config& config, storage::Storage* storage) {
+  std::lock_guard lock(mu_);
+  storage_ = storage;
+  if (config.rule_files.empty()) {
+    if (manager_) {
+      // No rule files any more: as a reload to none, so that the groups'
+      // series go stale.
+      RETURN_NOT_OK(manager_->Reload(SourcesOf(config)));
+    }
+    return Status::OK();
+  }
+  if (manager_) return manager_->Reload(SourcesOf(config));
+  rules::ManagerOptions options;
+  options.sources = SourcesOf(config);
+  options.file_options.names = config.name_validation == "legacy" ? model::Labels::NameScheme::kLegacy
+                                                                  : model::Labels::NameScheme::kUtf8;
+  for (const auto& [k, v] : config.external_labels) options.context.external_labels[k] = v;
+  options.context.external_url = config.external_url;
+  options.context.instant_query = [this](const promql::Node& expr, int64_t t) {
+    const query::StorageQueryable data(*storage_);
+    return engine_.Instant(data, expr, t);
+  };
+  options.append = [this](std::span<const rules::RuleSample> samples) -> Status {
+    std::vector<model::Sample> values;
+    values.reserve(samples.size());
+    for (const rules::RuleSample& s : samples) values.push_back({s.t, s.v});
+    std::vector<head::SeriesSamples> batch;
+    batch.reserve(samples.size());
+    for (size_t i = 0; i < samples.size(); ++i) batch.push_back({&samples[i].labels, {&values[i], 1}});
+    storage::StorageAppendResult result;
+    RETURN_NOT_OK(storage_->Append(batch, {}, &result));
+    // Out of order or duplicate samples are Prometheus's warnings, not
+    // failures of the rule.
+    if (result.rejected() > 0) {
+      spdlog::warn("rules: {} of {} samples not appended (out of order, duplicate or refused)", result.rejected(),
+                   samples.size());
+    }
+    return Status::OK();
+  };
+  ASSIGN_OR_RETURN(auto started, rules::Manager::Start(std::move(options)));
+  manager_ = std::shared_ptr<rules::Manager>(std::move(started));
+  Publish(manager_);
+  spdlog::info("rules: {} groups from {} files", manager_->Groups().size(), manager_->Files().size());
+  return Status::OK();
+}
+
+void RulesService::Stop() {
+  std::lock_guard lock(mu_);
+  Publish(nullptr);
+  if (manager_) manager_->Stop();
+  manager_.reset();
+}
+
+}  // namespace mytsdb::app

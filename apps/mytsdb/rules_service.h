@@ -1,0 +1,47 @@
+// Rule evaluation in the server: the rule manager over the storage (PromQL
+// queries through the same engine as the API, results appended through the
+// WAL), started when the configuration names rule files, and reloaded with
+// the configuration (SIGHUP, /-/reload).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "common/status.h"
+#include "config.h"
+#include "promql/engine.h"
+#include "rules/manager.h"
+#include "storage/storage.h"
+#include "telemetry/metrics.h"
+
+namespace mytsdb::app {
+
+class RulesService {
+ public:
+  // Registers the rule metrics with `registry` (empty until rules run);
+  // the service must outlive the server that serves /metrics.
+  RulesService(promql::EngineOptions engine, telemetry::Registry* registry);
+  ~RulesService();
+
+  // Starts or reloads rule evaluation over `storage` for `config`'s rule
+  // files; on a problem the rules running before keep running.
+  Status Apply(const Config& config, storage::Storage* storage);
+  void Stop();
+  // The running manager, or nullptr (for the HTTP API; a request holds it
+  // while it reads).
+  std::shared_ptr<const rules::Manager> manager() const;
+
+ private:
+  void Publish(std::shared_ptr<rules::Manager> manager);
+
+  storage::Storage* storage_ = nullptr;
+  promql::Engine engine_;
+  std::mutex mu_;  // Apply and Stop, one at a time
+  std::shared_ptr<rules::Manager> manager_;
+  mutable std::mutex published_mu_;
+  std::shared_ptr<const rules::Manager> published_;
+};
+
+}  // namespace mytsdb::app

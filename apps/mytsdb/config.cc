@@ -164,6 +164,10 @@ Status Apply(const std::string& key, const YAML::Node& node, Config* c) {
     c->sql_threads = node.as<int>();
   } else if (key == "sql.timeout") {
     ASSIGN_OR_RETURN(c->sql_timeout_ms, ParseDuration(v));
+  } else if (key == "rules.alert.for_outage_tolerance") {
+    ASSIGN_OR_RETURN(c->for_outage_tolerance_ms, ParseDuration(v));
+  } else if (key == "rules.alert.for_grace_period") {
+    ASSIGN_OR_RETURN(c->for_grace_period_ms, ParseDuration(v));
   } else if (key == "pg.listen") {
     c->pg_listen = v;
   } else if (key == "pg.max_connections") {

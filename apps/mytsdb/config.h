@@ -62,6 +62,9 @@ struct Config {
   std::vector<std::string> rule_files;
   std::string rule_files_base;  // the config file's directory
   std::string external_url;  // --web.external-url
+  // Restoring alerts after a restart, as Prometheus's flags.
+  int64_t for_outage_tolerance_ms = 3'600'000;  // --rules.alert.for-outage-tolerance
+  int64_t for_grace_period_ms = 600'000;        // --rules.alert.for-grace-period
 };
 
 // Loads a YAML config file over `config`. Unknown keys are errors (a typo

@@ -430,7 +430,7 @@ int main(int argc, char** argv) {
   std::string config_file, data_dir, listen, fsync, fsync_interval, segment_size, block_duration,
       max_block_duration, max_body, max_decompressed, name_validation, log_level, retention,
       retention_size, maintenance_interval, query_timeout, query_lookback, max_future,
-      sql_memory_limit, sql_timeout, pg_listen;
+      sql_memory_limit, sql_timeout, pg_listen, for_outage_tolerance, for_grace_period;
   int sql_threads = 0, pg_max_connections = 0;
   uint64_t max_series = 0, max_series_per_metric = 0;
   int64_t query_max_samples = 0;
@@ -442,6 +442,10 @@ int main(int argc, char** argv) {
   serve->add_option("--config", config_file,
                     "YAML configuration file; flags given on the command line override it");
   serve->add_option("--data-dir", data_dir, "Data directory (default ./data)");
+  serve->add_option("--rules.alert.for-outage-tolerance", for_outage_tolerance,
+                    "Longest outage after which pending and firing alerts are still restored (default 1h)");
+  serve->add_option("--rules.alert.for-grace-period", for_grace_period,
+                    "Least time between a restart and an alert with a `for` of at least this firing (default 10m)");
   serve->add_option("--web.external-url", external_url,
                     "The URL MyTSDB is reached under, as in Prometheus: alert templates' externalURL "
                     "and links in notifications");
@@ -647,6 +651,10 @@ int main(int argc, char** argv) {
            apply("--sql.memory-limit", sql_memory_limit, mytsdb::app::ParseBytes,
                  &config.sql_memory_limit_bytes),
            apply("--sql.timeout", sql_timeout, mytsdb::app::ParseDuration, &config.sql_timeout_ms),
+           apply("--rules.alert.for-outage-tolerance", for_outage_tolerance, mytsdb::app::ParseDuration,
+                 &config.for_outage_tolerance_ms),
+           apply("--rules.alert.for-grace-period", for_grace_period, mytsdb::app::ParseDuration,
+                 &config.for_grace_period_ms),
        }) {
     if (!st.ok()) return mytsdb::app::Fail(st.message());
   }

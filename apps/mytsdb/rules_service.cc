@@ -57,6 +57,21 @@ Status RulesService::Apply(const Config& config, storage::Storage* storage) {
     const query::StorageQueryable data(*storage_);
     return engine_.Instant(data, expr, t);
   };
+  options.context.select = [this](const model::Matchers& matchers,
+                                  model::TimeRange range) -> Result<std::vector<promql::Series>> {
+    const query::StorageQueryable data(*storage_);
+    ASSIGN_OR_RETURN(auto set, data.Select(matchers, range, {}));
+    std::vector<promql::Series> out;
+    promql::Series series;
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, set->Next(&series));
+      if (!more) break;
+      out.push_back(std::move(series));
+    }
+    return out;
+  };
+  options.outage_tolerance_ms = config.for_outage_tolerance_ms;
+  options.grace_period_ms = config.for_grace_period_ms;
   options.append = [this](std::span<const rules::RuleSample> samples) -> Status {
     std::vector<model::Sample> values;
     values.reserve(samples.size());

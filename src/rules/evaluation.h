@@ -13,6 +13,7 @@
 #include "model/labels.h"
 #include "promql/ast.h"
 #include "promql/query.h"
+#include "promql/queryable.h"
 #include "rules/rule_file.h"
 
 namespace mytsdb::rules {
@@ -20,6 +21,10 @@ namespace mytsdb::rules {
 struct EvalContext {
   // Runs `expr` as an instant query at `t` (ms).
   std::function<Result<promql::QueryResult>(const promql::Node& expr, int64_t t)> instant_query;
+  // The raw samples of the matching series in `range`, staleness markers
+  // included (restoring alerts reads ALERTS_FOR_STATE this way).
+  std::function<Result<std::vector<promql::Series>>(const model::Matchers& matchers, model::TimeRange range)>
+      select;
   LabelMap external_labels;
   std::string external_url;
 };

@@ -21,7 +21,32 @@ Result<std::unique_ptr<Group>> Group::Make(const RuleGroup& spec, std::string fi
     g->rules_.push_back(rule.MoveValue());
   }
   g->previous_.resize(g->rules_.size());
+  if (g->options_.restore) {
+    for (auto& r : g->rules_) {
+      if (auto* alerting = dynamic_cast<AlertingRule*>(r.get())) {
+        alerting->SetRestored(false);
+        g->needs_restore_ = true;
+      }
+    }
+  }
   return g;
+}
+
+void Group::RestoreForState(int64_t ts, const EvalContext& context, int64_t outage_tolerance_ms,
+                            int64_t grace_period_ms) {
+  for (auto& r : rules_) {
+    auto* alerting = dynamic_cast<AlertingRule*>(r.get());
+    if (!alerting) continue;
+    Status st = alerting->RestoreForState(ts, context, outage_tolerance_ms, grace_period_ms);
+    if (!st.ok()) {
+      // As Prometheus: the alerts start afresh, the rule runs.
+      alerting->SetRestored(true);
+      RuleHealth health = alerting->health();
+      health.last_error = "restoring the alerts' state: " + st.message();
+      alerting->SetHealth(std::move(health));
+    }
+  }
+  needs_restore_ = false;
 }
 
 int64_t Group::EvalTimestamp(int64_t now) const {

@@ -28,6 +28,10 @@ struct GroupOptions {
   int64_t default_query_offset_ms = 0;      // global query_offset
   // Appends the samples of one rule's evaluation (through the WAL).
   std::function<Status(std::span<const RuleSample>)> append;
+  // The group starts with the server: its alerts are restored from the
+  // ALERTS_FOR_STATE series of the run before (RestoreForState), and write
+  // no ALERTS until then.
+  bool restore = false;
 };
 
 struct GroupEvalStats {
@@ -59,6 +63,11 @@ class Group {
   // (when the group is removed by a reload).
   Status MarkAllStale(int64_t ts);
 
+  // Whether the alerts still wait to be restored, and restoring them (see
+  // AlertingRule::RestoreForState) at `ts`.
+  bool needs_restore() const { return needs_restore_; }
+  void RestoreForState(int64_t ts, const EvalContext& context, int64_t outage_tolerance_ms, int64_t grace_period_ms);
+
   GroupEvalStats stats() const;
 
  private:
@@ -69,6 +78,7 @@ class Group {
   int64_t interval_ms_ = 0;
   int64_t query_offset_ms_ = 0;
   int64_t limit_ = 0;
+  bool needs_restore_ = false;
   GroupOptions options_;
   std::vector<std::unique_ptr<RuleInstance>> rules_;
   // Series each rule wrote at its last successful evaluation.

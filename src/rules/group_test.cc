@@ -24,6 +24,17 @@ class GroupTest : public ::testing::Test {
  protected:
   void SetUp() override {
     context_.instant_query = [this](const promql::Node& expr, int64_t t) { return engine_.Instant(data_, expr, t); };
+    context_.select = [this](const model::Matchers& m, model::TimeRange r) -> Result<std::vector<promql::Series>> {
+      ASSIGN_OR_RETURN(auto set, data_.Select(m, r, {}));
+      std::vector<promql::Series> out;
+      promql::Series s;
+      while (true) {
+        ASSIGN_OR_RETURN(bool more, set->Next(&s));
+        if (!more) break;
+        out.push_back(std::move(s));
+      }
+      return out;
+    };
     context_.external_labels = {{"region", "eu"}};
     context_.external_url = "http://mytsdb.example:9663/";
   }
@@ -33,7 +44,7 @@ class GroupTest : public ::testing::Test {
     for (int64_t t = 0; t <= until; t += 15'000) data_.Append(labels, {t, value(t)});
   }
 
-  std::unique_ptr<Group> MakeGroup(const std::string& yaml) {
+  std::unique_ptr<Group> MakeGroup(const std::string& yaml, bool restore = false) {
     auto parsed = ParseRuleFile(yaml);
     EXPECT_TRUE(parsed.errors.empty()) << (parsed.errors.empty() ? "" : parsed.errors[0]);
     GroupOptions options;
@@ -44,6 +55,7 @@ class GroupTest : public ::testing::Test {
       }
       return Status::OK();
     };
+    options.restore = restore;
     auto g = Group::Make(parsed.file.groups.at(0), "rules.yml", options);
     EXPECT_TRUE(g.ok()) << g.status().ToString();
     return g.ok() ? g.MoveValue() : nullptr;
@@ -196,6 +208,88 @@ TEST_F(GroupTest, FailuresAreRecordedAndTheOtherRulesRun) {
   EXPECT_EQ(g->rules()[2]->health().state, RuleHealth::State::kOk);
   EXPECT_EQ(AppendedAt(kMinute), (std::map<std::string, double>{{"fine{}", 3}}));
   EXPECT_EQ(g->stats().rule_failures, 2u);
+}
+
+TEST_F(GroupTest, AlertsAreRestoredAfterARestartAsPrometheusRestoresThem) {
+  // The run before wrote ALERTS_FOR_STATE until it went down at 20m; this
+  // one starts at 30m, and the instances are down (up == 0) again.
+  const int64_t down = 20 * kMinute;
+  auto for_state = [&](const std::string& instance, double active_at_s, bool stale_at_end) {
+    const Labels l{{"__name__", "ALERTS_FOR_STATE"}, {"alertname", "Down"}, {"instance", instance}};
+    for (int64_t t = down - 5 * kMinute; t < down; t += kMinute) data_.Append(l, {t, active_at_s});
+    data_.Append(l, {down, stale_at_end ? model::StaleNaN() : active_at_s});
+  };
+  for_state("firing", 120, false);      // active since 2m: it was firing (for 10m)
+  for_state("almost", 900, false);      // 5m pending of 10m: fewer left than the grace period
+  for_state("fresh", 1140, false);      // 1m pending: 9m left, more than the grace period
+  for_state("resolved", 900, true);     // stale: not active when the run ended
+  for (const char* instance : {"firing", "almost", "fresh", "resolved", "new"}) {
+    Scrape(Labels{{"__name__", "up"}, {"instance", instance}}, 0, [](int64_t) { return 0.0; });
+    for (int64_t t = 29 * kMinute; t <= 60 * kMinute; t += 15'000) {
+      data_.Append(Labels{{"__name__", "up"}, {"instance", instance}}, {t, 0});
+    }
+  }
+  auto g = MakeGroup(R"yaml(groups:
+  - name: g
+    rules:
+      - alert: Down
+        expr: up == 0
+        for: 10m
+)yaml", /*restore=*/true);
+  ASSERT_TRUE(g);
+  auto& rule = dynamic_cast<AlertingRule&>(*g->rules()[0]);
+  EXPECT_TRUE(g->needs_restore());
+  const int64_t start = 30 * kMinute;
+  g->Eval(start, context_);
+  g->Eval(start + kMinute, context_);
+  EXPECT_TRUE(AppendedAt(start).empty());  // no ALERTS before the state is restored
+  const int64_t ts = start + kMinute;
+  g->RestoreForState(ts, context_, /*outage_tolerance_ms=*/60 * kMinute, /*grace_period_ms=*/6 * kMinute);
+  EXPECT_FALSE(g->needs_restore());
+  std::map<std::string, int64_t> active_at;
+  for (const Alert& a : rule.Alerts()) active_at[std::string(a.labels.Get("instance"))] = a.active_at;
+  EXPECT_EQ(active_at["firing"], 120'000);                                // as it was
+  EXPECT_EQ(active_at["almost"], ts + 6 * kMinute - 10 * kMinute);        // fires after the grace period
+  EXPECT_EQ(active_at["fresh"], 1'140'000 + (ts - down));                // the outage does not count
+  EXPECT_EQ(active_at["resolved"], start);                                // started afresh
+  EXPECT_EQ(active_at["new"], start);
+  // The next evaluation: the one that was firing fires at once, and ALERTS
+  // are written again.
+  g->Eval(ts + kMinute, context_);
+  for (const Alert& a : rule.Alerts()) {
+    EXPECT_EQ(a.state, a.labels.Get("instance") == "firing" ? AlertState::kFiring : AlertState::kPending)
+        << a.labels.ToString();
+  }
+  EXPECT_EQ(AppendedAt(ts + kMinute).size(), 10u);
+  // "almost" fires after the grace period from the restore, "fresh" after
+  // its remaining 9 minutes.
+  g->Eval(ts + 6 * kMinute, context_);
+  for (const Alert& a : rule.Alerts()) {
+    const bool firing = a.labels.Get("instance") == "firing" || a.labels.Get("instance") == "almost";
+    EXPECT_EQ(a.state == AlertState::kFiring, firing) << a.labels.ToString();
+  }
+  g->Eval(ts + 9 * kMinute, context_);
+  for (const Alert& a : rule.Alerts()) {
+    if (a.labels.Get("instance") == "fresh") EXPECT_EQ(a.state, AlertState::kFiring);
+  }
+}
+
+TEST_F(GroupTest, RulesWithAForShorterThanTheGracePeriodAreNotRestored) {
+  const Labels l{{"__name__", "ALERTS_FOR_STATE"}, {"alertname", "Quick"}, {"instance", "x"}};
+  data_.Append(l, {20 * kMinute, 60});
+  Scrape(Labels{{"__name__", "up"}, {"instance", "x"}}, 40 * kMinute, [](int64_t) { return 0.0; });
+  auto g = MakeGroup(R"yaml(groups:
+  - name: g
+    rules:
+      - alert: Quick
+        expr: up == 0
+        for: 1m
+)yaml", /*restore=*/true);
+  ASSERT_TRUE(g);
+  g->Eval(30 * kMinute, context_);
+  g->RestoreForState(30 * kMinute, context_, 60 * kMinute, 10 * kMinute);
+  auto& rule = dynamic_cast<AlertingRule&>(*g->rules()[0]);
+  EXPECT_EQ(rule.Alerts()[0].active_at, 30 * kMinute);
 }
 
 TEST_F(GroupTest, QueryOffsetShiftsQueriesAndSamples) {

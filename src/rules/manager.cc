@@ -112,6 +112,7 @@ Status Manager::Reload(RuleSources sources) {
     group_options.default_interval_ms = sources.evaluation_interval_ms;
     group_options.default_query_offset_ms = sources.query_offset_ms;
     group_options.append = options_.append;
+    group_options.restore = !started_;
     auto group = Group::Make(spec, file, std::move(group_options));
     if (!group.ok()) return group.status().WithContext(file);
     built[i] = std::make_unique<Running>();
@@ -140,6 +141,7 @@ Status Manager::Reload(RuleSources sources) {
     }
   }
   running_ = std::move(next);
+  started_ = true;
   files_ = std::move(files);
   options_.sources = std::move(sources);
   for (auto& r : running_) {
@@ -169,6 +171,11 @@ void Manager::Run(Running* running) {
     if (options_.now_ms() < ts) continue;  // woke early
     lock.unlock();
     g.Eval(ts, options_.context);
+    // Alerts are restored after the second evaluation, as Prometheus does:
+    // by then recording rules have written what alerts may read.
+    if (g.needs_restore() && running->iterations.load() >= 1) {
+      g.RestoreForState(options_.now_ms(), options_.context, options_.outage_tolerance_ms, options_.grace_period_ms);
+    }
     running->iterations.fetch_add(1, std::memory_order_relaxed);
     // An evaluation that overran skips the times it covered (counted as
     // missed), as Prometheus does.

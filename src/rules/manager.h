@@ -41,6 +41,10 @@ struct ManagerOptions {
   EvalContext context;  // queries, external labels and URL
   std::function<Status(std::span<const RuleSample>)> append;
   std::function<int64_t()> now_ms;  // the clock (tests set their own)
+  // Restoring alerts at start (--rules.alert.for-outage-tolerance and
+  // --rules.alert.for-grace-period, Prometheus's defaults).
+  int64_t outage_tolerance_ms = 3'600'000;
+  int64_t grace_period_ms = 600'000;
 };
 
 class Manager {
@@ -73,6 +77,7 @@ class Manager {
   static void StopThread(Running& r);
 
   ManagerOptions options_;
+  bool started_ = false;  // groups of the first load restore their alerts
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<Running>> running_;
   std::vector<std::string> files_;

@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "model/matcher.h"
 #include "model/sample.h"
 #include "promql/parser.h"
 #include "template/prometheus_functions.h"
@@ -265,6 +266,45 @@ std::vector<Alert> AlertingRule::Alerts() const {
 void AlertingRule::SetRestored(bool restored) {
   std::lock_guard lock(mu_);
   restored_ = restored;
+}
+
+Status AlertingRule::RestoreForState(int64_t ts, const EvalContext& context, int64_t outage_tolerance_ms,
+                                     int64_t grace_period_ms) {
+  const int64_t hold = spec_.for_ms;
+  if (hold < grace_period_ms || !context.select) {
+    // It would have to wait the grace period: it waits its own `for`.
+    SetRestored(true);
+    return Status::OK();
+  }
+  std::lock_guard lock(mu_);
+  for (auto& [h, a] : active_) {
+    // The ALERTS_FOR_STATE series of this alert, exactly.
+    const model::Labels series = Relabel(a.labels, "ALERTS_FOR_STATE", {});
+    model::Matchers matchers;
+    for (const model::Label& l : series) {
+      auto m = model::Matcher::Make(model::MatchType::kEqual, l.name, l.value);
+      if (!m.ok()) return m.status();
+      matchers.push_back(*std::move(m));
+    }
+    ASSIGN_OR_RETURN(auto found, context.select(matchers, {ts - outage_tolerance_ms, ts}));
+    if (found.empty() || found[0].samples.empty()) continue;
+    const model::Sample& last = found[0].samples.back();
+    if (model::IsStaleNaN(last.value)) continue;  // it was not active any more
+    // Prometheus works in whole seconds here.
+    const int64_t down_at = last.timestamp_ms / 1000 * 1000;
+    int64_t restored_active_at = static_cast<int64_t>(last.value) * 1000;
+    const int64_t remaining_pending = hold - (down_at - restored_active_at);
+    if (remaining_pending <= 0) {
+      // It was firing: the next evaluation makes it firing again if it still is.
+    } else if (remaining_pending < grace_period_ms) {
+      restored_active_at = ts + grace_period_ms - hold;  // fires after the grace period
+    } else {
+      restored_active_at += ts - down_at;  // the outage does not count as pending
+    }
+    a.active_at = restored_active_at;
+  }
+  restored_ = true;
+  return Status::OK();
 }
 
 Result<std::unique_ptr<RuleInstance>> MakeRule(const Rule& spec, const LabelMap& group_labels) {

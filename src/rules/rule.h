@@ -97,6 +97,16 @@ class AlertingRule : public RuleInstance {
   // an earlier run is restored (Prometheus's `restored`).
   void SetRestored(bool restored);
 
+  // After a restart, gives the alerts found active again the time they
+  // became active before it, from the ALERTS_FOR_STATE series written then
+  // (Prometheus's RestoreForState): an alert active within
+  // `outage_tolerance_ms` before `ts` keeps its pending time, extended by
+  // the outage; one that would fire within `grace_period_ms` fires after
+  // the grace period instead. Rules whose `for` is shorter than the grace
+  // period are not restored. Marks the rule restored.
+  Status RestoreForState(int64_t ts, const EvalContext& context, int64_t outage_tolerance_ms,
+                         int64_t grace_period_ms);
+
   // How long a resolved alert is kept to be sent as resolved.
   static constexpr int64_t kResolvedRetentionMs = 15 * 60 * 1000;
 

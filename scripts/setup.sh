@@ -21,7 +21,7 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
   npm curl openjdk-17-jre-headless openjdk-17-jdk-headless postgresql-client
   # Peers for the side-by-side benchmarks and interoperability tests.
-  prometheus victoria-metrics
+  prometheus prometheus-alertmanager victoria-metrics
 )
 DUCKDB_VERSION=1.4.4
 DUCKDB_BINDINGS_VERSION=1.4.4-r.4

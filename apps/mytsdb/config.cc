@@ -218,6 +218,56 @@ Status ApplyGlobal(const YAML::Node& node, Config* c) {
   return Status::OK();
 }
 
+// Prometheus's `alerting` section: static Alertmanagers over HTTP with the
+// API v2. What MyTSDB does not do yet is refused, not ignored.
+Status ApplyAlerting(const YAML::Node& node, Config* c) {
+  if (!node.IsMap()) return Status::InvalidArgument("\"alerting\" must be a mapping");
+  c->alertmanagers.clear();
+  for (const auto& kv : node) {
+    const std::string key = kv.first.as<std::string>();
+    if (key != "alertmanagers") {
+      return Status::InvalidArgument("alerting." + key + " is not supported yet (alerting.alertmanagers is)");
+    }
+    if (!kv.second.IsSequence()) return Status::InvalidArgument("alerting.alertmanagers must be a list");
+    for (const auto& am : kv.second) {
+      AlertmanagerConfig out;
+      for (const auto& field : am) {
+        const std::string name = field.first.as<std::string>();
+        const YAML::Node& value = field.second;
+        if (name == "static_configs") {
+          for (const auto& sc : value) {
+            for (const auto& f : sc) {
+              if (f.first.as<std::string>() != "targets") {
+                return Status::InvalidArgument("alerting.alertmanagers[].static_configs[]." + f.first.as<std::string>() +
+                                               " is not supported yet (targets is)");
+              }
+              for (const auto& t : f.second) out.targets.push_back(t.as<std::string>());
+            }
+          }
+        } else if (name == "scheme") {
+          out.scheme = value.as<std::string>();
+          if (out.scheme != "http") {
+            return Status::InvalidArgument("alerting.alertmanagers[].scheme \"" + out.scheme +
+                                           "\" is not supported yet (http is)");
+          }
+        } else if (name == "path_prefix") {
+          out.path_prefix = value.as<std::string>();
+        } else if (name == "timeout") {
+          ASSIGN_OR_RETURN(out.timeout_ms, ParseDuration(value.as<std::string>()));
+        } else if (name == "api_version") {
+          if (value.as<std::string>() != "v2") {
+            return Status::InvalidArgument("alerting.alertmanagers[].api_version must be v2 (Alertmanager 0.16 on)");
+          }
+        } else {
+          return Status::InvalidArgument("alerting.alertmanagers[]." + name + " is not supported yet");
+        }
+      }
+      c->alertmanagers.push_back(std::move(out));
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Status LoadConfigFile(const std::string& path, Config* config) {
@@ -232,6 +282,8 @@ Status LoadConfigFile(const std::string& path, Config* config) {
       const std::string key = kv.first.as<std::string>();
       if (key == "global") {
         RETURN_NOT_OK(ApplyGlobal(kv.second, config).WithContext(path));
+      } else if (key == "alerting") {
+        RETURN_NOT_OK(ApplyAlerting(kv.second, config).WithContext(path));
       } else if (key == "rule_files") {
         if (!kv.second.IsSequence() && !kv.second.IsNull()) {
           return Status::InvalidArgument(path + ": rule_files must be a list of file names or globs");

@@ -14,6 +14,14 @@
 
 namespace mytsdb::app {
 
+// One entry of Prometheus's alerting.alertmanagers.
+struct AlertmanagerConfig {
+  std::string scheme = "http";
+  std::string path_prefix = "/";
+  int64_t timeout_ms = 10'000;
+  std::vector<std::string> targets;  // static_configs' HOST:PORT
+};
+
 struct Config {
   std::string data_dir = "./data";
   std::string listen = "127.0.0.1:9663";
@@ -65,6 +73,10 @@ struct Config {
   // Restoring alerts after a restart, as Prometheus's flags.
   int64_t for_outage_tolerance_ms = 3'600'000;  // --rules.alert.for-outage-tolerance
   int64_t for_grace_period_ms = 600'000;        // --rules.alert.for-grace-period
+  int64_t resend_delay_ms = 60'000;             // --rules.alert.resend-delay
+  // Prometheus's `alerting` section: where alerts go.
+  std::vector<AlertmanagerConfig> alertmanagers;
+  size_t notification_queue_capacity = 10'000;  // --alertmanager.notification-queue-capacity
 };
 
 // Loads a YAML config file over `config`. Unknown keys are errors (a typo

@@ -430,7 +430,8 @@ int main(int argc, char** argv) {
   std::string config_file, data_dir, listen, fsync, fsync_interval, segment_size, block_duration,
       max_block_duration, max_body, max_decompressed, name_validation, log_level, retention,
       retention_size, maintenance_interval, query_timeout, query_lookback, max_future,
-      sql_memory_limit, sql_timeout, pg_listen, for_outage_tolerance, for_grace_period;
+      sql_memory_limit, sql_timeout, pg_listen, for_outage_tolerance, for_grace_period, resend_delay;
+  size_t notification_queue_capacity = 0;
   int sql_threads = 0, pg_max_connections = 0;
   uint64_t max_series = 0, max_series_per_metric = 0;
   int64_t query_max_samples = 0;
@@ -446,6 +447,10 @@ int main(int argc, char** argv) {
                     "Longest outage after which pending and firing alerts are still restored (default 1h)");
   serve->add_option("--rules.alert.for-grace-period", for_grace_period,
                     "Least time between a restart and an alert with a `for` of at least this firing (default 10m)");
+  serve->add_option("--rules.alert.resend-delay", resend_delay,
+                    "How often a firing alert is sent to Alertmanager again (default 1m)");
+  serve->add_option("--alertmanager.notification-queue-capacity", notification_queue_capacity,
+                    "Alerts waiting to be sent at most; beyond it the oldest are dropped (default 10000)");
   serve->add_option("--web.external-url", external_url,
                     "The URL MyTSDB is reached under, as in Prometheus: alert templates' externalURL "
                     "and links in notifications");
@@ -619,6 +624,7 @@ int main(int argc, char** argv) {
   if (enable_lifecycle) config.enable_lifecycle = true;
   if (!web_config_file.empty()) config.web_config_file = web_config_file;
   if (!external_url.empty()) config.external_url = external_url;
+  if (notification_queue_capacity > 0) config.notification_queue_capacity = notification_queue_capacity;
   if (enable_admin_api) config.enable_admin_api = true;
   if (max_series > 0) config.max_series = max_series;
   if (max_series_per_metric > 0) config.max_series_per_metric = max_series_per_metric;
@@ -655,6 +661,7 @@ int main(int argc, char** argv) {
                  &config.for_outage_tolerance_ms),
            apply("--rules.alert.for-grace-period", for_grace_period, mytsdb::app::ParseDuration,
                  &config.for_grace_period_ms),
+           apply("--rules.alert.resend-delay", resend_delay, mytsdb::app::ParseDuration, &config.resend_delay_ms),
        }) {
     if (!st.ok()) return mytsdb::app::Fail(st.message());
   }

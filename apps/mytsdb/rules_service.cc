@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "query/storage_queryable.h"
+#include "template/quote.h"
 
 namespace mytsdb::app {
 
@@ -20,6 +21,8 @@ rules::RuleSources SourcesOf(const Config& config) {
 RulesService::RulesService(promql::EngineOptions engine, telemetry::Registry* registry) : engine_(engine) {
   registry->AddCollector([this](telemetry::TextWriter* w) {
     if (auto m = manager()) m->WriteMetrics(w);
+    std::lock_guard lock(published_mu_);
+    if (notifier_) notifier_->WriteMetrics(w);
   });
 }
 
@@ -72,6 +75,38 @@ Status RulesService::Apply(const Config& config, storage::Storage* storage) {
   };
   options.outage_tolerance_ms = config.for_outage_tolerance_ms;
   options.grace_period_ms = config.for_grace_period_ms;
+  options.resend_delay_ms = config.resend_delay_ms;
+  if (!config.alertmanagers.empty()) {
+    notifier::NotifierOptions n;
+    for (const AlertmanagerConfig& am : config.alertmanagers) {
+      for (const std::string& target : am.targets) {
+        n.alertmanagers.push_back(
+            {.scheme = am.scheme, .host_port = target, .path_prefix = am.path_prefix, .timeout_ms = am.timeout_ms});
+      }
+    }
+    n.queue_capacity = config.notification_queue_capacity;
+    n.external_labels = config.external_labels;
+    {
+      std::lock_guard published(published_mu_);
+      notifier_ = std::make_unique<notifier::Notifier>(std::move(n));
+    }
+    options.notify = [this, url = config.external_url](const promql::Node& expr, std::vector<rules::Alert> alerts) {
+      std::vector<notifier::Alert> out;
+      out.reserve(alerts.size());
+      for (rules::Alert& a : alerts) {
+        notifier::Alert n;
+        n.labels = std::move(a.labels);
+        n.annotations = std::move(a.annotations);
+        n.starts_at_ms = a.fired_at;
+        n.ends_at_ms = a.resolved_at != 0 ? a.resolved_at : a.valid_until;
+        std::string base = url;
+        while (!base.empty() && base.back() == '/') base.pop_back();
+        n.generator_url = base + "/graph?g0.expr=" + tmpl::QueryEscape(promql::Format(expr)) + "&g0.tab=1";
+        out.push_back(std::move(n));
+      }
+      notifier_->Send(std::move(out));
+    };
+  }
   options.append = [this](std::span<const rules::RuleSample> samples) -> Status {
     std::vector<model::Sample> values;
     values.reserve(samples.size());
@@ -101,6 +136,12 @@ void RulesService::Stop() {
   Publish(nullptr);
   if (manager_) manager_->Stop();
   manager_.reset();
+  std::unique_ptr<notifier::Notifier> notifier;
+  {
+    std::lock_guard published(published_mu_);
+    notifier = std::move(notifier_);
+  }
+  if (notifier) notifier->Stop();  // sends what is queued
 }
 
 }  // namespace mytsdb::app

@@ -12,6 +12,7 @@
 #include "common/status.h"
 #include "config.h"
 #include "promql/engine.h"
+#include "notifier/notifier.h"
 #include "rules/manager.h"
 #include "storage/storage.h"
 #include "telemetry/metrics.h"
@@ -40,6 +41,8 @@ class RulesService {
   promql::Engine engine_;
   std::mutex mu_;  // Apply and Stop, one at a time
   std::shared_ptr<rules::Manager> manager_;
+  // Sends the alerts (alerting.alertmanagers, read at start).
+  std::unique_ptr<notifier::Notifier> notifier_;
   mutable std::mutex published_mu_;
   std::shared_ptr<const rules::Manager> published_;
 };

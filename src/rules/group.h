@@ -32,6 +32,10 @@ struct GroupOptions {
   // ALERTS_FOR_STATE series of the run before (RestoreForState), and write
   // no ALERTS until then.
   bool restore = false;
+  // Receives the alerts to send after each alerting rule's evaluation
+  // (with the rule's expression, for the generator URL); unset: none sent.
+  std::function<void(const promql::Node& expr, std::vector<Alert> alerts)> notify;
+  int64_t resend_delay_ms = 60'000;  // --rules.alert.resend-delay
 };
 
 struct GroupEvalStats {

@@ -113,6 +113,8 @@ Status Manager::Reload(RuleSources sources) {
     group_options.default_query_offset_ms = sources.query_offset_ms;
     group_options.append = options_.append;
     group_options.restore = !started_;
+    group_options.notify = options_.notify;
+    group_options.resend_delay_ms = options_.resend_delay_ms;
     auto group = Group::Make(spec, file, std::move(group_options));
     if (!group.ok()) return group.status().WithContext(file);
     built[i] = std::make_unique<Running>();

@@ -45,6 +45,10 @@ struct ManagerOptions {
   // --rules.alert.for-grace-period, Prometheus's defaults).
   int64_t outage_tolerance_ms = 3'600'000;
   int64_t grace_period_ms = 600'000;
+  // Alerts to send (GroupOptions::notify), and how often firing ones are
+  // sent again.
+  std::function<void(const promql::Node& expr, std::vector<Alert> alerts)> notify;
+  int64_t resend_delay_ms = 60'000;
 };
 
 class Manager {

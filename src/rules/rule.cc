@@ -263,6 +263,21 @@ std::vector<Alert> AlertingRule::Alerts() const {
   return out;
 }
 
+std::vector<Alert> AlertingRule::AlertsToSend(int64_t ts, int64_t resend_delay_ms, int64_t interval_ms) {
+  std::lock_guard lock(mu_);
+  std::vector<Alert> out;
+  for (auto& [h, a] : active_) {
+    if (a.state == AlertState::kPending) continue;
+    const bool resolved_since_sent = a.resolved_at > a.last_sent_at;
+    if (!resolved_since_sent && a.last_sent_at + resend_delay_ms >= ts) continue;
+    a.last_sent_at = ts;
+    // Valid for two failed evaluations or sends, and two more.
+    a.valid_until = ts + 4 * std::max(resend_delay_ms, interval_ms);
+    out.push_back(a);
+  }
+  return out;
+}
+
 void AlertingRule::SetRestored(bool restored) {
   std::lock_guard lock(mu_);
   restored_ = restored;

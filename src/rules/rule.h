@@ -93,6 +93,12 @@ class AlertingRule : public RuleInstance {
   // The alerts the rule holds (pending, firing, and resolved ones kept 15
   // minutes to be sent as resolved).
   std::vector<Alert> Alerts() const;
+  // The alerts to send to Alertmanager after the evaluation at `ts`
+  // (Prometheus's sendAlerts): firing ones not sent for `resend_delay_ms`,
+  // and those resolved since they were last sent; marks them sent and valid
+  // for four evaluations or resend delays.
+  std::vector<Alert> AlertsToSend(int64_t ts, int64_t resend_delay_ms, int64_t interval_ms);
+
   // Whether ALERTS and ALERTS_FOR_STATE are written: not until the state of
   // an earlier run is restored (Prometheus's `restored`).
   void SetRestored(bool restored);

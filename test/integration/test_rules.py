@@ -12,6 +12,7 @@ import signal
 import time
 
 import remote_write as rw
+from helpers import wait_for
 
 RULES = """groups:
   - name: node
@@ -42,16 +43,6 @@ def ingest_up(server):
     series = [({"__name__": "up", "job": "node", "instance": "a:9100"}, [(now, 1.0)]),
               ({"__name__": "up", "job": "node", "instance": "b:9100"}, [(now, 0.0)])]
     assert rw.write(server.http, server.url, series).status_code == 204
-
-
-def wait_for(fn, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = fn()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting")
 
 
 def query(server, q):

@@ -13,8 +13,6 @@ windows of the rules to settle in between (docs/RULES.md lists what is
 left to later steps: notifications, restore).
 """
 import shutil
-import socket
-import subprocess
 import threading
 import time
 
@@ -22,6 +20,7 @@ import pytest
 import requests
 
 import remote_write as rw
+from helpers import free_port, start_peer
 
 PHASE = 15  # seconds
 PHASES = 5
@@ -67,26 +66,6 @@ def phase_values(phase):
     return [(1, 0, 20, True), (0, 1, 25, True), (0, 1, 30, False), (1, 0, 30, True), (1, 0, 22, True)][phase]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(url, proc, log, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            if requests.get(url + "/-/ready", timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        if proc.poll() is not None:
-            break
-        time.sleep(0.1)
-    raise RuntimeError(f"did not start: see {log}")
-
-
 @pytest.fixture
 def both(tmp_path, server_factory):
     if shutil.which("prometheus") is None:
@@ -97,13 +76,11 @@ def both(tmp_path, server_factory):
         (tmp_path / d / "config.yml").write_text(CONFIG)
     port = free_port()
     prom_url = f"http://127.0.0.1:{port}"
-    log = open(tmp_path / "prom" / "log", "wb")
-    proc = subprocess.Popen(["prometheus", f"--config.file={tmp_path / 'prom' / 'config.yml'}",
-                             f"--storage.tsdb.path={tmp_path / 'prom' / 'data'}",
-                             f"--web.listen-address=127.0.0.1:{port}", "--web.enable-remote-write-receiver",
-                             "--log.level=warn"],
-                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    wait_ready(prom_url, proc, tmp_path / "prom" / "log")
+    proc, log = start_peer(["prometheus", f"--config.file={tmp_path / 'prom' / 'config.yml'}",
+                            f"--storage.tsdb.path={tmp_path / 'prom' / 'data'}",
+                            f"--web.listen-address=127.0.0.1:{port}", "--web.enable-remote-write-receiver",
+                            "--log.level=warn"],
+                           prom_url, tmp_path / "prom" / "log")
     ours = server_factory(extra_args=["--config", str(tmp_path / "mytsdb" / "config.yml")])
     yield prom_url, ours.url
     proc.terminate()

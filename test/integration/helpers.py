@@ -1,0 +1,44 @@
+"""Small helpers shared by integration tests: free ports, waiting for a
+condition, and starting a peer (Prometheus, Alertmanager) on 127.0.0.1
+until it answers /-/ready."""
+import socket
+import subprocess
+import time
+
+import requests
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(fn, timeout=30, interval=0.2):
+    """fn()'s first truthy value within `timeout` seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("timed out waiting")
+
+
+def start_peer(command, url, log_path, timeout=60):
+    """Starts `command` with its output in `log_path`; returns (process,
+    log file) once `url`/-/ready answers 200."""
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    deadline = time.time() + timeout
+    while True:
+        try:
+            if requests.get(url + "/-/ready", timeout=1).status_code == 200:
+                return proc, log
+        except requests.RequestException:
+            pass
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()
+            log.close()
+            raise RuntimeError(f"{command[0]} did not start: see {log_path}")
+        time.sleep(0.1)

@@ -15,7 +15,8 @@ while IFS= read -r fuzzer; do
   mkdir -p "$work/corpus" "$work/artifacts"
   if [[ -d "test/fuzz_corpus/$name" ]]; then cp -r "test/fuzz_corpus/$name/." "$work/corpus/"; fi
   printf 'fuzz: %s for %ss (seeds: %s)\n' "$name" "$SECONDS_EACH" "$(ls "$work/corpus" | wc -l)"
-  if ! "$fuzzer" "$work/corpus" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 \
+  # -timeout: an input that runs 10 s is a hang, reported as one (the default waits 20 minutes).
+  if ! "$fuzzer" "$work/corpus" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="$work/artifacts/" -print_final_stats=1 >"$work/log" 2>&1; then
     tail -n 40 "$work/log"
     echo "fuzz: $name FAILED; crashing input(s): $(ls "$work"/artifacts/* 2>/dev/null)" >&2

@@ -45,6 +45,17 @@ class Executor {
     if (++steps_ > options_.max_steps) Fail("template execution exceeded " + std::to_string(options_.max_steps) + " steps");
   }
 
+  // Counts what a function or method returned against max_value_bytes.
+  const Value& Produced(const Value& v) {
+    if (v.kind() == Kind::kString) {
+      produced_ += v.AsString().size();
+      if (produced_ > options_.max_value_bytes) {
+        Fail("template values exceed " + std::to_string(options_.max_value_bytes) + " bytes");
+      }
+    }
+    return v;
+  }
+
   void Write(std::string_view s) {
     if (out_->size() + s.size() > options_.max_output_bytes) {
       Fail("template output exceeds " + std::to_string(options_.max_output_bytes) + " bytes");
@@ -306,7 +317,7 @@ class Executor {
       PrepareArguments(name, method->params, method->variadic, method->rest, args, &values);
       auto result = method->call(receiver, values);
       if (!result.ok()) Fail("error calling " + name + ": " + result.status().message());
-      return *std::move(result);
+      return Produced(*result);
     }
     const bool has_args = args.size() > 1 || final;
     switch (receiver.kind()) {
@@ -427,7 +438,7 @@ class Executor {
     PrepareArguments(name, fn->params, fn->variadic, fn->rest, args, &values);
     auto result = fn->call(values);
     if (!result.ok()) Fail("error calling " + name + ": " + result.status().message());
-    return *std::move(result);
+    return Produced(*result);
   }
 
   const TreeSet& trees_;
@@ -440,6 +451,7 @@ class Executor {
   int line_ = 0;
   int depth_ = 0;
   size_t steps_ = 0;
+  size_t produced_ = 0;
 };
 
 }  // namespace

@@ -181,14 +181,18 @@ class Printer {
     if (verb == 'X') {
       for (char& c : digits) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     }
+    // Leading zeros in one insertion (a loop of single ones is quadratic
+    // in widths of up to a million).
+    auto zero_pad = [&digits](size_t want) {
+      if (digits.size() < want) digits.insert(0, want - digits.size(), '0');
+    };
     if (flags_.has_prec) {
       if (flags_.prec == 0 && u == 0) digits.clear();
-      while (digits.size() < static_cast<size_t>(flags_.prec)) digits.insert(digits.begin(), '0');
+      zero_pad(static_cast<size_t>(flags_.prec));
     } else if (flags_.zero && !flags_.minus && flags_.has_width) {
       // Zero padding goes between the sign and the digits.
       const size_t sign = (negative || flags_.plus || flags_.space) ? 1 : 0;
-      const size_t want = static_cast<size_t>(flags_.width) - std::min(static_cast<size_t>(flags_.width), sign + prefix.size());
-      while (digits.size() < want) digits.insert(digits.begin(), '0');
+      zero_pad(static_cast<size_t>(flags_.width) - std::min(static_cast<size_t>(flags_.width), sign + prefix.size()));
     }
     std::string s = negative ? "-" : flags_.plus ? "+" : flags_.space ? " " : "";
     s += prefix;

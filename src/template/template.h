@@ -44,6 +44,10 @@ struct ExecOptions {
   MissingKey missing_key = MissingKey::kDefault;
   size_t max_output_bytes = 1 << 20;
   size_t max_steps = 1'000'000;  // nodes and range iterations
+  // Bytes of the strings functions return, together: a template that
+  // builds ever larger values (print $x $x in a loop, printf with huge
+  // widths) stops here rather than after minutes of work.
+  size_t max_value_bytes = 16 << 20;
   int max_depth = 100;           // nested {{template}} calls
 };
 

@@ -55,6 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   mytsdb::tmpl::ExecOptions options;
   options.max_steps = 20'000;
   options.max_output_bytes = 64 << 10;
+  options.max_value_bytes = 1 << 20;
   (void)t->Execute(data, options);
   return 0;
 }

@@ -430,6 +430,30 @@ TEST(TemplateTest, LimitsStopRunawayTemplates) {
   ASSERT_FALSE(out.ok());
   EXPECT_NE(out.status().message().find("output exceeds 1000 bytes"), std::string::npos);
 
+  options = ExecOptions{};
+  options.max_value_bytes = 1 << 20;
+  auto growing = Template::Parse("t", "{{ $x := \"ab\" }}{{ range 40 }}{{ $x = print $x $x }}{{ end }}{{ len $x }}");
+  ASSERT_TRUE(growing.ok());
+  out = growing->Execute(Value(), options);
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("template values exceed 1048576 bytes"), std::string::npos);
+  auto wide = Template::Parse("t", "{{ range 100000 }}{{ $x := printf \"%999999d\" 1 }}{{ end }}");
+  ASSERT_TRUE(wide.ok());
+  out = wide->Execute(Value(), options);
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("template values exceed"), std::string::npos);
+
+  // Widths and precisions up to Go's million cost linear time (the fuzzer
+  // found zero padding that was quadratic).
+  auto padded = Template::Parse("t", "{{ printf \"%.999999d|%0999999d\" 7 8 }}");
+  ASSERT_TRUE(padded.ok());
+  options = ExecOptions{};
+  options.max_output_bytes = 4 << 20;
+  out = padded->Execute(Value(), options);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->size(), 999'999u * 2 + 1);
+  EXPECT_EQ(out->substr(999'990, 12), "000000007|00");
+
   auto recursive = Template::Parse("t", "{{define \"r\"}}{{template \"r\"}}{{end}}{{template \"r\"}}");
   ASSERT_TRUE(recursive.ok());
   out = recursive->Execute(Value());

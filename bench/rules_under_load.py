@@ -79,8 +79,12 @@ def measure(url, seconds, flips):
     delays = []
     missed_before = metric(url, "prometheus_rule_group_iterations_missed_total") or 0
     end = time.time() + seconds
-    next_flip = time.time() + 2
     session = requests.Session()
+    # Start from the condition cleared and the alert gone.
+    rw.write(session, url, [({"__name__": "flip_switch"}, [(int(time.time() * 1000), 0.0)])])
+    while any(a["state"] == "firing" for a in session.get(url + "/api/v1/alerts", timeout=10).json()["data"]["alerts"]):
+        time.sleep(0.1)
+    next_flip = time.time() + 2
     state = 0
     while time.time() < end:
         d = metric(url, "prometheus_rule_group_last_duration_seconds")

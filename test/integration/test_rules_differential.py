@@ -8,13 +8,17 @@ so results are compared as timelines of steady values: a range query at
 1 s steps, runs of one value, transitions (runs shorter than 3 steps)
 dropped. The sequence of values of every series, and the moments they
 begin (within 2 s), must agree; so must the states every alert goes
-through. The data changes in phases of 15 s, long enough for the 10 s rate
+through, and the alerts each sends (firing and resolved) to its
+Alertmanager endpoint. The data changes in phases of 15 s, long enough for the 10 s rate
 windows of the rules to settle in between (docs/RULES.md lists what is
-left to later steps: notifications, restore).
+left to later steps).
 """
+import calendar
+import json
 import shutil
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 import requests
@@ -58,7 +62,41 @@ RULES = """groups:
         expr: absent(requests_total{instance="b"})
         for: 2s
 """
-CONFIG = "global:\n  evaluation_interval: 1s\n  external_labels: {region: eu}\nrule_files: [rules.yml]\n"
+CONFIG = """global:
+  evaluation_interval: 1s
+  external_labels: {region: eu}
+rule_files: [rules.yml]
+alerting:
+  alertmanagers:
+    - static_configs:
+        - targets: ['127.0.0.1:%d']
+"""
+
+
+class Capture:
+    """An Alertmanager's alerts endpoint that keeps what it receives:
+    (labels, firing or resolved) of every alert posted."""
+
+    def __init__(self):
+        received = self.received = set()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                now = time.time()
+                for a in body:
+                    ends = a.get("endsAt", "")
+                    resolved = bool(ends) and calendar.timegm(time.strptime(ends[:19], "%Y-%m-%dT%H:%M:%S")) <= now
+                    received.add((tuple(sorted(a["labels"].items())), "resolved" if resolved else "firing"))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 def phase_values(phase):
@@ -70,10 +108,11 @@ def phase_values(phase):
 def both(tmp_path, server_factory):
     if shutil.which("prometheus") is None:
         pytest.fail("prometheus is not installed: run scripts/setup.sh (make does it)")
+    captures = {"prom": Capture(), "mytsdb": Capture()}
     for d in ("prom", "mytsdb"):
         (tmp_path / d).mkdir()
         (tmp_path / d / "rules.yml").write_text(RULES)
-        (tmp_path / d / "config.yml").write_text(CONFIG)
+        (tmp_path / d / "config.yml").write_text(CONFIG % captures[d].port)
     port = free_port()
     prom_url = f"http://127.0.0.1:{port}"
     proc, log = start_peer(["prometheus", f"--config.file={tmp_path / 'prom' / 'config.yml'}",
@@ -82,7 +121,7 @@ def both(tmp_path, server_factory):
                             "--log.level=warn"],
                            prom_url, tmp_path / "prom" / "log")
     ours = server_factory(extra_args=["--config", str(tmp_path / "mytsdb" / "config.yml")])
-    yield prom_url, ours.url
+    yield prom_url, ours.url, captures
     proc.terminate()
     proc.wait(timeout=30)
     log.close()
@@ -149,7 +188,7 @@ def agree(ours, ref, what):
 
 
 def test_rules_agree_with_prometheus(both):
-    prom_url, our_url = both
+    prom_url, our_url, captures = both
     t0 = time.time()
     stop = threading.Event()
     writer = threading.Thread(target=feed, args=([prom_url, our_url], t0, stop), daemon=True)
@@ -189,5 +228,11 @@ def test_rules_agree_with_prometheus(both):
     # at another instant of the evaluation interval may differ in the last
     # bit: 0.1 against 0.09999999999999999).
     assert [a[:3] for a in ours_active] == [a[:3] for a in ref_active]
+    # Both sent the same alerts, firing and resolved, external labels
+    # included, to their Alertmanager.
+    sent_ref, sent_ours = captures["prom"].received, captures["mytsdb"].received
+    assert {dict(labels)["alertname"] for labels, _ in sent_ref} >= {"InstanceDown", "HighErrorRatio", "Hot"}
+    assert any(status == "resolved" for _, status in sent_ref)
+    assert sent_ours == sent_ref
     for ours_alert, ref_alert in zip(ours_active, ref_active):
         assert abs(float(ours_alert[3]) - float(ref_alert[3])) <= 1e-9 * abs(float(ref_alert[3])), (ours_alert, ref_alert)

@@ -174,7 +174,16 @@ def runs(url, query, start, end):
                 seq[-1][2] += 1
             else:
                 seq.append([v, t, 1])
-        out[key] = [tuple(x) for x in seq if x[2] >= 3]
+        # Transitions (runs under 3 steps) out, then runs of one value that
+        # a transition split joined again: both evaluate at their own
+        # instants, so a rate may blip for a step in one and not the other.
+        merged = []
+        for v, t, n in (x for x in seq if x[2] >= 3):
+            if merged and merged[-1][0] == v:
+                merged[-1][2] = t + n - merged[-1][1]
+            else:
+                merged.append([v, t, n])
+        out[key] = [tuple(x) for x in merged]
     return out
 
 

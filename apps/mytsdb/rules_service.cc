@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "query/storage_queryable.h"
-#include "template/quote.h"
+#include "template/prometheus_functions.h"
 
 namespace mytsdb::app {
 
@@ -64,14 +64,7 @@ Status RulesService::Apply(const Config& config, storage::Storage* storage) {
                                   model::TimeRange range) -> Result<std::vector<promql::Series>> {
     const query::StorageQueryable data(*storage_);
     ASSIGN_OR_RETURN(auto set, data.Select(matchers, range, {}));
-    std::vector<promql::Series> out;
-    promql::Series series;
-    while (true) {
-      ASSIGN_OR_RETURN(bool more, set->Next(&series));
-      if (!more) break;
-      out.push_back(std::move(series));
-    }
-    return out;
+    return promql::ReadAll(*set);
   };
   options.outage_tolerance_ms = config.for_outage_tolerance_ms;
   options.grace_period_ms = config.for_grace_period_ms;
@@ -101,7 +94,7 @@ Status RulesService::Apply(const Config& config, storage::Storage* storage) {
         n.ends_at_ms = a.resolved_at != 0 ? a.resolved_at : a.valid_until;
         std::string base = url;
         while (!base.empty() && base.back() == '/') base.pop_back();
-        n.generator_url = base + "/graph?g0.expr=" + tmpl::QueryEscape(promql::Format(expr)) + "&g0.tab=1";
+        n.generator_url = base + tmpl::TableLink(promql::Format(expr));
         out.push_back(std::move(n));
       }
       notifier_->Send(std::move(out));

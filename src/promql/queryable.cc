@@ -18,4 +18,14 @@ Result<bool> VectorSeriesSet::Next(Series* out) {
   return true;
 }
 
+Result<std::vector<Series>> ReadAll(SeriesSet& set) {
+  std::vector<Series> out;
+  Series series;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, set.Next(&series));
+    if (!more) return out;
+    out.push_back(std::move(series));
+  }
+}
+
 }  // namespace mytsdb::promql

@@ -54,6 +54,9 @@ class SeriesSet {
   virtual Result<bool> Next(Series* out) = 0;
 };
 
+// Every series of `set`, read to the end (for small selections).
+Result<std::vector<Series>> ReadAll(SeriesSet& set);
+
 // A SeriesSet over series already in memory (tests, small sources).
 class VectorSeriesSet final : public SeriesSet {
  public:

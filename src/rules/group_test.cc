@@ -26,14 +26,7 @@ class GroupTest : public ::testing::Test {
     context_.instant_query = [this](const promql::Node& expr, int64_t t) { return engine_.Instant(data_, expr, t); };
     context_.select = [this](const model::Matchers& m, model::TimeRange r) -> Result<std::vector<promql::Series>> {
       ASSIGN_OR_RETURN(auto set, data_.Select(m, r, {}));
-      std::vector<promql::Series> out;
-      promql::Series s;
-      while (true) {
-        ASSIGN_OR_RETURN(bool more, set->Next(&s));
-        if (!more) break;
-        out.push_back(std::move(s));
-      }
-      return out;
+      return promql::ReadAll(*set);
     };
     context_.external_labels = {{"region", "eu"}};
     context_.external_url = "http://mytsdb.example:9663/";

@@ -361,6 +361,9 @@ Function Numeric(std::string (*fn)(double)) {
 
 }  // namespace
 
+std::string GraphLink(std::string_view expr) { return "/graph?g0.expr=" + QueryEscape(expr) + "&g0.tab=0"; }
+std::string TableLink(std::string_view expr) { return "/graph?g0.expr=" + QueryEscape(expr) + "&g0.tab=1"; }
+
 std::string GoTimeString(int64_t unix_ms) { return FormatUtcMs(unix_ms, false) + " +0000 UTC"; }
 
 Value AlertTemplateData(const LabelMap& labels, const LabelMap& external_labels, const std::string& external_url,
@@ -435,14 +438,12 @@ std::shared_ptr<const FunctionMap> PrometheusFunctions(PrometheusContext context
   (*f)["toLower"] = Fn({Param::kString}, [](std::span<const Value> a) -> Result<Value> {
     return Value::String(MapRunes(a[0].AsString(), ToLowerRune));
   });
-  const auto link = [](const char* tab) {
-    return Fn({Param::kString}, [tab](std::span<const Value> a) -> Result<Value> {
-      std::string out = "/graph?g0.expr=" + QueryEscape(a[0].AsString());
-      return Value::String(out + "&g0.tab=" + tab);
-    });
-  };
-  (*f)["graphLink"] = link("0");
-  (*f)["tableLink"] = link("1");
+  (*f)["graphLink"] = Fn({Param::kString}, [](std::span<const Value> a) -> Result<Value> {
+    return Value::String(GraphLink(a[0].AsString()));
+  });
+  (*f)["tableLink"] = Fn({Param::kString}, [](std::span<const Value> a) -> Result<Value> {
+    return Value::String(TableLink(a[0].AsString()));
+  });
   (*f)["sortByLabel"] = Fn({Param::kString, Param::kAny}, [](std::span<const Value> a) -> Result<Value> {
     if (a[1].kind() != Kind::kList) return Fail("wrong type for value; expected template.queryResult; got " + a[1].TypeName());
     Value::List list = a[1].AsList();

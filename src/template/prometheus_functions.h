@@ -46,6 +46,11 @@ constexpr std::string_view kAlertTemplatePreamble =
     "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}"
     "{{$value := .Value}}";
 
+// Prometheus's graphLink and tableLink of an expression:
+// "/graph?g0.expr=<escaped>&g0.tab=0" (or 1), the generator URL's path.
+std::string GraphLink(std::string_view expr);
+std::string TableLink(std::string_view expr);
+
 // Go's time.Time.String() of a Unix time in milliseconds, in UTC:
 // "2024-01-02 03:04:05.678 +0000 UTC".
 std::string GoTimeString(int64_t unix_ms);

@@ -42,3 +42,27 @@ def start_peer(command, url, log_path, timeout=60):
             log.close()
             raise RuntimeError(f"{command[0]} did not start: see {log_path}")
         time.sleep(0.1)
+
+
+class PostRecorder:
+    """An HTTP endpoint on 127.0.0.1 that answers 200 to every POST and keeps
+    the JSON bodies (a webhook receiver, an Alertmanager's alerts API)."""
+
+    def __init__(self):
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, HTTPServer
+        bodies = self.bodies = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                bodies.append((time.time(), json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()

@@ -7,14 +7,12 @@ clears it arrives resolved.
 import json
 import shutil
 import subprocess
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
 import remote_write as rw
-from helpers import free_port, start_peer, wait_for
+from helpers import PostRecorder, free_port, start_peer, wait_for
 
 RULES = """groups:
   - name: node
@@ -28,28 +26,11 @@ RULES = """groups:
 """
 
 
-class Hook:
-    """A webhook receiver: keeps every notification Alertmanager posts."""
-
-    def __init__(self):
-        received = self.received = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                received.append(json.loads(body))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+class Hook(PostRecorder):
+    """A webhook receiver: the notifications Alertmanager posts."""
 
     def alerts(self, status):
-        return [a for n in self.received for a in n["alerts"] if a["status"] == status]
+        return [a for _, n in self.bodies for a in n["alerts"] if a["status"] == status]
 
 
 @pytest.fixture

@@ -14,17 +14,15 @@ windows of the rules to settle in between (docs/RULES.md lists what is
 left to later steps).
 """
 import calendar
-import json
 import shutil
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 import requests
 
 import remote_write as rw
-from helpers import free_port, start_peer
+from helpers import PostRecorder, free_port, start_peer
 
 PHASE = 15  # seconds
 PHASES = 5
@@ -73,30 +71,19 @@ alerting:
 """
 
 
-class Capture:
-    """An Alertmanager's alerts endpoint that keeps what it receives:
-    (labels, firing or resolved) of every alert posted."""
+class Capture(PostRecorder):
+    """An Alertmanager's alerts endpoint: (labels, firing or resolved) of
+    every alert posted to it."""
 
-    def __init__(self):
-        received = self.received = set()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                now = time.time()
-                for a in body:
-                    ends = a.get("endsAt", "")
-                    resolved = bool(ends) and calendar.timegm(time.strptime(ends[:19], "%Y-%m-%dT%H:%M:%S")) <= now
-                    received.add((tuple(sorted(a["labels"].items())), "resolved" if resolved else "firing"))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    @property
+    def received(self):
+        out = set()
+        for at, body in self.bodies:
+            for a in body:
+                ends = a.get("endsAt", "")
+                resolved = bool(ends) and calendar.timegm(time.strptime(ends[:19], "%Y-%m-%dT%H:%M:%S")) <= at
+                out.add((tuple(sorted(a["labels"].items())), "resolved" if resolved else "firing"))
+        return out
 
 
 def phase_values(phase):

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "rules/rule_file.h"
+#include "sql/rule_sql.h"
 
 namespace mytsdb::app {
 
@@ -11,7 +12,8 @@ int RunCheckRules(const CheckRulesOptions& options) {
   for (const std::string& file : options.files) {
     std::printf("Checking %s\n", file.c_str());
     std::fflush(stdout);  // before the problems, which go to stderr
-    auto parsed = rules::LoadRuleFile(file, {.names = options.names});
+    auto parsed = rules::LoadRuleFile(
+        file, {.names = options.names, .allow_sql = !options.strict_prometheus, .check_sql = sql::CheckRuleSql});
     if (parsed.errors.empty()) {
       std::printf("  SUCCESS: %zu rules found\n\n", parsed.file.RuleCount());
       continue;

@@ -1,6 +1,7 @@
 // `mytsdb check rules FILE...`: checks rule files as `promtool check rules`
 // does (docs/RULES.md), with its output: "Checking FILE", then "SUCCESS: N
-// rules found" or "FAILED:" and one line a problem. Exit code 0 when every
+// rules found" or "FAILED:" and one line a problem. Rules with `sql:`
+// (MyTSDB's extension) have their query's syntax checked. Exit code 0 when every
 // file is valid, 1 otherwise.
 #pragma once
 
@@ -14,6 +15,7 @@ namespace mytsdb::app {
 struct CheckRulesOptions {
   std::vector<std::string> files;
   model::Labels::NameScheme names = model::Labels::NameScheme::kUtf8;
+  bool strict_prometheus = false;  // rules with `sql:` are errors
 };
 
 int RunCheckRules(const CheckRulesOptions& options);

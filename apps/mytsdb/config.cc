@@ -168,6 +168,12 @@ Status Apply(const std::string& key, const YAML::Node& node, Config* c) {
     ASSIGN_OR_RETURN(c->for_outage_tolerance_ms, ParseDuration(v));
   } else if (key == "rules.alert.for_grace_period") {
     ASSIGN_OR_RETURN(c->for_grace_period_ms, ParseDuration(v));
+  } else if (key == "alert_history.flush_interval") {
+    ASSIGN_OR_RETURN(c->alert_history_flush_interval_ms, ParseDuration(v));
+  } else if (key == "strict_prometheus") {
+    c->strict_prometheus = node.as<bool>();
+  } else if (key == "rules.cold_cache_size") {
+    ASSIGN_OR_RETURN(c->rules_cold_cache_bytes, ParseBytes(v));
   } else if (key == "pg.listen") {
     c->pg_listen = v;
   } else if (key == "pg.max_connections") {

@@ -74,6 +74,15 @@ struct Config {
   int64_t for_outage_tolerance_ms = 3'600'000;  // --rules.alert.for-outage-tolerance
   int64_t for_grace_period_ms = 600'000;        // --rules.alert.for-grace-period
   int64_t resend_delay_ms = 60'000;             // --rules.alert.resend-delay
+  // Cold-tier samples kept between rule evaluations (trend rules' windows
+  // into the Parquet tier; cold/sample_cache.h). 0: none.
+  uint64_t rules_cold_cache_bytes = 256ull << 20;  // --rules.cold-cache-size
+  // How often alert state changes are written to DATA/alerts (the alert
+  // history; at most this much of it is lost in a crash).
+  int64_t alert_history_flush_interval_ms = 10'000;  // --alert-history.flush-interval
+  // Refuse what Prometheus would not load: rules with `sql:`
+  // (--strict-prometheus).
+  bool strict_prometheus = false;
   // Prometheus's `alerting` section: where alerts go.
   std::vector<AlertmanagerConfig> alertmanagers;
   size_t notification_queue_capacity = 10'000;  // --alertmanager.notification-queue-capacity

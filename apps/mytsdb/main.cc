@@ -17,6 +17,7 @@
 #include "config.h"
 #include "check_command.h"
 #include "rules_service.h"
+#include "history/alert_history.h"
 #include "sql_command.h"
 #include "storage/storage.h"
 #include "http/server.h"
@@ -121,6 +122,16 @@ void AddStorageMetrics(telemetry::Registry* registry,
     gauge("mytsdb_cold_samples", "Samples (rows) in the cold tier.", cs.rows);
     gauge("mytsdb_cold_catalog_series", "Series known to the cold tier's catalog.",
           cs.catalog_series);
+    counter("mytsdb_cold_sample_cache_hits_total",
+            "Series-file reads of rule evaluations answered from the cold sample cache.",
+            cs.sample_cache.hits);
+    counter("mytsdb_cold_sample_cache_misses_total",
+            "Series-file reads of rule evaluations that decoded the Parquet file.", cs.sample_cache.misses);
+    counter("mytsdb_cold_sample_cache_evictions_total", "Entries evicted from the cold sample cache.",
+            cs.sample_cache.evictions);
+    gauge("mytsdb_cold_sample_cache_bytes", "Memory held by the cold sample cache.", cs.sample_cache.bytes);
+    gauge("mytsdb_cold_sample_cache_capacity_bytes", "--rules.cold-cache-size.",
+          cs.sample_cache.capacity_bytes);
     gauge("mytsdb_cold_watermark_ms",
           "Samples older than this have been persisted from the head (ms).",
           cs.watermark == INT64_MIN ? 0 : cs.watermark);
@@ -153,6 +164,37 @@ void AddStorageMetrics(telemetry::Registry* registry,
   });
 }
 
+// The alert history's table, DATA/alerts (docs/FORMAT.md), with the
+// samples' retention.
+Result<std::unique_ptr<history::AlertHistory>> OpenAlertHistory(const Config& config) {
+  history::AlertHistoryOptions options;
+  options.dir = io::JoinPath(config.data_dir, "alerts");
+  options.retention_ms = config.retention_ms;
+  options.flush_interval = std::chrono::milliseconds(config.alert_history_flush_interval_ms);
+  return history::AlertHistory::Open(options);
+}
+
+void AddAlertHistoryMetrics(telemetry::Registry* registry, std::atomic<history::AlertHistory*>* history_ptr) {
+  registry->AddCollector([=](telemetry::TextWriter* w) {
+    history::AlertHistory* history = history_ptr->load();
+    if (history == nullptr) return;
+    const history::AlertHistoryStats st = history->stats();
+    auto metric = [w](const char* name, const char* type, const char* help, double v) {
+      w->Family(name, type, help);
+      w->Sample(name, {}, v);
+    };
+    metric("mytsdb_alert_history_events_written_total", "counter",
+           "Alert state changes and notification attempts written to the alert history.", st.events_written);
+    metric("mytsdb_alert_history_events_dropped_total", "counter",
+           "Events dropped because too many waited to be written.", st.events_dropped);
+    metric("mytsdb_alert_history_flush_failures_total", "counter", "Failed writes of the alert history.",
+           st.flush_failures);
+    metric("mytsdb_alert_history_events_queued", "gauge", "Events waiting to be written.", st.queued);
+    metric("mytsdb_alert_history_table_version", "gauge", "Version of the alert history's Delta table.", st.version);
+    metric("mytsdb_alert_history_files", "gauge", "Parquet files of the alert history.", st.files);
+  });
+}
+
 storage::StorageOptions StorageOptionsFrom(const Config& config) {
   storage::StorageOptions options;
   options.data_dir = config.data_dir;
@@ -168,6 +210,8 @@ storage::StorageOptions StorageOptionsFrom(const Config& config) {
                                          : config.retention_ms / 10;
   options.max_future_ms = config.max_future_ms;
   options.retention_bytes = config.retention_bytes;
+  // Filled only by rule evaluation, so it costs nothing without rules.
+  options.cold_sample_cache_bytes = config.rules_cold_cache_bytes;
   options.persist_check_interval = std::chrono::milliseconds(config.persist_check_interval_ms);
   return options;
 }
@@ -286,6 +330,8 @@ int Serve(const Config& config, const std::string& config_file) {
 
   telemetry::Registry registry;
   std::atomic<storage::Storage*> storage_ptr{nullptr};
+  std::atomic<history::AlertHistory*> history_ptr{nullptr};
+  AddAlertHistoryMetrics(&registry, &history_ptr);
   AddProcessMetrics(&registry);
   AddAllocatorMetrics(&registry);
   AddStorageMetrics(&registry, &storage_ptr, config.max_series, config.max_series_per_metric);
@@ -345,20 +391,33 @@ int Serve(const Config& config, const std::string& config_file) {
 
   auto storage = storage::Storage::Open(StorageOptionsFrom(config));
   int exit_code = 0;
+  std::unique_ptr<history::AlertHistory> alert_history;
   std::unique_ptr<sql::SqlEngine> sql;
   std::unique_ptr<pgwire::PgServer> pg;
   if (!storage.ok()) {
     spdlog::error("cannot open the storage: {}", storage.status().ToString());
     exit_code = 1;
     pthread_kill(signal_thread.native_handle(), SIGTERM);
+  } else if (auto opened = OpenAlertHistory(config); !opened.ok()) {
+    // Not understood on disk: refuse to start, as for the samples.
+    spdlog::error("cannot open the alert history: {}", opened.status().ToString());
+    exit_code = 1;
+    pthread_kill(signal_thread.native_handle(), SIGTERM);
   } else {
+    alert_history = std::move(*opened);
     // Without SQL the server still serves everything else.
+    history::AlertHistory* history = alert_history.get();
     auto engine = sql::SqlEngine::Open(
         storage->get(), config.data_dir,
         {.memory_limit_bytes = config.sql_memory_limit_bytes,
          .threads = config.sql_threads,
          .timeout = std::chrono::milliseconds(config.sql_timeout_ms),
-         .promql = server_options.engine});
+         .promql = server_options.engine,
+         .alert_files = [history] {
+           std::vector<std::string> files;
+           for (const std::string& f : history->Files()) files.push_back(io::JoinPath(history->dir(), f));
+           return files;
+         }});
     if (engine.ok()) {
       sql = std::move(*engine);
       spdlog::info("SQL: memory limit {} MiB, timeout {} s", sql->memory_limit_bytes() >> 20,
@@ -383,6 +442,9 @@ int Serve(const Config& config, const std::string& config_file) {
     server.SetStorage(storage->get());
     // Invalid rule files stop the server at start, as in Prometheus.
     rules_storage = storage->get();
+    rules_service.SetSqlEngine(sql.get());
+    rules_service.SetAlertHistory(alert_history.get());
+    history_ptr = alert_history.get();
     Status rules = rules_service.Apply(config, storage->get());
     if (!rules.ok()) {
       spdlog::error("rules: {}", rules.message());
@@ -396,10 +458,12 @@ int Serve(const Config& config, const std::string& config_file) {
   server_thread.join();
   rules_service.Stop();
   rules_storage = nullptr;
+  history_ptr = nullptr;
   if (pg != nullptr) pg->Stop();
   pg.reset();
   server.SetSqlEngine(nullptr);
   sql.reset();
+  alert_history.reset();  // flushes what is queued
   server.SetStorage(nullptr);
   storage_ptr = nullptr;
   if (storage.ok()) {
@@ -430,7 +494,8 @@ int main(int argc, char** argv) {
   std::string config_file, data_dir, listen, fsync, fsync_interval, segment_size, block_duration,
       max_block_duration, max_body, max_decompressed, name_validation, log_level, retention,
       retention_size, maintenance_interval, query_timeout, query_lookback, max_future,
-      sql_memory_limit, sql_timeout, pg_listen, for_outage_tolerance, for_grace_period, resend_delay;
+      sql_memory_limit, sql_timeout, pg_listen, for_outage_tolerance, for_grace_period, resend_delay,
+      rules_cold_cache, alert_history_flush;
   size_t notification_queue_capacity = 0;
   int sql_threads = 0, pg_max_connections = 0;
   uint64_t max_series = 0, max_series_per_metric = 0;
@@ -439,6 +504,7 @@ int main(int argc, char** argv) {
   std::string web_config_file, read_timeout, external_url;
   bool enable_lifecycle = false;
   bool enable_admin_api = false;
+  bool strict_prometheus = false;
   CLI::App* serve = app.add_subcommand("serve", "Run the server.");
   serve->add_option("--config", config_file,
                     "YAML configuration file; flags given on the command line override it");
@@ -449,6 +515,12 @@ int main(int argc, char** argv) {
                     "Least time between a restart and an alert with a `for` of at least this firing (default 10m)");
   serve->add_option("--rules.alert.resend-delay", resend_delay,
                     "How often a firing alert is sent to Alertmanager again (default 1m)");
+  serve->add_option("--alert-history.flush-interval", alert_history_flush,
+                    "How often alert state changes are written to the alert history (DATA/alerts, the SQL "
+                    "table `alerts`); a crash loses at most this much of it (default 10s)");
+  serve->add_option("--rules.cold-cache-size", rules_cold_cache,
+                    "Memory for cold-tier samples kept between rule evaluations, so that a trend rule's "
+                    "window into the Parquet tier is not decoded again every cycle (default 256MiB; 0: none)");
   serve->add_option("--alertmanager.notification-queue-capacity", notification_queue_capacity,
                     "Alerts waiting to be sent at most; beyond it the oldest are dropped (default 10000)");
   serve->add_option("--web.external-url", external_url,
@@ -514,6 +586,9 @@ int main(int argc, char** argv) {
                     "Threads that run remote-write requests (default 4); queries have their own "
                     "(--query.threads)");
   serve->add_option("--log-level", log_level, "trace, debug, info (default), warn, error");
+  serve->add_flag("--strict-prometheus", strict_prometheus,
+                  "Load only what Prometheus would: rule files with MyTSDB's extensions (rules with "
+                  "`sql:`) are refused");
   serve->add_flag("--web.enable-admin-api", enable_admin_api,
                   "Enable /api/v1/admin/* (flush, compact, delete_series, snapshot, "
                   "clean_tombstones), which change or copy stored data; off by default, as in "
@@ -566,6 +641,8 @@ int main(int argc, char** argv) {
   check_rules_command->add_option("files", check_rules.files, "Rule files")->required();
   check_rules_command->add_option("--name-validation", check_names,
                                   "Label and metric names: utf8 (Prometheus 3, default) or legacy (Prometheus 2)");
+  check_rules_command->add_flag("--strict-prometheus", check_rules.strict_prometheus,
+                                "Refuse MyTSDB's extensions (rules with `sql:`), as Prometheus would");
   app.add_subcommand("version", "Print the version.");
 
   try {
@@ -626,6 +703,7 @@ int main(int argc, char** argv) {
   if (!external_url.empty()) config.external_url = external_url;
   if (notification_queue_capacity > 0) config.notification_queue_capacity = notification_queue_capacity;
   if (enable_admin_api) config.enable_admin_api = true;
+  if (strict_prometheus) config.strict_prometheus = true;
   if (max_series > 0) config.max_series = max_series;
   if (max_series_per_metric > 0) config.max_series_per_metric = max_series_per_metric;
   for (mytsdb::Status st : {
@@ -662,6 +740,9 @@ int main(int argc, char** argv) {
            apply("--rules.alert.for-grace-period", for_grace_period, mytsdb::app::ParseDuration,
                  &config.for_grace_period_ms),
            apply("--rules.alert.resend-delay", resend_delay, mytsdb::app::ParseDuration, &config.resend_delay_ms),
+           apply("--rules.cold-cache-size", rules_cold_cache, mytsdb::app::ParseBytes, &config.rules_cold_cache_bytes),
+           apply("--alert-history.flush-interval", alert_history_flush, mytsdb::app::ParseDuration,
+                 &config.alert_history_flush_interval_ms),
        }) {
     if (!st.ok()) return mytsdb::app::Fail(st.message());
   }
@@ -693,6 +774,9 @@ int main(int argc, char** argv) {
     return mytsdb::app::Fail("--sql.memory-limit must be at least 16MiB");
   }
   if (config.query_lookback_ms <= 0) return mytsdb::app::Fail("--query.lookback-delta must be positive");
+  if (config.alert_history_flush_interval_ms <= 0) {
+    return mytsdb::app::Fail("--alert-history.flush-interval must be positive");
+  }
   if (config.query_max_samples <= 0) return mytsdb::app::Fail("--query.max-samples must be positive");
   if (config.persist_check_interval_ms <= 0) {
     return mytsdb::app::Fail("--maintenance-interval must be positive");

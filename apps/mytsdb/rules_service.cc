@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include "query/storage_queryable.h"
+#include "sql/rule_sql.h"
 #include "template/prometheus_functions.h"
+#include "template/quote.h"
 
 namespace mytsdb::app {
 
@@ -54,17 +56,50 @@ Status RulesService::Apply(const Config& config, storage::Storage* storage) {
   options.sources = SourcesOf(config);
   options.file_options.names = config.name_validation == "legacy" ? model::Labels::NameScheme::kLegacy
                                                                   : model::Labels::NameScheme::kUtf8;
+  options.file_options.allow_sql = !config.strict_prometheus;
+  options.file_options.check_sql = sql::CheckRuleSql;
   for (const auto& [k, v] : config.external_labels) options.context.external_labels[k] = v;
   options.context.external_url = config.external_url;
   options.context.instant_query = [this](const promql::Node& expr, int64_t t) {
-    const query::StorageQueryable data(*storage_);
+    // Cached: a trend rule's window into the cold tier comes back every
+    // cycle, moved by one interval (cold/sample_cache.h).
+    const query::StorageQueryable data(*storage_, /*cache_cold=*/true);
     return engine_.Instant(data, expr, t);
+  };
+  options.context.sql_query = [this](const std::string& text,
+                                    int64_t t) -> Result<std::vector<promql::SeriesResult>> {
+    const sql::SqlEngine* engine = sql_.load();
+    if (engine == nullptr) return Status::Unavailable("SQL is not available (the start-up log says why)");
+    return sql::RunRuleSql(*engine, text, t, {});
   };
   options.context.select = [this](const model::Matchers& matchers,
                                   model::TimeRange range) -> Result<std::vector<promql::Series>> {
     const query::StorageQueryable data(*storage_);
     ASSIGN_OR_RETURN(auto set, data.Select(matchers, range, {}));
     return promql::ReadAll(*set);
+  };
+  options.on_transitions = [this](const rules::Group& group, const rules::AlertingRule& rule, int64_t ts,
+                                  std::vector<rules::AlertTransition> changes) {
+    history::AlertHistory* history = history_.load();
+    if (history == nullptr) return;
+    std::vector<history::AlertEvent> events;
+    events.reserve(changes.size());
+    for (rules::AlertTransition& c : changes) {
+      history::AlertEvent e;
+      e.time_ms = ts;
+      e.rule = rule.spec().name;
+      e.group_name = group.name();
+      e.rule_file = group.file();
+      e.state = c.to();
+      e.previous_state = rules::AlertStateName(c.from);
+      e.labels = std::move(c.alert.labels);
+      e.annotations = std::move(c.alert.annotations);
+      e.value = c.alert.value;
+      e.active_at_ms = c.alert.active_at;
+      e.fired_at_ms = c.alert.fired_at;
+      events.push_back(std::move(e));
+    }
+    history->Record(std::move(events));
   };
   options.outage_tolerance_ms = config.for_outage_tolerance_ms;
   options.grace_period_ms = config.for_grace_period_ms;
@@ -83,7 +118,15 @@ Status RulesService::Apply(const Config& config, storage::Storage* storage) {
       std::lock_guard published(published_mu_);
       notifier_ = std::make_unique<notifier::Notifier>(std::move(n));
     }
-    options.notify = [this, url = config.external_url](const promql::Node& expr, std::vector<rules::Alert> alerts) {
+    options.notify = [this, url = config.external_url](const rules::RuleQuery& query,
+                                                       std::vector<rules::Alert> alerts) {
+      std::string base = url;
+      while (!base.empty() && base.back() == '/') base.pop_back();
+      // Where the alert comes from: Prometheus's table view of the
+      // expression, or the SQL endpoint running the query.
+      const std::string generator_url =
+          base + (query.is_sql() ? "/api/v1/sql?query=" + tmpl::QueryEscape(query.Text())
+                                 : tmpl::TableLink(query.Text()));
       std::vector<notifier::Alert> out;
       out.reserve(alerts.size());
       for (rules::Alert& a : alerts) {
@@ -92,9 +135,7 @@ Status RulesService::Apply(const Config& config, storage::Storage* storage) {
         n.annotations = std::move(a.annotations);
         n.starts_at_ms = a.fired_at;
         n.ends_at_ms = a.resolved_at != 0 ? a.resolved_at : a.valid_until;
-        std::string base = url;
-        while (!base.empty() && base.back() == '/') base.pop_back();
-        n.generator_url = base + tmpl::TableLink(promql::Format(expr));
+        n.generator_url = generator_url;
         out.push_back(std::move(n));
       }
       notifier_->Send(std::move(out));

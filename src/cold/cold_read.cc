@@ -122,22 +122,37 @@ std::optional<ColdSeriesId> ColdStore::Find(const model::LabelSets& sets, size_t
 
 Status ColdStore::ReadSamples(std::span<const ColdSeriesId> ids, model::TimeRange range,
                               std::vector<std::vector<model::Sample>>* out,
-                              int64_t max_samples) const {
-  return ReadFrom(*snapshot(), ids, range, out, max_samples);
+                              int64_t max_samples, bool cached) const {
+  return ReadFrom(*snapshot(), ids, range, out, max_samples, cached ? sample_cache_.get() : nullptr);
 }
 
 Status ColdStore::ReadFrom(const Snapshot& snap, std::span<const ColdSeriesId> ids,
                            model::TimeRange range, std::vector<std::vector<model::Sample>>* out,
-                           int64_t max_samples) const {
+                           int64_t max_samples, SampleCache* cache) const {
   out->assign(ids.size(), {});
   int64_t read = 0;
+  auto too_many = [&] {
+    return Status::ResourceExhausted("more than " + std::to_string(max_samples) + " samples to read");
+  };
   std::vector<bool> from_several(ids.size(), false);
   std::vector<bool> seen(ids.size(), false);
+  // With a cache, the series it does not cover are read into `fills` over
+  // `read_range`, which goes on past `range` (sample_cache.h), and kept.
+  std::vector<std::vector<model::Sample>> fills;
+  std::vector<size_t> filled;
   // One set of codec contexts per thread, kept between reads: setting up a
   // ZSTD context for every query was 3% of a one-series query's CPU.
   thread_local PageDecompressors decompressors;
   for (const auto& file : snap.files) {
     if (!range.Overlaps(file->add.min_ts, file->add.max_ts)) continue;
+    model::TimeRange read_range = range;
+    if (cache != nullptr) {
+      read_range.max = range.max > INT64_MAX - SampleCache::kReadAheadMs ? INT64_MAX
+                                                                         : range.max + SampleCache::kReadAheadMs;
+      fills.assign(ids.size(), {});
+      filled.clear();
+    }
+    std::vector<std::vector<model::Sample>>* target = cache != nullptr ? &fills : out;
     // Rows to read, grouped by row group: (index into ids, first row, count).
     struct Piece {
       size_t index;
@@ -151,6 +166,10 @@ Status ColdStore::ReadFrom(const Snapshot& snap, std::span<const ColdSeriesId> i
       if (span == nullptr) continue;
       if (seen[i]) from_several[i] = true;
       seen[i] = true;
+      if (cache != nullptr) {
+        if (cache->Get(file->add.path, ids[i], range, &(*out)[i], &read)) continue;
+        filled.push_back(i);
+      }
       int64_t row = span->first_row, end = span->first_row + span->num_rows;
       while (row < end) {
         int rg = static_cast<int>(std::upper_bound(starts.begin(), starts.end(), row) -
@@ -163,6 +182,7 @@ Status ColdStore::ReadFrom(const Snapshot& snap, std::span<const ColdSeriesId> i
         row += n;
       }
     }
+    if (read > max_samples) return too_many();
     if (by_row_group.empty()) continue;
     ASSIGN_OR_RETURN(std::shared_ptr<arrow::io::RandomAccessFile> input,
                      OpenArrowInputFile(options_.fs, file->full_path));
@@ -223,24 +243,34 @@ Status ColdStore::ReadFrom(const Snapshot& snap, std::span<const ColdSeriesId> i
       if (st.ok() && needed.decimals) st = read_column(&divs, file->value_div_column);
       if (!st.ok()) return st.WithContext("read " + file->full_path);
       for (const Piece& p : pieces) {
-        std::vector<model::Sample>& dst = (*out)[p.index];
+        std::vector<model::Sample>& dst = (*target)[p.index];
         // Kept pages are consecutive in values_, so a wanted run is contiguous.
         const int64_t first = p.first_row - base;
         const int64_t* t = ts.rows(first);
         // A series' rows are in time order (docs/FORMAT.md, "Sort order").
-        const int64_t* from = std::lower_bound(t, t + p.num_rows, range.min);
-        const int64_t* to = std::upper_bound(from, t + p.num_rows, range.max);
+        const int64_t* from = std::lower_bound(t, t + p.num_rows, read_range.min);
+        const int64_t* to = std::upper_bound(from, t + p.num_rows, read_range.max);
         RETURN_NOT_OK(AppendValues(first + (from - t), to - from, t + (from - t),
                                    needed.value ? &values : nullptr,
                                    needed.decimals ? &ints : nullptr,
                                    needed.decimals ? &divs : nullptr, &dst)
                           .WithContext("read " + file->full_path));
-        read += static_cast<int64_t>(to - from);
+        // Only what was asked for counts (not what was read ahead).
+        read += static_cast<int64_t>(std::upper_bound(from, to, range.max) - from);
       }
-      if (read > max_samples) {
-        return Status::ResourceExhausted("more than " + std::to_string(max_samples) +
-                                         " samples to read");
-      }
+      if (read > max_samples) return too_many();
+    }
+    if (cache == nullptr) continue;
+    // The entry covers what was read, and beyond the file's own bounds
+    // everything (it has no samples there).
+    const model::TimeRange covered{read_range.min <= file->add.min_ts ? INT64_MIN : read_range.min,
+                                   read_range.max >= file->add.max_ts ? INT64_MAX : read_range.max};
+    for (size_t i : filled) {
+      std::vector<model::Sample>& samples = fills[i];
+      auto to = std::upper_bound(samples.begin(), samples.end(), range.max,
+                                 [](int64_t t, const model::Sample& a) { return t < a.timestamp_ms; });
+      (*out)[i].insert((*out)[i].end(), samples.begin(), to);
+      cache->Put(file->add.path, ids[i], covered, std::move(samples));
     }
   }
   // Files are in commit order, so the later file's sample comes last.

@@ -44,7 +44,9 @@ bool CoversColumns(const std::string& stats_json, const std::vector<std::string>
 }  // namespace
 
 ColdStore::ColdStore(const ColdStoreOptions& options)
-    : options_(options), catalog_(std::make_unique<SeriesCatalog>()) {}
+    : options_(options), catalog_(std::make_unique<SeriesCatalog>()) {
+  if (options.sample_cache_bytes > 0) sample_cache_ = std::make_unique<SampleCache>(options.sample_cache_bytes);
+}
 
 ColdStore::~ColdStore() = default;
 
@@ -454,6 +456,7 @@ ColdStats ColdStore::stats() const {
   }
   st.catalog_series = catalog_->size();
   st.manifest_failures = manifest_failures_.load();
+  if (sample_cache_ != nullptr) st.sample_cache = sample_cache_->stats();
   return st;
 }
 

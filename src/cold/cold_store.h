@@ -38,6 +38,7 @@
 #include "cold/series_id.h"
 #include "cold/delta_log.h"
 #include "cold/parquet_writer.h"
+#include "cold/sample_cache.h"
 #include "common/mutex.h"
 #include "common/result.h"
 #include "index/postings.h"
@@ -57,6 +58,8 @@ struct ColdStoreOptions {
   std::string orphan_dir;
   WriteOptions write;
   io::FileSystem* fs = io::PosixFileSystem();  // must outlive the store
+  // Memory for samples kept between cached reads (sample_cache.h); 0: none.
+  uint64_t sample_cache_bytes = 0;
 };
 
 // What a persist writes: `series[i]`'s samples within a range come from
@@ -78,6 +81,7 @@ struct ColdStats {
   int64_t min_time = 0;  // over all files; 0/0 when there are none
   int64_t max_time = 0;
   uint64_t manifest_failures = 0;  // live-file manifests not written (manifest.h)
+  SampleCacheStats sample_cache;
 };
 
 // How the caller steers a merge while ColdStore::PrepareCompaction writes
@@ -162,10 +166,12 @@ class ColdStore {
   // Samples of each of `ids` within `range`, in time order: (*out)[i] for
   // ids[i]. A timestamp present in several files takes the value of the file
   // committed last (last write wins). Stops with ResourceExhausted once more
-  // than `max_samples` are read (at most a row group beyond it).
+  // than `max_samples` are read (at most a row group beyond it). With
+  // `cached` (and a sample cache), what the cache covers is not read again,
+  // and what is read is read an hour further and kept (sample_cache.h).
   Status ReadSamples(std::span<const ColdSeriesId> ids, model::TimeRange range,
                      std::vector<std::vector<model::Sample>>* out,
-                     int64_t max_samples = INT64_MAX) const;
+                     int64_t max_samples = INT64_MAX, bool cached = false) const;
   std::vector<std::string> LabelNames() const;
   std::vector<std::string> LabelValues(std::string_view name) const;
 
@@ -223,7 +229,7 @@ class ColdStore {
   Status EnsureDir(const std::string& dir) EXCLUDES(durable_dirs_mu_);
   Status ReadFrom(const Snapshot& snapshot, std::span<const ColdSeriesId> ids,
                   model::TimeRange range, std::vector<std::vector<model::Sample>>* out,
-                  int64_t max_samples = INT64_MAX) const;
+                  int64_t max_samples = INT64_MAX, SampleCache* cache = nullptr) const;
   Result<std::shared_ptr<FileEntry>> LoadFile(const AddFile& add);
   // LoadFile for every file of `adds` (in their order), on up to one thread
   // per core: reading the files' key columns is most of the start-up, and
@@ -244,6 +250,7 @@ class ColdStore {
   std::atomic<uint64_t> manifest_failures_{0};
   Mutex pending_mu_;
   std::vector<PendingDelete> pending_deletes_ GUARDED_BY(pending_mu_);
+  std::unique_ptr<SampleCache> sample_cache_;  // null without a budget
 };
 
 }  // namespace mytsdb::cold

@@ -56,6 +56,7 @@ class ColdStoreTest : public ::testing::Test {
     options.orphan_dir = orphans_.string();
     options.write.row_group_rows = row_group_rows;
     options.fs = fs_;
+    options.sample_cache_bytes = sample_cache_bytes_;
     return options;
   }
   void Reopen(int64_t row_group_rows = 256 * 1024) {
@@ -83,10 +84,10 @@ class ColdStoreTest : public ::testing::Test {
     return store_->Persist(req);
   }
   std::map<Labels, std::vector<Sample>> ReadAll(const model::Matchers& ms,
-                                                model::TimeRange range = {}) {
+                                                model::TimeRange range = {}, bool cached = false) {
     std::vector<ColdSeriesId> ids = store_->Select(ms, range);
     std::vector<std::vector<Sample>> samples;
-    Status st = store_->ReadSamples(ids, range, &samples);
+    Status st = store_->ReadSamples(ids, range, &samples, INT64_MAX, cached);
     EXPECT_TRUE(st.ok()) << st.ToString();
     std::map<Labels, std::vector<Sample>> out;
     for (size_t i = 0; i < ids.size(); ++i) out[store_->SeriesLabels(ids[i])] = samples[i];
@@ -99,6 +100,7 @@ class ColdStoreTest : public ::testing::Test {
   fs::path dir_;
   fs::path orphans_;
   io::FileSystem* fs_ = io::PosixFileSystem();
+  uint64_t sample_cache_bytes_ = 0;
   std::unique_ptr<ColdStore> store_;
 };
 
@@ -154,6 +156,66 @@ TEST_F(ColdStoreTest, PersistSplitsByDayAndReadsBackAfterReopen) {
   for (const auto& day : {"day=1970-01-01", "day=1970-01-02"}) {
     EXPECT_TRUE(fs::is_directory(dir_ / day)) << day;
   }
+}
+
+// A trend rule's window, moved forward cycle after cycle: cached reads
+// answer what uncached ones answer, over files that overlap (last write
+// wins), across a day boundary and across a compaction that replaces the
+// files, and most of them come from memory.
+TEST_F(ColdStoreTest, CachedReadsOfAMovingWindowEqualUncachedOnes) {
+  sample_cache_bytes_ = 64 << 20;
+  Reopen(/*row_group_rows=*/100);
+  Labels a{{"__name__", "m"}, {"i", "a"}};
+  Labels b{{"__name__", "m"}, {"i", "b"}};
+  ASSERT_TRUE(Persist({{a, Every(0, 2 * kDay, 60'000)}, {b, Every(kDay / 2, 2 * kDay, 30'000)}},
+                      {0, 2 * kDay - 1}).ok());
+  ASSERT_TRUE(Persist({{a, {{kDay - 120'000, -1}, {kDay + 7 * 60'000, -2}}}}, {0, 2 * kDay - 1},
+                      /*watermark=*/2 * kDay).ok());
+  constexpr int64_t kWindow = 3'600'000, kStep = 5 * 60'000;
+  auto check_window = [&](int64_t end) {
+    const model::TimeRange range{end - kWindow, end};
+    auto cached = ReadAll(Name("m"), range, /*cached=*/true);
+    auto direct = ReadAll(Name("m"), range);
+    ASSERT_EQ(cached.size(), direct.size()) << end;
+    for (const auto& [labels, samples] : direct) ExpectBitEqual(cached[labels], samples);
+    EXPECT_FALSE(cached[a].empty()) << end;
+  };
+  for (int64_t end = kDay - 2 * kWindow; end < kDay + 2 * kWindow; end += kStep) check_window(end);
+  SampleCacheStats st = store_->stats().sample_cache;
+  // Each window reads 2 series from up to 4 files (two per day); an entry
+  // covers an hour ahead, so about one read in twelve per file decodes it.
+  EXPECT_GT(st.hits, 4 * st.misses) << st.hits << " hits, " << st.misses << " misses";
+  EXPECT_GT(st.entries, 0u);
+  EXPECT_GT(st.bytes, 0u);
+
+  // Compaction writes new files: their reads miss first, then hit again.
+  ASSERT_TRUE(store_->Compact().ok());
+  const uint64_t misses = store_->stats().sample_cache.misses;
+  for (int64_t end = kDay + kWindow; end < kDay + 3 * kWindow; end += kStep) check_window(end);
+  EXPECT_GT(store_->stats().sample_cache.misses, misses);
+
+  // A budget smaller than one entry keeps nothing, and reads stay right.
+  sample_cache_bytes_ = 100;
+  Reopen(100);
+  for (int64_t end = kDay; end < kDay + kWindow; end += kStep) check_window(end);
+  EXPECT_EQ(store_->stats().sample_cache.hits, 0u);
+  EXPECT_EQ(store_->stats().sample_cache.entries, 0u);
+}
+
+// Reads that do not ask for the cache neither use nor fill it.
+TEST_F(ColdStoreTest, UncachedReadsLeaveTheSampleCacheAlone) {
+  sample_cache_bytes_ = 64 << 20;
+  Reopen();
+  Labels a{{"__name__", "m"}, {"i", "a"}};
+  ASSERT_TRUE(Persist({{a, Every(0, kDay, 60'000)}}, {0, kDay - 1}).ok());
+  ReadAll(Name("m"), {0, 3'600'000});
+  SampleCacheStats st = store_->stats().sample_cache;
+  EXPECT_EQ(st.hits + st.misses + st.entries, 0u);
+  ReadAll(Name("m"), {0, 3'600'000}, /*cached=*/true);
+  ReadAll(Name("m"), {60'000, 3'660'000}, /*cached=*/true);
+  st = store_->stats().sample_cache;
+  EXPECT_EQ(st.misses, 1u);
+  EXPECT_EQ(st.hits, 1u);
 }
 
 TEST_F(ColdStoreTest, SeriesAcrossManyRowGroups) {

@@ -92,17 +92,16 @@ std::string CommitFileName(int64_t version) {
 
 std::string DeltaTable::log_dir() const { return JoinPath(dir_, "_delta_log"); }
 
-std::vector<std::string> DeltaTable::StatsColumns() const {
-  return cold::StatsColumns(label_columns_);
-}
+std::vector<std::string> DeltaTable::StatsColumns() const { return StatsColumnsWith(label_columns_); }
 
 std::vector<std::string> DeltaTable::StatsColumnsWith(
     const std::vector<std::string>& label_columns) const {
-  return cold::StatsColumns(label_columns);
+  return fixed_ ? fixed_->stats_columns : cold::StatsColumns(label_columns);
 }
 
-Result<std::unique_ptr<DeltaTable>> DeltaTable::Open(const std::string& dir, io::FileSystem* fs) {
-  std::unique_ptr<DeltaTable> table(new DeltaTable(dir, fs));
+Result<std::unique_ptr<DeltaTable>> DeltaTable::Open(const std::string& dir, io::FileSystem* fs,
+                                                     std::optional<FixedLayout> fixed) {
+  std::unique_ptr<DeltaTable> table(new DeltaTable(dir, fs, std::move(fixed)));
   const std::string log = table->log_dir();
   ASSIGN_OR_RETURN(io::FileStatus log_status, fs->Stat(log));
   if (!log_status.exists) return table;
@@ -185,6 +184,14 @@ Status DeltaTable::ApplySchemaString(const std::string& schema_string, const std
   if (schema.HasParseError() || !schema.IsObject() || !schema.HasMember("fields") ||
       !schema["fields"].IsArray()) {
     return Status::Corruption(file + ": unreadable schemaString");
+  }
+  if (fixed_) {
+    if (schema_string != fixed_->schema_string) {
+      return Status::Unimplemented(file + ": the table's schema is not the one this version of MyTSDB "
+                                   "writes (a newer version's, or another program's table)");
+    }
+    schema_string_ = schema_string;
+    return Status::OK();
   }
   label_columns_.clear();
   for (const auto& field : schema["fields"].GetArray()) {
@@ -349,6 +356,7 @@ Status DeltaTable::ApplyCommit(int64_t version, const std::string& json, const s
 }
 
 std::string DeltaTable::SchemaString(const std::vector<std::string>& label_columns) const {
+  if (fixed_) return fixed_->schema_string;
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
@@ -394,7 +402,7 @@ std::string DeltaTable::RenderCommit(const CommitRequest& request, int64_t versi
     }
   }
   std::map<std::string, std::string> configuration = configuration_;
-  configuration[kStatsColumnsProperty] = StatsColumnsProperty(cold::StatsColumns(columns));
+  configuration[kStatsColumnsProperty] = StatsColumnsProperty(StatsColumnsWith(columns));
   // A table written before the decimal columns gets them (and a nullable
   // value) with its next commit.
   schema_changed = schema_changed || SchemaString(columns) != schema_string_;

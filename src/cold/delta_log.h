@@ -49,11 +49,21 @@ struct CommitRequest {
   std::string operation = "WRITE";  // commitInfo.operation: WRITE, OPTIMIZE, DELETE, ...
 };
 
+// A table other than the samples table (the alert history): its schema is
+// fixed, not one column per label, and partitioned by day as well.
+struct FixedLayout {
+  std::string schema_string;               // Delta's schemaString
+  std::vector<std::string> stats_columns;  // delta.dataSkippingStatsColumns
+};
+
 class DeltaTable {
  public:
-  // Reads the log in dir/_delta_log (an absent log is an empty table).
+  // Reads the log in dir/_delta_log (an absent log is an empty table). With
+  // `fixed`, the table has that layout: Open refuses a table whose schema
+  // is another (naming the file), and commits write that schema.
   static Result<std::unique_ptr<DeltaTable>> Open(const std::string& dir,
-                                                  io::FileSystem* fs = io::PosixFileSystem());
+                                                  io::FileSystem* fs = io::PosixFileSystem(),
+                                                  std::optional<FixedLayout> fixed = std::nullopt);
 
   const std::string& dir() const { return dir_; }
   int64_t version() const { return version_; }  // -1 before the first commit
@@ -93,7 +103,8 @@ class DeltaTable {
   static constexpr int64_t kTombstoneRetentionMs = 7LL * 24 * 3600 * 1000;
 
  private:
-  DeltaTable(std::string dir, io::FileSystem* fs) : dir_(std::move(dir)), fs_(fs) {}
+  DeltaTable(std::string dir, io::FileSystem* fs, std::optional<FixedLayout> fixed)
+      : dir_(std::move(dir)), fs_(fs), fixed_(std::move(fixed)) {}
   std::string log_dir() const;
   Status ApplyCommit(int64_t version, const std::string& json, const std::string& file);
   Status ApplySchemaString(const std::string& schema_string, const std::string& file);
@@ -105,6 +116,7 @@ class DeltaTable {
 
   std::string dir_;
   io::FileSystem* fs_;
+  const std::optional<FixedLayout> fixed_;
   int64_t version_ = -1;
   std::string table_id_;
   int64_t created_time_ms_ = 0;

@@ -126,7 +126,7 @@ void Server::HandleRules(const Request& req, Response& res) {
       w.Key("name");
       String(w, spec.name);
       w.Key("query");
-      String(w, promql::Format(r->expr()));
+      String(w, r->query().Text());
       if (alerting) {
         w.Key("duration");
         w.Double(spec.for_ms / 1000.0);

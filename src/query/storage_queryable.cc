@@ -36,8 +36,8 @@ struct Batch {
 class StorageSeriesSet : public promql::SeriesSet {
  public:
   StorageSeriesSet(const storage::Storage& storage, storage::SeriesSelection series,
-                   model::TimeRange range, const promql::SelectLimits& limits)
-      : storage_(storage), series_(std::move(series)), range_(range), limits_(limits) {}
+                   model::TimeRange range, const promql::SelectLimits& limits, bool cache_cold)
+      : storage_(storage), series_(std::move(series)), range_(range), limits_(limits), cache_cold_(cache_cold) {}
 
   ~StorageSeriesSet() override { DropAhead(); }  // the readers read series_
 
@@ -84,7 +84,7 @@ class StorageSeriesSet : public promql::SeriesSet {
   Batch Read(size_t first, size_t count, int64_t max_samples) const {
     Batch b;
     b.first = first;
-    b.status = storage_.ReadSamples(series_, first, count, range_, &b.samples, max_samples);
+    b.status = storage_.ReadSamples(series_, first, count, range_, &b.samples, max_samples, cache_cold_);
     return b;
   }
 
@@ -164,6 +164,7 @@ class StorageSeriesSet : public promql::SeriesSet {
   const storage::SeriesSelection series_;
   const model::TimeRange range_;
   const promql::SelectLimits limits_;
+  const bool cache_cold_;
   Batch batch_;  // being handed out
   size_t next_ = 0;  // the next of batch_ to hand out
   std::deque<Ahead> ahead_;  // the batches after it, in order, being read
@@ -177,7 +178,7 @@ class StorageSeriesSet : public promql::SeriesSet {
 Result<std::unique_ptr<promql::SeriesSet>> StorageQueryable::Select(
     const model::Matchers& matchers, model::TimeRange range, const promql::SelectLimits& limits) const {
   return std::unique_ptr<promql::SeriesSet>(
-      std::make_unique<StorageSeriesSet>(storage_, storage_.Select(matchers, range), range, limits));
+      std::make_unique<StorageSeriesSet>(storage_, storage_.Select(matchers, range), range, limits, cache_cold_));
 }
 
 }  // namespace mytsdb::query

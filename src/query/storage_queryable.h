@@ -14,8 +14,11 @@ namespace mytsdb::query {
 
 class StorageQueryable : public promql::Queryable {
  public:
-  // `storage` must outlive the sets Select returns.
-  explicit StorageQueryable(const storage::Storage& storage) : storage_(storage) {}
+  // `storage` must outlive the sets Select returns. With `cache_cold`,
+  // cold-tier reads use the storage's sample cache (rule evaluation, whose
+  // windows come back every cycle).
+  explicit StorageQueryable(const storage::Storage& storage, bool cache_cold = false)
+      : storage_(storage), cache_cold_(cache_cold) {}
 
   Result<std::unique_ptr<promql::SeriesSet>> Select(const model::Matchers& matchers,
                                                     model::TimeRange range,
@@ -23,6 +26,7 @@ class StorageQueryable : public promql::Queryable {
 
  private:
   const storage::Storage& storage_;
+  const bool cache_cold_;
 };
 
 }  // namespace mytsdb::query

@@ -25,6 +25,9 @@ struct EvalContext {
   // included (restoring alerts reads ALERTS_FOR_STATE this way).
   std::function<Result<std::vector<promql::Series>>(const model::Matchers& matchers, model::TimeRange range)>
       select;
+  // Runs a rule's SQL (rule_query.h) at `t` (ms) as an instant vector;
+  // unset where SQL is not available.
+  std::function<Result<std::vector<promql::SeriesResult>>(const std::string& sql, int64_t t)> sql_query;
   LabelMap external_labels;
   std::string external_url;
 };

@@ -96,9 +96,13 @@ void Group::Eval(int64_t ts, const EvalContext& context) {
     health.eval_duration_us =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - rule_started).count();
     rule.SetHealth(std::move(health));
+    if (auto* alerting = dynamic_cast<AlertingRule*>(&rule)) {
+      std::vector<AlertTransition> changes = alerting->TakeTransitions();
+      if (!changes.empty() && options_.on_transitions) options_.on_transitions(*this, *alerting, ts, std::move(changes));
+    }
     if (auto* alerting = dynamic_cast<AlertingRule*>(&rule); alerting && options_.notify) {
       std::vector<Alert> to_send = alerting->AlertsToSend(ts, options_.resend_delay_ms, interval_ms_);
-      if (!to_send.empty()) options_.notify(alerting->expr(), std::move(to_send));
+      if (!to_send.empty()) options_.notify(alerting->query(), std::move(to_send));
     }
   }
   std::lock_guard lock(stats_mu_);

@@ -23,6 +23,8 @@
 
 namespace mytsdb::rules {
 
+class Group;
+
 struct GroupOptions {
   int64_t default_interval_ms = 60'000;     // global evaluation_interval
   int64_t default_query_offset_ms = 0;      // global query_offset
@@ -34,8 +36,13 @@ struct GroupOptions {
   bool restore = false;
   // Receives the alerts to send after each alerting rule's evaluation
   // (with the rule's expression, for the generator URL); unset: none sent.
-  std::function<void(const promql::Node& expr, std::vector<Alert> alerts)> notify;
+  std::function<void(const RuleQuery& query, std::vector<Alert> alerts)> notify;
   int64_t resend_delay_ms = 60'000;  // --rules.alert.resend-delay
+  // Receives each alerting rule's state changes after its evaluation at
+  // `ts` (the alert history); unset: none kept.
+  std::function<void(const Group& group, const AlertingRule& rule, int64_t ts,
+                     std::vector<AlertTransition> changes)>
+      on_transitions;
 };
 
 struct GroupEvalStats {

@@ -49,6 +49,13 @@ class GroupTest : public ::testing::Test {
       return Status::OK();
     };
     options.restore = restore;
+    options.on_transitions = [this](const Group& g, const AlertingRule& rule, int64_t ts,
+                                    std::vector<AlertTransition> changes) {
+      for (const AlertTransition& c : changes) {
+        transitions_.push_back(g.name() + "/" + rule.spec().name + " " + c.alert.labels.ToString() + " @" +
+                               std::to_string(ts / kMinute) + "m: " + AlertStateName(c.from) + " -> " + c.to());
+      }
+    };
     auto g = Group::Make(parsed.file.groups.at(0), "rules.yml", options);
     EXPECT_TRUE(g.ok()) << g.status().ToString();
     return g.ok() ? g.MoveValue() : nullptr;
@@ -67,6 +74,7 @@ class GroupTest : public ::testing::Test {
   promql::MemoryQueryable data_;
   EvalContext context_;
   std::vector<RuleSample> appended_;
+  std::vector<std::string> transitions_;  // as on_transitions reported them
 };
 
 TEST_F(GroupTest, RecordingRulesWriteTheirResultAndMarkVanishedSeriesStale) {
@@ -158,6 +166,10 @@ TEST_F(GroupTest, AlertsGoPendingFiringAndResolvedWithForAndKeepFiringFor) {
   EXPECT_EQ(rule.Alerts().size(), 1u);
   g->Eval(24 * kMinute, context_);
   EXPECT_TRUE(rule.Alerts().empty());
+  // Each change once, when it happened (for the alert history).
+  const std::string a = R"(g/InstanceDown {alertname="InstanceDown", instance="a:9100", job="api", severity="page"})";
+  EXPECT_EQ(transitions_, (std::vector<std::string>{a + " @1m: inactive -> pending", a + " @3m: pending -> firing",
+                                                    a + " @8m: firing -> resolved"}));
 }
 
 TEST_F(GroupTest, APendingAlertThatClearsIsForgottenAtOnce) {
@@ -176,6 +188,9 @@ TEST_F(GroupTest, APendingAlertThatClearsIsForgottenAtOnce) {
   EXPECT_EQ(rule.Alerts().size(), 1u);
   g->Eval(3 * kMinute, context_);
   EXPECT_TRUE(rule.Alerts().empty());
+  EXPECT_EQ(transitions_, (std::vector<std::string>{
+                              R"(g/Flap {alertname="Flap", instance="x"} @1m: inactive -> pending)",
+                              R"(g/Flap {alertname="Flap", instance="x"} @3m: pending -> inactive)"}));
 }
 
 TEST_F(GroupTest, FailuresAreRecordedAndTheOtherRulesRun) {

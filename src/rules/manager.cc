@@ -31,7 +31,7 @@ std::string Fingerprint(const std::string& file, const RuleGroup& g, const RuleS
   };
   map(g.labels);
   for (const Rule& r : g.rules) {
-    s += (r.kind == Rule::Kind::kAlerting ? "alert " : "record ") + r.name + "\n" + r.expr + "\n" +
+    s += (r.kind == Rule::Kind::kAlerting ? "alert " : "record ") + r.name + "\n" + r.expr + "\n" + r.sql + "\n" +
          std::to_string(r.for_ms) + " " + std::to_string(r.keep_firing_for_ms) + "\n";
     map(r.labels);
     map(r.annotations);
@@ -114,6 +114,7 @@ Status Manager::Reload(RuleSources sources) {
     group_options.append = options_.append;
     group_options.restore = !started_;
     group_options.notify = options_.notify;
+    group_options.on_transitions = options_.on_transitions;
     group_options.resend_delay_ms = options_.resend_delay_ms;
     auto group = Group::Make(spec, file, std::move(group_options));
     if (!group.ok()) return group.status().WithContext(file);

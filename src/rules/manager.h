@@ -47,7 +47,11 @@ struct ManagerOptions {
   int64_t grace_period_ms = 600'000;
   // Alerts to send (GroupOptions::notify), and how often firing ones are
   // sent again.
-  std::function<void(const promql::Node& expr, std::vector<Alert> alerts)> notify;
+  std::function<void(const RuleQuery& query, std::vector<Alert> alerts)> notify;
+  // Alert state changes (GroupOptions::on_transitions), for the history.
+  std::function<void(const Group& group, const AlertingRule& rule, int64_t ts,
+                     std::vector<AlertTransition> changes)>
+      on_transitions;
   int64_t resend_delay_ms = 60'000;
 };
 

@@ -33,21 +33,6 @@ LabelMap Merge(const LabelMap& group_labels, const LabelMap& rule_labels) {
   return out;
 }
 
-// The instant vector of a rule's query; a scalar becomes one unlabelled
-// sample, as Prometheus's rule query function does.
-Result<std::vector<promql::SeriesResult>> InstantVector(const promql::Node& expr, int64_t t,
-                                                        const EvalContext& context) {
-  ASSIGN_OR_RETURN(promql::QueryResult r, context.instant_query(expr, t));
-  switch (r.type) {
-    case promql::ValueType::kVector:
-      return std::move(r.series);
-    case promql::ValueType::kScalar:
-      return std::vector<promql::SeriesResult>{{model::Labels(), {r.scalar}}};
-    default:
-      return Status::InvalidArgument("rule result is not a vector or scalar");
-  }
-}
-
 }  // namespace
 
 RuleHealth RuleInstance::health() const {
@@ -63,16 +48,16 @@ void RuleInstance::SetHealth(RuleHealth health) {
 // ---- recording rules ------------------------------------------------------
 
 Result<std::unique_ptr<RecordingRule>> RecordingRule::Make(const Rule& spec, const LabelMap& group_labels) {
-  ASSIGN_OR_RETURN(promql::ExprPtr expr, promql::ParseExpr(spec.expr));
+  ASSIGN_OR_RETURN(RuleQuery query, RuleQuery::Make(spec));
   Rule merged = spec;
   merged.labels = Merge(group_labels, spec.labels);
-  return std::unique_ptr<RecordingRule>(new RecordingRule(std::move(merged), std::move(expr)));
+  return std::unique_ptr<RecordingRule>(new RecordingRule(std::move(merged), std::move(query)));
 }
 
 Result<std::vector<RuleSample>> RecordingRule::Eval(int64_t ts, int64_t query_offset_ms, const EvalContext& context,
                                                     int64_t limit) {
   const int64_t t = ts - query_offset_ms;
-  ASSIGN_OR_RETURN(auto vector, InstantVector(*expr_, t, context));
+  ASSIGN_OR_RETURN(auto vector, query_.Run(t, context));
   std::vector<RuleSample> out;
   std::set<model::Labels> seen;
   for (const promql::SeriesResult& s : vector) {
@@ -114,11 +99,11 @@ struct AlertingRule::Templates {
   std::vector<std::pair<std::string, tmpl::Template>> annotations;
 };
 
-AlertingRule::AlertingRule(Rule spec, promql::ExprPtr expr, std::unique_ptr<Templates> templates)
-    : RuleInstance(std::move(spec)), expr_(std::move(expr)), templates_(std::move(templates)) {}
+AlertingRule::AlertingRule(Rule spec, RuleQuery query, std::unique_ptr<Templates> templates)
+    : RuleInstance(std::move(spec), std::move(query)), templates_(std::move(templates)) {}
 
 Result<std::unique_ptr<AlertingRule>> AlertingRule::Make(const Rule& spec, const LabelMap& group_labels) {
-  ASSIGN_OR_RETURN(promql::ExprPtr expr, promql::ParseExpr(spec.expr));
+  ASSIGN_OR_RETURN(RuleQuery query, RuleQuery::Make(spec));
   Rule merged = spec;
   merged.labels = Merge(group_labels, spec.labels);
   auto templates = std::make_unique<Templates>();
@@ -148,7 +133,7 @@ Result<std::unique_ptr<AlertingRule>> AlertingRule::Make(const Rule& spec, const
   };
   RETURN_NOT_OK(parse(merged.labels, &templates->labels));
   RETURN_NOT_OK(parse(merged.annotations, &templates->annotations));
-  return std::unique_ptr<AlertingRule>(new AlertingRule(std::move(merged), std::move(expr), std::move(templates)));
+  return std::unique_ptr<AlertingRule>(new AlertingRule(std::move(merged), std::move(query), std::move(templates)));
 }
 
 std::string AlertingRule::Expand(const tmpl::Template& t, const tmpl::Value& data, int64_t eval_ts,
@@ -167,7 +152,7 @@ std::string AlertingRule::Expand(const tmpl::Template& t, const tmpl::Value& dat
 Result<std::vector<RuleSample>> AlertingRule::Eval(int64_t ts, int64_t query_offset_ms, const EvalContext& context,
                                                    int64_t limit) {
   const int64_t t = ts - query_offset_ms;
-  ASSIGN_OR_RETURN(auto vector, InstantVector(*expr_, t, context));
+  ASSIGN_OR_RETURN(auto vector, query_.Run(t, context));
   // An alert for each element of the result, with its labels and
   // annotations expanded.
   std::unordered_map<uint64_t, Alert> current;
@@ -194,6 +179,8 @@ Result<std::vector<RuleSample>> AlertingRule::Eval(int64_t ts, int64_t query_off
   }
 
   std::lock_guard lock(mu_);
+  std::unordered_map<uint64_t, AlertState> before;
+  for (const auto& [h, a] : active_) before.emplace(h, a.state);
   for (auto& [h, alert] : current) {
     auto it = active_.find(h);
     // A known alert keeps its state; its value and annotations are updated.
@@ -220,6 +207,11 @@ Result<std::vector<RuleSample>> AlertingRule::Eval(int64_t ts, int64_t query_off
       // long enough to be sent as resolved.
       if (a.state == AlertState::kPending ||
           (a.resolved_at != 0 && ts - a.resolved_at > kResolvedRetentionMs)) {
+        if (a.state == AlertState::kPending) {
+          AlertTransition gone{a, AlertState::kPending};
+          gone.alert.state = AlertState::kInactive;
+          transitions_.push_back(std::move(gone));
+        }
         it = active_.erase(it);
         continue;
       }
@@ -246,12 +238,27 @@ Result<std::vector<RuleSample>> AlertingRule::Eval(int64_t ts, int64_t query_off
     }
     ++it;
   }
+  for (const auto& [h, a] : active_) {
+    auto was = before.find(h);
+    const AlertState from = was == before.end() ? AlertState::kInactive : was->second;
+    if (a.state != from) transitions_.push_back({a, from});
+  }
   if (limit > 0 && alerts > limit) {
     active_.clear();
     return Status::InvalidArgument("exceeded limit of " + std::to_string(limit) + " with " + std::to_string(alerts) +
                                    " alerts");
   }
   return out;
+}
+
+const char* AlertTransition::to() const {
+  if (alert.state != AlertState::kInactive) return AlertStateName(alert.state);
+  return from == AlertState::kFiring ? "resolved" : "inactive";
+}
+
+std::vector<AlertTransition> AlertingRule::TakeTransitions() {
+  std::lock_guard lock(mu_);
+  return std::exchange(transitions_, {});
 }
 
 std::vector<Alert> AlertingRule::Alerts() const {

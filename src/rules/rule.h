@@ -16,6 +16,7 @@
 #include "common/result.h"
 #include "promql/ast.h"
 #include "rules/evaluation.h"
+#include "rules/rule_query.h"
 #include "rules/rule_file.h"
 #include "template/template.h"
 
@@ -39,15 +40,16 @@ class RuleInstance {
   virtual Result<std::vector<RuleSample>> Eval(int64_t ts, int64_t query_offset_ms, const EvalContext& context,
                                                int64_t limit) = 0;
   const Rule& spec() const { return spec_; }
-  // The parsed expression (Prometheus's API shows it formatted).
-  virtual const promql::Node& expr() const = 0;
+  // What it asks, PromQL or SQL.
+  const RuleQuery& query() const { return query_; }
 
   RuleHealth health() const;
   void SetHealth(RuleHealth health);
 
  protected:
-  explicit RuleInstance(Rule spec) : spec_(std::move(spec)) {}
+  RuleInstance(Rule spec, RuleQuery query) : spec_(std::move(spec)), query_(std::move(query)) {}
   Rule spec_;
+  RuleQuery query_;
 
  private:
   mutable std::mutex mu_;
@@ -60,11 +62,9 @@ class RecordingRule : public RuleInstance {
   static Result<std::unique_ptr<RecordingRule>> Make(const Rule& spec, const LabelMap& group_labels);
   Result<std::vector<RuleSample>> Eval(int64_t ts, int64_t query_offset_ms, const EvalContext& context,
                                        int64_t limit) override;
-  const promql::Node& expr() const override { return *expr_; }
 
  private:
-  RecordingRule(Rule spec, promql::ExprPtr expr) : RuleInstance(std::move(spec)), expr_(std::move(expr)) {}
-  promql::ExprPtr expr_;
+  RecordingRule(Rule spec, RuleQuery query) : RuleInstance(std::move(spec), std::move(query)) {}
 };
 
 enum class AlertState { kInactive, kPending, kFiring };
@@ -83,12 +83,21 @@ struct Alert {
   int64_t valid_until = 0;
 };
 
+// A change of an alert's state at one evaluation, for the alert history:
+// inactive -> pending (or firing, with no `for`), pending -> firing,
+// firing -> resolved, and a pending alert that went away (to inactive).
+struct AlertTransition {
+  Alert alert;  // as it is after the change
+  AlertState from = AlertState::kInactive;
+  // The name of the new state: pending, firing, resolved or inactive.
+  const char* to() const;
+};
+
 class AlertingRule : public RuleInstance {
  public:
   static Result<std::unique_ptr<AlertingRule>> Make(const Rule& spec, const LabelMap& group_labels);
   Result<std::vector<RuleSample>> Eval(int64_t ts, int64_t query_offset_ms, const EvalContext& context,
                                        int64_t limit) override;
-  const promql::Node& expr() const override { return *expr_; }
 
   // The alerts the rule holds (pending, firing, and resolved ones kept 15
   // minutes to be sent as resolved).
@@ -98,6 +107,9 @@ class AlertingRule : public RuleInstance {
   // and those resolved since they were last sent; marks them sent and valid
   // for four evaluations or resend delays.
   std::vector<Alert> AlertsToSend(int64_t ts, int64_t resend_delay_ms, int64_t interval_ms);
+
+  // The state changes of the evaluations since the last call, in order.
+  std::vector<AlertTransition> TakeTransitions();
 
   // Whether ALERTS and ALERTS_FOR_STATE are written: not until the state of
   // an earlier run is restored (Prometheus's `restored`).
@@ -118,13 +130,13 @@ class AlertingRule : public RuleInstance {
 
  private:
   struct Templates;
-  AlertingRule(Rule spec, promql::ExprPtr expr, std::unique_ptr<Templates> templates);
+  AlertingRule(Rule spec, RuleQuery query, std::unique_ptr<Templates> templates);
   std::string Expand(const tmpl::Template& t, const tmpl::Value& data, int64_t eval_ts, const EvalContext& context);
 
-  promql::ExprPtr expr_;
   std::unique_ptr<Templates> templates_;
   mutable std::mutex mu_;
   std::unordered_map<uint64_t, Alert> active_;  // by the hash of the alert's labels
+  std::vector<AlertTransition> transitions_;    // since TakeTransitions
   bool restored_ = true;
 };
 

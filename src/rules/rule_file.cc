@@ -223,6 +223,10 @@ class Decoder {
       } else if (key == "expr") {
         nodes.expr = PosOf(value);
         r.expr = value.IsScalar() ? value.Scalar() : "";
+      } else if (key == "sql") {
+        nodes.sql = PosOf(value);
+        nodes.has_sql = true;
+        r.sql = value.IsScalar() ? value.Scalar() : "";
       } else if (key == "for") {
         r.for_ms = Duration(value);
       } else if (key == "keep_firing_for") {
@@ -245,7 +249,8 @@ class Decoder {
  public:
   // Where the parts of each rule were, for the validator's messages.
   struct RuleNodes {
-    Pos record, alert, expr;
+    Pos record, alert, expr, sql;
+    bool has_sql = false;
     std::string record_value, alert_value;
   };
   std::vector<Pos> group_positions;
@@ -305,7 +310,21 @@ std::vector<std::string> Validate(const RuleFile& file, const Decoder& decoded, 
                          "only one of 'record' and 'alert' must be set");
       }
       if (n.record_value.empty() && n.alert_value.empty()) at(n.record, "one of 'record' or 'alert' must be set");
-      if (r.expr.empty()) {
+      if (n.has_sql) {
+        // MyTSDB's extension: `sql` instead of `expr`.
+        if (!options.allow_sql) {
+          at(n.sql, "field 'sql' is a MyTSDB extension, not allowed in Prometheus's rule files "
+                    "(--strict-prometheus)");
+        } else if (!r.expr.empty()) {
+          at(n.sql, "only one of 'expr' and 'sql' must be set");
+        } else if (r.sql.empty()) {
+          at(n.sql, "field 'sql' must not be empty");
+        } else if (!options.check_sql) {
+          at(n.sql, "SQL rules are not available here");
+        } else if (Status st = options.check_sql(r.sql); !st.ok()) {
+          at(n.sql, "could not parse SQL: " + st.message());
+        }
+      } else if (r.expr.empty()) {
         at(n.expr, "field 'expr' must be set in rule");
       } else if (auto parsed = promql::ParseExpr(r.expr); !parsed.ok()) {
         at(n.expr, "could not parse expression: " + parsed.status().message());

@@ -8,12 +8,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/status.h"
 #include "model/labels.h"
 
 namespace mytsdb::rules {
@@ -25,6 +27,9 @@ struct Rule {
   Kind kind = Kind::kAlerting;
   std::string name;  // `record` or `alert`
   std::string expr;
+  // MyTSDB's extension (docs/RULES.md, "Conditions in SQL"): a SELECT whose
+  // rows are the rule's result, instead of `expr`.
+  std::string sql;
   int64_t for_ms = 0;
   int64_t keep_firing_for_ms = 0;
   LabelMap labels;
@@ -48,6 +53,11 @@ struct RuleFile {
 
 struct RuleFileOptions {
   model::Labels::NameScheme names = model::Labels::NameScheme::kUtf8;
+  // Whether rules may carry `sql:` (false: --strict-prometheus, files
+  // Prometheus itself would load), and how its query is checked (syntax:
+  // one SELECT); without a check, SQL rules are refused.
+  bool allow_sql = true;
+  std::function<Status(std::string_view sql)> check_sql;
 };
 
 // The groups of `content`, and every problem found, each worded as

@@ -117,5 +117,50 @@ TEST(RuleFileTest, NamesFollowTheScheme) {
   EXPECT_EQ(utf8.errors[0], "group \"g\", rule 1, \"http.requests:rate5m\": invalid label name: __name__");
 }
 
+// MyTSDB's extension: `sql:` instead of `expr:`, checked by the given
+// function, refused where only Prometheus's format is allowed.
+TEST(RuleFileTest, SqlRulesAreCheckedAndRefusedWhenStrict) {
+  const std::string text = R"(groups:
+  - name: g
+    rules:
+      - alert: FewRequests
+        sql: SELECT customer, n AS value FROM t
+        for: 5m
+      - record: customer:requests:count
+        sql: SELECT customer, count(*) AS value FROM t GROUP BY 1
+)";
+  std::vector<std::string> checked;
+  auto check = [&checked](std::string_view sql) {
+    checked.emplace_back(sql);
+    return sql.find("bad") == std::string_view::npos ? Status::OK() : Status::InvalidArgument("SQL: syntax error");
+  };
+  auto parsed = ParseRuleFile(text, {.check_sql = check});
+  ASSERT_TRUE(parsed.errors.empty()) << parsed.errors[0];
+  ASSERT_EQ(parsed.file.groups[0].rules.size(), 2u);
+  EXPECT_EQ(parsed.file.groups[0].rules[0].sql, "SELECT customer, n AS value FROM t");
+  EXPECT_TRUE(parsed.file.groups[0].rules[0].expr.empty());
+  EXPECT_EQ(parsed.file.groups[0].rules[1].kind, Rule::Kind::kRecording);
+  EXPECT_EQ(checked.size(), 2u);
+
+  auto strict = ParseRuleFile(text, {.allow_sql = false, .check_sql = check});
+  ASSERT_EQ(strict.errors.size(), 2u);
+  EXPECT_EQ(strict.errors[0], "5:14: group \"g\", rule 1, \"FewRequests\": field 'sql' is a MyTSDB extension, "
+                              "not allowed in Prometheus's rule files (--strict-prometheus)");
+  // Without a checker (no SQL here), SQL rules are errors too.
+  EXPECT_EQ(ParseRuleFile(text).errors.size(), 2u);
+
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"expr: up\n        sql: SELECT 1 AS value", "only one of 'expr' and 'sql' must be set"},
+      {"sql: ''", "field 'sql' must not be empty"},
+      {"sql: SELECT bad", "could not parse SQL: SQL: syntax error"},
+  };
+  for (const auto& [fields, want] : bad) {
+    auto r = ParseRuleFile("groups:\n  - name: g\n    rules:\n      - alert: A\n        " + fields + "\n",
+                           {.check_sql = check});
+    ASSERT_EQ(r.errors.size(), 1u) << fields;
+    EXPECT_NE(r.errors[0].find(want), std::string::npos) << r.errors[0];
+  }
+}
+
 }  // namespace
 }  // namespace mytsdb::rules

@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <exception>
 #include <string>
 
@@ -99,24 +101,14 @@ std::vector<duckdb::LogicalType> PreparedQuery::logical_types() const {
   return std::vector<duckdb::LogicalType>(types.begin(), types.end());
 }
 
-Result<std::unique_ptr<Cursor>> PreparedQuery::Run(
-    const std::vector<std::optional<std::string>>& parameters, const QueryControl& control) {
-  if (parameters.size() != parameter_types_.size()) {
-    return Status::InvalidArgument("SQL: the statement takes " + std::to_string(parameter_types_.size()) +
-                                   " parameters, not " + std::to_string(parameters.size()));
-  }
+Result<std::unique_ptr<Cursor>> PreparedQuery::Start(const std::function<void(Cursor::Impl&)>& execute,
+                                                     const QueryControl& control) {
   auto impl = std::make_unique<Cursor::Impl>();
   impl->con = impl_->con;
   impl->prepared = impl_->prepared;
   try {
-    duckdb::vector<duckdb::Value> values;
-    for (const auto& p : parameters) {
-      // Text, as the PostgreSQL protocol sends it; DuckDB casts it to the
-      // type the statement expects there.
-      values.push_back(p ? duckdb::Value(*p) : duckdb::Value());
-    }
     impl->watchdog = std::make_unique<Watchdog>(impl->con.get(), control);
-    impl->result = impl->prepared->Execute(values, /*allow_stream_result=*/true);
+    execute(*impl);
     if (impl->result->HasError()) return impl->Fail(ToStatus(impl->result->GetErrorObject()));
   } catch (const std::exception& e) {
     return impl->Fail(ToStatus(e));
@@ -125,6 +117,43 @@ Result<std::unique_ptr<Cursor>> PreparedQuery::Run(
   for (const auto& name : cursor->impl_->result->names) cursor->columns_.push_back(name);
   for (const auto& type : cursor->impl_->result->types) cursor->types_.push_back(type.ToString());
   return cursor;
+}
+
+Result<std::unique_ptr<Cursor>> PreparedQuery::Run(
+    const std::vector<std::optional<std::string>>& parameters, const QueryControl& control) {
+  if (parameters.size() != parameter_types_.size()) {
+    return Status::InvalidArgument("SQL: the statement takes " + std::to_string(parameter_types_.size()) +
+                                   " parameters, not " + std::to_string(parameters.size()));
+  }
+  return Start([&](Cursor::Impl& impl) {
+    duckdb::vector<duckdb::Value> values;
+    for (const auto& p : parameters) {
+      // Text, as the PostgreSQL protocol sends it; DuckDB casts it to the
+      // type the statement expects there.
+      values.push_back(p ? duckdb::Value(*p) : duckdb::Value());
+    }
+    impl.result = impl.prepared->Execute(values, /*allow_stream_result=*/true);
+  }, control);
+}
+
+Result<std::unique_ptr<Cursor>> PreparedQuery::RunAt(const std::map<std::string, int64_t>& times_ms,
+                                                     const QueryControl& control) {
+  duckdb::case_insensitive_map_t<duckdb::BoundParameterData> values;
+  std::string missing;
+  for (const auto& param : impl_->prepared->named_param_map) {
+    const std::string& name = param.first;
+    auto it = std::find_if(times_ms.begin(), times_ms.end(),
+                           [&](const auto& t) { return duckdb::StringUtil::CIEquals(t.first, name); });
+    if (it == times_ms.end()) {
+      missing += (missing.empty() ? "$" : ", $") + name;
+      continue;
+    }
+    values[name] = duckdb::BoundParameterData(
+        duckdb::Value::TIMESTAMPTZ(duckdb::timestamp_tz_t(duckdb::Timestamp::FromEpochMs(it->second))));
+  }
+  if (!missing.empty()) return Status::InvalidArgument("SQL: no value for the parameter " + missing);
+  return Start([&](Cursor::Impl& impl) { impl.result = impl.prepared->Execute(values, /*allow_stream_result=*/true); },
+               control);
 }
 
 // ---- Cursor -------------------------------------------------------------------

@@ -35,12 +35,14 @@ Result<std::unique_ptr<SqlEngine>> SqlEngine::Open(const storage::Storage* stora
   ScanCounters* counters = engine->counters_.get();
   auto sandbox = SqlSandbox::Open(
       {.allowed_directory = (root / "parquet").string(),
+       .more_allowed_directories = {(root / "alerts").string()},
        .memory_limit_bytes = engine->memory_limit_bytes_,
        .threads = options.threads,
        .temp_directory = temp.string(),
        .max_temp_bytes = engine->memory_limit_bytes_,
-       .setup = [storage, counters, promql = options.promql](duckdb::Connection& con) {
-         return RegisterTables(con, storage, promql, counters);
+       .setup = [storage, counters, promql = options.promql, alert_files = options.alert_files](
+                    duckdb::Connection& con) {
+         return RegisterTables(con, storage, promql, counters, alert_files);
        }});
   if (!sandbox.ok()) return sandbox.status();
   engine->sandbox_ = std::move(*sandbox);

@@ -20,6 +20,7 @@
 #include "common/result.h"
 #include "promql/query.h"
 #include "sql/samples_table.h"
+#include "sql/tables.h"
 #include "sql/sandbox.h"
 
 namespace mytsdb::storage {
@@ -37,6 +38,9 @@ struct SqlOptions {
   // promql()'s engine: the server's PromQL limits (lookback, samples,
   // timeout).
   promql::EngineOptions promql;
+  // The files of the alert history's current snapshot (absolute paths,
+  // under DATA/alerts/), for the `alerts` table; unset: it is empty.
+  AlertFilesFn alert_files;
 };
 
 class SqlEngine {

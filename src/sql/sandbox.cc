@@ -134,12 +134,18 @@ Result<std::unique_ptr<SqlSandbox>> SqlSandbox::Open(const SandboxOptions& optio
     if (options.setup) RETURN_NOT_OK(options.setup(con));
     // In this order: DuckDB takes allowed_directories only once started,
     // and no setting after the lock (docs/design/sql.md).
+    std::string dirs;
+    for (std::string dir : options.more_allowed_directories) {
+      if (dir.empty() || dir.front() != '/') return Status::InvalidArgument("SQL: '" + dir + "' is not absolute");
+      if (dir.back() != '/') dir += '/';
+      dirs += ", " + Quote(dir);
+    }
     std::string dir = options.allowed_directory;
     if (dir.back() != '/') dir += '/';
     // Timestamps with a time zone are shown, and local ones read, in UTC
     // whatever the machine's zone (DuckDB's default is the machine's).
     RETURN_NOT_OK(Run(con, "SET GLOBAL TimeZone = 'UTC'"));
-    RETURN_NOT_OK(Run(con, "SET allowed_directories = [" + Quote(dir) + "]"));
+    RETURN_NOT_OK(Run(con, "SET allowed_directories = [" + Quote(dir) + dirs + "]"));
     RETURN_NOT_OK(Run(con, "SET enable_external_access = false"));
     RETURN_NOT_OK(Run(con, "SET lock_configuration = true"));
   } catch (const std::exception& e) {

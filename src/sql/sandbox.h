@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,8 @@ namespace mytsdb::sql {
 struct SandboxOptions {
   // The one directory queries may read files under (absolute).
   std::string allowed_directory;
+  // Others, also absolute (the alert history's table).
+  std::vector<std::string> more_allowed_directories;
   // DuckDB's memory limit and threads for SQL as a whole (0: DuckDB's
   // defaults, 80% of RAM and one thread a core).
   uint64_t memory_limit_bytes = 0;
@@ -124,11 +127,21 @@ class PreparedQuery {
   // parameter_types().size().
   Result<std::unique_ptr<Cursor>> Run(const std::vector<std::optional<std::string>>& parameters,
                                       const QueryControl& control);
+  // Runs it with named parameters ($name in the statement), each a point in
+  // time in ms since the epoch, bound as TIMESTAMP WITH TIME ZONE (a rule's
+  // $eval_time). InvalidArgument, naming them, if the statement has
+  // parameters not given; given ones it does not use are ignored.
+  Result<std::unique_ptr<Cursor>> RunAt(const std::map<std::string, int64_t>& times_ms,
+                                        const QueryControl& control);
 
  private:
   friend class SqlSandbox;
   struct Impl;
   explicit PreparedQuery(std::unique_ptr<Impl> impl);
+  // A cursor over the result of `execute`, which runs the statement under
+  // the watchdog of `control`.
+  Result<std::unique_ptr<Cursor>> Start(const std::function<void(Cursor::Impl&)>& execute,
+                                        const QueryControl& control);
   std::unique_ptr<Impl> impl_;
   std::vector<std::string> columns_, types_, parameter_types_;
 };

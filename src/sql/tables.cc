@@ -111,10 +111,46 @@ std::string SeriesQuery(const std::vector<std::string>& label_columns) {
 
 // ---- names ----------------------------------------------------------------
 
+// ---- alerts: the alert history's Delta table --------------------------------
+
+// Its columns, as DuckDB reads them from the files (docs/FORMAT.md, "The
+// alert history"), for the table with no file yet.
+constexpr const char* kNoAlertsQuery =
+    "SELECT NULL::TIMESTAMPTZ AS time, NULL::VARCHAR AS kind, NULL::VARCHAR AS rule, "
+    "NULL::VARCHAR AS group_name, NULL::VARCHAR AS rule_file, NULL::VARCHAR AS state, "
+    "NULL::VARCHAR AS previous_state, NULL::BIGINT AS fingerprint, NULL::MAP(VARCHAR, VARCHAR) AS labels, "
+    "NULL::MAP(VARCHAR, VARCHAR) AS annotations, NULL::DOUBLE AS value, NULL::TIMESTAMPTZ AS active_at, "
+    "NULL::TIMESTAMPTZ AS fired_at, NULL::VARCHAR AS receiver, NULL::VARCHAR AS integration, "
+    "NULL::VARCHAR AS error, NULL::VARCHAR AS day WHERE false";
+
+// The files of the current snapshot (never a glob: a file being written or
+// one compaction replaced is not in it).
+std::string AlertsQuery(const std::vector<std::string>& files) {
+  if (files.empty()) return kNoAlertsQuery;
+  std::string list;
+  for (const std::string& f : files) {
+    list += list.empty() ? "'" : ", '";
+    for (char c : f) list += c == '\'' ? std::string("''") : std::string(1, c);
+    list += "'";
+  }
+  // `day` from `time`, not from the directory: hive partitioning would also
+  // make columns of the data directory's own path components with a '='.
+  return "SELECT *, strftime(time::TIMESTAMP, '%Y-%m-%d') AS day FROM read_parquet([" + list +
+         "], hive_partitioning = false)";
+}
+
 struct TablesData : duckdb::ReplacementScanData {
-  explicit TablesData(const storage::Storage* s) : storage(s) {}
+  TablesData(const storage::Storage* s, AlertFilesFn a) : storage(s), alert_files(std::move(a)) {}
   const storage::Storage* storage;
+  AlertFilesFn alert_files;
 };
+
+duckdb::unique_ptr<duckdb::TableRef> Subquery(const std::string& sql, const std::string& alias) {
+  duckdb::Parser parser;
+  parser.ParseQuery(sql);
+  auto select = duckdb::unique_ptr_cast<duckdb::SQLStatement, duckdb::SelectStatement>(std::move(parser.statements[0]));
+  return duckdb::make_uniq<duckdb::SubqueryRef>(std::move(select), alias);
+}
 
 // The table a plain name in a query stands for, when no catalog entry has
 // that name (the sandbox lets no one create one).
@@ -127,11 +163,11 @@ duckdb::unique_ptr<duckdb::TableRef> ReplaceTableName(
     for (const std::string& label : data->Cast<TablesData>().storage->LabelNames()) {
       if (label != model::kMetricNameLabel) columns.push_back(SamplesLabelColumn(label));
     }
-    duckdb::Parser parser;
-    parser.ParseQuery(SeriesQuery(columns));
-    auto select = duckdb::unique_ptr_cast<duckdb::SQLStatement, duckdb::SelectStatement>(
-        std::move(parser.statements[0]));
-    return duckdb::make_uniq<duckdb::SubqueryRef>(std::move(select), input.table_name);
+    return Subquery(SeriesQuery(columns), input.table_name);
+  }
+  if (name == "alerts") {
+    const AlertFilesFn& files = data->Cast<TablesData>().alert_files;
+    return Subquery(AlertsQuery(files ? files() : std::vector<std::string>()), input.table_name);
   }
   std::string function;
   if (name == "samples") function = "mytsdb_samples";
@@ -157,7 +193,7 @@ std::string CreateViewsSql(const std::vector<std::string>& label_names) {
 }
 
 Status RegisterTables(duckdb::Connection& con, const storage::Storage* storage,
-                      const promql::EngineOptions& promql, ScanCounters* counters) {
+                      const promql::EngineOptions& promql, ScanCounters* counters, AlertFilesFn alert_files) {
   try {
     con.BeginTransaction();
     for (duckdb::TableFunction fn : {SamplesTableFunction(storage, counters), MetadataTableFunction(storage)}) {
@@ -168,7 +204,8 @@ Status RegisterTables(duckdb::Connection& con, const storage::Storage* storage,
     con.context->RegisterFunction(promql_info);
     con.Commit();
     duckdb::DBConfig::GetConfig(*con.context)
-        .replacement_scans.emplace_back(ReplaceTableName, duckdb::make_uniq<TablesData>(storage));
+        .replacement_scans.emplace_back(ReplaceTableName,
+                                        duckdb::make_uniq<TablesData>(storage, std::move(alert_files)));
   } catch (const std::exception& e) {
     return Status::Internal(std::string("SQL: cannot register MyTSDB's tables: ") + e.what());
   }

@@ -1,12 +1,14 @@
 // MyTSDB's tables in SQL: `samples` (samples_table.h), `series` (the
-// samples grouped by series) and `metadata`, over a storage::Storage, as
-// the names a query uses (docs/SQL.md).
+// samples grouped by series) and `metadata`, over a storage::Storage, and
+// `alerts`, the alert history's Delta table, as the names a query uses
+// (docs/SQL.md).
 //
 // Each is found under its plain name by a replacement scan, so that its
 // columns (one per label name) are bound again by every query: a view
 // would fix them when it is created.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,12 +26,17 @@ class Storage;
 
 namespace mytsdb::sql {
 
+// The files of the alert history's current snapshot, absolute paths.
+using AlertFilesFn = std::function<std::vector<std::string>()>;
+
 // Adds the tables over `storage` to the database of `con`, and promql()
 // (promql_table.h) with the PromQL engine's `promql` options; scans of
 // `samples` count what they read in `counters` (may be null). Both must
-// outlive the database.
+// outlive the database. `alerts` reads the files `alert_files` gives when
+// a query names it (none if unset).
 Status RegisterTables(duckdb::Connection& con, const storage::Storage* storage,
-                      const promql::EngineOptions& promql, ScanCounters* counters = nullptr);
+                      const promql::EngineOptions& promql, ScanCounters* counters = nullptr,
+                      AlertFilesFn alert_files = nullptr);
 
 // The statements that (re)create the tables as views, so that they are
 // listed in information_schema and pg_catalog like tables (for tools that

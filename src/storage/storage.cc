@@ -35,6 +35,7 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   cold_options.dir = io::JoinPath(options.data_dir, "parquet");
   cold_options.write = options.write;
   cold_options.fs = options.fs;
+  cold_options.sample_cache_bytes = options.cold_sample_cache_bytes;
   ASSIGN_OR_RETURN(storage->cold_, cold::ColdStore::Open(cold_options));
 
   head::HeadOptions head_options = options.head;
@@ -482,7 +483,7 @@ SeriesSelection Storage::Select(const model::Matchers& matchers, model::TimeRang
 Status Storage::ReadSamples(const SeriesSelection& selection, size_t first, size_t count,
                             model::TimeRange range,
                             std::vector<std::vector<model::Sample>>* out,
-                            int64_t max_samples) const {
+                            int64_t max_samples, bool cache_cold) const {
   out->assign(count, {});
   int64_t read = 0;
   auto too_many = [&] {
@@ -514,7 +515,7 @@ Status Storage::ReadSamples(const SeriesSelection& selection, size_t first, size
   }
   std::vector<std::vector<model::Sample>> cold_samples;
   if (!cold_ids.empty()) {
-    Status st = cold_->ReadSamples(cold_ids, range, &cold_samples, max_samples - read);
+    Status st = cold_->ReadSamples(cold_ids, range, &cold_samples, max_samples - read, cache_cold);
     if (st.code() == StatusCode::kResourceExhausted) return too_many();
     RETURN_NOT_OK(st);
   }

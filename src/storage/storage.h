@@ -71,6 +71,9 @@ struct StorageOptions {
   io::FileSystem* fs = io::PosixFileSystem();
   // If > 0, the oldest files are removed while the cold tier is larger.
   uint64_t retention_bytes = 0;
+  // Memory for cold-tier samples kept between reads that ask for it
+  // (cold/sample_cache.h; rule evaluation does); 0: none.
+  uint64_t cold_sample_cache_bytes = 0;
   // Which files compaction merges (compaction_policy.h); its block_ms is
   // taken from head.chunk_range_ms.
   cold::CompactionOptions compaction;
@@ -115,11 +118,12 @@ class Storage {
   // `first` on, in time order, from both tiers: (*out)[i] for series
   // first + i. Stops with ResourceExhausted as soon as more than
   // `max_samples` are read (a head series or a cold row group at most
-  // beyond it).
+  // beyond it). With `cache_cold`, cold-tier samples come from and go to
+  // the sample cache (cold/sample_cache.h), if it has a budget.
   Status ReadSamples(const SeriesSelection& selection, size_t first, size_t count,
                      model::TimeRange range,
                      std::vector<std::vector<model::Sample>>* out,
-                     int64_t max_samples = INT64_MAX) const;
+                     int64_t max_samples = INT64_MAX, bool cache_cold = false) const;
   // Label names / values of all series in either tier (sorted, unique).
   std::vector<std::string> LabelNames() const;
   std::vector<std::string> LabelValues(std::string_view name) const;

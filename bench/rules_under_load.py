@@ -7,7 +7,9 @@ Loads an hour of the `node` workload ending now (default 2,000 series at
 rule group every second (five recording rules over the data and an alert
 on a series this script flips), and measures, first idle and then with
 `--clients` threads sending heavy range queries (an hour at 15 s steps of
-rate/sum/quantile over every series) without pause:
+rate/sum/quantile over every series) without pause, and then with
+`--sql-clients` threads sending heavy SQL (aggregations over every sample,
+a self-join) without pause:
 
   * the group's evaluation duration (`prometheus_rule_group_last_duration_seconds`,
     sampled every 0.2 s: median and max),
@@ -59,6 +61,15 @@ QUERIES = [
     "quantile_over_time(0.99, node_memory_MemAvailable_bytes[10m])",
     "topk(10, sum by (instance, device) (rate(node_network_receive_bytes_total[5m])))",
     "avg_over_time(node_filesystem_avail_bytes[15m])",
+]
+
+
+# Heavy SQL: every sample of the hour, aggregated, joined with itself.
+SQL_QUERIES = [
+    "SELECT metric, instance, avg(value), quantile_cont(value, 0.99), count(*) FROM samples GROUP BY ALL",
+    "SELECT a.instance, corr(a.value, b.value) FROM samples a JOIN samples b USING (series_id, ts) "
+    "WHERE a.metric = 'node_load1' GROUP BY ALL",
+    "SELECT series_id, max(value) - min(value) FROM samples GROUP BY series_id ORDER BY 2 DESC LIMIT 10",
 ]
 
 
@@ -117,6 +128,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--series", type=int, default=2000)
     ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--sql-clients", type=int, default=8)
     ap.add_argument("--seconds", type=int, default=40)
     ap.add_argument("--flips", type=int, default=6)
     ap.add_argument("--out")
@@ -140,30 +152,45 @@ def main():
     idle = measure(server.url, args.seconds, args.flips)
     log(f"idle: {idle}")
 
-    stop = threading.Event()
-    completed = [0]
+    def under_load(name, clients, request):
+        """Measures while `clients` threads send `request(session, i)`."""
+        stop = threading.Event()
+        completed = [0]
 
-    def client(i):
-        session = requests.Session()
-        while not stop.is_set():
-            now = time.time()
-            r = session.get(server.url + "/api/v1/query_range",
-                            params={"query": QUERIES[i % len(QUERIES)], "start": now - 3600, "end": now,
-                                    "step": "15s"}, timeout=300)
-            if r.status_code == 200:
-                completed[0] += 1
+        def client(i):
+            session = requests.Session()
+            while not stop.is_set():
+                if request(session, i).status_code == 200:
+                    completed[0] += 1
 
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(args.clients)]
-    for t in threads:
-        t.start()
-    time.sleep(3)
-    loaded = measure(server.url, args.seconds, args.flips)
-    loaded["queries_completed"] = completed[0]
-    stop.set()
-    log(f"under load: {loaded}")
+        threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+        for t in threads:
+            t.start()
+        time.sleep(3)
+        loaded = measure(server.url, args.seconds, args.flips)
+        loaded["queries_completed"] = completed[0]
+        stop.set()
+        for t in threads:
+            t.join(timeout=600)
+        log(f"{name}: {loaded}")
+        return loaded
+
+    def promql(session, i):
+        now = time.time()
+        return session.get(server.url + "/api/v1/query_range",
+                           params={"query": QUERIES[i % len(QUERIES)], "start": now - 3600, "end": now,
+                                   "step": "15s"}, timeout=300)
+
+    def sql(session, i):
+        return session.post(server.url + "/api/v1/sql", data={"query": SQL_QUERIES[i % len(SQL_QUERIES)]},
+                            timeout=300)
+
+    loaded = under_load("PromQL load", args.clients, promql)
+    sql_loaded = under_load("SQL load", args.sql_clients, sql)
     server.stop()
-    result = {"series": args.series, "samples": sent["samples"], "clients": args.clients, "machine": machine(),
-              "idle": idle, "under_load": loaded}
+    result = {"series": args.series, "samples": sent["samples"], "clients": args.clients,
+              "sql_clients": args.sql_clients, "machine": machine(),
+              "idle": idle, "under_load": loaded, "under_sql_load": sql_loaded}
     print(json.dumps(result, indent=2))
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=2) + "\n")

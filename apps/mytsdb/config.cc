@@ -170,6 +170,10 @@ Status Apply(const std::string& key, const YAML::Node& node, Config* c) {
     ASSIGN_OR_RETURN(c->for_grace_period_ms, ParseDuration(v));
   } else if (key == "alert_history.flush_interval") {
     ASSIGN_OR_RETURN(c->alert_history_flush_interval_ms, ParseDuration(v));
+  } else if (key == "web.external_url") {
+    c->external_url = v;
+  } else if (key == "web.route_prefix") {
+    c->route_prefix = v;
   } else if (key == "strict_prometheus") {
     c->strict_prometheus = node.as<bool>();
   } else if (key == "rules.cold_cache_size") {
@@ -229,10 +233,20 @@ Status ApplyGlobal(const YAML::Node& node, Config* c) {
 Status ApplyAlerting(const YAML::Node& node, Config* c) {
   if (!node.IsMap()) return Status::InvalidArgument("\"alerting\" must be a mapping");
   c->alertmanagers.clear();
+  c->alert_relabel_configs.clear();
   for (const auto& kv : node) {
     const std::string key = kv.first.as<std::string>();
+    if (key == "alert_relabel_configs") {
+      auto configs = relabel::ParseConfigs(kv.second, c->name_validation == "legacy"
+                                                          ? model::Labels::NameScheme::kLegacy
+                                                          : model::Labels::NameScheme::kUtf8);
+      if (!configs.ok()) return configs.status().WithContext("alerting.alert_relabel_configs");
+      c->alert_relabel_configs = *std::move(configs);
+      continue;
+    }
     if (key != "alertmanagers") {
-      return Status::InvalidArgument("alerting." + key + " is not supported yet (alerting.alertmanagers is)");
+      return Status::InvalidArgument("alerting." + key +
+                                     " is not supported yet (alertmanagers and alert_relabel_configs are)");
     }
     if (!kv.second.IsSequence()) return Status::InvalidArgument("alerting.alertmanagers must be a list");
     for (const auto& am : kv.second) {

@@ -10,6 +10,7 @@
 
 #include "common/result.h"
 #include "http/server.h"
+#include "relabel/relabel.h"
 #include "wal/wal.h"
 
 namespace mytsdb::app {
@@ -70,6 +71,7 @@ struct Config {
   std::vector<std::string> rule_files;
   std::string rule_files_base;  // the config file's directory
   std::string external_url;  // --web.external-url
+  std::string route_prefix;  // --web.route-prefix (default: external_url's path)
   // Restoring alerts after a restart, as Prometheus's flags.
   int64_t for_outage_tolerance_ms = 3'600'000;  // --rules.alert.for-outage-tolerance
   int64_t for_grace_period_ms = 600'000;        // --rules.alert.for-grace-period
@@ -85,6 +87,8 @@ struct Config {
   bool strict_prometheus = false;
   // Prometheus's `alerting` section: where alerts go.
   std::vector<AlertmanagerConfig> alertmanagers;
+  // Applied to every alert before it is sent (Prometheus's key).
+  std::vector<relabel::Config> alert_relabel_configs;
   size_t notification_queue_capacity = 10'000;  // --alertmanager.notification-queue-capacity
 };
 

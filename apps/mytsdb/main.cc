@@ -164,6 +164,20 @@ void AddStorageMetrics(telemetry::Registry* registry,
   });
 }
 
+// --web.route-prefix, or the path of --web.external-url, as Prometheus
+// takes it: "/prefix" without a trailing slash, "" for the root.
+std::string RoutePrefix(const Config& config) {
+  std::string prefix = config.route_prefix;
+  if (prefix.empty() && !config.external_url.empty()) {
+    const size_t host = config.external_url.find("://");
+    const size_t path = config.external_url.find('/', host == std::string::npos ? 0 : host + 3);
+    if (path != std::string::npos) prefix = config.external_url.substr(path);
+  }
+  if (!prefix.empty() && prefix.front() != '/') prefix.insert(prefix.begin(), '/');
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  return prefix;
+}
+
 // The alert history's table, DATA/alerts (docs/FORMAT.md), with the
 // samples' retention.
 Result<std::unique_ptr<history::AlertHistory>> OpenAlertHistory(const Config& config) {
@@ -298,6 +312,7 @@ int Serve(const Config& config, const std::string& config_file) {
   server_options.enable_lifecycle = config.enable_lifecycle;
   server_options.web_config_file = config.web_config_file;
   server_options.enable_admin_api = config.enable_admin_api;
+  server_options.route_prefix = RoutePrefix(config);
   server_options.max_series = config.max_series;
   server_options.max_series_per_metric = config.max_series_per_metric;
   server_options.version = kVersion;
@@ -354,20 +369,38 @@ int Serve(const Config& config, const std::string& config_file) {
   // Rules are reloaded with the configuration (SIGHUP, /-/reload): the
   // file's global section and rule_files; a problem keeps the rules running.
   std::atomic<storage::Storage*> rules_storage{nullptr};
+  std::atomic<bool> last_reload_ok{true};
+  std::atomic<int64_t> last_reload_success_ms{io::SystemClock()->NowMs()};  // the start counts, as in Prometheus
+  registry.AddCollector([&](telemetry::TextWriter* w) {
+    w->Family("prometheus_config_last_reload_successful", "gauge",
+              "Whether the last configuration reload attempt was successful.");
+    w->Sample("prometheus_config_last_reload_successful", {}, last_reload_ok ? 1 : 0);
+    w->Family("prometheus_config_last_reload_success_timestamp_seconds", "gauge",
+              "Timestamp of the last successful configuration reload.");
+    w->Sample("prometheus_config_last_reload_success_timestamp_seconds", {}, last_reload_success_ms / 1000.0);
+  });
   auto reload = [&]() -> Status {
     Config fresh = config;
     if (!config_file.empty()) {
       Config from_file;
-      RETURN_NOT_OK(LoadConfigFile(config_file, &from_file));
+      if (Status loaded = LoadConfigFile(config_file, &from_file); !loaded.ok()) {
+        last_reload_ok = false;
+        spdlog::error("reloading the configuration: {}", loaded.message());
+        return loaded;
+      }
       fresh.rule_files = from_file.rule_files;
       fresh.rule_files_base = from_file.rule_files_base;
       fresh.evaluation_interval_ms = from_file.evaluation_interval_ms;
       fresh.rule_query_offset_ms = from_file.rule_query_offset_ms;
+      fresh.alertmanagers = from_file.alertmanagers;
+      fresh.alert_relabel_configs = from_file.alert_relabel_configs;
     }
     storage::Storage* s = rules_storage.load();
     if (s == nullptr) return Status::Unavailable("the storage is still starting");
     Status st = rules_service.Apply(fresh, s);
+    last_reload_ok = st.ok();
     if (st.ok()) {
+      last_reload_success_ms = io::SystemClock()->NowMs();
       spdlog::info("configuration reloaded");
     } else {
       spdlog::error("reloading the configuration: {}", st.message());
@@ -501,7 +534,7 @@ int main(int argc, char** argv) {
   uint64_t max_series = 0, max_series_per_metric = 0;
   int64_t query_max_samples = 0;
   int http_threads = 0, max_connections = 0, query_max_concurrency = 0, query_threads = 0;
-  std::string web_config_file, read_timeout, external_url;
+  std::string web_config_file, read_timeout, external_url, route_prefix;
   bool enable_lifecycle = false;
   bool enable_admin_api = false;
   bool strict_prometheus = false;
@@ -526,6 +559,9 @@ int main(int argc, char** argv) {
   serve->add_option("--web.external-url", external_url,
                     "The URL MyTSDB is reached under, as in Prometheus: alert templates' externalURL "
                     "and links in notifications");
+  serve->add_option("--web.route-prefix", route_prefix,
+                    "Prefix of every HTTP route, as in Prometheus (default: the path of --web.external-url), "
+                    "for a reverse proxy that forwards a sub-path unchanged");
   serve->add_option("--listen", listen,
                     "HOST:PORT to serve HTTP on (default 127.0.0.1:9663; port 0 picks a free one)");
   serve->add_option("--wal-fsync", fsync,
@@ -701,6 +737,18 @@ int main(int argc, char** argv) {
   if (enable_lifecycle) config.enable_lifecycle = true;
   if (!web_config_file.empty()) config.web_config_file = web_config_file;
   if (!external_url.empty()) config.external_url = external_url;
+  if (!route_prefix.empty()) config.route_prefix = route_prefix;
+  if (!config.external_url.empty()) {
+    const size_t scheme = config.external_url.find("://");
+    if (scheme == std::string::npos || scheme == 0) {
+      return mytsdb::app::Fail("--web.external-url must be an absolute URL (http://host:port/path), not \"" +
+                               config.external_url + "\"");
+    }
+    // As Prometheus: the path without its trailing slashes.
+    while (config.external_url.size() > scheme + 3 && config.external_url.back() == '/') {
+      config.external_url.pop_back();
+    }
+  }
   if (notification_queue_capacity > 0) config.notification_queue_capacity = notification_queue_capacity;
   if (enable_admin_api) config.enable_admin_api = true;
   if (strict_prometheus) config.strict_prometheus = true;

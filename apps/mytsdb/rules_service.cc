@@ -40,9 +40,63 @@ void RulesService::Publish(std::shared_ptr<rules::Manager> manager) {
 
 RulesService::~RulesService() { Stop(); }
 
+std::shared_ptr<notifier::Notifier> RulesService::current_notifier() const {
+  std::lock_guard lock(published_mu_);
+  return notifier_;
+}
+
+void RulesService::ApplyAlerting(const Config& config) {
+  // What the notifier is made of, to tell whether a reload changed it.
+  std::string key = std::to_string(config.notification_queue_capacity) + "\n";
+  for (const AlertmanagerConfig& am : config.alertmanagers) {
+    key += am.scheme + " " + am.path_prefix + " " + std::to_string(am.timeout_ms);
+    for (const std::string& t : am.targets) key += " " + t;
+    key += "\n";
+  }
+  for (const auto& [k, v] : config.external_labels) key += k + "=" + v + "\n";
+  for (const relabel::Config& r : config.alert_relabel_configs) {
+    key += std::string(relabel::ActionName(r.action)) + "\x1f" + r.separator + "\x1f" + r.regex + "\x1f" +
+           r.target_label + "\x1f" + r.replacement + "\x1f" + std::to_string(r.modulus);
+    for (const std::string& l : r.source_labels) key += "\x1f" + l;
+    key += "\n";
+  }
+  if (key == notifier_key_) return;
+  notifier_key_ = key;
+  std::shared_ptr<notifier::Notifier> fresh;
+  if (!config.alertmanagers.empty()) {
+    notifier::NotifierOptions n;
+    for (const AlertmanagerConfig& am : config.alertmanagers) {
+      for (const std::string& target : am.targets) {
+        n.alertmanagers.push_back(
+            {.scheme = am.scheme, .host_port = target, .path_prefix = am.path_prefix, .timeout_ms = am.timeout_ms});
+      }
+    }
+    n.queue_capacity = config.notification_queue_capacity;
+    n.external_labels = config.external_labels;
+    n.alert_relabel_configs = config.alert_relabel_configs;
+    fresh = std::make_shared<notifier::Notifier>(std::move(n));
+  }
+  std::shared_ptr<notifier::Notifier> old;
+  {
+    std::lock_guard published(published_mu_);
+    old = std::exchange(notifier_, std::move(fresh));
+  }
+  // The old one sends what it holds. A batch an evaluation queues to it
+  // after that is not sent; firing alerts are sent again every resend
+  // delay, to the new one.
+  if (old) old->Stop();
+}
+
 Status RulesService::Apply(const Config& config, storage::Storage* storage) {
   std::lock_guard lock(mu_);
   storage_ = storage;
+  // The rules first: if their files do not load, nothing changes.
+  Status st = ApplyRules(config);
+  if (st.ok()) ApplyAlerting(config);
+  return st;
+}
+
+Status RulesService::ApplyRules(const Config& config) {
   if (config.rule_files.empty()) {
     if (manager_) {
       // No rule files any more: as a reload to none, so that the groups'
@@ -104,43 +158,30 @@ Status RulesService::Apply(const Config& config, storage::Storage* storage) {
   options.outage_tolerance_ms = config.for_outage_tolerance_ms;
   options.grace_period_ms = config.for_grace_period_ms;
   options.resend_delay_ms = config.resend_delay_ms;
-  if (!config.alertmanagers.empty()) {
-    notifier::NotifierOptions n;
-    for (const AlertmanagerConfig& am : config.alertmanagers) {
-      for (const std::string& target : am.targets) {
-        n.alertmanagers.push_back(
-            {.scheme = am.scheme, .host_port = target, .path_prefix = am.path_prefix, .timeout_ms = am.timeout_ms});
-      }
+  options.notify = [this, url = config.external_url](const rules::RuleQuery& query,
+                                                     std::vector<rules::Alert> alerts) {
+    std::shared_ptr<notifier::Notifier> notifier = current_notifier();
+    if (!notifier) return;  // no alerting.alertmanagers
+    std::string base = url;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    // Where the alert comes from: Prometheus's table view of the
+    // expression, or the SQL endpoint running the query.
+    const std::string generator_url =
+        base + (query.is_sql() ? "/api/v1/sql?query=" + tmpl::QueryEscape(query.Text())
+                               : tmpl::TableLink(query.Text()));
+    std::vector<notifier::Alert> out;
+    out.reserve(alerts.size());
+    for (rules::Alert& a : alerts) {
+      notifier::Alert n;
+      n.labels = std::move(a.labels);
+      n.annotations = std::move(a.annotations);
+      n.starts_at_ms = a.fired_at;
+      n.ends_at_ms = a.resolved_at != 0 ? a.resolved_at : a.valid_until;
+      n.generator_url = generator_url;
+      out.push_back(std::move(n));
     }
-    n.queue_capacity = config.notification_queue_capacity;
-    n.external_labels = config.external_labels;
-    {
-      std::lock_guard published(published_mu_);
-      notifier_ = std::make_unique<notifier::Notifier>(std::move(n));
-    }
-    options.notify = [this, url = config.external_url](const rules::RuleQuery& query,
-                                                       std::vector<rules::Alert> alerts) {
-      std::string base = url;
-      while (!base.empty() && base.back() == '/') base.pop_back();
-      // Where the alert comes from: Prometheus's table view of the
-      // expression, or the SQL endpoint running the query.
-      const std::string generator_url =
-          base + (query.is_sql() ? "/api/v1/sql?query=" + tmpl::QueryEscape(query.Text())
-                                 : tmpl::TableLink(query.Text()));
-      std::vector<notifier::Alert> out;
-      out.reserve(alerts.size());
-      for (rules::Alert& a : alerts) {
-        notifier::Alert n;
-        n.labels = std::move(a.labels);
-        n.annotations = std::move(a.annotations);
-        n.starts_at_ms = a.fired_at;
-        n.ends_at_ms = a.resolved_at != 0 ? a.resolved_at : a.valid_until;
-        n.generator_url = generator_url;
-        out.push_back(std::move(n));
-      }
-      notifier_->Send(std::move(out));
-    };
-  }
+    notifier->Send(std::move(out));
+  };
   options.append = [this](std::span<const rules::RuleSample> samples) -> Status {
     std::vector<model::Sample> values;
     values.reserve(samples.size());
@@ -170,7 +211,7 @@ void RulesService::Stop() {
   Publish(nullptr);
   if (manager_) manager_->Stop();
   manager_.reset();
-  std::unique_ptr<notifier::Notifier> notifier;
+  std::shared_ptr<notifier::Notifier> notifier;
   {
     std::lock_guard published(published_mu_);
     notifier = std::move(notifier_);

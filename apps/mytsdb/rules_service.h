@@ -29,7 +29,8 @@ class RulesService {
   ~RulesService();
 
   // Starts or reloads rule evaluation over `storage` for `config`'s rule
-  // files; on a problem the rules running before keep running.
+  // files, and the notifier for its `alerting` section; on a problem the
+  // rules and the notifier running before keep running.
   Status Apply(const Config& config, storage::Storage* storage);
   // Where rules with `sql:` run (null: SQL is not available, and they fail
   // with that error). Set before Apply; the engine must outlive Stop.
@@ -44,6 +45,12 @@ class RulesService {
 
  private:
   void Publish(std::shared_ptr<rules::Manager> manager);
+  // Starts or reloads the rule manager (mu_ held).
+  Status ApplyRules(const Config& config);
+  // Makes the notifier for `config`'s alerting section (none without
+  // Alertmanagers), replacing the running one if that changed.
+  void ApplyAlerting(const Config& config);
+  std::shared_ptr<notifier::Notifier> current_notifier() const;
 
   storage::Storage* storage_ = nullptr;
   std::atomic<const sql::SqlEngine*> sql_{nullptr};
@@ -51,8 +58,10 @@ class RulesService {
   promql::Engine engine_;
   std::mutex mu_;  // Apply and Stop, one at a time
   std::shared_ptr<rules::Manager> manager_;
-  // Sends the alerts (alerting.alertmanagers, read at start).
-  std::unique_ptr<notifier::Notifier> notifier_;
+  // Sends the alerts (alerting.alertmanagers; replaced on a reload that
+  // changes them).
+  std::shared_ptr<notifier::Notifier> notifier_;  // guarded by published_mu_
+  std::string notifier_key_;  // what notifier_ was made of; guarded by mu_
   mutable std::mutex published_mu_;
   std::shared_ptr<const rules::Manager> published_;
 };

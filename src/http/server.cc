@@ -156,9 +156,16 @@ void Server::Route(const char* method, const char* pattern, std::string label, H
   impl_->routes.push_back(std::move(r));
 }
 
-const RouteEntry* Server::Impl::FindRoute(const std::string& method, const std::string& path,
+const RouteEntry* Server::Impl::FindRoute(const std::string& method, const std::string& full_path,
                                           std::vector<std::string>* matches,
                                           bool* path_exists) const {
+  // Under --web.route-prefix, the routes are there and nowhere else.
+  std::string path = full_path;
+  const std::string& prefix = server->options_.route_prefix;
+  if (!prefix.empty()) {
+    if (!path.starts_with(prefix) || path.size() == prefix.size() || path[prefix.size()] != '/') return nullptr;
+    path.erase(0, prefix.size());
+  }
   for (const RouteEntry& r : routes) {
     bool match;
     std::string param;
@@ -175,7 +182,7 @@ const RouteEntry* Server::Impl::FindRoute(const std::string& method, const std::
     if (!match) continue;
     *path_exists = true;
     if (r.method != method) continue;
-    matches->assign({path});
+    matches->assign({full_path});
     if (r.has_param) matches->push_back(param);
     return &r;
   }

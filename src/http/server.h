@@ -74,6 +74,9 @@ struct ServerOptions {
   bool enable_lifecycle = false;
   // --web.config.file: TLS and basic auth; empty for plain HTTP, no auth.
   std::string web_config_file;
+  // --web.route-prefix: every route is served under it ("/prefix", or ""
+  // for the root), as Prometheus serves its routes behind a proxy.
+  std::string route_prefix;
 
   // Connections (Prometheus's --web.max-connections default: 512).
   int max_connections = 512;

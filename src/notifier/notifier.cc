@@ -70,6 +70,10 @@ void Notifier::Send(std::vector<Alert> alerts) {
     }
     a.labels = model::Labels::FromUnsorted(std::move(items));
   }
+  if (!options_.alert_relabel_configs.empty()) {
+    std::erase_if(alerts, [this](Alert& a) { return !relabel::Process(options_.alert_relabel_configs, &a.labels); });
+    if (alerts.empty()) return;
+  }
   {
     std::lock_guard lock(mu_);
     for (Alert& a : alerts) queue_.push_back(std::move(a));

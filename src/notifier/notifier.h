@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "model/labels.h"
+#include "relabel/relabel.h"
 #include "telemetry/metrics.h"
 
 namespace mytsdb::notifier {
@@ -42,6 +43,10 @@ struct NotifierOptions {
   size_t queue_capacity = 10'000;  // --alertmanager.notification-queue-capacity
   size_t max_batch = 256;
   std::map<std::string, std::string> external_labels;
+  // `alerting.alert_relabel_configs`: applied to each alert's labels (the
+  // external labels included) before it is queued; an alert a step drops
+  // is not sent.
+  std::vector<relabel::Config> alert_relabel_configs;
 };
 
 // The JSON body Alertmanager's API v2 takes for `alerts`.

@@ -16,7 +16,7 @@ Result<std::unique_ptr<Group>> Group::Make(const RuleGroup& spec, std::string fi
   g->options_ = std::move(options);
   if (g->interval_ms_ <= 0) return Status::InvalidArgument("group " + spec.name + ": the interval must be positive");
   for (const Rule& r : spec.rules) {
-    auto rule = MakeRule(r, spec.labels);
+    auto rule = MakeRule(r, spec.labels, g->options_.external_url);
     if (!rule.ok()) return rule.status().WithContext("group " + spec.name + ", rule " + r.name);
     g->rules_.push_back(rule.MoveValue());
   }

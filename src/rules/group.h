@@ -38,6 +38,7 @@ struct GroupOptions {
   // (with the rule's expression, for the generator URL); unset: none sent.
   std::function<void(const RuleQuery& query, std::vector<Alert> alerts)> notify;
   int64_t resend_delay_ms = 60'000;  // --rules.alert.resend-delay
+  std::string external_url;           // templates' externalURL and pathPrefix
   // Receives each alerting rule's state changes after its evaluation at
   // `ts` (the alert history); unset: none kept.
   std::function<void(const Group& group, const AlertingRule& rule, int64_t ts,

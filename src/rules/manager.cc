@@ -116,6 +116,7 @@ Status Manager::Reload(RuleSources sources) {
     group_options.notify = options_.notify;
     group_options.on_transitions = options_.on_transitions;
     group_options.resend_delay_ms = options_.resend_delay_ms;
+    group_options.external_url = options_.context.external_url;
     auto group = Group::Make(spec, file, std::move(group_options));
     if (!group.ok()) return group.status().WithContext(file);
     built[i] = std::make_unique<Running>();

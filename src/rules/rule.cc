@@ -102,12 +102,14 @@ struct AlertingRule::Templates {
 AlertingRule::AlertingRule(Rule spec, RuleQuery query, std::unique_ptr<Templates> templates)
     : RuleInstance(std::move(spec), std::move(query)), templates_(std::move(templates)) {}
 
-Result<std::unique_ptr<AlertingRule>> AlertingRule::Make(const Rule& spec, const LabelMap& group_labels) {
+Result<std::unique_ptr<AlertingRule>> AlertingRule::Make(const Rule& spec, const LabelMap& group_labels,
+                                                         const std::string& external_url) {
   ASSIGN_OR_RETURN(RuleQuery query, RuleQuery::Make(spec));
   Rule merged = spec;
   merged.labels = Merge(group_labels, spec.labels);
   auto templates = std::make_unique<Templates>();
   tmpl::PrometheusContext functions;
+  functions.external_url = external_url;
   functions.query = [current = templates->current](std::string_view q) -> Result<std::vector<tmpl::QuerySample>> {
     if (!current->context) return Status::Internal("template query outside an evaluation");
     ASSIGN_OR_RETURN(promql::ExprPtr e, promql::ParseExpr(q));
@@ -121,7 +123,6 @@ Result<std::unique_ptr<AlertingRule>> AlertingRule::Make(const Rule& spec, const
     }
     return out;
   };
-  // externalURL/pathPrefix come from the data's ExternalURL at expansion.
   const auto funcs = tmpl::PrometheusFunctions(std::move(functions));
   const std::string name = "__alert_" + spec.name;
   auto parse = [&](const LabelMap& map, std::vector<std::pair<std::string, tmpl::Template>>* out) -> Status {
@@ -329,12 +330,13 @@ Status AlertingRule::RestoreForState(int64_t ts, const EvalContext& context, int
   return Status::OK();
 }
 
-Result<std::unique_ptr<RuleInstance>> MakeRule(const Rule& spec, const LabelMap& group_labels) {
+Result<std::unique_ptr<RuleInstance>> MakeRule(const Rule& spec, const LabelMap& group_labels,
+                                               const std::string& external_url) {
   if (spec.kind == Rule::Kind::kRecording) {
     ASSIGN_OR_RETURN(auto r, RecordingRule::Make(spec, group_labels));
     return std::unique_ptr<RuleInstance>(std::move(r));
   }
-  ASSIGN_OR_RETURN(auto r, AlertingRule::Make(spec, group_labels));
+  ASSIGN_OR_RETURN(auto r, AlertingRule::Make(spec, group_labels, external_url));
   return std::unique_ptr<RuleInstance>(std::move(r));
 }
 

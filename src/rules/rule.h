@@ -95,7 +95,9 @@ struct AlertTransition {
 
 class AlertingRule : public RuleInstance {
  public:
-  static Result<std::unique_ptr<AlertingRule>> Make(const Rule& spec, const LabelMap& group_labels);
+  // `external_url` is what the templates' externalURL and pathPrefix give.
+  static Result<std::unique_ptr<AlertingRule>> Make(const Rule& spec, const LabelMap& group_labels,
+                                                    const std::string& external_url = "");
   Result<std::vector<RuleSample>> Eval(int64_t ts, int64_t query_offset_ms, const EvalContext& context,
                                        int64_t limit) override;
 
@@ -142,6 +144,7 @@ class AlertingRule : public RuleInstance {
 
 // Recording or alerting rule for `spec`; fails when the expression or a
 // template does not parse (rule files are checked before, so this is rare).
-Result<std::unique_ptr<RuleInstance>> MakeRule(const Rule& spec, const LabelMap& group_labels);
+Result<std::unique_ptr<RuleInstance>> MakeRule(const Rule& spec, const LabelMap& group_labels,
+                                               const std::string& external_url = "");
 
 }  // namespace mytsdb::rules

@@ -40,6 +40,7 @@ Result<std::unique_ptr<SqlEngine>> SqlEngine::Open(const storage::Storage* stora
        .threads = options.threads,
        .temp_directory = temp.string(),
        .max_temp_bytes = engine->memory_limit_bytes_,
+       .worker_nice = options.worker_nice,
        .setup = [storage, counters, promql = options.promql, alert_files = options.alert_files](
                     duckdb::Connection& con) {
          return RegisterTables(con, storage, promql, counters, alert_files);

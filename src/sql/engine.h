@@ -38,6 +38,9 @@ struct SqlOptions {
   // promql()'s engine: the server's PromQL limits (lookback, samples,
   // timeout).
   promql::EngineOptions promql;
+  // Added to the nice value of DuckDB's worker threads: SQL queries run
+  // below ingestion and rule evaluation, as PromQL queries do.
+  int worker_nice = 19;
   // The files of the alert history's current snapshot (absolute paths,
   // under DATA/alerts/), for the `alerts` table; unset: it is empty.
   AlertFilesFn alert_files;

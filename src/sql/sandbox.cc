@@ -6,6 +6,9 @@
 #include <string>
 #include <utility>
 
+#include <spdlog/spdlog.h>
+
+#include "common/thread_priority.h"
 #include "duckdb.hpp"
 #include "sql/sandbox_internal.h"
 
@@ -129,7 +132,23 @@ Result<std::unique_ptr<SqlSandbox>> SqlSandbox::Open(const SandboxOptions& optio
       config.SetOptionByName("max_temp_directory_size",
                              duckdb::Value(std::to_string(options.max_temp_bytes) + "B"));
     }
-    impl->db = std::make_unique<duckdb::DuckDB>(nullptr, &config);
+    // DuckDB starts its worker threads here; made from a thread of lower
+    // priority, they inherit it (Linux copies the nice value).
+    std::string open_error;
+    auto open = [&] {
+      try {
+        impl->db = std::make_unique<duckdb::DuckDB>(nullptr, &config);
+      } catch (const std::exception& e) {
+        open_error = e.what();
+      }
+    };
+    if (options.worker_nice > 0) {
+      Status lowered = RunAtLowerPriority(options.worker_nice, open);
+      if (!lowered.ok()) spdlog::warn("SQL: DuckDB's threads run at normal priority: {}", lowered.ToString());
+    } else {
+      open();
+    }
+    if (impl->db == nullptr) return Status::Internal("SQL: cannot open DuckDB: " + open_error);
     duckdb::Connection con(*impl->db);
     if (options.setup) RETURN_NOT_OK(options.setup(con));
     // In this order: DuckDB takes allowed_directories only once started,

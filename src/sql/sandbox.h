@@ -51,6 +51,9 @@ struct SandboxOptions {
   // directory: queries cannot read it.
   std::string temp_directory;
   uint64_t max_temp_bytes = 0;
+  // Added to the nice value of DuckDB's worker threads (0: the caller's),
+  // so that SQL takes only the CPU ingestion and rule evaluation leave.
+  int worker_nice = 0;
   // Runs once on a connection of the new database, before the sandbox's
   // settings are locked: registers functions and tables.
   std::function<Status(duckdb::Connection&)> setup;

@@ -4,7 +4,9 @@
 
 #include <duckdb.h>
 #include "duckdb.hpp"
+#include <cerrno>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -59,6 +61,30 @@ class SqlSandboxTest : public ::testing::Test {
   fs::path root_;
   std::unique_ptr<SqlSandbox> sandbox_;
 };
+
+// Threads of this process at nice `nice` (from /proc: Linux schedules
+// threads one by one).
+int ThreadsAtNice(int nice) {
+  int n = 0;
+  for (const auto& task : fs::directory_iterator("/proc/self/task")) {
+    const pid_t tid = static_cast<pid_t>(std::stol(task.path().filename().string()));
+    errno = 0;
+    const int value = ::getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
+    if (errno == 0 && value == nice) ++n;
+  }
+  return n;
+}
+
+// DuckDB's workers run below the rest of the server, as PromQL's do.
+TEST_F(SqlSandboxTest, DuckDBsWorkersRunAtTheLowerPriority) {
+  const int before = ThreadsAtNice(19);
+  auto low = SqlSandbox::Open({.allowed_directory = (root_ / "allowed").string(), .threads = 3, .worker_nice = 19});
+  ASSERT_TRUE(low.ok()) << low.status().ToString();
+  EXPECT_GE(ThreadsAtNice(19) - before, 2);  // DuckDB starts threads - 1 workers
+  ASSERT_TRUE((*low)->Query("SELECT sum(i) FROM range(1000000) t(i)").ok());
+  low->reset();
+  EXPECT_EQ(ThreadsAtNice(19), before);
+}
 
 TEST_F(SqlSandboxTest, ReadsFilesInTheAllowedDirectory) {
   auto r = sandbox_->Query("SELECT sum(a) AS total, count(*) AS n, NULL AS nothing FROM read_parquet('" +

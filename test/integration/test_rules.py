@@ -12,7 +12,7 @@ import signal
 import time
 
 import remote_write as rw
-from helpers import wait_for
+from helpers import PostRecorder, wait_for
 
 RULES = """groups:
   - name: node
@@ -147,3 +147,75 @@ def test_firing_alerts_are_restored_after_a_restart(server_factory, tmp_path):
     alert = wait_for(lambda: firing(again))[0]
     assert alert["labels"] == before["labels"]
     assert alert["activeAt"][:19] == before["activeAt"][:19], (alert, before)
+
+
+def alerting_config(tmp_path, port, relabel):
+    config = write_config(tmp_path)
+    config.write_text(config.read_text() +
+                      "alerting:\n"
+                      f"  alertmanagers: [{{static_configs: [{{targets: ['127.0.0.1:{port}']}}]}}]\n"
+                      f"  alert_relabel_configs:\n{relabel}")
+    return config
+
+
+def test_alert_relabel_configs_and_reloading_the_alerting_section(server_factory, tmp_path):
+    """alert_relabel_configs change and drop alerts before they are sent; a
+    reload that changes the alerting section sends to the new Alertmanager,
+    and one that does not load changes nothing and says so in /metrics."""
+    first, second = PostRecorder(), PostRecorder()
+    relabel = ("    - {target_label: team, replacement: infra}\n"
+               "    - {source_labels: [severity], regex: ticket, action: drop}\n")
+    config = alerting_config(tmp_path, first.port, relabel)
+    server = server_factory(extra_args=["--config", str(config), "--web.enable-lifecycle",
+                                        "--rules.alert.resend-delay", "1s"])
+    now = int(time.time() * 1000)
+    down = [({"__name__": "up", "job": "node", "instance": i}, [(now, 0.0)]) for i in ("a:9100", "b:9100")]
+    assert rw.write(server.http, server.url, down).status_code == 204
+
+    def sent(recorder):
+        return {a["labels"]["instance"]: a["labels"] for _, body in recorder.bodies for a in body}
+    # a:9100 is severity=ticket: dropped; b:9100 goes, with team=infra.
+    wait_for(lambda: "b:9100" in sent(first))
+    time.sleep(2)  # resent at least once by now
+    assert set(sent(first)) == {"b:9100"}
+    assert sent(first)["b:9100"] == {"alertname": "InstanceDown", "instance": "b:9100", "job": "node",
+                                     "region": "eu", "severity": "page", "team": "infra"}
+    assert server.metric("prometheus_config_last_reload_successful") == 1
+
+    # Another Alertmanager, and no dropping: both alerts go there.
+    alerting_config(tmp_path, second.port, "    - {target_label: team, replacement: db}\n")
+    assert server.post("/-/reload").status_code == 200
+    wait_for(lambda: set(sent(second)) == {"a:9100", "b:9100"})
+    assert sent(second)["a:9100"]["team"] == "db"
+
+    # A relabel config that does not load: refused, the old one kept.
+    alerting_config(tmp_path, first.port, "    - {action: nope}\n")
+    r = server.post("/-/reload")
+    assert r.status_code == 500 and "unknown relabel action" in r.text and "nope" in r.text, r.text
+    assert server.metric("prometheus_config_last_reload_successful") == 0
+    count = len(second.bodies)
+    wait_for(lambda: len(second.bodies) > count)
+
+
+def test_routes_under_the_external_urls_path(server_factory, tmp_path):
+    """As Prometheus: every route is served under --web.route-prefix, which
+    defaults to the path of --web.external-url; templates see both."""
+    rules = ("groups:\n  - name: g\n    rules:\n      - alert: Always\n        expr: vector(1)\n"
+             "        annotations: {where: '{{ externalURL }} {{ pathPrefix }}'}\n")
+    config = write_config(tmp_path, rules=rules)
+    server = server_factory(extra_args=["--config", str(config), "--web.external-url", "http://proxy.example:8080/tsdb"],
+                            start=False)
+    server.start(wait_ready=False)
+    wait_for(lambda: server.http.get(server.url + "/tsdb/-/ready", timeout=2).status_code == 200)
+    assert server.get("/api/v1/query", params={"query": "1"}).status_code == 404
+    assert server.get("/tsdb/api/v1/query", params={"query": "1"}).status_code == 200
+    assert rw.write(server.http, server.url + "/tsdb", [({"__name__": "x"}, [(int(time.time() * 1000), 1.0)])]).status_code == 204
+    assert server.get("/tsdb/api/v1/query", params={"query": "x"}).json()["data"]["result"]
+    alerts = wait_for(lambda: server.get("/tsdb/api/v1/alerts").json()["data"]["alerts"])
+    assert alerts[0]["annotations"]["where"] == "http://proxy.example:8080/tsdb /tsdb"
+
+    # An explicit prefix wins: the root here, behind a proxy that strips it.
+    root = server_factory(extra_args=["--web.external-url", "http://proxy.example:8080/tsdb",
+                                      "--web.route-prefix", "/"])
+    assert root.get("/api/v1/query", params={"query": "1"}).status_code == 200
+    assert root.get("/tsdb/api/v1/query", params={"query": "1"}).status_code == 404

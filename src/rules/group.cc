@@ -1,6 +1,10 @@
 #include "rules/group.h"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
+#include <deque>
+#include <map>
 
 #include "model/sample.h"
 
@@ -64,6 +68,13 @@ void Group::Eval(int64_t ts, const EvalContext& context) {
   const auto started = std::chrono::steady_clock::now();
   uint64_t failures = 0;
   const int64_t sample_ts = ts - query_offset_ms_;
+  if (!stale_series_.empty()) {
+    std::vector<RuleSample> markers;
+    for (model::Labels& labels : stale_series_) markers.push_back({std::move(labels), sample_ts, model::StaleNaN()});
+    stale_series_.clear();
+    Status st = options_.append(markers);
+    if (!st.ok()) spdlog::warn("rules: staleness markers of removed rules of group {}: {}", name_, st.message());
+  }
   for (size_t i = 0; i < rules_.size(); ++i) {
     RuleInstance& rule = *rules_[i];
     const auto rule_started = std::chrono::steady_clock::now();
@@ -111,6 +122,32 @@ void Group::Eval(int64_t ts, const EvalContext& context) {
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
   ++stats_.evaluations;
   stats_.rule_failures += failures;
+}
+
+void Group::CopyStateFrom(const Group& from) {
+  // Rules match by name and labels, in order where several share them.
+  auto key = [](const RuleInstance& r) {
+    std::string k = (r.spec().kind == Rule::Kind::kAlerting ? "alert " : "record ") + r.spec().name;
+    for (const auto& [name, value] : r.spec().labels) k += "\x1f" + name + "=" + value;
+    return k;
+  };
+  std::map<std::string, std::deque<size_t>> unmatched;
+  for (size_t i = 0; i < from.rules_.size(); ++i) unmatched[key(*from.rules_[i])].push_back(i);
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    auto it = unmatched.find(key(*rules_[i]));
+    if (it == unmatched.end() || it->second.empty()) continue;
+    const size_t fi = it->second.front();
+    it->second.pop_front();
+    previous_[i] = from.previous_[fi];
+    auto* to = dynamic_cast<AlertingRule*>(rules_[i].get());
+    auto* old = dynamic_cast<const AlertingRule*>(from.rules_[fi].get());
+    if (to != nullptr && old != nullptr) to->CopyStateFrom(*old);
+  }
+  stale_series_ = from.stale_series_;
+  for (const auto& [k, indexes] : unmatched) {
+    for (size_t fi : indexes) stale_series_.insert(stale_series_.end(), from.previous_[fi].begin(), from.previous_[fi].end());
+  }
+  needs_restore_ = from.needs_restore_;
 }
 
 Status Group::MarkAllStale(int64_t ts) {

@@ -75,6 +75,14 @@ class Group {
   // (when the group is removed by a reload).
   Status MarkAllStale(int64_t ts);
 
+  // Takes over the state of `from`, the group of the same file and name
+  // that a reload replaces with this one, before this one first runs
+  // (Prometheus's CopyState): each rule of the same name and labels keeps
+  // the series it wrote and, for alerting rules, its alerts (a firing
+  // alert stays firing); the series of `from`'s rules that have no match
+  // here get staleness markers at this group's first evaluation.
+  void CopyStateFrom(const Group& from);
+
   // Whether the alerts still wait to be restored, and restoring them (see
   // AlertingRule::RestoreForState) at `ts`.
   bool needs_restore() const { return needs_restore_; }
@@ -95,6 +103,8 @@ class Group {
   std::vector<std::unique_ptr<RuleInstance>> rules_;
   // Series each rule wrote at its last successful evaluation.
   std::vector<std::set<model::Labels>> previous_;
+  // Series of rules a reload removed, marked stale at the next evaluation.
+  std::vector<model::Labels> stale_series_;
   mutable std::mutex stats_mu_;
   GroupEvalStats stats_;
 };

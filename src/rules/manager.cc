@@ -134,10 +134,19 @@ Status Manager::Reload(RuleSources sources) {
     });
     next.push_back(std::move(*same));
   }
-  // Groups that are gone stop, and their series go stale.
+  // Groups that are gone stop; a changed group's state goes to the group
+  // of the same file and name that replaces it, and the series of groups
+  // gone for good go stale.
   for (auto& r : running_) {
     if (!r) continue;
     StopThread(*r);
+    auto successor = std::find_if(next.begin(), next.end(), [&](const std::unique_ptr<Running>& n) {
+      return !n->thread.joinable() && n->group->file() == r->group->file() && n->group->name() == r->group->name();
+    });
+    if (successor != next.end()) {
+      (*successor)->group->CopyStateFrom(*r->group);
+      continue;
+    }
     Status stale = r->group->MarkAllStale(options_.now_ms());
     if (!stale.ok()) {
       spdlog::warn("rules: staleness markers of removed group {} ({}): {}", r->group->name(), r->group->file(),

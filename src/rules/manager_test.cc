@@ -135,6 +135,44 @@ TEST_F(ManagerTest, ABadReloadChangesNothingAndARemovedGroupGoesStale) {
   EXPECT_EQ((*m)->Groups()[0]->name(), "h");
 }
 
+// As Prometheus's CopyState: a group changed by a reload keeps the state of
+// its rules that are still there (a firing alert stays firing, not pending
+// again), and the series of a rule it no longer has go stale.
+TEST_F(ManagerTest, AChangedGroupKeepsItsRulesState) {
+  Write("a.yml", "groups:\n  - name: g\n    interval: 100ms\n    rules:\n      - alert: Up\n        expr: up == 1\n"
+                 "        for: 200ms\n      - record: up_copy\n        expr: up\n");
+  auto m = Manager::Start(Options());
+  ASSERT_TRUE(m.ok());
+  auto firing = [&] {
+    for (const RuleSample& s : Appended()) {
+      if (s.labels.metric_name() == "ALERTS" && s.labels.Get("alertstate") == "firing") return true;
+    }
+    return false;
+  };
+  for (int i = 0; i < 1000 && !firing(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(firing());
+  // The group changes: another rule instead of up_copy; the alert stays.
+  Write("a.yml", "groups:\n  - name: g\n    interval: 100ms\n    rules:\n      - alert: Up\n        expr: up == 1\n"
+                 "        for: 200ms\n      - record: up_twice\n        expr: up * 2\n");
+  ASSERT_TRUE((*m)->Reload(Options().sources).ok());
+  const size_t reloaded_at = Appended().size();
+  WaitFor("up_twice", 2);
+  (*m)->Stop();
+  const auto after = Appended();
+  bool pending_again = false, up_copy_stale = false, firing_after = false;
+  for (size_t i = reloaded_at; i < after.size(); ++i) {
+    const RuleSample& s = after[i];
+    if (s.labels.metric_name() == "ALERTS" && !model::IsStaleNaN(s.v)) {
+      pending_again = pending_again || s.labels.Get("alertstate") == "pending";
+      firing_after = firing_after || s.labels.Get("alertstate") == "firing";
+    }
+    up_copy_stale = up_copy_stale || (s.labels.metric_name() == "up_copy" && model::IsStaleNaN(s.v));
+  }
+  EXPECT_TRUE(firing_after);
+  EXPECT_FALSE(pending_again);
+  EXPECT_TRUE(up_copy_stale);
+}
+
 TEST_F(ManagerTest, AnInvalidFileAtStartIsAnError) {
   Write("a.yml", "groups:\n  - name: g\n    rules:\n      - record: my-metric\n        expr: up\n        for: 1m\n");
   auto m = Manager::Start(Options());

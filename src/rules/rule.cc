@@ -257,6 +257,12 @@ const char* AlertTransition::to() const {
   return from == AlertState::kFiring ? "resolved" : "inactive";
 }
 
+void AlertingRule::CopyStateFrom(const AlertingRule& from) {
+  std::scoped_lock lock(mu_, from.mu_);
+  active_ = from.active_;
+  restored_ = from.restored_;
+}
+
 std::vector<AlertTransition> AlertingRule::TakeTransitions() {
   std::lock_guard lock(mu_);
   return std::exchange(transitions_, {});

@@ -113,6 +113,10 @@ class AlertingRule : public RuleInstance {
   // The state changes of the evaluations since the last call, in order.
   std::vector<AlertTransition> TakeTransitions();
 
+  // Takes over the alerts (and whether they were restored) of `from`, the
+  // same rule in the group a reload replaces (Prometheus's CopyState).
+  void CopyStateFrom(const AlertingRule& from);
+
   // Whether ALERTS and ALERTS_FOR_STATE are written: not until the state of
   // an earlier run is restored (Prometheus's `restored`).
   void SetRestored(bool restored);

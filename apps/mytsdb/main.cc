@@ -13,6 +13,7 @@
 #include <fstream>
 #include <thread>
 
+#include "alertmanager_command.h"
 #include "allocator_metrics.h"
 #include "server_metrics.h"
 #include "config.h"
@@ -534,6 +535,17 @@ int main(int argc, char** argv) {
                                   "Label and metric names: utf8 (Prometheus 3, default) or legacy (Prometheus 2)");
   check_rules_command->add_flag("--strict-prometheus", check_rules.strict_prometheus,
                                 "Refuse MyTSDB's extensions (rules with `sql:`), as Prometheus would");
+  mytsdb::app::AlertmanagerRoutesOptions am_routes;
+  CLI::App* am = app.add_subcommand("alertmanager", "The built-in Alertmanager (docs/ALERTMANAGER.md).");
+  am->require_subcommand(1);
+  CLI::App* am_routes_command = am->add_subcommand(
+      "routes", "Print the routing tree of an Alertmanager configuration, as `amtool config routes` does.");
+  am_routes_command->fallthrough();
+  am_routes_command->add_option("--config.file", am_routes.config_file, "Alertmanager configuration file")
+      ->required();
+  CLI::App* am_routes_test = am_routes_command->add_subcommand(
+      "test", "Print the receivers an alert with these labels goes to, as `amtool config routes test` does.");
+  am_routes_test->add_option("labels", am_routes.labels, "LABEL=VALUE ...");
   app.add_subcommand("version", "Print the version.");
 
   try {
@@ -544,6 +556,10 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("version")) {
     std::printf("mytsdb %s\n", mytsdb::app::kVersion);
     return 0;
+  }
+  if (app.got_subcommand("alertmanager")) {
+    am_routes.test = am_routes_command->got_subcommand("test");
+    return mytsdb::app::RunAlertmanagerRoutes(am_routes);
   }
   if (check->got_subcommand("rules")) {
     if (check_names != "utf8" && check_names != "legacy") {

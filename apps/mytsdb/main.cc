@@ -264,6 +264,15 @@ int Serve(const Config& config, const std::string& config_file) {
     return st;
   };
   server.SetReloadHandler(reload);
+  // A snapshot of the data directory holds the alert history too.
+  server.SetSnapshotHandler([&history_ptr, data_dir = config.data_dir](const std::string& name) -> Status {
+    history::AlertHistory* history = history_ptr.load();
+    if (history == nullptr) return Status::OK();
+    auto version = history->SnapshotTo(io::JoinPath(io::JoinPath(io::JoinPath(data_dir, "snapshots"), name), "alerts"));
+    if (!version.ok()) return version.status().WithContext("snapshot of the alert history");
+    spdlog::info("alert history: snapshot {} at version {}", name, *version);
+    return Status::OK();
+  });
 
   std::atomic<bool> stop{false};
   std::thread signal_thread([&] {

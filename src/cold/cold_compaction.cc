@@ -206,44 +206,11 @@ Result<size_t> ColdStore::DeleteSeries(std::span<const model::Matchers> selector
 }
 
 Result<int64_t> ColdStore::SnapshotTo(const std::string& target) {
-  io::FileSystem* fs = options_.fs;
   auto snap = snapshot();
-  const int64_t version = snap->version;
-  const std::string log = io::JoinPath(options_.dir, "_delta_log");
-  const std::string target_log = io::JoinPath(target, "_delta_log");
-  RETURN_NOT_OK(fs->CreateDirs(target_log));
-  // Data files are immutable: links cost nothing and survive the table's
-  // own deletions.
-  std::set<std::string> dirs;
-  for (const auto& f : snap->files) {
-    ASSIGN_OR_RETURN(std::string relative, DecodeActionPath(f->add.path));
-    const std::string to = io::JoinPath(target, relative);
-    if (dirs.insert(io::DirName(to)).second) RETURN_NOT_OK(fs->CreateDirs(io::DirName(to)));
-    RETURN_NOT_OK(io::LinkOrCopyFile(fs, f->full_path, to));
-  }
-  // The log up to this version; commits and checkpoints never change.
-  int64_t newest_checkpoint = -1;
-  if (version >= 0) {
-    ASSIGN_OR_RETURN(std::vector<io::DirEntry> entries, fs->ListDir(log));
-    for (const io::DirEntry& e : entries) {
-      int64_t v = -1;
-      const bool commit = e.name.size() == 25 && e.name.ends_with(".json");
-      const bool checkpoint = e.name.size() == 39 && e.name.ends_with(".checkpoint.parquet");
-      if (!commit && !checkpoint) continue;
-      auto r = std::from_chars(e.name.data(), e.name.data() + 20, v);
-      if (r.ec != std::errc() || v > version) continue;
-      if (checkpoint) newest_checkpoint = std::max(newest_checkpoint, v);
-      RETURN_NOT_OK(io::LinkOrCopyFile(fs, io::JoinPath(log, e.name), io::JoinPath(target_log, e.name)));
-    }
-  }
-  if (newest_checkpoint >= 0) {
-    RETURN_NOT_OK(fs->WriteFileAtomically(io::JoinPath(target_log, "_last_checkpoint"),
-                                          "{\"version\":" + std::to_string(newest_checkpoint) + "}\n"));
-  }
-  for (const std::string& d : dirs) RETURN_NOT_OK(fs->SyncDir(d));
-  RETURN_NOT_OK(fs->SyncDir(target_log));
-  RETURN_NOT_OK(fs->SyncDir(target));
-  return version;
+  std::vector<std::string> paths;
+  for (const auto& f : snap->files) paths.push_back(f->add.path);
+  RETURN_NOT_OK(CopyDeltaSnapshot(options_.fs, options_.dir, snap->version, paths, target));
+  return snap->version;
 }
 
 size_t ColdStore::DeleteRemovedFiles(std::chrono::milliseconds grace) {

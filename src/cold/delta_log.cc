@@ -9,6 +9,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <set>
 #include <ctime>
 #include <functional>
 #include <random>
@@ -591,6 +592,45 @@ Status DeltaTable::Commit(const CommitRequest& request, bool* committed) {
     Status cp = WriteCheckpoint();
     if (!cp.ok()) spdlog::warn("Delta checkpoint at version {} failed: {}", version, cp.ToString());
   }
+  return Status::OK();
+}
+
+Status CopyDeltaSnapshot(io::FileSystem* fs, const std::string& table_dir, int64_t version,
+                         const std::vector<std::string>& file_paths, const std::string& target) {
+  const std::string log = JoinPath(table_dir, "_delta_log");
+  const std::string target_log = JoinPath(target, "_delta_log");
+  RETURN_NOT_OK(fs->CreateDirs(target_log));
+  // Data files are immutable: links cost nothing and survive the table's
+  // own deletions.
+  std::set<std::string> dirs;
+  for (const std::string& path : file_paths) {
+    ASSIGN_OR_RETURN(std::string relative, DecodeActionPath(path));
+    const std::string to = JoinPath(target, relative);
+    if (dirs.insert(io::DirName(to)).second) RETURN_NOT_OK(fs->CreateDirs(io::DirName(to)));
+    RETURN_NOT_OK(io::LinkOrCopyFile(fs, JoinPath(table_dir, relative), to));
+  }
+  // The log up to this version; commits and checkpoints never change.
+  int64_t newest_checkpoint = -1;
+  if (version >= 0) {
+    ASSIGN_OR_RETURN(std::vector<io::DirEntry> entries, fs->ListDir(log));
+    for (const io::DirEntry& e : entries) {
+      int64_t v = -1;
+      const bool commit = e.name.size() == 25 && e.name.ends_with(".json");
+      const bool checkpoint = e.name.size() == 39 && e.name.ends_with(".checkpoint.parquet");
+      if (!commit && !checkpoint) continue;
+      auto r = std::from_chars(e.name.data(), e.name.data() + 20, v);
+      if (r.ec != std::errc() || v > version) continue;
+      if (checkpoint) newest_checkpoint = std::max(newest_checkpoint, v);
+      RETURN_NOT_OK(io::LinkOrCopyFile(fs, JoinPath(log, e.name), JoinPath(target_log, e.name)));
+    }
+  }
+  if (newest_checkpoint >= 0) {
+    RETURN_NOT_OK(fs->WriteFileAtomically(JoinPath(target_log, "_last_checkpoint"),
+                                          "{\"version\":" + std::to_string(newest_checkpoint) + "}\n"));
+  }
+  for (const std::string& d : dirs) RETURN_NOT_OK(fs->SyncDir(d));
+  RETURN_NOT_OK(fs->SyncDir(target_log));
+  RETURN_NOT_OK(fs->SyncDir(target));
   return Status::OK();
 }
 

@@ -136,6 +136,14 @@ class DeltaTable {
 // The table property naming the statistics columns.
 inline constexpr const char* kStatsColumnsProperty = "delta.dataSkippingStatsColumns";
 
+// Copies version `version` of the Delta table in `table_dir` into `target`
+// (a new table directory): the data files `file_paths` (the snapshot's,
+// relative) hard-linked (copied across devices), the log's commits and
+// checkpoints up to that version linked, `_last_checkpoint` written, all
+// made durable. A reader of `target` sees that version.
+Status CopyDeltaSnapshot(io::FileSystem* fs, const std::string& table_dir, int64_t version,
+                         const std::vector<std::string>& file_paths, const std::string& target);
+
 // "day=YYYY-MM-DD" value of a timestamp in ms (UTC).
 std::string DayOf(int64_t ts_ms);
 inline constexpr int64_t kDayMs = 86'400'000;

@@ -398,6 +398,15 @@ Status AlertHistory::Maintain() {
   return Status::OK();
 }
 
+Result<int64_t> AlertHistory::SnapshotTo(const std::string& target) {
+  RETURN_NOT_OK(Flush());
+  std::lock_guard lock(table_mu_);
+  std::vector<std::string> paths;
+  for (const auto& [path, add] : table_->files()) paths.push_back(path);
+  RETURN_NOT_OK(cold::CopyDeltaSnapshot(options_.fs, options_.dir, table_->version(), paths, target));
+  return table_->version();
+}
+
 std::vector<std::string> AlertHistory::Files() const {
   std::lock_guard lock(table_mu_);
   std::vector<std::string> out;

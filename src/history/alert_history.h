@@ -104,6 +104,10 @@ class AlertHistory {
   // retention, merges each finished day's files into one, and deletes
   // removed files past their grace period.
   Status Maintain();
+  // Copies the table as of now into `target` (a new directory; files
+  // hard-linked), for the data directory's snapshots (what is still queued
+  // is written first). Returns the version copied.
+  Result<int64_t> SnapshotTo(const std::string& target);
   // Paths (relative to the table directory) of the current snapshot's files.
   std::vector<std::string> Files() const;
   const std::string& dir() const { return options_.dir; }

@@ -80,6 +80,10 @@ void Server::HandleSnapshot(const Request& req, Response& res) {
   if (!skip_head.ok()) return WriteApiError(res, 400, "bad_data", skip_head.status().message());
   auto name = storage->Snapshot(*skip_head);
   if (!name.ok()) return WriteStorageError(res, "snapshot", name.status());
+  if (on_snapshot_) {
+    Status st = on_snapshot_(*name);
+    if (!st.ok()) return WriteStorageError(res, "snapshot", st);
+  }
   WriteApiSuccess(res, "{\"name\":\"" + *name + "\"}");
 }
 

@@ -116,6 +116,13 @@ class Server {
   // Called by /-/reload (after the web config): reloads the configuration
   // and rules; its error is the reload's answer. Set before Run().
   void SetReloadHandler(std::function<Status()> reload) { on_reload_ = std::move(reload); }
+  // Called by /api/v1/admin/tsdb/snapshot after the storage's snapshot
+  // `name` (DATA/snapshots/NAME) is written, to add what the server keeps
+  // beside the storage (the alert history); its error fails the request.
+  // Set before Run().
+  void SetSnapshotHandler(std::function<Status(const std::string& name)> handler) {
+    on_snapshot_ = std::move(handler);
+  }
   // /api/v1/rules and /api/v1/alerts read the rules the getter returns
   // (none: empty lists). Set before Run().
   void SetRules(std::function<std::shared_ptr<const rules::Manager>()> rules) { rules_ = std::move(rules); }
@@ -173,6 +180,7 @@ class Server {
   std::atomic<const sql::SqlEngine*> sql_{nullptr};
   std::function<void()> on_quit_;
   std::function<Status()> on_reload_;
+  std::function<Status(const std::string& name)> on_snapshot_;
   std::function<std::shared_ptr<const rules::Manager>()> rules_;
   // Set by Stop(): running queries end (Cancelled) instead of delaying it.
   std::atomic<bool> cancel_queries_{false};

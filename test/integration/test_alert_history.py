@@ -1,7 +1,8 @@
 """The alert history (issue 13, point 9): every state change of an alert
 (pending, firing, resolved) is a row of the Delta table DATA/alerts, which
 the server's SQL reads as `alerts` and delta-rs (the `deltalake` package)
-and polars read as it is on disk; it survives a restart.
+and polars read as it is on disk; it survives a restart, and a snapshot of
+the data directory holds it.
 """
 import time
 
@@ -77,6 +78,12 @@ def test_state_changes_are_rows_of_the_alerts_table(server_factory, config, tmp_
     assert [r["has_fired_at"] for r in rows] == [False, True, True]
     assert server.metric("mytsdb_alert_history_events_written_total") == 3
 
+    # A snapshot of the data directory holds the history, as a table of its own.
+    r = server.post("/api/v1/admin/tsdb/snapshot")
+    assert r.status_code == 200, r.text
+    snapshot = data / "snapshots" / r.json()["data"]["name"]
+    assert DeltaTable(str(snapshot / "alerts")).to_pyarrow_table().num_rows == 3
+
     # Outside the server: delta-rs reads the table, polars its files.
     server.stop()
     table = DeltaTable(str(data / "alerts"))
@@ -87,6 +94,10 @@ def test_state_changes_are_rows_of_the_alerts_table(server_factory, config, tmp_
     frame = pl.from_arrow(arrow).sort("time")
     assert frame["previous_state"].to_list() == ["inactive", "pending", "firing"]
 
-    # After a restart the rows are still there, and new ones follow.
+    # After a restart the rows are still there; and in a server started on
+    # the snapshot.
     server = server_factory(data_dir=data, extra_args=args)
     assert sql(server, "SELECT count(*) FROM alerts")["rows"] == [[3]]
+    server.stop()
+    restored = server_factory(data_dir=snapshot)
+    assert sql(restored, "SELECT count(*) FROM alerts")["rows"] == [[3]]

@@ -72,28 +72,18 @@ Result<std::unique_ptr<Route>> Route::Make(const YAML::Node& node, const RouteOp
         }
       } else if (key == "continue") {
         r->continue_ = v.as<bool>();
-      } else if (key == "match") {
-        if (!v.IsMap()) return Status::InvalidArgument("match must be a mapping");
-        for (const auto& m : v) {
-          const std::string name = m.first.as<std::string>();
-          if (!model::IsValidLegacyLabelName(name)) return Status::InvalidArgument("invalid label name \"" + name + "\"");
-          ASSIGN_OR_RETURN(Matcher matcher, Matcher::Make(MatchType::kEqual, name, m.second.as<std::string>()));
-          r->matchers_.push_back(std::move(matcher));
-          has_matchers = true;
-        }
-      } else if (key == "match_re") {
-        if (!v.IsMap()) return Status::InvalidArgument("match_re must be a mapping");
+      } else if (key == "match" || key == "match_re") {
+        if (!v.IsMap()) return Status::InvalidArgument(key + " must be a mapping");
         for (const auto& m : v) {
           const std::string name = m.first.as<std::string>();
           if (!model::IsValidLegacyLabelName(name)) return Status::InvalidArgument("invalid label name \"" + name + "\"");
           // Alertmanager keeps match_re's regexes anchored, and anchors
           // them again as matchers.
-          const std::string anchored = "^(?:" + m.second.as<std::string>() + ")$";
-          if (!RE2(anchored, RE2::Quiet).ok()) {
-            return Status::InvalidArgument("error parsing regexp: " + RE2(anchored, RE2::Quiet).error());
-          }
-          ASSIGN_OR_RETURN(Matcher matcher, Matcher::Make(MatchType::kRegexp, name, anchored));
-          r->matchers_.push_back(std::move(matcher));
+          auto matcher = key == "match"
+                             ? Matcher::Make(MatchType::kEqual, name, m.second.as<std::string>())
+                             : Matcher::Make(MatchType::kRegexp, name, "^(?:" + m.second.as<std::string>() + ")$");
+          if (!matcher.ok()) return matcher.status();
+          r->matchers_.push_back(*std::move(matcher));
           has_matchers = true;
         }
       } else if (key == "matchers") {

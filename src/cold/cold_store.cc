@@ -27,13 +27,6 @@ using io::JoinPath;
 // Series read from the head per batch when persisting.
 constexpr size_t kPersistBatchSeries = 1024;
 
-std::string RandomSuffix() {
-  static thread_local std::mt19937_64 rng(std::random_device{}());
-  char buf[20];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(rng()));
-  return buf;
-}
-
 // Whether a recorded `stats` JSON gives statistics for all of `columns`.
 bool CoversColumns(const std::string& stats_json, const std::vector<std::string>& columns) {
   std::set<std::string> covered = StatsJsonColumns(stats_json);
@@ -252,7 +245,7 @@ Result<std::optional<AddFile>> ColdStore::WriteDayFile(
   batch_series = std::max<size_t>(batch_series, 1);
   AddFile add;
   add.day = DayOf(range.min);
-  add.path = "day=" + add.day + "/part-" + std::to_string(range.min) + "-" + RandomSuffix() +
+  add.path = "day=" + add.day + "/part-" + std::to_string(range.min) + "-" + RandomFileSuffix() +
              ".parquet";
   const std::string full = JoinPath(options_.dir, add.path);
   RETURN_NOT_OK(EnsureDir(io::DirName(full)));

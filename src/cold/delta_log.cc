@@ -595,6 +595,13 @@ Status DeltaTable::Commit(const CommitRequest& request, bool* committed) {
   return Status::OK();
 }
 
+std::string RandomFileSuffix() {
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  char buf[20];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
 Status CopyDeltaSnapshot(io::FileSystem* fs, const std::string& table_dir, int64_t version,
                          const std::vector<std::string>& file_paths, const std::string& target) {
   const std::string log = JoinPath(table_dir, "_delta_log");

@@ -144,6 +144,10 @@ inline constexpr const char* kStatsColumnsProperty = "delta.dataSkippingStatsCol
 Status CopyDeltaSnapshot(io::FileSystem* fs, const std::string& table_dir, int64_t version,
                          const std::vector<std::string>& file_paths, const std::string& target);
 
+// 16 random hex digits, for data file names that no other writer or
+// earlier attempt can have taken.
+std::string RandomFileSuffix();
+
 // "day=YYYY-MM-DD" value of a timestamp in ms (UTC).
 std::string DayOf(int64_t ts_ms);
 inline constexpr int64_t kDayMs = 86'400'000;

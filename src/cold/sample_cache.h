@@ -49,7 +49,6 @@ class SampleCache {
            std::vector<model::Sample> samples);
 
   SampleCacheStats stats() const;
-  uint64_t capacity_bytes() const { return capacity_bytes_; }
 
   // How far past a missed read's range the read goes, so that a window
   // moving forward finds its next ranges covered: an hour (a cycle's

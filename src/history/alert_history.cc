@@ -47,13 +47,6 @@ std::shared_ptr<arrow::Schema> ArrowSchema() {
   return *schema;
 }
 
-std::string RandomSuffix() {
-  static thread_local std::mt19937_64 rng(std::random_device{}());
-  char buf[20];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(rng()));
-  return buf;
-}
-
 Status Check(const arrow::Status& st, std::string_view what) { return cold::FromArrow(st, what); }
 
 // The events as one Arrow table in the schema above.
@@ -122,6 +115,14 @@ std::string StatsJson(int64_t rows, int64_t min_ts, int64_t max_ts) {
   };
   return "{\"numRecords\":" + std::to_string(rows) + ",\"minValues\":{\"time\":\"" + iso(min_ts) +
          "\"},\"maxValues\":{\"time\":\"" + iso(max_ts) + "\"},\"nullCount\":{\"time\":0}}";
+}
+
+// A file of the table, whole (they are small: a flush's or a day's events).
+Result<std::shared_ptr<arrow::Table>> ReadWholeFile(io::FileSystem* fs, const std::string& full) {
+  ASSIGN_OR_RETURN(auto reader, cold::OpenParquet(fs, full));
+  auto table = reader->ReadTable();
+  if (!table.ok()) return Check(table.status(), "read " + full);
+  return *std::move(table);
 }
 
 // The least and greatest `time` of a table.
@@ -208,9 +209,7 @@ Status AlertHistory::AdoptLeftovers() {
       }
       // Whole (renamed only once synced) but never committed: a crash came
       // between the two. Its events are nowhere else.
-      ASSIGN_OR_RETURN(auto reader, cold::OpenParquet(fs, full));
-      std::shared_ptr<arrow::Table> table;
-      RETURN_NOT_OK(Check(reader->ReadTable(&table), "read " + full));
+      ASSIGN_OR_RETURN(std::shared_ptr<arrow::Table> table, ReadWholeFile(fs, full));
       if (!table->schema()->Equals(*ArrowSchema(), /*check_metadata=*/false)) {
         return Status::Corruption("alert history: " + full + " does not have the alert history's columns");
       }
@@ -249,7 +248,7 @@ Result<cold::AddFile> AlertHistory::WriteFile(const arrow::Table& table, const s
   io::FileSystem* fs = options_.fs;
   cold::AddFile add;
   add.day = cold::DayOf(min_ts);
-  add.path = "day=" + add.day + "/" + prefix + "-" + std::to_string(min_ts) + "-" + RandomSuffix() + ".parquet";
+  add.path = "day=" + add.day + "/" + prefix + "-" + std::to_string(min_ts) + "-" + cold::RandomFileSuffix() + ".parquet";
   const std::string full = JoinPath(options_.dir, add.path);
   const std::string dir = io::DirName(full);
   RETURN_NOT_OK(fs->CreateDirs(dir));
@@ -369,9 +368,7 @@ Status AlertHistory::Maintain() {
     std::vector<std::shared_ptr<arrow::Table>> tables;
     for (const cold::AddFile& add : adds) {
       const std::string full = JoinPath(options_.dir, add.path);
-      ASSIGN_OR_RETURN(auto reader, cold::OpenParquet(fs, full));
-      std::shared_ptr<arrow::Table> table;
-      RETURN_NOT_OK(Check(reader->ReadTable(&table), "read " + full));
+      ASSIGN_OR_RETURN(std::shared_ptr<arrow::Table> table, ReadWholeFile(fs, full));
       tables.push_back(std::move(table));
     }
     auto merged = arrow::ConcatenateTables(tables);

@@ -77,8 +77,10 @@ class AlertHistoryTest : public ::testing::Test {
       auto reader = cold::OpenParquet(io::PosixFileSystem(), (dir_ / "alerts" / path).string());
       EXPECT_TRUE(reader.ok()) << reader.status().ToString();
       if (!reader.ok()) continue;
-      std::shared_ptr<arrow::Table> table;
-      EXPECT_TRUE((*reader)->ReadTable(&table).ok());
+      auto read = (*reader)->ReadTable();
+      EXPECT_TRUE(read.ok()) << read.status().ToString();
+      if (!read.ok()) continue;
+      std::shared_ptr<arrow::Table> table = *read;
       auto combined = table->CombineChunks().ValueOrDie();
       auto time = std::static_pointer_cast<arrow::TimestampArray>(combined->GetColumnByName("time")->chunk(0));
       auto state = std::static_pointer_cast<arrow::StringArray>(combined->GetColumnByName("state")->chunk(0));

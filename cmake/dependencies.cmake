@@ -14,11 +14,14 @@ pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 find_package(RapidJSON REQUIRED)
-pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # the benchmark's client only
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # HTTP clients (notifiers, benchmarks)
 # The HTTP server: Boost.Beast/Asio (header-only), OpenSSL for TLS, libcrypt
 # (libxcrypt) for bcrypt password hashes.
 find_package(Boost 1.74 REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_library(CRYPT_LIBRARY crypt REQUIRED)
+# Time zones of Alertmanager's time intervals (absl::LoadTimeZone reads the
+# system's zoneinfo, as Go's time.LoadLocation does).
+find_package(absl REQUIRED)
 
 include(cmake/arrow_duckdb.cmake)

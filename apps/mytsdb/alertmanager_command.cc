@@ -1,43 +1,95 @@
 #include "alertmanager_command.h"
 
-#include <yaml-cpp/yaml.h>
+#include <glob.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
-#include "alertmanager/route.h"
+#include "alertmanager/config.h"
+#include "alertmanager/template_functions.h"
 
 namespace mytsdb::app {
 
-int RunAlertmanagerRoutes(const AlertmanagerRoutesOptions& options) {
-  auto fail = [](const std::string& message) {
-    std::fprintf(stderr, "mytsdb: error: %s\n", message.c_str());
-    return 1;
-  };
-  YAML::Node config;
-  try {
-    config = YAML::LoadFile(options.config_file);
-  } catch (const YAML::Exception& e) {
-    return fail(options.config_file + ": " + e.what());
+namespace {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "mytsdb: error: %s\n", message.c_str());
+  return 1;
+}
+
+// Parses every file the globs name, as Alertmanager's template.FromGlobs
+// does (a glob that names nothing is not an error).
+Status CheckTemplates(const std::vector<std::string>& globs) {
+  ASSIGN_OR_RETURN(tmpl::Template set, tmpl::Template::Parse("", "", alertmanager::TemplateFunctions()));
+  for (const std::string& pattern : globs) {
+    glob_t matches{};
+    const int rc = ::glob(pattern.c_str(), 0, nullptr, &matches);
+    std::vector<std::string> paths(matches.gl_pathv, matches.gl_pathv + (rc == 0 ? matches.gl_pathc : 0));
+    ::globfree(&matches);
+    for (const std::string& path : paths) {
+      std::ifstream in(path, std::ios::binary);
+      if (!in) return Status::IOError("open " + path + ": cannot read");
+      std::stringstream text;
+      text << in.rdbuf();
+      RETURN_NOT_OK(set.AddText(std::filesystem::path(path).filename().string(), text.str()));
+    }
   }
-  if (!config.IsMap()) return fail(options.config_file + ": not a YAML mapping");
-  auto root = alertmanager::Route::FromYaml(config["route"]);
-  if (!root.ok()) return fail(options.config_file + ": " + root.status().message());
+  return Status::OK();
+}
+
+}  // namespace
+
+int RunAlertmanagerRoutes(const AlertmanagerRoutesOptions& options) {
+  auto config = alertmanager::LoadConfigFile(options.config_file);
+  if (!config.ok()) return Fail(options.config_file + ": " + config.status().message());
+  const alertmanager::Route& root = *config->route;
   if (!options.test) {
-    std::printf("%s\n", (*root)->TreeString().c_str());
+    std::printf("%s\n", root.TreeString().c_str());
     return 0;
   }
   std::vector<model::Label> labels;
   for (const std::string& text : options.labels) {
     auto m = alertmanager::ParseMatcher(text);
-    if (!m.ok()) return fail("Failed to parse labels: " + m.status().message());
-    if (m->type() != alertmanager::MatchType::kEqual) return fail("labels must be specified as key=value pairs");
+    if (!m.ok()) return Fail("Failed to parse labels: " + m.status().message());
+    if (m->type() != alertmanager::MatchType::kEqual) return Fail("labels must be specified as key=value pairs");
     labels.push_back({m->name(), m->value()});
   }
   std::string receivers;
-  for (const alertmanager::Route* r : (*root)->Match(model::Labels::FromUnsorted(std::move(labels)))) {
+  for (const alertmanager::Route* r : root.Match(model::Labels::FromUnsorted(std::move(labels)))) {
     receivers += (receivers.empty() ? "" : ",") + r->options().receiver;
   }
   std::printf("%s\n", receivers.c_str());
+  return 0;
+}
+
+int RunCheckAlertmanagerConfig(const std::vector<std::string>& files) {
+  int failed = 0;
+  for (const std::string& file : files) {
+    std::printf("Checking '%s'", file.c_str());
+    auto config = alertmanager::LoadConfigFile(file);
+    if (!config.ok()) {
+      std::printf("  FAILED: %s\n\n", config.status().message().c_str());
+      ++failed;
+      continue;
+    }
+    std::printf("  SUCCESS\nFound:\n - global config\n - route\n");
+    std::printf(" - %zu inhibit rules\n - %zu receivers\n - %zu templates\n", config->inhibit_rules.size(),
+                config->receivers.size(), config->templates.size());
+    if (!config->templates.empty()) {
+      const Status templates = CheckTemplates(config->templates);
+      if (templates.ok()) {
+        std::printf("  SUCCESS\n");
+      } else {
+        std::printf("  FAILED: %s\n", templates.message().c_str());
+        ++failed;
+      }
+    }
+    std::printf("\n");
+  }
+  std::fflush(stdout);
+  if (failed > 0) return Fail("failed to validate " + std::to_string(failed) + " file(s)");
   return 0;
 }
 

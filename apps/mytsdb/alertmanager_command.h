@@ -1,7 +1,8 @@
-// `mytsdb alertmanager routes [test]`: the routing tree of an Alertmanager
-// configuration file, printed as `amtool config routes` prints it, and the
-// receivers an alert with given labels goes to, as `amtool config routes
-// test` prints them (docs/ALERTMANAGER.md).
+// Commands on Alertmanager configuration files (docs/ALERTMANAGER.md):
+// `mytsdb alertmanager routes [test]` prints the routing tree as `amtool
+// config routes` prints it, and the receivers an alert with given labels
+// goes to, as `amtool config routes test` prints them; `mytsdb check
+// alertmanager-config FILE...` checks files as `amtool check-config` does.
 #pragma once
 
 #include <string>
@@ -17,5 +18,9 @@ struct AlertmanagerRoutesOptions {
 
 // Exit code: 0, or 1 with one line on stderr saying what is wrong.
 int RunAlertmanagerRoutes(const AlertmanagerRoutesOptions& options);
+
+// amtool check-config's output ("Checking 'F'  SUCCESS", what was found,
+// the templates' verdict); exit code 1 when a file or its templates fail.
+int RunCheckAlertmanagerConfig(const std::vector<std::string>& files);
 
 }  // namespace mytsdb::app

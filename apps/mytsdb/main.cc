@@ -544,6 +544,12 @@ int main(int argc, char** argv) {
                                   "Label and metric names: utf8 (Prometheus 3, default) or legacy (Prometheus 2)");
   check_rules_command->add_flag("--strict-prometheus", check_rules.strict_prometheus,
                                 "Refuse MyTSDB's extensions (rules with `sql:`), as Prometheus would");
+  std::vector<std::string> check_am_files;
+  CLI::App* check_am_command = check->add_subcommand(
+      "alertmanager-config",
+      "Check Alertmanager configuration files and their templates as `amtool check-config` does; exit 1 if any is "
+      "invalid.");
+  check_am_command->add_option("files", check_am_files, "Alertmanager configuration files")->required();
   mytsdb::app::AlertmanagerRoutesOptions am_routes;
   CLI::App* am = app.add_subcommand("alertmanager", "The built-in Alertmanager (docs/ALERTMANAGER.md).");
   am->require_subcommand(1);
@@ -570,6 +576,7 @@ int main(int argc, char** argv) {
     am_routes.test = am_routes_command->got_subcommand("test");
     return mytsdb::app::RunAlertmanagerRoutes(am_routes);
   }
+  if (check->got_subcommand("alertmanager-config")) return mytsdb::app::RunCheckAlertmanagerConfig(check_am_files);
   if (check->got_subcommand("rules")) {
     if (check_names != "utf8" && check_names != "legacy") {
       return mytsdb::app::Fail("invalid --name-validation \"" + check_names + "\": utf8 or legacy");

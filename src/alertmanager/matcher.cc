@@ -38,6 +38,38 @@ const char* MatchTypeString(MatchType type) {
   return "";
 }
 
+namespace {
+
+Status GoRegexError(const RE2& re) {
+  // Go's regexp/syntax is a port of RE2's parser: the same errors, worded
+  // as Go words them.
+  const char* what = "regexp/syntax: internal error";
+  switch (re.error_code()) {
+    case RE2::ErrorBadEscape: what = "invalid escape sequence"; break;
+    case RE2::ErrorBadCharClass: what = "invalid character class"; break;
+    case RE2::ErrorBadCharRange: what = "invalid character class range"; break;
+    case RE2::ErrorMissingBracket: what = "missing closing ]"; break;
+    case RE2::ErrorMissingParen: what = "missing closing )"; break;
+    case RE2::ErrorTrailingBackslash: what = "trailing backslash at end of expression"; break;
+    case RE2::ErrorRepeatArgument: what = "missing argument to repetition operator"; break;
+    case RE2::ErrorRepeatSize: what = "invalid repeat count"; break;
+    case RE2::ErrorRepeatOp: what = "invalid nested repetition operator"; break;
+    case RE2::ErrorBadPerlOp: what = "invalid or unsupported Perl syntax"; break;
+    case RE2::ErrorBadUTF8: what = "invalid UTF-8"; break;
+    case RE2::ErrorBadNamedCapture: what = "invalid named capture"; break;
+    case RE2::ErrorPatternTooLarge: what = "expression too large"; break;
+    default: break;
+  }
+  return Status::InvalidArgument(std::string("error parsing regexp: ") + what + ": `" + re.error_arg() + "`");
+}
+
+}  // namespace
+
+Status CheckRegex(const std::string& anchored) {
+  RE2 re(anchored, RE2::Quiet);
+  return re.ok() ? Status::OK() : GoRegexError(re);
+}
+
 Result<Matcher> Matcher::Make(MatchType type, std::string name, std::string value) {
   Matcher m;
   m.type_ = type;
@@ -45,7 +77,7 @@ Result<Matcher> Matcher::Make(MatchType type, std::string name, std::string valu
   m.value_ = std::move(value);
   if (type == MatchType::kRegexp || type == MatchType::kNotRegexp) {
     auto re = std::make_shared<RE2>("^(?:" + m.value_ + ")$", RE2::Quiet);
-    if (!re->ok()) return Status::InvalidArgument("error parsing regexp: " + re->error());
+    if (!re->ok()) return GoRegexError(*re);
     m.re_ = std::move(re);
   }
   return m;

@@ -46,6 +46,11 @@ class Matcher {
 
 using Matchers = std::vector<Matcher>;
 
+// Whether `anchored` compiles, with Go's message when it does not
+// ("error parsing regexp: missing closing ): `(`"). The legacy match_re
+// fields compile their regex anchored once before it becomes a matcher.
+Status CheckRegex(const std::string& anchored);
+
 // Whether every matcher matches `labels` (an absent label is "").
 bool MatchesAll(const Matchers& matchers, const model::Labels& labels);
 // Sorted as Alertmanager sorts a route's matchers: by name, value, type.

@@ -2,28 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "promql/parser.h"
+#include "alertmanager/yaml_fields.h"
 
 namespace mytsdb::alertmanager {
 
 namespace {
-
-// Prometheus's model.Duration ("30s", "1h30m", "1d", "0").
-Result<int64_t> Duration(const YAML::Node& node, const std::string& field) {
-  const std::string s = node.as<std::string>();
-  if (s == "0") return 0;
-  auto ms = promql::ParseDurationMs(s);
-  if (!ms.ok()) return Status::InvalidArgument("not a valid duration string: \"" + s + "\" (" + field + ")");
-  return *ms;
-}
-
-std::vector<std::string> StringList(const YAML::Node& node) {
-  std::vector<std::string> out;
-  if (node.IsNull()) return out;
-  if (!node.IsSequence()) throw YAML::Exception(node.Mark(), "expected a list");
-  for (const YAML::Node& n : node) out.push_back(n.as<std::string>());
-  return out;
-}
 
 // The printed branches of a tree, as github.com/xlab/treeprint draws them.
 void PrintTree(const Route& r, const std::string& indent, bool last, std::string* out) {
@@ -61,7 +44,7 @@ Result<std::unique_ptr<Route>> Route::Make(const YAML::Node& node, const RouteOp
         const std::string receiver = v.IsNull() ? "" : v.as<std::string>();
         if (!receiver.empty()) r->options_.receiver = receiver;
       } else if (key == "group_by") {
-        for (const std::string& l : StringList(v)) {
+        for (const std::string& l : YamlStringList(v)) {
           if (l == "...") {
             has_group_by_all = true;
           } else if (!model::IsValidLegacyLabelName(l)) {
@@ -79,6 +62,7 @@ Result<std::unique_ptr<Route>> Route::Make(const YAML::Node& node, const RouteOp
           if (!model::IsValidLegacyLabelName(name)) return Status::InvalidArgument("invalid label name \"" + name + "\"");
           // Alertmanager keeps match_re's regexes anchored, and anchors
           // them again as matchers.
+          if (key == "match_re") RETURN_NOT_OK(CheckRegex("^(?:" + m.second.as<std::string>() + ")$"));
           auto matcher = key == "match"
                              ? Matcher::Make(MatchType::kEqual, name, m.second.as<std::string>())
                              : Matcher::Make(MatchType::kRegexp, name, "^(?:" + m.second.as<std::string>() + ")$");
@@ -87,25 +71,25 @@ Result<std::unique_ptr<Route>> Route::Make(const YAML::Node& node, const RouteOp
           has_matchers = true;
         }
       } else if (key == "matchers") {
-        for (const std::string& text : StringList(v)) {
+        for (const std::string& text : YamlStringList(v)) {
           ASSIGN_OR_RETURN(Matcher matcher, ParseMatcher(text));
           r->matchers_.push_back(std::move(matcher));
           has_matchers = true;
         }
       } else if (key == "group_wait") {
-        ASSIGN_OR_RETURN(r->options_.group_wait_ms, Duration(v, key));
+        ASSIGN_OR_RETURN(r->options_.group_wait_ms, ParseYamlDuration(v));
       } else if (key == "group_interval") {
-        ASSIGN_OR_RETURN(r->options_.group_interval_ms, Duration(v, key));
+        ASSIGN_OR_RETURN(r->options_.group_interval_ms, ParseYamlDuration(v));
         if (r->options_.group_interval_ms == 0) return Status::InvalidArgument("group_interval cannot be zero");
       } else if (key == "repeat_interval") {
-        ASSIGN_OR_RETURN(r->options_.repeat_interval_ms, Duration(v, key));
+        ASSIGN_OR_RETURN(r->options_.repeat_interval_ms, ParseYamlDuration(v));
         if (r->options_.repeat_interval_ms == 0) return Status::InvalidArgument("repeat_interval cannot be zero");
       } else if (key == "mute_time_intervals") {
-        r->options_.mute_time_intervals = StringList(v);
+        r->options_.mute_time_intervals = YamlStringList(v);
       } else if (key == "active_time_intervals") {
-        r->options_.active_time_intervals = StringList(v);
+        r->options_.active_time_intervals = YamlStringList(v);
       } else if (key != "routes") {
-        return Status::InvalidArgument("field " + key + " not found in type config.plain");
+        return UnknownField(kv.first, "config.plain");
       }
     }
   } catch (const YAML::Exception& e) {

@@ -1,13 +1,14 @@
-// Any bytes as matchers (silences, amtool's arguments) and as a `route`
-// section: parsing ends with a result or an error, never a crash, and what
-// parses routes an alert without one.
+// Any bytes as matchers (silences, amtool's arguments), as a `route`
+// section and as a whole configuration file: parsing ends with a result or
+// an error, never a crash; what parses routes an alert and evaluates its
+// time intervals without one.
 #include <yaml-cpp/yaml.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
-#include "alertmanager/route.h"
+#include "alertmanager/config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   const std::string text(reinterpret_cast<const char*>(bytes), size);
@@ -15,6 +16,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   if (auto matchers = mytsdb::alertmanager::ParseMatchers(text); matchers.ok()) {
     (void)mytsdb::alertmanager::MatchesAll(*matchers, labels);
     (void)mytsdb::alertmanager::MatchersString(*matchers);
+  }
+  if (auto config = mytsdb::alertmanager::LoadConfig(text); config.ok()) {
+    (void)config->route->Match(labels);
+    (void)config->route->TreeString();
+    for (const auto& [name, interval] : config->time_intervals) {
+      (void)interval.Contains(0);
+      (void)interval.Contains(1'700'000'000'000);
+    }
   }
   YAML::Node node;
   try {
@@ -25,7 +34,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   if (!node.IsMap()) return 0;
   if (auto route = mytsdb::alertmanager::Route::FromYaml(node); route.ok()) {
     (void)(*route)->Match(labels);
-    (void)(*route)->TreeString();
   }
   return 0;
 }

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "alertmanager_command.h"
+#include "alertmanager_server.h"
 #include "allocator_metrics.h"
 #include "server_metrics.h"
 #include "config.h"
@@ -551,8 +552,18 @@ int main(int argc, char** argv) {
       "invalid.");
   check_am_command->add_option("files", check_am_files, "Alertmanager configuration files")->required();
   mytsdb::app::AlertmanagerRoutesOptions am_routes;
-  CLI::App* am = app.add_subcommand("alertmanager", "The built-in Alertmanager (docs/ALERTMANAGER.md).");
-  am->require_subcommand(1);
+  mytsdb::app::AlertmanagerServerOptions am_server;
+  CLI::App* am = app.add_subcommand(
+      "alertmanager", "The built-in Alertmanager, alone (Alertmanager 0.25's flags and API v2; docs/ALERTMANAGER.md).");
+  am->require_subcommand(0, 1);
+  am->add_option("--config.file", am_server.config_file, "Alertmanager configuration file");
+  am->add_option("--web.listen-address", am_server.listen, "Address to listen on")->capture_default_str();
+  am->add_option("--storage.path", am_server.storage_path, "Where silences, the notification log and alerts are kept")
+      ->capture_default_str();
+  am->add_option("--web.external-url", am_server.external_url,
+                 "URL under which the Alertmanager is reachable (default: http://HOSTNAME:PORT)");
+  am->add_option("--data.retention", am_server.retention, "How long to keep expired silences and notification log entries")
+      ->capture_default_str();
   CLI::App* am_routes_command = am->add_subcommand(
       "routes", "Print the routing tree of an Alertmanager configuration, as `amtool config routes` does.");
   am_routes_command->fallthrough();
@@ -573,8 +584,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (app.got_subcommand("alertmanager")) {
-    am_routes.test = am_routes_command->got_subcommand("test");
-    return mytsdb::app::RunAlertmanagerRoutes(am_routes);
+    if (am->got_subcommand("routes")) {
+      am_routes.test = am_routes_command->got_subcommand("test");
+      return mytsdb::app::RunAlertmanagerRoutes(am_routes);
+    }
+    if (am_server.config_file.empty()) return mytsdb::app::Fail("mytsdb alertmanager needs --config.file");
+    return mytsdb::app::RunAlertmanagerServer(am_server);
   }
   if (check->got_subcommand("alertmanager-config")) return mytsdb::app::RunCheckAlertmanagerConfig(check_am_files);
   if (check->got_subcommand("rules")) {

@@ -270,7 +270,39 @@ Result<Config> Load(const YAML::Node& root, std::string_view text, const std::st
   return c;
 }
 
+void Redact(YAML::Node node) {
+  static const std::set<std::string> kSecrets = {
+      "password",          "credentials",         "bearer_token",      "smtp_auth_password", "smtp_auth_secret",
+      "auth_password",     "auth_secret",         "slack_api_url",     "api_url",            "opsgenie_api_key",
+      "victorops_api_key", "wechat_api_secret",   "api_key",           "routing_key",        "service_key",
+      "token",             "bot_token",           "user_key",          "api_secret",
+  };
+  if (node.IsMap()) {
+    for (auto kv : node) {
+      if (kv.second.IsScalar() && kSecrets.count(kv.first.as<std::string>())) {
+        kv.second = "<secret>";
+      } else {
+        Redact(kv.second);
+      }
+    }
+  } else if (node.IsSequence()) {
+    for (auto child : node) Redact(child);
+  }
+}
+
 }  // namespace
+
+std::string RedactedConfigText(std::string_view text) {
+  try {
+    YAML::Node root = YAML::Load(std::string(text));
+    Redact(root);
+    YAML::Emitter out;
+    out << root;
+    return std::string(out.c_str()) + "\n";
+  } catch (const YAML::Exception&) {
+    return "";
+  }
+}
 
 const Receiver* Config::FindReceiver(std::string_view name) const {
   for (const Receiver& r : receivers) {

@@ -57,4 +57,9 @@ struct Config {
 Result<Config> LoadConfig(std::string_view text, const std::string& base_dir = "");
 Result<Config> LoadConfigFile(const std::string& path);
 
+// The configuration's text with its secrets (passwords, credentials,
+// Slack URLs) replaced by "<secret>", as /api/v2/status and `amtool config
+// show` present it.
+std::string RedactedConfigText(std::string_view text);
+
 }  // namespace mytsdb::alertmanager

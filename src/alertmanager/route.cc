@@ -26,10 +26,12 @@ void PrintTree(const Route& r, const std::string& indent, bool last, std::string
 Result<std::unique_ptr<Route>> Route::FromYaml(const YAML::Node& node) {
   if (!node || node.IsNull()) return Status::InvalidArgument("no routes provided");
   if (!node.IsMap()) return Status::InvalidArgument("route must be a mapping");
-  return Make(node, RouteOptions(), /*root=*/true);
+  return Make(node, RouteOptions(), /*parent_key=*/nullptr);
 }
 
-Result<std::unique_ptr<Route>> Route::Make(const YAML::Node& node, const RouteOptions& parent, bool root) {
+Result<std::unique_ptr<Route>> Route::Make(const YAML::Node& node, const RouteOptions& parent,
+                                           const std::string* parent_key) {
+  const bool root = parent_key == nullptr;
   auto r = std::unique_ptr<Route>(new Route());
   r->options_ = parent;
   r->options_.mute_time_intervals.clear();
@@ -120,11 +122,12 @@ Result<std::unique_ptr<Route>> Route::Make(const YAML::Node& node, const RouteOp
     if (r->continue_) return Status::InvalidArgument("cannot have continue in root route");
   }
   SortMatchers(&r->matchers_);
+  r->key_ = (root ? "" : *parent_key + "/") + MatchersString(r->matchers_);
   if (const YAML::Node children = node["routes"]; children && !children.IsNull()) {
     if (!children.IsSequence()) return Status::InvalidArgument("routes must be a list");
     for (const YAML::Node& child : children) {
       if (!child.IsMap()) return Status::InvalidArgument("a route must be a mapping");
-      ASSIGN_OR_RETURN(auto route, Make(child, r->options_, /*root=*/false));
+      ASSIGN_OR_RETURN(auto route, Make(child, r->options_, &r->key_));
       r->routes_.push_back(std::move(route));
     }
   }

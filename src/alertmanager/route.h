@@ -47,6 +47,9 @@ class Route {
   static Result<std::unique_ptr<Route>> FromYaml(const YAML::Node& node);
 
   const RouteOptions& options() const { return options_; }
+  // Alertmanager's Route.Key(): the parent's key, "/", and this route's
+  // matchers ("{}/{severity=\"page\"}"); part of every group key.
+  const std::string& key() const { return key_; }
   const Matchers& matchers() const { return matchers_; }  // sorted
   bool continue_matching() const { return continue_; }
   const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
@@ -59,10 +62,12 @@ class Route {
   std::string TreeString() const;
 
  private:
-  static Result<std::unique_ptr<Route>> Make(const YAML::Node& node, const RouteOptions& parent, bool root);
+  static Result<std::unique_ptr<Route>> Make(const YAML::Node& node, const RouteOptions& parent,
+                                             const std::string* parent_key);
   void Match(const model::Labels& labels, std::vector<const Route*>* out) const;
 
   RouteOptions options_;
+  std::string key_;
   Matchers matchers_;
   bool continue_ = false;
   std::vector<std::unique_ptr<Route>> routes_;

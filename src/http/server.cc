@@ -55,41 +55,44 @@ Server::Server(const ServerOptions& options, telemetry::Registry* registry)
     Route(method, "/-/reload", "/-/reload", &Server::HandleReload, Pool::kAdmin);
     Route(method, "/-/quit", "/-/quit", &Server::HandleQuit, Pool::kInline);
   }
-  Route("POST", "/api/v1/write", "/api/v1/write", &Server::HandleWrite, Pool::kIngest);
-  // Admin endpoints (only with --web.enable-admin-api, as in Prometheus).
-  for (const char* method : {"POST", "PUT"}) {
-    Route(method, "/api/v1/admin/flush", "/api/v1/admin/flush", &Server::HandleFlush, Pool::kAdmin);
-    Route(method, "/api/v1/admin/compact", "/api/v1/admin/compact", &Server::HandleCompact,
-          Pool::kAdmin);
-    Route(method, "/api/v1/admin/tsdb/delete_series", "/api/v1/admin/tsdb/delete_series",
-          &Server::HandleDeleteSeries, Pool::kAdmin);
-    Route(method, "/api/v1/admin/tsdb/snapshot", "/api/v1/admin/tsdb/snapshot",
-          &Server::HandleSnapshot, Pool::kAdmin);
-    Route(method, "/api/v1/admin/tsdb/clean_tombstones", "/api/v1/admin/tsdb/clean_tombstones",
-          &Server::HandleCleanTombstones, Pool::kAdmin);
+  // The standalone Alertmanager serves no time series: no data routes.
+  if (options_.data_api) {
+    Route("POST", "/api/v1/write", "/api/v1/write", &Server::HandleWrite, Pool::kIngest);
+    // Admin endpoints (only with --web.enable-admin-api, as in Prometheus).
+    for (const char* method : {"POST", "PUT"}) {
+      Route(method, "/api/v1/admin/flush", "/api/v1/admin/flush", &Server::HandleFlush, Pool::kAdmin);
+      Route(method, "/api/v1/admin/compact", "/api/v1/admin/compact", &Server::HandleCompact,
+            Pool::kAdmin);
+      Route(method, "/api/v1/admin/tsdb/delete_series", "/api/v1/admin/tsdb/delete_series",
+            &Server::HandleDeleteSeries, Pool::kAdmin);
+      Route(method, "/api/v1/admin/tsdb/snapshot", "/api/v1/admin/tsdb/snapshot",
+            &Server::HandleSnapshot, Pool::kAdmin);
+      Route(method, "/api/v1/admin/tsdb/clean_tombstones", "/api/v1/admin/tsdb/clean_tombstones",
+            &Server::HandleCleanTombstones, Pool::kAdmin);
+    }
+    for (const char* method : {"GET", "POST"}) {
+      Route(method, "/api/v1/series", "/api/v1/series", &Server::HandleSeries, Pool::kQuery);
+      Route(method, "/api/v1/labels", "/api/v1/labels", &Server::HandleLabels, Pool::kQuery);
+      Route(method, "/api/v1/label/([^/]+)/values", "/api/v1/label/:name/values",
+            &Server::HandleLabelValues, Pool::kQuery);
+      Route(method, "/api/v1/export", "/api/v1/export", &Server::HandleExport, Pool::kQuery);
+      Route(method, "/api/v1/metadata", "/api/v1/metadata", &Server::HandleMetadata, Pool::kQuery);
+      Route(method, "/api/v1/query", "/api/v1/query", &Server::HandleQuery, Pool::kQuery);
+      Route(method, "/api/v1/query_range", "/api/v1/query_range", &Server::HandleQueryRange,
+            Pool::kQuery);
+      Route(method, "/api/v1/format_query", "/api/v1/format_query", &Server::HandleFormatQuery,
+            Pool::kQuery);
+      Route(method, "/api/v1/parse_query", "/api/v1/parse_query", &Server::HandleParseQuery,
+            Pool::kQuery);
+      Route(method, "/api/v1/query_exemplars", "/api/v1/query_exemplars",
+            &Server::HandleQueryExemplars, Pool::kQuery);
+      Route(method, "/api/v1/sql", "/api/v1/sql", &Server::HandleSql, Pool::kQuery);
+    }
+    Route("GET", "/api/v1/status/buildinfo", "/api/v1/status/buildinfo", &Server::HandleBuildInfo,
+          Pool::kInline);
+    Route("GET", "/api/v1/rules", "/api/v1/rules", &Server::HandleRules, Pool::kAdmin);
+    Route("GET", "/api/v1/alerts", "/api/v1/alerts", &Server::HandleAlerts, Pool::kAdmin);
   }
-  for (const char* method : {"GET", "POST"}) {
-    Route(method, "/api/v1/series", "/api/v1/series", &Server::HandleSeries, Pool::kQuery);
-    Route(method, "/api/v1/labels", "/api/v1/labels", &Server::HandleLabels, Pool::kQuery);
-    Route(method, "/api/v1/label/([^/]+)/values", "/api/v1/label/:name/values",
-          &Server::HandleLabelValues, Pool::kQuery);
-    Route(method, "/api/v1/export", "/api/v1/export", &Server::HandleExport, Pool::kQuery);
-    Route(method, "/api/v1/metadata", "/api/v1/metadata", &Server::HandleMetadata, Pool::kQuery);
-    Route(method, "/api/v1/query", "/api/v1/query", &Server::HandleQuery, Pool::kQuery);
-    Route(method, "/api/v1/query_range", "/api/v1/query_range", &Server::HandleQueryRange,
-          Pool::kQuery);
-    Route(method, "/api/v1/format_query", "/api/v1/format_query", &Server::HandleFormatQuery,
-          Pool::kQuery);
-    Route(method, "/api/v1/parse_query", "/api/v1/parse_query", &Server::HandleParseQuery,
-          Pool::kQuery);
-    Route(method, "/api/v1/query_exemplars", "/api/v1/query_exemplars",
-          &Server::HandleQueryExemplars, Pool::kQuery);
-    Route(method, "/api/v1/sql", "/api/v1/sql", &Server::HandleSql, Pool::kQuery);
-  }
-  Route("GET", "/api/v1/status/buildinfo", "/api/v1/status/buildinfo", &Server::HandleBuildInfo,
-        Pool::kInline);
-  Route("GET", "/api/v1/rules", "/api/v1/rules", &Server::HandleRules, Pool::kAdmin);
-  Route("GET", "/api/v1/alerts", "/api/v1/alerts", &Server::HandleAlerts, Pool::kAdmin);
 
   auto counters = impl_->counters;
   registry_->AddCollector([counters](telemetry::TextWriter* w) {
@@ -156,6 +159,12 @@ void Server::Route(const char* method, const char* pattern, std::string label, H
   impl_->routes.push_back(std::move(r));
 }
 
+void Server::AddRoute(const char* method, const char* pattern, std::string label, ExternalHandler handler,
+                      Pool pool) {
+  Route(method, pattern, std::move(label), nullptr, pool);
+  impl_->routes.back().external = std::move(handler);
+}
+
 const RouteEntry* Server::Impl::FindRoute(const std::string& method, const std::string& full_path,
                                           std::vector<std::string>* matches,
                                           bool* path_exists) const {
@@ -203,7 +212,11 @@ Response Server::Impl::Invoke(const RouteEntry& route, const Request& req) {
   Response res;
   auto start = std::chrono::steady_clock::now();
   try {
-    (server->*route.handler)(req, res);
+    if (route.external) {
+      route.external(req, res);
+    } else {
+      (server->*route.handler)(req, res);
+    }
   } catch (const std::exception& e) {
     spdlog::error("http: {} {}: {}", req.method, req.path, e.what());
     res = Response();
@@ -405,7 +418,7 @@ void Server::HandleHealthy(const Request&, Response& res) {
 }
 
 void Server::HandleReady(const Request&, Response& res) {
-  if (storage_.load() == nullptr) {
+  if (options_.data_api && storage_.load() == nullptr) {
     res.status = 503;
     res.set_content("Service Unavailable\n", "text/plain");
     return;

@@ -93,6 +93,9 @@ struct ServerOptions {
   int max_query_concurrency = 20;
   int query_threads = 0;
   size_t max_queued_requests = 1000;  // per pool; more are answered 503
+  // False for the standalone Alertmanager: no time-series routes, and
+  // /-/ready answers without a storage.
+  bool data_api = true;
 };
 
 class Server {
@@ -126,6 +129,13 @@ class Server {
   // /api/v1/rules and /api/v1/alerts read the rules the getter returns
   // (none: empty lists). Set before Run().
   void SetRules(std::function<std::shared_ptr<const rules::Manager>()> rules) { rules_ = std::move(rules); }
+  // Routes served by another part (the built-in Alertmanager's API v2),
+  // with the server's limits, pools and metrics; `pattern` may hold one
+  // "([^/]+)" parameter (Request::matches[1]). Add before Run().
+  using ExternalHandler = std::function<void(const Request&, Response&)>;
+  enum class Pool { kInline, kIngest, kQuery, kAdmin };
+  void AddRoute(const char* method, const char* pattern, std::string label, ExternalHandler handler, Pool pool);
+
   // Serves until Stop(); call from a dedicated thread.
   void Run();
   // Stops accepting connections, finishes requests in flight. Thread-safe.
@@ -134,7 +144,6 @@ class Server {
  // Internals shared with the connection code (server_impl.h).
   struct Impl;
   using Handler = void (Server::*)(const Request&, Response&);
-  enum class Pool { kInline, kIngest, kQuery, kAdmin };
 
  private:
   friend struct Impl;

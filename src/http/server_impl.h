@@ -32,6 +32,7 @@ struct RouteEntry {
   bool has_param = false;
   std::string label;    // for metrics
   Server::Handler handler = nullptr;
+  Server::ExternalHandler external;  // set instead of handler (AddRoute)
   int pool = 0;         // Server::Pool
   size_t body_limit = 0;
 };

@@ -1,0 +1,174 @@
+#include "alertmanager/alert.h"
+
+#include <absl/time/civil_time.h>
+#include <absl/time/clock.h>
+
+#include <cstdio>
+
+#include "common/utf8.h"
+
+namespace mytsdb::alertmanager {
+
+const absl::Time kZeroTime = absl::FromCivil(absl::CivilSecond(1, 1, 1, 0, 0, 0), absl::UTCTimeZone());
+
+namespace {
+
+constexpr uint64_t kFnvOffset = 14695981039346656037ULL;
+constexpr uint64_t kFnvPrime = 1099511628211ULL;
+
+uint64_t FnvAdd(uint64_t h, std::string_view s) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= kFnvPrime;
+  }
+  return h;
+}
+
+uint64_t FnvAddByte(uint64_t h, unsigned char b) {
+  h ^= b;
+  return h * kFnvPrime;
+}
+
+bool IsPrint(uint32_t cp) {
+  // Go's unicode.IsPrint for what alert labels hold: ASCII graphic and
+  // space, and every non-control character beyond ASCII except the
+  // invisible formatting ones Go escapes.
+  if (cp < 0x80) return cp >= 0x20 && cp < 0x7f;
+  if (cp < 0xa0) return false;
+  if (cp == 0xad || cp == 0x2028 || cp == 0x2029 || cp == 0xfeff) return false;
+  if (cp >= 0x200b && cp <= 0x200f) return false;
+  return true;
+}
+
+}  // namespace
+
+uint64_t LabelsFingerprint(const model::Labels& labels) {
+  uint64_t h = kFnvOffset;
+  for (const model::Label& l : labels) {
+    h = FnvAddByte(FnvAdd(h, l.name), 0xff);
+    h = FnvAddByte(FnvAdd(h, l.value), 0xff);
+  }
+  return h;
+}
+
+uint64_t Alert::Fingerprint() const { return LabelsFingerprint(labels); }
+
+std::string FingerprintString(uint64_t fp) {
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(fp));
+  return buf;
+}
+
+Alert MergeAlerts(const Alert& a, const Alert& o) {
+  if (o.updated_at < a.updated_at) return MergeAlerts(o, a);
+  const absl::Time now = absl::Now();
+  Alert res = o;
+  if (a.starts_at < o.starts_at) res.starts_at = a.starts_at;
+  if (o.ResolvedAt(now)) {
+    // The latest explicit end wins when both are resolved.
+    if (a.ResolvedAt(now) && a.ends_at > o.ends_at) res.ends_at = a.ends_at;
+  } else if (a.ends_at > o.ends_at && !a.timeout) {
+    // An end the sender gave rules over a timeout when it is the later.
+    res.ends_at = a.ends_at;
+  }
+  return res;
+}
+
+bool Overlaps(const Alert& held, const Alert& incoming) {
+  return (incoming.ends_at > held.starts_at && incoming.ends_at < held.ends_at) ||
+         (incoming.starts_at > held.starts_at && incoming.starts_at < held.ends_at);
+}
+
+bool LabelsBefore(const model::Labels& a, const model::Labels& b) {
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    const model::Label& x = a.items()[i];
+    const model::Label& y = b.items()[i];
+    if (x.name != y.name) return x.name < y.name;
+    if (x.value != y.value) return x.value < y.value;
+  }
+  return a.size() < b.size();
+}
+
+bool AlertLess(const Alert& a, const Alert& b) {
+  for (std::string_view key : {"job", "instance"}) {
+    const bool has_a = a.labels.Has(key), has_b = b.labels.Has(key);
+    if (!has_a && !has_b) continue;
+    if (!has_a) return false;
+    if (!has_b) return true;
+    if (a.labels.Get(key) != b.labels.Get(key)) return a.labels.Get(key) < b.labels.Get(key);
+  }
+  return LabelsBefore(a.labels, b.labels);
+}
+
+std::string GoQuote(std::string_view s) {
+  std::string out = "\"";
+  for (size_t i = 0; i < s.size();) {
+    const auto [cp, len] = DecodeUtf8(s, i);
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (cp == 0xfffd && len == 1) {
+      char buf[5];
+      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+      out += buf;
+    } else if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (cp < 0x80 && IsPrint(cp)) {
+      out += static_cast<char>(c);
+    } else if (cp == '\a') {
+      out += "\\a";
+    } else if (cp == '\b') {
+      out += "\\b";
+    } else if (cp == '\f') {
+      out += "\\f";
+    } else if (cp == '\n') {
+      out += "\\n";
+    } else if (cp == '\r') {
+      out += "\\r";
+    } else if (cp == '\t') {
+      out += "\\t";
+    } else if (cp == '\v') {
+      out += "\\v";
+    } else if (IsPrint(cp)) {
+      out.append(s.substr(i, len));
+    } else {
+      char buf[11];
+      if (cp < 0x80) {
+        std::snprintf(buf, sizeof(buf), "\\x%02x", cp);
+      } else if (cp < 0x10000) {
+        std::snprintf(buf, sizeof(buf), "\\u%04x", cp);
+      } else {
+        std::snprintf(buf, sizeof(buf), "\\U%08x", cp);
+      }
+      out += buf;
+    }
+    i += len;
+  }
+  return out + "\"";
+}
+
+std::string LabelSetString(const model::Labels& labels) {
+  std::string out = "{";
+  bool first = true;
+  for (const model::Label& l : labels) {
+    if (!first) out += ", ";
+    first = false;
+    out += l.name + "=" + GoQuote(l.value);
+  }
+  return out + "}";
+}
+
+std::string FormatRfc3339(absl::Time t) {
+  return absl::FormatTime("%4Y-%m-%dT%H:%M:%E*SZ", t, absl::UTCTimeZone());
+}
+
+Result<absl::Time> ParseRfc3339(std::string_view s) {
+  absl::Time t;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, std::string(s), absl::UTCTimeZone(), &t, &error)) {
+    return Status::InvalidArgument("parsing time \"" + std::string(s) + "\" as RFC 3339: " + error);
+  }
+  return t;
+}
+
+}  // namespace mytsdb::alertmanager

@@ -3,6 +3,7 @@
 #include <absl/time/civil_time.h>
 #include <absl/time/clock.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "common/utf8.h"
@@ -80,14 +81,20 @@ bool Overlaps(const Alert& held, const Alert& incoming) {
 }
 
 bool LabelsBefore(const model::Labels& a, const model::Labels& b) {
-  const size_t n = std::min(a.size(), b.size());
-  for (size_t i = 0; i < n; ++i) {
-    const model::Label& x = a.items()[i];
-    const model::Label& y = b.items()[i];
-    if (x.name != y.name) return x.name < y.name;
-    if (x.value != y.value) return x.value < y.value;
+  // Fewer labels first; then over the union of names in order, a set
+  // that lacks a name comes first, else the smaller value.
+  if (a.size() != b.size()) return a.size() < b.size();
+  std::vector<std::string_view> names;
+  for (const model::Label& l : a) names.push_back(l.name);
+  for (const model::Label& l : b) names.push_back(l.name);
+  std::sort(names.begin(), names.end());
+  for (std::string_view name : names) {
+    if (!a.Has(name)) return true;
+    if (!b.Has(name)) return false;
+    const std::string_view x = a.Get(name), y = b.Get(name);
+    if (x != y) return x < y;
   }
-  return a.size() < b.size();
+  return false;
 }
 
 bool AlertLess(const Alert& a, const Alert& b) {

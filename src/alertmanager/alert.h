@@ -57,7 +57,7 @@ bool Overlaps(const Alert& held, const Alert& incoming);
 // then by all labels.
 bool AlertLess(const Alert& a, const Alert& b);
 
-// Prometheus's LabelSet.Before: sorted label pairs compared in turn.
+// Prometheus's LabelSet.Before: the smaller set first, then label by label.
 bool LabelsBefore(const model::Labels& a, const model::Labels& b);
 
 // Prometheus's LabelSet.String(): `{a="b", c="d"}` with Go's %q quoting.

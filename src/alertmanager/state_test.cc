@@ -99,13 +99,16 @@ TEST(AlertTest, NotificationOrder) {
     a.labels = std::move(l);
     return a;
   };
-  std::vector<Alert> alerts = {alert({{"alertname", "x"}}), alert({{"instance", "b"}, {"job", "j"}}),
-                               alert({{"instance", "a"}, {"job", "j"}}), alert({{"job", "a"}})};
+  std::vector<Alert> alerts = {alert({{"alertname", "x"}, {"z", "1"}}), alert({{"alertname", "y"}}),
+                               alert({{"instance", "b"}, {"job", "j"}}), alert({{"instance", "a"}, {"job", "j"}}),
+                               alert({{"job", "a"}})};
   std::stable_sort(alerts.begin(), alerts.end(), AlertLess);
   EXPECT_EQ(alerts[0].labels.Get("job"), "a");
   EXPECT_EQ(alerts[1].labels.Get("instance"), "a");
   EXPECT_EQ(alerts[2].labels.Get("instance"), "b");
-  EXPECT_EQ(alerts[3].labels.Get("alertname"), "x");  // no job: last
+  // No job: after those, the set with fewer labels first.
+  EXPECT_EQ(alerts[3].labels.Get("alertname"), "y");
+  EXPECT_EQ(alerts[4].labels.Get("alertname"), "x");
 }
 
 TEST_F(StateTest, SilenceUpdateRules) {

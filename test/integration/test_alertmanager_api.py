@@ -1,0 +1,248 @@
+"""The built-in Alertmanager run alone (`mytsdb alertmanager`), used by the
+tools that use Alertmanager: the same amtool session (alerts added and
+queried, silences added, queried, expired, imported, routes shown) gives
+the same output against it as against Alertmanager 0.25, times and IDs
+aside; a real Prometheus sends its alerts to it; a bad configuration on
+reload keeps the running one; and a restart in the middle of a group wait
+(SIGKILL) neither loses nor repeats the notification.
+"""
+import re
+import shutil
+import signal
+import time
+
+import pytest
+import requests
+
+from am_helpers import MytsdbAlertmanager, RealAlertmanager, Recorder, amtool, post_alerts
+from helpers import free_port, start_peer, wait_for
+
+CONFIG = """
+global:
+  smtp_auth_password: hunter2
+route:
+  receiver: team
+  group_by: [alertname]
+  group_wait: 1s
+  group_interval: 3s
+  repeat_interval: 1h
+  routes:
+    - matchers: [severity=page]
+      receiver: pager
+receivers:
+  - name: team
+    webhook_configs: [{url: 'http://127.0.0.1:%d/team'}]
+  - name: pager
+    webhook_configs: [{url: 'http://127.0.0.1:%d/pager'}]
+"""
+
+TIMES = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC|\d{4}-\d\d-\d\dT[\d:.]+Z|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def mask(text):
+    """Times and silence IDs differ between two runs; the rest must not."""
+    return TIMES.sub("*", text)
+
+
+@pytest.fixture
+def pair(tmp_path):
+    hook = Recorder()
+    (tmp_path / "am.yml").write_text(CONFIG % (hook.port, hook.port))
+    ours = MytsdbAlertmanager(tmp_path / "am.yml", tmp_path / "ours")
+    theirs = RealAlertmanager(tmp_path / "am.yml", tmp_path / "theirs")
+    yield ours, theirs, hook
+    ours.stop()
+    theirs.stop()
+    hook.close()
+
+
+def session(url, tmp_path):
+    """An operator's amtool session; returns each command's masked output."""
+    out = []
+
+    def run(*args, stdin=None):
+        rc, stdout, stderr = amtool(url, *args, stdin=stdin)
+        out.append((mask(" ".join(args)), rc, mask(stdout), mask(stderr.replace(url, "URL"))))
+        return stdout
+
+    run("alert", "add", "alertname=DiskFull", "severity=page", "instance=db1", "--annotation=summary=disk is full")
+    run("alert", "add", "alertname=HighCpu", "instance=web1", "--annotation=summary=cpu")
+    run("alert", "add", "alertname=HighCpu", "instance=web2")
+    run("alert", "query")
+    run("alert", "query", "alertname=HighCpu")
+    run("alert", "query", "instance=~web.*", "--receiver=team")
+    silence_id = run("silence", "add", "alertname=HighCpu", "instance=web1", "--comment=maintenance",
+                     "--author=ops", "--duration=2h").strip()
+    run("silence", "query")
+    run("silence", "query", "instance=web1")
+    run("alert", "query", "--silenced")
+    run("alert", "query", "--active")
+    run("alert", "query", "-s", "-a")
+    exported = run("silence", "query", "-o", "json")
+    run("silence", "update", silence_id, "--comment=longer maintenance")
+    run("silence", "query", "-q")
+    run("silence", "expire", silence_id)
+    run("silence", "query")
+    run("silence", "query", "--expired")
+    # A silence whose only matcher matches the empty string is refused.
+    run("silence", "add", "job=~.*", "--comment=x")
+    run("silence", "add", "alertname=X", "--comment=x", "--end=2020-01-01T00:00:00Z")
+    run("silence", "import", stdin=exported)
+    run("silence", "query")
+    run("config", "routes")
+    run("config", "routes", "test", "severity=page")
+    return out
+
+
+def test_amtool_session_as_against_alertmanager(pair, tmp_path):
+    ours, theirs, hook = pair
+    mine = session(ours.url, tmp_path)
+    reference = session(theirs.url, tmp_path)
+    for m, r in zip(mine, reference):
+        assert m == r, f"amtool {m[0]}:\nmytsdb:\n{m[2]}{m[3]}\nalertmanager:\n{r[2]}{r[3]}"
+    # The comparison has content: alerts and silences were listed.
+    outputs = "".join(r[2] for r in reference)
+    assert "DiskFull" in outputs and "maintenance" in outputs and "suppressed" in outputs
+    # Both notified the same receivers.
+    time.sleep(2)
+    paths = sorted({p[1] for p in hook.posts})
+    assert paths == ["/pager", "/team"]
+
+
+def test_config_show_hides_secrets(pair):
+    ours, _, _ = pair
+    rc, out, _ = amtool(ours.url, "config", "show")
+    assert rc == 0
+    assert "route:" in out and "receiver: team" in out
+    assert "hunter2" not in out and "<secret>" in out
+    status = requests.get(ours.url + "/api/v2/status", timeout=10).json()
+    assert status["cluster"]["status"] == "disabled"
+    assert [r["name"] for r in requests.get(ours.url + "/api/v2/receivers", timeout=10).json()] == ["team", "pager"]
+
+
+def test_bad_requests_change_nothing(pair):
+    ours, theirs, _ = pair
+    for url in (ours.url, theirs.url):
+        r = requests.post(url + "/api/v2/alerts", data="{not json", timeout=10,
+                          headers={"Content-Type": "application/json"})
+        assert r.status_code == 400
+        r = post_alerts(url, [{"labels": {}}, {"labels": {"alertname": "Ok"}}])
+        assert r.status_code == 400 and "at least one label pair required" in r.text
+        r = requests.get(url + "/api/v2/alerts", params={"filter": "a=~("}, timeout=10)
+        assert r.status_code == 400
+        assert requests.get(url + "/api/v2/silence/00000000-0000-0000-0000-000000000000", timeout=10).status_code == 404
+        # The valid alert of the mixed batch was kept, as Alertmanager does.
+        names = [a["labels"]["alertname"] for a in requests.get(url + "/api/v2/alerts", timeout=10).json()]
+        assert names == ["Ok"]
+
+
+def test_prometheus_sends_its_alerts(tmp_path):
+    if shutil.which("prometheus") is None:
+        pytest.fail("prometheus is not installed: run scripts/setup.sh (make does it)")
+    hook = Recorder()
+    (tmp_path / "am.yml").write_text(CONFIG % (hook.port, hook.port))
+    ours = MytsdbAlertmanager(tmp_path / "am.yml", tmp_path / "am")
+    (tmp_path / "rules.yml").write_text("""groups:
+  - name: g
+    interval: 1s
+    rules:
+      - alert: AlwaysFiring
+        expr: vector(1)
+        labels: {severity: page}
+        annotations: {summary: 'value {{ $value }}'}
+""")
+    (tmp_path / "prometheus.yml").write_text(f"""global: {{evaluation_interval: 1s, external_labels: {{cluster: c1}}}}
+rule_files: ['{tmp_path / "rules.yml"}']
+alerting:
+  alertmanagers: [{{static_configs: [{{targets: ['127.0.0.1:{ours.port}']}}]}}]
+""")
+    port = free_port()
+    # Prometheus sends an alert again every resend delay (1m by default);
+    # its first send can come before it has found the Alertmanager.
+    proc, log = start_peer(["prometheus", f"--config.file={tmp_path / 'prometheus.yml'}",
+                            f"--storage.tsdb.path={tmp_path / 'prom'}", f"--web.listen-address=127.0.0.1:{port}",
+                            "--rules.alert.resend-delay=1s", "--log.level=warn"],
+                           f"http://127.0.0.1:{port}", tmp_path / "prom.log")
+    try:
+        wait_for(lambda: any(p[1] == "/pager" for p in hook.posts), timeout=60)
+        body = next(p[2] for p in hook.posts if p[1] == "/pager")
+        alert = body["alerts"][0]
+        assert alert["labels"] == {"alertname": "AlwaysFiring", "severity": "page", "cluster": "c1"}
+        assert alert["annotations"] == {"summary": "value 1"}
+        assert alert["generatorURL"].startswith(f"http://") and "/graph?g0.expr=vector%281%29" in alert["generatorURL"]
+        assert body["status"] == "firing" and body["groupKey"] == '{}/{severity="page"}:{alertname="AlwaysFiring"}'
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+        ours.stop()
+        hook.close()
+
+
+def test_reload_keeps_running_config_on_error(tmp_path):
+    hook = Recorder()
+    path = tmp_path / "am.yml"
+    path.write_text(CONFIG % (hook.port, hook.port))
+    ours = MytsdbAlertmanager(path, tmp_path / "am")
+    try:
+        path.write_text("route: {receiver: nobody}\nreceivers: [{name: team}]\n")
+        r = requests.post(ours.url + "/-/reload", timeout=10)
+        assert r.status_code == 500 and 'undefined receiver "nobody" used in route' in r.text
+        ours.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        assert ours.proc.poll() is None
+        rc, out, _ = amtool(ours.url, "config", "routes")
+        assert "receiver: team" in out and "pager" in out
+        metrics = requests.get(ours.url + "/metrics", timeout=10).text
+        assert "alertmanager_config_last_reload_successful 0" in metrics
+        # A good file is taken.
+        path.write_text((CONFIG % (hook.port, hook.port)).replace("group_wait: 1s", "group_wait: 2s")
+                        .replace("receiver: pager", "receiver: team"))
+        assert requests.post(ours.url + "/-/reload", timeout=10).status_code == 200
+        rc, out, _ = amtool(ours.url, "config", "routes", "test", "severity=page")
+        assert out.strip() == "team"
+    finally:
+        ours.stop()
+        hook.close()
+
+
+@pytest.mark.parametrize("kill_at", [0.5, 2.5])
+def test_restart_in_group_wait_neither_loses_nor_repeats(tmp_path, kill_at):
+    """SIGKILL during the group wait (0.5 s) and after the notification
+    (2.5 s): after the restart the alert is notified exactly once."""
+    hook = Recorder()
+    config = (CONFIG % (hook.port, hook.port)).replace("group_wait: 1s", "group_wait: 2s")
+    (tmp_path / "am.yml").write_text(config)
+    port = free_port()
+    ours = MytsdbAlertmanager(tmp_path / "am.yml", tmp_path / "am", port=port)
+    try:
+        assert post_alerts(ours.url, [{"labels": {"alertname": "Once", "severity": "page"}}]).status_code == 200
+        # The alerts are written within a second of arriving.
+        time.sleep(max(kill_at, 1.2))
+        ours.kill()
+        before = len(hook.posts)
+        ours = MytsdbAlertmanager(tmp_path / "am.yml", tmp_path / "am", port=port)
+        time.sleep(6)
+        posts = [p for p in hook.posts if p[1] == "/pager"]
+        assert len(posts) == 1, f"{len(posts)} notifications ({before} before the restart)"
+        assert posts[0][2]["alerts"][0]["labels"]["alertname"] == "Once"
+        names = [a["labels"]["alertname"] for a in requests.get(ours.url + "/api/v2/alerts", timeout=10).json()]
+        assert names == ["Once"]
+    finally:
+        ours.stop()
+        hook.close()
+
+
+def test_damaged_state_refused_with_file_name(tmp_path):
+    hook = Recorder()
+    (tmp_path / "am.yml").write_text(CONFIG % (hook.port, hook.port))
+    ours = MytsdbAlertmanager(tmp_path / "am.yml", tmp_path / "am")
+    rc, out, _ = amtool(ours.url, "silence", "add", "alertname=X", "--comment=c")
+    assert rc == 0
+    ours.stop()
+    hook.close()
+    silences = tmp_path / "am" / "silences"
+    silences.write_text(silences.read_text().replace("alertname", "alertnamf"))
+    with pytest.raises(RuntimeError) as e:
+        MytsdbAlertmanager(tmp_path / "am.yml", tmp_path / "am")
+    assert str(silences) in str(e.value) and "checksum mismatch" in str(e.value)

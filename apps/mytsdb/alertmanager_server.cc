@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "alertmanager/alertmanager.h"
+#include "embedded_alertmanager.h"
+#include "history/alert_history.h"
 #include "http/alertmanager_api.h"
 #include "http/server.h"
 #include "io/lock_file.h"
@@ -26,6 +28,10 @@ int RunAlertmanagerServer(const AlertmanagerServerOptions& options) {
   if (colon == std::string::npos) return fail("--web.listen-address must be HOST:PORT, got \"" + options.listen + "\"");
   auto retention = promql::ParseDurationMs(options.retention);
   if (!retention.ok() || *retention <= 0) return fail("invalid --data.retention \"" + options.retention + "\"");
+  auto flush = promql::ParseDurationMs(options.history_flush);
+  if (!flush.ok() || *flush <= 0) {
+    return fail("invalid --alert-history.flush-interval \"" + options.history_flush + "\"");
+  }
 
   std::error_code ec;
   std::filesystem::create_directories(options.storage_path, ec);
@@ -49,7 +55,15 @@ int RunAlertmanagerServer(const AlertmanagerServerOptions& options) {
   http::Server server(server_options, &registry);
   if (Status st = server.Bind(); !st.ok()) return fail(st.message());
 
+  // Notification attempts, as the server's alert history keeps them.
+  history::AlertHistoryOptions history_options;
+  history_options.dir = io::JoinPath(options.storage_path, "alerts");
+  history_options.flush_interval = std::chrono::milliseconds(*flush);
+  auto history = history::AlertHistory::Open(history_options);
+  if (!history.ok()) return fail("the alert history: " + history.status().message());
+
   alertmanager::AlertmanagerOptions am_options;
+  am_options.on_attempt = RecordAttempts(history->get());
   am_options.config_file = options.config_file;
   am_options.data_dir = options.storage_path;
   am_options.retention = absl::Milliseconds(*retention);
@@ -84,6 +98,7 @@ int RunAlertmanagerServer(const AlertmanagerServerOptions& options) {
   server.Stop();
   server_thread.join();
   manager->Stop();
+  if (Status st = (*history)->Close(); !st.ok()) return fail("writing the alert history: " + st.message());
   return 0;
 }
 

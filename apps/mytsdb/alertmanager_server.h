@@ -1,7 +1,8 @@
 // `mytsdb alertmanager --config.file F`: the built-in Alertmanager alone,
 // as a drop-in for Alertmanager 0.25 (its flags, API v2, /-/healthy,
 // /-/ready, /-/reload and SIGHUP), keeping its state under
-// --storage.path (docs/ALERTMANAGER.md).
+// --storage.path, with every notification attempt in the Delta table
+// STORAGE/alerts (the alert history's layout; docs/ALERTMANAGER.md).
 #pragma once
 
 #include <string>
@@ -14,6 +15,7 @@ struct AlertmanagerServerOptions {
   std::string storage_path = "data/";     // --storage.path
   std::string external_url;               // --web.external-url; default http://HOST:PORT
   std::string retention = "120h";         // --data.retention
+  std::string history_flush = "10s";      // --alert-history.flush-interval
 };
 
 // Exit code: 0 after SIGTERM/SIGINT, 1 with one line saying what is wrong.

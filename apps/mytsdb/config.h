@@ -90,6 +90,7 @@ struct Config {
   // Applied to every alert before it is sent (Prometheus's key).
   std::vector<relabel::Config> alert_relabel_configs;
   size_t notification_queue_capacity = 10'000;  // --alertmanager.notification-queue-capacity
+  std::string alertmanager_config_file;          // --alertmanager.config.file: the built-in Alertmanager
 };
 
 // Loads a YAML config file over `config`. Unknown keys are errors (a typo

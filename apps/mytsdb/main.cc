@@ -15,6 +15,7 @@
 
 #include "alertmanager_command.h"
 #include "alertmanager_server.h"
+#include "embedded_alertmanager.h"
 #include "allocator_metrics.h"
 #include "server_metrics.h"
 #include "config.h"
@@ -211,6 +212,8 @@ int Serve(const Config& config, const std::string& config_file) {
   RulesService rules_service(server_options.engine, &registry);
   http::Server server(server_options, &registry);
   server.SetRules([&rules_service] { return rules_service.manager(); });
+  EmbeddedAlertmanager embedded_am;
+  if (!config.alertmanager_config_file.empty()) embedded_am.Attach(&server, &registry);
   // /-/quit (with --web.enable-lifecycle) stops the server as SIGTERM does.
   server.SetQuitHandler([] { ::kill(::getpid(), SIGTERM); });
   st = server.Bind();
@@ -255,6 +258,9 @@ int Serve(const Config& config, const std::string& config_file) {
     storage::Storage* s = rules_storage.load();
     if (s == nullptr) return Status::Unavailable("the storage is still starting");
     Status st = rules_service.Apply(fresh, s);
+    // The built-in Alertmanager's file reloads too; its error is the
+    // reload's when the rules loaded.
+    if (Status am = embedded_am.Reload(); st.ok()) st = am;
     last_reload_ok = st.ok();
     if (st.ok()) {
       last_reload_success_ms = io::SystemClock()->NowMs();
@@ -344,6 +350,24 @@ int Serve(const Config& config, const std::string& config_file) {
     rules_service.SetSqlEngine(sql.get());
     rules_service.SetAlertHistory(alert_history.get());
     history_ptr = alert_history.get();
+    if (!config.alertmanager_config_file.empty()) {
+      alertmanager::AlertmanagerOptions am;
+      am.config_file = config.alertmanager_config_file;
+      am.data_dir = io::JoinPath(config.data_dir, "alertmanager");
+      am.external_url = !config.external_url.empty()
+                            ? config.external_url
+                            : "http://" + server_options.host + ":" + std::to_string(server.port());
+      am.on_attempt = RecordAttempts(alert_history.get());
+      if (Status started = embedded_am.Start(std::move(am)); !started.ok()) {
+        spdlog::error("the built-in Alertmanager: {}", started.message());
+        exit_code = 1;
+        pthread_kill(signal_thread.native_handle(), SIGTERM);
+      } else {
+        rules_service.SetLocalAlertmanager(
+            [&embedded_am](const std::vector<notifier::Alert>& alerts) { return embedded_am.Receive(alerts); });
+        spdlog::info("built-in Alertmanager running ({})", config.alertmanager_config_file);
+      }
+    }
     Status rules = rules_service.Apply(config, storage->get());
     if (!rules.ok()) {
       spdlog::error("rules: {}", rules.message());
@@ -355,7 +379,8 @@ int Serve(const Config& config, const std::string& config_file) {
 
   signal_thread.join();
   server_thread.join();
-  rules_service.Stop();
+  rules_service.Stop();  // hands what it holds to the Alertmanagers
+  embedded_am.Stop();
   rules_storage = nullptr;
   history_ptr = nullptr;
   if (pg != nullptr) pg->Stop();
@@ -400,7 +425,7 @@ int main(int argc, char** argv) {
   uint64_t max_series = 0, max_series_per_metric = 0;
   int64_t query_max_samples = 0;
   int http_threads = 0, max_connections = 0, query_max_concurrency = 0, query_threads = 0;
-  std::string web_config_file, read_timeout, external_url, route_prefix;
+  std::string web_config_file, read_timeout, external_url, route_prefix, alertmanager_config_file;
   bool enable_lifecycle = false;
   bool enable_admin_api = false;
   bool strict_prometheus = false;
@@ -420,6 +445,9 @@ int main(int argc, char** argv) {
   serve->add_option("--rules.cold-cache-size", rules_cold_cache,
                     "Memory for cold-tier samples kept between rule evaluations, so that a trend rule's "
                     "window into the Parquet tier is not decoded again every cycle (default 256MiB; 0: none)");
+  serve->add_option("--alertmanager.config.file", alertmanager_config_file,
+                    "Run the built-in Alertmanager with this Alertmanager configuration file: rules notify it in "
+                    "process, its API v2 is served here, its state kept in DATA/alertmanager (docs/ALERTMANAGER.md)");
   serve->add_option("--alertmanager.notification-queue-capacity", notification_queue_capacity,
                     "Alerts waiting to be sent at most; beyond it the oldest are dropped (default 10000)");
   serve->add_option("--web.external-url", external_url,
@@ -564,6 +592,9 @@ int main(int argc, char** argv) {
                  "URL under which the Alertmanager is reachable (default: http://HOSTNAME:PORT)");
   am->add_option("--data.retention", am_server.retention, "How long to keep expired silences and notification log entries")
       ->capture_default_str();
+  am->add_option("--alert-history.flush-interval", am_server.history_flush,
+                 "How often notification attempts are written to STORAGE/alerts (a Delta table)")
+      ->capture_default_str();
   CLI::App* am_routes_command = am->add_subcommand(
       "routes", "Print the routing tree of an Alertmanager configuration, as `amtool config routes` does.");
   am_routes_command->fallthrough();
@@ -652,6 +683,7 @@ int main(int argc, char** argv) {
     }
   }
   if (notification_queue_capacity > 0) config.notification_queue_capacity = notification_queue_capacity;
+  if (!alertmanager_config_file.empty()) config.alertmanager_config_file = alertmanager_config_file;
   if (enable_admin_api) config.enable_admin_api = true;
   if (strict_prometheus) config.strict_prometheus = true;
   if (max_series > 0) config.max_series = max_series;

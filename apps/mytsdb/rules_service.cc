@@ -47,7 +47,7 @@ std::shared_ptr<notifier::Notifier> RulesService::current_notifier() const {
 
 void RulesService::ApplyAlerting(const Config& config) {
   // What the notifier is made of, to tell whether a reload changed it.
-  std::string key = std::to_string(config.notification_queue_capacity) + "\n";
+  std::string key = std::to_string(config.notification_queue_capacity) + (local_ ? " local" : "") + "\n";
   for (const AlertmanagerConfig& am : config.alertmanagers) {
     key += am.scheme + " " + am.path_prefix + " " + std::to_string(am.timeout_ms);
     for (const std::string& t : am.targets) key += " " + t;
@@ -63,8 +63,9 @@ void RulesService::ApplyAlerting(const Config& config) {
   if (key == notifier_key_) return;
   notifier_key_ = key;
   std::shared_ptr<notifier::Notifier> fresh;
-  if (!config.alertmanagers.empty()) {
+  if (!config.alertmanagers.empty() || local_) {
     notifier::NotifierOptions n;
+    n.local = local_;
     for (const AlertmanagerConfig& am : config.alertmanagers) {
       for (const std::string& target : am.targets) {
         n.alertmanagers.push_back(
@@ -161,7 +162,7 @@ Status RulesService::ApplyRules(const Config& config) {
   options.notify = [this, url = config.external_url](const rules::RuleQuery& query,
                                                      std::vector<rules::Alert> alerts) {
     std::shared_ptr<notifier::Notifier> notifier = current_notifier();
-    if (!notifier) return;  // no alerting.alertmanagers
+    if (!notifier) return;  // no Alertmanager, neither in alerting.alertmanagers nor built in
     std::string base = url;
     while (!base.empty() && base.back() == '/') base.pop_back();
     // Where the alert comes from: Prometheus's table view of the

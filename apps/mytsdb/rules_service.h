@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,6 +39,11 @@ class RulesService {
   // Where alert state changes are recorded (null: nowhere). Set before
   // Apply; the history must outlive Stop.
   void SetAlertHistory(history::AlertHistory* history) { history_ = history; }
+  // The built-in Alertmanager (--alertmanager.config.file): alerts go to
+  // it in process, with or without alerting.alertmanagers. Set before Apply.
+  void SetLocalAlertmanager(std::function<Status(const std::vector<notifier::Alert>&)> local) {
+    local_ = std::move(local);
+  }
   void Stop();
   // The running manager, or nullptr (for the HTTP API; a request holds it
   // while it reads).
@@ -55,6 +61,7 @@ class RulesService {
   storage::Storage* storage_ = nullptr;
   std::atomic<const sql::SqlEngine*> sql_{nullptr};
   std::atomic<history::AlertHistory*> history_{nullptr};
+  std::function<Status(const std::vector<notifier::Alert>&)> local_;
   promql::Engine engine_;
   std::mutex mu_;  // Apply and Stop, one at a time
   std::shared_ptr<rules::Manager> manager_;

@@ -293,7 +293,7 @@ void Alertmanager::Stop() {
 }
 
 Status Alertmanager::PersistAlerts() {
-  return WriteStateDocument(options_.fs, options_.data_dir + "/alerts", "alerts", [this](JsonWriter* w) {
+  return WriteStateDocument(options_.fs, options_.data_dir + "/held_alerts", "alerts", [this](JsonWriter* w) {
     for (const auto& [fp, a] : alerts_) {
       w->StartObject();
       w->Key("labels");
@@ -324,7 +324,7 @@ Status Alertmanager::PersistAlerts() {
 }
 
 Status Alertmanager::LoadAlerts() {
-  const std::string path = options_.data_dir + "/alerts";
+  const std::string path = options_.data_dir + "/held_alerts";
   ASSIGN_OR_RETURN(std::optional<rapidjson::Document> doc, ReadStateDocument(options_.fs, path, "alerts"));
   if (!doc) return Status::OK();
   auto corrupt = [&](const std::string& what) { return CorruptState(path, what); };

@@ -4,7 +4,7 @@
 // the running one). It runs inside the server (--alertmanager.config.file)
 // or alone (`mytsdb alertmanager`); api.h serves it over HTTP.
 //
-// State under `data_dir`: `silences`, `nflog` and `alerts`, each a JSON
+// State under `data_dir`: `silences`, `nflog` and `held_alerts`, each a JSON
 // document with a checksum (snapshot_file.h). Silences and the log are
 // written before a change is acknowledged; the alerts at most a second
 // after they change, so that a restart (even SIGKILL) in the middle of a

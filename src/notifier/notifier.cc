@@ -53,12 +53,16 @@ std::string EncodeAlerts(const std::vector<Alert>& alerts) {
 
 Notifier::Notifier(NotifierOptions options)
     : options_(std::move(options)),
-      sent_(options_.alertmanagers.size(), 0),
-      errors_(options_.alertmanagers.size(), 0) {
+      sent_(options_.alertmanagers.size() + (options_.local ? 1 : 0), 0),
+      errors_(options_.alertmanagers.size() + (options_.local ? 1 : 0), 0) {
   thread_ = std::thread([this] { Run(); });
 }
 
 Notifier::~Notifier() { Stop(); }
+
+std::string Notifier::AlertmanagerName(size_t i) const {
+  return i < options_.alertmanagers.size() ? options_.alertmanagers[i].Url() : "built-in";
+}
 
 void Notifier::Send(std::vector<Alert> alerts) {
   if (alerts.empty()) return;
@@ -132,26 +136,33 @@ void Notifier::Run() {
       queue_.pop_front();
     }
     lock.unlock();
-    const std::string body = EncodeAlerts(batch);
     std::vector<bool> ok(options_.alertmanagers.size());
-    for (size_t i = 0; i < options_.alertmanagers.size(); ++i) ok[i] = Post(options_.alertmanagers[i], body);
+    if (!options_.alertmanagers.empty()) {
+      const std::string body = EncodeAlerts(batch);
+      for (size_t i = 0; i < options_.alertmanagers.size(); ++i) ok[i] = Post(options_.alertmanagers[i], body);
+    }
+    if (options_.local) {
+      const Status st = options_.local(batch);
+      if (!st.ok()) spdlog::warn("notifier: the built-in Alertmanager refused alerts: {}", st.message());
+      ok.push_back(st.ok());
+    }
     lock.lock();
     for (size_t i = 0; i < ok.size(); ++i) (ok[i] ? sent_ : errors_)[i] += batch.size();
-    if (options_.alertmanagers.empty()) dropped_ += batch.size();
+    if (ok.empty()) dropped_ += batch.size();
   }
 }
 
 void Notifier::WriteMetrics(telemetry::TextWriter* w) const {
   std::lock_guard lock(mu_);
   w->Family("prometheus_notifications_sent_total", "counter", "Total number of alerts sent.");
-  for (size_t i = 0; i < options_.alertmanagers.size(); ++i) {
-    w->Sample("prometheus_notifications_sent_total", {{"alertmanager", options_.alertmanagers[i].Url()}},
+  for (size_t i = 0; i < sent_.size(); ++i) {
+    w->Sample("prometheus_notifications_sent_total", {{"alertmanager", AlertmanagerName(i)}},
               static_cast<double>(sent_[i]));
   }
   w->Family("prometheus_notifications_errors_total", "counter",
             "Total number of sent alerts affected by errors.");
-  for (size_t i = 0; i < options_.alertmanagers.size(); ++i) {
-    w->Sample("prometheus_notifications_errors_total", {{"alertmanager", options_.alertmanagers[i].Url()}},
+  for (size_t i = 0; i < errors_.size(); ++i) {
+    w->Sample("prometheus_notifications_errors_total", {{"alertmanager", AlertmanagerName(i)}},
               static_cast<double>(errors_[i]));
   }
   w->Family("prometheus_notifications_dropped_total", "counter",

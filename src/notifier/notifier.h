@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/status.h"
 #include "model/labels.h"
 #include "relabel/relabel.h"
 #include "telemetry/metrics.h"
@@ -47,6 +49,10 @@ struct NotifierOptions {
   // external labels included) before it is queued; an alert a step drops
   // is not sent.
   std::vector<relabel::Config> alert_relabel_configs;
+  // The built-in Alertmanager (--alertmanager.config.file): each batch is
+  // handed to it in process, besides the Alertmanagers above; its Status
+  // counts as one more Alertmanager's answer.
+  std::function<Status(const std::vector<Alert>&)> local;
 };
 
 // The JSON body Alertmanager's API v2 takes for `alerts`.
@@ -69,6 +75,8 @@ class Notifier {
  private:
   void Run();
   bool Post(const Alertmanager& am, const std::string& body);
+  // The `alertmanager` label of the i-th counter: its URL, or "built-in".
+  std::string AlertmanagerName(size_t i) const;
 
   NotifierOptions options_;
   mutable std::mutex mu_;
@@ -76,7 +84,7 @@ class Notifier {
   std::deque<Alert> queue_;
   bool stop_ = false;
   uint64_t dropped_ = 0;
-  std::vector<uint64_t> sent_, errors_;  // per Alertmanager, alerts
+  std::vector<uint64_t> sent_, errors_;  // per Alertmanager (the local one last), alerts
   std::thread thread_;
 };
 

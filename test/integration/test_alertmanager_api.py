@@ -246,3 +246,24 @@ def test_damaged_state_refused_with_file_name(tmp_path):
     with pytest.raises(RuntimeError) as e:
         MytsdbAlertmanager(tmp_path / "am.yml", tmp_path / "am")
     assert str(silences) in str(e.value) and "checksum mismatch" in str(e.value)
+
+
+def test_notification_attempts_in_a_delta_table(tmp_path):
+    """Alone, the Alertmanager keeps its notification attempts in
+    STORAGE/alerts, the alert history's table, which any Delta reader
+    opens."""
+    from deltalake import DeltaTable
+    hook = Recorder()
+    (tmp_path / "am.yml").write_text(CONFIG % (hook.port, hook.port))
+    ours = MytsdbAlertmanager(tmp_path / "am.yml", tmp_path / "am")
+    try:
+        assert post_alerts(ours.url, [{"labels": {"alertname": "Disk", "severity": "page"}}]).status_code == 200
+        wait_for(lambda: hook.posts)
+    finally:
+        ours.stop()  # writes what is queued
+        hook.close()
+    rows = DeltaTable(str(tmp_path / "am" / "alerts")).to_pyarrow_table().to_pylist()
+    sent = [r for r in rows if r["kind"] == "notification"]
+    assert len(sent) == 1
+    assert (sent[0]["state"], sent[0]["previous_state"], sent[0]["receiver"], sent[0]["integration"],
+            sent[0]["rule"]) == ("sent", "firing", "pager", "webhook[0]", "Disk")

@@ -1,14 +1,9 @@
 #include "alertmanager_command.h"
 
-#include <glob.h>
-
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "alertmanager/config.h"
-#include "alertmanager/template_functions.h"
+#include "alertmanager/notification_template.h"
 
 namespace mytsdb::app {
 
@@ -17,26 +12,6 @@ namespace {
 int Fail(const std::string& message) {
   std::fprintf(stderr, "mytsdb: error: %s\n", message.c_str());
   return 1;
-}
-
-// Parses every file the globs name, as Alertmanager's template.FromGlobs
-// does (a glob that names nothing is not an error).
-Status CheckTemplates(const std::vector<std::string>& globs) {
-  ASSIGN_OR_RETURN(tmpl::Template set, tmpl::Template::Parse("", "", alertmanager::TemplateFunctions()));
-  for (const std::string& pattern : globs) {
-    glob_t matches{};
-    const int rc = ::glob(pattern.c_str(), 0, nullptr, &matches);
-    std::vector<std::string> paths(matches.gl_pathv, matches.gl_pathv + (rc == 0 ? matches.gl_pathc : 0));
-    ::globfree(&matches);
-    for (const std::string& path : paths) {
-      std::ifstream in(path, std::ios::binary);
-      if (!in) return Status::IOError("open " + path + ": cannot read");
-      std::stringstream text;
-      text << in.rdbuf();
-      RETURN_NOT_OK(set.AddText(std::filesystem::path(path).filename().string(), text.str()));
-    }
-  }
-  return Status::OK();
 }
 
 }  // namespace
@@ -78,7 +53,7 @@ int RunCheckAlertmanagerConfig(const std::vector<std::string>& files) {
     std::printf(" - %zu inhibit rules\n - %zu receivers\n - %zu templates\n", config->inhibit_rules.size(),
                 config->receivers.size(), config->templates.size());
     if (!config->templates.empty()) {
-      const Status templates = CheckTemplates(config->templates);
+      const Status templates = alertmanager::NotificationTemplates::Load(config->templates).status();
       if (templates.ok()) {
         std::printf("  SUCCESS\n");
       } else {

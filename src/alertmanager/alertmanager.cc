@@ -65,7 +65,7 @@ Result<std::unique_ptr<Alertmanager>> Alertmanager::Start(AlertmanagerOptions op
   am->started_at_ = am->Now();
   {
     std::lock_guard lock(am->mu_);
-    am->current_ = am->Build(std::make_shared<const Config>(std::move(config)));
+    ASSIGN_OR_RETURN(am->current_, am->Build(std::make_shared<const Config>(std::move(config))));
   }
   am->scheduler_ = std::thread([a = am.get()] { a->Schedule(); });
   for (int i = 0; i < std::max(1, o.notify_threads); ++i) {
@@ -76,7 +76,11 @@ Result<std::unique_ptr<Alertmanager>> Alertmanager::Start(AlertmanagerOptions op
 
 Alertmanager::~Alertmanager() { Stop(); }
 
-std::shared_ptr<Alertmanager::Generation> Alertmanager::Build(std::shared_ptr<const Config> config) {
+Result<std::shared_ptr<Alertmanager::Generation>> Alertmanager::Build(std::shared_ptr<const Config> config) {
+  // Templates that do not parse make the configuration fail, as in
+  // Alertmanager.
+  auto templates = NotificationTemplates::Load(config->templates);
+  if (!templates.ok()) return templates.status().WithContext("failed to parse templates");
   auto g = std::make_shared<Generation>();
   g->config = std::move(config);
   g->inhibitor = std::make_unique<Inhibitor>(g->config->inhibit_rules);
@@ -90,6 +94,7 @@ std::shared_ptr<Alertmanager::Generation> Alertmanager::Build(std::shared_ptr<co
   deps.stop = &stop_;
   deps.metrics = &notify_metrics_;
   deps.on_attempt = options_.on_attempt;
+  deps.templates = *std::move(templates);
   g->pipeline = std::make_unique<Pipeline>(*g->config, std::move(deps));
   // The new groups start from every alert held, as a new dispatcher
   // subscribing to Alertmanager's alert provider does.
@@ -189,7 +194,13 @@ Status Alertmanager::Reload() {
     last_reload_ok_ = false;
     return config.status();
   }
-  current_ = Build(std::make_shared<const Config>(*std::move(config)));
+  auto built = Build(std::make_shared<const Config>(*std::move(config)));
+  if (!built.ok()) {
+    ++reloads_failed_;
+    last_reload_ok_ = false;
+    return built.status();
+  }
+  current_ = *std::move(built);
   ++reloads_ok_;
   last_reload_ok_ = true;
   wake_.notify_one();

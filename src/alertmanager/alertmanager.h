@@ -103,7 +103,7 @@ class Alertmanager {
 
   explicit Alertmanager(AlertmanagerOptions options);
   absl::Time Now() const;
-  std::shared_ptr<Generation> Build(std::shared_ptr<const Config> config);  // holds mu_
+  Result<std::shared_ptr<Generation>> Build(std::shared_ptr<const Config> config);  // holds mu_
   AlertState StateOf(const Alert& alert, const Generation& g, absl::Time now) const;
   void Schedule();
   void Work();

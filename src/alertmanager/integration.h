@@ -36,9 +36,16 @@ class Integration {
   virtual Status Notify(const NotifyRequest& request, bool* retry) = 0;
 };
 
+class NotificationTemplates;
+
 // The webhook: POSTs the version-4 JSON message; a 5xx or no answer is
 // retried, another non-2xx is not.
 std::unique_ptr<Integration> MakeWebhook(WebhookConfig config);
+// Slack: POSTs the incoming-webhook message, its fields rendered by the
+// templates (slack.cc).
+std::unique_ptr<Integration> MakeSlack(SlackConfig config, std::shared_ptr<const NotificationTemplates> templates);
+// Email over SMTP (email.cc).
+std::unique_ptr<Integration> MakeEmail(EmailConfig config, std::shared_ptr<const NotificationTemplates> templates);
 
 // A receiver's integrations, in Alertmanager's order (email, Slack,
 // webhook are the ones MyTSDB has), each with its index among those of its
@@ -47,6 +54,7 @@ struct ReceiverIntegration {
   std::unique_ptr<Integration> integration;
   int index = 0;
 };
-std::vector<ReceiverIntegration> MakeIntegrations(const Receiver& receiver);
+std::vector<ReceiverIntegration> MakeIntegrations(const Receiver& receiver,
+                                                  std::shared_ptr<const NotificationTemplates> templates);
 
 }  // namespace mytsdb::alertmanager

@@ -75,7 +75,9 @@ void NotifyMetrics::Write(telemetry::TextWriter* w) const {
 }
 
 Pipeline::Pipeline(const Config& config, Deps deps) : config_(config), deps_(std::move(deps)) {
-  for (const Receiver& r : config.receivers) integrations_[r.name] = deps_.make_integrations(r);
+  for (const Receiver& r : config.receivers) {
+    integrations_[r.name] = deps_.make_integrations ? deps_.make_integrations(r) : MakeIntegrations(r, deps_.templates);
+  }
 }
 
 bool Pipeline::IntervalHolds(const std::string& name, absl::Time t) const {

@@ -29,6 +29,7 @@
 #include "alertmanager/inhibitor.h"
 #include "alertmanager/integration.h"
 #include "alertmanager/notification_data.h"
+#include "alertmanager/notification_template.h"
 #include "alertmanager/notification_log.h"
 #include "alertmanager/silences.h"
 #include "io/clock.h"
@@ -85,7 +86,9 @@ class Pipeline {
     // tests move their clock instead).
     std::function<bool(absl::Duration)> sleep;
     // Builds a receiver's integrations (tests put recorders here).
-    std::function<std::vector<ReceiverIntegration>(const Receiver&)> make_integrations = MakeIntegrations;
+    std::function<std::vector<ReceiverIntegration>(const Receiver&)> make_integrations;
+    // The templates of email and Slack (default: MyTSDB's defaults only).
+    std::shared_ptr<const NotificationTemplates> templates;
   };
 
   // `config` must outlive the pipeline.

@@ -46,10 +46,17 @@ class Webhook final : public Integration {
 
 std::unique_ptr<Integration> MakeWebhook(WebhookConfig config) { return std::make_unique<Webhook>(std::move(config)); }
 
-std::vector<ReceiverIntegration> MakeIntegrations(const Receiver& receiver) {
+std::vector<ReceiverIntegration> MakeIntegrations(const Receiver& receiver,
+                                                  std::shared_ptr<const NotificationTemplates> templates) {
   std::vector<ReceiverIntegration> out;
   for (size_t i = 0; i < receiver.webhook_configs.size(); ++i) {
     out.push_back({MakeWebhook(receiver.webhook_configs[i]), static_cast<int>(i)});
+  }
+  for (size_t i = 0; i < receiver.email_configs.size(); ++i) {
+    out.push_back({MakeEmail(receiver.email_configs[i], templates), static_cast<int>(i)});
+  }
+  for (size_t i = 0; i < receiver.slack_configs.size(); ++i) {
+    out.push_back({MakeSlack(receiver.slack_configs[i], templates), static_cast<int>(i)});
   }
   return out;
 }

@@ -14,6 +14,23 @@ namespace {
 
 // Ends execution with a message (Go panics and recovers the same way);
 // never leaves this file.
+std::string EscapeHtml(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&#34;"; break;
+      case '\'': out += "&#39;"; break;
+      case '+': out += "&#43;"; break;
+      case '\0': out += "\xef\xbf\xbd"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
 struct ExecError {
   std::string message;
 };
@@ -193,11 +210,11 @@ class Executor {
   }
 
   void PrintValue(const Value& v) {
-    if (v.IsNil()) {
-      Write("<no value>");
-      return;
-    }
-    Write(ToText(v));
+    std::string text = v.IsNil() ? "<no value>" : ToText(v);
+    // html/template in the text of a page: what an action prints is
+    // escaped, unless it is template.HTML (safeHtml).
+    if (options_.escape_html && !(v.type() != nullptr && v.type()->name == kHtmlTypeName)) text = EscapeHtml(text);
+    Write(text);
   }
 
   Value EvalPipeline(const Value& dot, const Pipe& pipe) {

@@ -369,7 +369,10 @@ std::shared_ptr<const FunctionMap> PrometheusFunctions(PrometheusContext context
     ASSIGN_OR_RETURN(auto re, Compile(a[0].AsString()));
     return Value::Bool(RE2::PartialMatch(a[1].AsString(), *re));
   });
-  (*f)["safeHtml"] = Fn({Param::kString}, [](std::span<const Value> a) -> Result<Value> { return a[0]; });
+  (*f)["safeHtml"] = Fn({Param::kString}, [](std::span<const Value> a) -> Result<Value> {
+    static const auto* html = new std::shared_ptr<const Type>(std::make_shared<Type>(Type{kHtmlTypeName, {}, {}}));
+    return Value::Typed(a[0].Evaluated(), *html);
+  });
   (*f)["title"] = Fn({Param::kString}, [](std::span<const Value> a) -> Result<Value> {
     return Value::String(MapRunes(a[0].AsString(), ToUpperRune, /*words=*/true));
   });

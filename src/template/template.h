@@ -49,7 +49,16 @@ struct ExecOptions {
   // widths) stops here rather than after minutes of work.
   size_t max_value_bytes = 16 << 20;
   int max_depth = 100;           // nested {{template}} calls
+  // What actions print is HTML-escaped, as Go's html/template escapes text
+  // in an HTML page (values of the type template.HTML, which `safeHtml`
+  // returns, are not). Attributes, scripts and URLs get the same escaping,
+  // not html/template's context-dependent one.
+  bool escape_html = false;
 };
+
+// The name of html/template's HTML type: a value of a Type with this name
+// is printed as it is under escape_html.
+inline constexpr const char* kHtmlTypeName = "template.HTML";
 
 class Template {
  public:

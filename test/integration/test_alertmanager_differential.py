@@ -163,6 +163,34 @@ S["all_resolved"] = dict(route={"group_by": []},
 S["quoting"] = dict(route={"group_by": ["alertname", "msg"]},
                     steps=[(0, "fire", [A("A", "quoting", msg='say "hi"\\ é'), A("A", "quoting", msg="a, b")])])
 
+# Slack: the receiver posts to the recorder as if it were Slack's webhook;
+# the two payloads must be equal (MyTSDB's default templates produce what
+# Alertmanager's do; user templates run on the same data).
+S["slack_default"] = dict(route={"group_by": ["alertname"]}, slack={"send_resolved": True},
+                          steps=[(0, "fire_ann", [(A("A", "slack_default", instance="i1"), {"summary": "s1"}, "http://g")]),
+                                 (6.5, "resolve", [A("A", "slack_default", instance="i1")])])
+S["slack_custom"] = dict(
+    route={"group_by": ["alertname"]},
+    slack={"channel": "#ops", "username": "{{ .Receiver }}-bot", "icon_emoji": ":fire:", "link_names": True,
+           "color": '{{ if eq .Status "firing" }}#ff0000{{ else }}#00ff00{{ end }}',
+           "title": "{{ .CommonLabels.alertname | toUpper }} {{ .Status | title }} {{ len .Alerts.Firing }}",
+           "text": '{{ range .Alerts }}*{{ .Labels.instance }}*: {{ .Annotations.summary }} '
+                   '({{ .Labels.SortedPairs.Values | join ", " }}){{ "\n" }}{{ end }}',
+           "fields": [{"title": "Severity", "value": "{{ .CommonLabels.severity }}", "short": True},
+                      {"title": "Hosts", "value": '{{ range .Alerts }}{{ .Labels.instance }} {{ end }}'}],
+           "actions": [{"type": "button", "text": "Runbook", "url": "http://runbook/{{ .GroupLabels.alertname }}"}],
+           "mrkdwn_in": ["text"], "footer": "{{ template \"my.footer\" . }}", "short_fields": False},
+    steps=[(0, "fire_ann", [(A("Disk", "slack_custom", instance="db1", severity="page"), {"summary": "<b>full</b> & more"}, ""),
+                            (A("Disk", "slack_custom", instance="db2", severity="page"), {"summary": "90%"}, "")])])
+S["slack_many"] = dict(route={"group_by": []}, slack={"title": "{{ template \"my.title\" . }}"},
+                       steps=[(0, "fire", [A(n, "slack_many", team="x") for n in ("A", "B", "C")]),
+                              (6.5, "resolve", [A("B", "slack_many", team="x")]),
+                              (6.5, "fire", [A("A", "slack_many", team="x"), A("C", "slack_many", team="x")])])
+
+TEMPLATES = """{{ define "my.footer" }}{{ .ExternalURL }} {{ .Receiver }} {{ .CommonLabels.Names | join "," }}{{ end }}
+{{ define "my.title" }}{{ template "__subject" . }} / {{ range .Alerts.Firing }}{{ .Labels.alertname }}{{ end }}{{ end }}
+"""
+
 TIME_INTERVALS = [
     {"name": "always", "time_intervals": [{"years": ["2000:2200"]}]},
     {"name": "never", "time_intervals": [{"years": ["2001"]}]},
@@ -176,14 +204,18 @@ def build_config(recorder):
     routes, inhibit = [], []
     for name, sc in S.items():
         hooks = []
-        for i in range(sc.get("webhooks", 1)):
+        if "slack" in sc:
+            receivers.append({"name": f"{name}-main",
+                              "slack_configs": [{"api_url": recorder.url(f"/{name}/slack/0"), **sc["slack"]}]})
+        for i in range(0 if "slack" in sc else sc.get("webhooks", 1)):
             hook = {"url": recorder.url(f"/{name}/main/{i}")}
             if "send_resolved" in sc:
                 hook["send_resolved"] = sc["send_resolved"]
             if "max_alerts" in sc:
                 hook["max_alerts"] = sc["max_alerts"]
             hooks.append(hook)
-        receivers.append({"name": f"{name}-main", "webhook_configs": hooks})
+        if hooks:
+            receivers.append({"name": f"{name}-main", "webhook_configs": hooks})
         for extra, n in sc.get("receivers", {}).items():
             receivers.append({"name": f"{name}-{extra}",
                               "webhook_configs": [{"url": recorder.url(f"/{name}/{extra}/{i}")} for i in range(n)]})
@@ -263,8 +295,12 @@ def run_script(urls):
 def both(tmp_path_factory):
     d = tmp_path_factory.mktemp("amdiff")
     ours_rec, theirs_rec = Recorder(), Recorder()
-    (d / "ours.yml").write_text(json.dumps(build_config(ours_rec), indent=1))
-    (d / "theirs.yml").write_text(json.dumps(build_config(theirs_rec), indent=1))
+    (d / "tmpl").mkdir()
+    (d / "tmpl" / "mine.tmpl").write_text(TEMPLATES)
+    for name, rec in (("ours", ours_rec), ("theirs", theirs_rec)):
+        config = build_config(rec)
+        config["templates"] = [str(d / "tmpl" / "*.tmpl")]
+        (d / f"{name}.yml").write_text(json.dumps(config, indent=1))
     theirs = RealAlertmanager(d / "theirs.yml", d / "theirs-data")
     ours = MytsdbAlertmanager(d / "ours.yml", d / "ours-data")
     try:
@@ -282,6 +318,9 @@ def by_path(recorder, t0):
     the same moment notify concurrently, in no defined order."""
     out = {}
     for post in sorted(recorder.posts, key=lambda p: p[0]):
+        if "/slack/" in post[1]:  # one group per Slack scenario; the whole payload
+            out.setdefault((post[1], "slack"), []).append((post[0] - t0, post[2]))
+            continue
         s = summary(post)
         out.setdefault((post[1], s["groupKey"]), []).append((post[0] - t0, s))
     return out
@@ -312,4 +351,4 @@ def test_scenarios_carry_data(both):
     assert len(notified) >= len(S) - 3, sorted(set(S) - notified)
     assert not set(notified) & {"mute_now", "active_never"}
     assert not [p for p in list(theirs) + list(by_path(ours_rec, t0)) if p[0] == "/fallback"]
-    assert all(s["externalURL"] == EXTERNAL_URL for n in theirs.values() for _, s in n)
+    assert all(s["externalURL"] == EXTERNAL_URL for p, n in theirs.items() if p[1] != "slack" for _, s in n)

@@ -38,13 +38,15 @@ if [[ "${SKIP_TSAN:-0}" != 1 ]]; then
   step "concurrent unit tests under ThreadSanitizer (build-tsan/)"
   [[ -f build-tsan/build.ninja ]] || cmake -S . -B build-tsan -G Ninja \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMYTSDB_TSAN=ON -DMYTSDB_BENCHMARKS=OFF >/dev/null
-  ninja -C build-tsan -j "$JOBS" common_test head_test wal_test storage_test cold_test http_test query_test rules_test
+  ninja -C build-tsan -j "$JOBS" common_test head_test wal_test storage_test cold_test http_test query_test rules_test \
+      alertmanager_test
   # Every test of the parts where threads meet: the compact mutex, appenders
   # and readers of the head, WAL group commit, reads during persists,
   # compaction and retention, backfill group commit, the HTTP server and its
-  # worker pools, rule groups on their threads. The storage fault matrix runs single-threaded and is left
-  # to the other builds.
-  for t in common head wal storage cold http query rules; do
+  # worker pools, rule groups on their threads, the Alertmanager's timers,
+  # workers and API. The storage fault matrix runs single-threaded and is
+  # left to the other builds.
+  for t in common head wal storage cold http query rules alertmanager; do
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/scripts/tsan.supp" \
       "build-tsan/src/$t/${t}_test" --gtest_filter='-StorageFaultTest*' --gtest_brief=1
   done

@@ -95,6 +95,7 @@ Result<std::shared_ptr<Alertmanager::Generation>> Alertmanager::Build(std::share
   deps.metrics = &notify_metrics_;
   deps.on_attempt = options_.on_attempt;
   deps.templates = *std::move(templates);
+  deps.make_integrations = options_.make_integrations;
   g->pipeline = std::make_unique<Pipeline>(*g->config, std::move(deps));
   // The new groups start from every alert held, as a new dispatcher
   // subscribing to Alertmanager's alert provider does.

@@ -46,6 +46,9 @@ struct AlertmanagerOptions {
   int notify_threads = 4;                        // flushes run at once
   absl::Duration maintenance_interval = absl::Minutes(15);  // garbage collection
   std::function<void(const NotificationAttempt&)> on_attempt;  // the alert history
+  // Builds a receiver's integrations (default: from its configuration;
+  // tests record instead).
+  std::function<std::vector<ReceiverIntegration>(const Receiver&)> make_integrations;
 };
 
 // An alert as the API reports it.

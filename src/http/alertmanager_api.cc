@@ -445,6 +445,14 @@ void AddAlertmanagerApi(Server* server, std::function<am::Alertmanager*()> get) 
       return Error(res, 400, "Failed to create silence: start time must be before end time");
     }
     if (silence->ends_at < absl::Now()) return Error(res, 400, "Failed to create silence: end time can't be in the past");
+    // A recurring silence names time intervals of the configuration.
+    const auto config = a.config();
+    for (const std::string& name : silence->time_intervals) {
+      if (!config->time_intervals.count(name)) {
+        return Error(res, 400, "Failed to create silence: time interval \"" + name +
+                                   "\" is not defined in the configuration's time_intervals");
+      }
+    }
     auto id = a.silences().Set(*std::move(silence));
     if (!id.ok()) return Error(res, id.status().IsNotFound() ? 404 : 400, id.status().message());
     rapidjson::StringBuffer buf;

@@ -267,3 +267,51 @@ def test_notification_attempts_in_a_delta_table(tmp_path):
     assert len(sent) == 1
     assert (sent[0]["state"], sent[0]["previous_state"], sent[0]["receiver"], sent[0]["integration"],
             sent[0]["rule"]) == ("sent", "firing", "pager", "webhook[0]", "Disk")
+
+
+def test_recurring_silences(tmp_path):
+    """MyTSDB's recurring silences: a silence naming time intervals mutes
+    only while one of them holds (here one that always holds and one that
+    never does); amtool lists them as any silence; an unknown name is
+    refused."""
+    hook = Recorder()
+    (tmp_path / "am.yml").write_text((CONFIG % (hook.port, hook.port)) + """
+time_intervals:
+  - name: always
+    time_intervals: [{years: ['2000:2200']}]
+  - name: weekly-maintenance
+    time_intervals: [{weekdays: [sunday], times: [{start_time: '02:00', end_time: '04:00'}], years: ['2001']}]
+""")
+    ours = MytsdbAlertmanager(tmp_path / "am.yml", tmp_path / "am")
+    try:
+        now = time.time()
+        window = {"startsAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+                  "endsAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 30 * 86400)),
+                  "createdBy": "ops", "comment": "recurring"}
+        def silence(alertname, intervals):
+            return requests.post(ours.url + "/api/v2/silences", timeout=10, json={
+                **window, "matchers": [{"name": "alertname", "value": alertname, "isRegex": False}],
+                "timeIntervals": intervals})
+        r = silence("Inside", ["always"])
+        assert r.status_code == 200, r.text
+        inside = r.json()["silenceID"]
+        assert silence("Outside", ["weekly-maintenance"]).status_code == 200
+        r = silence("X", ["nope"])
+        assert r.status_code == 400 and 'time interval "nope" is not defined' in r.json()
+        assert post_alerts(ours.url, [{"labels": {"alertname": "Inside"}}, {"labels": {"alertname": "Outside"}}]
+                           ).status_code == 200
+        states = {a["labels"]["alertname"]: a["status"]
+                  for a in requests.get(ours.url + "/api/v2/alerts", timeout=10).json()}
+        assert states["Inside"] == {"inhibitedBy": [], "silencedBy": [inside], "state": "suppressed"}
+        assert states["Outside"]["state"] == "active"
+        got = requests.get(ours.url + f"/api/v2/silence/{inside}", timeout=10).json()
+        assert got["timeIntervals"] == ["always"]
+        rc, out, _ = amtool(ours.url, "silence", "query")
+        assert rc == 0 and out.count("recurring") == 2
+        # Only the alert outside its window is notified.
+        time.sleep(2.5)
+        notified = {a["labels"]["alertname"] for p in hook.posts for a in p[2]["alerts"]}
+        assert notified == {"Outside"}
+    finally:
+        ours.stop()
+        hook.close()

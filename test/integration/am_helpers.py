@@ -25,7 +25,7 @@ class Recorder:
     headers), and answers with `status` (helpers.PostRecorder keeps bodies
     only, for one path)."""
 
-    def __init__(self, status=200):
+    def __init__(self, status=200, tls_context=None):
         self.posts = []
         self.status = status  # what to answer (tests of retries change it)
         self.lock = threading.Lock()
@@ -45,12 +45,15 @@ class Recorder:
                 pass
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls_context is not None:
+            self.httpd.socket = tls_context.wrap_socket(self.httpd.socket, server_side=True)
+        self.scheme = "https" if tls_context is not None else "http"
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
     def url(self, path):
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
 
     def take(self, prefix=""):
         with self.lock:

@@ -315,3 +315,69 @@ time_intervals:
     finally:
         ours.stop()
         hook.close()
+
+
+def test_webhook_http_client_settings(tmp_path):
+    """A webhook's http_config: basic auth (password from a file), a bearer
+    token, and HTTPS with the server's certificate checked against a CA
+    file (a wrong CA fails, and is retried)."""
+    import ssl
+    import subprocess
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    other = tmp_path / "other.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(tmp_path / "k2.pem"),
+                    "-out", str(other), "-days", "1", "-subj", "/CN=other"], check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(cert), str(key))
+    plain, secure = Recorder(), Recorder(tls_context=context)
+    (tmp_path / "password").write_text("s3cret\n")
+    (tmp_path / "am.yml").write_text(f"""
+route:
+  receiver: basic
+  group_by: [alertname]
+  group_wait: 1s
+  routes:
+    - {{matchers: [to=bearer], receiver: bearer}}
+    - {{matchers: [to=tls], receiver: tls}}
+    - {{matchers: [to=badca], receiver: badca}}
+receivers:
+  - name: basic
+    webhook_configs:
+      - url: '{plain.url("/basic")}'
+        http_config: {{basic_auth: {{username: am, password_file: '{tmp_path / "password"}'}}}}
+  - name: bearer
+    webhook_configs:
+      - url: '{plain.url("/bearer")}'
+        http_config: {{bearer_token: tok3n}}
+  - name: tls
+    webhook_configs:
+      - url: '{secure.url("/tls")}'
+        http_config: {{tls_config: {{ca_file: '{cert}'}}}}
+  - name: badca
+    webhook_configs:
+      - url: '{secure.url("/badca")}'
+        http_config: {{tls_config: {{ca_file: '{other}'}}}}
+""")
+    ours = MytsdbAlertmanager(tmp_path / "am.yml", tmp_path / "am")
+    try:
+        alerts = [{"labels": {"alertname": n, "to": n}} for n in ("basic", "bearer", "tls", "badca")]
+        assert post_alerts(ours.url, alerts).status_code == 200
+        wait_for(lambda: len(plain.posts) == 2 and len(secure.posts) == 1)
+        headers = {p[1]: p[3] for p in plain.posts}
+        import base64
+        assert headers["/basic"]["Authorization"] == "Basic " + base64.b64encode(b"am:s3cret").decode()
+        assert headers["/bearer"]["Authorization"] == "Bearer tok3n"
+        assert headers["/basic"]["User-Agent"].startswith("Alertmanager/")
+        assert [p[1] for p in secure.posts] == ["/tls"]
+        failed = lambda: 'alertmanager_notification_requests_failed_total{integration="webhook"}' in (
+            m := requests.get(ours.url + "/metrics", timeout=10).text) and not re.search(
+            r'alertmanager_notification_requests_failed_total\{integration="webhook"\} 0\b', m)
+        wait_for(failed)
+        assert [p[1] for p in secure.posts] == ["/tls"]  # never delivered with the wrong CA
+    finally:
+        ours.stop()
+        plain.close()
+        secure.close()

@@ -52,6 +52,7 @@ int RunAlertmanagerServer(const AlertmanagerServerOptions& options) {
   server_options.port = std::atoi(options.listen.c_str() + colon + 1);
   server_options.data_api = false;
   server_options.enable_lifecycle = true;  // Alertmanager's /-/reload needs no flag
+  server_options.web_config_file = options.web_config_file;
   http::Server server(server_options, &registry);
   if (Status st = server.Bind(); !st.ok()) return fail(st.message());
 

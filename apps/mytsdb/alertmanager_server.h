@@ -16,6 +16,7 @@ struct AlertmanagerServerOptions {
   std::string external_url;               // --web.external-url; default http://HOST:PORT
   std::string retention = "120h";         // --data.retention
   std::string history_flush = "10s";      // --alert-history.flush-interval
+  std::string web_config_file;            // --web.config.file: TLS and basic auth
 };
 
 // Exit code: 0 after SIGTERM/SIGINT, 1 with one line saying what is wrong.

@@ -592,6 +592,8 @@ int main(int argc, char** argv) {
                  "URL under which the Alertmanager is reachable (default: http://HOSTNAME:PORT)");
   am->add_option("--data.retention", am_server.retention, "How long to keep expired silences and notification log entries")
       ->capture_default_str();
+  am->add_option("--web.config.file", am_server.web_config_file,
+                 "TLS and basic authentication, in the exporter-toolkit format (docs/OPERATIONS.md)");
   am->add_option("--alert-history.flush-interval", am_server.history_flush,
                  "How often notification attempts are written to STORAGE/alerts (a Delta table)")
       ->capture_default_str();

@@ -78,7 +78,8 @@ class _Process:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"exited with {self.proc.returncode}:\n{self.log_path.read_text()}")
             try:
-                if requests.get(url + "/-/ready", timeout=2).status_code == 200:
+                # 401: up, behind basic authentication (--web.config.file).
+                if requests.get(url + "/-/ready", timeout=2).status_code in (200, 401):
                     return
             except requests.ConnectionError:
                 pass

@@ -381,3 +381,23 @@ receivers:
         ours.stop()
         plain.close()
         secure.close()
+
+
+def test_web_config_basic_auth(tmp_path):
+    """Alone, the Alertmanager takes --web.config.file as Alertmanager
+    does: without the password every endpoint but the health checks
+    answers 401."""
+    import bcrypt
+    hook = Recorder()
+    (tmp_path / "am.yml").write_text(CONFIG % (hook.port, hook.port))
+    hashed = bcrypt.hashpw(b"pw", bcrypt.gensalt(rounds=4)).decode()
+    (tmp_path / "web.yml").write_text(f"basic_auth_users:\n  ops: '{hashed}'\n")
+    ours = MytsdbAlertmanager(tmp_path / "am.yml", tmp_path / "am", extra=["--web.config.file", str(tmp_path / "web.yml")])
+    try:
+        assert requests.get(ours.url + "/api/v2/status", timeout=10).status_code == 401
+        assert requests.post(ours.url + "/api/v2/alerts", json=[{"labels": {"a": "b"}}], timeout=10).status_code == 401
+        assert requests.get(ours.url + "/api/v2/status", auth=("ops", "pw"), timeout=10).status_code == 200
+        assert requests.get(ours.url + "/api/v2/alerts", auth=("ops", "wrong"), timeout=10).status_code == 401
+    finally:
+        ours.stop()
+        hook.close()

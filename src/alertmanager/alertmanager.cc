@@ -68,7 +68,8 @@ Result<std::unique_ptr<Alertmanager>> Alertmanager::Start(AlertmanagerOptions op
     ASSIGN_OR_RETURN(am->current_, am->Build(std::make_shared<const Config>(std::move(config))));
   }
   am->scheduler_ = std::thread([a = am.get()] { a->Schedule(); });
-  for (int i = 0; i < std::max(1, o.notify_threads); ++i) {
+  {
+    std::lock_guard lock(am->mu_);
     am->workers_.emplace_back([a = am.get()] { a->Work(); });
   }
   return am;
@@ -216,6 +217,7 @@ void Alertmanager::Schedule() {
   while (!stopping_) {
     const absl::Time now = Now();
     for (Flush& f : current_->dispatcher->TakeDue(now)) queue_.emplace_back(current_, std::move(f));
+    AddWorkersForQueue();
     work_cv_.notify_all();
     if (now >= next_cleanup) {
       current_->dispatcher->Cleanup();
@@ -245,10 +247,25 @@ void Alertmanager::Schedule() {
   }
 }
 
+void Alertmanager::AddWorkersForQueue() {
+  while (queue_.size() > idle_ && workers_.size() < static_cast<size_t>(std::max(1, options_.max_notify_threads))) {
+    ++idle_;  // counted before it starts, so the loop sees it
+    workers_.emplace_back([this] {
+      {
+        std::lock_guard lock(mu_);
+        --idle_;
+      }
+      Work();
+    });
+  }
+}
+
 void Alertmanager::Work() {
   std::unique_lock lock(mu_);
   while (true) {
+    ++idle_;
     work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    --idle_;
     if (stopping_ && queue_.empty()) return;
     auto [generation, flush] = std::move(queue_.front());
     queue_.pop_front();
@@ -267,6 +284,7 @@ void Alertmanager::Work() {
 void Alertmanager::FlushDueForTest() {
   std::unique_lock lock(mu_);
   for (Flush& f : current_->dispatcher->TakeDue(Now())) queue_.emplace_back(current_, std::move(f));
+  AddWorkersForQueue();
   work_cv_.notify_all();
   wake_.wait(lock, [&] { return queue_.empty() && running_ == 0; });
 }

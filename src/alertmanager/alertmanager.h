@@ -43,7 +43,10 @@ struct AlertmanagerOptions {
   absl::Duration retention = absl::Hours(120);  // --data.retention
   io::FileSystem* fs = nullptr;                  // default: the local disk
   io::Clock* clock = nullptr;                    // default: the system clock
-  int notify_threads = 4;                        // flushes run at once
+  // Flushes run at once, each on its own thread (created as needed, kept
+  // idle after), so that a receiver that does not answer holds up only
+  // its own groups, as Alertmanager's goroutine per group does.
+  int max_notify_threads = 1024;
   absl::Duration maintenance_interval = absl::Minutes(15);  // garbage collection
   std::function<void(const NotificationAttempt&)> on_attempt;  // the alert history
   // Builds a receiver's integrations (default: from its configuration;
@@ -110,6 +113,7 @@ class Alertmanager {
   AlertState StateOf(const Alert& alert, const Generation& g, absl::Time now) const;
   void Schedule();
   void Work();
+  void AddWorkersForQueue();  // holds mu_
   void Maintain();
   Status PersistAlerts();
   Status LoadAlerts();
@@ -129,6 +133,7 @@ class Alertmanager {
   bool alerts_dirty_ = false;
   std::deque<std::pair<std::shared_ptr<Generation>, Flush>> queue_;
   size_t running_ = 0;
+  size_t idle_ = 0;  // workers waiting for a flush
   bool stopping_ = false;
   uint64_t received_firing_ = 0, received_resolved_ = 0, invalid_ = 0;
   uint64_t reloads_ok_ = 0, reloads_failed_ = 0;

@@ -156,7 +156,10 @@ bool Pipeline::RunIntegration(const Flush& flush, const std::vector<Alert>& aler
     request.alerts = to_send;
     request.now = now;
     request.external_url = deps_.external_url;
-    request.timeout = std::chrono::milliseconds(std::max<int64_t>(1, absl::ToInt64Milliseconds(deadline - now)));
+    // One attempt waits at most 30 s (the rest of the flush's time is for
+    // retries), so that stopping never waits longer for a dead receiver.
+    request.timeout = std::chrono::milliseconds(
+        std::clamp<int64_t>(absl::ToInt64Milliseconds(deadline - now), 1, 30'000));
     bool retry = false;
     const Status st = integration.Notify(request, &retry);
     if (deps_.metrics) deps_.metrics->requests[slot]++;

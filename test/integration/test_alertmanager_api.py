@@ -401,3 +401,39 @@ def test_web_config_basic_auth(tmp_path):
     finally:
         ours.stop()
         hook.close()
+
+
+def test_dead_receiver_holds_up_only_its_groups(tmp_path):
+    """Twenty groups notify a receiver that accepts connections and never
+    answers; a group of another receiver is still notified on time (each
+    flush runs on its own thread, as Alertmanager's goroutine per group)."""
+    import socket
+    blackhole = socket.socket()
+    blackhole.bind(("127.0.0.1", 0))
+    blackhole.listen(64)
+    hook = Recorder()
+    (tmp_path / "am.yml").write_text(f"""
+route:
+  receiver: dead
+  group_by: [alertname]
+  group_wait: 1s
+  group_interval: 2s
+  routes: [{{matchers: [to=hook], receiver: hook}}]
+receivers:
+  - name: dead
+    webhook_configs: [{{url: 'http://127.0.0.1:{blackhole.getsockname()[1]}/'}}]
+  - name: hook
+    webhook_configs: [{{url: '{hook.url("/hook")}'}}]
+""")
+    ours = MytsdbAlertmanager(tmp_path / "am.yml", tmp_path / "am")
+    try:
+        assert post_alerts(ours.url, [{"labels": {"alertname": f"D{i}"}} for i in range(20)]).status_code == 200
+        time.sleep(1.5)  # the twenty flushes are waiting on the dead receiver
+        t0 = time.time()
+        assert post_alerts(ours.url, [{"labels": {"alertname": "Live", "to": "hook"}}]).status_code == 200
+        wait_for(lambda: hook.posts, timeout=10)
+        assert time.time() - t0 < 3.5  # its group wait, and little more
+    finally:
+        ours.stop()
+        hook.close()
+        blackhole.close()

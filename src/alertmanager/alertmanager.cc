@@ -227,7 +227,12 @@ void Alertmanager::Schedule() {
     if (now >= dirty_since + kAlertsPersistDelay) {
       alerts_dirty_ = false;
       dirty_since = absl::InfiniteFuture();
-      if (Status st = PersistAlerts(); !st.ok()) {
+      // Written from a copy: ingestion and the API do not wait for the disk.
+      const std::map<uint64_t, Alert> snapshot = alerts_;
+      lock.unlock();
+      const Status st = PersistAlerts(snapshot);
+      lock.lock();
+      if (!st.ok()) {
         spdlog::error("alertmanager: writing the alerts: {}", st.message());
         alerts_dirty_ = true;
       }
@@ -319,12 +324,12 @@ void Alertmanager::Stop() {
     if (w.joinable()) w.join();
   }
   std::lock_guard lock(mu_);
-  if (Status st = PersistAlerts(); !st.ok()) spdlog::error("alertmanager: writing the alerts: {}", st.message());
+  if (Status st = PersistAlerts(alerts_); !st.ok()) spdlog::error("alertmanager: writing the alerts: {}", st.message());
 }
 
-Status Alertmanager::PersistAlerts() {
-  return WriteStateDocument(options_.fs, options_.data_dir + "/held_alerts", "alerts", [this](JsonWriter* w) {
-    for (const auto& [fp, a] : alerts_) {
+Status Alertmanager::PersistAlerts(const std::map<uint64_t, Alert>& alerts) {
+  return WriteStateDocument(options_.fs, options_.data_dir + "/held_alerts", "alerts", [&alerts](JsonWriter* w) {
+    for (const auto& [fp, a] : alerts) {
       w->StartObject();
       w->Key("labels");
       w->StartObject();

@@ -115,7 +115,7 @@ class Alertmanager {
   void Work();
   void AddWorkersForQueue();  // holds mu_
   void Maintain();
-  Status PersistAlerts();
+  Status PersistAlerts(const std::map<uint64_t, Alert>& alerts);
   Status LoadAlerts();
 
   const AlertmanagerOptions options_;

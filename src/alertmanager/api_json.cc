@@ -162,10 +162,13 @@ Result<Silence> ParsePostableSilence(std::string_view body) {
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) return Status::InvalidArgument("parsing silence body: not a JSON object");
+  const rapidjson::Value& root = doc;  // const iterators: unambiguous comparisons in C++20
   Silence s;
-  s.id = GetString(doc, "id");
-  auto matchers = doc.FindMember("matchers");
-  if (matchers == doc.MemberEnd() || !matchers->value.IsArray()) return Status::InvalidArgument("matchers in body is required");
+  s.id = GetString(root, "id");
+  auto matchers = root.FindMember("matchers");
+  if (matchers == root.MemberEnd() || !matchers->value.IsArray()) {
+    return Status::InvalidArgument("matchers in body is required");
+  }
   for (const auto& m : matchers->value.GetArray()) {
     if (!m.IsObject()) return Status::InvalidArgument("matchers in body must be objects");
     auto flag = [&m](const char* key, bool fallback) {
@@ -182,11 +185,11 @@ Result<Silence> ParsePostableSilence(std::string_view body) {
     }
     s.matchers.push_back(*std::move(matcher));
   }
-  ASSIGN_OR_RETURN(s.starts_at, GetTime(doc, "startsAt", true));
-  ASSIGN_OR_RETURN(s.ends_at, GetTime(doc, "endsAt", true));
-  s.created_by = GetString(doc, "createdBy");
-  s.comment = GetString(doc, "comment");
-  if (auto ti = doc.FindMember("timeIntervals"); ti != doc.MemberEnd() && ti->value.IsArray()) {
+  ASSIGN_OR_RETURN(s.starts_at, GetTime(root, "startsAt", true));
+  ASSIGN_OR_RETURN(s.ends_at, GetTime(root, "endsAt", true));
+  s.created_by = GetString(root, "createdBy");
+  s.comment = GetString(root, "comment");
+  if (auto ti = root.FindMember("timeIntervals"); ti != root.MemberEnd() && ti->value.IsArray()) {
     for (const auto& n : ti->value.GetArray()) {
       if (!n.IsString()) return Status::InvalidArgument("timeIntervals in body must be a list of names");
       s.time_intervals.emplace_back(n.GetString(), n.GetStringLength());

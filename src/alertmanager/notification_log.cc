@@ -48,49 +48,54 @@ std::optional<NotificationEntry> NotificationLog::Query(const std::string& group
 
 Status NotificationLog::Log(const std::string& group_key, const std::string& receiver_key,
                             std::vector<uint64_t> firing, std::vector<uint64_t> resolved, absl::Duration expiry) {
-  std::lock_guard lock(mu_);
-  const absl::Time now = absl::FromUnixMillis(options_.clock->NowMs());
-  const std::string key = Key(group_key, receiver_key);
-  auto it = entries_.find(key);
-  if (it != entries_.end() && it->second.timestamp > now) return Status::OK();  // a newer entry stays
-  NotificationEntry entry;
-  entry.timestamp = now;
-  entry.firing = std::move(firing);
-  entry.resolved = std::move(resolved);
-  entry.expires_at = now + (expiry > absl::ZeroDuration() && options_.retention > expiry ? expiry : options_.retention);
-  std::optional<NotificationEntry> previous;
-  if (it != entries_.end()) previous = it->second;
-  entries_[key] = std::move(entry);
-  if (Status st = Persist(); !st.ok()) {
-    if (previous) {
-      entries_[key] = *previous;
-    } else {
-      entries_.erase(key);
-    }
-    return st;
+  std::map<std::string, NotificationEntry> snapshot;
+  uint64_t version = 0;
+  {
+    std::lock_guard lock(mu_);
+    const absl::Time now = absl::FromUnixMillis(options_.clock->NowMs());
+    const std::string key = Key(group_key, receiver_key);
+    auto it = entries_.find(key);
+    if (it != entries_.end() && it->second.timestamp > now) return Status::OK();  // a newer entry stays
+    NotificationEntry entry;
+    entry.timestamp = now;
+    entry.firing = std::move(firing);
+    entry.resolved = std::move(resolved);
+    entry.expires_at =
+        now + (expiry > absl::ZeroDuration() && options_.retention > expiry ? expiry : options_.retention);
+    // In memory at once: the notification was sent, whatever the disk
+    // says next.
+    entries_[key] = std::move(entry);
+    snapshot = entries_;
+    version = ++version_;
   }
-  return Status::OK();
+  return WriteVersion(snapshot, version);
 }
 
 Result<size_t> NotificationLog::GarbageCollect() {
-  std::lock_guard lock(mu_);
-  const absl::Time now = absl::FromUnixMillis(options_.clock->NowMs());
-  std::map<std::string, NotificationEntry> kept;
+  std::map<std::string, NotificationEntry> snapshot;
+  uint64_t version = 0;
   size_t dropped = 0;
-  for (const auto& [key, e] : entries_) {
-    if (e.expires_at < now) {
-      ++dropped;
-    } else {
-      kept.emplace(key, e);
-    }
+  {
+    std::lock_guard lock(mu_);
+    const absl::Time now = absl::FromUnixMillis(options_.clock->NowMs());
+    dropped = std::erase_if(entries_, [&](const auto& kv) { return kv.second.expires_at < now; });
+    if (dropped == 0) return dropped;
+    snapshot = entries_;
+    version = ++version_;
   }
-  if (dropped == 0) return dropped;
-  std::swap(kept, entries_);
-  if (Status st = Persist(); !st.ok()) {
-    std::swap(kept, entries_);
-    return st;
-  }
+  RETURN_NOT_OK(WriteVersion(snapshot, version));
   return dropped;
+}
+
+Status NotificationLog::WriteVersion(const std::map<std::string, NotificationEntry>& snapshot, uint64_t version) {
+  // Written outside mu_, so that the pipeline's queries never wait for the
+  // disk; one write at a time, and a snapshot older than one already on
+  // disk is not written (that one holds this change too).
+  std::lock_guard write(write_mu_);
+  if (version <= written_version_) return Status::OK();
+  RETURN_NOT_OK(Persist(snapshot));
+  written_version_ = version;
+  return Status::OK();
 }
 
 size_t NotificationLog::size() const {
@@ -98,9 +103,9 @@ size_t NotificationLog::size() const {
   return entries_.size();
 }
 
-Status NotificationLog::Persist() const {
-  return WriteStateDocument(options_.fs, options_.path, "entries", [this](JsonWriter* w) {
-    for (const auto& [key, e] : entries_) {
+Status NotificationLog::Persist(const std::map<std::string, NotificationEntry>& entries) const {
+  return WriteStateDocument(options_.fs, options_.path, "entries", [&entries](JsonWriter* w) {
+    for (const auto& [key, e] : entries) {
       const size_t nl = key.find('\n');
       w->StartObject();
       w->Key("groupKey");

@@ -6,7 +6,9 @@
 // twice the repeat interval after they were written (or `retention`, if
 // shorter).
 //
-// Every entry is written to `path` before Log returns (snapshot_file.h).
+// Every entry is written to `path` before Log returns (snapshot_file.h),
+// by that call or a concurrent one that wrote a later state; queries never
+// wait for the disk.
 #pragma once
 
 #include <absl/time/time.h>
@@ -48,7 +50,8 @@ class NotificationLog {
 
   // The entry of an integration ("receiver/integration/index") in a group.
   std::optional<NotificationEntry> Query(const std::string& group_key, const std::string& receiver_key) const;
-  // Records a successful notification; durable when OK.
+  // Records a successful notification; durable when OK (on an error it is
+  // still recorded in memory: the notification did go out).
   Status Log(const std::string& group_key, const std::string& receiver_key, std::vector<uint64_t> firing,
              std::vector<uint64_t> resolved, absl::Duration expiry);
   // Drops expired entries; how many.
@@ -58,11 +61,15 @@ class NotificationLog {
  private:
   explicit NotificationLog(Options options) : options_(std::move(options)) {}
   Status Load();
-  Status Persist() const;  // holds mu_
+  Status Persist(const std::map<std::string, NotificationEntry>& entries) const;
+  Status WriteVersion(const std::map<std::string, NotificationEntry>& snapshot, uint64_t version);
 
   const Options options_;
   mutable std::mutex mu_;
-  std::map<std::string, NotificationEntry> entries_;  // group key + "\n" + receiver key
+  std::map<std::string, NotificationEntry> entries_;  // group key + "\n" + receiver key; guarded by mu_
+  uint64_t version_ = 0;                               // changes so far; guarded by mu_
+  std::mutex write_mu_;                                // one file write at a time
+  uint64_t written_version_ = 0;                       // on disk; guarded by write_mu_
 };
 
 }  // namespace mytsdb::alertmanager

@@ -12,8 +12,7 @@ namespace mytsdb::tmpl {
 
 namespace {
 
-// Ends execution with a message (Go panics and recovers the same way);
-// never leaves this file.
+// html/template's escaping of text in a page (its htmlEscaper).
 std::string EscapeHtml(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -31,6 +30,8 @@ std::string EscapeHtml(std::string_view s) {
   return out;
 }
 
+// Ends execution with a message (Go panics and recovers the same way);
+// never leaves this file.
 struct ExecError {
   std::string message;
 };

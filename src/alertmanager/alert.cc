@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "common/utf8.h"
+#include "template/quote.h"
 
 namespace mytsdb::alertmanager {
 
@@ -30,16 +30,6 @@ uint64_t FnvAddByte(uint64_t h, unsigned char b) {
   return h * kFnvPrime;
 }
 
-bool IsPrint(uint32_t cp) {
-  // Go's unicode.IsPrint for what alert labels hold: ASCII graphic and
-  // space, and every non-control character beyond ASCII except the
-  // invisible formatting ones Go escapes.
-  if (cp < 0x80) return cp >= 0x20 && cp < 0x7f;
-  if (cp < 0xa0) return false;
-  if (cp == 0xad || cp == 0x2028 || cp == 0x2029 || cp == 0xfeff) return false;
-  if (cp >= 0x200b && cp <= 0x200f) return false;
-  return true;
-}
 
 }  // namespace
 
@@ -108,51 +98,6 @@ bool AlertLess(const Alert& a, const Alert& b) {
   return LabelsBefore(a.labels, b.labels);
 }
 
-std::string GoQuote(std::string_view s) {
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size();) {
-    const auto [cp, len] = DecodeUtf8(s, i);
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (cp == 0xfffd && len == 1) {
-      char buf[5];
-      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-      out += buf;
-    } else if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (cp < 0x80 && IsPrint(cp)) {
-      out += static_cast<char>(c);
-    } else if (cp == '\a') {
-      out += "\\a";
-    } else if (cp == '\b') {
-      out += "\\b";
-    } else if (cp == '\f') {
-      out += "\\f";
-    } else if (cp == '\n') {
-      out += "\\n";
-    } else if (cp == '\r') {
-      out += "\\r";
-    } else if (cp == '\t') {
-      out += "\\t";
-    } else if (cp == '\v') {
-      out += "\\v";
-    } else if (IsPrint(cp)) {
-      out.append(s.substr(i, len));
-    } else {
-      char buf[11];
-      if (cp < 0x80) {
-        std::snprintf(buf, sizeof(buf), "\\x%02x", cp);
-      } else if (cp < 0x10000) {
-        std::snprintf(buf, sizeof(buf), "\\u%04x", cp);
-      } else {
-        std::snprintf(buf, sizeof(buf), "\\U%08x", cp);
-      }
-      out += buf;
-    }
-    i += len;
-  }
-  return out + "\"";
-}
 
 std::string LabelSetString(const model::Labels& labels) {
   std::string out = "{";
@@ -160,7 +105,7 @@ std::string LabelSetString(const model::Labels& labels) {
   for (const model::Label& l : labels) {
     if (!first) out += ", ";
     first = false;
-    out += l.name + "=" + GoQuote(l.value);
+    out += l.name + "=" + tmpl::GoQuote(l.value);
   }
   return out + "}";
 }

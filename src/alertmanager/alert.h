@@ -63,9 +63,6 @@ bool LabelsBefore(const model::Labels& a, const model::Labels& b);
 // Prometheus's LabelSet.String(): `{a="b", c="d"}` with Go's %q quoting.
 std::string LabelSetString(const model::Labels& labels);
 
-// Go's strconv.Quote.
-std::string GoQuote(std::string_view s);
-
 // RFC 3339 with nanoseconds, trailing zeros dropped, in UTC ("Z"), as Go's
 // time.Time marshals to JSON.
 std::string FormatRfc3339(absl::Time t);

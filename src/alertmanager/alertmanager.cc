@@ -10,6 +10,7 @@
 
 #include "alertmanager/snapshot_file.h"
 #include "common/utf8.h"
+#include "template/quote.h"
 
 namespace mytsdb::alertmanager {
 
@@ -29,16 +30,16 @@ Status ValidateAlert(const Alert& a) {
   }
   for (const model::Label& l : a.labels) {
     if (!model::IsValidLegacyLabelName(l.name)) {
-      return Status::InvalidArgument("invalid label set: invalid name " + GoQuote(l.name));
+      return Status::InvalidArgument("invalid label set: invalid name " + tmpl::GoQuote(l.name));
     }
-    if (!model::IsValidUtf8(l.value)) return Status::InvalidArgument("invalid label set: invalid value " + GoQuote(l.value));
+    if (!model::IsValidUtf8(l.value)) return Status::InvalidArgument("invalid label set: invalid value " + tmpl::GoQuote(l.value));
   }
   if (a.labels.empty()) return Status::InvalidArgument("at least one label pair required");
   for (const auto& [name, value] : a.annotations) {
     if (!model::IsValidLegacyLabelName(name)) {
-      return Status::InvalidArgument("invalid annotations: invalid name " + GoQuote(name));
+      return Status::InvalidArgument("invalid annotations: invalid name " + tmpl::GoQuote(name));
     }
-    if (!model::IsValidUtf8(value)) return Status::InvalidArgument("invalid annotations: invalid value " + GoQuote(value));
+    if (!model::IsValidUtf8(value)) return Status::InvalidArgument("invalid annotations: invalid value " + tmpl::GoQuote(value));
   }
   return Status::OK();
 }
@@ -332,19 +333,9 @@ Status Alertmanager::PersistAlerts(const std::map<uint64_t, Alert>& alerts) {
     for (const auto& [fp, a] : alerts) {
       w->StartObject();
       w->Key("labels");
-      w->StartObject();
-      for (const model::Label& l : a.labels) {
-        WriteJsonString(w, l.name);
-        WriteJsonString(w, l.value);
-      }
-      w->EndObject();
+      WriteLabelsJson(w, a.labels);
       w->Key("annotations");
-      w->StartObject();
-      for (const auto& [k, v] : a.annotations) {
-        WriteJsonString(w, k);
-        WriteJsonString(w, v);
-      }
-      w->EndObject();
+      WriteStringMapJson(w, a.annotations);
       for (auto [key, t] : {std::pair{"startsAt", a.starts_at}, {"endsAt", a.ends_at}, {"updatedAt", a.updated_at}}) {
         w->Key(key);
         WriteJsonString(w, FormatRfc3339(t));

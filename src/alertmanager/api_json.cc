@@ -30,26 +30,11 @@ Result<absl::Time> GetTime(const rapidjson::Value& v, const char* key, bool requ
 
 }  // namespace
 
-void WriteLabelsJson(JsonWriter* w, const model::Labels& labels) {
-  w->StartObject();
-  for (const model::Label& l : labels) {
-    WriteJsonString(w, l.name);
-    WriteJsonString(w, l.value);
-  }
-  w->EndObject();
-}
-
-
 void WriteAlertJson(JsonWriter* w, const AlertState& s) {
   const Alert& a = s.alert;
   w->StartObject();
   w->Key("annotations");
-  w->StartObject();
-  for (const auto& [k, v] : a.annotations) {
-    WriteJsonString(w, k);
-    WriteJsonString(w, v);
-  }
-  w->EndObject();
+  WriteStringMapJson(w, a.annotations);
   w->Key("endsAt");
   WriteJsonString(w, FormatRfc3339(a.ends_at));
   w->Key("fingerprint");

@@ -17,7 +17,6 @@
 
 namespace mytsdb::alertmanager {
 
-void WriteLabelsJson(JsonWriter* w, const model::Labels& labels);
 void WriteAlertJson(JsonWriter* w, const AlertState& state);
 void WriteSilenceJson(JsonWriter* w, const Silence& silence, absl::Time now);
 

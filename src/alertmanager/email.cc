@@ -6,10 +6,10 @@
 #include <absl/time/clock.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <random>
 #include <tuple>
 
+#include "alertmanager/http_client.h"
 #include "alertmanager/integration.h"
 #include "alertmanager/notification_data.h"
 #include "alertmanager/notification_template.h"
@@ -178,9 +178,7 @@ class Email final : public Integration {
     smtp.username = config_.auth_username;
     smtp.password = config_.auth_password;
     if (!config_.auth_password_file.empty()) {
-      std::ifstream in(config_.auth_password_file);
-      std::getline(in, smtp.password);
-      if (!in) return Status::IOError("reading " + config_.auth_password_file);
+      ASSIGN_OR_RETURN(smtp.password, ReadSecretFile(config_.auth_password_file));
     }
     smtp.secret = config_.auth_secret;
     smtp.identity = config_.auth_identity;

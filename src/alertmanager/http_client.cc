@@ -10,6 +10,33 @@ namespace mytsdb::alertmanager {
 
 namespace {
 
+
+struct Endpoint {
+  bool https = false;
+  std::string host;
+  int port = 0;
+  std::string target;  // path and query
+};
+
+Result<Endpoint> SplitUrl(const std::string& url) {
+  ASSIGN_OR_RETURN(HttpUrl parsed, ParseHttpUrl(url));
+  Endpoint e{parsed.https, parsed.authority, parsed.https ? 443 : 80, parsed.target};
+  const size_t bracket = parsed.authority.rfind(']');
+  const size_t port_colon = parsed.authority.rfind(':');
+  if (port_colon != std::string::npos && (bracket == std::string::npos || port_colon > bracket)) {
+    e.host = parsed.authority.substr(0, port_colon);
+    try {
+      e.port = std::stoi(parsed.authority.substr(port_colon + 1));
+    } catch (const std::exception&) {
+      return Status::InvalidArgument("invalid port in URL " + url);
+    }
+  }
+  if (e.host.size() > 2 && e.host.front() == '[') e.host = e.host.substr(1, e.host.size() - 2);
+  return e;
+}
+
+}  // namespace
+
 Result<std::string> ReadSecretFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::IOError("unable to read " + path);
@@ -20,49 +47,9 @@ Result<std::string> ReadSecretFile(const std::string& path) {
   return text;
 }
 
-struct Url {
-  std::string scheme_host_port;  // "https://host:443"
-  std::string path;              // with the query
-  bool https = false;
-  std::string host;
-  int port = 0;
-};
-
-Result<Url> SplitUrl(const std::string& url) {
-  RETURN_NOT_OK(CheckHttpUrl(url));
-  Url u;
-  const size_t colon = url.find("://");
-  u.https = url.compare(0, colon, "https") == 0 || url.compare(0, colon, "HTTPS") == 0;
-  const size_t host_at = colon + 3;
-  size_t path_at = url.find_first_of("/?#", host_at);
-  if (path_at == std::string::npos) path_at = url.size();
-  std::string authority = url.substr(host_at, path_at - host_at);
-  if (const size_t at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
-  u.path = url.substr(path_at);
-  if (const size_t hash = u.path.find('#'); hash != std::string::npos) u.path.erase(hash);
-  if (u.path.empty() || u.path[0] == '?') u.path = "/" + u.path;
-  u.port = u.https ? 443 : 80;
-  u.host = authority;
-  const size_t bracket = authority.rfind(']');
-  const size_t port_colon = authority.rfind(':');
-  if (port_colon != std::string::npos && (bracket == std::string::npos || port_colon > bracket)) {
-    u.host = authority.substr(0, port_colon);
-    try {
-      u.port = std::stoi(authority.substr(port_colon + 1));
-    } catch (const std::exception&) {
-      return Status::InvalidArgument("invalid port in URL " + url);
-    }
-  }
-  if (u.host.size() > 2 && u.host.front() == '[') u.host = u.host.substr(1, u.host.size() - 2);
-  u.scheme_host_port = std::string(u.https ? "https" : "http") + "://" + authority;
-  return u;
-}
-
-}  // namespace
-
 Result<HttpReply> PostJson(const std::string& url, const HttpClientConfig& config, std::string_view body,
                            std::chrono::milliseconds timeout) {
-  ASSIGN_OR_RETURN(Url u, SplitUrl(url));
+  ASSIGN_OR_RETURN(Endpoint u, SplitUrl(url));
   std::unique_ptr<httplib::ClientImpl> client;
   if (u.https) {
     auto ssl = config.tls.cert_file.empty()
@@ -81,7 +68,7 @@ Result<HttpReply> PostJson(const std::string& url, const HttpClientConfig& confi
   client->set_write_timeout(seconds.count(), micros.count());
   client->set_follow_location(config.follow_redirects);
   if (!config.proxy_url.empty()) {
-    ASSIGN_OR_RETURN(Url proxy, SplitUrl(config.proxy_url));
+    ASSIGN_OR_RETURN(Endpoint proxy, SplitUrl(config.proxy_url));
     client->set_proxy(proxy.host.c_str(), proxy.port);
   }
   httplib::Headers headers = {{"User-Agent", kUserAgent}};
@@ -100,7 +87,7 @@ Result<HttpReply> PostJson(const std::string& url, const HttpClientConfig& confi
     }
     headers.emplace("Authorization", config.authorization_type + " " + credentials);
   }
-  auto res = client->Post(u.path.c_str(), headers, body.data(), body.size(), "application/json");
+  auto res = client->Post(u.target.c_str(), headers, body.data(), body.size(), "application/json");
   if (!res) return Status::Unavailable("Post \"" + url + "\": " + httplib::to_string(res.error()));
   return HttpReply{res->status, res->body};
 }

@@ -1,36 +1,8 @@
 #include "alertmanager/notification_data.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+#include "alertmanager/json_writer.h"
 
 namespace mytsdb::alertmanager {
-
-namespace {
-
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void Str(JsonWriter* w, std::string_view s) { w->String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
-
-template <typename Pairs>
-void Object(JsonWriter* w, const Pairs& pairs) {
-  w->StartObject();
-  for (const auto& [k, v] : pairs) {
-    Str(w, k);
-    Str(w, v);
-  }
-  w->EndObject();
-}
-
-void LabelObject(JsonWriter* w, const model::Labels& labels) {
-  w->StartObject();
-  for (const model::Label& l : labels) {
-    Str(w, l.name);
-    Str(w, l.value);
-  }
-  w->EndObject();
-}
-
-}  // namespace
 
 std::string QuoteMeta(std::string_view s) {
   std::string out;
@@ -81,42 +53,42 @@ std::string WebhookMessage(const NotificationData& d, const std::string& group_k
   JsonWriter w(buf);
   w.StartObject();
   w.Key("receiver");
-  Str(&w, d.receiver);
+  WriteJsonString(&w, d.receiver);
   w.Key("status");
-  Str(&w, d.status);
+  WriteJsonString(&w, d.status);
   w.Key("alerts");
   w.StartArray();
   for (const AlertData& a : d.alerts) {
     w.StartObject();
     w.Key("status");
-    Str(&w, a.status);
+    WriteJsonString(&w, a.status);
     w.Key("labels");
-    LabelObject(&w, a.labels);
+    WriteLabelsJson(&w, a.labels);
     w.Key("annotations");
-    Object(&w, a.annotations);
+    WriteStringMapJson(&w, a.annotations);
     w.Key("startsAt");
-    Str(&w, FormatRfc3339(a.starts_at));
+    WriteJsonString(&w, FormatRfc3339(a.starts_at));
     w.Key("endsAt");
-    Str(&w, FormatRfc3339(a.ends_at));
+    WriteJsonString(&w, FormatRfc3339(a.ends_at));
     w.Key("generatorURL");
-    Str(&w, a.generator_url);
+    WriteJsonString(&w, a.generator_url);
     w.Key("fingerprint");
-    Str(&w, a.fingerprint);
+    WriteJsonString(&w, a.fingerprint);
     w.EndObject();
   }
   w.EndArray();
   w.Key("groupLabels");
-  LabelObject(&w, d.group_labels);
+  WriteLabelsJson(&w, d.group_labels);
   w.Key("commonLabels");
-  Object(&w, d.common_labels);
+  WriteStringMapJson(&w, d.common_labels);
   w.Key("commonAnnotations");
-  Object(&w, d.common_annotations);
+  WriteStringMapJson(&w, d.common_annotations);
   w.Key("externalURL");
-  Str(&w, d.external_url);
+  WriteJsonString(&w, d.external_url);
   w.Key("version");
   w.String("4");
   w.Key("groupKey");
-  Str(&w, group_key);
+  WriteJsonString(&w, group_key);
   w.Key("truncatedAlerts");
   w.Uint64(truncated_alerts);
   w.EndObject();

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <set>
 
@@ -385,7 +386,7 @@ Result<ParsedReceiver> ParseReceiver(const YAML::Node& node) {
   return p;
 }
 
-Status CheckHttpUrl(std::string_view url) {
+Result<HttpUrl> ParseHttpUrl(std::string_view url) {
   std::string scheme;
   size_t i = 0;
   if (!url.empty() && std::isalpha(static_cast<unsigned char>(url[0]))) {
@@ -407,8 +408,12 @@ Status CheckHttpUrl(std::string_view url) {
   std::string_view rest = url.substr(i);
   if (rest.substr(0, 2) != "//") return Status::InvalidArgument("missing host for URL");
   rest.remove_prefix(2);
-  const size_t end = rest.find_first_of("/?#");
+  const size_t end = std::min(rest.find_first_of("/?#"), rest.size());
   std::string_view authority = rest.substr(0, end);
+  HttpUrl parsed;
+  parsed.https = scheme == "https";
+  parsed.target = std::string(rest.substr(end, rest.find('#', end) - end));
+  if (parsed.target.empty() || parsed.target[0] == '?') parsed.target.insert(0, "/");
   if (const size_t at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
   if (authority.empty()) return Status::InvalidArgument("missing host for URL");
   for (char ch : authority) {
@@ -416,7 +421,10 @@ Status CheckHttpUrl(std::string_view url) {
       return Status::InvalidArgument("parse \"" + std::string(url) + "\": invalid character \" \" in host name");
     }
   }
-  return Status::OK();
+  parsed.authority = std::string(authority);
+  return parsed;
 }
+
+Status CheckHttpUrl(std::string_view url) { return ParseHttpUrl(url).status(); }
 
 }  // namespace mytsdb::alertmanager

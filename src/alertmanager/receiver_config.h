@@ -115,4 +115,13 @@ Status ParseHostPort(const std::string& s, std::string* host, std::string* port)
 // a host ("unsupported scheme \"ftp\" for URL", "missing host for URL").
 Status CheckHttpUrl(std::string_view url);
 
+// Its parts, for a client: the authority without user info, and the path
+// with the query ("/" at least, no fragment).
+struct HttpUrl {
+  bool https = false;
+  std::string authority;  // host[:port]
+  std::string target;
+};
+Result<HttpUrl> ParseHttpUrl(std::string_view url);
+
 }  // namespace mytsdb::alertmanager

@@ -10,6 +10,7 @@
 #include "alertmanager/alert.h"
 #include "alertmanager/snapshot_file.h"
 #include "common/utf8.h"
+#include "template/quote.h"
 
 namespace mytsdb::alertmanager {
 
@@ -92,14 +93,14 @@ Status ValidateSilence(const Silence& s) {
     const Matcher& m = s.matchers[i];
     const std::string prefix = "invalid label matcher " + std::to_string(i) + ": ";
     if (!model::IsValidLegacyLabelName(m.name())) {
-      return Status::InvalidArgument(prefix + "invalid label name " + GoQuote(m.name()));
+      return Status::InvalidArgument(prefix + "invalid label name " + tmpl::GoQuote(m.name()));
     }
     if ((m.type() == MatchType::kEqual || m.type() == MatchType::kNotEqual) && !model::IsValidUtf8(m.value())) {
-      return Status::InvalidArgument(prefix + "invalid label value " + GoQuote(m.value()));
+      return Status::InvalidArgument(prefix + "invalid label value " + tmpl::GoQuote(m.value()));
     }
     if (m.type() == MatchType::kRegexp || m.type() == MatchType::kNotRegexp) {
       if (Status st = CheckRegex(m.value()); !st.ok()) {
-        return Status::InvalidArgument(prefix + "invalid regular expression " + GoQuote(m.value()) + ": " +
+        return Status::InvalidArgument(prefix + "invalid regular expression " + tmpl::GoQuote(m.value()) + ": " +
                                        st.message());
       }
     }

@@ -1,12 +1,7 @@
 // The Slack integration (notify/slack of Alertmanager 0.25): one message
 // with one attachment to an incoming webhook, every text field a template.
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
-#include <fstream>
-#include <sstream>
-
 #include "alertmanager/http_client.h"
+#include "alertmanager/json_writer.h"
 #include "alertmanager/integration.h"
 #include "alertmanager/notification_data.h"
 #include "alertmanager/notification_template.h"
@@ -14,8 +9,6 @@
 namespace mytsdb::alertmanager {
 
 namespace {
-
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
 class Slack final : public Integration {
  public:
@@ -41,7 +34,7 @@ class Slack final : public Integration {
     };
     rapidjson::StringBuffer buf;
     JsonWriter w(buf);
-    auto str = [&w](std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); };
+    auto str = [&w](std::string_view s) { WriteJsonString(&w, s); };
     auto optional = [&](const char* key, const std::string& v) {
       if (v.empty()) return;
       w.Key(key);
@@ -119,15 +112,12 @@ class Slack final : public Integration {
     }
     std::string url = config_.api_url;
     if (url.empty()) {
-      std::ifstream in(config_.api_url_file);
-      std::stringstream s;
-      s << in.rdbuf();
-      url = s.str();
-      while (!url.empty() && (url.back() == '\n' || url.back() == ' ')) url.pop_back();
-      if (!in || url.empty()) {
+      auto from_file = ReadSecretFile(config_.api_url_file);
+      if (!from_file.ok() || from_file->empty()) {
         *retry = false;
         return Status::IOError("reading " + config_.api_url_file + ": no Slack URL");
       }
+      url = *from_file;
     }
     auto reply = PostJson(url, config_.http, std::string_view(buf.GetString(), buf.GetSize()), request.timeout);
     if (!reply.ok()) {

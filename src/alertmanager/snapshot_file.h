@@ -5,14 +5,13 @@
 #pragma once
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "alertmanager/json_writer.h"
 #include "common/result.h"
 #include "io/file_system.h"
 
@@ -26,11 +25,6 @@ Status WriteSnapshot(io::FileSystem* fs, const std::string& path, std::string_vi
 Result<std::optional<std::string>> ReadSnapshot(io::FileSystem* fs, const std::string& path);
 
 // The state files' JSON: {"version": 1, "<list_key>": [ ... ]}.
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-inline void WriteJsonString(JsonWriter* w, std::string_view s) {
-  w->String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
 // Writes the document; `items` writes the list's elements.
 Status WriteStateDocument(io::FileSystem* fs, const std::string& path, const char* list_key,
                           const std::function<void(JsonWriter*)>& items);

@@ -12,24 +12,6 @@ namespace mytsdb::tmpl {
 
 namespace {
 
-// html/template's escaping of text in a page (its htmlEscaper).
-std::string EscapeHtml(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&#34;"; break;
-      case '\'': out += "&#39;"; break;
-      case '+': out += "&#43;"; break;
-      case '\0': out += "\xef\xbf\xbd"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 // Ends execution with a message (Go panics and recovers the same way);
 // never leaves this file.
 struct ExecError {
@@ -214,7 +196,7 @@ class Executor {
     std::string text = v.IsNil() ? "<no value>" : ToText(v);
     // html/template in the text of a page: what an action prints is
     // escaped, unless it is template.HTML (safeHtml).
-    if (options_.escape_html && !(v.type() != nullptr && v.type()->name == kHtmlTypeName)) text = EscapeHtml(text);
+    if (options_.escape_html && !(v.type() != nullptr && v.type()->name == kHtmlTypeName)) text = HtmlEscape(text, /*plus=*/true);
     Write(text);
   }
 

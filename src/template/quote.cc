@@ -201,9 +201,13 @@ std::string RuneDescription(std::string_view s, size_t pos) {
   return out;
 }
 
-std::string HtmlEscape(std::string_view s) {
+std::string HtmlEscape(std::string_view s, bool plus) {
   std::string out;
   for (char c : s) {
+    if (plus && c == '+') {
+      out += "&#43;";
+      continue;
+    }
     switch (c) {
       case '\0': out += "\xef\xbf\xbd"; break;
       case '"': out += "&#34;"; break;

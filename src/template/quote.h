@@ -32,8 +32,8 @@ void AppendRune(std::string& out, int32_t rune);
 std::pair<int32_t, size_t> DecodeRune(std::string_view s, size_t pos);
 
 // What Go's html, js and urlquery template functions (and url.QueryEscape)
-// make of a text.
-std::string HtmlEscape(std::string_view s);
+// make of a text. With `plus`, '+' too, as html/template escapes page text.
+std::string HtmlEscape(std::string_view s, bool plus = false);
 std::string JsEscape(std::string_view s);
 std::string QueryEscape(std::string_view s);
 

@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 export CC  := clang
 export CXX := clang++
 
-.PHONY: all setup build run test test-full fuzz bench bench-compare bench-compare-1m bench-interleaved bench-interference soak clean
+.PHONY: all setup build run test test-full fuzz bench bench-encoder-backends bench-compare bench-compare-1m bench-interleaved bench-interference soak clean
 
 all: build
 
@@ -43,6 +43,11 @@ test-full: build
 # Google Benchmark micro-benchmarks (chunk, WAL, remote-write decode, head).
 bench: build
 	bash scripts/bench.sh
+
+# The search encoder on OpenBLAS, Eigen alone and libtorch (installs
+# libtorch-dev; docs/design/search.md).
+bench-encoder-backends: setup
+	bash scripts/bench_encoder_backends.sh
 
 # MyTSDB, Prometheus and VictoriaMetrics side by side (bench/compare.py);
 # BENCH_ARGS="--series 2000 --duration 20m" for a quick run.

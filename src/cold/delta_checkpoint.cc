@@ -43,9 +43,10 @@ std::shared_ptr<arrow::Schema> CheckpointSchema() {
                         field("metaData", metadata), field("protocol", protocol)});
 }
 
+using PartitionValues = std::vector<std::pair<std::string, std::string>>;
+
 // Appends key/value pairs to a map builder.
-arrow::Status AppendMap(arrow::MapBuilder* b,
-                        const std::vector<std::pair<std::string, std::string>>& kv) {
+arrow::Status AppendMap(arrow::MapBuilder* b, const PartitionValues& kv) {
   ARROW_RETURN_NOT_OK(b->Append());
   auto* keys = static_cast<arrow::StringBuilder*>(b->key_builder());
   auto* values = static_cast<arrow::StringBuilder*>(b->item_builder());
@@ -138,7 +139,7 @@ arrow::Result<std::shared_ptr<arrow::RecordBatch>> BuildBatch(const CheckpointSt
   for (const AddFile& f : state.files) {
     ARROW_RETURN_NOT_OK(row(add, [&] {
       ARROW_RETURN_NOT_OK(Child<arrow::StringBuilder>(add, 0)->Append(f.path));
-      ARROW_RETURN_NOT_OK(AppendMap(Child<arrow::MapBuilder>(add, 1), {{"day", f.day}}));
+      ARROW_RETURN_NOT_OK(AppendMap(Child<arrow::MapBuilder>(add, 1), f.day.empty() ? PartitionValues{} : PartitionValues{{"day", f.day}}));
       ARROW_RETURN_NOT_OK(Child<arrow::Int64Builder>(add, 2)->Append(f.size_bytes));
       ARROW_RETURN_NOT_OK(Child<arrow::Int64Builder>(add, 3)->Append(f.modification_time_ms));
       ARROW_RETURN_NOT_OK(Child<arrow::BooleanBuilder>(add, 4)->Append(false));

@@ -93,6 +93,16 @@ std::string CommitFileName(int64_t version) {
 
 std::string DeltaTable::log_dir() const { return JoinPath(dir_, "_delta_log"); }
 
+std::vector<std::string> DeltaTable::PartitionColumns() const {
+  if (fixed_ && !fixed_->partitioned_by_day) return {};
+  return {std::string(kDayColumn)};
+}
+
+std::string DeltaTable::PartitionMismatch() const {
+  return PartitionColumns().empty() ? "the table is partitioned, where MyTSDB writes it unpartitioned"
+                                    : "the table is not partitioned by day alone";
+}
+
 std::vector<std::string> DeltaTable::StatsColumns() const { return StatsColumnsWith(label_columns_); }
 
 std::vector<std::string> DeltaTable::StatsColumnsWith(
@@ -129,9 +139,8 @@ Result<std::unique_ptr<DeltaTable>> DeltaTable::Open(const std::string& dir, io:
                                    ": the table uses deletion vectors, which MyTSDB does not "
                                    "implement");
     }
-    if (state.partition_columns != std::vector<std::string>{std::string(kDayColumn)}) {
-      return Status::Unimplemented("Delta checkpoint " + path +
-                                   ": the table is not partitioned by day alone");
+    if (state.partition_columns != table->PartitionColumns()) {
+      return Status::Unimplemented("Delta checkpoint " + path + ": " + table->PartitionMismatch());
     }
     table->protocol_ = state.protocol;
     table->have_protocol_ = true;
@@ -219,7 +228,7 @@ Status DeltaTable::WriteCheckpoint() {
   state.table_id = table_id_;
   state.created_time_ms = created_time_ms_;
   state.schema_string = schema_string_;
-  state.partition_columns = {std::string(kDayColumn)};
+  state.partition_columns = PartitionColumns();
   state.configuration = configuration_;
   for (const auto& [path, f] : files_) state.files.push_back(f);
   // Tombstones older than the retention period are dropped from here on.
@@ -339,9 +348,8 @@ Status DeltaTable::ApplyCommit(int64_t version, const std::string& json, const s
       }
       std::vector<std::string> partitions;
       if (m.HasMember("partitionColumns")) partitions = StringArray(m["partitionColumns"]);
-      if (partitions != std::vector<std::string>{std::string(kDayColumn)}) {
-        return Status::Unimplemented("Delta log " + file +
-                                     ": the table is not partitioned by day alone");
+      if (partitions != PartitionColumns()) {
+        return Status::Unimplemented("Delta log " + file + ": " + PartitionMismatch());
       }
       configuration_.clear();
       if (m.HasMember("configuration") && m["configuration"].IsObject()) {
@@ -462,7 +470,7 @@ std::string DeltaTable::RenderCommit(const CommitRequest& request, int64_t versi
       Str(w, schema);
       w.Key("partitionColumns");
       w.StartArray();
-      Str(w, kDayColumn);
+      for (const std::string& column : PartitionColumns()) Str(w, column);
       w.EndArray();
       w.Key("configuration");
       w.StartObject();
@@ -497,8 +505,10 @@ std::string DeltaTable::RenderCommit(const CommitRequest& request, int64_t versi
       Str(w, f.path);
       w.Key("partitionValues");
       w.StartObject();
-      w.Key("day");
-      Str(w, f.day);
+      if (!PartitionColumns().empty()) {
+        w.Key("day");
+        Str(w, f.day);
+      }
       w.EndObject();
       w.Key("size");
       w.Int64(f.size_bytes);

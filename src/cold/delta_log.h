@@ -49,11 +49,13 @@ struct CommitRequest {
   std::string operation = "WRITE";  // commitInfo.operation: WRITE, OPTIMIZE, DELETE, ...
 };
 
-// A table other than the samples table (the alert history): its schema is
-// fixed, not one column per label, and partitioned by day as well.
+// A table other than the samples table (the alert history, the search
+// vectors): its schema is fixed, not one column per label, partitioned by
+// day (the `day` field of the schema) or not at all.
 struct FixedLayout {
   std::string schema_string;               // Delta's schemaString
   std::vector<std::string> stats_columns;  // delta.dataSkippingStatsColumns
+  bool partitioned_by_day = true;
 };
 
 class DeltaTable {
@@ -106,6 +108,10 @@ class DeltaTable {
   DeltaTable(std::string dir, io::FileSystem* fs, std::optional<FixedLayout> fixed)
       : dir_(std::move(dir)), fs_(fs), fixed_(std::move(fixed)) {}
   std::string log_dir() const;
+  // ["day"], or none for a fixed layout that is not partitioned.
+  std::vector<std::string> PartitionColumns() const;
+  // Why a log's partitionColumns are refused.
+  std::string PartitionMismatch() const;
   Status ApplyCommit(int64_t version, const std::string& json, const std::string& file);
   Status ApplySchemaString(const std::string& schema_string, const std::string& file);
   // Writes the current version as <version>.checkpoint.parquet and points

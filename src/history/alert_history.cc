@@ -1,8 +1,6 @@
 #include "history/alert_history.h"
 
 #include <arrow/api.h>
-#include <parquet/arrow/reader.h>
-#include <parquet/arrow/writer.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -11,7 +9,7 @@
 #include <set>
 
 #include "cold/arrow_io.h"
-#include "cold/column_reader.h"
+#include "cold/table_file.h"
 #include "common/time_format.h"
 
 namespace mytsdb::history {
@@ -117,14 +115,6 @@ std::string StatsJson(int64_t rows, int64_t min_ts, int64_t max_ts) {
          "\"},\"maxValues\":{\"time\":\"" + iso(max_ts) + "\"},\"nullCount\":{\"time\":0}}";
 }
 
-// A file of the table, whole (they are small: a flush's or a day's events).
-Result<std::shared_ptr<arrow::Table>> ReadWholeFile(io::FileSystem* fs, const std::string& full) {
-  ASSIGN_OR_RETURN(auto reader, cold::OpenParquet(fs, full));
-  auto table = reader->ReadTable();
-  if (!table.ok()) return Check(table.status(), "read " + full);
-  return *std::move(table);
-}
-
 // The least and greatest `time` of a table.
 std::pair<int64_t, int64_t> TimeBounds(const arrow::Table& table) {
   int64_t lo = INT64_MAX, hi = INT64_MIN;
@@ -209,7 +199,7 @@ Status AlertHistory::AdoptLeftovers() {
       }
       // Whole (renamed only once synced) but never committed: a crash came
       // between the two. Its events are nowhere else.
-      ASSIGN_OR_RETURN(std::shared_ptr<arrow::Table> table, ReadWholeFile(fs, full));
+      ASSIGN_OR_RETURN(std::shared_ptr<arrow::Table> table, cold::ReadTableFile(fs, full));
       if (!table->schema()->Equals(*ArrowSchema(), /*check_metadata=*/false)) {
         return Status::Corruption("alert history: " + full + " does not have the alert history's columns");
       }
@@ -253,27 +243,8 @@ Result<cold::AddFile> AlertHistory::WriteFile(const arrow::Table& table, const s
   const std::string dir = io::DirName(full);
   RETURN_NOT_OK(fs->CreateDirs(dir));
   RETURN_NOT_OK(fs->SyncDir(options_.dir));
-  // Written and synced under a temporary name, then renamed: a file under
-  // its final name is always whole (see AdoptLeftovers).
-  ASSIGN_OR_RETURN(std::unique_ptr<io::WritableFile> file, fs->NewWritableFile(full + ".tmp"));
-  try {
-    auto properties = parquet::WriterProperties::Builder()
-                          .compression(parquet::Compression::ZSTD)
-                          ->enable_statistics()
-                          ->build();
-    auto arrow_properties = parquet::ArrowWriterProperties::Builder().store_schema()->build();
-    RETURN_NOT_OK(Check(parquet::arrow::WriteTable(table, cold::ArrowMemoryPool(), cold::MakeArrowOutputStream(file.get()),
-                                                   /*chunk_size=*/64 * 1024, properties, arrow_properties),
-                        "write " + full));
-  } catch (const std::exception& e) {
-    return cold::FromException(e, "write " + full);
-  }
-  RETURN_NOT_OK(file->Sync());
-  RETURN_NOT_OK(file->Close());
-  RETURN_NOT_OK(fs->Rename(full + ".tmp", full));
-  RETURN_NOT_OK(fs->SyncDir(dir));
-  ASSIGN_OR_RETURN(io::FileStatus status, fs->Stat(full));
-  add.size_bytes = static_cast<int64_t>(status.size);
+  // Whole under its final name (see AdoptLeftovers).
+  ASSIGN_OR_RETURN(add.size_bytes, cold::WriteTableFile(fs, full, table));
   add.num_records = table.num_rows();
   add.min_ts = min_ts;
   add.max_ts = max_ts;
@@ -368,7 +339,7 @@ Status AlertHistory::Maintain() {
     std::vector<std::shared_ptr<arrow::Table>> tables;
     for (const cold::AddFile& add : adds) {
       const std::string full = JoinPath(options_.dir, add.path);
-      ASSIGN_OR_RETURN(std::shared_ptr<arrow::Table> table, ReadWholeFile(fs, full));
+      ASSIGN_OR_RETURN(std::shared_ptr<arrow::Table> table, cold::ReadTableFile(fs, full));
       tables.push_back(std::move(table));
     }
     auto merged = arrow::ConcatenateTables(tables);

@@ -168,6 +168,10 @@ Status Apply(const std::string& key, const YAML::Node& node, Config* c) {
     ASSIGN_OR_RETURN(c->for_outage_tolerance_ms, ParseDuration(v));
   } else if (key == "rules.alert.for_grace_period") {
     ASSIGN_OR_RETURN(c->for_grace_period_ms, ParseDuration(v));
+  } else if (key == "search.model_dir") {
+    c->search_model_dir = v;
+  } else if (key == "search.refresh_interval") {
+    ASSIGN_OR_RETURN(c->search_refresh_interval_ms, ParseDuration(v));
   } else if (key == "alert_history.flush_interval") {
     ASSIGN_OR_RETURN(c->alert_history_flush_interval_ms, ParseDuration(v));
   } else if (key == "web.external_url") {

@@ -91,6 +91,10 @@ struct Config {
   std::vector<relabel::Config> alert_relabel_configs;
   size_t notification_queue_capacity = 10'000;  // --alertmanager.notification-queue-capacity
   std::string alertmanager_config_file;          // --alertmanager.config.file: the built-in Alertmanager
+  // Semantic search (docs/SEARCH.md): the model's directory (empty: the
+  // one scripts/setup.sh installs) and how often the index catches up.
+  std::string search_model_dir;                  // --search.model-dir
+  int64_t search_refresh_interval_ms = 15'000;   // --search.refresh-interval
 };
 
 // Loads a YAML config file over `config`. Unknown keys are errors (a typo

@@ -22,6 +22,7 @@
 #include "check_command.h"
 #include "rules_service.h"
 #include "history/alert_history.h"
+#include "search_command.h"
 #include "sql_command.h"
 #include "storage/storage.h"
 #include "http/server.h"
@@ -214,6 +215,8 @@ int Serve(const Config& config, const std::string& config_file) {
   server.SetRules([&rules_service] { return rules_service.manager(); });
   EmbeddedAlertmanager embedded_am;
   if (!config.alertmanager_config_file.empty()) embedded_am.Attach(&server, &registry);
+  EmbeddedSearch embedded_search;
+  embedded_search.Attach(&server);
   // /-/quit (with --web.enable-lifecycle) stops the server as SIGTERM does.
   server.SetQuitHandler([] { ::kill(::getpid(), SIGTERM); });
   st = server.Bind();
@@ -368,6 +371,11 @@ int Serve(const Config& config, const std::string& config_file) {
         spdlog::info("built-in Alertmanager running ({})", config.alertmanager_config_file);
       }
     }
+    if (Status search = embedded_search.Start(config, storage->get()); !search.ok()) {
+      spdlog::error("{}", search.ToString());
+      exit_code = 1;
+      pthread_kill(signal_thread.native_handle(), SIGTERM);
+    }
     Status rules = rules_service.Apply(config, storage->get());
     if (!rules.ok()) {
       spdlog::error("rules: {}", rules.message());
@@ -381,6 +389,7 @@ int Serve(const Config& config, const std::string& config_file) {
   server_thread.join();
   rules_service.Stop();  // hands what it holds to the Alertmanagers
   embedded_am.Stop();
+  embedded_search.Stop();
   rules_storage = nullptr;
   history_ptr = nullptr;
   if (pg != nullptr) pg->Stop();
@@ -411,6 +420,9 @@ int main(int argc, char** argv) {
   // caches would hold memory after a flush or compaction. An explicit
   // setting in the environment wins.
   ::setenv("ARROW_DEFAULT_MEMORY_POOL", "system", /*overwrite=*/0);
+  // No OpenBLAS worker thread may take the signals the server waits for
+  // (search/encoder.h); embedding runs on one thread anyway.
+  mytsdb::search::SentenceEncoder::SetMatrixThreads(1);
   CLI::App app{"MyTSDB: a Prometheus-compatible time-series database with a Parquet cold tier."};
   app.require_subcommand(1);
   app.set_version_flag("--version", mytsdb::app::kVersion);
@@ -419,7 +431,7 @@ int main(int argc, char** argv) {
       max_block_duration, max_body, max_decompressed, name_validation, log_level, retention,
       retention_size, maintenance_interval, query_timeout, query_lookback, max_future,
       sql_memory_limit, sql_timeout, pg_listen, for_outage_tolerance, for_grace_period, resend_delay,
-      rules_cold_cache, alert_history_flush;
+      rules_cold_cache, alert_history_flush, search_model_dir, search_refresh;
   size_t notification_queue_capacity = 0;
   int sql_threads = 0, pg_max_connections = 0;
   uint64_t max_series = 0, max_series_per_metric = 0;
@@ -445,6 +457,11 @@ int main(int argc, char** argv) {
   serve->add_option("--rules.cold-cache-size", rules_cold_cache,
                     "Memory for cold-tier samples kept between rule evaluations, so that a trend rule's "
                     "window into the Parquet tier is not decoded again every cycle (default 256MiB; 0: none)");
+  serve->add_option("--search.model-dir", search_model_dir,
+                    "The sentence-embedding model of semantic search (default: the one scripts/setup.sh installs "
+                    "in .deps/models; docs/SEARCH.md)");
+  serve->add_option("--search.refresh-interval", search_refresh,
+                    "How often the search index takes in new metrics and HELP texts (default 15s)");
   serve->add_option("--alertmanager.config.file", alertmanager_config_file,
                     "Run the built-in Alertmanager with this Alertmanager configuration file: rules notify it in "
                     "process, its API v2 is served here, its state kept in DATA/alertmanager (docs/ALERTMANAGER.md)");
@@ -605,6 +622,20 @@ int main(int argc, char** argv) {
   CLI::App* am_routes_test = am_routes_command->add_subcommand(
       "test", "Print the receivers an alert with these labels goes to, as `amtool config routes test` does.");
   am_routes_test->add_option("labels", am_routes.labels, "LABEL=VALUE ...");
+  mytsdb::app::SearchCommandOptions search_options;
+  CLI::App* search_command = app.add_subcommand(
+      "search", "Find metrics by what they mean (\"disk almost full\", \"p99 latency\") on a running server "
+                "(docs/SEARCH.md).");
+  search_command->add_option("question", search_options.question, "The question, in words")->required();
+  search_command->add_option("--url", search_options.url, "The server")->capture_default_str();
+  search_command->add_option("--limit", search_options.limit, "Results, 1-100")->capture_default_str();
+  search_command->add_option("--type", search_options.type, "Only metrics of this type (counter, gauge, histogram, ...)");
+  search_command->add_option("--match", search_options.match,
+                             "Only metrics with a series matching this selector, e.g. '{job=\"node\"}' (repeatable)");
+  search_command->add_option("--mode", search_options.mode, "hybrid (default), semantic or lexical");
+  search_command->add_option("--format", search_options.format, "table (default) or json");
+  search_command->add_option("--user", search_options.user,
+                             "Basic-auth user; the password is read from MYTSDB_PASSWORD");
   app.add_subcommand("version", "Print the version.");
 
   try {
@@ -632,6 +663,12 @@ int main(int argc, char** argv) {
     check_rules.names = check_names == "legacy" ? mytsdb::model::Labels::NameScheme::kLegacy
                                                 : mytsdb::model::Labels::NameScheme::kUtf8;
     return mytsdb::app::RunCheckRules(check_rules);
+  }
+  if (app.got_subcommand("search")) {
+    if (search_options.format != "table" && search_options.format != "json") {
+      return mytsdb::app::Fail("invalid --format \"" + search_options.format + "\": table or json");
+    }
+    return mytsdb::app::RunSearchCommand(search_options);
   }
   if (app.got_subcommand("sql")) {
     if (!sql_timeout_flag.empty()) {
@@ -727,6 +764,8 @@ int main(int argc, char** argv) {
            apply("--rules.cold-cache-size", rules_cold_cache, mytsdb::app::ParseBytes, &config.rules_cold_cache_bytes),
            apply("--alert-history.flush-interval", alert_history_flush, mytsdb::app::ParseDuration,
                  &config.alert_history_flush_interval_ms),
+           apply("--search.refresh-interval", search_refresh, mytsdb::app::ParseDuration,
+                 &config.search_refresh_interval_ms),
        }) {
     if (!st.ok()) return mytsdb::app::Fail(st.message());
   }
@@ -762,6 +801,8 @@ int main(int argc, char** argv) {
     return mytsdb::app::Fail("--alert-history.flush-interval must be positive");
   }
   if (config.query_max_samples <= 0) return mytsdb::app::Fail("--query.max-samples must be positive");
+  if (config.search_refresh_interval_ms <= 0) return mytsdb::app::Fail("--search.refresh-interval must be positive");
+  if (!search_model_dir.empty()) config.search_model_dir = search_model_dir;
   if (config.persist_check_interval_ms <= 0) {
     return mytsdb::app::Fail("--maintenance-interval must be positive");
   }

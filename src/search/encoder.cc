@@ -12,6 +12,8 @@
 
 #ifndef MYTSDB_ENCODER_EIGEN_GEMM
 #include <cblas.h>
+// OpenBLAS's, exported: joins the worker threads of its thread pool.
+extern "C" int blas_thread_shutdown_(void);
 #endif
 
 namespace mytsdb::search {
@@ -155,6 +157,12 @@ SentenceEncoder::~SentenceEncoder() = default;
 void SentenceEncoder::SetMatrixThreads(int threads) {
 #ifndef MYTSDB_ENCODER_EIGEN_GEMM
   openblas_set_num_threads(std::max(1, threads));
+  // OpenBLAS's pthread build starts its workers when the library loads
+  // (and again when the number of threads is set), before main() can block
+  // signals for the process's threads: such a thread takes a SIGTERM meant
+  // for the server's sigwait, and the signal's default action kills the
+  // process. With one thread it needs none: they are stopped.
+  if (threads <= 1) blas_thread_shutdown_();
 #else
   (void)threads;
 #endif

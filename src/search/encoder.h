@@ -47,7 +47,9 @@ class SentenceEncoder {
 
   // Threads of the matrix products, for the whole process (OpenBLAS's
   // setting is global). The server keeps 1 so that embedding never takes
-  // both cores from ingestion; benchmarks vary it.
+  // both cores from ingestion, and calls this first thing in main(): it
+  // also stops the threads OpenBLAS started before main (see encoder.cc).
+  // Benchmarks vary it.
   static void SetMatrixThreads(int threads);
 
   size_t dimension() const { return static_cast<size_t>(config_.hidden); }

@@ -1,0 +1,288 @@
+#include "search/search_service.h"
+
+#include <spdlog/spdlog.h>
+#include <xxhash.h>
+
+#include <algorithm>
+
+#include "search/metric_text.h"
+#include "storage/storage.h"
+
+namespace mytsdb::search {
+
+namespace {
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void AddTo(std::atomic<double>& total, double x) {
+  double old = total.load();
+  while (!total.compare_exchange_weak(old, old + x)) {
+  }
+}
+
+}  // namespace
+
+CatalogSource StorageCatalogSource(const storage::Storage* storage, CatalogOptions options) {
+  CatalogSource source;
+  source.build = [storage, options] { return BuildCatalog(*storage, options); };
+  source.generation = [storage] {
+    const head::HeadStats head = storage->head_stats();
+    const cold::ColdStats cold = storage->cold_stats();
+    XXH64_state_t* state = XXH64_createState();
+    XXH64_reset(state, 0);
+    for (uint64_t v : {head.series_created_total, head.num_series, static_cast<uint64_t>(cold.version),
+                       cold.catalog_series}) {
+      XXH64_update(state, &v, sizeof v);
+    }
+    // HELP and TYPE may arrive after the series (remote write sends
+    // metadata apart, every minute).
+    for (const head::MetricMetadata& m : storage->Metadata()) {
+      for (const std::string* s : {&m.metric_family_name, &m.help, &m.unit}) XXH64_update(state, s->data(), s->size() + 1);
+      XXH64_update(state, &m.type, 1);
+    }
+    const uint64_t hash = XXH64_digest(state);
+    XXH64_freeState(state);
+    return hash;
+  };
+  source.select_names = [storage](const model::Matchers& matchers) {
+    std::set<std::string> names;
+    const storage::SeriesSelection selection = storage->Select(matchers, model::TimeRange{});
+    for (size_t i = 0; i < selection.size(); ++i) names.emplace(selection.label(i, "__name__"));
+    return names;
+  };
+  return source;
+}
+
+Result<std::unique_ptr<SearchService>> SearchService::Open(const SearchServiceOptions& options, CatalogSource source) {
+  std::unique_ptr<SearchService> s(new SearchService(options, std::move(source)));
+  const auto start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(s->encoder_, SentenceEncoder::Load(options.model_dir));
+  std::string dir = options.model_dir;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  s->model_name_ = dir.substr(dir.find_last_of('/') + 1);
+  const std::string& model_name = s->model_name_;
+  ASSIGN_OR_RETURN(s->table_, VectorTable::Open(options.table_dir, model_name, s->encoder_->dimension()));
+  s->ranker_ = std::make_unique<Ranker>(s->encoder_->dimension(), options.ranker);
+  // The ranker needs each family's words as well as its vector: until the
+  // first refresh has the catalog, the stored rows are indexed under
+  // entries known only by name, so that the first searches already work.
+  size_t loaded = 0;
+  RETURN_NOT_OK(s->table_->ForEach([&](const VectorRow& row) {
+    MetricEntry entry;
+    entry.name = row.metric;
+    entry.metric_names = {row.metric};
+    entry.help = row.text;  // the embedded text holds the HELP and labels
+    s->ranker_->Upsert(entry, row.embedding);
+    s->entries_[row.metric] = std::move(entry);
+    ++loaded;
+  }));
+  s->table_version_ = s->table_->version();
+  spdlog::info("search: model {} loaded, {} families from {} in {:.1f} s", model_name, loaded, options.table_dir,
+               SecondsSince(start));
+  if (options.refresh_interval.count() > 0) s->thread_ = std::thread([p = s.get()] { p->Loop(); });
+  return s;
+}
+
+SearchService::~SearchService() { Stop(); }
+
+void SearchService::Stop() {
+  {
+    std::lock_guard lock(stop_mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void SearchService::Loop() {
+  std::unique_lock lock(stop_mu_);
+  while (!stopping_) {
+    lock.unlock();
+    if (Status st = Refresh(); !st.ok()) spdlog::warn("search: refresh failed: {}", st.ToString());
+    lock.lock();
+    stop_cv_.wait_for(lock, options_.refresh_interval, [this] { return stopping_; });
+  }
+}
+
+Status SearchService::Refresh() {
+  std::lock_guard refresh_lock(refresh_mu_);
+  const uint64_t generation = source_.generation();
+  if (refreshed_generation_ == generation) return Status::OK();
+  const auto start = std::chrono::steady_clock::now();
+  Catalog catalog = source_.build();
+
+  std::vector<const MetricEntry*> to_embed;
+  std::vector<std::string> texts;
+  std::set<std::string, std::less<>> present;
+  for (const MetricEntry& entry : catalog.entries) {
+    present.insert(entry.name);
+    std::string text = EmbeddingText(entry);
+    auto stored = table_->texts().find(entry.name);
+    if (stored != table_->texts().end() && stored->second == text && ranker_->Contains(entry.name)) continue;
+    to_embed.push_back(&entry);
+    texts.push_back(std::move(text));
+  }
+  std::vector<std::string> removed;
+  for (const auto& [name, text] : table_->texts()) {
+    if (!present.count(name)) removed.push_back(name);
+  }
+
+  // The catalog's words for families whose vector is unchanged: the
+  // ranker re-indexes their terms with the stored vector.
+  {
+    std::vector<VectorRow> unchanged_rows;
+    std::set<std::string, std::less<>> embedding_now;
+    for (const MetricEntry* e : to_embed) embedding_now.insert(e->name);
+    std::unique_lock lock(entries_mu_);
+    for (const MetricEntry& entry : catalog.entries) {
+      if (embedding_now.count(entry.name)) continue;
+      auto old = entries_.find(entry.name);
+      const bool same = old != entries_.end() && old->second.help == entry.help && old->second.type == entry.type &&
+                        old->second.unit == entry.unit && old->second.metric_names == entry.metric_names;
+      if (!same && ranker_->Contains(entry.name)) unchanged_rows.push_back({entry.name, "", {}});
+      entries_[entry.name] = entry;
+    }
+    lock.unlock();
+    if (!unchanged_rows.empty()) {
+      std::set<std::string, std::less<>> wanted;
+      for (const VectorRow& r : unchanged_rows) wanted.insert(r.metric);
+      RETURN_NOT_OK(table_->ForEach([&](const VectorRow& row) {
+        if (!wanted.count(row.metric)) return;
+        std::optional<MetricEntry> entry;
+        {
+          std::shared_lock read(entries_mu_);
+          if (auto it = entries_.find(row.metric); it != entries_.end()) entry = it->second;
+        }
+        if (entry) ranker_->Upsert(*entry, row.embedding);
+      }));
+    }
+  }
+
+  std::vector<VectorRow> pending;
+  auto commit = [&](std::span<const std::string> drop) -> Status {
+    RETURN_NOT_OK(table_->Update(pending, drop));
+    pending.clear();
+    table_version_ = table_->version();
+    return Status::OK();
+  };
+  auto last_log = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < to_embed.size(); i += options_.embed_batch) {
+    {
+      std::lock_guard lock(stop_mu_);
+      if (stopping_) break;
+    }
+    const size_t n = std::min(options_.embed_batch, to_embed.size() - i);
+    std::vector<std::string_view> batch(texts.begin() + static_cast<std::ptrdiff_t>(i),
+                                        texts.begin() + static_cast<std::ptrdiff_t>(i + n));
+    const auto embed_start = std::chrono::steady_clock::now();
+    const std::vector<float> vectors = encoder_->EmbedBatch(batch);
+    AddTo(embed_seconds_total_, SecondsSince(embed_start));
+    const size_t dim = encoder_->dimension();
+    for (size_t j = 0; j < n; ++j) {
+      const MetricEntry& entry = *to_embed[i + j];
+      std::span<const float> v(vectors.data() + j * dim, dim);
+      ranker_->Upsert(entry, v);
+      {
+        std::unique_lock lock(entries_mu_);
+        entries_[entry.name] = entry;
+      }
+      pending.push_back({entry.name, texts[i + j], std::vector<float>(v.begin(), v.end())});
+    }
+    embedded_total_ += n;
+    if (pending.size() >= kCommitEvery) RETURN_NOT_OK(commit({}));
+    if (SecondsSince(last_log) >= 10) {
+      spdlog::info("search: embedded {}/{} metric families", i + n, to_embed.size());
+      last_log = std::chrono::steady_clock::now();
+    }
+  }
+  for (const std::string& name : removed) ranker_->Remove(name);
+  {
+    std::unique_lock lock(entries_mu_);
+    std::erase_if(entries_, [&](const auto& kv) { return !present.count(kv.first); });
+  }
+  RETURN_NOT_OK(commit(removed));
+  bool stopped;
+  {
+    std::lock_guard lock(stop_mu_);
+    stopped = stopping_;
+  }
+  if (!stopped) refreshed_generation_ = generation;
+  ++refreshes_;
+  last_refresh_seconds_ = SecondsSince(start);
+  if (!to_embed.empty() || !removed.empty()) {
+    spdlog::info("search: {} families, {} embedded, {} removed in {:.1f} s", catalog.entries.size(), to_embed.size(),
+                 removed.size(), last_refresh_seconds_.load());
+  }
+  return Status::OK();
+}
+
+std::vector<float> SearchService::EmbedQuestion(const std::string& question) const {
+  {
+    std::lock_guard lock(cache_mu_);
+    if (auto it = cache_index_.find(question); it != cache_index_.end()) {
+      cache_.splice(cache_.begin(), cache_, it->second);
+      return it->second->second;
+    }
+  }
+  std::vector<float> v = encoder_->Embed(question);
+  std::lock_guard lock(cache_mu_);
+  if (options_.question_cache == 0 || cache_index_.count(question)) return v;
+  cache_.emplace_front(question, v);
+  cache_index_[question] = cache_.begin();
+  if (cache_.size() > options_.question_cache) {
+    cache_index_.erase(cache_.back().first);
+    cache_.pop_back();
+  }
+  return v;
+}
+
+Result<std::vector<SearchHit>> SearchService::Search(const SearchRequest& request) const {
+  std::vector<float> embedding;
+  if (request.mode != RankMode::kLexical) embedding = EmbedQuestion(request.question);
+  // match[]: the metric names with a matching series.
+  std::optional<std::set<std::string>> names;
+  if (!request.selectors.empty()) {
+    names.emplace();
+    for (const model::Matchers& m : request.selectors) names->merge(source_.select_names(m));
+  }
+  std::shared_lock lock(entries_mu_);
+  std::function<bool(std::string_view)> allowed;
+  if (!request.type.empty() || names) {
+    allowed = [&](std::string_view family) {
+      auto it = entries_.find(family);
+      if (it == entries_.end()) return false;
+      if (!request.type.empty() && it->second.type != request.type) return false;
+      if (names) {
+        return std::any_of(it->second.metric_names.begin(), it->second.metric_names.end(),
+                           [&](const std::string& n) { return names->count(n) > 0; });
+      }
+      return true;
+    };
+  }
+  std::vector<SearchHit> hits;
+  for (RankedMetric& r : ranker_->Search(request.question, embedding, request.limit, request.mode, allowed)) {
+    auto it = entries_.find(r.name);
+    if (it == entries_.end()) continue;
+    hits.push_back({it->second, std::move(r), SuggestedQuery(it->second)});
+  }
+  return hits;
+}
+
+SearchStats SearchService::stats() const {
+  SearchStats s;
+  {
+    std::shared_lock lock(entries_mu_);
+    s.families = entries_.size();
+  }
+  s.indexed = ranker_->size();
+  s.refreshes = refreshes_.load();
+  s.embedded_total = embedded_total_.load();
+  s.embed_seconds_total = embed_seconds_total_.load();
+  s.last_refresh_seconds = last_refresh_seconds_.load();
+  s.table_version = table_version_.load();
+  return s;
+}
+
+}  // namespace mytsdb::search

@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 export CC  := clang
 export CXX := clang++
 
-.PHONY: all setup build run test test-full fuzz bench bench-encoder-backends bench-compare bench-compare-1m bench-interleaved bench-interference soak clean
+.PHONY: all setup build run test test-full fuzz bench bench-search bench-encoder-backends bench-compare bench-compare-1m bench-interleaved bench-interference soak clean
 
 all: build
 
@@ -43,6 +43,12 @@ test-full: build
 # Google Benchmark micro-benchmarks (chunk, WAL, remote-write decode, head).
 bench: build
 	bash scripts/bench.sh
+
+# Semantic search: hit rates over real exporters' catalogs, then indexing
+# 100,000 families and query latency (docs/SEARCH.md, docs/BENCHMARKS.md).
+bench-search: build
+	$(BUILD_DIR)/mytsdb-search-bench --out bench/results/search-eval.json eval
+	$(BUILD_DIR)/mytsdb-search-bench --out bench/results/search-speed.json speed --families 100000
 
 # The search encoder on OpenBLAS, Eigen alone and libtorch (installs
 # libtorch-dev; docs/design/search.md).

@@ -216,7 +216,7 @@ int Serve(const Config& config, const std::string& config_file) {
   EmbeddedAlertmanager embedded_am;
   if (!config.alertmanager_config_file.empty()) embedded_am.Attach(&server, &registry);
   EmbeddedSearch embedded_search;
-  embedded_search.Attach(&server);
+  embedded_search.Attach(&server, &registry);
   // /-/quit (with --web.enable-lifecycle) stops the server as SIGTERM does.
   server.SetQuitHandler([] { ::kill(::getpid(), SIGTERM); });
   st = server.Bind();

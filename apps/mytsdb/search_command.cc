@@ -17,7 +17,28 @@ namespace mytsdb::app {
 
 std::string DefaultModelDir() { return MYTSDB_DEFAULT_MODEL_DIR; }
 
-void EmbeddedSearch::Attach(http::Server* server) {
+void EmbeddedSearch::Attach(http::Server* server, telemetry::Registry* registry) {
+  registry->AddCollector([this](telemetry::TextWriter* w) {
+    search::SearchService* s = ptr_.load();
+    if (s == nullptr) return;
+    const search::SearchStats st = s->stats();
+    auto metric = [w](const char* name, const char* type, const char* help, double v) {
+      w->Family(name, type, help);
+      w->Sample(name, {}, v);
+    };
+    metric("mytsdb_search_families", "gauge", "Metric families in the search catalog.", static_cast<double>(st.families));
+    metric("mytsdb_search_indexed_families", "gauge", "Metric families embedded and searchable.",
+           static_cast<double>(st.indexed));
+    metric("mytsdb_search_embedded_total", "counter", "Metric families embedded since the start.",
+           static_cast<double>(st.embedded_total));
+    metric("mytsdb_search_embed_seconds_total", "counter", "Time spent embedding metric families.",
+           st.embed_seconds_total);
+    metric("mytsdb_search_refreshes_total", "counter", "Refreshes of the search catalog.",
+           static_cast<double>(st.refreshes));
+    metric("mytsdb_search_last_refresh_seconds", "gauge", "How long the last refresh took.", st.last_refresh_seconds);
+    metric("mytsdb_search_table_version", "gauge", "Version of the search vectors' Delta table.",
+           static_cast<double>(st.table_version));
+  });
   http::AddSearchApi(server, [this](std::string* why_not) -> search::SearchService* {
     search::SearchService* s = ptr_.load();
     if (s == nullptr) {

@@ -12,6 +12,7 @@
 #include "common/status.h"
 #include "http/server.h"
 #include "search/search_service.h"
+#include "telemetry/metrics.h"
 
 namespace mytsdb::storage {
 class Storage;
@@ -24,8 +25,9 @@ struct Config;
 class EmbeddedSearch {
  public:
   ~EmbeddedSearch() { Stop(); }
-  // Adds /api/v1/search (503 until Start). Call before the server runs.
-  void Attach(http::Server* server);
+  // Adds /api/v1/search (503 until Start) and the mytsdb_search_* metrics.
+  // Call before the server runs.
+  void Attach(http::Server* server, telemetry::Registry* registry);
   // Opens the service over `storage`. A model directory given explicitly
   // that cannot be loaded is an error; without one, a missing default
   // model leaves search unavailable with the reason logged and answered.

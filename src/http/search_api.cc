@@ -131,11 +131,12 @@ void WriteHit(JsonWriter& w, const search::SearchHit& hit) {
 
 void AddSearchApi(Server* server, std::function<search::SearchService*(std::string* why_not)> get) {
   auto handler = [get](const Request& req, Response& res) {
+    // Bad input is a 400 whether or not search is running.
+    Result<search::SearchRequest> request = ParseRequest(req);
+    if (!request.ok()) return WriteApiError(res, 400, "bad_data", request.status().message());
     std::string why_not;
     search::SearchService* service = get(&why_not);
     if (service == nullptr) return WriteApiError(res, 503, "unavailable", why_not);
-    Result<search::SearchRequest> request = ParseRequest(req);
-    if (!request.ok()) return WriteApiError(res, 400, "bad_data", request.status().message());
     Result<std::vector<search::SearchHit>> hits = service->Search(*request);
     if (!hits.ok()) return WriteApiError(res, 500, "internal", hits.status().message());
     const search::SearchStats stats = service->stats();
@@ -164,9 +165,6 @@ void AddSearchApi(Server* server, std::function<search::SearchService*(std::stri
   server->AddRoute("POST", "/api/v1/search", "/api/v1/search", handler, Server::Pool::kQuery);
 
   auto embedding = [get](const Request& req, Response& res) {
-    std::string why_not;
-    search::SearchService* service = get(&why_not);
-    if (service == nullptr) return WriteApiError(res, 503, "unavailable", why_not);
     for (const auto& [name, value] : req.params) {
       if (name != "q") return WriteApiError(res, 400, "bad_data", "unknown parameter \"" + name + "\": use q");
     }
@@ -176,6 +174,9 @@ void AddSearchApi(Server* server, std::function<search::SearchService*(std::stri
                            "parameter \"q\" is " + std::to_string(q.size()) + " bytes, at most " +
                                std::to_string(kMaxQuestionBytes));
     }
+    std::string why_not;
+    search::SearchService* service = get(&why_not);
+    if (service == nullptr) return WriteApiError(res, 503, "unavailable", why_not);
     const std::vector<float> v = service->EmbedQuestion(q);
     rapidjson::StringBuffer buf;
     JsonWriter w(buf);

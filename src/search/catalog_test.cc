@@ -88,7 +88,9 @@ TEST(CatalogTest, GroupsFamiliesAndCountsSeriesAndValues) {
   const MetricEntry* gauge = Find(catalog, "process_open_fds");
   ASSERT_NE(gauge, nullptr);
   EXPECT_EQ(SuggestedQuery(*gauge), "process_open_fds");
-  EXPECT_EQ(EmbeddingText(*gauge), "process open fds (gauge). Open file descriptors. Labels: job.");
+  // Abbreviations spelled out; job and instance left out.
+  EXPECT_EQ(EmbeddingText(*gauge), "process open file descriptors (gauge). Open file descriptors.");
+  EXPECT_EQ(EmbeddingText(*counter), "http requests total (counter). Requests served. Labels: code.");
 
   const MetricEntry* orphan = Find(catalog, "orphan_metric_total");
   ASSERT_NE(orphan, nullptr);

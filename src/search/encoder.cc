@@ -9,6 +9,7 @@
 #include <unsupported/Eigen/SpecialFunctions>
 
 #include "io/file_system.h"
+#include "search/small_gemm.h"
 
 #ifndef MYTSDB_ENCODER_EIGEN_GEMM
 #include <cblas.h>
@@ -24,15 +25,42 @@ using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Ro
 using ConstRowMap = Eigen::Map<const RowMatrix>;
 using ConstVectorMap = Eigen::Map<const Eigen::RowVectorXf>;
 
-// y = x W^T + b for a torch Linear's weight W [out, in] (row-major).
-void Dense(const RowMatrix& x, const float* weight, const float* bias, int out, RowMatrix* y) {
+#ifndef MYTSDB_SMALL_GEMM_ROWS
+#define MYTSDB_SMALL_GEMM_ROWS 24
+#endif
+// Up to this many rows (tokens), SmallGemmHalf instead of OpenBLAS's
+// sgemm (measured: docs/design/search.md).
+constexpr int kSmallGemmRows = MYTSDB_SMALL_GEMM_ROWS;
+
+// A torch Linear's weight W [out, in] (row-major), and its copy in half
+// precision for few rows when the CPU can use it (small_gemm.h).
+struct DenseWeights {
+  const float* f32 = nullptr;
+  std::vector<uint16_t> f16;
+
+  void Set(const float* weights, size_t count) {
+    f32 = weights;
+#ifndef MYTSDB_ENCODER_EIGEN_GEMM
+    if (SmallGemmHalfAvailable()) f16 = ToHalf(weights, count);
+#else
+    (void)count;
+#endif
+  }
+};
+
+// y = x W^T + b.
+void Dense(const RowMatrix& x, const DenseWeights& weight, const float* bias, int out, RowMatrix* y) {
   const int rows = static_cast<int>(x.rows()), in = static_cast<int>(x.cols());
   y->resize(rows, out);
 #ifdef MYTSDB_ENCODER_EIGEN_GEMM
-  y->noalias() = x * ConstRowMap(weight, out, in).transpose();
+  y->noalias() = x * ConstRowMap(weight.f32, out, in).transpose();
 #else
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, in, 1.0f, x.data(), in, weight, in, 0.0f,
-              y->data(), out);
+  if (rows <= kSmallGemmRows && !weight.f16.empty()) {
+    SmallGemmHalf(x.data(), rows, in, weight.f16.data(), out, y->data());
+  } else {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, in, 1.0f, x.data(), in, weight.f32, in, 0.0f,
+                y->data(), out);
+  }
 #endif
   y->rowwise() += ConstVectorMap(bias, out);
 }
@@ -137,6 +165,7 @@ Status CheckPipeline(const std::string& dir, size_t* max_tokens) {
 struct SentenceEncoder::Layer {
   std::vector<float> qkv_weight;  // query, key and value weights stacked: [3 hidden, hidden]
   std::vector<float> qkv_bias;
+  DenseWeights qkv, attention_out, intermediate, output;
   const float* attention_out_weight = nullptr;
   const float* attention_out_bias = nullptr;
   const float* attention_norm_weight = nullptr;
@@ -226,6 +255,10 @@ Status SentenceEncoder::BindWeights() {
     MYTSDB_BIND(p + "intermediate.dense.weight", (std::vector<int64_t>{inter, h}), &layer.intermediate_weight);
     MYTSDB_BIND(p + "intermediate.dense.bias", {inter}, &layer.intermediate_bias);
     MYTSDB_BIND(p + "output.dense.weight", (std::vector<int64_t>{h, inter}), &layer.output_weight);
+    layer.qkv.Set(layer.qkv_weight.data(), layer.qkv_weight.size());
+    layer.attention_out.Set(layer.attention_out_weight, static_cast<size_t>(h * h));
+    layer.intermediate.Set(layer.intermediate_weight, static_cast<size_t>(inter * h));
+    layer.output.Set(layer.output_weight, static_cast<size_t>(h * inter));
     MYTSDB_BIND(p + "output.dense.bias", {h}, &layer.output_bias);
     MYTSDB_BIND(p + "output.LayerNorm.weight", {h}, &layer.output_norm_weight);
     MYTSDB_BIND(p + "output.LayerNorm.bias", {h}, &layer.output_norm_bias);
@@ -271,7 +304,7 @@ std::vector<float> SentenceEncoder::EmbedIds(std::span<const std::vector<int32_t
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
   RowMatrix qkv, context(tokens, h), projected, intermediate, scores;
   for (const Layer& layer : layers_) {
-    Dense(x, layer.qkv_weight.data(), layer.qkv_bias.data(), 3 * h, &qkv);
+    Dense(x, layer.qkv, layer.qkv_bias.data(), 3 * h, &qkv);
     for (size_t s = 0; s < ids.size(); ++s) {
       const int row = begin[s], n = begin[s + 1] - begin[s];
       for (int head = 0; head < heads; ++head) {
@@ -284,12 +317,12 @@ std::vector<float> SentenceEncoder::EmbedIds(std::span<const std::vector<int32_t
         context.block(row, col, n, head_dim).noalias() = scores * v;
       }
     }
-    Dense(context, layer.attention_out_weight, layer.attention_out_bias, h, &projected);
+    Dense(context, layer.attention_out, layer.attention_out_bias, h, &projected);
     x += projected;
     LayerNorm(&x, layer.attention_norm_weight, layer.attention_norm_bias, eps);
-    Dense(x, layer.intermediate_weight, layer.intermediate_bias, config_.intermediate, &intermediate);
+    Dense(x, layer.intermediate, layer.intermediate_bias, config_.intermediate, &intermediate);
     Gelu(&intermediate);
-    Dense(intermediate, layer.output_weight, layer.output_bias, h, &projected);
+    Dense(intermediate, layer.output, layer.output_bias, h, &projected);
     x += projected;
     LayerNorm(&x, layer.output_norm_weight, layer.output_norm_bias, eps);
   }

@@ -1,5 +1,7 @@
 #include "search/metric_text.h"
 
+#include "search/vocabulary.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -16,6 +18,10 @@ void Flush(std::string* word, std::vector<std::string>* out) {
   if (!word->empty()) out->push_back(std::move(*word));
   word->clear();
 }
+
+// Label names the model reads at most: more dilute what the name and HELP
+// say (measured on the evaluation's tuning half, docs/SEARCH.md).
+constexpr size_t kMaxLabelsInText = 4;
 
 bool HasName(const MetricEntry& entry, const std::string& name) {
   return std::binary_search(entry.metric_names.begin(), entry.metric_names.end(), name);
@@ -49,7 +55,9 @@ std::vector<std::string> Terms(std::string_view text) { return NameWords(text); 
 
 std::string EmbeddingText(const MetricEntry& entry) {
   std::string text;
-  for (const std::string& w : NameWords(entry.name)) text += (text.empty() ? "" : " ") + w;
+  for (const std::string& w : NameWords(entry.name)) {
+    text += (text.empty() ? "" : " ") + std::string(ReadableWord(w));
+  }
   std::string kind = entry.type == "unknown" ? "" : entry.type;
   if (!entry.unit.empty()) kind += (kind.empty() ? "" : ", ") + entry.unit;
   if (!kind.empty()) text += " (" + kind + ")";
@@ -58,11 +66,14 @@ std::string EmbeddingText(const MetricEntry& entry) {
     text += " " + entry.help;
     if (text.back() != '.') text += ".";
   }
-  if (!entry.labels.empty()) {
-    text += " Labels:";
-    for (size_t i = 0; i < entry.labels.size(); ++i) text += (i ? ", " : " ") + entry.labels[i].name;
-    text += ".";
+  std::vector<std::string_view> labels;
+  for (const LabelSummary& label : entry.labels) {
+    // Every scraped series has these; they say nothing of the metric.
+    if (label.name == "job" || label.name == "instance") continue;
+    if (labels.size() < kMaxLabelsInText) labels.push_back(label.name);
   }
+  for (size_t i = 0; i < labels.size(); ++i) text += (i ? ", " : " Labels: ") + std::string(labels[i]);
+  if (!labels.empty()) text += ".";
   return text;
 }
 

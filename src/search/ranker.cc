@@ -22,6 +22,7 @@ constexpr float kNameWeight = 3.0f;
 constexpr float kKindWeight = 1.0f;  // type and unit
 constexpr float kHelpWeight = 1.0f;
 constexpr float kLabelWeight = 0.5f;
+constexpr float kLabelValueWeight = 0.25f;  // the most frequent values ("select", "GET", "/")
 
 constexpr size_t kInitialCapacity = 1024;
 constexpr size_t kGraphM = 16;
@@ -53,39 +54,53 @@ size_t Ranker::size() const {
 
 bool Ranker::Contains(std::string_view name) const {
   std::shared_lock lock(mu_);
-  return by_name_.count(std::string(name)) > 0;
+  auto it = by_name_.find(std::string(name));
+  return it != by_name_.end() && docs_[it->second].live;
 }
 
 void Ranker::IndexTerms(uint32_t doc, const MetricEntry& entry) {
   std::unordered_map<std::string, float> weights;
   double length = 0;
-  auto add = [&](const std::vector<std::string>& terms, float weight) {
-    for (const std::string& t : terms) {
-      weights[Stem(t)] += weight;
+  auto add = [&](std::string_view text, float weight) {
+    for (const std::string& t : DocumentTerms(text)) {
+      weights[t] += weight;
       length += weight;
     }
   };
-  add(NameWords(entry.name), kNameWeight);
-  add(Terms(entry.type == "unknown" ? "" : entry.type), kKindWeight);
-  add(Terms(entry.unit), kKindWeight);
-  add(Terms(entry.help), kHelpWeight);
-  for (const LabelSummary& label : entry.labels) add(NameWords(label.name), kLabelWeight);
-  for (auto& [term, weight] : weights) postings_[term].push_back({doc, weight});
+  add(entry.name, kNameWeight);
+  add(entry.type == "unknown" ? "" : entry.type, kKindWeight);
+  add(entry.unit, kKindWeight);
+  add(entry.help, kHelpWeight);
+  for (const LabelSummary& label : entry.labels) {
+    add(label.name, kLabelWeight);
+    for (const auto& [value, series] : label.top_values) add(value, kLabelValueWeight);
+  }
+  for (auto& [term, weight] : weights) postings_[term].push_back({doc, docs_[doc].generation, weight});
   docs_[doc].length = length;
   total_length_ += length;
 }
 
 void Ranker::Upsert(const MetricEntry& entry, std::span<const float> embedding) {
   std::unique_lock lock(mu_);
-  if (auto it = by_name_.find(entry.name); it != by_name_.end()) {
-    Doc& old = docs_[it->second];
-    old.live = false;
-    total_length_ -= old.length;
-    graph_->markDelete(it->second);
-    --live_;
+  auto it = by_name_.find(entry.name);
+  if (it != by_name_.end()) {
+    Doc& doc = docs_[it->second];
+    if (doc.live) {
+      total_length_ -= doc.length;
+    } else {
+      doc.live = true;
+      ++live_;
+    }
+    ++doc.generation;
+    IndexTerms(it->second, entry);
+    // hnswlib moves the point and mends its neighbourhood (and takes back
+    // a removed one).
+    if (!embedding.empty()) graph_->addPoint(embedding.data(), it->second);
+    return;
   }
+  if (embedding.size() != dimension_) return;  // a new name needs its vector
   const auto id = static_cast<uint32_t>(docs_.size());
-  docs_.push_back({entry.name, JoinedWords(entry.name), 0, true});
+  docs_.push_back({entry.name, JoinedWords(entry.name), 0, true, 0});
   by_name_[entry.name] = id;
   IndexTerms(id, entry);
   if (graph_->cur_element_count >= graph_->max_elements_) graph_->resizeIndex(graph_->max_elements_ * 2);
@@ -96,37 +111,37 @@ void Ranker::Upsert(const MetricEntry& entry, std::span<const float> embedding) 
 void Ranker::Remove(std::string_view name) {
   std::unique_lock lock(mu_);
   auto it = by_name_.find(std::string(name));
-  if (it == by_name_.end()) return;
+  if (it == by_name_.end() || !docs_[it->second].live) return;
   Doc& doc = docs_[it->second];
   doc.live = false;
+  ++doc.generation;
   total_length_ -= doc.length;
   graph_->markDelete(it->second);
-  by_name_.erase(it);
   --live_;
 }
 
-std::unordered_map<uint32_t, double> Ranker::LexicalScores(const std::vector<std::string>& terms) const {
-  std::unordered_map<uint32_t, double> scores;
-  if (live_ == 0) return scores;
+Ranker::LexicalScores Ranker::Lexical(const std::vector<std::string>& terms) const {
+  LexicalScores out;
+  if (live_ == 0) return out;
+  out.score.assign(docs_.size(), 0.0f);
   const double average = total_length_ / static_cast<double>(live_);
+  const double n = static_cast<double>(docs_.size());
   std::unordered_set<std::string> seen;
   for (const std::string& term : terms) {
     if (!seen.insert(term).second) continue;
     auto it = postings_.find(term);
     if (it == postings_.end()) continue;
-    size_t df = 0;
-    for (const Posting& p : it->second) df += docs_[p.doc].live ? 1 : 0;
-    if (df == 0) continue;
-    const double n = static_cast<double>(live_);
-    const double idf = std::log(1.0 + (n - static_cast<double>(df) + 0.5) / (static_cast<double>(df) + 0.5));
+    const double df = static_cast<double>(it->second.size());
+    const double idf = std::log(1.0 + (n - df + 0.5) / (df + 0.5));
     for (const Posting& p : it->second) {
       const Doc& doc = docs_[p.doc];
-      if (!doc.live) continue;
+      if (!doc.live || p.generation != doc.generation) continue;
       const double tf = p.weight;
-      scores[p.doc] += idf * tf * (kK1 + 1) / (tf + kK1 * (1 - kB + kB * doc.length / average));
+      if (out.score[p.doc] == 0.0f) out.docs.push_back(p.doc);
+      out.score[p.doc] += static_cast<float>(idf * tf * (kK1 + 1) / (tf + kK1 * (1 - kB + kB * doc.length / average)));
     }
   }
-  return scores;
+  return out;
 }
 
 double Ranker::Cosine(uint32_t doc, std::span<const float> query) const {
@@ -146,12 +161,19 @@ std::vector<RankedMetric> Ranker::Search(std::string_view question, std::span<co
   auto ok = [&](uint32_t id) { return docs_[id].live && (!allowed || allowed(docs_[id].name)); };
 
   std::unordered_set<uint32_t> candidates;
-  std::unordered_map<uint32_t, double> lexical;
+  LexicalScores lexical;
   if (use_lexical) {
-    lexical = LexicalScores(QueryTerms(question));
-    for (const auto& [id, score] : lexical) {
-      if (ok(id)) candidates.insert(id);
+    lexical = Lexical(QueryTerms(question));
+    // The best-scoring ones only: a common word ("total", "bytes") is in
+    // tens of thousands of names, whose vectors need not all be compared.
+    std::vector<std::pair<float, uint32_t>> best;
+    for (uint32_t id : lexical.docs) {
+      if (ok(id)) best.push_back({lexical.score[id], id});
     }
+    const size_t keep = std::min(best.size(), std::max(options_.lexical_candidates, limit));
+    std::partial_sort(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(keep), best.end(),
+                      [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+    for (size_t i = 0; i < keep; ++i) candidates.insert(best[i].second);
   }
   if (use_semantic && live_ > 0) {
     size_t allowed_count = live_;
@@ -173,10 +195,9 @@ std::vector<RankedMetric> Ranker::Search(std::string_view question, std::span<co
     }
   }
 
+  auto lexical_of = [&](uint32_t id) -> double { return lexical.score.empty() ? 0.0 : lexical.score[id]; };
   double best_lexical = 0;
-  for (uint32_t id : candidates) {
-    if (auto it = lexical.find(id); it != lexical.end()) best_lexical = std::max(best_lexical, it->second);
-  }
+  for (uint32_t id : candidates) best_lexical = std::max(best_lexical, lexical_of(id));
   // A question that is a metric's name (words in any case, '_' or spaces)
   // finds it first.
   const std::string exact = JoinedWords(question);
@@ -188,8 +209,7 @@ std::vector<RankedMetric> Ranker::Search(std::string_view question, std::span<co
     RankedMetric r;
     r.name = docs_[id].name;
     r.semantic = use_semantic ? Cosine(id, question_embedding) : 0.0;
-    auto it = lexical.find(id);
-    r.lexical = it != lexical.end() && best_lexical > 0 ? it->second / best_lexical : 0.0;
+    r.lexical = best_lexical > 0 ? lexical_of(id) / best_lexical : 0.0;
     r.score = w * r.semantic + (1 - w) * r.lexical;
     if (use_lexical && !exact.empty() && docs_[id].normalized_name == exact) r.score += 1.0;
     ranked.push_back(std::move(r));

@@ -6,8 +6,8 @@
 // type (vocabulary.h), and an exact metric name wins outright, so that
 // "rps", "oom", "p99" or a pasted name find what they mean.
 //
-// Candidates are the ANN's nearest and every metric sharing a term with
-// the question; each is scored exactly: hybrid = w * cosine + (1 - w) *
+// Candidates are the ANN's nearest and the best lexical matches; each is
+// scored exactly: hybrid = w * cosine + (1 - w) *
 // lexical / best lexical. Thread-safe: searches share a lock that updates
 // take alone.
 #pragma once
@@ -37,6 +37,7 @@ enum class RankMode { kHybrid, kSemantic, kLexical };
 struct RankerOptions {
   double semantic_weight = 0.6;  // w above
   size_t ann_candidates = 100;   // nearest neighbours taken from the graph
+  size_t lexical_candidates = 200;  // best BM25 scores taken
   // Below this many allowed metrics, a filtered search scores them all
   // instead of filtering the graph's candidates.
   size_t exhaustive_below = 5000;
@@ -55,7 +56,9 @@ class Ranker {
   ~Ranker();
 
   // Adds `entry` with its embedding (dimension floats, L2-normalized), or
-  // replaces the one of the same name.
+  // replaces the one of the same name in place (no dead entry is left in
+  // the graph or the postings' counts). An empty embedding keeps the one
+  // the name has (only its words change); a new name needs one.
   void Upsert(const MetricEntry& entry, std::span<const float> embedding);
   void Remove(std::string_view name);
   size_t size() const;
@@ -73,15 +76,23 @@ class Ranker {
     std::string normalized_name;  // words joined by '_', for exact matches
     double length = 0;            // weighted terms
     bool live = true;
+    uint32_t generation = 0;  // postings of older generations are stale
   };
   struct Posting {
     uint32_t doc;
+    uint32_t generation;
     float weight;  // weighted term frequency
+  };
+  struct LexicalScores {
+    std::vector<float> score;  // by doc; 0: no shared term
+    std::vector<uint32_t> docs;  // the docs with a score
   };
 
   void IndexTerms(uint32_t doc, const MetricEntry& entry);
-  // BM25 of every live doc that shares a term with `terms`, by doc.
-  std::unordered_map<uint32_t, double> LexicalScores(const std::vector<std::string>& terms) const;
+  // BM25 of every live doc that shares a term with `terms`. A term's
+  // document frequency counts stale postings too (as Lucene counts
+  // deleted documents until a merge): replacements are rare.
+  LexicalScores Lexical(const std::vector<std::string>& terms) const;
   double Cosine(uint32_t doc, std::span<const float> query) const;
 
   const size_t dimension_;

@@ -12,6 +12,23 @@ namespace mytsdb::search {
 
 namespace {
 
+// Whether the ranker's words for `a` still fit `b` (what IndexTerms reads).
+bool SameWords(const MetricEntry& a, const MetricEntry& b) {
+  if (a.name != b.name || a.type != b.type || a.help != b.help || a.unit != b.unit ||
+      a.labels.size() != b.labels.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.labels.size(); ++i) {
+    if (a.labels[i].name != b.labels[i].name || a.labels[i].top_values.size() != b.labels[i].top_values.size()) {
+      return false;
+    }
+    for (size_t v = 0; v < a.labels[i].top_values.size(); ++v) {
+      if (a.labels[i].top_values[v].first != b.labels[i].top_values[v].first) return false;
+    }
+  }
+  return true;
+}
+
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -65,22 +82,11 @@ Result<std::unique_ptr<SearchService>> SearchService::Open(const SearchServiceOp
   const std::string& model_name = s->model_name_;
   ASSIGN_OR_RETURN(s->table_, VectorTable::Open(options.table_dir, model_name, s->encoder_->dimension()));
   s->ranker_ = std::make_unique<Ranker>(s->encoder_->dimension(), options.ranker);
-  // The ranker needs each family's words as well as its vector: until the
-  // first refresh has the catalog, the stored rows are indexed under
-  // entries known only by name, so that the first searches already work.
-  size_t loaded = 0;
-  RETURN_NOT_OK(s->table_->ForEach([&](const VectorRow& row) {
-    MetricEntry entry;
-    entry.name = row.metric;
-    entry.metric_names = {row.metric};
-    entry.help = row.text;  // the embedded text holds the HELP and labels
-    s->ranker_->Upsert(entry, row.embedding);
-    s->entries_[row.metric] = std::move(entry);
-    ++loaded;
-  }));
+  // The stored vectors are indexed by the first refresh, which has the
+  // catalog's words for them (it starts at once).
   s->table_version_ = s->table_->version();
-  spdlog::info("search: model {} loaded, {} families from {} in {:.1f} s", model_name, loaded, options.table_dir,
-               SecondsSince(start));
+  spdlog::info("search: model {} loaded, {} families in {} in {:.1f} s", model_name, s->table_->texts().size(),
+               options.table_dir, SecondsSince(start));
   if (options.refresh_interval.count() > 0) s->thread_ = std::thread([p = s.get()] { p->Loop(); });
   return s;
 }
@@ -101,8 +107,14 @@ void SearchService::Loop() {
   while (!stopping_) {
     lock.unlock();
     if (Status st = Refresh(); !st.ok()) spdlog::warn("search: refresh failed: {}", st.ToString());
+    // Rebuilding the catalog reads every series' labels: with many series
+    // and steady churn it would run back to back. Waiting ten times as long
+    // as it took keeps it under a tenth of a core.
+    const auto wait = std::max<std::chrono::milliseconds>(
+        options_.refresh_interval,
+        std::chrono::milliseconds(static_cast<int64_t>(10'000 * last_catalog_seconds_.load())));
     lock.lock();
-    stop_cv_.wait_for(lock, options_.refresh_interval, [this] { return stopping_; });
+    stop_cv_.wait_for(lock, wait, [this] { return stopping_; });
   }
 }
 
@@ -112,52 +124,48 @@ Status SearchService::Refresh() {
   if (refreshed_generation_ == generation) return Status::OK();
   const auto start = std::chrono::steady_clock::now();
   Catalog catalog = source_.build();
+  last_catalog_seconds_ = SecondsSince(start);
 
+  // Each family: its vector unchanged and indexed (its words re-indexed
+  // if they changed), unchanged but stored only (read from the table), or
+  // new or changed (embedded).
   std::vector<const MetricEntry*> to_embed;
   std::vector<std::string> texts;
+  std::map<std::string, const MetricEntry*, std::less<>> from_table;
   std::set<std::string, std::less<>> present;
   for (const MetricEntry& entry : catalog.entries) {
     present.insert(entry.name);
     std::string text = EmbeddingText(entry);
     auto stored = table_->texts().find(entry.name);
-    if (stored != table_->texts().end() && stored->second == text && ranker_->Contains(entry.name)) continue;
-    to_embed.push_back(&entry);
-    texts.push_back(std::move(text));
+    if (stored == table_->texts().end() || stored->second != text) {
+      to_embed.push_back(&entry);
+      texts.push_back(std::move(text));
+    } else if (!ranker_->Contains(entry.name)) {
+      from_table[entry.name] = &entry;
+    } else {
+      bool same;
+      {
+        std::shared_lock lock(entries_mu_);
+        auto old = entries_.find(entry.name);
+        same = old != entries_.end() && SameWords(old->second, entry);
+      }
+      if (!same) ranker_->Upsert(entry, {});
+      std::unique_lock lock(entries_mu_);
+      entries_[entry.name] = entry;
+    }
   }
   std::vector<std::string> removed;
   for (const auto& [name, text] : table_->texts()) {
     if (!present.count(name)) removed.push_back(name);
   }
-
-  // The catalog's words for families whose vector is unchanged: the
-  // ranker re-indexes their terms with the stored vector.
-  {
-    std::vector<VectorRow> unchanged_rows;
-    std::set<std::string, std::less<>> embedding_now;
-    for (const MetricEntry* e : to_embed) embedding_now.insert(e->name);
-    std::unique_lock lock(entries_mu_);
-    for (const MetricEntry& entry : catalog.entries) {
-      if (embedding_now.count(entry.name)) continue;
-      auto old = entries_.find(entry.name);
-      const bool same = old != entries_.end() && old->second.help == entry.help && old->second.type == entry.type &&
-                        old->second.unit == entry.unit && old->second.metric_names == entry.metric_names;
-      if (!same && ranker_->Contains(entry.name)) unchanged_rows.push_back({entry.name, "", {}});
-      entries_[entry.name] = entry;
-    }
-    lock.unlock();
-    if (!unchanged_rows.empty()) {
-      std::set<std::string, std::less<>> wanted;
-      for (const VectorRow& r : unchanged_rows) wanted.insert(r.metric);
-      RETURN_NOT_OK(table_->ForEach([&](const VectorRow& row) {
-        if (!wanted.count(row.metric)) return;
-        std::optional<MetricEntry> entry;
-        {
-          std::shared_lock read(entries_mu_);
-          if (auto it = entries_.find(row.metric); it != entries_.end()) entry = it->second;
-        }
-        if (entry) ranker_->Upsert(*entry, row.embedding);
-      }));
-    }
+  if (!from_table.empty()) {
+    RETURN_NOT_OK(table_->ForEach([&](const VectorRow& row) {
+      auto it = from_table.find(row.metric);
+      if (it == from_table.end()) return;
+      ranker_->Upsert(*it->second, row.embedding);
+      std::unique_lock lock(entries_mu_);
+      entries_[row.metric] = *it->second;
+    }));
   }
 
   std::vector<VectorRow> pending;

@@ -9,7 +9,9 @@
 // batches, adding each batch to the ranker as it is done (search works
 // meanwhile over what is embedded), writes them to the table every
 // kCommitEvery rows and at the end, and drops families that left the
-// store. Progress is logged on long runs.
+// store. Progress is logged on long runs. The next refresh waits at least
+// ten times as long as the catalog took to build, so that rebuilding it
+// over many series stays under a tenth of a core.
 #pragma once
 
 #include <atomic>
@@ -132,7 +134,7 @@ class SearchService {
   mutable std::unordered_map<std::string, std::list<std::pair<std::string, std::vector<float>>>::iterator> cache_index_;
 
   std::atomic<uint64_t> refreshes_{0}, embedded_total_{0};
-  std::atomic<double> embed_seconds_total_{0}, last_refresh_seconds_{0};
+  std::atomic<double> embed_seconds_total_{0}, last_refresh_seconds_{0}, last_catalog_seconds_{0};
   std::atomic<int64_t> table_version_{-1};
 
   std::mutex stop_mu_;

@@ -111,8 +111,7 @@ TEST_F(SearchServiceTest, ARestartEmbedsOnlyWhatChangedAndForgetsWhatLeft) {
   catalog_.entries.erase(catalog_.entries.begin() + 4);          // process_open_fds left
   auto s = Open();
   ASSERT_NE(s, nullptr);
-  EXPECT_EQ(s->stats().indexed, 6u);  // from the table, before any refresh
-  EXPECT_EQ(Top(*s, {.question = "process_open_fds"}), "process_open_fds");
+  EXPECT_EQ(s->stats().indexed, 0u);  // the first refresh indexes the stored vectors
   ASSERT_TRUE(s->Refresh().ok());
   EXPECT_EQ(s->stats().embedded_total, 1u);
   EXPECT_EQ(s->stats().indexed, 5u);

@@ -118,6 +118,11 @@ def test_search_finds_what_a_question_means(server):
     assert top(server, "latency", mode="semantic") == "http_request_duration_seconds"
     assert top(server, "file descriptors", mode="lexical") == "process_open_fds"
 
+    # Its metrics.
+    assert server.metric("mytsdb_search_indexed_families") == len(METRICS)
+    assert server.metric("mytsdb_search_embedded_total") == len(METRICS)
+    assert server.metric("mytsdb_search_table_version") >= 0
+
     # The command line.
     out = subprocess.run([str(BINARY), "search", "--url", server.url, "--limit", "2", "disk almost full"],
                          capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
@@ -159,10 +164,16 @@ def test_restart_embeds_nothing_again_and_other_engines_read_the_vectors(server_
     server = server_factory(data)
     write_metrics(server)
     wait_indexed(server, len(METRICS))
+    # Into the cold tier: after the restart the catalog comes from the
+    # Parquet files' name and label columns alone.
+    assert server.post("/api/v1/admin/flush", data=b"").status_code == 204
     assert server.stop() == 0
     server = server_factory(data)
     wait_indexed(server, len(METRICS))
-    assert top(server, "show me latency metrics") == "http_request_duration_seconds"
+    assert server.metric("mytsdb_head_series") == 0
+    hit = search(server, "show me latency metrics", limit=1)["data"][0]
+    assert hit["metric"] == "http_request_duration_seconds" and hit["series"] == 10
+    assert hit["help"] == "Latency of HTTP requests."
     log = server.log_path.read_text()
     assert log.count(f"{len(METRICS)} embedded") == 1, log  # the first run only
 

@@ -371,14 +371,16 @@ int Serve(const Config& config, const std::string& config_file) {
         spdlog::info("built-in Alertmanager running ({})", config.alertmanager_config_file);
       }
     }
-    if (Status search = embedded_search.Start(config, storage->get()); !search.ok()) {
-      spdlog::error("{}", search.ToString());
-      exit_code = 1;
-      pthread_kill(signal_thread.native_handle(), SIGTERM);
-    }
     Status rules = rules_service.Apply(config, storage->get());
     if (!rules.ok()) {
       spdlog::error("rules: {}", rules.message());
+      exit_code = 1;
+      pthread_kill(signal_thread.native_handle(), SIGTERM);
+    }
+    // Last: rules come first, and /api/v1/search answers 503 "starting"
+    // until this.
+    if (Status search = embedded_search.Start(config, storage->get()); !search.ok()) {
+      spdlog::error("{}", search.ToString());
       exit_code = 1;
       pthread_kill(signal_thread.native_handle(), SIGTERM);
     }

@@ -98,8 +98,9 @@ def test_a_failing_sql_rule_reports_its_error(server_factory, tmp_path):
     server = server_factory(extra_args=["--config", str(write_rules(tmp_path, rules))])
 
     def errored():
-        rule = server.get("/api/v1/rules").json()["data"]["groups"][0]["rules"][0]
-        return rule if rule["health"] == "err" else None
+        groups = server.get("/api/v1/rules").json()["data"]["groups"]  # empty until the rules load
+        rule = groups[0]["rules"][0] if groups else None
+        return rule if rule and rule["health"] == "err" else None
     rule = wait_for(errored)
     assert "no column named value" in rule["lastError"]
     assert wait_for(lambda: server.metric("prometheus_rule_evaluation_failures_total",

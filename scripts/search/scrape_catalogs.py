@@ -11,10 +11,10 @@ test/search/catalogs/<source>.jsonl, plus test/search/catalogs/README.md.
 
 Run it as root on Debian 12 (bookworm):
 
-    /work/main/.venv/bin/python scripts/search/scrape_catalogs.py            # all sources
-    /work/main/.venv/bin/python scripts/search/scrape_catalogs.py --only redis_exporter,nginx_exporter
-    /work/main/.venv/bin/python scripts/search/scrape_catalogs.py --list
-    /work/main/.venv/bin/python scripts/search/scrape_catalogs.py --check-questions   # validate eval questions
+    .venv/bin/python scripts/search/scrape_catalogs.py            # all sources
+    .venv/bin/python scripts/search/scrape_catalogs.py --only redis_exporter,nginx_exporter
+    .venv/bin/python scripts/search/scrape_catalogs.py --list
+    .venv/bin/python scripts/search/scrape_catalogs.py --check-questions   # validate eval questions
 
 Any Python 3.9+ works (standard library only).  Nothing but 127.0.0.1 is ever
 contacted (besides apt-get for the installation).
@@ -94,7 +94,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 OUT_DIR = REPO / "test" / "search" / "catalogs"
 LOCAL = "127.0.0.1"
-REGEN_CMD = "sudo /work/main/.venv/bin/python scripts/search/scrape_catalogs.py   # from the repository root, as root, on Debian 12"
+REGEN_CMD = "sudo .venv/bin/python scripts/search/scrape_catalogs.py   # from the repository root, as root, on Debian 12"
 
 # Debian packages to install when missing.
 PACKAGES = [
@@ -1850,11 +1850,11 @@ def write_readme(failures):
         lines.append(f"- {name}: skipped or failed in the last run: {why}")
     lines += ["", "## Regenerate", "", "As root on Debian 12 (bookworm), from the repository root (installs the packages above "
               "with apt-get if missing; takes a few minutes):", "", "```sh",
-              "/work/main/.venv/bin/python scripts/search/scrape_catalogs.py",
+              ".venv/bin/python scripts/search/scrape_catalogs.py",
               "# or some sources only:",
-              "/work/main/.venv/bin/python scripts/search/scrape_catalogs.py --only redis_exporter,blackbox",
+              ".venv/bin/python scripts/search/scrape_catalogs.py --only redis_exporter,blackbox",
               "# check test/search/eval_questions.jsonl against the catalogs (no root needed):",
-              "/work/main/.venv/bin/python scripts/search/scrape_catalogs.py --check-questions", "```", "",
+              ".venv/bin/python scripts/search/scrape_catalogs.py --check-questions", "```", "",
               f"Last run: {time.strftime('%Y-%m-%d')}.", ""]
     (OUT_DIR / "README.md").write_text("\n".join(lines))
 

@@ -102,13 +102,21 @@ int main(int argc, char** argv) {
   std::string questions_file;
   eval->add_option("--questions", questions_file, "Questions (default DATA/eval_questions.jsonl)");
   eval->add_option("--half", halves, "Only these halves (tuning while tuning: the held-out half is asked once, at the end)");
+  std::vector<std::string> asked;
+  CLI::App* ask = app.add_subcommand("ask", "Rank the catalogs' families for questions, with each score (for tuning)");
+  ask->add_option("questions", asked, "Questions")->required();
+  search::RankMode ask_mode = search::RankMode::kHybrid;
+  ask->add_option("--mode", ask_mode, "lexical, semantic or hybrid")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, search::RankMode>{
+          {"lexical", search::RankMode::kLexical}, {"semantic", search::RankMode::kSemantic},
+          {"hybrid", search::RankMode::kHybrid}}));
   size_t families = 100000, passes = 3;
   CLI::App* speed = app.add_subcommand("speed", "Indexing and query latency at scale");
   speed->add_option("--families", families, "Metric families to index")->capture_default_str();
   speed->add_option("--passes", passes, "Times each question is asked")->capture_default_str();
   bool reuse = false;
-  speed->add_flag("--reuse-table", reuse,
-                  "Keep the vectors' table of the last run (same --families): no embedding, for measuring queries");
+  app.add_flag("--reuse-table", reuse,
+               "Keep the vectors' table of the last run: only families whose text changed are embedded again");
   CLI11_PARSE(app, argc, argv);
 
   auto catalog = search::LoadCatalogFiles(CatalogFiles(data + "/catalogs"));
@@ -117,9 +125,24 @@ int main(int argc, char** argv) {
   if (!questions.ok()) return Fail(questions.status().ToString());
   std::string json = "{";
 
+  if (app.got_subcommand("ask")) {
+    auto service = Open(model_dir, *std::move(catalog), fs::path(work) / "eval", 1024, reuse);
+    if (service == nullptr) return 1;
+    if (auto st = service->Refresh(); !st.ok()) return Fail(st.ToString());
+    for (const std::string& q : asked) {
+      auto hits = service->Search({.question = q, .limit = 10, .mode = ask_mode});
+      if (!hits.ok()) return Fail(hits.status().ToString());
+      std::printf("%s\n", q.c_str());
+      for (const auto& h : *hits) {
+        std::printf("  %.3f  semantic %.3f  lexical %.3f  %s\n", h.rank.score, h.rank.semantic, h.rank.lexical,
+                    h.metric.name.c_str());
+      }
+    }
+    return 0;
+  }
   if (app.got_subcommand("eval")) {
     const size_t n = catalog->entries.size();
-    auto service = Open(model_dir, *std::move(catalog), fs::path(work) / "eval", 1024);
+    auto service = Open(model_dir, *std::move(catalog), fs::path(work) / "eval", 1024, reuse);
     if (service == nullptr) return 1;
     if (auto st = service->Refresh(); !st.ok()) return Fail(st.ToString());
     std::printf("%zu families, %zu questions\n\n", n, questions->size());

@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -44,11 +45,25 @@ Status ForEachJsonLine(const std::string& path, const std::function<Status(const
   return Status::OK();
 }
 
+// The job a scrape configuration would give a source's series, by the usual
+// convention ("node_exporter.jsonl" -> "node", "snmp_probe.jsonl" -> "snmp"):
+// in a server every scraped series has one, and it names the software.
+// Federated series belong to every job, so they get none here.
+std::string JobOf(const std::string& path) {
+  std::string job = std::filesystem::path(path).stem().string();
+  if (job.ends_with("_federate")) return "";
+  for (std::string_view suffix : {"_exporter", "_probe"}) {
+    if (job.ends_with(suffix)) job.resize(job.size() - suffix.size());
+  }
+  return job;
+}
+
 }  // namespace
 
 Result<Catalog> LoadCatalogFiles(const std::vector<std::string>& paths) {
   std::map<std::string, MetricEntry> by_name;
   for (const std::string& path : paths) {
+    const std::string job = JobOf(path);
     RETURN_NOT_OK(ForEachJsonLine(path, [&](const rapidjson::Document& doc) -> Status {
       MetricEntry e;
       e.name = String(doc, "name");
@@ -70,14 +85,21 @@ Result<Catalog> LoadCatalogFiles(const std::vector<std::string>& paths) {
         summary.distinct_values = summary.top_values.size();
         e.labels.push_back(std::move(summary));
       }
+      if (!job.empty() && std::none_of(e.labels.begin(), e.labels.end(), [](const LabelSummary& l) { return l.name == "job"; })) {
+        e.labels.push_back({.name = "job", .distinct_values = 1, .top_values = {{job, 1}}});
+      }
       auto [it, inserted] = by_name.emplace(e.name, e);
       if (!inserted) {
         MetricEntry& have = it->second;
         if (have.help.empty()) have.help = e.help;
         for (LabelSummary& label : e.labels) {
-          if (std::none_of(have.labels.begin(), have.labels.end(),
-                           [&](const LabelSummary& l) { return l.name == label.name; })) {
+          auto same = std::find_if(have.labels.begin(), have.labels.end(),
+                                   [&](const LabelSummary& l) { return l.name == label.name; });
+          if (same == have.labels.end()) {
             have.labels.push_back(std::move(label));
+          } else if (label.name == "job") {
+            same->top_values.insert(same->top_values.end(), label.top_values.begin(), label.top_values.end());
+            same->distinct_values = same->top_values.size();
           }
         }
         std::sort(have.labels.begin(), have.labels.end(),
@@ -123,7 +145,7 @@ Result<EvalScores> Evaluate(const SearchService& service, const std::vector<Eval
     if (rank >= 1 && rank <= 5) scores.top5 += 1;
     if (rank >= 1) scores.mrr += 1.0 / static_cast<double>(rank);
     if (rank == 0 || rank > 5) {
-      std::string miss = q.id + " \"" + q.question + "\" ->";
+      std::string miss = q.id + " \"" + q.question + "\" (answer " + (rank ? "at " + std::to_string(rank) : "not in top 10") + ") ->";
       for (size_t i = 0; i < std::min<size_t>(3, hits.size()); ++i) miss += " " + hits[i].metric.name;
       scores.misses.push_back(std::move(miss));
     }

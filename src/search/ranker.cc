@@ -23,6 +23,13 @@ constexpr float kKindWeight = 1.0f;  // type and unit
 constexpr float kHelpWeight = 1.0f;
 constexpr float kLabelWeight = 0.5f;
 constexpr float kLabelValueWeight = 0.25f;  // the most frequent values ("select", "GET", "/")
+// The job names the software the series come from ("snmp", "mysql"), which
+// metric names often leave out (SNMP's ifInErrors).
+constexpr float kJobWeight = 1.0f;
+
+// A question that holds a metric's whole name ("is the target up") lifts
+// it a little: less than an exact name, which goes first.
+constexpr double kNameInQuestionBonus = 0.1;
 
 constexpr size_t kInitialCapacity = 1024;
 constexpr size_t kGraphM = 16;
@@ -73,7 +80,7 @@ void Ranker::IndexTerms(uint32_t doc, const MetricEntry& entry) {
   add(entry.help, kHelpWeight);
   for (const LabelSummary& label : entry.labels) {
     add(label.name, kLabelWeight);
-    for (const auto& [value, series] : label.top_values) add(value, kLabelValueWeight);
+    for (const auto& [value, series] : label.top_values) add(value, label.name == "job" ? kJobWeight : kLabelValueWeight);
   }
   for (auto& [term, weight] : weights) postings_[term].push_back({doc, docs_[doc].generation, weight});
   docs_[doc].length = length;
@@ -212,6 +219,10 @@ std::vector<RankedMetric> Ranker::Search(std::string_view question, std::span<co
     r.lexical = best_lexical > 0 ? lexical_of(id) / best_lexical : 0.0;
     r.score = w * r.semantic + (1 - w) * r.lexical;
     if (use_lexical && !exact.empty() && docs_[id].normalized_name == exact) r.score += 1.0;
+    if (use_lexical && !exact.empty() && docs_[id].normalized_name != exact &&
+        ("_" + exact + "_").find("_" + docs_[id].normalized_name + "_") != std::string::npos) {
+      r.score += kNameInQuestionBonus;
+    }
     ranked.push_back(std::move(r));
   }
   const size_t keep = std::min(limit, ranked.size());

@@ -1,11 +1,13 @@
 // What operators type for what metrics say. Both sides of the lexical
-// score go through the same canonical forms: light stemming ("requests" ->
-// "request"), then synonyms and the abbreviations metric names use mapped
-// to one head word ("errs", "failures" -> "error"; "slave" -> "replica";
-// "rx", "recv", "input" -> "receive"; "qcache" -> "query", "cache").
-// Questions also expand what only people type ("rps", "oom", "p99"). The
-// model reads names with their abbreviations spelled out ("errs" ->
-// "errors").
+// score go through the same canonical forms: synonyms and the abbreviations
+// metric names use mapped to one head word ("errs", "failures" -> "error";
+// "slave" -> "replica"; "rx", "recv", "input" -> "receive"), compounds split
+// ("qcache" -> "query", "cache"), other words stemmed by Snowball's English
+// stemmer ("replicating", "replication" -> "replic"). Questions drop words
+// that say nothing of a metric ("which", "how many") and expand what only
+// people say ("rps", "oom", "p99", "disk" -> also "filesystem", "reboot" ->
+// "boot"). The model reads names with their abbreviations spelled out
+// ("errs" -> "errors").
 #pragma once
 
 #include <string>
@@ -14,8 +16,8 @@
 
 namespace mytsdb::search {
 
-// `term` without a plural "s" ("requests" -> "request", "fds" -> "fd",
-// "queries" -> "query"; "status" and "process" stay).
+// `term`'s Snowball English stem ("requests" -> "request", "queries" ->
+// "queri"); words shorter than three letters stay as they are.
 std::string Stem(std::string_view term);
 
 // The canonical terms of one lower-case word (usually one).

@@ -172,6 +172,12 @@ Status Apply(const std::string& key, const YAML::Node& node, Config* c) {
     c->search_model_dir = v;
   } else if (key == "search.refresh_interval") {
     ASSIGN_OR_RETURN(c->search_refresh_interval_ms, ParseDuration(v));
+  } else if (key == "search.embeddings_url") {
+    c->search_embeddings_url = v;
+  } else if (key == "search.embeddings_model") {
+    c->search_embeddings_model = v;
+  } else if (key == "search.embeddings_api_key_file") {
+    c->search_embeddings_api_key_file = v;
   } else if (key == "alert_history.flush_interval") {
     ASSIGN_OR_RETURN(c->alert_history_flush_interval_ms, ParseDuration(v));
   } else if (key == "web.external_url") {

@@ -95,6 +95,11 @@ struct Config {
   // one scripts/setup.sh installs) and how often the index catches up.
   std::string search_model_dir;                  // --search.model-dir
   int64_t search_refresh_interval_ms = 15'000;   // --search.refresh-interval
+  // An OpenAI-compatible embeddings endpoint instead of the model: its URL,
+  // the model name it is sent, a file with its API key (optional).
+  std::string search_embeddings_url;             // --search.embeddings-url
+  std::string search_embeddings_model;           // --search.embeddings-model
+  std::string search_embeddings_api_key_file;    // --search.embeddings-api-key-file
 };
 
 // Loads a YAML config file over `config`. Unknown keys are errors (a typo

@@ -22,6 +22,7 @@
 #include "check_command.h"
 #include "rules_service.h"
 #include "history/alert_history.h"
+#include "search/encoder.h"
 #include "search_command.h"
 #include "sql_command.h"
 #include "storage/storage.h"
@@ -433,7 +434,8 @@ int main(int argc, char** argv) {
       max_block_duration, max_body, max_decompressed, name_validation, log_level, retention,
       retention_size, maintenance_interval, query_timeout, query_lookback, max_future,
       sql_memory_limit, sql_timeout, pg_listen, for_outage_tolerance, for_grace_period, resend_delay,
-      rules_cold_cache, alert_history_flush, search_model_dir, search_refresh;
+      rules_cold_cache, alert_history_flush, search_model_dir, search_refresh, search_embeddings_url,
+      search_embeddings_model, search_embeddings_api_key_file;
   size_t notification_queue_capacity = 0;
   int sql_threads = 0, pg_max_connections = 0;
   uint64_t max_series = 0, max_series_per_metric = 0;
@@ -464,6 +466,13 @@ int main(int argc, char** argv) {
                     "in .deps/models; docs/SEARCH.md)");
   serve->add_option("--search.refresh-interval", search_refresh,
                     "How often the search index takes in new metrics and HELP texts (default 15s)");
+  serve->add_option("--search.embeddings-url", search_embeddings_url,
+                    "An OpenAI-compatible embeddings endpoint (e.g. http://127.0.0.1:8080/v1/embeddings) that "
+                    "embeds for search instead of the built-in model; needs --search.embeddings-model");
+  serve->add_option("--search.embeddings-model", search_embeddings_model,
+                    "The model name sent to --search.embeddings-url");
+  serve->add_option("--search.embeddings-api-key-file", search_embeddings_api_key_file,
+                    "A file holding the API key sent to --search.embeddings-url as a bearer token");
   serve->add_option("--alertmanager.config.file", alertmanager_config_file,
                     "Run the built-in Alertmanager with this Alertmanager configuration file: rules notify it in "
                     "process, its API v2 is served here, its state kept in DATA/alertmanager (docs/ALERTMANAGER.md)");
@@ -805,6 +814,22 @@ int main(int argc, char** argv) {
   if (config.query_max_samples <= 0) return mytsdb::app::Fail("--query.max-samples must be positive");
   if (config.search_refresh_interval_ms <= 0) return mytsdb::app::Fail("--search.refresh-interval must be positive");
   if (!search_model_dir.empty()) config.search_model_dir = search_model_dir;
+  if (!search_embeddings_url.empty()) config.search_embeddings_url = search_embeddings_url;
+  if (!search_embeddings_model.empty()) config.search_embeddings_model = search_embeddings_model;
+  if (!search_embeddings_api_key_file.empty()) config.search_embeddings_api_key_file = search_embeddings_api_key_file;
+  if (!config.search_embeddings_url.empty()) {
+    if (!config.search_embeddings_url.starts_with("http://") && !config.search_embeddings_url.starts_with("https://")) {
+      return mytsdb::app::Fail("--search.embeddings-url must be an http:// or https:// URL");
+    }
+    if (config.search_embeddings_model.empty()) {
+      return mytsdb::app::Fail("--search.embeddings-url needs --search.embeddings-model");
+    }
+    if (!config.search_model_dir.empty()) {
+      return mytsdb::app::Fail("--search.embeddings-url and --search.model-dir exclude each other");
+    }
+  } else if (!config.search_embeddings_model.empty() || !config.search_embeddings_api_key_file.empty()) {
+    return mytsdb::app::Fail("--search.embeddings-model and --search.embeddings-api-key-file need --search.embeddings-url");
+  }
   if (config.persist_check_interval_ms <= 0) {
     return mytsdb::app::Fail("--maintenance-interval must be positive");
   }

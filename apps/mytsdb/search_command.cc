@@ -49,16 +49,52 @@ void EmbeddedSearch::Attach(http::Server* server, telemetry::Registry* registry)
   });
 }
 
+void EmbeddedSearch::SetWhyNot(std::string why) {
+  std::lock_guard lock(why_mu_);
+  why_not_ = std::move(why);
+}
+
 Status EmbeddedSearch::Start(const Config& config, const storage::Storage* storage) {
   search::SearchServiceOptions options;
   const bool explicit_model = !config.search_model_dir.empty();
   options.model_dir = explicit_model ? config.search_model_dir : DefaultModelDir();
   options.table_dir = io::JoinPath(io::JoinPath(config.data_dir, "search"), "vectors");
   options.refresh_interval = std::chrono::milliseconds(config.search_refresh_interval_ms);
+  if (!config.search_embeddings_url.empty()) {
+    options.embeddings.url = config.search_embeddings_url;
+    options.embeddings.model = config.search_embeddings_model;
+    if (!config.search_embeddings_api_key_file.empty()) {
+      ASSIGN_OR_RETURN(std::string key, io::PosixFileSystem()->ReadFile(config.search_embeddings_api_key_file));
+      while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' ')) key.pop_back();
+      if (key.empty()) return Status::InvalidArgument(config.search_embeddings_api_key_file + " is empty");
+      options.embeddings.api_key = std::move(key);
+    }
+    opener_ = std::thread([this, options, storage] {
+      bool logged = false;
+      std::unique_lock lock(stop_mu_);
+      while (!stopping_) {
+        lock.unlock();
+        auto opened = search::SearchService::Open(options, search::StorageCatalogSource(storage));
+        lock.lock();
+        if (opened.ok()) {
+          if (stopping_) return;  // Stop() waits for this thread, then finds no service
+          service_ = std::move(*opened);
+          ptr_ = service_.get();
+          spdlog::info("search: embeddings from {} ({})", options.embeddings.url, options.embeddings.model);
+          return;
+        }
+        SetWhyNot("search is unavailable: " + opened.status().message());
+        if (!logged) spdlog::warn("search is unavailable, retrying every refresh interval: {}", opened.status().message());
+        logged = true;
+        stop_cv_.wait_for(lock, options.refresh_interval, [this] { return stopping_; });
+      }
+    });
+    return Status::OK();
+  }
   if (!explicit_model && !std::filesystem::exists(options.model_dir + "/model.safetensors")) {
+    SetWhyNot("search is unavailable: no model at " + options.model_dir +
+              " (run scripts/setup.sh, or give --search.model-dir)");
     std::lock_guard lock(why_mu_);
-    why_not_ = "search is unavailable: no model at " + options.model_dir +
-               " (run scripts/setup.sh, or give --search.model-dir)";
     spdlog::warn("{}", why_not_);
     return Status::OK();
   }
@@ -70,6 +106,12 @@ Status EmbeddedSearch::Start(const Config& config, const storage::Storage* stora
 }
 
 void EmbeddedSearch::Stop() {
+  {
+    std::lock_guard lock(stop_mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (opener_.joinable()) opener_.join();
   ptr_ = nullptr;
   if (service_ != nullptr) service_->Stop();
   service_.reset();

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "common/status.h"
 #include "http/server.h"
@@ -31,14 +33,23 @@ class EmbeddedSearch {
   // Opens the service over `storage`. A model directory given explicitly
   // that cannot be loaded is an error; without one, a missing default
   // model leaves search unavailable with the reason logged and answered.
+  // An embeddings endpoint that does not answer leaves search unavailable
+  // too, and is asked again every refresh interval until it does: the
+  // server does not stop for it.
   Status Start(const Config& config, const storage::Storage* storage);
   void Stop();
 
  private:
+  void SetWhyNot(std::string why);
+
   std::unique_ptr<search::SearchService> service_;
   std::atomic<search::SearchService*> ptr_{nullptr};
   std::mutex why_mu_;
   std::string why_not_ = "search is starting";
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread opener_;  // retries an embeddings endpoint
 };
 
 // Where `serve` looks for the model when --search.model-dir is not given.

@@ -98,10 +98,12 @@ int main(int argc, char** argv) {
   bool show_misses = false;
   CLI::App* eval = app.add_subcommand("eval", "Hit rates of the evaluation questions");
   eval->add_flag("--misses", show_misses, "Print the questions whose answer is not in the top 5");
-  std::vector<std::string> halves = {"tuning", "heldout"};
-  std::string questions_file;
-  eval->add_option("--questions", questions_file, "Questions (default DATA/eval_questions.jsonl)");
-  eval->add_option("--half", halves, "Only these halves (tuning while tuning: the held-out half is asked once, at the end)");
+  std::vector<std::string> halves;
+  std::vector<std::string> question_files;
+  eval->add_option("--questions", question_files,
+                   "Question files (default DATA/eval_questions.jsonl and DATA/eval_questions_b.jsonl)");
+  eval->add_option("--half", halves,
+                   "Only these halves (default all: tuning while tuning, a held-out half is asked once, at the end)");
   std::vector<std::string> asked;
   CLI::App* ask = app.add_subcommand("ask", "Rank the catalogs' families for questions, with each score (for tuning)");
   ask->add_option("questions", asked, "Questions")->required();
@@ -121,8 +123,19 @@ int main(int argc, char** argv) {
 
   auto catalog = search::LoadCatalogFiles(CatalogFiles(data + "/catalogs"));
   if (!catalog.ok()) return Fail(catalog.status().ToString());
-  auto questions = search::LoadQuestions(questions_file.empty() ? data + "/eval_questions.jsonl" : questions_file);
-  if (!questions.ok()) return Fail(questions.status().ToString());
+  if (question_files.empty()) question_files = {data + "/eval_questions.jsonl", data + "/eval_questions_b.jsonl"};
+  std::vector<search::EvalQuestion> all_questions;
+  for (const std::string& file : question_files) {
+    auto loaded = search::LoadQuestions(file);
+    if (!loaded.ok()) return Fail(loaded.status().ToString());
+    all_questions.insert(all_questions.end(), loaded->begin(), loaded->end());
+  }
+  if (halves.empty()) {
+    for (const auto& q : all_questions) {
+      if (std::find(halves.begin(), halves.end(), q.half) == halves.end()) halves.push_back(q.half);
+    }
+  }
+  auto* questions = &all_questions;
   std::string json = "{";
 
   if (app.got_subcommand("ask")) {

@@ -137,8 +137,15 @@ void AddSearchApi(Server* server, std::function<search::SearchService*(std::stri
     std::string why_not;
     search::SearchService* service = get(&why_not);
     if (service == nullptr) return WriteApiError(res, 503, "unavailable", why_not);
-    Result<std::vector<search::SearchHit>> hits = service->Search(*request);
-    if (!hits.ok()) return WriteApiError(res, 500, "internal", hits.status().message());
+    std::vector<std::string> warnings;
+    Result<std::vector<search::SearchHit>> hits = service->Search(*request, &warnings);
+    if (!hits.ok()) {
+      // A semantic search whose question the embeddings endpoint would not embed.
+      if (hits.status().code() == StatusCode::kUnavailable) {
+        return WriteApiError(res, 503, "unavailable", hits.status().message());
+      }
+      return WriteApiError(res, 500, "internal", hits.status().message());
+    }
     const search::SearchStats stats = service->stats();
     rapidjson::StringBuffer buf;
     JsonWriter w(buf);
@@ -150,11 +157,15 @@ void AddSearchApi(Server* server, std::function<search::SearchService*(std::stri
     for (const search::SearchHit& hit : *hits) WriteHit(w, hit);
     w.EndArray();
     if (stats.indexed < stats.families || stats.refreshes == 0) {
+      warnings.push_back(stats.refreshes == 0 ? "the search index is starting: results may be incomplete"
+                                              : "the search index is being built: " + std::to_string(stats.indexed) +
+                                                    " of " + std::to_string(stats.families) +
+                                                    " metric families embedded");
+    }
+    if (!warnings.empty()) {
       w.Key("warnings");
       w.StartArray();
-      WriteString(w, stats.refreshes == 0 ? "the search index is starting: results may be incomplete"
-                                          : "the search index is being built: " + std::to_string(stats.indexed) +
-                                                " of " + std::to_string(stats.families) + " metric families embedded");
+      for (const std::string& warning : warnings) WriteString(w, warning);
       w.EndArray();
     }
     w.EndObject();
@@ -177,7 +188,9 @@ void AddSearchApi(Server* server, std::function<search::SearchService*(std::stri
     std::string why_not;
     search::SearchService* service = get(&why_not);
     if (service == nullptr) return WriteApiError(res, 503, "unavailable", why_not);
-    const std::vector<float> v = service->EmbedQuestion(q);
+    const Result<std::vector<float>> embedded = service->EmbedQuestion(q);
+    if (!embedded.ok()) return WriteApiError(res, 503, "unavailable", embedded.status().message());
+    const std::vector<float>& v = *embedded;
     rapidjson::StringBuffer buf;
     JsonWriter w(buf);
     w.StartObject();

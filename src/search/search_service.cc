@@ -75,13 +75,14 @@ CatalogSource StorageCatalogSource(const storage::Storage* storage, CatalogOptio
 Result<std::unique_ptr<SearchService>> SearchService::Open(const SearchServiceOptions& options, CatalogSource source) {
   std::unique_ptr<SearchService> s(new SearchService(options, std::move(source)));
   const auto start = std::chrono::steady_clock::now();
-  ASSIGN_OR_RETURN(s->encoder_, SentenceEncoder::Load(options.model_dir));
-  std::string dir = options.model_dir;
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  s->model_name_ = dir.substr(dir.find_last_of('/') + 1);
-  const std::string& model_name = s->model_name_;
-  ASSIGN_OR_RETURN(s->table_, VectorTable::Open(options.table_dir, model_name, s->encoder_->dimension()));
-  s->ranker_ = std::make_unique<Ranker>(s->encoder_->dimension(), options.ranker);
+  if (options.embeddings.url.empty()) {
+    ASSIGN_OR_RETURN(s->embedder_, LoadLocalEmbedder(options.model_dir));
+  } else {
+    ASSIGN_OR_RETURN(s->embedder_, OpenRemoteEmbedder(options.embeddings));
+  }
+  const std::string& model_name = s->embedder_->model();
+  ASSIGN_OR_RETURN(s->table_, VectorTable::Open(options.table_dir, model_name, s->embedder_->dimension()));
+  s->ranker_ = std::make_unique<Ranker>(s->embedder_->dimension(), options.ranker);
   // The stored vectors are indexed by the first refresh, which has the
   // catalog's words for them (it starts at once).
   s->table_version_ = s->table_->version();
@@ -185,9 +186,15 @@ Status SearchService::Refresh() {
     std::vector<std::string_view> batch(texts.begin() + static_cast<std::ptrdiff_t>(i),
                                         texts.begin() + static_cast<std::ptrdiff_t>(i + n));
     const auto embed_start = std::chrono::steady_clock::now();
-    const std::vector<float> vectors = encoder_->EmbedBatch(batch);
+    Result<std::vector<float>> embedded = embedder_->EmbedBatch(batch);
     AddTo(embed_seconds_total_, SecondsSince(embed_start));
-    const size_t dim = encoder_->dimension();
+    if (!embedded.ok()) {
+      // What is embedded so far is kept; the rest waits for the next refresh.
+      RETURN_NOT_OK(commit({}));
+      return embedded.status();
+    }
+    const std::vector<float>& vectors = *embedded;
+    const size_t dim = embedder_->dimension();
     for (size_t j = 0; j < n; ++j) {
       const MetricEntry& entry = *to_embed[i + j];
       std::span<const float> v(vectors.data() + j * dim, dim);
@@ -226,7 +233,7 @@ Status SearchService::Refresh() {
   return Status::OK();
 }
 
-std::vector<float> SearchService::EmbedQuestion(const std::string& question) const {
+Result<std::vector<float>> SearchService::EmbedQuestion(const std::string& question) const {
   {
     std::lock_guard lock(cache_mu_);
     if (auto it = cache_index_.find(question); it != cache_index_.end()) {
@@ -234,7 +241,7 @@ std::vector<float> SearchService::EmbedQuestion(const std::string& question) con
       return it->second->second;
     }
   }
-  std::vector<float> v = encoder_->Embed(question);
+  ASSIGN_OR_RETURN(std::vector<float> v, embedder_->Embed(question));
   std::lock_guard lock(cache_mu_);
   if (options_.question_cache == 0 || cache_index_.count(question)) return v;
   cache_.emplace_front(question, v);
@@ -246,9 +253,20 @@ std::vector<float> SearchService::EmbedQuestion(const std::string& question) con
   return v;
 }
 
-Result<std::vector<SearchHit>> SearchService::Search(const SearchRequest& request) const {
+Result<std::vector<SearchHit>> SearchService::Search(const SearchRequest& request,
+                                                     std::vector<std::string>* warnings) const {
   std::vector<float> embedding;
-  if (request.mode != RankMode::kLexical) embedding = EmbedQuestion(request.question);
+  if (request.mode != RankMode::kLexical) {
+    Result<std::vector<float>> embedded = EmbedQuestion(request.question);
+    if (embedded.ok()) {
+      embedding = *std::move(embedded);
+    } else if (request.mode == RankMode::kSemantic) {
+      return embedded.status();
+    } else if (warnings != nullptr) {
+      warnings->push_back("the question could not be embedded, the ranking is lexical only: " +
+                          embedded.status().message());
+    }
+  }
   // match[]: the metric names with a matching series.
   std::optional<std::set<std::string>> names;
   if (!request.selectors.empty()) {

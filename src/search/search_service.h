@@ -33,7 +33,8 @@
 #include "common/result.h"
 #include "model/matcher.h"
 #include "search/catalog.h"
-#include "search/encoder.h"
+#include "search/embedder.h"
+#include "search/remote_embedder.h"
 #include "search/ranker.h"
 #include "search/vector_table.h"
 
@@ -59,6 +60,8 @@ CatalogSource StorageCatalogSource(const storage::Storage* storage, CatalogOptio
 
 struct SearchServiceOptions {
   std::string model_dir;  // the sentence-transformers directory (MYTSDB_MODEL_DIR by default in the server)
+  // An OpenAI-compatible endpoint instead of the model (when its url is set).
+  RemoteEmbedderOptions embeddings;
   std::string table_dir;  // the vectors' Delta table, DATA/search/vectors
   // Between two refreshes; 0: none in the background (tests call Refresh).
   std::chrono::milliseconds refresh_interval{15000};
@@ -100,14 +103,17 @@ class SearchService {
 
   // Brings catalog, table and ranker up to date now.
   Status Refresh();
-  Result<std::vector<SearchHit>> Search(const SearchRequest& request) const;
+  // When the question cannot be embedded (an embeddings endpoint that
+  // fails), a hybrid search ranks lexically and says so in *warnings; a
+  // semantic one is an error.
+  Result<std::vector<SearchHit>> Search(const SearchRequest& request, std::vector<std::string>* warnings = nullptr) const;
   SearchStats stats() const;
   void Stop();
   // The embedding of a question (as searches compute it, cached), so
   // that other engines can rank the vectors' table the same way.
-  std::vector<float> EmbedQuestion(const std::string& question) const;
-  const std::string& model_name() const { return model_name_; }
-  size_t dimension() const { return encoder_->dimension(); }
+  Result<std::vector<float>> EmbedQuestion(const std::string& question) const;
+  const std::string& model_name() const { return embedder_->model(); }
+  size_t dimension() const { return embedder_->dimension(); }
 
  private:
   SearchService(SearchServiceOptions options, CatalogSource source)
@@ -118,8 +124,7 @@ class SearchService {
 
   const SearchServiceOptions options_;
   const CatalogSource source_;
-  std::unique_ptr<SentenceEncoder> encoder_;
-  std::string model_name_;
+  std::unique_ptr<Embedder> embedder_;
   std::unique_ptr<VectorTable> table_;  // refresh thread only (and Open)
   std::unique_ptr<Ranker> ranker_;
 

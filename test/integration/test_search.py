@@ -209,3 +209,104 @@ def test_restart_embeds_nothing_again_and_other_engines_read_the_vectors(server_
         assert [r[0] for r in ranked] == served, q
         lanced = lance_table.search(emb["embedding"]).metric("cosine").limit(5).to_list()
         assert [r["metric"] for r in lanced] == served, q
+
+
+class FakeEmbeddings:
+    """An OpenAI-compatible /v1/embeddings on 127.0.0.1: each text's words
+    hashed into 32 numbers (so that shared words make vectors close), with
+    the bearer token checked."""
+
+    def __init__(self, port, key):
+        import hashlib
+        import http.server
+        import threading
+
+        outer = self
+        self.requests = 0
+
+        def vector(text):
+            v = [0.0] * 32
+            for word in text.lower().replace("_", " ").replace(".", " ").split():
+                v[int(hashlib.md5(word.encode()).hexdigest(), 16) % 32] += 1.0
+            v[31] += 0.1
+            return v
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                outer.requests += 1
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if self.headers.get("Authorization") != f"Bearer {key}":
+                    self.send_response(401)
+                    reply = {"error": {"message": "bad key"}}
+                else:
+                    self.send_response(200)
+                    reply = {"object": "list", "model": body["model"],
+                             "data": [{"object": "embedding", "index": i, "embedding": vector(t)}
+                                      for i, t in enumerate(body["input"])]}
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(json.dumps(reply).encode())
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_an_embeddings_endpoint_ranks_instead_of_the_model(server_factory, tmp_path):
+    from helpers import free_port
+    port = free_port()
+    key_file = tmp_path / "key"
+    key_file.write_text("sekret\n")
+    args = ["--search.embeddings-url", f"http://127.0.0.1:{port}/v1/embeddings",
+            "--search.embeddings-model", "fake-embedder", "--search.embeddings-api-key-file", str(key_file)]
+    data = tmp_path / "data"
+    # Nothing answers yet: the server runs, search says why it cannot.
+    server = server_factory(data, extra_args=args)
+    write_metrics(server)
+
+    def unavailable():
+        r = server.get("/api/v1/search", params={"q": "latency"})
+        return r.status_code == 503 and "did not answer" in r.json()["error"] and r.json()["error"]
+    assert f"127.0.0.1:{port}" in wait_for(unavailable)
+    assert server.get("/api/v1/query", params={"query": "node_load1"}).json()["data"]["result"]
+
+    endpoint = FakeEmbeddings(port, "sekret")
+    try:
+        # Asked again every refresh interval (200 ms here).
+        wait_for(lambda: server.get("/api/v1/search", params={"q": "x"}).status_code == 200)
+        wait_indexed(server, len(METRICS))
+        assert endpoint.requests >= 2  # the first one learned the dimension
+        r = search(server, "redis memory used bytes", mode="semantic", limit=1)
+        assert r["data"][0]["metric"] == "redis_memory_used_bytes" and r["data"][0]["semantic"] > 0.5
+        embedding = server.get("/api/v1/search/embedding", params={"q": "disk"}).json()["data"]
+        assert embedding["model"] == "fake-embedder" and embedding["dimension"] == 32
+    finally:
+        endpoint.close()
+    # The endpoint gone: hybrid ranks by words and says so, semantic is a 503.
+    r = search(server, "filesystem available bytes", limit=1)
+    assert r["data"][0]["metric"] == "node_filesystem_avail_bytes"
+    assert any("lexical only" in w for w in r["warnings"]), r
+    assert server.get("/api/v1/search", params={"q": "asked only now", "mode": "semantic"}).status_code == 503
+    assert server.stop() == 0
+
+    rows = DeltaTable(str(data / "search" / "vectors")).to_pyarrow_table()
+    assert set(rows.column("model").to_pylist()) == {"fake-embedder"}
+    assert {len(v) for v in rows.column("embedding").to_pylist()} == {32}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--search.embeddings-url", "http://127.0.0.1:1/v1/embeddings"], "needs --search.embeddings-model"),
+    (["--search.embeddings-url", "127.0.0.1:1", "--search.embeddings-model", "m"], "http:// or https://"),
+    (["--search.embeddings-model", "m"], "need --search.embeddings-url"),
+])
+def test_embeddings_flags_are_checked(tmp_path, args, message):
+    out = subprocess.run([BINARY, "serve", "--data-dir", str(tmp_path / "d"), "--listen", "127.0.0.1:0", *args],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0 and message in out.stderr, out.stderr

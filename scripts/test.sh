@@ -39,7 +39,7 @@ if [[ "${SKIP_TSAN:-0}" != 1 ]]; then
   [[ -f build-tsan/build.ninja ]] || cmake -S . -B build-tsan -G Ninja \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMYTSDB_TSAN=ON -DMYTSDB_BENCHMARKS=OFF >/dev/null
   ninja -C build-tsan -j "$JOBS" common_test head_test wal_test storage_test cold_test http_test query_test rules_test \
-      alertmanager_test
+      alertmanager_test search_test
   # Every test of the parts where threads meet: the compact mutex, appenders
   # and readers of the head, WAL group commit, reads during persists,
   # compaction and retention, backfill group commit, the HTTP server and its
@@ -50,6 +50,13 @@ if [[ "${SKIP_TSAN:-0}" != 1 ]]; then
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/scripts/tsan.supp" \
       "build-tsan/src/$t/${t}_test" --gtest_filter='-StorageFaultTest*' --gtest_brief=1
   done
+  # Search: questions sharing the second core, and a search that ranks
+  # while its question is embedded on another thread (the rest embeds
+  # thousands of texts, too slow under TSan).
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/scripts/tsan.supp" \
+    build-tsan/src/search/search_test --gtest_brief=1 \
+    --gtest_filter='SentenceEncoderTest.Concurrent*:RemoteEmbedderTest.*:SearchServiceTest.*'
+
 fi
 
 if [[ "${SKIP_FUZZ:-0}" != 1 ]]; then

@@ -70,7 +70,7 @@ Status EmbeddedSearch::Start(const Config& config, const storage::Storage* stora
       options.embeddings.api_key = std::move(key);
     }
     opener_ = std::thread([this, options, storage] {
-      bool logged = false;
+      std::string logged;  // the last reason logged: each new one is, once
       std::unique_lock lock(stop_mu_);
       while (!stopping_) {
         lock.unlock();
@@ -84,18 +84,20 @@ Status EmbeddedSearch::Start(const Config& config, const storage::Storage* stora
           return;
         }
         SetWhyNot("search is unavailable: " + opened.status().message());
-        if (!logged) spdlog::warn("search is unavailable, retrying every refresh interval: {}", opened.status().message());
-        logged = true;
+        if (opened.status().message() != logged) {
+          logged = opened.status().message();
+          spdlog::warn("search is unavailable, asking again every refresh interval: {}", logged);
+        }
         stop_cv_.wait_for(lock, options.refresh_interval, [this] { return stopping_; });
       }
     });
     return Status::OK();
   }
   if (!explicit_model && !std::filesystem::exists(options.model_dir + "/model.safetensors")) {
-    SetWhyNot("search is unavailable: no model at " + options.model_dir +
-              " (run scripts/setup.sh, or give --search.model-dir)");
-    std::lock_guard lock(why_mu_);
-    spdlog::warn("{}", why_not_);
+    const std::string why =
+        "search is unavailable: no model at " + options.model_dir + " (run scripts/setup.sh, or give --search.model-dir)";
+    spdlog::warn("{}", why);
+    SetWhyNot(why);
     return Status::OK();
   }
   auto opened = search::SearchService::Open(options, search::StorageCatalogSource(storage));

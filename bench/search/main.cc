@@ -1,9 +1,12 @@
 // mytsdb-search-bench: how well and how fast semantic search answers.
 //
-//   eval   the evaluation questions (test/search/eval_questions.jsonl) over
-//          the real exporters' catalogs (test/search/catalogs): top-1,
-//          top-5 and MRR for each half (tuning, heldout) and each mode
-//          (lexical, semantic, hybrid).
+//   eval   the evaluation questions (test/search/eval_questions.jsonl and
+//          eval_questions_b.jsonl) over the real exporters' catalogs
+//          (test/search/catalogs): top-1, top-5 and MRR for each half
+//          (tuning, heldout, heldout_b) and each mode (lexical, semantic,
+//          hybrid).
+//   ask    a question's top 10 over the same catalogs, with each score:
+//          for looking into a miss.
 //   speed  a catalog of --families families (the real ones, then variants
 //          of them named for other services) indexed from scratch, embedding
 //          included, then the evaluation questions asked --passes times with

@@ -9,6 +9,7 @@
 #include <unsupported/Eigen/SpecialFunctions>
 
 #include "io/file_system.h"
+#include "search/second_core.h"
 #include "search/small_gemm.h"
 
 #ifndef MYTSDB_ENCODER_EIGEN_GEMM
@@ -48,15 +49,27 @@ struct DenseWeights {
   }
 };
 
-// y = x W^T + b.
-void Dense(const RowMatrix& x, const DenseWeights& weight, const float* bias, int out, RowMatrix* y) {
+// y = x W^T + b. With `two_cores`, few rows (a question) take the second
+// core for half of the outputs (second_core.h).
+void Dense(const RowMatrix& x, const DenseWeights& weight, const float* bias, int out, RowMatrix* y,
+           bool two_cores) {
   const int rows = static_cast<int>(x.rows()), in = static_cast<int>(x.cols());
   y->resize(rows, out);
 #ifdef MYTSDB_ENCODER_EIGEN_GEMM
+  (void)two_cores;
   y->noalias() = x * ConstRowMap(weight.f32, out, in).transpose();
 #else
   if (rows <= kSmallGemmRows && !weight.f16.empty()) {
-    SmallGemmHalf(x.data(), rows, in, weight.f16.data(), out, y->data());
+    if (two_cores) {
+      const int half = out / 2;
+      RunOnTwoCores([&](int part) {
+        const int first = part == 0 ? 0 : half, count = part == 0 ? half : out - half;
+        SmallGemmHalf(x.data(), rows, in, weight.f16.data() + static_cast<size_t>(first) * in, count,
+                      y->data() + first, out);
+      });
+    } else {
+      SmallGemmHalf(x.data(), rows, in, weight.f16.data(), out, y->data());
+    }
   } else {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, in, 1.0f, x.data(), in, weight.f32, in, 0.0f,
                 y->data(), out);
@@ -268,7 +281,8 @@ Status SentenceEncoder::BindWeights() {
 }
 
 std::vector<float> SentenceEncoder::Embed(std::string_view text) const {
-  return EmbedBatch(std::span<const std::string_view>(&text, 1));
+  const std::vector<int32_t> ids[] = {tokenizer_.Encode(text, max_tokens_)};
+  return Forward(ids, /*two_cores=*/true);
 }
 
 std::vector<float> SentenceEncoder::EmbedBatch(std::span<const std::string_view> texts) const {
@@ -279,6 +293,10 @@ std::vector<float> SentenceEncoder::EmbedBatch(std::span<const std::string_view>
 }
 
 std::vector<float> SentenceEncoder::EmbedIds(std::span<const std::vector<int32_t>> ids) const {
+  return Forward(ids, /*two_cores=*/false);
+}
+
+std::vector<float> SentenceEncoder::Forward(std::span<const std::vector<int32_t>> ids, bool two_cores) const {
   const int h = config_.hidden, heads = config_.heads, head_dim = h / heads;
   const float eps = config_.layer_norm_eps;
   // The texts' tokens are packed one after another, with no padding: the
@@ -304,7 +322,7 @@ std::vector<float> SentenceEncoder::EmbedIds(std::span<const std::vector<int32_t
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
   RowMatrix qkv, context(tokens, h), projected, intermediate, scores;
   for (const Layer& layer : layers_) {
-    Dense(x, layer.qkv, layer.qkv_bias.data(), 3 * h, &qkv);
+    Dense(x, layer.qkv, layer.qkv_bias.data(), 3 * h, &qkv, two_cores);
     for (size_t s = 0; s < ids.size(); ++s) {
       const int row = begin[s], n = begin[s + 1] - begin[s];
       for (int head = 0; head < heads; ++head) {
@@ -317,12 +335,12 @@ std::vector<float> SentenceEncoder::EmbedIds(std::span<const std::vector<int32_t
         context.block(row, col, n, head_dim).noalias() = scores * v;
       }
     }
-    Dense(context, layer.attention_out, layer.attention_out_bias, h, &projected);
+    Dense(context, layer.attention_out, layer.attention_out_bias, h, &projected, two_cores);
     x += projected;
     LayerNorm(&x, layer.attention_norm_weight, layer.attention_norm_bias, eps);
-    Dense(x, layer.intermediate, layer.intermediate_bias, config_.intermediate, &intermediate);
+    Dense(x, layer.intermediate, layer.intermediate_bias, config_.intermediate, &intermediate, two_cores);
     Gelu(&intermediate);
-    Dense(intermediate, layer.output, layer.output_bias, h, &projected);
+    Dense(intermediate, layer.output, layer.output_bias, h, &projected, two_cores);
     x += projected;
     LayerNorm(&x, layer.output_norm_weight, layer.output_norm_bias, eps);
   }

@@ -60,6 +60,8 @@ class SentenceEncoder {
   // Bytes of weights mapped from model.safetensors.
   size_t weight_bytes() const { return weights_.mapped_bytes(); }
 
+  // A question: a few tokens, whose products take the second core too
+  // (second_core.h).
   std::vector<float> Embed(std::string_view text) const;
 
   // One row of dimension() floats per text, in order. Cheaper per text
@@ -75,6 +77,7 @@ class SentenceEncoder {
 
   SentenceEncoder(BertConfig config, WordPiece tokenizer, SafeTensors weights, size_t max_tokens);
   Status BindWeights();
+  std::vector<float> Forward(std::span<const std::vector<int32_t>> ids, bool two_cores) const;
 
   BertConfig config_;
   WordPiece tokenizer_;

@@ -6,6 +6,7 @@
 #include <rapidjson/writer.h>
 
 #include <cmath>
+#include <limits>
 #include <thread>
 
 namespace mytsdb::search {
@@ -65,8 +66,13 @@ std::string ErrorMessage(const std::string& body) {
   return body.substr(0, 200);
 }
 
-// The vectors of a reply, in input order, normalized.
-Result<std::vector<float>> ParseReply(const std::string& body, size_t texts, size_t dimension, size_t* got_dimension) {
+// More than any embedding model has (OpenAI's largest: 3,072).
+constexpr size_t kMaxDimension = 16384;
+
+}  // namespace
+
+Result<std::vector<float>> ParseEmbeddingsReply(std::string_view body, size_t texts, size_t dimension,
+                                                size_t* got_dimension) {
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("data") || !doc["data"].IsArray()) {
@@ -87,6 +93,11 @@ Result<std::vector<float>> ParseReply(const std::string& body, size_t texts, siz
     const size_t index = item.HasMember("index") && item["index"].IsUint() ? item["index"].GetUint() : i;
     const auto& values = item["embedding"].GetArray();
     if (dimension == 0) dimension = values.Size();
+    if (dimension > kMaxDimension) {
+      return Status::InvalidArgument("embedding " + std::to_string(i) + " of the reply has " +
+                                     std::to_string(dimension) + " numbers, more than " +
+                                     std::to_string(kMaxDimension));
+    }
     if (index >= texts || seen[index] || values.Size() != dimension || dimension == 0) {
       return Status::InvalidArgument("embedding " + std::to_string(i) + " of the reply has index " +
                                      std::to_string(index) + " and " + std::to_string(values.Size()) +
@@ -98,9 +109,12 @@ Result<std::vector<float>> ParseReply(const std::string& body, size_t texts, siz
     double norm = 0;
     float* row = out.data() + index * dimension;
     for (rapidjson::SizeType d = 0; d < values.Size(); ++d) {
-      if (!values[d].IsNumber()) return Status::InvalidArgument("embedding " + std::to_string(i) + " holds a non-number");
-      row[d] = static_cast<float>(values[d].GetDouble());
-      norm += double{row[d]} * row[d];
+      const double x = values[d].IsNumber() ? values[d].GetDouble() : NAN;
+      if (!(std::fabs(x) <= std::numeric_limits<float>::max())) {
+        return Status::InvalidArgument("embedding " + std::to_string(i) + " holds a non-number or one out of range");
+      }
+      row[d] = static_cast<float>(x);
+      norm += x * x;
     }
     if (!(norm > 0) || !std::isfinite(norm)) {
       return Status::InvalidArgument("embedding " + std::to_string(i) + " of the reply is zero or not finite");
@@ -111,6 +125,8 @@ Result<std::vector<float>> ParseReply(const std::string& body, size_t texts, siz
   *got_dimension = dimension;
   return out;
 }
+
+namespace {
 
 constexpr std::chrono::milliseconds kProbeTimeout{5000};
 
@@ -143,7 +159,7 @@ class RemoteEmbedder final : public Embedder {
     size_t got = 0;
     // Short: the server may be starting, and its shutdown waits for this.
     ASSIGN_OR_RETURN(std::string body, Post(probe, 1, std::min(options_.timeout, kProbeTimeout)));
-    auto parsed = ParseReply(body, 1, 0, &got);
+    auto parsed = ParseEmbeddingsReply(body, 1, 0, &got);
     if (!parsed.ok()) return parsed.status().WithContext("embeddings endpoint " + options_.url);
     dimension_ = got;
     return Status::OK();
@@ -153,7 +169,7 @@ class RemoteEmbedder final : public Embedder {
   Result<std::vector<float>> Request(std::span<const std::string_view> texts, int attempts) const {
     ASSIGN_OR_RETURN(std::string body, Post(texts, attempts, options_.timeout));
     size_t got = 0;
-    auto parsed = ParseReply(body, texts.size(), dimension_, &got);
+    auto parsed = ParseEmbeddingsReply(body, texts.size(), dimension_, &got);
     if (!parsed.ok()) return parsed.status().WithContext("embeddings endpoint " + options_.url);
     return parsed;
   }

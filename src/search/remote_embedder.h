@@ -8,6 +8,8 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "search/embedder.h"
@@ -29,5 +31,13 @@ struct RemoteEmbedderOptions {
 // the URL and what went wrong (no answer, an HTTP error with the
 // endpoint's message, a reply that is not an embeddings list).
 Result<std::unique_ptr<Embedder>> OpenRemoteEmbedder(const RemoteEmbedderOptions& options);
+
+// The vectors of an endpoint's reply to `texts` texts, in input order
+// (by each item's "index"), each scaled to unit length: an error for
+// anything else (another count, a repeated index, a non-number, a zero
+// vector, another dimension than `dimension` when that is not 0). Sets
+// *got_dimension.
+Result<std::vector<float>> ParseEmbeddingsReply(std::string_view body, size_t texts, size_t dimension,
+                                                size_t* got_dimension);
 
 }  // namespace mytsdb::search

@@ -176,6 +176,28 @@ TEST(RemoteEmbedderTest, RetriesServerErrorsButNotRequestErrors) {
   EXPECT_NE(shorter.status().message().find("numbers"), std::string::npos) << shorter.status().ToString();
 }
 
+TEST(RemoteEmbedderTest, RepliesThatAreNotEmbeddingsAreRefused) {
+  size_t got = 0;
+  auto ok = ParseEmbeddingsReply(R"({"data":[{"index":1,"embedding":[0,2]},{"index":0,"embedding":[3,4]}]})", 2, 0, &got);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(got, 2u);
+  EXPECT_EQ(*ok, (std::vector<float>{0.6f, 0.8f, 0.0f, 1.0f}));
+  for (const char* bad : {
+           "not json", R"({"error":{"message":"no"}})", R"({"data":{}})",
+           R"({"data":[{"index":0,"embedding":[1,2]}]})",                                         // one for two texts
+           R"({"data":[{"index":0,"embedding":[1,2]},{"index":0,"embedding":[1,2]}]})",            // index twice
+           R"({"data":[{"index":0,"embedding":[1,2]},{"index":2,"embedding":[1,2]}]})",            // index past the end
+           R"({"data":[{"index":0,"embedding":[1,2]},{"index":1,"embedding":[1,2,3]}]})",          // two dimensions
+           R"({"data":[{"index":0,"embedding":[0,0]},{"index":1,"embedding":[1,2]}]})",            // zero
+           R"({"data":[{"index":0,"embedding":[1,"2"]},{"index":1,"embedding":[1,2]}]})",          // a string
+           R"({"data":[{"index":0,"embedding":[1e308,1e308]},{"index":1,"embedding":[1,2]}]})",    // not finite
+           R"({"data":[{"index":0,"embedding":[]},{"index":1,"embedding":[]}]})",                  // empty
+       }) {
+    EXPECT_FALSE(ParseEmbeddingsReply(bad, 2, 0, &got).ok()) << bad;
+  }
+  EXPECT_FALSE(ParseEmbeddingsReply(R"({"data":[{"embedding":[1,2,3]}]})", 1, 2, &got).ok());  // not the known size
+}
+
 TEST(RemoteEmbedderTest, OpeningNamesWhatIsWrong) {
   RemoteEmbedderOptions o;
   o.model = "m";

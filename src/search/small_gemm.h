@@ -26,7 +26,8 @@ bool SmallGemmHalfAvailable();
 // `n` floats as IEEE half precision (round to nearest even). Only when
 // SmallGemmHalfAvailable().
 std::vector<uint16_t> ToHalf(const float* values, size_t n);
-// SmallGemm with w in half precision.
-void SmallGemmHalf(const float* x, int rows, int k, const uint16_t* w, int n, float* y);
+// SmallGemm with w in half precision; y's rows `y_stride` floats apart
+// (0: n), so that a part of the outputs can be computed apart.
+void SmallGemmHalf(const float* x, int rows, int k, const uint16_t* w, int n, float* y, int y_stride = 0);
 
 }  // namespace mytsdb::search

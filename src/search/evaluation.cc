@@ -98,7 +98,11 @@ Result<Catalog> LoadCatalogFiles(const std::vector<std::string>& paths) {
           if (same == have.labels.end()) {
             have.labels.push_back(std::move(label));
           } else if (label.name == "job") {
-            same->top_values.insert(same->top_values.end(), label.top_values.begin(), label.top_values.end());
+            for (auto& value : label.top_values) {
+              if (std::find(same->top_values.begin(), same->top_values.end(), value) == same->top_values.end()) {
+                same->top_values.push_back(std::move(value));
+              }
+            }
             same->distinct_values = same->top_values.size();
           }
         }

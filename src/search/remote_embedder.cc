@@ -128,7 +128,9 @@ Result<std::vector<float>> ParseEmbeddingsReply(std::string_view body, size_t te
 
 namespace {
 
-constexpr std::chrono::milliseconds kProbeTimeout{5000};
+// The first request (the server may be starting, and its shutdown waits
+// for it) and a question's (someone waits for the answer) wait less.
+constexpr std::chrono::milliseconds kShortTimeout{5000};
 
 class RemoteEmbedder final : public Embedder {
  public:
@@ -142,7 +144,7 @@ class RemoteEmbedder final : public Embedder {
     std::vector<float> out;
     for (size_t i = 0; i < texts.size(); i += options_.max_batch) {
       const auto part = texts.subspan(i, std::min(options_.max_batch, texts.size() - i));
-      ASSIGN_OR_RETURN(std::vector<float> v, Request(part, options_.attempts));
+      ASSIGN_OR_RETURN(std::vector<float> v, Request(part, options_.attempts, options_.timeout));
       out.insert(out.end(), v.begin(), v.end());
     }
     return out;
@@ -151,14 +153,13 @@ class RemoteEmbedder final : public Embedder {
   // A question is asked once: the user waits.
   Result<std::vector<float>> Embed(std::string_view text) const override {
     std::string_view one[] = {text};
-    return Request(one, 1);
+    return Request(one, 1, std::min(options_.timeout, kShortTimeout));
   }
 
   Status Probe() {
     std::string_view probe[] = {"metric"};
     size_t got = 0;
-    // Short: the server may be starting, and its shutdown waits for this.
-    ASSIGN_OR_RETURN(std::string body, Post(probe, 1, std::min(options_.timeout, kProbeTimeout)));
+    ASSIGN_OR_RETURN(std::string body, Post(probe, 1, std::min(options_.timeout, kShortTimeout)));
     auto parsed = ParseEmbeddingsReply(body, 1, 0, &got);
     if (!parsed.ok()) return parsed.status().WithContext("embeddings endpoint " + options_.url);
     dimension_ = got;
@@ -166,8 +167,9 @@ class RemoteEmbedder final : public Embedder {
   }
 
  private:
-  Result<std::vector<float>> Request(std::span<const std::string_view> texts, int attempts) const {
-    ASSIGN_OR_RETURN(std::string body, Post(texts, attempts, options_.timeout));
+  Result<std::vector<float>> Request(std::span<const std::string_view> texts, int attempts,
+                                     std::chrono::milliseconds timeout) const {
+    ASSIGN_OR_RETURN(std::string body, Post(texts, attempts, timeout));
     size_t got = 0;
     auto parsed = ParseEmbeddingsReply(body, texts.size(), dimension_, &got);
     if (!parsed.ok()) return parsed.status().WithContext("embeddings endpoint " + options_.url);

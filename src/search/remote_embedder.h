@@ -20,8 +20,8 @@ struct RemoteEmbedderOptions {
   std::string url;      // the endpoint, e.g. http://127.0.0.1:8080/v1/embeddings
   std::string model;    // sent as "model"; also names the vectors in the table
   std::string api_key;  // sent as "Authorization: Bearer ..." when not empty
-  // Of each request (the first, which learns the dimension, 5 s at most);
-  // stopping the server waits for one in flight.
+  // Of each request (the first, which learns the dimension, and a
+  // question's, 5 s at most); stopping the server waits for one in flight.
   std::chrono::milliseconds timeout{10'000};
   size_t max_batch = 64;  // texts per request
   int attempts = 3;       // for a batch of families: 5xx, 429 and no answer are tried again

@@ -19,6 +19,10 @@ struct Sample {
 inline constexpr uint64_t kStaleNaNBits = 0x7ff0000000000002ULL;
 inline double StaleNaN() { return std::bit_cast<double>(kStaleNaNBits); }
 inline bool IsStaleNaN(double v) { return std::bit_cast<uint64_t>(v) == kStaleNaNBits; }
+// The NaN Prometheus's parsers give every scraped NaN (value.NormalNaN), so
+// that a scraped NaN is never taken for a staleness marker.
+inline constexpr uint64_t kNormalNaNBits = 0x7ff8000000000001ULL;
+inline double NormalNaN() { return std::bit_cast<double>(kNormalNaNBits); }
 
 // Sorts by time and keeps, of samples with the same timestamp, the one that
 // came last in the input ("last write wins").

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "alertmanager/http_client.h"
 #include "config.h"
 #include "http/search_api.h"
 #include "io/file_system.h"
@@ -64,8 +65,7 @@ Status EmbeddedSearch::Start(const Config& config, const storage::Storage* stora
     options.embeddings.url = config.search_embeddings_url;
     options.embeddings.model = config.search_embeddings_model;
     if (!config.search_embeddings_api_key_file.empty()) {
-      ASSIGN_OR_RETURN(std::string key, io::PosixFileSystem()->ReadFile(config.search_embeddings_api_key_file));
-      while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' ')) key.pop_back();
+      ASSIGN_OR_RETURN(std::string key, alertmanager::ReadSecretFile(config.search_embeddings_api_key_file));
       if (key.empty()) return Status::InvalidArgument(config.search_embeddings_api_key_file + " is empty");
       options.embeddings.api_key = std::move(key);
     }

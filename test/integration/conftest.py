@@ -77,6 +77,8 @@ class Server:
 
     def wait_ready(self, deadline):
         while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode} before it was ready")
             try:
                 if self.http.get(self.url + "/-/ready", timeout=2).status_code == 200:
                     return

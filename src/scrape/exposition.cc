@@ -5,21 +5,14 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
-#include <map>
 
-#include "model/sample.h"
+#include "scrape/lexing.h"
 
 namespace mytsdb::scrape {
 
 namespace {
 
-bool IsBlank(char c) { return c == ' ' || c == '\t'; }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsMetricNameStart(char c) { return IsLetter(c) || c == '_' || c == ':'; }
-bool IsMetricNameChar(char c) { return IsMetricNameStart(c) || IsDigit(c); }
-bool IsLabelNameStart(char c) { return IsLetter(c) || c == '_'; }
-bool IsLabelNameChar(char c) { return IsLabelNameStart(c) || IsDigit(c); }
+using lexing::IsDigit;
 
 char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -31,250 +24,141 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-// Prometheus's unescaping: each of `pairs` ("\\\"", "\"", ...) replaced
-// left to right; other backslashes stay as they are.
-std::string Unescape(std::string_view s, bool quotes) {
-  if (s.find('\\') == std::string_view::npos) return std::string(s);
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 1 < s.size()) {
-      const char next = s[i + 1];
-      if (next == '\\' || next == 'n' || (quotes && next == '"')) {
-        out.push_back(next == 'n' ? '\n' : next);
-        ++i;
-        continue;
-      }
-    }
-    out.push_back(s[i]);
-  }
-  return out;
+bool IsTokenChar(char c) {
+  return c > 0x20 && c < 0x7f && std::string_view("()<>@,;:\\\"/[]?=").find(c) == std::string_view::npos;
 }
 
-bool IsValidUtf8(std::string_view s) { return model::IsValidUtf8(s); }
+std::string_view TrimSpace(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
 
-class TextParser {
- public:
-  explicit TextParser(std::string_view body) : b_(body) {}
+std::string_view ConsumeToken(std::string_view* s) {
+  size_t n = 0;
+  while (n < s->size() && IsTokenChar((*s)[n])) ++n;
+  const std::string_view token = s->substr(0, n);
+  s->remove_prefix(n);
+  return token;
+}
 
-  Result<Exposition> Parse() {
-    for (;;) {
-      SkipBlanks();
-      // The end, or a NUL where a line starts (Prometheus's lexer ends there).
-      if (AtEnd() || b_[pos_] == '\0') break;
-      const char c = b_[pos_];
-      if (c == '\n') {
-        NextLine();
-        continue;
-      }
-      if (c == '#') {
-        RETURN_NOT_OK(ParseHashLine());
-        continue;
-      }
-      if (c == '{' || IsMetricNameStart(c)) {
-        RETURN_NOT_OK(ParseSample());
-        continue;
-      }
-      return Error("expected a metric name, a comment or HELP/TYPE");
-    }
-    return std::move(out_);
+// The media type of a Content-Type, lower-cased, as Go's
+// mime.ParseMediaType checks it (a token, a slash and a token, then
+// `;key=value` parameters whose values are tokens or quoted strings).
+std::optional<std::string> MediaType(std::string_view v) {
+  const size_t semicolon = v.find(';');
+  std::string_view base = TrimSpace(v.substr(0, semicolon));
+  std::string_view rest = base;
+  if (ConsumeToken(&rest).empty()) return std::nullopt;
+  if (!rest.empty()) {
+    if (rest[0] != '/') return std::nullopt;
+    rest.remove_prefix(1);
+    if (ConsumeToken(&rest).empty() || !rest.empty()) return std::nullopt;
   }
-
- private:
-  bool AtEnd() const { return pos_ >= b_.size(); }
-  char Peek() const { return AtEnd() ? '\0' : b_[pos_]; }
-  void SkipBlanks() {
-    while (!AtEnd() && IsBlank(b_[pos_])) ++pos_;
-  }
-  void NextLine() {
-    ++pos_;
-    ++line_;
-  }
-  Status Error(const std::string& what) const {
-    return Status::InvalidArgument("line " + std::to_string(line_) + ": " + what);
-  }
-
-  // The rest of the line (without the newline); pos_ stays at the newline.
-  std::string_view RestOfLine() {
-    const size_t end = b_.find('\n', pos_);
-    const std::string_view rest = b_.substr(pos_, end == std::string_view::npos ? std::string_view::npos : end - pos_);
-    pos_ += rest.size();
-    return rest;
-  }
-
-  // A quoted string at pos_: its text between the quotes (escapes kept).
-  // As in Prometheus's lexer, it may hold newlines (not after a backslash).
-  Result<std::string_view> Quoted() {
-    const size_t start = ++pos_;
-    while (!AtEnd()) {
-      const char c = b_[pos_];
-      if (c == '"') {
-        ++pos_;
-        return b_.substr(start, pos_ - 1 - start);
-      }
-      if (c == '\\') {
-        if (pos_ + 1 >= b_.size() || b_[pos_ + 1] == '\n') break;
-        pos_ += 2;
-        continue;
-      }
-      if (c == '\n') ++line_;
-      ++pos_;
-    }
-    return Error("unterminated quoted string");
-  }
-
-  std::string_view Name(bool (*start)(char), bool (*rest)(char)) {
-    const size_t begin = pos_;
-    if (!AtEnd() && start(b_[pos_])) {
-      ++pos_;
-      while (!AtEnd() && rest(b_[pos_])) ++pos_;
-    }
-    return b_.substr(begin, pos_ - begin);
-  }
-
-  FamilyMetadata& Family(std::string_view name) {
-    auto [it, added] = family_index_.try_emplace(std::string(name), out_.metadata.size());
-    if (added) out_.metadata.push_back({std::string(name), "", ""});
-    return out_.metadata[it->second];
-  }
-
-  // '#': HELP or TYPE when followed by blanks, the keyword and blanks;
-  // any other comment is skipped.
-  Status ParseHashLine() {
-    ++pos_;
-    const size_t after_hash = pos_;
-    SkipBlanks();
-    std::string_view keyword = b_.substr(pos_, 4);
-    const bool meta = pos_ > after_hash && (keyword == "HELP" || keyword == "TYPE") && pos_ + 4 < b_.size() &&
-                      IsBlank(b_[pos_ + 4]);
-    if (!meta) {
-      RestOfLine();
-      if (!AtEnd()) NextLine();
-      return Status::OK();
-    }
-    pos_ += 4;
-    SkipBlanks();
-    std::string_view name;
-    if (Peek() == '"') {
-      ASSIGN_OR_RETURN(name, Quoted());
-    } else {
-      name = Name(IsMetricNameStart, IsMetricNameChar);
-      if (name.empty()) return Error("expected metric name after " + std::string(keyword));
-    }
-    // The rest of the line less its first character (the blank after the
-    // name); a rest of blanks only is no text.
-    std::string_view rest = RestOfLine();
-    std::string_view text;
-    if (rest.find_first_not_of(" \t") != std::string_view::npos) text = rest.substr(1);
-    if (!AtEnd()) NextLine();
-    if (keyword == "TYPE") {
-      std::string type;
-      if (text == "counter" || text == "gauge" || text == "histogram" || text == "summary") {
-        type = std::string(text);
-      } else if (text == "untyped") {
-        type = "unknown";
-      } else {
-        return Error("invalid metric type \"" + std::string(text) + "\"");
-      }
-      Family(name).type = type;
-      current_type_ = std::move(type);
-    } else {
-      if (!IsValidUtf8(text)) return Error("help text is not valid UTF-8");
-      Family(name).help = Unescape(text, /*quotes=*/false);
-    }
-    return Status::OK();
-  }
-
-  Status ParseLabels(ScrapedSample* sample, std::optional<std::string>* name) {
-    ++pos_;  // '{'
-    for (;;) {
-      SkipBlanks();
-      const char c = Peek();
-      if (c == '}') {
-        ++pos_;
-        return Status::OK();
-      }
-      std::string label;
-      bool quoted = false;
-      if (c == '"') {
-        ASSIGN_OR_RETURN(std::string_view raw, Quoted());
-        label = Unescape(raw, /*quotes=*/true);
-        quoted = true;
-      } else if (IsLabelNameStart(c)) {
-        label = std::string(Name(IsLabelNameStart, IsLabelNameChar));
-      } else {
-        return Error("expected label name");
-      }
-      SkipBlanks();
-      // A quoted string followed by ',' or '}' is the metric's name.
-      if (quoted && (Peek() == ',' || Peek() == '}')) {
-        if (name->has_value()) return Error("metric name already set");
-        *name = std::move(label);
-        if (Peek() == ',') ++pos_;
-        continue;
-      }
-      if (Peek() != '=') return Error("expected equal after label name \"" + label + "\"");
-      ++pos_;
-      SkipBlanks();
-      if (Peek() != '"') return Error("expected label value after \"" + label + "=\"");
-      ASSIGN_OR_RETURN(std::string_view raw, Quoted());
-      if (!IsValidUtf8(raw)) return Error("invalid UTF-8 label value");
-      std::string value = Unescape(raw, /*quotes=*/true);
-      // Summaries' quantiles and histograms' buckets in one form ("1" and
-      // "1.0" are one series), as Prometheus writes them.
-      if ((current_type_ == "summary" && label == "quantile") || (current_type_ == "histogram" && label == "le")) {
-        if (auto f = ParseValue(value)) value = FormatOpenMetricsFloat(*f);
-      }
-      sample->labels.push_back({std::move(label), std::move(value)});
-      SkipBlanks();
-      if (Peek() == ',') ++pos_;
+  std::string_view params = semicolon == std::string_view::npos ? "" : v.substr(semicolon);
+  while (!TrimSpace(params).empty()) {
+    params = TrimSpace(params);
+    if (params == ";") break;  // a trailing semicolon is allowed
+    if (params[0] != ';') return std::nullopt;
+    params = TrimSpace(params.substr(1));
+    if (ConsumeToken(&params).empty()) return std::nullopt;
+    params = TrimSpace(params);
+    if (params.empty() || params[0] != '=') return std::nullopt;
+    params = TrimSpace(params.substr(1));
+    if (!params.empty() && params[0] == '"') {
+      size_t i = 1;
+      while (i < params.size() && params[i] != '"') i += params[i] == '\\' ? 2 : 1;
+      if (i >= params.size()) return std::nullopt;
+      params.remove_prefix(i + 1);
+    } else if (ConsumeToken(&params).empty()) {
+      return std::nullopt;
     }
   }
+  std::string type(base);
+  for (char& c : type) c = Lower(c);
+  return type;
+}
 
-  Status ParseSample() {
-    ScrapedSample sample;
-    std::optional<std::string> name;
-    if (Peek() != '{') name = std::string(Name(IsMetricNameStart, IsMetricNameChar));
-    SkipBlanks();
-    if (Peek() == '{') RETURN_NOT_OK(ParseLabels(&sample, &name));
-    if (!name.has_value()) return Error("metric name not set");
-    sample.labels.insert(sample.labels.begin(), {std::string(model::kMetricNameLabel), std::move(*name)});
-    SkipBlanks();
-    const size_t value_start = pos_;
-    while (!AtEnd() && b_[pos_] != '{' && b_[pos_] != '\n' && !IsBlank(b_[pos_])) ++pos_;
-    const std::string_view value = b_.substr(value_start, pos_ - value_start);
-    if (value.empty()) return Error("expected value after metric");
-    auto parsed = ParseValue(value);
-    if (!parsed) return Error("invalid value \"" + std::string(value) + "\"");
-    sample.value = std::isnan(*parsed) ? model::NormalNaN() : *parsed;
-    SkipBlanks();
-    if (IsDigit(Peek())) {
-      const size_t ts_start = pos_;
-      while (IsDigit(Peek())) ++pos_;
-      int64_t ts = 0;
-      const auto [end, ec] = std::from_chars(b_.data() + ts_start, b_.data() + pos_, ts);
-      if (ec != std::errc()) return Error("invalid timestamp");
-      sample.timestamp_ms = ts;
-      SkipBlanks();
-      if (!AtEnd() && Peek() != '\n') return Error("expected next entry after timestamp");
-    } else if (!AtEnd() && Peek() != '\n') {
-      return Error("expected timestamp or new record");
-    }
-    if (!AtEnd()) NextLine();
-    out_.samples.push_back(std::move(sample));
-    return Status::OK();
-  }
-
-  std::string_view b_;
-  size_t pos_ = 0;
-  size_t line_ = 1;
-  Exposition out_;
-  std::map<std::string, size_t, std::less<>> family_index_;
-  // The type of the last TYPE line, whatever its family (as Prometheus).
-  std::string current_type_;
+struct Protocol {
+  std::string_view name;
+  std::string_view header;  // what Accept asks for
+  std::optional<Format> format;
+  bool escaping;  // takes the escaping parameter (the 1.0.0 versions)
 };
 
+constexpr Protocol kProtocols[] = {
+    {kPrometheusProto, "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited",
+     std::nullopt, false},
+    {"PrometheusText0.0.4", "text/plain;version=0.0.4", Format::kPrometheusText, false},
+    {"PrometheusText1.0.0", "text/plain;version=1.0.0", Format::kPrometheusText, true},
+    {"OpenMetricsText0.0.1", "application/openmetrics-text;version=0.0.1", Format::kOpenMetrics, false},
+    {"OpenMetricsText1.0.0", "application/openmetrics-text;version=1.0.0", Format::kOpenMetrics, true},
+};
+
+const Protocol* FindProtocol(std::string_view name) {
+  for (const auto& p : kProtocols) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
 }  // namespace
+
+bool IsScrapeProtocol(std::string_view protocol) { return FindProtocol(protocol) != nullptr; }
+
+std::optional<Format> ProtocolFormat(std::string_view protocol) {
+  const Protocol* p = FindProtocol(protocol);
+  return p == nullptr ? std::nullopt : p->format;
+}
+
+std::string AcceptHeader(const std::vector<std::string>& protocols) {
+  // As Prometheus: q from 0.(number of protocols + 1) down, one step each.
+  int weight = static_cast<int>(std::size(kProtocols)) + 1;
+  std::string out;
+  for (const auto& name : protocols) {
+    const Protocol* p = FindProtocol(name);
+    if (p == nullptr || !p->format) continue;
+    out += std::string(p->header) + (p->escaping ? ";escaping=allow-utf-8" : "") + ";q=0." + std::to_string(weight) + ",";
+    --weight;
+  }
+  return out + "*/*;q=0." + std::to_string(weight);
+}
+
+Result<FormatChoice> ChooseFormat(std::string_view content_type, std::string_view fallback_protocol) {
+  const std::optional<Format> fallback = ProtocolFormat(fallback_protocol);
+  const std::string quoted_type = "\"" + std::string(content_type) + "\"";
+  const std::string quoted_fallback = "\"" + std::string(fallback_protocol) + "\"";
+  if (content_type.empty()) {
+    if (!fallback) {
+      return Status::InvalidArgument(
+          "non-compliant scrape target sending blank Content-Type and no fallback_scrape_protocol specified for "
+          "target");
+    }
+    return FormatChoice{*fallback, "non-compliant scrape target sending blank Content-Type, using "
+                                   "fallback_scrape_protocol " + quoted_fallback};
+  }
+  const std::optional<std::string> media = MediaType(content_type);
+  if (!media) {
+    if (!fallback) {
+      return Status::InvalidArgument("cannot parse Content-Type " + quoted_type +
+                                     " and no fallback_scrape_protocol for target");
+    }
+    return FormatChoice{*fallback, "could not parse received Content-Type " + quoted_type +
+                                       ", using fallback_scrape_protocol " + quoted_fallback};
+  }
+  if (*media == "application/openmetrics-text") return FormatChoice{Format::kOpenMetrics, ""};
+  if (*media == "text/plain") return FormatChoice{Format::kPrometheusText, ""};
+  if (!fallback) {
+    return Status::InvalidArgument("received unsupported Content-Type " + quoted_type +
+                                   " and no fallback_scrape_protocol specified for target");
+  }
+  return FormatChoice{*fallback, "received unsupported Content-Type " + quoted_type +
+                                     ", using fallback_scrape_protocol " + quoted_fallback};
+}
+
+Result<Exposition> Parse(std::string_view body, Format format) {
+  return format == Format::kOpenMetrics ? ParseOpenMetrics(body) : ParsePrometheusText(body);
+}
 
 std::optional<double> ParseValue(std::string_view s) {
   if (s.empty()) return std::nullopt;
@@ -357,7 +241,5 @@ std::string FormatOpenMetricsFloat(double f) {
   if (out.find('.') == std::string::npos) out += ".0";
   return out;
 }
-
-Result<Exposition> ParsePrometheusText(std::string_view body) { return TextParser(body).Parse(); }
 
 }  // namespace mytsdb::scrape

@@ -9,29 +9,12 @@
 #include <cmath>
 
 #include "model/sample.h"
+#include "scrape/exposition_test_util.h"
 
 namespace mytsdb::scrape {
 namespace {
 
-std::string Show(const ScrapedSample& s) {
-  std::string out;
-  for (const auto& l : s.labels) out += (out.empty() ? "" : ",") + l.name + "=" + l.value;
-  char value[64];
-  std::snprintf(value, sizeof value, " %.17g", s.value);
-  out += value;
-  if (s.timestamp_ms) out += " @" + std::to_string(*s.timestamp_ms);
-  return out;
-}
-
-std::vector<std::string> Samples(std::string_view body) {
-  auto parsed = ParsePrometheusText(body);
-  EXPECT_TRUE(parsed.ok()) << parsed.status().ToString() << "\n" << body;
-  std::vector<std::string> out;
-  if (parsed.ok()) {
-    for (const auto& s : parsed->samples) out.push_back(Show(s));
-  }
-  return out;
-}
+std::vector<std::string> Samples(std::string_view body) { return SamplesOf(body, Format::kPrometheusText); }
 
 TEST(ExpositionTest, ReadsTheDocumentationsExample) {
   const std::string body =

@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "alertmanager/http_client.h"
+#include "promconfig/http_client_config.h"
 #include "config.h"
 #include "http/search_api.h"
 #include "io/file_system.h"
@@ -65,7 +65,7 @@ Status EmbeddedSearch::Start(const Config& config, const storage::Storage* stora
     options.embeddings.url = config.search_embeddings_url;
     options.embeddings.model = config.search_embeddings_model;
     if (!config.search_embeddings_api_key_file.empty()) {
-      ASSIGN_OR_RETURN(std::string key, alertmanager::ReadSecretFile(config.search_embeddings_api_key_file));
+      ASSIGN_OR_RETURN(std::string key, promconfig::ReadSecretFile(config.search_embeddings_api_key_file));
       if (key.empty()) return Status::InvalidArgument(config.search_embeddings_api_key_file + " is empty");
       options.embeddings.api_key = std::move(key);
     }

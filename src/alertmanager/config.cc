@@ -8,9 +8,13 @@
 #include <set>
 #include <sstream>
 
-#include "alertmanager/yaml_fields.h"
+#include "promconfig/yaml_fields.h"
 
 namespace mytsdb::alertmanager {
+
+using promconfig::ParseYamlDuration;
+using promconfig::UnknownField;
+using promconfig::YamlStringList;
 
 namespace {
 
@@ -98,7 +102,7 @@ Status ParseGlobal(const YAML::Node& node, GlobalConfig* g, bool* has_slack_url)
     } else if (key == "resolve_timeout") {
       ASSIGN_OR_RETURN(g->resolve_timeout_ms, ParseYamlDuration(v));
     } else if (key == "http_config") {
-      ASSIGN_OR_RETURN(g->http, ParseHttpConfig(v));
+      ASSIGN_OR_RETURN(g->http, promconfig::ParseHttpClientConfig(v));
     } else if (key == "smtp_smarthost") {
       RETURN_NOT_OK(ParseHostPort(Str(v), &g->smtp_smarthost_host, &g->smtp_smarthost_port));
     } else if (key == "smtp_require_tls") {

@@ -22,9 +22,7 @@ struct HttpReply {
 Result<HttpReply> PostJson(const std::string& url, const HttpClientConfig& config, std::string_view body,
                            std::chrono::milliseconds timeout);
 
-// A secret kept in a file (password_file, credentials_file, api_url_file):
-// its text without the trailing newline.
-Result<std::string> ReadSecretFile(const std::string& path);
+using promconfig::ReadSecretFile;
 
 // The User-Agent of notifications.
 constexpr const char* kUserAgent = "Alertmanager/0.25.0 (MyTSDB)";

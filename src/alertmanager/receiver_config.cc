@@ -6,9 +6,13 @@
 #include <cctype>
 #include <set>
 
-#include "alertmanager/yaml_fields.h"
+#include "promconfig/yaml_fields.h"
 
 namespace mytsdb::alertmanager {
+
+using promconfig::ParseYamlDuration;
+using promconfig::UnknownField;
+using promconfig::YamlStringList;
 
 namespace {
 
@@ -37,37 +41,6 @@ std::string CanonicalHeader(std::string key) {
   return key;
 }
 
-Result<TlsConfig> ParseTls(const YAML::Node& node) {
-  TlsConfig tls;
-  if (node.IsNull()) return tls;
-  if (!node.IsMap()) return Status::InvalidArgument("tls_config must be a mapping");
-  for (const auto& kv : node) {
-    const std::string key = kv.first.as<std::string>();
-    if (key == "ca_file") {
-      tls.ca_file = Str(kv.second);
-    } else if (key == "cert_file") {
-      tls.cert_file = Str(kv.second);
-    } else if (key == "key_file") {
-      tls.key_file = Str(kv.second);
-    } else if (key == "server_name") {
-      tls.server_name = Str(kv.second);
-    } else if (key == "insecure_skip_verify") {
-      tls.insecure_skip_verify = kv.second.as<bool>();
-    } else if (key == "min_version" || key == "max_version") {
-      // Accepted as Alertmanager accepts them; OpenSSL's defaults apply.
-    } else {
-      return UnknownField(kv.first, "config.plain");
-    }
-  }
-  if (!tls.cert_file.empty() && tls.key_file.empty()) {
-    return Status::InvalidArgument("exactly one of key or key_file must be configured when a client certificate is configured");
-  }
-  if (tls.cert_file.empty() && !tls.key_file.empty()) {
-    return Status::InvalidArgument("exactly one of cert or cert_file must be configured when a client key is configured");
-  }
-  return tls;
-}
-
 bool SendResolved(const std::string& key, const YAML::Node& v, bool* out) {
   if (key != "send_resolved") return false;
   *out = v.as<bool>();
@@ -88,7 +61,7 @@ Result<WebhookConfig> ParseWebhook(const YAML::Node& node, bool* has_http) {
       c.max_alerts = kv.second.as<uint64_t>();
     } else if (key == "http_config") {
       *has_http = !kv.second.IsNull();
-      ASSIGN_OR_RETURN(c.http, ParseHttpConfig(kv.second));
+      ASSIGN_OR_RETURN(c.http, promconfig::ParseHttpClientConfig(kv.second));
     } else {
       return UnknownField(kv.first, "config.plain");
     }
@@ -136,7 +109,7 @@ Result<EmailConfig> ParseEmail(const YAML::Node& node, bool* has_require_tls) {
       c.require_tls = v.as<bool>();
       *has_require_tls = !v.IsNull();
     } else if (key == "tls_config") {
-      ASSIGN_OR_RETURN(c.tls, ParseTls(v));
+      ASSIGN_OR_RETURN(c.tls, promconfig::ParseTlsConfig(v));
     } else {
       return UnknownField(kv.first, "config.plain");
     }
@@ -167,7 +140,7 @@ Result<SlackConfig> ParseSlack(const YAML::Node& node, bool* has_http) {
       if (has_api_url) RETURN_NOT_OK(CheckHttpUrl(c.api_url));
     } else if (key == "http_config") {
       *has_http = !v.IsNull();
-      ASSIGN_OR_RETURN(c.http, ParseHttpConfig(v));
+      ASSIGN_OR_RETURN(c.http, promconfig::ParseHttpClientConfig(v));
     } else if (key == "short_fields") {
       c.short_fields = v.as<bool>();
     } else if (key == "link_names") {
@@ -272,95 +245,6 @@ Status ParseHostPort(const std::string& s, std::string* host, std::string* port)
   return Status::OK();
 }
 
-// Prometheus's common HTTPClientConfig with its Validate() checks.
-Result<HttpClientConfig> ParseHttpConfig(const YAML::Node& node) {
-  HttpClientConfig c;
-  if (node.IsNull()) return c;
-  if (!node.IsMap()) return Status::InvalidArgument("http_config must be a mapping");
-  bool basic_auth = false, has_authorization = false;
-  std::string bearer_token, bearer_token_file;
-  for (const auto& kv : node) {
-    const std::string key = kv.first.as<std::string>();
-    const YAML::Node& v = kv.second;
-    if (key == "basic_auth") {
-      basic_auth = !v.IsNull();
-      for (const auto& f : v) {
-        const std::string k = f.first.as<std::string>();
-        if (k == "username") {
-          c.basic_auth_username = Str(f.second);
-        } else if (k == "password") {
-          c.basic_auth_password = Str(f.second);
-        } else if (k == "password_file") {
-          c.basic_auth_password_file = Str(f.second);
-        } else {
-          return UnknownField(f.first, "config.BasicAuth");
-        }
-      }
-    } else if (key == "authorization") {
-      has_authorization = !v.IsNull();
-      for (const auto& f : v) {
-        const std::string k = f.first.as<std::string>();
-        if (k == "type") {
-          c.authorization_type = Str(f.second);
-        } else if (k == "credentials") {
-          c.authorization_credentials = Str(f.second);
-        } else if (k == "credentials_file") {
-          c.authorization_credentials_file = Str(f.second);
-        } else {
-          return UnknownField(f.first, "config.Authorization");
-        }
-      }
-    } else if (key == "bearer_token") {
-      bearer_token = Str(v);
-    } else if (key == "bearer_token_file") {
-      bearer_token_file = Str(v);
-    } else if (key == "tls_config") {
-      ASSIGN_OR_RETURN(c.tls, ParseTls(v));
-    } else if (key == "proxy_url") {
-      c.proxy_url = Str(v);
-    } else if (key == "follow_redirects") {
-      c.follow_redirects = v.as<bool>();
-    } else if (key == "enable_http2") {
-      // HTTP/1.1 is what MyTSDB's client speaks; accepted for compatibility.
-    } else if (key == "oauth2") {
-      return Status::InvalidArgument("http_config.oauth2 is not supported by MyTSDB's Alertmanager");
-    } else {
-      return UnknownField(kv.first, "config.plain");
-    }
-  }
-  if (!bearer_token.empty() && !bearer_token_file.empty()) {
-    return Status::InvalidArgument("at most one of bearer_token & bearer_token_file must be configured");
-  }
-  if (basic_auth && (!bearer_token.empty() || !bearer_token_file.empty())) {
-    return Status::InvalidArgument("at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured");
-  }
-  if (!c.basic_auth_password.empty() && !c.basic_auth_password_file.empty()) {
-    return Status::InvalidArgument("at most one of basic_auth password & password_file must be configured");
-  }
-  if (has_authorization) {
-    if (!bearer_token.empty() || !bearer_token_file.empty()) {
-      return Status::InvalidArgument("authorization is not compatible with bearer_token & bearer_token_file");
-    }
-    if (!c.authorization_credentials.empty() && !c.authorization_credentials_file.empty()) {
-      return Status::InvalidArgument("at most one of authorization credentials & credentials_file must be configured");
-    }
-    std::string type = c.authorization_type;
-    for (char& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (type == "basic") {
-      return Status::InvalidArgument("authorization type cannot be set to \"basic\", use \"basic_auth\" instead");
-    }
-    if (basic_auth) {
-      return Status::InvalidArgument("at most one of basic_auth, oauth2 & authorization must be configured");
-    }
-    if (c.authorization_type.empty()) c.authorization_type = "Bearer";
-  } else if (!bearer_token.empty() || !bearer_token_file.empty()) {
-    c.authorization_type = "Bearer";
-    c.authorization_credentials = bearer_token;
-    c.authorization_credentials_file = bearer_token_file;
-  }
-  return c;
-}
-
 Result<ParsedReceiver> ParseReceiver(const YAML::Node& node) {
   if (!node.IsMap()) return Status::InvalidArgument("a receiver must be a mapping");
   ParsedReceiver p;
@@ -385,46 +269,5 @@ Result<ParsedReceiver> ParseReceiver(const YAML::Node& node) {
   if (p.receiver.name.empty()) return Status::InvalidArgument("missing name in receiver");
   return p;
 }
-
-Result<HttpUrl> ParseHttpUrl(std::string_view url) {
-  std::string scheme;
-  size_t i = 0;
-  if (!url.empty() && std::isalpha(static_cast<unsigned char>(url[0]))) {
-    while (i < url.size() && (std::isalnum(static_cast<unsigned char>(url[i])) || url[i] == '+' || url[i] == '-' ||
-                              url[i] == '.')) {
-      ++i;
-    }
-    if (i < url.size() && url[i] == ':') {
-      scheme = std::string(url.substr(0, i));
-      for (char& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      ++i;
-    } else {
-      i = 0;
-    }
-  }
-  if (scheme != "http" && scheme != "https") {
-    return Status::InvalidArgument("unsupported scheme \"" + scheme + "\" for URL");
-  }
-  std::string_view rest = url.substr(i);
-  if (rest.substr(0, 2) != "//") return Status::InvalidArgument("missing host for URL");
-  rest.remove_prefix(2);
-  const size_t end = std::min(rest.find_first_of("/?#"), rest.size());
-  std::string_view authority = rest.substr(0, end);
-  HttpUrl parsed;
-  parsed.https = scheme == "https";
-  parsed.target = std::string(rest.substr(end, rest.find('#', end) - end));
-  if (parsed.target.empty() || parsed.target[0] == '?') parsed.target.insert(0, "/");
-  if (const size_t at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
-  if (authority.empty()) return Status::InvalidArgument("missing host for URL");
-  for (char ch : authority) {
-    if (ch == ' ' || static_cast<unsigned char>(ch) < 0x20) {
-      return Status::InvalidArgument("parse \"" + std::string(url) + "\": invalid character \" \" in host name");
-    }
-  }
-  parsed.authority = std::string(authority);
-  return parsed;
-}
-
-Status CheckHttpUrl(std::string_view url) { return ParseHttpUrl(url).status(); }
 
 }  // namespace mytsdb::alertmanager

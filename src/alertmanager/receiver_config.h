@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "promconfig/http_client_config.h"
 
 namespace YAML {
 class Node;
@@ -20,20 +21,12 @@ class Node;
 
 namespace mytsdb::alertmanager {
 
-// Prometheus's common HTTP client configuration, the parts a notifier uses.
-struct TlsConfig {
-  std::string ca_file, cert_file, key_file, server_name;
-  bool insecure_skip_verify = false;
-};
-
-struct HttpClientConfig {
-  std::string basic_auth_username, basic_auth_password, basic_auth_password_file;
-  std::string authorization_type;  // "Bearer" when credentials are set
-  std::string authorization_credentials, authorization_credentials_file;
-  TlsConfig tls;
-  std::string proxy_url;
-  bool follow_redirects = true;
-};
+// Prometheus's common HTTP client configuration (promconfig).
+using promconfig::CheckHttpUrl;
+using promconfig::HttpClientConfig;
+using promconfig::HttpUrl;
+using promconfig::ParseHttpUrl;
+using promconfig::TlsConfig;
 
 // The `send_resolved` flag every integration has; defaults differ.
 struct WebhookConfig {
@@ -105,23 +98,7 @@ struct ParsedReceiver {
 
 Result<ParsedReceiver> ParseReceiver(const YAML::Node& node);
 
-// Prometheus's common HTTPClientConfig, with its Validate() checks.
-Result<HttpClientConfig> ParseHttpConfig(const YAML::Node& node);
-
 // "host:port" as Go's net.SplitHostPort splits it ("" is allowed).
 Status ParseHostPort(const std::string& s, std::string* host, std::string* port);
-
-// Go's url.Parse as Alertmanager's URL type checks it: http or https, with
-// a host ("unsupported scheme \"ftp\" for URL", "missing host for URL").
-Status CheckHttpUrl(std::string_view url);
-
-// Its parts, for a client: the authority without user info, and the path
-// with the query ("/" at least, no fragment).
-struct HttpUrl {
-  bool https = false;
-  std::string authority;  // host[:port]
-  std::string target;
-};
-Result<HttpUrl> ParseHttpUrl(std::string_view url);
 
 }  // namespace mytsdb::alertmanager

@@ -2,9 +2,13 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "alertmanager/yaml_fields.h"
+#include "promconfig/yaml_fields.h"
 
 namespace mytsdb::alertmanager {
+
+using promconfig::ParseYamlDuration;
+using promconfig::UnknownField;
+using promconfig::YamlStringList;
 
 namespace {
 

@@ -9,9 +9,13 @@
 #include <functional>
 #include <map>
 
-#include "alertmanager/yaml_fields.h"
+#include "promconfig/yaml_fields.h"
 
 namespace mytsdb::alertmanager {
+
+using promconfig::ParseYamlDuration;
+using promconfig::UnknownField;
+using promconfig::YamlStringList;
 
 namespace {
 

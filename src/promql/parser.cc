@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "model/duration.h"
 #include "promql/selector_parser.h"
 
 namespace mytsdb::promql {
@@ -880,47 +881,7 @@ class Parser {
 
 }  // namespace
 
-Result<int64_t> ParseDurationMs(std::string_view s) {
-  if (s.empty()) return Status::InvalidArgument("empty duration string");
-  struct Unit {
-    std::string_view name;
-    int64_t ms;
-  };
-  static constexpr Unit kUnits[] = {{"y", 365LL * 24 * 3600 * 1000}, {"w", 7LL * 24 * 3600 * 1000},
-                                    {"d", 24LL * 3600 * 1000},        {"h", 3600LL * 1000},
-                                    {"m", 60LL * 1000},               {"s", 1000},
-                                    {"ms", 1}};
-  int64_t total = 0;
-  size_t i = 0;
-  int last_unit = -1;
-  while (i < s.size()) {
-    size_t start = i;
-    while (i < s.size() && IsDigit(s[i])) ++i;
-    if (i == start) return Status::InvalidArgument("not a valid duration string: \"" + std::string(s) + "\"");
-    int64_t n = 0;
-    auto r = std::from_chars(s.data() + start, s.data() + i, n);
-    if (r.ec != std::errc()) return Status::InvalidArgument("duration out of range: \"" + std::string(s) + "\"");
-    int unit = -1;
-    for (int u = 0; u < 7; ++u) {
-      // "ms" before "m": the longer unit name wins.
-      if (kUnits[u].name == "m" && s.substr(i, 2) == "ms") continue;
-      if (s.substr(i, kUnits[u].name.size()) == kUnits[u].name) {
-        unit = u;
-        break;
-      }
-    }
-    if (unit < 0 || unit <= last_unit) {
-      return Status::InvalidArgument("not a valid duration string: \"" + std::string(s) + "\"");
-    }
-    last_unit = unit;
-    i += kUnits[unit].name.size();
-    if (n > INT64_MAX / kUnits[unit].ms || total > INT64_MAX - n * kUnits[unit].ms) {
-      return Status::InvalidArgument("duration out of range: \"" + std::string(s) + "\"");
-    }
-    total += n * kUnits[unit].ms;
-  }
-  return total;
-}
+Result<int64_t> ParseDurationMs(std::string_view s) { return model::ParseDuration(s); }
 
 Result<ExprPtr> ParseExpr(std::string_view query) { return Parser(query).Parse(); }
 

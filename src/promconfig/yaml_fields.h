@@ -1,6 +1,6 @@
-// Reading Alertmanager's YAML with its conventions: Prometheus durations,
+// Reading Prometheus's and Alertmanager's YAML with their conventions: Prometheus durations,
 // lists of strings, and the wording of its strict decoder for a field it
-// does not know, so that errors read as Alertmanager's do.
+// does not know, so that errors read as theirs do.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,7 @@ namespace YAML {
 class Node;
 }  // namespace YAML
 
-namespace mytsdb::alertmanager {
+namespace mytsdb::promconfig {
 
 // Prometheus's model.Duration ("30s", "1h30m", "1d", "0").
 Result<int64_t> ParseYamlDuration(const YAML::Node& node);
@@ -25,4 +25,4 @@ std::vector<std::string> YamlStringList(const YAML::Node& node);
 // as Go's yaml.UnmarshalStrict says it; `key` is the mapping's key node.
 Status UnknownField(const YAML::Node& key, const std::string& type);
 
-}  // namespace mytsdb::alertmanager
+}  // namespace mytsdb::promconfig

@@ -1,15 +1,15 @@
-#include "alertmanager/yaml_fields.h"
+#include "promconfig/yaml_fields.h"
 
 #include <yaml-cpp/yaml.h>
 
-#include "promql/parser.h"
+#include "model/duration.h"
 
-namespace mytsdb::alertmanager {
+namespace mytsdb::promconfig {
 
 Result<int64_t> ParseYamlDuration(const YAML::Node& node) {
   const std::string s = node.as<std::string>();
   if (s == "0") return 0;
-  auto ms = promql::ParseDurationMs(s);
+  auto ms = model::ParseDuration(s);
   if (!ms.ok()) return Status::InvalidArgument("not a valid duration string: \"" + s + "\"");
   return *ms;
 }
@@ -27,4 +27,4 @@ Status UnknownField(const YAML::Node& key, const std::string& type) {
                                  key.as<std::string>() + " not found in type " + type);
 }
 
-}  // namespace mytsdb::alertmanager
+}  // namespace mytsdb::promconfig

@@ -32,7 +32,8 @@ if [[ "${SKIP_ASAN:-0}" != 1 ]]; then
     .venv/bin/python -m pytest test/integration/test_remote_write.py \
     test/integration/test_read_api.py test/integration/test_cold_tier.py \
     test/integration/test_cold_crash.py test/integration/test_query_api.py \
-    test/integration/test_promql_differential.py test/integration/test_sql.py -q -p no:cacheprovider
+    test/integration/test_promql_differential.py test/integration/test_sql.py test/integration/test_scrape.py \
+    -q -p no:cacheprovider
 fi
 
 if [[ "${SKIP_TSAN:-0}" != 1 ]]; then
@@ -40,14 +41,14 @@ if [[ "${SKIP_TSAN:-0}" != 1 ]]; then
   [[ -f build-tsan/build.ninja ]] || cmake -S . -B build-tsan -G Ninja \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMYTSDB_TSAN=ON -DMYTSDB_BENCHMARKS=OFF >/dev/null
   ninja -C build-tsan -j "$JOBS" common_test head_test wal_test storage_test cold_test http_test query_test rules_test \
-      alertmanager_test search_test
+      alertmanager_test search_test scrape_test
   # Every test of the parts where threads meet: the compact mutex, appenders
   # and readers of the head, WAL group commit, reads during persists,
   # compaction and retention, backfill group commit, the HTTP server and its
   # worker pools, rule groups on their threads, the Alertmanager's timers,
-  # workers and API. The storage fault matrix runs single-threaded and is
-  # left to the other builds.
-  for t in common head wal storage cold http query rules alertmanager; do
+  # workers and API, the scrape loops and pools. The storage fault matrix
+  # runs single-threaded and is left to the other builds.
+  for t in common head wal storage cold http query rules alertmanager scrape; do
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/scripts/tsan.supp" \
       "build-tsan/src/$t/${t}_test" --gtest_filter='-StorageFaultTest*' --gtest_brief=1
   done

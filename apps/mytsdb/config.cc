@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <glob.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
@@ -230,9 +231,12 @@ Status ApplyGlobal(const YAML::Node& node, Config* c) {
       c->external_labels.clear();
       for (const auto& label : value) c->external_labels[label.first.as<std::string>()] = label.second.as<std::string>();
     } else {
-      return Status::InvalidArgument("unknown configuration key \"global." + key +
-                                     "\" (of Prometheus's global section, MyTSDB knows evaluation_interval, "
-                                     "query_offset and external_labels)");
+      ASSIGN_OR_RETURN(bool scrape_key, scrape::TakeGlobalKey(key, value, &c->scrape_globals));
+      if (!scrape_key) {
+        return Status::InvalidArgument("unknown configuration key \"global." + key +
+                                       "\" (of Prometheus's global section, MyTSDB knows evaluation_interval, "
+                                       "query_offset, external_labels and the scrape keys; docs/OPERATIONS.md)");
+      }
     }
   }
   return Status::OK();
@@ -298,6 +302,46 @@ Status ApplyAlerting(const YAML::Node& node, Config* c) {
   return Status::OK();
 }
 
+// `scrape_configs`, then those of each `scrape_config_files` glob (each
+// file holds a `scrape_configs` list; job names unique across all), with
+// the globals read before.
+Status LoadScrapeConfigs(const YAML::Node& inline_configs, const YAML::Node& files, const std::string& path,
+                         Config* c) {
+  const std::string base = std::filesystem::path(path).parent_path().string();
+  const auto names =
+      c->name_validation == "legacy" ? model::Labels::NameScheme::kLegacy : model::Labels::NameScheme::kUtf8;
+  YAML::Node all(YAML::NodeType::Sequence);
+  if (inline_configs.IsDefined() && !inline_configs.IsNull()) {
+    if (!inline_configs.IsSequence()) return Status::InvalidArgument("scrape_configs must be a list");
+    for (const auto& n : inline_configs) all.push_back(n);
+  }
+  if (files.IsDefined() && !files.IsNull()) {
+    if (!files.IsSequence()) return Status::InvalidArgument("scrape_config_files must be a list of file names or globs");
+    for (const auto& pattern : files) {
+      std::string glob_pattern = pattern.as<std::string>();
+      if (!std::filesystem::path(glob_pattern).is_absolute()) glob_pattern = (std::filesystem::path(base) / glob_pattern).string();
+      glob_t g{};
+      const int rc = ::glob(glob_pattern.c_str(), 0, nullptr, &g);
+      std::vector<std::string> matched;
+      for (size_t i = 0; rc == 0 && i < g.gl_pathc; ++i) matched.push_back(g.gl_pathv[i]);
+      globfree(&g);
+      for (const auto& file : matched) {
+        YAML::Node root = YAML::LoadFile(file);
+        for (const auto& kv : root) {
+          if (kv.first.as<std::string>() != "scrape_configs") {
+            return Status::InvalidArgument(file + ": only scrape_configs may be in a scrape config file");
+          }
+          for (const auto& n : kv.second) all.push_back(n);
+        }
+      }
+    }
+  }
+  auto parsed = scrape::ParseScrapeConfigs(all, c->scrape_globals, base, names);
+  if (!parsed.ok()) return parsed.status();
+  c->scrape_configs = *std::move(parsed);
+  return Status::OK();
+}
+
 }  // namespace
 
 Status LoadConfigFile(const std::string& path, Config* config) {
@@ -308,9 +352,14 @@ Status LoadConfigFile(const std::string& path, Config* config) {
     // Prometheus's sections first, as Prometheus writes them; the rest is
     // MyTSDB's own keys.
     YAML::Node own(YAML::NodeType::Map);
+    YAML::Node scrape_configs, scrape_config_files;
     for (const auto& kv : root) {
       const std::string key = kv.first.as<std::string>();
-      if (key == "global") {
+      if (key == "scrape_configs") {
+        scrape_configs = kv.second;
+      } else if (key == "scrape_config_files") {
+        scrape_config_files = kv.second;
+      } else if (key == "global") {
         RETURN_NOT_OK(ApplyGlobal(kv.second, config).WithContext(path));
       } else if (key == "alerting") {
         RETURN_NOT_OK(ApplyAlerting(kv.second, config).WithContext(path));
@@ -325,6 +374,7 @@ Status LoadConfigFile(const std::string& path, Config* config) {
         own[kv.first] = kv.second;
       }
     }
+    RETURN_NOT_OK(LoadScrapeConfigs(scrape_configs, scrape_config_files, path, config).WithContext(path));
     return Walk(own, "", config).WithContext(path);
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(path + ": " + e.what());

@@ -11,6 +11,7 @@
 #include "common/result.h"
 #include "http/server.h"
 #include "relabel/relabel.h"
+#include "scrape/scrape_config.h"
 #include "wal/wal.h"
 
 namespace mytsdb::app {
@@ -89,6 +90,10 @@ struct Config {
   std::vector<AlertmanagerConfig> alertmanagers;
   // Applied to every alert before it is sent (Prometheus's key).
   std::vector<relabel::Config> alert_relabel_configs;
+  // Prometheus's scraping (docs/SCRAPING.md): the scrape keys of `global`
+  // and `scrape_configs` (with those of `scrape_config_files`), checked.
+  scrape::ScrapeGlobals scrape_globals;
+  std::vector<scrape::ScrapeConfig> scrape_configs;
   size_t notification_queue_capacity = 10'000;  // --alertmanager.notification-queue-capacity
   std::string alertmanager_config_file;          // --alertmanager.config.file: the built-in Alertmanager
   // Semantic search (docs/SEARCH.md): the model's directory (empty: the

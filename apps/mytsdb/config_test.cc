@@ -88,11 +88,20 @@ TEST(ConfigTest, PrometheusSections) {
   EXPECT_EQ(c.rule_files, (std::vector<std::string>{"rules/*.yml", "/etc/rules.yml"}));
   EXPECT_EQ(c.rule_files_base, dir.string());
   EXPECT_EQ(c.listen, "127.0.0.1:1");
-  // Keys of Prometheus's global section MyTSDB does not use are refused.
-  std::ofstream(path) << "global:\n  scrape_interval: 15s\n";
+  // Scraping's keys of the global section fill the jobs' defaults.
+  std::ofstream(path) << "scrape_configs: [{job_name: a}]\nglobal:\n  scrape_interval: 15s\n";
+  ASSERT_TRUE(LoadConfigFile(path.string(), &c).ok());
+  ASSERT_EQ(c.scrape_configs.size(), 1u);
+  EXPECT_EQ(c.scrape_configs[0].scrape_interval_ms, 15'000);
+  std::ofstream(path) << "scrape_configs: [{job_name: a, scrape_timeout: 2m}]\n";
   Status st = LoadConfigFile(path.string(), &c);
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.message().find("global.scrape_interval"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("scrape timeout greater than scrape interval"), std::string::npos) << st.message();
+  // Keys of Prometheus's global section MyTSDB does not use are refused.
+  std::ofstream(path) << "global:\n  scrape_failure_log_file: x\n";
+  st = LoadConfigFile(path.string(), &c);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("global.scrape_failure_log_file"), std::string::npos) << st.message();
   std::ofstream(path) << "rule_files: rules.yml\n";
   EXPECT_FALSE(LoadConfigFile(path.string(), &c).ok());
   std::filesystem::remove_all(dir);

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "check_command.h"
 #include "rules_service.h"
+#include "scrape_service.h"
 #include "history/alert_history.h"
 #include "search/encoder.h"
 #include "search_command.h"
@@ -218,6 +219,8 @@ int Serve(const Config& config, const std::string& config_file) {
   if (!config.alertmanager_config_file.empty()) embedded_am.Attach(&server, &registry);
   EmbeddedSearch embedded_search;
   embedded_search.Attach(&server, &registry);
+  ScrapeService scraping;
+  scraping.Attach(&server);
   // /-/quit (with --web.enable-lifecycle) stops the server as SIGTERM does.
   server.SetQuitHandler([] { ::kill(::getpid(), SIGTERM); });
   st = server.Bind();
@@ -258,6 +261,8 @@ int Serve(const Config& config, const std::string& config_file) {
       fresh.rule_query_offset_ms = from_file.rule_query_offset_ms;
       fresh.alertmanagers = from_file.alertmanagers;
       fresh.alert_relabel_configs = from_file.alert_relabel_configs;
+      fresh.scrape_globals = from_file.scrape_globals;
+      fresh.scrape_configs = from_file.scrape_configs;
     }
     storage::Storage* s = rules_storage.load();
     if (s == nullptr) return Status::Unavailable("the storage is still starting");
@@ -265,6 +270,7 @@ int Serve(const Config& config, const std::string& config_file) {
     // The built-in Alertmanager's file reloads too; its error is the
     // reload's when the rules loaded.
     if (Status am = embedded_am.Reload(); st.ok()) st = am;
+    scraping.Apply(fresh);
     last_reload_ok = st.ok();
     if (st.ok()) {
       last_reload_success_ms = io::SystemClock()->NowMs();
@@ -378,6 +384,7 @@ int Serve(const Config& config, const std::string& config_file) {
       exit_code = 1;
       pthread_kill(signal_thread.native_handle(), SIGTERM);
     }
+    scraping.Start(config, storage->get(), kVersion);
     // Last: rules come first, and /api/v1/search answers 503 "starting"
     // until this.
     if (Status search = embedded_search.Start(config, storage->get()); !search.ok()) {
@@ -390,6 +397,7 @@ int Serve(const Config& config, const std::string& config_file) {
 
   signal_thread.join();
   server_thread.join();
+  scraping.Stop();
   rules_service.Stop();  // hands what it holds to the Alertmanagers
   embedded_am.Stop();
   embedded_search.Stop();

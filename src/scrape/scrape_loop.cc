@@ -21,6 +21,10 @@ int64_t NowMs() { return io::SystemClock()->NowMs(); }
 
 }  // namespace
 
+uint64_t ScrapeLoop::HashOf(const ScrapeConfig& config, const LabelMap& target_labels) {
+  return TargetHash(target_labels, TargetUrl(config, target_labels));
+}
+
 const char* HealthName(Health health) {
   switch (health) {
     case Health::kUp:
@@ -113,24 +117,25 @@ void ScrapeLoop::EndOfRun(int64_t stale_time) {
   appender_.Commit();
 }
 
+Status ScrapeLoop::FetchAndParse(Exposition* out) {
+  auto fetched = fetcher_.Fetch();
+  if (!fetched.ok()) return fetched.status();
+  auto choice = ChooseFormat(fetched->content_type, options_.config->fallback_scrape_protocol);
+  if (!choice.ok()) return choice.status();
+  if (!choice->warning.empty()) spdlog::debug("scrape: {}: {}", url_, choice->warning);
+  ASSIGN_OR_RETURN(*out, Parse(fetched->body, choice->format));
+  return Status::OK();
+}
+
 void ScrapeLoop::ScrapeAt(int64_t t) {
   const auto start = std::chrono::steady_clock::now();
   Status error;
-  Exposition exposition;
-  if (auto fetched = fetcher_.Fetch(); !fetched.ok()) {
-    error = fetched.status();
-  } else if (auto choice = ChooseFormat(fetched->content_type, options_.config->fallback_scrape_protocol);
-             !choice.ok()) {
-    error = choice.status();
-  } else {
-    if (!choice->warning.empty()) spdlog::debug("scrape: {}: {}", url_, choice->warning);
-    auto parsed = Parse(fetched->body, choice->format);
-    if (parsed.ok()) {
-      exposition = *std::move(parsed);
-    } else {
-      error = parsed.status();
-    }
+  {
+    std::lock_guard lock(mu_);
+    error = forced_error_;  // target_limit exceeded: no fetch
   }
+  Exposition exposition;
+  if (error.ok()) error = FetchAndParse(&exposition);
   const double duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   AppendBatch batch;
   ScrapeCounts counts;
@@ -155,10 +160,21 @@ void ScrapeLoop::ScrapeAt(int64_t t) {
     if (error.ok()) error = appended;
   }
   std::lock_guard lock(mu_);
+  if (error.ok()) metadata_ = std::move(exposition.metadata);
   status_.health = error.ok() ? Health::kUp : Health::kDown;
   status_.last_error = error.ok() ? "" : error.message();
   status_.last_scrape_ms = t;
   status_.last_scrape_duration_seconds = duration;
+}
+
+void ScrapeLoop::SetForcedError(Status error) {
+  std::lock_guard lock(mu_);
+  forced_error_ = std::move(error);
+}
+
+std::vector<FamilyMetadata> ScrapeLoop::metadata() const {
+  std::lock_guard lock(mu_);
+  return metadata_;
 }
 
 TargetStatus ScrapeLoop::status() const {

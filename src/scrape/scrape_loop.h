@@ -78,10 +78,17 @@ class ScrapeLoop {
   // each of its times. For tests.
   void ScrapeAt(int64_t t);
 
+  // Every scrape fails with `error` without fetching until it is cleared
+  // (an OK status): the pool's target_limit was exceeded.
+  void SetForcedError(Status error);
+
   TargetStatus status() const;
+  // The TYPE, HELP and UNIT of the last successful scrape.
+  std::vector<FamilyMetadata> metadata() const;
   const std::string& url() const { return url_; }
   // The target's identity within its pool: its labels and URL.
   uint64_t hash() const { return hash_; }
+  static uint64_t HashOf(const ScrapeConfig& config, const LabelMap& target_labels);
 
  private:
   void Run();
@@ -89,6 +96,7 @@ class ScrapeLoop {
   // when it should stop waiting for that reason.
   bool SleepUntil(int64_t deadline_ms, bool wake_on_retire);
   void EndOfRun(int64_t stale_time);
+  Status FetchAndParse(Exposition* out);
 
   const Options options_;
   const std::string url_;
@@ -101,6 +109,8 @@ class ScrapeLoop {
   bool shutdown_ = false;  // GUARDED_BY(mu_)
   bool retired_ = false;   // GUARDED_BY(mu_)
   TargetStatus status_;    // GUARDED_BY(mu_)
+  Status forced_error_;    // GUARDED_BY(mu_)
+  std::vector<FamilyMetadata> metadata_;  // GUARDED_BY(mu_)
   std::atomic<bool> done_{false};
   std::thread thread_;
 };

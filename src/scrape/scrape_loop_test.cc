@@ -30,6 +30,10 @@ class RecordingAppender : public Appender {
     metadata_count += metadata.size();
     return fail ? Status::IOError("disk full") : Status::OK();
   }
+  size_t count() {
+    std::lock_guard lock(mu);
+    return appends.size();
+  }
   std::map<std::string, double> Last() {
     std::lock_guard lock(mu);
     return appends.empty() ? std::map<std::string, double>{} : appends.back();
@@ -184,7 +188,7 @@ TEST_F(ScrapeLoopTest, RunsOnItsOwnThreadAndStopsWithoutStalenessAtShutdown) {
   auto labels = TargetLabels(*config, DiscoveredLabels(*config, {{"__address__", "127.0.0.1:" + std::to_string(port_)}}, {}));
   ScrapeLoop loop({config, **labels, {}, &appender_, "MyTSDB/test", 0});
   loop.Start();
-  for (int i = 0; i < 100 && appender_.appends.size() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int i = 0; i < 100 && appender_.count() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   loop.Shutdown();
   std::lock_guard lock(appender_.mu);
   ASSERT_GE(appender_.appends.size(), 3u);
@@ -200,7 +204,7 @@ TEST_F(ScrapeLoopTest, ARetiredTargetGoesStaleAfterTwoIntervals) {
   auto labels = TargetLabels(*config, DiscoveredLabels(*config, {{"__address__", "127.0.0.1:" + std::to_string(port_)}}, {}));
   ScrapeLoop loop({config, **labels, {}, &appender_, "MyTSDB/test", 0});
   loop.Start();
-  for (int i = 0; i < 100 && appender_.appends.empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int i = 0; i < 100 && appender_.count() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   loop.Retire();
   for (int i = 0; i < 100 && !loop.done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ASSERT_TRUE(loop.done());

@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 export CC  := clang
 export CXX := clang++
 
-.PHONY: all setup build run test test-full fuzz bench bench-search bench-encoder-backends bench-compare bench-compare-1m bench-interleaved bench-interference soak clean
+.PHONY: all setup build run test test-full fuzz bench bench-search bench-scrape bench-encoder-backends bench-compare bench-compare-1m bench-interleaved bench-interference soak clean
 
 all: build
 
@@ -68,6 +68,13 @@ bench-compare-1m: build
 	.venv/bin/python bench/compare.py --series 1000000 --duration 20m --queries cpu_by_mode \
 	    --query-runs 3 --no-promtool --out bench/results/node-1m-20m.json \
 	    --charts docs/bench/1m $(BENCH_ARGS)
+
+# Scraping side by side (bench/scrape.py): 1,000 targets x 1,000 series at
+# 15 s from a fake exporter, scraped by MyTSDB, Prometheus and
+# VictoriaMetrics (-promscrape.config) in turn: CPU per scraped sample and
+# memory (≈ 25 min).
+bench-scrape: build
+	.venv/bin/python bench/scrape.py $(BENCH_ARGS)
 
 # Dashboard-query latency of MyTSDB (head and cold tier) and VictoriaMetrics
 # with all three servers up, each query sent to one after the other

@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "ingest/remote_write.h"
+#include "exporter.h"
 #include "workload.h"
 
 namespace fs = std::filesystem;
@@ -274,7 +275,18 @@ int main(int argc, char** argv) {
   send->add_option("--dir", dir, "Directory written by generate")->required();
   send->add_option("--url", url, "Remote-write URL")->required();
   send->add_option("--connections", connections, "Must equal the generated shards");
+  CLI::App* exporter = app.add_subcommand("exporter", "Serve /metrics?target=NAME for the scraping benchmark");
+  std::string listen = "127.0.0.1:0";
+  int exporter_series = 1000, exporter_threads = 4;
+  exporter->add_option("--listen", listen, "HOST:PORT (port 0: any free port, printed)");
+  exporter->add_option("--series", exporter_series, "Series per target");
+  exporter->add_option("--threads", exporter_threads, "Threads answering scrapes");
   CLI11_PARSE(app, argc, argv);
+  if (app.got_subcommand("exporter")) {
+    const size_t colon = listen.rfind(':');
+    return mytsdb::bench::RunExporter(listen.substr(0, colon), std::stoi(listen.substr(colon + 1)), exporter_series,
+                                      exporter_threads);
+  }
   try {
     wo.duration_ms = ParseDurationMs(duration);
     wo.interval_ms = ParseDurationMs(interval);

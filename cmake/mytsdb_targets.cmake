@@ -10,11 +10,21 @@ function(mytsdb_library name)
   target_link_libraries(mytsdb_${name} PUBLIC ${ARG_DEPS})
 endfunction()
 
+# pyarrow's libparquet carries its own copy of OpenSSL and exports its
+# symbols. An executable must find the system's libcrypto first, or
+# libcrypto's own calls (X509_STORE_set_default_paths -> OSSL_STORE_*)
+# resolve into libparquet's copy and crash: libcrypto goes first among the
+# shared libraries a binary needs.
+function(mytsdb_openssl_first target)
+  target_link_libraries(${target} PRIVATE OpenSSL::SSL OpenSSL::Crypto)
+endfunction()
+
 # mytsdb_test(<name> SOURCES a_test.cc DEPS mytsdb_x ...)
 # Creates test binary <name>_test registered with ctest.
 function(mytsdb_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name}_test ${ARG_SOURCES})
+  mytsdb_openssl_first(${name}_test)
   target_link_libraries(${name}_test PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main Threads::Threads)
   add_test(NAME ${name} COMMAND ${name}_test)
 endfunction()

@@ -11,16 +11,18 @@ struct Fetcher::Client {
   promconfig::HttpClient http;
 };
 
-Fetcher::Fetcher(std::shared_ptr<const ScrapeConfig> config, std::string url, std::string user_agent)
+Fetcher::Fetcher(std::shared_ptr<const ScrapeConfig> config, std::string url, std::string user_agent,
+                 int64_t timeout_ms)
     : config_(std::move(config)),
       url_(std::move(url)),
       user_agent_(std::move(user_agent)),
-      accept_(AcceptHeader(config_->scrape_protocols)) {}
+      accept_(AcceptHeader(config_->scrape_protocols)),
+      timeout_ms_(timeout_ms) {}
 
 Fetcher::~Fetcher() = default;
 
 Result<FetchedBody> Fetcher::Fetch() {
-  const auto timeout = std::chrono::milliseconds(config_->scrape_timeout_ms);
+  const auto timeout = std::chrono::milliseconds(timeout_ms_);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   const std::string prefix = "Get \"" + url_ + "\": ";
   if (client_ == nullptr) {
@@ -34,7 +36,7 @@ Result<FetchedBody> Fetcher::Fetch() {
   headers.emplace("Accept", accept_);
   headers.emplace("Accept-Encoding", config_->enable_compression ? "gzip" : "identity");
   char seconds[32];
-  const auto [end, ec] = std::to_chars(seconds, seconds + sizeof seconds, config_->scrape_timeout_ms / 1000.0);
+  const auto [end, ec] = std::to_chars(seconds, seconds + sizeof seconds, timeout_ms_ / 1000.0);
   headers.emplace("X-Prometheus-Scrape-Timeout-Seconds", std::string(seconds, end));
 
   FetchedBody out;

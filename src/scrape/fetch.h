@@ -24,7 +24,8 @@ struct FetchedBody {
 
 class Fetcher {
  public:
-  Fetcher(std::shared_ptr<const ScrapeConfig> config, std::string url, std::string user_agent);
+  // `timeout_ms`: the target's (__scrape_timeout__ after relabeling).
+  Fetcher(std::shared_ptr<const ScrapeConfig> config, std::string url, std::string user_agent, int64_t timeout_ms);
   ~Fetcher();
 
   Result<FetchedBody> Fetch();
@@ -35,6 +36,7 @@ class Fetcher {
   std::string url_;
   std::string user_agent_;
   std::string accept_;
+  int64_t timeout_ms_;
   std::unique_ptr<Client> client_;  // made on first use, kept for keep-alive
 };
 

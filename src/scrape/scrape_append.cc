@@ -63,11 +63,11 @@ size_t AppendBatch::num_samples() const {
 TargetAppender::TargetAppender(const ScrapeConfig* config, model::Labels target_labels)
     : config_(config), target_labels_(std::move(target_labels)) {}
 
-Result<std::optional<model::Labels>> TargetAppender::SeriesLabels(const ScrapedSample& sample) const {
+Result<std::optional<model::Labels>> TargetAppender::SeriesLabels(ScrapedSample& sample) const {
   std::vector<model::Label> items;
   items.reserve(sample.labels.size() + target_labels_.size());
-  for (const auto& l : sample.labels) {
-    if (!l.value.empty()) items.push_back(l);
+  for (auto& l : sample.labels) {
+    if (!l.value.empty()) items.push_back(std::move(l));
   }
   if (config_->honor_labels) {
     for (const auto& l : target_labels_) {
@@ -127,12 +127,17 @@ Result<std::optional<model::Labels>> TargetAppender::SeriesLabels(const ScrapedS
   return std::optional<model::Labels>(std::move(labels));
 }
 
-Result<ScrapeCounts> TargetAppender::AddScrape(const Exposition& exposition, int64_t t, AppendBatch* out) {
+Result<ScrapeCounts> TargetAppender::AddScrape(std::vector<ScrapedSample>&& samples,
+                                               const std::vector<FamilyMetadata>& metadata, int64_t t,
+                                               AppendBatch* out) {
   ScrapeCounts counts;
-  counts.scraped = exposition.samples.size();
-  current_.clear();
-  std::unordered_map<uint64_t, bool> untracked;  // series with their own timestamps
-  for (const ScrapedSample& sample : exposition.samples) {
+  counts.scraped = samples.size();
+  seen_.clear();
+  new_series_.clear();
+  std::unordered_set<uint64_t> untracked;  // series with their own timestamps
+  out->labels.reserve(samples.size() + last_.size());
+  out->samples.reserve(samples.size() + last_.size());
+  for (ScrapedSample& sample : samples) {
     ASSIGN_OR_RETURN(std::optional<model::Labels> labels, SeriesLabels(sample));
     if (!labels) continue;
     ++counts.post_metric_relabeling;
@@ -143,35 +148,45 @@ Result<ScrapeCounts> TargetAppender::AddScrape(const Exposition& exposition, int
     const uint64_t hash = labels->Hash();
     // A series twice in one body: the first sample is kept, as the head
     // would refuse the second one.
-    if (current_.count(hash) || untracked.count(hash)) continue;
-    if (!last_.count(hash)) ++counts.series_added;
-    out->Add(*labels, own_time ? *sample.timestamp_ms : t, sample.value);
+    if (seen_.count(hash) || untracked.count(hash)) continue;
+    const bool known = last_.count(hash) > 0;
+    if (!known) ++counts.series_added;
     if (own_time && !config_->track_timestamps_staleness) {
-      untracked.emplace(hash, true);
+      untracked.insert(hash);
     } else {
-      current_.emplace(hash, std::move(*labels));
+      seen_.insert(hash);
+      // Only a new series' labels are copied; a known one's stay in last_.
+      if (!known) new_series_.emplace(hash, *labels);
     }
+    out->Add(std::move(*labels), own_time ? *sample.timestamp_ms : t, sample.value);
   }
   for (const auto& [hash, labels] : last_) {
-    if (!current_.count(hash)) out->Add(labels, t, model::StaleNaN());
+    if (!seen_.count(hash)) out->Add(labels, t, model::StaleNaN());
   }
-  std::vector<head::MetricMetadata> metadata;
+  // The metadata goes to the head only when it changed since the last
+  // appended scrape.
   size_t hash = 0;
-  for (const FamilyMetadata& m : exposition.metadata) {
-    metadata.push_back({m.name, MetricTypeNumber(m.type), m.help, m.unit});
-    hash = hash * 31 + std::hash<std::string>()(m.name + '\0' + m.type + '\0' + m.help + '\0' + m.unit);
+  for (const FamilyMetadata& m : metadata) {
+    for (const std::string* field : {&m.name, &m.type, &m.help, &m.unit}) {
+      hash = hash * 1099511628211ULL + std::hash<std::string>()(*field) + 1;
+    }
   }
-  if (hash != metadata_hash_) out->metadata = std::move(metadata);
+  if (hash != metadata_hash_) {
+    for (const FamilyMetadata& m : metadata) {
+      out->metadata.push_back({m.name, MetricTypeNumber(m.type), m.help, m.unit});
+    }
+  }
   pending_metadata_hash_ = hash;
-  current_valid_ = true;
+  pending_ = true;
   return counts;
 }
 
 void TargetAppender::AddFailure(int64_t t, AppendBatch* out) {
   for (const auto& [hash, labels] : last_) out->Add(labels, t, model::StaleNaN());
-  current_.clear();
+  seen_.clear();
+  new_series_.clear();
   pending_metadata_hash_ = metadata_hash_;
-  current_valid_ = true;
+  pending_ = true;
 }
 
 void TargetAppender::AddReport(bool up, double duration_seconds, const ScrapeCounts& counts, int64_t t,
@@ -188,11 +203,13 @@ void TargetAppender::AddEndOfRun(int64_t t, AppendBatch* out) {
 }
 
 void TargetAppender::Commit() {
-  if (!current_valid_) return;
-  last_ = std::move(current_);
-  current_.clear();
+  if (!pending_) return;
+  std::erase_if(last_, [this](const auto& entry) { return !seen_.count(entry.first); });
+  last_.merge(new_series_);
+  seen_.clear();
+  new_series_.clear();
   metadata_hash_ = pending_metadata_hash_;
-  current_valid_ = false;
+  pending_ = false;
 }
 
 }  // namespace mytsdb::scrape

@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/result.h"
@@ -53,8 +54,13 @@ class TargetAppender {
 
   // A parsed body scraped at `t`: its samples and the stale markers of the
   // series that went away into `out`. An error (a limit, an invalid
-  // series) means the scrape failed; `out` is then to be discarded.
-  Result<ScrapeCounts> AddScrape(const Exposition& exposition, int64_t t, AppendBatch* out);
+  // series) means the scrape failed; `out` is then to be discarded. The
+  // samples' labels are moved from.
+  Result<ScrapeCounts> AddScrape(std::vector<ScrapedSample>&& samples, const std::vector<FamilyMetadata>& metadata,
+                                 int64_t t, AppendBatch* out);
+  Result<ScrapeCounts> AddScrape(Exposition&& exposition, int64_t t, AppendBatch* out) {
+    return AddScrape(std::move(exposition.samples), exposition.metadata, t, out);
+  }
 
   // A failed scrape at `t`: stale markers for every series of the last one.
   void AddFailure(int64_t t, AppendBatch* out);
@@ -75,13 +81,17 @@ class TargetAppender {
   void set_config(const ScrapeConfig* config) { config_ = config; }
 
  private:
-  Result<std::optional<model::Labels>> SeriesLabels(const ScrapedSample& sample) const;
+  Result<std::optional<model::Labels>> SeriesLabels(ScrapedSample& sample) const;
 
   const ScrapeConfig* config_;
   model::Labels target_labels_;
-  // Series by hash: those of the last appended scrape, those of this one.
-  std::unordered_map<uint64_t, model::Labels> last_, current_;
-  bool current_valid_ = false;
+  // The tracked series of the last appended scrape, by hash; of this
+  // scrape, the hashes seen and the labels of those new since. Commit()
+  // turns this scrape's into the last one's without copying labels.
+  std::unordered_map<uint64_t, model::Labels> last_;
+  std::unordered_set<uint64_t> seen_;
+  std::unordered_map<uint64_t, model::Labels> new_series_;
+  bool pending_ = false;
   size_t metadata_hash_ = 0;  // of the last metadata appended: sent again only when it changes
   size_t pending_metadata_hash_ = 0;
 };

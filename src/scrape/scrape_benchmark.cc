@@ -51,7 +51,7 @@ void BM_Scrape(benchmark::State& state) {
   for (auto _ : state) {
     auto parsed = ParsePrometheusText(body);
     AppendBatch batch;
-    auto counts = appender.AddScrape(*parsed, t, &batch);
+    auto counts = appender.AddScrape(std::move(*parsed), t, &batch);
     if (!counts.ok()) state.SkipWithError(counts.status().ToString().c_str());
     appender.AddReport(true, 0.01, *counts, t, &batch);
     appender.Commit();

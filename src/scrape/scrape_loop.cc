@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "io/clock.h"
+#include "model/duration.h"
 
 namespace mytsdb::scrape {
 
@@ -18,6 +19,14 @@ uint64_t TargetHash(const LabelMap& labels, const std::string& url) {
 }
 
 int64_t NowMs() { return io::SystemClock()->NowMs(); }
+
+// A duration label TargetLabels checked, or `fallback`.
+int64_t DurationLabel(const LabelMap& labels, const char* name, int64_t fallback) {
+  auto it = labels.find(name);
+  if (it == labels.end()) return fallback;
+  auto ms = model::ParseDuration(it->second);
+  return ms.ok() && *ms > 0 ? *ms : fallback;
+}
 
 }  // namespace
 
@@ -39,16 +48,18 @@ const char* HealthName(Health health) {
 
 ScrapeLoop::ScrapeLoop(Options options)
     : options_(std::move(options)),
+      interval_ms_(DurationLabel(options_.target_labels, "__scrape_interval__", options_.config->scrape_interval_ms)),
+      timeout_ms_(DurationLabel(options_.target_labels, "__scrape_timeout__", options_.config->scrape_timeout_ms)),
       url_(TargetUrl(*options_.config, options_.target_labels)),
       hash_(TargetHash(options_.target_labels, url_)),
-      fetcher_(options_.config, url_, options_.user_agent),
+      fetcher_(options_.config, url_, options_.user_agent, timeout_ms_),
       appender_(options_.config.get(), PublicLabels(options_.target_labels)) {
   status_.scrape_pool = options_.config->job_name;
   status_.scrape_url = url_;
   status_.discovered_labels = options_.discovered_labels;
   status_.labels = appender_.target_labels();
-  status_.scrape_interval_ms = options_.config->scrape_interval_ms;
-  status_.scrape_timeout_ms = options_.config->scrape_timeout_ms;
+  status_.scrape_interval_ms = interval_ms_;
+  status_.scrape_timeout_ms = timeout_ms_;
 }
 
 ScrapeLoop::~ScrapeLoop() { Shutdown(); }
@@ -82,7 +93,7 @@ bool ScrapeLoop::SleepUntil(int64_t deadline_ms, bool wake_on_retire) {
 }
 
 void ScrapeLoop::Run() {
-  const int64_t interval = options_.config->scrape_interval_ms;
+  const int64_t interval = interval_ms_;
   int64_t next = FirstScrapeTime(hash_, options_.offset_seed, interval, NowMs());
   int64_t last = 0;
   while (SleepUntil(next, /*wake_on_retire=*/true)) {
@@ -140,7 +151,7 @@ void ScrapeLoop::ScrapeAt(int64_t t) {
   AppendBatch batch;
   ScrapeCounts counts;
   if (error.ok()) {
-    auto added = appender_.AddScrape(exposition, t, &batch);
+    auto added = appender_.AddScrape(std::move(exposition.samples), exposition.metadata, t, &batch);
     if (added.ok()) {
       counts = *added;
     } else {

@@ -99,6 +99,10 @@ class ScrapeLoop {
   Status FetchAndParse(Exposition* out);
 
   const Options options_;
+  // The target's own, from __scrape_interval__ and __scrape_timeout__
+  // (relabeling may set them per target, as in Prometheus).
+  const int64_t interval_ms_;
+  const int64_t timeout_ms_;
   const std::string url_;
   const uint64_t hash_;
   Fetcher fetcher_;

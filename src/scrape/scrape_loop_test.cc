@@ -137,6 +137,16 @@ TEST_F(ScrapeLoopTest, ScrapesAsPrometheusAsks) {
   EXPECT_EQ(appender_.Last().at(Series("a_total")), 3);
 }
 
+TEST_F(ScrapeLoopTest, RelabelingSetsATargetsIntervalAndTimeout) {
+  auto loop = Loop("/metrics",
+                   "  relabel_configs:\n    - {target_label: __scrape_interval__, replacement: 5s}\n"
+                   "    - {target_label: __scrape_timeout__, replacement: 2s}\n");
+  EXPECT_EQ(loop->status().scrape_interval_ms, 5000);
+  EXPECT_EQ(loop->status().scrape_timeout_ms, 2000);
+  loop->ScrapeAt(1000);
+  EXPECT_EQ(timeout_header_, "2");
+}
+
 TEST_F(ScrapeLoopTest, AFailedScrapeAppendsOnlyStalenessAndTheReport) {
   const std::string url = "http://127.0.0.1:" + std::to_string(port_);
   for (const auto& [path, extra, error] : std::vector<std::tuple<std::string, std::string, std::string>>{

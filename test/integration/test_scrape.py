@@ -3,6 +3,8 @@ scrape_configs against targets served by the test on 127.0.0.1, the
 stored series and `up`, the target APIs with Prometheus's shapes, file
 discovery, reloads that keep unchanged targets, a bad configuration that
 keeps the old one, and staleness when a target goes away."""
+import base64
+import json
 import math
 import signal
 import time
@@ -195,3 +197,34 @@ def test_a_target_that_disappears_from_its_file_goes_stale(server_factory, tmp_p
     sd.write_text("[]")
     wait_for(lambda: server.get("/api/v1/targets").json()["data"]["activeTargets"] == [], timeout=10)
     wait_for(lambda: instant(server, "requests_total") == [], timeout=10)
+
+
+def test_http_discovery_and_credentials(server_factory, tmp_path, targets):
+    targets.set("/sd", body=json.dumps([{"targets": [targets.address], "labels": {"source": "http"}}]),
+                content_type="application/json")
+    (tmp_path / "token").write_text("s3cret-token\n")
+    config = write_config(tmp_path, [
+        {"job_name": "httpsd", "http_sd_configs": [{"url": f"http://{targets.address}/sd", "refresh_interval": "1s"}],
+         "basic_auth": {"username": "scraper", "password": "pa55"}},
+        {"job_name": "bearer", "static_configs": [{"targets": [targets.address]}],
+         "authorization": {"credentials_file": "token"}},
+    ])
+    server = server_factory(extra_args=["--config", str(config)])
+    wait_for(lambda: len(instant(server, "up == 1")) == 2, timeout=20)
+    (row,) = instant(server, 'up{job="httpsd"}')
+    assert row["metric"]["source"] == "http"
+    (target,) = server.get("/api/v1/targets", params={"scrapePool": "httpsd"}).json()["data"]["activeTargets"]
+    assert target["discoveredLabels"]["__meta_url"] == f"http://{targets.address}/sd"
+    auths = {h.get("Authorization") for p, h in targets.requests if p == "/metrics"}
+    assert "Basic " + base64.b64encode(b"scraper:pa55").decode() in auths
+    assert "Bearer s3cret-token" in auths
+    # The endpoint drops the target: it goes; a failing endpoint keeps the last list.
+    targets.set("/sd", body="[]", content_type="application/json")
+    wait_for(lambda: server.get("/api/v1/targets", params={"scrapePool": "httpsd"}).json()["data"]["activeTargets"]
+             == [], timeout=10)
+    targets.set("/sd", body=json.dumps([{"targets": [targets.address]}]), content_type="application/json")
+    wait_for(lambda: len(server.get("/api/v1/targets", params={"scrapePool": "httpsd"})
+                         .json()["data"]["activeTargets"]) == 1, timeout=10)
+    targets.set("/sd", body="nope", status=500)
+    time.sleep(2.5)
+    assert len(server.get("/api/v1/targets", params={"scrapePool": "httpsd"}).json()["data"]["activeTargets"]) == 1

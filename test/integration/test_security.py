@@ -204,3 +204,37 @@ def test_a_bad_web_config_stops_the_start_with_a_message(tmp_path, pki):
     out = run(str(BINARY), "serve", "--data-dir", str(tmp_path / "d"), "--listen", "127.0.0.1:0",
               "--web.config.file", str(config))
     assert out.returncode != 0 and "bcrypt" in (out.stderr + out.stdout)
+
+
+def test_scraping_a_target_over_tls_with_basic_auth(secure, pki, server_factory, tmp_path):
+    """One MyTSDB scrapes another's /metrics over https (tls_config with the
+    CA, basic_auth), as Prometheus scrapes a secured exporter; without the
+    password, or without the CA, the target is down with the reason."""
+    target, _ = secure
+    address = f"127.0.0.1:{target.port}"
+    common = {"scheme": "https", "static_configs": [{"targets": [address]}]}
+    import yaml
+    config = tmp_path / "scrape.yml"
+    config.write_text(yaml.safe_dump({
+        "global": {"scrape_interval": "1s", "scrape_timeout": "900ms"},
+        "scrape_configs": [
+            {"job_name": "secured", **common, "tls_config": {"ca_file": str(pki / "ca.pem")},
+             "basic_auth": {"username": "alice", "password": PASSWORD}},
+            {"job_name": "no_password", **common, "tls_config": {"ca_file": str(pki / "ca.pem")}},
+            {"job_name": "unknown_ca", **common, "basic_auth": {"username": "alice", "password": PASSWORD}},
+        ]}))
+    scraper = server_factory(data_dir=tmp_path / "scraper", extra_args=["--config", str(config)])
+
+    def targets():
+        active = scraper.get("/api/v1/targets").json()["data"]["activeTargets"]
+        return {t["scrapePool"]: t for t in active if t["health"] != "unknown"}
+    deadline = time.time() + 20
+    while len(targets()) < 3 and time.time() < deadline:
+        time.sleep(0.2)
+    got = targets()
+    assert got["secured"]["health"] == "up", got["secured"]
+    assert got["no_password"]["health"] == "down"
+    assert got["no_password"]["lastError"] == "server returned HTTP status 401 Unauthorized"
+    assert got["unknown_ca"]["health"] == "down" and got["unknown_ca"]["lastError"] != ""
+    body = scraper.get("/api/v1/query", params={"query": 'mytsdb_http_requests_total{job="secured"}'}).json()
+    assert body["data"]["result"], body

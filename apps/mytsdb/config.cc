@@ -171,6 +171,8 @@ Status Apply(const std::string& key, const YAML::Node& node, Config* c) {
     ASSIGN_OR_RETURN(c->for_grace_period_ms, ParseDuration(v));
   } else if (key == "search.model_dir") {
     c->search_model_dir = v;
+  } else if (key == "web.ui_dir") {
+    c->web_ui_dir = v;
   } else if (key == "search.refresh_interval") {
     ASSIGN_OR_RETURN(c->search_refresh_interval_ms, ParseDuration(v));
   } else if (key == "search.embeddings_url") {

@@ -71,6 +71,7 @@ struct Config {
   // Globs; relative ones are relative to the config file's directory.
   std::vector<std::string> rule_files;
   std::string rule_files_base;  // the config file's directory
+  std::string web_ui_dir;    // --web.ui-dir (empty: build/ui when it holds a UI)
   std::string external_url;  // --web.external-url
   std::string route_prefix;  // --web.route-prefix (default: external_url's path)
   // Restoring alerts after a restart, as Prometheus's flags.

@@ -30,6 +30,7 @@
 #include "http/server.h"
 #include "http/basic_auth.h"
 #include "http/tls.h"
+#include "http/ui_files.h"
 #include "http/web_config.h"
 #include "io/lock_file.h"
 #include "pgwire/server.h"
@@ -223,6 +224,13 @@ int Serve(const Config& config, const std::string& config_file) {
   scraping.Attach(&server);
   // /-/quit (with --web.enable-lifecycle) stops the server as SIGTERM does.
   server.SetQuitHandler([] { ::kill(::getpid(), SIGTERM); });
+  // The web UI: a directory given must hold one; the default may not yet.
+  const std::string ui_dir = config.web_ui_dir.empty() ? MYTSDB_DEFAULT_UI_DIR : config.web_ui_dir;
+  if (http::HasUi(ui_dir)) {
+    server.SetUiDirectory(ui_dir);
+  } else if (!config.web_ui_dir.empty()) {
+    return Fail("--web.ui-dir " + ui_dir + " holds no index.html");
+  }
   st = server.Bind();
   if (!st.ok()) return Fail(st.message());
   std::atomic<bool> server_done{false};
@@ -443,7 +451,7 @@ int main(int argc, char** argv) {
       retention_size, maintenance_interval, query_timeout, query_lookback, max_future,
       sql_memory_limit, sql_timeout, pg_listen, for_outage_tolerance, for_grace_period, resend_delay,
       rules_cold_cache, alert_history_flush, search_model_dir, search_refresh, search_embeddings_url,
-      search_embeddings_model, search_embeddings_api_key_file;
+      search_embeddings_model, search_embeddings_api_key_file, web_ui_dir;
   size_t notification_queue_capacity = 0;
   int sql_threads = 0, pg_max_connections = 0;
   uint64_t max_series = 0, max_series_per_metric = 0;
@@ -472,6 +480,8 @@ int main(int argc, char** argv) {
   serve->add_option("--search.model-dir", search_model_dir,
                     "The sentence-embedding model of semantic search (default: the one scripts/setup.sh installs "
                     "in .deps/models; docs/SEARCH.md)");
+  serve->add_option("--web.ui-dir", web_ui_dir,
+                    "The web UI's files (default: build/ui, which make build fills; docs/design/ui.md)");
   serve->add_option("--search.refresh-interval", search_refresh,
                     "How often the search index takes in new metrics and HELP texts (default 15s)");
   serve->add_option("--search.embeddings-url", search_embeddings_url,
@@ -822,6 +832,7 @@ int main(int argc, char** argv) {
   if (config.query_max_samples <= 0) return mytsdb::app::Fail("--query.max-samples must be positive");
   if (config.search_refresh_interval_ms <= 0) return mytsdb::app::Fail("--search.refresh-interval must be positive");
   if (!search_model_dir.empty()) config.search_model_dir = search_model_dir;
+  if (!web_ui_dir.empty()) config.web_ui_dir = web_ui_dir;
   if (!search_embeddings_url.empty()) config.search_embeddings_url = search_embeddings_url;
   if (!search_embeddings_model.empty()) config.search_embeddings_model = search_embeddings_model;
   if (!search_embeddings_api_key_file.empty()) config.search_embeddings_api_key_file = search_embeddings_api_key_file;

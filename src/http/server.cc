@@ -13,6 +13,7 @@
 
 #include "http/api_util.h"
 #include "http/server_impl.h"
+#include "http/ui_files.h"
 #include "http/tls.h"
 
 namespace mytsdb::http {
@@ -165,6 +166,17 @@ void Server::AddRoute(const char* method, const char* pattern, std::string label
   impl_->routes.back().external = std::move(handler);
 }
 
+void Server::SetUiDirectory(const std::string& dir) {
+  RouteEntry ui;
+  ui.method = "GET";
+  ui.label = "/ui";
+  ui.pool = static_cast<int>(Pool::kQuery);
+  ui.external = [dir, prefix = options_.route_prefix](const Request& req, Response& res) {
+    ServeUiFile(dir, prefix, req.matches.size() > 1 ? req.matches[1] : "/", res);
+  };
+  impl_->ui_route = std::move(ui);
+}
+
 const RouteEntry* Server::Impl::FindRoute(const std::string& method, const std::string& full_path,
                                           std::vector<std::string>* matches,
                                           bool* path_exists) const {
@@ -194,6 +206,13 @@ const RouteEntry* Server::Impl::FindRoute(const std::string& method, const std::
     matches->assign({full_path});
     if (r.has_param) matches->push_back(param);
     return &r;
+  }
+  // The UI has every other page, not the API's paths.
+  if (ui_route && !*path_exists && path.starts_with("/") && !path.starts_with("/api/") && !path.starts_with("/-/")) {
+    *path_exists = true;
+    if (method != "GET") return nullptr;
+    matches->assign({full_path, path});
+    return &*ui_route;
   }
   return nullptr;
 }

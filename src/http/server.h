@@ -129,6 +129,9 @@ class Server {
   // /api/v1/rules and /api/v1/alerts read the rules the getter returns
   // (none: empty lists). Set before Run().
   void SetRules(std::function<std::shared_ptr<const rules::Manager>()> rules) { rules_ = std::move(rules); }
+  // Serves the web UI's files from `dir` (ui_files.h) for GET paths that
+  // are not the API's (/api/..., /-/...). Set before Run().
+  void SetUiDirectory(const std::string& dir);
   // Routes served by another part (the built-in Alertmanager's API v2),
   // with the server's limits, pools and metrics; `pattern` may hold one
   // "([^/]+)" parameter (Request::matches[1]). Add before Run().

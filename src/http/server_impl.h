@@ -105,6 +105,8 @@ struct Server::Impl {
   boost::asio::io_context ioc;
   std::optional<boost::asio::ip::tcp::acceptor> acceptor;
   std::vector<RouteEntry> routes;
+  // The web UI's files, for GET paths no route has (SetUiDirectory).
+  std::optional<RouteEntry> ui_route;
   // Declared before the pools: destroyed after them, as their tasks use it.
   Relay relay;
   std::unique_ptr<WorkerPool> ingest_pool, query_pool, admin_pool;

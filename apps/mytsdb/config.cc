@@ -1,11 +1,12 @@
 #include "config.h"
 
-#include <glob.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
 #include <filesystem>
 #include <charconv>
+
+#include "io/file_system.h"
 
 namespace mytsdb::app {
 
@@ -322,11 +323,7 @@ Status LoadScrapeConfigs(const YAML::Node& inline_configs, const YAML::Node& fil
     for (const auto& pattern : files) {
       std::string glob_pattern = pattern.as<std::string>();
       if (!std::filesystem::path(glob_pattern).is_absolute()) glob_pattern = (std::filesystem::path(base) / glob_pattern).string();
-      glob_t g{};
-      const int rc = ::glob(glob_pattern.c_str(), 0, nullptr, &g);
-      std::vector<std::string> matched;
-      for (size_t i = 0; rc == 0 && i < g.gl_pathc; ++i) matched.push_back(g.gl_pathv[i]);
-      globfree(&g);
+      ASSIGN_OR_RETURN(std::vector<std::string> matched, io::Glob(glob_pattern));
       for (const auto& file : matched) {
         YAML::Node root = YAML::LoadFile(file);
         for (const auto& kv : root) {

@@ -1,6 +1,5 @@
 #include "alertmanager/notification_template.h"
 
-#include <glob.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -8,6 +7,7 @@
 #include <sstream>
 
 #include "alertmanager/template_functions.h"
+#include "io/file_system.h"
 
 namespace mytsdb::alertmanager {
 
@@ -247,10 +247,8 @@ Result<std::shared_ptr<const NotificationTemplates>> NotificationTemplates::Load
   ASSIGN_OR_RETURN(tmpl::Template set, tmpl::Template::Parse("", "", TemplateFunctions()));
   RETURN_NOT_OK(set.AddText("default.tmpl", kDefaults));
   for (const std::string& pattern : globs) {
-    glob_t matches{};
-    const int rc = ::glob(pattern.c_str(), 0, nullptr, &matches);
-    std::vector<std::string> paths(matches.gl_pathv, matches.gl_pathv + (rc == 0 ? matches.gl_pathc : 0));
-    ::globfree(&matches);
+    // A pattern that cannot be read matches nothing, as Go's filepath.Glob.
+    const std::vector<std::string> paths = io::Glob(pattern).ValueOr({});
     for (const std::string& path : paths) {
       std::ifstream in(path, std::ios::binary);
       if (!in) return Status::IOError("open " + path + ": cannot read");

@@ -37,6 +37,8 @@ class [[nodiscard]] Result {
   }
   // Moves the value out; only valid when ok().
   T MoveValue() { return std::move(*value_); }
+  // The value, or `fallback` when there is none (the error is dropped).
+  T ValueOr(T fallback) && { return ok() ? std::move(*value_) : std::move(fallback); }
 
   const T& operator*() const& { return value(); }
   T& operator*() & { return value(); }

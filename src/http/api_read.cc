@@ -21,12 +21,6 @@ namespace mytsdb::http {
 
 namespace {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void WriteString(JsonWriter& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
 // A selected series' labels as a JSON object, from the packed selection.
 void WriteSelectedLabels(JsonWriter& w, const storage::SeriesSelection& series, size_t i) {
   w.StartObject();

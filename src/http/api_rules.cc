@@ -17,53 +17,27 @@ namespace mytsdb::http {
 
 namespace {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void String(JsonWriter& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
-
-// A time as Go's encoding/json writes a time.Time (RFC 3339 with as many
-// fraction digits as needed); Go's zero time for "never".
-std::string GoJsonTime(int64_t ms) { return ms == 0 ? "0001-01-01T00:00:00Z" : FormatUtcMs(ms, true) + "Z"; }
-
-void LabelObject(JsonWriter& w, const model::Labels& labels) {
-  w.StartObject();
-  for (const model::Label& l : labels) {
-    String(w, l.name);
-    String(w, l.value);
-  }
-  w.EndObject();
-}
-
-void MapObject(JsonWriter& w, const rules::LabelMap& map) {
-  w.StartObject();
-  for (const auto& [k, v] : map) {
-    String(w, k);
-    String(w, v);
-  }
-  w.EndObject();
-}
-
 void WriteAlert(JsonWriter& w, const rules::Alert& a) {
   w.StartObject();
   w.Key("labels");
-  LabelObject(w, a.labels);
+  WriteLabelObject(w, a.labels);
   w.Key("annotations");
   w.StartObject();
   for (const model::Label& l : a.annotations) {
-    String(w, l.name);
-    String(w, l.value);
+    WriteString(w, l.name);
+    WriteString(w, l.value);
   }
   w.EndObject();
   w.Key("state");
   w.String(rules::AlertStateName(a.state));
   w.Key("activeAt");
-  String(w, GoJsonTime(a.active_at));
+  WriteString(w, GoJsonTime(a.active_at));
   if (a.keep_firing_since != 0) {
     w.Key("keepFiringSince");
-    String(w, GoJsonTime(a.keep_firing_since));
+    WriteString(w, GoJsonTime(a.keep_firing_since));
   }
   w.Key("value");
-  String(w, tmpl::FormatFloat(a.value, 'e', -1));
+  WriteString(w, tmpl::FormatFloat(a.value, 'e', -1));
   w.EndObject();
 }
 
@@ -106,9 +80,9 @@ void Server::HandleRules(const Request& req, Response& res) {
     if (listed.empty() && (!type.empty() || !names.empty())) continue;
     w.StartObject();
     w.Key("name");
-    String(w, g->name());
+    WriteString(w, g->name());
     w.Key("file");
-    String(w, g->file());
+    WriteString(w, g->file());
     w.Key("rules");
     w.StartArray();
     for (const rules::RuleInstance* r : listed) {
@@ -124,9 +98,9 @@ void Server::HandleRules(const Request& req, Response& res) {
         w.String(rules::AlertStateName(state));
       }
       w.Key("name");
-      String(w, spec.name);
+      WriteString(w, spec.name);
       w.Key("query");
-      String(w, r->query().Text());
+      WriteString(w, r->query().Text());
       if (alerting) {
         w.Key("duration");
         w.Double(spec.for_ms / 1000.0);
@@ -134,10 +108,10 @@ void Server::HandleRules(const Request& req, Response& res) {
         w.Double(spec.keep_firing_for_ms / 1000.0);
       }
       w.Key("labels");
-      MapObject(w, spec.labels);
+      WriteLabelObject(w, spec.labels);
       if (alerting) {
         w.Key("annotations");
-        MapObject(w, spec.annotations);
+        WriteLabelObject(w, spec.annotations);
         w.Key("alerts");
         w.StartArray();
         if (exclude != "true") {
@@ -153,12 +127,12 @@ void Server::HandleRules(const Request& req, Response& res) {
                                                                 : "unknown");
       if (!health.last_error.empty()) {
         w.Key("lastError");
-        String(w, health.last_error);
+        WriteString(w, health.last_error);
       }
       w.Key("evaluationTime");
       w.Double(health.eval_duration_us / 1e6);
       w.Key("lastEvaluation");
-      String(w, GoJsonTime(health.last_eval_ms));
+      WriteString(w, GoJsonTime(health.last_eval_ms));
       w.Key("type");
       w.String(alerting ? "alerting" : "recording");
       w.EndObject();
@@ -171,7 +145,7 @@ void Server::HandleRules(const Request& req, Response& res) {
     w.Key("evaluationTime");
     w.Double(stats.last_duration_us / 1e6);
     w.Key("lastEvaluation");
-    String(w, GoJsonTime(stats.last_eval_ms));
+    WriteString(w, GoJsonTime(stats.last_eval_ms));
     w.EndObject();
   }
   w.EndArray();

@@ -3,7 +3,11 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "common/time_format.h"
+
 namespace mytsdb::http {
+
+std::string GoJsonTime(int64_t ms) { return ms == 0 ? "0001-01-01T00:00:00Z" : FormatUtcMs(ms, true) + "Z"; }
 
 void WriteApiError(Response& res, int code, std::string_view error_type,
                    std::string_view message) {

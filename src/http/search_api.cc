@@ -14,12 +14,8 @@ namespace mytsdb::http {
 
 namespace {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
 constexpr size_t kMaxQuestionBytes = 1024;
 constexpr size_t kMaxLimit = 100;
-
-void WriteString(JsonWriter& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
 
 Result<search::SearchRequest> ParseRequest(const Request& req) {
   static const std::set<std::string, std::less<>> kKnown = {"q", "limit", "type", "match[]", "mode"};

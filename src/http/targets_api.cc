@@ -16,52 +16,30 @@ namespace mytsdb::http {
 
 namespace {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void String(JsonWriter& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
-
-template <typename Labels>
-void LabelObject(JsonWriter& w, const Labels& labels) {
-  w.StartObject();
-  for (const auto& l : labels) {
-    if constexpr (requires { l.name; }) {
-      String(w, l.name);
-      String(w, l.value);
-    } else {
-      String(w, l.first);
-      String(w, l.second);
-    }
-  }
-  w.EndObject();
-}
-
-// Go's time.Time in JSON; its zero time for "never".
-std::string GoJsonTime(int64_t ms) { return ms == 0 ? "0001-01-01T00:00:00Z" : FormatUtcMs(ms, true) + "Z"; }
-
 void WriteActive(JsonWriter& w, const scrape::TargetStatus& t) {
   w.StartObject();
   w.Key("discoveredLabels");
-  LabelObject(w, t.discovered_labels);
+  WriteLabelObject(w, t.discovered_labels);
   w.Key("labels");
-  LabelObject(w, t.labels);
+  WriteLabelObject(w, t.labels);
   w.Key("scrapePool");
-  String(w, t.scrape_pool);
+  WriteString(w, t.scrape_pool);
   w.Key("scrapeUrl");
-  String(w, t.scrape_url);
+  WriteString(w, t.scrape_url);
   w.Key("globalUrl");
-  String(w, t.scrape_url);
+  WriteString(w, t.scrape_url);
   w.Key("lastError");
-  String(w, t.last_error);
+  WriteString(w, t.last_error);
   w.Key("lastScrape");
-  String(w, GoJsonTime(t.last_scrape_ms));
+  WriteString(w, GoJsonTime(t.last_scrape_ms));
   w.Key("lastScrapeDuration");
   w.Double(t.last_scrape_duration_seconds);
   w.Key("health");
   w.String(scrape::HealthName(t.health));
   w.Key("scrapeInterval");
-  String(w, model::FormatDuration(t.scrape_interval_ms));
+  WriteString(w, model::FormatDuration(t.scrape_interval_ms));
   w.Key("scrapeTimeout");
-  String(w, model::FormatDuration(t.scrape_timeout_ms));
+  WriteString(w, model::FormatDuration(t.scrape_timeout_ms));
   w.EndObject();
 }
 
@@ -96,9 +74,9 @@ void HandleTargets(const scrape::ScrapeManager* manager, const Request& req, Res
       if (!in_pool(t.scrape_pool)) continue;
       w.StartObject();
       w.Key("discoveredLabels");
-      LabelObject(w, t.discovered_labels);
+      WriteLabelObject(w, t.discovered_labels);
       w.Key("scrapePool");
-      String(w, t.scrape_pool);
+      WriteString(w, t.scrape_pool);
       w.EndObject();
     }
   }
@@ -108,7 +86,7 @@ void HandleTargets(const scrape::ScrapeManager* manager, const Request& req, Res
   if (manager != nullptr) {
     for (const auto& [name, count] : manager->DroppedTargetCounts()) {
       if (!in_pool(name)) continue;
-      String(w, name);
+      WriteString(w, name);
       w.Uint64(count);
     }
   }
@@ -145,17 +123,17 @@ void HandleTargetMetadata(const scrape::ScrapeManager* manager, const Request& r
       if (!matches) continue;
       w.StartObject();
       w.Key("target");
-      LabelObject(w, m.target);
+      WriteLabelObject(w, m.target);
       if (metric.empty()) {
         w.Key("metric");
-        String(w, m.family.name);
+        WriteString(w, m.family.name);
       }
       w.Key("type");
-      String(w, m.family.type.empty() ? "unknown" : m.family.type);
+      WriteString(w, m.family.type.empty() ? "unknown" : m.family.type);
       w.Key("help");
-      String(w, m.family.help);
+      WriteString(w, m.family.help);
       w.Key("unit");
-      String(w, m.family.unit);
+      WriteString(w, m.family.unit);
       w.EndObject();
       ++written;
     }
@@ -171,7 +149,7 @@ void HandleScrapePools(const scrape::ScrapeManager* manager, Response& res) {
   w.Key("scrapePools");
   w.StartArray();
   if (manager != nullptr) {
-    for (const auto& name : manager->PoolNames()) String(w, name);
+    for (const auto& name : manager->PoolNames()) WriteString(w, name);
   }
   w.EndArray();
   w.EndObject();

@@ -1,8 +1,8 @@
 #include "http/ui_files.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "io/file_system.h"
 
 namespace mytsdb::http {
 
@@ -21,13 +21,9 @@ std::string_view ContentType(std::string_view extension) {
   return "application/octet-stream";
 }
 
-bool ReadFile(const std::filesystem::path& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream s;
-  s << in.rdbuf();
-  *out = s.str();
-  return true;
+void NotFound(Response& res) {
+  res.status = 404;
+  res.set_content("404 page not found\n", "text/plain; charset=utf-8");
 }
 
 }  // namespace
@@ -47,9 +43,7 @@ void ServeUiFile(const std::string& dir, std::string_view prefix, std::string_vi
     const std::string_view segment = path.substr(start, end - start);
     if (segment == ".." || segment == "." || segment.find('\\') != std::string_view::npos ||
         segment.find('\0') != std::string_view::npos) {
-      res.status = 404;
-      res.set_content("404 page not found\n", "text/plain; charset=utf-8");
-      return;
+      return NotFound(res);
     }
     if (!segment.empty()) relative /= std::string(segment);
     start = end + 1;
@@ -58,10 +52,9 @@ void ServeUiFile(const std::string& dir, std::string_view prefix, std::string_vi
   std::error_code ec;
   const std::filesystem::path file = root / relative;
   if (!relative.empty() && std::filesystem::is_regular_file(file, ec)) {
-    std::string body;
-    if (ReadFile(file, &body)) {
+    if (auto body = io::PosixFileSystem()->ReadFile(file.string()); body.ok()) {
       const std::string extension = relative.extension().string();
-      res.set_content(std::move(body), ContentType(extension));
+      res.set_content(std::move(*body), ContentType(extension));
       // Hashed names never change content: cached for a year.
       res.set_header("Cache-Control", relative.begin()->string() == "assets" && extension != ".html"
                                           ? "public, max-age=31536000, immutable"
@@ -71,16 +64,13 @@ void ServeUiFile(const std::string& dir, std::string_view prefix, std::string_vi
   }
   // A file that is not there: 404; a page of the UI: index.html.
   if (relative.has_extension()) {
-    res.status = 404;
-    res.set_content("404 page not found\n", "text/plain; charset=utf-8");
-    return;
+    return NotFound(res);
   }
-  std::string index;
-  if (!ReadFile(root / "index.html", &index)) {
-    res.status = 404;
-    res.set_content("404 page not found\n", "text/plain; charset=utf-8");
-    return;
+  auto read = io::PosixFileSystem()->ReadFile((root / "index.html").string());
+  if (!read.ok()) {
+    return NotFound(res);
   }
+  std::string index = std::move(*read);
   static constexpr std::string_view kBase = "<base href=\"/\">";
   if (const size_t at = index.find(kBase); at != std::string::npos) {
     index.replace(at, kBase.size(), "<base href=\"" + std::string(prefix) + "/\">");

@@ -135,6 +135,10 @@ Status LinkOrCopyFile(FileSystem* fs, const std::string& from, const std::string
 // The local file system (POSIX calls). Lives forever.
 FileSystem* PosixFileSystem();
 
+// The paths that match a shell glob (POSIX glob(3)), sorted; none when
+// nothing matches; an error when the pattern could not be read.
+Result<std::vector<std::string>> Glob(const std::string& pattern);
+
 // "dir/name" without doubling the separator.
 std::string JoinPath(std::string_view dir, std::string_view name);
 // The directory part of a path ("a/b/c" -> "a/b"; "c" -> ".").

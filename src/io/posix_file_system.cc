@@ -2,6 +2,7 @@
 // error mapped to a Status that names the call and the path.
 #include <dirent.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,8 @@
 #include <random>
 
 #include "io/file_system.h"
+
+#include <glob.h>
 
 namespace mytsdb::io {
 
@@ -304,6 +307,15 @@ Status LinkOrCopyFile(FileSystem* fs, const std::string& from, const std::string
     return linked;
   }
   return CopyFile(fs, from, to);
+}
+
+Result<std::vector<std::string>> Glob(const std::string& pattern) {
+  glob_t g{};
+  const int rc = ::glob(pattern.c_str(), 0, nullptr, &g);
+  std::vector<std::string> paths(g.gl_pathv, g.gl_pathv + (rc == 0 ? g.gl_pathc : 0));
+  ::globfree(&g);
+  if (rc != 0 && rc != GLOB_NOMATCH) return Status::IOError("cannot read the glob " + pattern);
+  return paths;
 }
 
 FileSystem* PosixFileSystem() {

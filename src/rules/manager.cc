@@ -1,6 +1,5 @@
 #include "rules/manager.h"
 
-#include <glob.h>
 
 #include <algorithm>
 #include <chrono>
@@ -8,6 +7,8 @@
 #include <set>
 
 #include <spdlog/spdlog.h>
+
+#include "io/file_system.h"
 
 namespace mytsdb::rules {
 
@@ -69,14 +70,9 @@ Result<std::vector<std::pair<std::string, RuleGroup>>> Manager::LoadFiles(const 
   for (const std::string& pattern : sources.rule_files) {
     std::filesystem::path p(pattern);
     if (p.is_relative() && !sources.base_dir.empty()) p = std::filesystem::path(sources.base_dir) / p;
-    glob_t g{};
-    const int rc = ::glob(p.c_str(), 0, nullptr, &g);
-    if (rc != 0 && rc != GLOB_NOMATCH) {
-      globfree(&g);
-      return Status::InvalidArgument("rule_files: cannot read the glob " + p.string());
-    }
-    for (size_t i = 0; i < g.gl_pathc; ++i) matched.insert(g.gl_pathv[i]);
-    globfree(&g);
+    auto paths = io::Glob(p.string());
+    if (!paths.ok()) return Status::InvalidArgument("rule_files: cannot read the glob " + p.string());
+    matched.insert(paths->begin(), paths->end());
   }
   std::vector<std::pair<std::string, RuleGroup>> groups;
   for (const std::string& file : matched) {

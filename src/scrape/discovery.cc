@@ -1,29 +1,17 @@
 #include "scrape/discovery.h"
 
-#include <glob.h>
+#include <re2/re2.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
-#include <regex>
-#include <sstream>
 
+#include "io/file_system.h"
 #include "promconfig/http_client.h"
 
 namespace mytsdb::scrape {
 
 namespace {
-
-std::vector<std::string> Glob(const std::string& pattern) {
-  std::vector<std::string> out;
-  glob_t g{};
-  if (::glob(pattern.c_str(), 0, nullptr, &g) == 0) {
-    for (size_t i = 0; i < g.gl_pathc; ++i) out.push_back(g.gl_pathv[i]);
-  }
-  globfree(&g);
-  return out;
-}
 
 std::string SizeAndTime(const std::string& path) {
   struct stat st {};
@@ -31,11 +19,17 @@ std::string SizeAndTime(const std::string& path) {
   return std::to_string(st.st_size) + "/" + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
 }
 
-// Go's encoding: application/json, optionally with charset utf-8.
-bool IsJsonContentType(std::string content_type) {
-  static const std::regex kJson(R"(^application/json(;\s*charset=("utf-8"|utf-8))?$)", std::regex::icase);
-  while (!content_type.empty() && std::isspace(static_cast<unsigned char>(content_type.back()))) content_type.pop_back();
-  return std::regex_match(content_type, kJson);
+// Prometheus's HTTP SD check: application/json, optionally with charset
+// utf-8, in any case.
+bool IsJsonContentType(std::string_view content_type) {
+  static const RE2 kJson(R"((?i)application/json(;\s*charset=("utf-8"|utf-8))?)");
+  while (!content_type.empty() && std::isspace(static_cast<unsigned char>(content_type.back()))) {
+    content_type.remove_suffix(1);
+  }
+  while (!content_type.empty() && std::isspace(static_cast<unsigned char>(content_type.front()))) {
+    content_type.remove_prefix(1);
+  }
+  return RE2::FullMatch(content_type, kJson);
 }
 
 bool SameGroups(const std::vector<TargetGroup>& a, const std::vector<TargetGroup>& b) {
@@ -104,7 +98,7 @@ bool Discovery::RefreshFiles(FileProvider* provider, int64_t now_ms) {
   if (full) provider->next_full_read_ms = now_ms + provider->config.refresh_interval_ms;
   std::map<std::string, FileState> next;
   for (const auto& pattern : provider->config.files) {
-    for (const auto& path : Glob(pattern)) next.emplace(path, FileState{});
+    for (const auto& path : io::Glob(pattern).ValueOr({})) next.emplace(path, FileState{});
   }
   bool changed = next.size() != provider->files.size();
   for (auto& [path, state] : next) {
@@ -112,10 +106,8 @@ bool Discovery::RefreshFiles(FileProvider* provider, int64_t now_ms) {
     state.size_and_time = SizeAndTime(path);
     if (old != provider->files.end()) state.groups = old->second.groups;
     if (!full && old != provider->files.end() && old->second.size_and_time == state.size_and_time) continue;
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    auto groups = ParseTargetGroups(text.str(), path);
+    auto text = io::PosixFileSystem()->ReadFile(path);
+    auto groups = text.ok() ? ParseTargetGroups(*text, path) : Result<std::vector<TargetGroup>>(text.status());
     if (!groups.ok()) {
       // Prometheus keeps what the file held before.
       spdlog::error("scrape: job {}: file discovery: {}", job_, groups.status().message());

@@ -1,5 +1,6 @@
 #include "scrape/scrape_config.h"
 
+#include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
@@ -105,16 +106,10 @@ Result<TargetGroup> ParseGroup(const YAML::Node& node) {
   return g;
 }
 
+// Prometheus's patFileSDName.
 bool IsValidFileSdName(const std::string& name) {
-  // ^[^*]*(\*[^/]*)?\.(json|yml|yaml|JSON|YML|YAML)$
-  const size_t dot = name.rfind('.');
-  if (dot == std::string::npos) return false;
-  static const std::set<std::string> kExtensions = {"json", "yml", "yaml", "JSON", "YML", "YAML"};
-  if (!kExtensions.count(name.substr(dot + 1))) return false;
-  const std::string stem = name.substr(0, dot);
-  const size_t star = stem.find('*');
-  if (star == std::string::npos) return true;
-  return stem.find('/', star) == std::string::npos && stem.find('*', star + 1) == std::string::npos;
+  static const RE2 kName(R"([^*]*(\*[^/]*)?\.(json|yml|yaml|JSON|YML|YAML))");
+  return RE2::FullMatch(name, kName);
 }
 
 Result<FileSdConfig> ParseFileSd(const YAML::Node& node, const std::string& base_dir) {

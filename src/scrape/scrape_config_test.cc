@@ -142,6 +142,9 @@ TEST(ScrapeConfigTest, RefusesWhatPrometheusRefuses) {
     EXPECT_NE(configs.status().message().find(error), std::string::npos) << yaml << " -> " << configs.status().ToString();
   }
   EXPECT_FALSE(Load("- job_name: a\n", "scrape_interval: 5s\nscrape_timeout: 10s\n").ok());
+  // Prometheus's pattern for file names: one star-led part, stars after it allowed.
+  EXPECT_TRUE(Load("- job_name: a\n  file_sd_configs: [{files: ['sd/*-*.json', 'x.YML']}]\n").ok());
+  EXPECT_FALSE(Load("- job_name: a\n  file_sd_configs: [{files: ['*/x.json']}]\n").ok());
   // A URL in a static target is fine when relabeling may turn it into an
   // address (as blackbox configs do).
   EXPECT_TRUE(Load("- job_name: a\n  static_configs: [{targets: ['http://x']}]\n  relabel_configs:\n"

@@ -1,9 +1,11 @@
 #include "config.h"
+#include "config_flags.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 namespace mytsdb::app {
 namespace {
@@ -105,6 +107,31 @@ TEST(ConfigTest, PrometheusSections) {
   std::ofstream(path) << "rule_files: rules.yml\n";
   EXPECT_FALSE(LoadConfigFile(path.string(), &c).ok());
   std::filesystem::remove_all(dir);
+}
+
+TEST(EffectiveFlagsTest, SizesAndDurationsReadBack) {
+  for (uint64_t bytes : {0ull, 1ull, 1023ull, 1024ull, 1536ull, 128ull << 20, 10ull << 30, (1ull << 30) + 1}) {
+    auto parsed = ParseBytes(FormatBytes(bytes));
+    ASSERT_TRUE(parsed.ok()) << FormatBytes(bytes);
+    EXPECT_EQ(*parsed, bytes) << FormatBytes(bytes);
+  }
+  EXPECT_EQ(FormatBytes(128ull << 20), "128MiB");
+  EXPECT_EQ(FormatBytes(1536), "1536B");
+  EXPECT_EQ(FormatBytes(3072), "3KiB");
+
+  Config c;
+  c.retention_ms = 30LL * 24 * 3600 * 1000;
+  c.wal_fsync = wal::FsyncMode::kAlways;
+  c.enable_admin_api = true;
+  auto flags = EffectiveFlags(c, "/etc/mytsdb.yml");
+  std::map<std::string, std::string> by_name(flags.begin(), flags.end());
+  EXPECT_EQ(by_name.size(), flags.size()) << "a flag is listed twice";
+  EXPECT_EQ(by_name["config"], "/etc/mytsdb.yml");
+  EXPECT_EQ(by_name["retention"], "30d");
+  EXPECT_EQ(by_name["wal-fsync"], "always");
+  EXPECT_EQ(by_name["web.enable-admin-api"], "true");
+  EXPECT_EQ(by_name["wal-segment-size"], "128MiB");
+  EXPECT_EQ(by_name["query.lookback-delta"], "5m");
 }
 
 }  // namespace

@@ -11,12 +11,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "alertmanager_command.h"
 #include "alertmanager_server.h"
 #include "embedded_alertmanager.h"
 #include "allocator_metrics.h"
+#include "config_flags.h"
 #include "server_metrics.h"
 #include "config.h"
 #include "check_command.h"
@@ -32,7 +34,9 @@
 #include "http/tls.h"
 #include "http/ui_files.h"
 #include "http/web_config.h"
+#include "io/file_system.h"
 #include "io/lock_file.h"
+#include "model/duration.h"
 #include "pgwire/server.h"
 #include "sql/engine.h"
 #include "telemetry/metrics.h"
@@ -175,6 +179,7 @@ int Serve(const Config& config, const std::string& config_file) {
   server_options.web_config_file = config.web_config_file;
   server_options.enable_admin_api = config.enable_admin_api;
   server_options.route_prefix = RoutePrefix(config);
+  server_options.external_url = config.external_url;
   server_options.max_series = config.max_series;
   server_options.max_series_per_metric = config.max_series_per_metric;
   server_options.version = kVersion;
@@ -213,8 +218,35 @@ int Serve(const Config& config, const std::string& config_file) {
   AddAllocatorMetrics(&registry);
   AddStorageMetrics(&registry, &storage_ptr, config.max_series, config.max_series_per_metric);
 
+  // The last reload's outcome, for /metrics and /api/v1/status/*, and the
+  // configuration file's text as last loaded.
+  std::atomic<bool> last_reload_ok{true};
+  std::atomic<int64_t> last_reload_success_ms{io::SystemClock()->NowMs()};  // the start counts, as in Prometheus
+  std::mutex config_text_mu;
+  std::string config_text;
+  auto read_config_text = [&] {
+    if (config_file.empty()) return;
+    auto text = io::PosixFileSystem()->ReadFile(config_file);
+    std::lock_guard lock(config_text_mu);
+    config_text = text.ok() ? std::move(*text) : "";
+  };
+  read_config_text();
+
   RulesService rules_service(server_options.engine, &registry);
   http::Server server(server_options, &registry);
+  http::StatusInfo status;
+  status.flags = EffectiveFlags(config, config_file);
+  status.storage_retention = model::FormatDuration(config.retention_ms);
+  if (config.retention_bytes > 0) {
+    status.storage_retention += " or " + FormatBytes(config.retention_bytes);  // "15d or 10GiB", as Prometheus
+  }
+  status.config = [&] {
+    std::lock_guard lock(config_text_mu);
+    return http::ConfigStatus{config_text, last_reload_ok.load(),
+                              std::chrono::system_clock::time_point(
+                                  std::chrono::milliseconds(last_reload_success_ms.load()))};
+  };
+  server.SetStatusInfo(std::move(status));
   server.SetRules([&rules_service] { return rules_service.manager(); });
   EmbeddedAlertmanager embedded_am;
   if (!config.alertmanager_config_file.empty()) embedded_am.Attach(&server, &registry);
@@ -244,8 +276,6 @@ int Serve(const Config& config, const std::string& config_file) {
   // Rules are reloaded with the configuration (SIGHUP, /-/reload): the
   // file's global section and rule_files; a problem keeps the rules running.
   std::atomic<storage::Storage*> rules_storage{nullptr};
-  std::atomic<bool> last_reload_ok{true};
-  std::atomic<int64_t> last_reload_success_ms{io::SystemClock()->NowMs()};  // the start counts, as in Prometheus
   registry.AddCollector([&](telemetry::TextWriter* w) {
     w->Family("prometheus_config_last_reload_successful", "gauge",
               "Whether the last configuration reload attempt was successful.");
@@ -281,6 +311,7 @@ int Serve(const Config& config, const std::string& config_file) {
     scraping.Apply(fresh);
     last_reload_ok = st.ok();
     if (st.ok()) {
+      read_config_text();
       last_reload_success_ms = io::SystemClock()->NowMs();
       spdlog::info("configuration reloaded");
     } else {

@@ -66,6 +66,7 @@ Result<std::optional<PreparedCompaction>> ColdStore::PrepareCompaction(
   prepared.planned_at = snap->version;
   prepared.window = plan->window;
   prepared.commit.operation = "OPTIMIZE";
+  prepared.commit.operation_parameters = {{"reason", "compaction"}};
   if (add.has_value()) prepared.commit.adds.push_back(*add);
   prepared.commit.removes.assign(paths.begin(), paths.end());
   prepared.commit.label_columns = LabelColumns(label_names);
@@ -136,6 +137,7 @@ Status ColdStore::ApplyRetention(int64_t min_time, uint64_t max_bytes) {
   }
   CommitRequest commit;
   commit.operation = "DELETE";
+  commit.operation_parameters = {{"reason", "retention"}};
   for (size_t i : PlanRetention(files, min_time, max_bytes)) {
     commit.removes.push_back(snap->files[i]->add.path);
   }
@@ -156,6 +158,7 @@ Result<size_t> ColdStore::DeleteSeries(std::span<const model::Matchers> selector
   auto snap = snapshot();
   CommitRequest commit;
   commit.operation = "DELETE";
+  commit.operation_parameters = {{"reason", "delete_series"}};
   std::set<std::string> columns;
   for (const auto& file : snap->files) {
     if (!range.Overlaps(file->add.min_ts, file->add.max_ts)) continue;

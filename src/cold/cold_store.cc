@@ -453,4 +453,16 @@ ColdStats ColdStore::stats() const {
   return st;
 }
 
+Result<ColdStatus> ColdStore::TableStatus(size_t commit_limit) const {
+  ColdStatus status;
+  status.stats = stats();
+  auto snap = snapshot();
+  std::vector<AddFile> adds;
+  adds.reserve(snap->files.size());
+  for (const auto& f : snap->files) adds.push_back(f->add);
+  status.days = SummarizeDays(adds);
+  ASSIGN_OR_RETURN(status.commits, ReadCommitHistory(options_.fs, options_.dir, snap->version, commit_limit));
+  return status;
+}
+
 }  // namespace mytsdb::cold

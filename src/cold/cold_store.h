@@ -36,6 +36,7 @@
 
 #include "cold/compaction_policy.h"
 #include "cold/series_id.h"
+#include "cold/delta_history.h"
 #include "cold/delta_log.h"
 #include "cold/parquet_writer.h"
 #include "cold/sample_cache.h"
@@ -82,6 +83,14 @@ struct ColdStats {
   int64_t max_time = 0;
   uint64_t manifest_failures = 0;  // live-file manifests not written (manifest.h)
   SampleCacheStats sample_cache;
+};
+
+// The table's state for /api/v1/status/cold: the counts, the snapshot per
+// day, and the newest commits, newest first.
+struct ColdStatus {
+  ColdStats stats;
+  std::vector<DaySummary> days;
+  std::vector<CommitSummary> commits;
 };
 
 // How the caller steers a merge while ColdStore::PrepareCompaction writes
@@ -176,6 +185,9 @@ class ColdStore {
   std::vector<std::string> LabelValues(std::string_view name) const;
 
   ColdStats stats() const;
+  // stats() with the snapshot's days and the newest `commit_limit` commits
+  // (read from the log: a file read per commit).
+  Result<ColdStatus> TableStatus(size_t commit_limit) const;
   // Non-OK once a commit's durability is unknown: the table takes no more
   // commits until a restart (reads go on).
   Status failure() const;

@@ -434,6 +434,15 @@ std::string DeltaTable::RenderCommit(const CommitRequest& request, int64_t versi
     w.Int64(now);
     w.Key("operation");
     Str(w, request.operation);
+    if (!request.operation_parameters.empty()) {
+      w.Key("operationParameters");
+      w.StartObject();
+      for (const auto& [name, value] : request.operation_parameters) {
+        Str(w, name);
+        Str(w, value);
+      }
+      w.EndObject();
+    }
     w.Key("engineInfo");
     w.String("MyTSDB");
     w.EndObject();

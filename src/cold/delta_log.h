@@ -47,6 +47,9 @@ struct CommitRequest {
   // persisted (recorded as a `txn` action, which Delta checkpoints keep).
   std::optional<int64_t> watermark;
   std::string operation = "WRITE";  // commitInfo.operation: WRITE, OPTIMIZE, DELETE, ...
+  // commitInfo.operationParameters, to tell commits of one operation apart
+  // (a DELETE by retention or by the admin API).
+  std::map<std::string, std::string> operation_parameters;
 };
 
 // A table other than the samples table (the alert history, the search

@@ -1,4 +1,5 @@
 #include "cold/delta_log.h"
+#include "cold/delta_history.h"
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -367,6 +368,64 @@ TEST_F(DeltaLogTest, RemovedFilesAreTombstonesAlsoAcrossCheckpoints) {
   auto table = DeltaTable::Open(dir_.string()).value();
   EXPECT_EQ(table->tombstones().count(File("gone.parquet", 0, 1).path), 1u);
   EXPECT_EQ(table->files().count(File("gone.parquet", 0, 1).path), 0u);
+}
+
+}  // namespace
+}  // namespace mytsdb::cold
+
+namespace mytsdb::cold {
+namespace {
+
+TEST(DeltaHistoryTest, SummarizesCommitsNewestFirstAndStopsAtCleanedOnes) {
+  const std::string dir = ::testing::TempDir() + "/delta_history_test";
+  std::filesystem::remove_all(dir);
+  auto table = DeltaTable::Open(dir);
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  AddFile a{.path = "day=2026-01-01/a.parquet", .day = "2026-01-01", .size_bytes = 100, .num_records = 10,
+            .min_ts = 1, .max_ts = 2, .has_mytsdb_tags = true};
+  AddFile b = a;
+  b.path = "day=2026-01-02/b.parquet";
+  b.day = "2026-01-02";
+  b.size_bytes = 300;
+  b.num_records = 30;
+  ASSERT_TRUE((*table)->Commit({.adds = {a, b}}).ok());
+  ASSERT_TRUE((*table)->Commit({.removes = {a.path},
+                                .operation = "DELETE",
+                                .operation_parameters = {{"reason", "retention"}}})
+                  .ok());
+
+  auto history = ReadCommitHistory(io::PosixFileSystem(), dir, (*table)->version(), 10);
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  ASSERT_EQ(history->size(), 2u);
+  const CommitSummary& retention = (*history)[0];
+  EXPECT_EQ(retention.version, 1);
+  EXPECT_EQ(retention.operation, "DELETE");
+  EXPECT_EQ(retention.parameters, (std::map<std::string, std::string>{{"reason", "retention"}}));
+  EXPECT_EQ(retention.files_removed, 1u);
+  EXPECT_EQ(retention.files_added, 0u);
+  const CommitSummary& write = (*history)[1];
+  EXPECT_EQ(write.operation, "WRITE");
+  EXPECT_EQ(write.files_added, 2u);
+  EXPECT_EQ(write.bytes_added, 400u);
+  EXPECT_EQ(write.rows_added, 40u);
+  EXPECT_GT(write.timestamp_ms, 0);
+  EXPECT_TRUE(write.parameters.empty());
+
+  // The limit, and a log whose old commits were cleaned up.
+  EXPECT_EQ(ReadCommitHistory(io::PosixFileSystem(), dir, 1, 1)->size(), 1u);
+  std::filesystem::remove(dir + "/_delta_log/" + CommitFileName(0));
+  EXPECT_EQ(ReadCommitHistory(io::PosixFileSystem(), dir, 1, 10)->size(), 1u);
+  // A commit file that is not one is an error naming it.
+  std::ofstream(dir + "/_delta_log/" + CommitFileName(1)) << "not json\n";
+  auto bad = ReadCommitHistory(io::PosixFileSystem(), dir, 1, 10);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find(CommitFileName(1)), std::string::npos);
+
+  auto days = SummarizeDays({b, a});
+  ASSERT_EQ(days.size(), 2u);
+  EXPECT_EQ(days[0].day, "2026-01-01");
+  EXPECT_EQ(days[1].rows, 30u);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

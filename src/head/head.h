@@ -139,6 +139,10 @@ class Head {
 
   // Every series in the head, ascending.
   std::vector<SeriesRef> AllSeries() const { return postings_.All(); }
+  // The label index's cardinality (/api/v1/status/tsdb).
+  index::PostingsStats PostingsStats(size_t limit) const {
+    return postings_.Stats(model::kMetricNameLabel, limit);
+  }
 
   // Deletes the samples in `range` of every series matching any of
   // `selectors`: a tombstones record goes to the WAL first, so that replay

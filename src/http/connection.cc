@@ -18,6 +18,7 @@
 #include <condition_variable>
 #include <deque>
 
+#include "http/same_origin.h"
 #include "http/server_impl.h"
 #include "http/tls.h"
 
@@ -32,6 +33,9 @@ namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
 using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// Beast's string_view is boost's; the rest of the code takes std's.
+std::string_view ToStd(beast::string_view s) { return {s.data(), s.size()}; }
 
 // A response body on its way from the worker that produces it to the
 // connection that writes it, bounded so that a slow client slows the
@@ -180,6 +184,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         return Reply(std::move(res), true);
       }
       user_ = std::move(user);
+    }
+    if (route_ != nullptr &&
+        IsCrossSiteWrite(ToStd(header.method_string()), ToStd(header[bhttp::field::origin]),
+                         ToStd(header["Sec-Fetch-Site"]), ToStd(header[bhttp::field::host]),
+                         UrlHost(options_.external_url))) {
+      impl_->counters->cross_site_total.fetch_add(1);
+      return SendPlain(403, "cross-site request refused: the Origin is not this server's\n", true);
     }
     if (route_ != nullptr) {
       // The parser compared a Content-Length with the general limit when the

@@ -91,6 +91,12 @@ Server::Server(const ServerOptions& options, telemetry::Registry* registry)
     }
     Route("GET", "/api/v1/status/buildinfo", "/api/v1/status/buildinfo", &Server::HandleBuildInfo,
           Pool::kInline);
+    Route("GET", "/api/v1/status/tsdb", "/api/v1/status/tsdb", &Server::HandleTsdbStatus, Pool::kQuery);
+    Route("GET", "/api/v1/status/flags", "/api/v1/status/flags", &Server::HandleFlags, Pool::kInline);
+    Route("GET", "/api/v1/status/config", "/api/v1/status/config", &Server::HandleConfig, Pool::kInline);
+    Route("GET", "/api/v1/status/runtimeinfo", "/api/v1/status/runtimeinfo", &Server::HandleRuntimeInfo,
+          Pool::kInline);
+    Route("GET", "/api/v1/status/cold", "/api/v1/status/cold", &Server::HandleColdStatus, Pool::kQuery);
     Route("GET", "/api/v1/rules", "/api/v1/rules", &Server::HandleRules, Pool::kAdmin);
     Route("GET", "/api/v1/alerts", "/api/v1/alerts", &Server::HandleAlerts, Pool::kAdmin);
   }
@@ -122,6 +128,9 @@ Server::Server(const ServerOptions& options, telemetry::Registry* registry)
             counters->too_large_total.load());
     counter("mytsdb_http_unauthorized_total", "Requests refused by basic authentication (401).",
             counters->unauthorized_total.load());
+    counter("mytsdb_http_cross_site_refused_total",
+            "State-changing requests refused because a page of another site sent them (403).",
+            counters->cross_site_total.load());
     counter("mytsdb_http_tls_handshake_failures_total",
             "TLS handshakes that failed (or client certificates refused).",
             counters->tls_handshake_failures_total.load());
@@ -184,6 +193,14 @@ const RouteEntry* Server::Impl::FindRoute(const std::string& method, const std::
   std::string path = full_path;
   const std::string& prefix = server->options_.route_prefix;
   if (!prefix.empty()) {
+    // As Prometheus: the root and the bare prefix lead to the UI's home
+    // under the prefix (the UI's handler redirects an empty path).
+    if (ui_route && (path == "/" || path == prefix)) {
+      *path_exists = true;
+      if (method != "GET") return nullptr;
+      matches->assign({full_path, ""});
+      return &*ui_route;
+    }
     if (!path.starts_with(prefix) || path.size() == prefix.size() || path[prefix.size()] != '/') return nullptr;
     path.erase(0, prefix.size());
   }

@@ -27,6 +27,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/status.h"
 #include "http/message.h"
@@ -77,6 +79,9 @@ struct ServerOptions {
   // --web.route-prefix: every route is served under it ("/prefix", or ""
   // for the root), as Prometheus serves its routes behind a proxy.
   std::string route_prefix;
+  // --web.external-url: pages served from it may change state even when a
+  // proxy passes on another Host (same_origin.h).
+  std::string external_url;
 
   // Connections (Prometheus's --web.max-connections default: 512).
   int max_connections = 512;
@@ -96,6 +101,25 @@ struct ServerOptions {
   // False for the standalone Alertmanager: no time-series routes, and
   // /-/ready answers without a storage.
   bool data_api = true;
+};
+
+// The configuration file as last loaded, for /api/v1/status/config and
+// runtimeinfo.
+struct ConfigStatus {
+  std::string yaml;  // the file's text; empty without a file
+  bool reload_success = true;
+  std::chrono::system_clock::time_point loaded_at;
+};
+
+// What the status endpoints report beyond the storage (api_status.cc).
+struct StatusInfo {
+  // Every flag of `mytsdb serve` (without its dashes) and its effective
+  // value, after the configuration file and the command line.
+  std::vector<std::pair<std::string, std::string>> flags;
+  std::string storage_retention;  // "15d", "15d or 10GiB"
+  std::chrono::system_clock::time_point start_time = std::chrono::system_clock::now();
+  // Called per request; empty: no configuration file.
+  std::function<ConfigStatus()> config;
 };
 
 class Server {
@@ -129,6 +153,8 @@ class Server {
   // /api/v1/rules and /api/v1/alerts read the rules the getter returns
   // (none: empty lists). Set before Run().
   void SetRules(std::function<std::shared_ptr<const rules::Manager>()> rules) { rules_ = std::move(rules); }
+  // What /api/v1/status/{flags,config,runtimeinfo} report. Set before Run().
+  void SetStatusInfo(StatusInfo info) { status_ = std::move(info); }
   // Serves the web UI's files from `dir` (ui_files.h) for GET paths that
   // are not the API's (/api/..., /-/...). Set before Run().
   void SetUiDirectory(const std::string& dir);
@@ -167,6 +193,12 @@ class Server {
   void HandleExport(const Request&, Response&);
   void HandleMetadata(const Request&, Response&);
   void HandleBuildInfo(const Request&, Response&);
+  // Status endpoints (api_status.cc).
+  void HandleTsdbStatus(const Request&, Response&);
+  void HandleFlags(const Request&, Response&);
+  void HandleConfig(const Request&, Response&);
+  void HandleRuntimeInfo(const Request&, Response&);
+  void HandleColdStatus(const Request&, Response&);
   void HandleRules(const Request&, Response&);
   void HandleAlerts(const Request&, Response&);
   void HandleQuery(const Request&, Response&);
@@ -194,6 +226,7 @@ class Server {
   std::function<Status()> on_reload_;
   std::function<Status(const std::string& name)> on_snapshot_;
   std::function<std::shared_ptr<const rules::Manager>()> rules_;
+  StatusInfo status_;
   // Set by Stop(): running queries end (Cancelled) instead of delaying it.
   std::atomic<bool> cancel_queries_{false};
   int port_ = 0;

@@ -46,6 +46,7 @@ struct ServerCounters {
   std::atomic<uint64_t> evicted_total{0};          // closed at the limit while waiting
   std::atomic<uint64_t> too_large_total{0};        // 413 / 431
   std::atomic<uint64_t> unauthorized_total{0};     // 401
+  std::atomic<uint64_t> cross_site_total{0};       // 403 (same_origin.h)
   std::atomic<uint64_t> tls_handshake_failures_total{0};
   std::atomic<uint64_t> abandoned_total{0};        // the client left while its request ran
 };

@@ -1,6 +1,7 @@
 #include "http/ui_files.h"
 
 #include <filesystem>
+#include <iterator>
 
 #include "io/file_system.h"
 
@@ -34,6 +35,11 @@ bool HasUi(const std::string& dir) {
 }
 
 void ServeUiFile(const std::string& dir, std::string_view prefix, std::string_view path, Response& res) {
+  if (path.empty()) {
+    res.status = 302;
+    res.set_header("Location", std::string(prefix) + "/");
+    return;
+  }
   // Every segment must be a plain name: no "..", no ".", no empty ones
   // past the first, nothing that a filesystem path would read otherwise.
   std::filesystem::path relative;
@@ -62,8 +68,10 @@ void ServeUiFile(const std::string& dir, std::string_view prefix, std::string_vi
       return;
     }
   }
-  // A file that is not there: 404; a page of the UI: index.html.
-  if (relative.has_extension()) {
+  // A file that is not there: 404; a page of the UI (one name, no
+  // extension: the UI's pages are /query, /alerts, ...): index.html. A
+  // deeper path is no page (/tsdb/api/v1/query at the root).
+  if (relative.has_extension() || std::distance(relative.begin(), relative.end()) > 1) {
     return NotFound(res);
   }
   auto read = io::PosixFileSystem()->ReadFile((root / "index.html").string());

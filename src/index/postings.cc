@@ -164,4 +164,82 @@ size_t MemPostings::num_entries() const {
   return num_entries_;
 }
 
+namespace {
+
+// The `limit` largest of the counts pushed, kept in a min-heap so that a
+// pass over millions of pairs allocates only for those that enter it.
+// Names are built only for the entries kept.
+template <typename Key>
+class TopCounts {
+ public:
+  explicit TopCounts(size_t limit) : limit_(limit) {}
+
+  void Push(uint64_t count, Key key) {
+    if (limit_ == 0) return;
+    if (heap_.size() < limit_) {
+      heap_.push_back({count, std::move(key)});
+      std::push_heap(heap_.begin(), heap_.end(), Smaller);
+    } else if (count > heap_.front().count) {
+      std::pop_heap(heap_.begin(), heap_.end(), Smaller);
+      heap_.back() = {count, std::move(key)};
+      std::push_heap(heap_.begin(), heap_.end(), Smaller);
+    }
+  }
+
+  // Largest first, ties by name.
+  template <typename NameOf>
+  std::vector<CountStat> Take(NameOf name_of) {
+    std::vector<CountStat> out;
+    out.reserve(heap_.size());
+    for (auto& e : heap_) out.push_back({name_of(e.key), e.count});
+    std::sort(out.begin(), out.end(), [](const CountStat& a, const CountStat& b) {
+      return a.count != b.count ? a.count > b.count : a.name < b.name;
+    });
+    return out;
+  }
+
+ private:
+  struct Entry {
+    uint64_t count;
+    Key key;
+  };
+  // The heap's front is the smallest count (a later name counts as
+  // smaller, so that of equal counts the earliest names stay).
+  static bool Smaller(const Entry& a, const Entry& b) {
+    return a.count != b.count ? a.count > b.count : a.key < b.key;
+  }
+  size_t limit_;
+  std::vector<Entry> heap_;
+};
+
+}  // namespace
+
+PostingsStats MemPostings::Stats(std::string_view metric_label, size_t limit) const {
+  // Go's string header, which Prometheus's estimate counts per name and value.
+  constexpr uint64_t kStringHeader = 16;
+  using Pair = std::pair<std::string_view, std::string_view>;
+  TopCounts<std::string_view> metrics(limit), values(limit), bytes(limit);
+  TopCounts<Pair> pairs(limit);
+  PostingsStats stats;
+  ReaderLock lock(&mu_);
+  for (const auto& [name, value_map] : index_) {
+    values.Push(value_map.size(), name);
+    stats.num_label_pairs += value_map.size();
+    uint64_t size = 0;
+    for (const auto& [value, list] : value_map) {
+      const std::string_view v = value.view();
+      if (name == metric_label) metrics.Push(list.size(), v);
+      pairs.Push(list.size(), Pair(name, v));
+      size += (name.size() + kStringHeader + v.size() + kStringHeader) * list.size();
+    }
+    bytes.Push(size, name);
+  }
+  auto as_string = [](std::string_view s) { return std::string(s); };
+  stats.series_by_metric = metrics.Take(as_string);
+  stats.values_by_label = values.Take(as_string);
+  stats.bytes_by_label = bytes.Take(as_string);
+  stats.series_by_label_pair = pairs.Take([](const Pair& p) { return std::string(p.first) + "=" + std::string(p.second); });
+  return stats;
+}
+
 }  // namespace mytsdb::index

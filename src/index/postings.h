@@ -29,6 +29,24 @@ Postings Union(std::span<const std::span<const SeriesRef>> lists);
 // Elements of `a` that are not in `b`.
 Postings Difference(const Postings& a, const Postings& b);
 
+// A name and a count, for the cardinality statistics.
+struct CountStat {
+  std::string name;
+  uint64_t count = 0;
+  bool operator==(const CountStat&) const = default;
+};
+
+// The label index's cardinality, as Prometheus's /api/v1/status/tsdb shows
+// it (tsdb/index MemPostings.Stats): each list holds the `limit` largest
+// entries, largest first (ties by name).
+struct PostingsStats {
+  std::vector<CountStat> series_by_metric;           // values of the given label
+  std::vector<CountStat> values_by_label;            // distinct values per label name
+  std::vector<CountStat> bytes_by_label;             // Prometheus's size estimate per name
+  std::vector<CountStat> series_by_label_pair;       // "name=value"
+  uint64_t num_label_pairs = 0;
+};
+
 // Label index of the head. Thread-safe: Add and Remove take the writer lock,
 // queries the reader lock. Series ids must be added in increasing order (the
 // head hands them out that way), which keeps every list sorted by appending.
@@ -52,6 +70,10 @@ class MemPostings {
   // memory accounting.
   size_t num_pairs() const EXCLUDES(mu_);
   size_t num_entries() const EXCLUDES(mu_);
+
+  // Cardinality statistics; `metric_label` is the label whose values count
+  // as metrics ("__name__"). One pass under the reader lock.
+  PostingsStats Stats(std::string_view metric_label, size_t limit) const EXCLUDES(mu_);
 
  private:
   using ValueMap = std::map<ValueKey, PostingList, ValueKeyLess>;

@@ -86,3 +86,41 @@ TEST(PostingsTest, SetOperations) {
 
 }  // namespace
 }  // namespace mytsdb::index
+
+namespace mytsdb::index {
+namespace {
+
+TEST(MemPostingsStatsTest, CountsAsPrometheusDoes) {
+  MemPostings idx;
+  idx.Add(1, model::Labels{{"__name__", "up"}, {"job", "api"}, {"instance", "a"}});
+  idx.Add(2, model::Labels{{"__name__", "up"}, {"job", "web"}, {"instance", "b"}});
+  idx.Add(3, model::Labels{{"__name__", "up"}, {"instance", "c"}});
+  idx.Add(4, model::Labels{{"__name__", "rq"}, {"job", "api"}});
+
+  PostingsStats all = idx.Stats("__name__", 10);
+  EXPECT_EQ(all.series_by_metric, (std::vector<CountStat>{{"up", 3}, {"rq", 1}}));
+  EXPECT_EQ(all.values_by_label, (std::vector<CountStat>{{"instance", 3}, {"__name__", 2}, {"job", 2}}));
+  // Prometheus's estimate: (len(name) + 16 + len(value) + 16) per series.
+  EXPECT_EQ(all.bytes_by_label,
+            (std::vector<CountStat>{{"__name__", 42 * 3 + 42}, {"instance", 41 * 3}, {"job", 38 * 3}}));
+  EXPECT_EQ(all.series_by_label_pair,
+            (std::vector<CountStat>{{"__name__=up", 3}, {"job=api", 2}, {"__name__=rq", 1}, {"instance=a", 1},
+                                    {"instance=b", 1}, {"instance=c", 1}, {"job=web", 1}}));
+  EXPECT_EQ(all.num_label_pairs, 7u);
+
+  // The limit keeps the largest (of equal counts, the first names).
+  PostingsStats top = idx.Stats("__name__", 2);
+  EXPECT_EQ(top.series_by_label_pair, (std::vector<CountStat>{{"__name__=up", 3}, {"job=api", 2}}));
+  EXPECT_EQ(top.values_by_label, (std::vector<CountStat>{{"instance", 3}, {"__name__", 2}}));
+  EXPECT_EQ(idx.Stats("__name__", 1).series_by_metric, (std::vector<CountStat>{{"up", 3}}));
+  EXPECT_TRUE(idx.Stats("__name__", 0).series_by_metric.empty());
+
+  // Another label as the "metric" one, and an empty index.
+  EXPECT_EQ(idx.Stats("job", 10).series_by_metric, (std::vector<CountStat>{{"api", 2}, {"web", 1}}));
+  PostingsStats none = MemPostings().Stats("__name__", 10);
+  EXPECT_TRUE(none.series_by_metric.empty() && none.values_by_label.empty());
+  EXPECT_EQ(none.num_label_pairs, 0u);
+}
+
+}  // namespace
+}  // namespace mytsdb::index

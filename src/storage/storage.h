@@ -149,8 +149,10 @@ class Storage {
   Result<std::string> Snapshot(bool skip_head) EXCLUDES(maintenance_mu_);
 
   head::HeadStats head_stats() const { return head_->stats(); }
+  index::PostingsStats head_cardinality(size_t limit) const { return head_->PostingsStats(limit); }
   wal::Stats wal_stats() const { return head_->wal_stats(); }
   cold::ColdStats cold_stats() const { return cold_->stats(); }
+  Result<cold::ColdStatus> cold_status(size_t commit_limit) const { return cold_->TableStatus(commit_limit); }
   // Non-OK once a cold-tier commit's durability is unknown (no more commits
   // until a restart).
   Status cold_failure() const { return cold_->failure(); }

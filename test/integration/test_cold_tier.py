@@ -311,3 +311,32 @@ def test_the_manifest_reads_one_snapshot_where_a_glob_counts_a_compacted_day_twi
     value = pl.coalesce("value", pl.col("value_int") / pl.col("value_div")).alias("value")
     df = pl.scan_parquet(files, missing_columns="insert").with_columns(value).collect()
     assert rows_of(df.to_arrow().to_pylist()) == everything
+
+
+def test_cold_status_lists_the_table_its_days_and_commits(flushed):
+    """/api/v1/status/cold (the UI's cold-tier page): counts that agree with
+    the files, samples per day, and the commits newest first with their
+    operations, a deletion by the admin API told apart by its reason."""
+    server, _, everything = flushed
+    status = server.get("/api/v1/status/cold").json()["data"]
+    table = status["table"]
+    # 9 series before midnight, the same 9 with `zone` after.
+    assert table["samples"] == len(everything) and table["files"] > 0 and table["series"] == 18
+    assert sum(d["samples"] for d in status["days"]) == len(everything)
+    assert [d["day"] for d in status["days"]] == sorted(d["day"] for d in status["days"])
+    assert sum(d["files"] for d in status["days"]) == table["files"]
+    assert sum(d["bytes"] for d in status["days"]) == table["bytes"]
+    commits = status["commits"]
+    assert [c["version"] for c in commits] == list(range(table["version"], table["version"] - len(commits), -1))
+    writes = [c for c in commits if c["operation"] == "WRITE"]
+    assert len(writes) == 2 and sum(c["samplesAdded"] for c in writes) == len(everything)
+    assert all(c["timestamp"] > 0 for c in commits)
+
+    r = server.post("/api/v1/admin/tsdb/delete_series", params={"match[]": 'node_cpu_seconds_total{instance="h0"}'})
+    assert r.status_code == 204, r.text
+    latest = server.get("/api/v1/status/cold", params={"limit": "1"}).json()["data"]["commits"]
+    assert len(latest) == 1 and latest[0]["operation"] == "DELETE"
+    assert latest[0]["parameters"] == {"reason": "delete_series"} and latest[0]["filesRemoved"] > 0
+    for bad in ("0", "1001", "x"):
+        r = server.get("/api/v1/status/cold", params={"limit": bad})
+        assert r.status_code == 400 and "limit must be a number from 1 to 1000" in r.json()["error"]

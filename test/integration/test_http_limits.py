@@ -64,7 +64,7 @@ def test_oversized_headers_and_bodies_are_refused(server):
     s.settimeout(10)
     assert s.recv(64).startswith(b"HTTP/1.1 200")
     s.close()
-    r = requests.get(server.url + "/nope", timeout=5)
+    r = requests.get(server.url + "/api/v1/nope", timeout=5)
     assert r.status_code == 404
     r = requests.delete(server.url + "/api/v1/query", timeout=5)
     assert r.status_code == 405

@@ -4,6 +4,7 @@ a Prometheus server remote-writing over TLS with basic auth, promtool
 querying an https://user:password@ URL, and curl. Certificates are made at
 test time with openssl; everything listens on 127.0.0.1."""
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -95,6 +96,20 @@ def test_curl_needs_tls_and_the_right_password(secure, pki):
     # A client that does not trust the server's CA refuses the connection.
     untrusted = run("curl", "-sS", "-u", f"alice:{PASSWORD}", url)
     assert untrusted.returncode != 0
+
+
+def test_the_web_ui_is_behind_tls_and_basic_auth(secure, pki):
+    """The UI's page and its assets ask for the password as the API does
+    (build/ui, which `make build` fills, is the default UI directory)."""
+    server, _ = secure
+    base = f"https://127.0.0.1:{server.port}"
+    ca = str(pki / "ca.pem")
+    assert requests.get(base + "/query", verify=ca, timeout=10).status_code == 401
+    page = requests.get(base + "/query", verify=ca, auth=("alice", PASSWORD), timeout=10)
+    assert page.status_code == 200 and "<base href=\"/\">" in page.text, page.text[:200]
+    asset = re.search(r'src="(assets/app-[^"]+\.js)"', page.text).group(1)
+    assert requests.get(f"{base}/{asset}", verify=ca, timeout=10).status_code == 401
+    assert requests.get(f"{base}/{asset}", verify=ca, auth=("alice", PASSWORD), timeout=10).status_code == 200
 
 
 def test_prometheus_remote_writes_over_tls_with_basic_auth_and_promtool_reads(secure, pki, tmp_path):

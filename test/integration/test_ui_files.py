@@ -39,9 +39,12 @@ def test_serves_the_ui(server_factory, ui_dir):
     index = server.get("/")
     assert index.status_code == 200 and index.text == INDEX
     assert index.headers["Content-Type"].startswith("text/html") and index.headers["Cache-Control"] == "no-cache"
-    for page in ("/query", "/alerts/silences", "/targets"):
+    for page in ("/query", "/silences", "/targets", "/query?g0.expr=up"):
         r = server.get(page)
         assert r.status_code == 200 and r.text == INDEX, page
+    # Deeper paths are no page of the UI.
+    assert server.get("/alerts/silences").status_code == 404
+    assert server.get("/tsdb/api/v1/query").status_code == 404
     asset = server.get("/assets/app-3f2a.js")
     assert asset.status_code == 200 and asset.text == "console.log('ui')"
     assert asset.headers["Content-Type"].startswith("text/javascript")
@@ -68,6 +71,11 @@ def test_the_route_prefix_goes_into_base_href(server_factory, ui_dir):
     assert r.status_code == 200 and '<base href="/prom/">' in r.text
     assert server.get("/prom/assets/app-3f2a.js").status_code == 200
     assert server.get("/query").status_code == 404
+    # As Prometheus, the bare prefix and the root lead into the prefix.
+    for path in ("/prom", "/"):
+        r = server.get(path, allow_redirects=False)
+        assert r.status_code == 302 and r.headers["Location"] == "/prom/", path
+    assert server.post("/prom").status_code == 405
 
 
 def test_a_ui_dir_without_a_ui_stops_the_start(server_factory, tmp_path):

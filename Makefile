@@ -23,8 +23,11 @@ setup:
 $(BUILD_DIR)/build.ninja:
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
 
+# The server, then the web UI's bundle into $(BUILD_DIR)/ui, where the server
+# finds it (docs/UI.md).
 build: setup $(BUILD_DIR)/build.ninja
 	ninja -C $(BUILD_DIR) -j $(JOBS)
+	node web/build.mjs --out $(BUILD_DIR)/ui
 
 run: build
 	$(BUILD_DIR)/mytsdb serve --data-dir $(DATA_DIR) --listen $(LISTEN)

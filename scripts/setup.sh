@@ -7,7 +7,10 @@
 #      are table functions of the C++ API) from npm into .deps/duckdb;
 #   4. Delta Lake's jars for Spark and the PostgreSQL JDBC driver from Maven
 #      Central into .deps/spark-jars (the Delta interoperability test reads
-#      MyTSDB's table with Spark; the wire-protocol test queries it by JDBC).
+#      MyTSDB's table with Spark; the wire-protocol test queries it by JDBC);
+#   5. the web UI's npm packages (web/package-lock.json) into web/node_modules:
+#      esbuild bundles them at build time, playwright-core drives Chromium in
+#      the browser tests. Nothing is fetched at run time.
 # Idempotent and non-interactive; a second run takes about a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +24,8 @@ APT_PACKAGES=(
   libeigen3-dev libopenblas-dev libhnswlib-dev libstemmer-dev
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
   npm curl openjdk-17-jre-headless openjdk-17-jdk-headless postgresql-client
+  # The browser the web UI's tests drive (through playwright-core from npm).
+  chromium
   # Peers for the side-by-side benchmarks and interoperability tests.
   prometheus prometheus-alertmanager victoria-metrics
 )
@@ -128,4 +133,15 @@ done <<'JARS'
 0e7c94ce80cb1dd9875ff44ffe6a40a8aaa3eefd org/postgresql/postgresql/42.7.14/postgresql-42.7.14.jar
 JARS
 (( jars_ok )) && step "Delta Lake and PostgreSQL JDBC jars present"
+
+# ---- 5. The web UI's packages, exactly as package-lock.json names them ----------
+lock_hash=$(sha256sum web/package-lock.json | cut -c1-16)
+if [[ ! -d web/node_modules || ! -f "$stamp_dir/web-$lock_hash" ]]; then
+  step "installing the web UI's npm packages (npm ci in web/)"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+  rm -f "$stamp_dir"/web-*
+  touch "$stamp_dir/web-$lock_hash"
+else
+  step "web UI packages present"
+fi
 exit 0

@@ -4,8 +4,10 @@
 #   2. the same unit tests and the server under ASan + UBSan;
 #   3. every libFuzzer target for a bounded time (FUZZ_SECONDS each, default
 #      10, two at a time; `make test-full` gives each 30 s and `make fuzz` 60 s);
-#   4. integration tests (pytest) against the real server binary, the last
-#      runner, so its summary line closes the output.
+#   4. the web UI's type check (tsc);
+#   5. integration tests (pytest) against the real server binary, the UI's
+#      in headless Chromium among them, the last runner, so its summary line
+#      closes the output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -69,5 +71,8 @@ if [[ "${SKIP_FUZZ:-0}" != 1 ]]; then
   JOBS="$JOBS" bash scripts/fuzz.sh build-fuzz "$FUZZ_SECONDS"
 fi
 
-step "integration tests (pytest, real server binary)"
+step "web UI type check (tsc)"
+(cd web && node_modules/.bin/tsc --noEmit -p .)
+
+step "integration tests (pytest, real server binary; the UI's in headless Chromium)"
 .venv/bin/python -m pytest test/integration -q -p no:cacheprovider --durations=8 "$@"

@@ -1,7 +1,8 @@
 # Arrow C++ / Parquet from the pyarrow wheel in .venv, and DuckDB's C library
 # from npm in .deps/duckdb (both installed by scripts/setup.sh). Defines the
-# imported targets mytsdb::arrow, mytsdb::parquet and mytsdb::duckdb. Their
-# headers are included only inside src/cold and src/sql.
+# imported targets mytsdb::arrow, mytsdb::parquet, mytsdb::arrow_s3 and
+# mytsdb::duckdb. Their headers are included only inside src/cold, src/sql
+# and io's S3 file system.
 
 set(MYTSDB_VENV_PYTHON ${CMAKE_SOURCE_DIR}/.venv/bin/python)
 if(NOT EXISTS ${MYTSDB_VENV_PYTHON})
@@ -32,6 +33,14 @@ foreach(_lib arrow parquet)
     INTERFACE_INCLUDE_DIRECTORIES ${ARROW_INCLUDE_DIR})
 endforeach()
 set_property(TARGET mytsdb::parquet PROPERTY INTERFACE_LINK_LIBRARIES mytsdb::arrow)
+# Arrow's S3 file system (with the AWS SDK inside) is a library of its own.
+if(NOT EXISTS ${ARROW_LIB_DIR}/libarrow_s3.so)
+  message(FATAL_ERROR "${ARROW_LIB_DIR}/libarrow_s3.so missing: run scripts/setup.sh")
+endif()
+add_library(mytsdb::arrow_s3 SHARED IMPORTED GLOBAL)
+set_target_properties(mytsdb::arrow_s3 PROPERTIES
+  IMPORTED_LOCATION ${ARROW_LIB_DIR}/libarrow_s3.so
+  INTERFACE_LINK_LIBRARIES mytsdb::arrow)
 
 set(DUCKDB_DIR ${CMAKE_SOURCE_DIR}/.deps/duckdb)
 if(NOT EXISTS ${DUCKDB_DIR}/lib/libduckdb.so OR NOT EXISTS ${DUCKDB_DIR}/include/duckdb.h)

@@ -15,6 +15,9 @@ pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 find_package(RapidJSON REQUIRED)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # HTTP clients (notifiers, benchmarks)
+# libcurl for the one request Arrow's S3 file system cannot send: a
+# conditional put (If-None-Match), signed by libcurl's CURLOPT_AWS_SIGV4.
+find_package(CURL 7.75 REQUIRED)
 # The HTTP server: Boost.Beast/Asio (header-only), OpenSSL for TLS, libcrypt
 # (libxcrypt) for bcrypt password hashes.
 find_package(Boost 1.74 REQUIRED)

@@ -21,7 +21,7 @@ APT_PACKAGES=(
   libprotobuf-dev protobuf-compiler libsnappy-dev libre2-dev libyaml-cpp-dev
   rapidjson-dev libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libboost-dev libcrypt-dev
   libcli11-dev libspdlog-dev libfmt-dev libjemalloc-dev libxxhash-dev libabsl-dev libicu-dev
-  libeigen3-dev libopenblas-dev libhnswlib-dev libstemmer-dev
+  libeigen3-dev libopenblas-dev libhnswlib-dev libstemmer-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
   npm curl openjdk-17-jre-headless openjdk-17-jdk-headless postgresql-client
   # The browser the web UI's tests drive (through playwright-core from npm).

@@ -192,6 +192,20 @@ Status Apply(const std::string& key, const YAML::Node& node, Config* c) {
     c->strict_prometheus = node.as<bool>();
   } else if (key == "rules.cold_cache_size") {
     ASSIGN_OR_RETURN(c->rules_cold_cache_bytes, ParseBytes(v));
+  } else if (key == "storage.cold_url") {
+    c->cold_url = v;
+  } else if (key == "storage.s3.endpoint") {
+    c->s3.endpoint = v;
+  } else if (key == "storage.s3.region") {
+    c->s3.region = v;
+  } else if (key == "storage.s3.access_key_id") {
+    c->s3.access_key_id = v;
+  } else if (key == "storage.s3.secret_access_key") {
+    c->s3.secret_access_key = v;
+  } else if (key == "storage.s3.request_timeout") {
+    ASSIGN_OR_RETURN(c->s3.request_timeout_ms, ParseDuration(v));
+  } else if (key == "storage.s3.max_attempts") {
+    c->s3.max_attempts = node.as<int>();
   } else if (key == "pg.listen") {
     c->pg_listen = v;
   } else if (key == "pg.max_connections") {

@@ -24,8 +24,23 @@ struct AlertmanagerConfig {
   std::vector<std::string> targets;  // static_configs' HOST:PORT
 };
 
+// The cold tier on object storage (docs/SCALING.md): empty fields are read
+// from the AWS environment variables.
+struct ObjectStoreConfig {
+  std::string endpoint;           // storage.s3.endpoint, --storage.s3.endpoint
+  std::string region;             // storage.s3.region, --storage.s3.region
+  std::string access_key_id;      // storage.s3.access_key_id (config file only)
+  std::string secret_access_key;  // storage.s3.secret_access_key (config file only)
+  int64_t request_timeout_ms = 30'000;  // storage.s3.request_timeout
+  int max_attempts = 5;                 // storage.s3.max_attempts
+};
+
 struct Config {
   std::string data_dir = "./data";
+  // Where the cold tier's table lives: empty for DATA/parquet, or an
+  // s3://bucket/prefix URL (--storage.cold-url).
+  std::string cold_url;
+  ObjectStoreConfig s3;
   std::string listen = "127.0.0.1:9663";
   std::string log_level = "info";
   wal::FsyncMode wal_fsync = wal::FsyncMode::kInterval;

@@ -1,5 +1,7 @@
 #include "config_flags.h"
 
+#include <re2/re2.h>
+
 #include "model/duration.h"
 
 namespace mytsdb::app {
@@ -43,6 +45,9 @@ std::vector<std::pair<std::string, std::string>> EffectiveFlags(const Config& c,
       {"max-block-duration", Duration(c.max_block_duration_ms)},
       {"retention", Duration(c.retention_ms)},
       {"retention-size", FormatBytes(c.retention_bytes)},
+      {"storage.cold-url", c.cold_url},
+      {"storage.s3.endpoint", c.s3.endpoint},
+      {"storage.s3.region", c.s3.region},
       {"storage.max-series", std::to_string(c.max_series)},
       {"storage.max-series-per-metric", std::to_string(c.max_series_per_metric)},
       {"ingest.max-future", Duration(c.max_future_ms)},
@@ -84,6 +89,29 @@ std::vector<std::pair<std::string, std::string>> EffectiveFlags(const Config& c,
       // The key's path, never its contents.
       {"search.embeddings-api-key-file", c.search_embeddings_api_key_file},
   };
+}
+
+std::string RedactSecrets(const std::string& config_text) {
+  // A key whose value is a secret in Prometheus's, Alertmanager's or
+  // MyTSDB's configuration, with the value on the same line.
+  static const RE2 kSecretLine(
+      R"re(^(\s*(?:-\s+)?["']?(?:password|secret_access_key|bearer_token|credentials|)re"
+      R"re(client_secret|api_key|auth_password|auth_secret|routing_key|service_key|)re"
+      R"re(api_secret|token|user_key|api_url|webhook_url)["']?\s*:[ \t]*)(\S.*)$)re");
+  std::string out;
+  out.reserve(config_text.size());
+  size_t start = 0;
+  while (start < config_text.size()) {
+    size_t end = config_text.find('\n', start);
+    if (end == std::string::npos) end = config_text.size();
+    std::string line = config_text.substr(start, end - start);
+    std::string prefix;
+    if (RE2::FullMatch(line, kSecretLine, &prefix, nullptr)) line = prefix + "<secret>";
+    out += line;
+    if (end < config_text.size()) out += '\n';
+    start = end + 1;
+  }
+  return out;
 }
 
 }  // namespace mytsdb::app

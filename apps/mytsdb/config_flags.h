@@ -22,4 +22,11 @@ std::string FormatBytes(uint64_t bytes);
 std::vector<std::pair<std::string, std::string>> EffectiveFlags(const Config& config,
                                                                  const std::string& config_file);
 
+// The configuration file's text for /api/v1/status/config with the value of
+// every key that holds a secret (password, secret_access_key, bearer_token,
+// credentials, client_secret, api_key, ...) replaced by <secret>, as
+// Prometheus shows its Secret fields. Line by line, so comments and layout
+// stay as written.
+std::string RedactSecrets(const std::string& config_text);
+
 }  // namespace mytsdb::app

@@ -43,7 +43,10 @@ TEST(ConfigTest, FileOverridesDefaultsAndRejectsUnknownKeys) {
     std::ofstream f(path);
     f << "data_dir: /tmp/x\nwal:\n  fsync: always\n  segment_size: 1MiB\n"
       << "ingest:\n  max_future: 1h\n"
-      << "storage:\n  max_block_duration: 6h\n"
+      << "storage:\n  max_block_duration: 6h\n  cold_url: s3://bucket/tsdb\n"
+      << "  s3:\n    endpoint: http://127.0.0.1:9000\n    region: eu-west-3\n"
+      << "    access_key_id: AK\n    secret_access_key: SK\n    request_timeout: 5s\n"
+      << "    max_attempts: 3\n"
       << "query:\n  timeout: 30s\n  lookback_delta: 10m\n  max_samples: 1000\n"
       << "sql:\n  memory_limit: 2GiB\n  threads: 3\n  timeout: 45s\n"
       << "pg:\n  listen: 127.0.0.1:5433\n  max_connections: 9\n";
@@ -64,6 +67,13 @@ TEST(ConfigTest, FileOverridesDefaultsAndRejectsUnknownKeys) {
   EXPECT_EQ(c.pg_max_connections, 9);
   EXPECT_EQ(c.max_future_ms, 3'600'000);
   EXPECT_EQ(c.max_block_duration_ms, 6 * 3'600'000);
+  EXPECT_EQ(c.cold_url, "s3://bucket/tsdb");
+  EXPECT_EQ(c.s3.endpoint, "http://127.0.0.1:9000");
+  EXPECT_EQ(c.s3.region, "eu-west-3");
+  EXPECT_EQ(c.s3.access_key_id, "AK");
+  EXPECT_EQ(c.s3.secret_access_key, "SK");
+  EXPECT_EQ(c.s3.request_timeout_ms, 5'000);
+  EXPECT_EQ(c.s3.max_attempts, 3);
   {
     std::ofstream f(path);
     f << "wal:\n  fsynk: always\n";
@@ -135,4 +145,39 @@ TEST(EffectiveFlagsTest, SizesAndDurationsReadBack) {
 }
 
 }  // namespace
+TEST(RedactSecretsTest, SecretValuesHiddenEverythingElseKept) {
+  const std::string text =
+      "# object storage\n"
+      "storage:\n"
+      "  s3:\n"
+      "    access_key_id: AKIA\n"
+      "    secret_access_key: hunter2  # keep out\n"
+      "scrape_configs:\n"
+      "  - job_name: a\n"
+      "    basic_auth:\n"
+      "      username: u\n"
+      "      \"password\": 'p w'\n"
+      "    authorization:\n"
+      "      credentials: abc\n"
+      "    password_file: /etc/pw\n"
+      "    bearer_token:\n";
+  const std::string redacted = RedactSecrets(text);
+  EXPECT_EQ(redacted,
+            "# object storage\n"
+            "storage:\n"
+            "  s3:\n"
+            "    access_key_id: AKIA\n"
+            "    secret_access_key: <secret>\n"
+            "scrape_configs:\n"
+            "  - job_name: a\n"
+            "    basic_auth:\n"
+            "      username: u\n"
+            "      \"password\": <secret>\n"
+            "    authorization:\n"
+            "      credentials: <secret>\n"
+            "    password_file: /etc/pw\n"
+            "    bearer_token:\n");
+  EXPECT_EQ(redacted.find("hunter2"), std::string::npos);
+}
+
 }  // namespace mytsdb::app

@@ -29,6 +29,7 @@
 #include "search_command.h"
 #include "sql_command.h"
 #include "storage/storage.h"
+#include "cold_location.h"
 #include "http/server.h"
 #include "http/basic_auth.h"
 #include "http/tls.h"
@@ -75,9 +76,10 @@ Result<std::unique_ptr<history::AlertHistory>> OpenAlertHistory(const Config& co
   return history::AlertHistory::Open(options);
 }
 
-storage::StorageOptions StorageOptionsFrom(const Config& config) {
+storage::StorageOptions StorageOptionsFrom(const Config& config, const ColdLocation& cold) {
   storage::StorageOptions options;
   options.data_dir = config.data_dir;
+  UseColdLocation(cold, &options);
   options.head.wal.fsync_mode = config.wal_fsync;
   options.head.wal.fsync_interval = std::chrono::milliseconds(config.wal_fsync_interval_ms);
   options.head.wal.segment_size = config.wal_segment_bytes;
@@ -104,7 +106,9 @@ int Flush(const Config& config) {
   }
   auto lock = io::LockFile::Acquire(config.data_dir);
   if (!lock.ok()) return Fail(lock.status().message());
-  storage::StorageOptions options = StorageOptionsFrom(config);
+  auto cold = OpenColdLocation(config);
+  if (!cold.ok()) return Fail("cannot open the cold tier: " + cold.status().message());
+  storage::StorageOptions options = StorageOptionsFrom(config, *cold);
   options.persist_check_interval = std::chrono::milliseconds(0);
   auto storage = storage::Storage::Open(options);
   if (!storage.ok()) return Fail("cannot open the storage: " + storage.status().ToString());
@@ -228,7 +232,7 @@ int Serve(const Config& config, const std::string& config_file) {
     if (config_file.empty()) return;
     auto text = io::PosixFileSystem()->ReadFile(config_file);
     std::lock_guard lock(config_text_mu);
-    config_text = text.ok() ? std::move(*text) : "";
+    config_text = text.ok() ? RedactSecrets(*text) : "";
   };
   read_config_text();
 
@@ -343,7 +347,12 @@ int Serve(const Config& config, const std::string& config_file) {
     }
   });
 
-  auto storage = storage::Storage::Open(StorageOptionsFrom(config));
+  // Declared before the storage: its file system must outlive it.
+  Result<ColdLocation> cold = OpenColdLocation(config);
+  Result<std::unique_ptr<storage::Storage>> storage =
+      cold.ok() ? storage::Storage::Open(StorageOptionsFrom(config, *cold))
+                : Result<std::unique_ptr<storage::Storage>>(
+                      cold.status().WithContext("cold tier at " + config.cold_url));
   int exit_code = 0;
   std::unique_ptr<history::AlertHistory> alert_history;
   std::unique_ptr<sql::SqlEngine> sql;
@@ -620,10 +629,20 @@ int main(int argc, char** argv) {
                     "Most PostgreSQL connections open at once (default 64)");
   serve->add_option("--sql.timeout", sql_timeout,
                     "Longest a SQL query may run; slower ones get 503 timeout (default 2m)");
-  std::string flush_data_dir;
+  std::string flush_data_dir, cold_url, s3_endpoint, s3_region;
   CLI::App* flush = app.add_subcommand(
       "flush", "Persist the whole head of a stopped server to the cold tier (Parquet) and exit.");
   flush->add_option("--data-dir", flush_data_dir, "Data directory (default ./data)");
+  for (CLI::App* command : {serve, flush}) {
+    command->add_option("--storage.cold-url", cold_url,
+                        "Keep the cold tier's Delta table at s3://bucket/prefix on an "
+                        "S3-compatible object store instead of DATA/parquet (docs/SCALING.md)");
+    command->add_option("--storage.s3.endpoint", s3_endpoint,
+                        "The object store's URL, http(s)://host:port (default: AWS_ENDPOINT_URL, "
+                        "else AWS)");
+    command->add_option("--storage.s3.region", s3_region,
+                        "The object store's region (default: AWS_REGION, else us-east-1)");
+  }
   mytsdb::app::SqlCommandOptions sql_options;
   std::string sql_timeout_flag;
   CLI::App* sql_command = app.add_subcommand(
@@ -741,6 +760,9 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("flush")) {
     Config config;
     if (!flush_data_dir.empty()) config.data_dir = flush_data_dir;
+    if (!cold_url.empty()) config.cold_url = cold_url;
+    if (!s3_endpoint.empty()) config.s3.endpoint = s3_endpoint;
+    if (!s3_region.empty()) config.s3.region = s3_region;
     return mytsdb::app::Flush(config);
   }
 
@@ -758,6 +780,9 @@ int main(int argc, char** argv) {
     return mytsdb::Status::OK();
   };
   if (!data_dir.empty()) config.data_dir = data_dir;
+  if (!cold_url.empty()) config.cold_url = cold_url;
+  if (!s3_endpoint.empty()) config.s3.endpoint = s3_endpoint;
+  if (!s3_region.empty()) config.s3.region = s3_region;
   if (!listen.empty()) config.listen = listen;
   if (!log_level.empty()) config.log_level = log_level;
   if (!name_validation.empty()) config.name_validation = name_validation;

@@ -102,6 +102,7 @@ Status ColdStore::CleanUnreferencedFiles() {
   }
   ASSIGN_OR_RETURN(std::vector<io::DirEntry> dirs, fs->ListDir(options_.dir));
   size_t moved = 0;
+  size_t unexplained = 0;
   for (const io::DirEntry& dir : dirs) {
     const std::string dir_path = JoinPath(options_.dir, dir.name);
     if (dir.name == "_delta_log") {
@@ -128,6 +129,8 @@ Status ColdStore::CleanUnreferencedFiles() {
         // A commit removed it; its deletion was due when the process stopped.
         spdlog::info("cold: deleting {}, removed from the table by an earlier commit", full);
         RETURN_NOT_OK(fs->Remove(full));
+      } else if (options_.shared) {
+        ++unexplained;
       } else {
         // No commit explains it: never committed (so never acknowledged), or
         // from a writer MyTSDB does not know. Kept, out of the table's way.
@@ -146,6 +149,11 @@ Status ColdStore::CleanUnreferencedFiles() {
     spdlog::warn("cold: {} file(s) not in the Delta log were moved to {}; delete them once "
                  "you have checked them",
                  moved, options_.orphan_dir);
+  }
+  if (unexplained > 0) {
+    spdlog::info("cold: {} file(s) in the shared table {} are not in the Delta log (uploads of "
+                 "writers that have not committed yet, or never will): left in place",
+                 unexplained, options_.dir);
   }
   return Status::OK();
 }

@@ -57,6 +57,10 @@ struct ColdStoreOptions {
   // Where files on disk that no commit explains are moved at Open (never
   // deleted); default: a "parquet-orphans" directory next to `dir`.
   std::string orphan_dir;
+  // Other writers may add to the table (object storage): a file no commit
+  // explains may be another writer's upload in flight, so Open counts such
+  // files and leaves them where they are.
+  bool shared = false;
   WriteOptions write;
   io::FileSystem* fs = io::PosixFileSystem();  // must outlive the store
   // Memory for samples kept between cached reads (sample_cache.h); 0: none.

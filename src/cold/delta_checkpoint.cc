@@ -194,7 +194,7 @@ Status WriteDeltaCheckpoint(io::FileSystem* fs, const std::string& path,
   if (!batch.ok()) return FromArrow(batch.status(), "checkpoint " + path);
   auto table = arrow::Table::FromRecordBatches({*batch});
   if (!table.ok()) return FromArrow(table.status(), "checkpoint " + path);
-  const std::string tmp = path + ".tmp";
+  const std::string tmp = io::StagingPathFor(fs, path);
   {
     ASSIGN_OR_RETURN(std::unique_ptr<io::WritableFile> file, fs->NewWritableFile(tmp));
     auto out = MakeArrowOutputStream(file.get());
@@ -212,12 +212,9 @@ Status WriteDeltaCheckpoint(io::FileSystem* fs, const std::string& path,
       return written;
     }
   }
-  Status st = fs->Rename(tmp, path);
-  if (!st.ok()) {
-    (void)fs->Remove(tmp);
-    return st;
-  }
-  return fs->SyncDir(io::DirName(path));
+  Status st = io::PublishStagedFile(fs, tmp, path);
+  if (!st.ok()) (void)fs->Remove(tmp);
+  return st;
 }
 
 namespace {

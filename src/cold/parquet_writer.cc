@@ -105,7 +105,7 @@ Result<std::unique_ptr<ParquetFileWriter>> ParquetFileWriter::Open(
   auto impl = std::make_unique<Impl>();
   impl->fs = fs;
   impl->path = path;
-  impl->tmp = path + ".tmp";
+  impl->tmp = io::StagingPathFor(fs, path);
   std::sort(label_names.begin(), label_names.end());
   label_names.erase(std::unique(label_names.begin(), label_names.end()), label_names.end());
   std::erase(label_names, std::string(model::kMetricNameLabel));
@@ -269,15 +269,12 @@ Result<FileInfo> ParquetFileWriter::Finish() {
   Status st = FromArrow(im.writer->Close(), "write " + im.tmp);
   if (st.ok()) st = im.file->Sync();
   if (st.ok()) st = FromArrow(im.out->Close(), "close " + im.tmp);
-  if (st.ok()) st = im.fs->Rename(im.tmp, im.path);
+  if (st.ok()) st = io::PublishStagedFile(im.fs, im.tmp, im.path);
   if (!st.ok()) {
     (void)im.out->Close();
     (void)im.fs->Remove(im.tmp);
     return st;
   }
-  // The rename is durable only with its directory; until then a power loss
-  // could leave a commit referring to a file that is not there.
-  RETURN_NOT_OK(im.fs->SyncDir(io::DirName(im.path)));
   ASSIGN_OR_RETURN(io::FileStatus written, im.fs->Stat(im.path));
   im.info.size_bytes = static_cast<int64_t>(written.size);
   if (im.info.num_rows == 0) im.info.min_ts = im.info.max_ts = 0;

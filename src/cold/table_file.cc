@@ -9,8 +9,8 @@
 namespace mytsdb::cold {
 
 Result<int64_t> WriteTableFile(io::FileSystem* fs, const std::string& path, const arrow::Table& table) {
-  const std::string dir = io::DirName(path);
-  ASSIGN_OR_RETURN(std::unique_ptr<io::WritableFile> file, fs->NewWritableFile(path + ".tmp"));
+  const std::string staged = io::StagingPathFor(fs, path);
+  ASSIGN_OR_RETURN(std::unique_ptr<io::WritableFile> file, fs->NewWritableFile(staged));
   try {
     auto properties = parquet::WriterProperties::Builder()
                           .compression(parquet::Compression::ZSTD)
@@ -25,8 +25,7 @@ Result<int64_t> WriteTableFile(io::FileSystem* fs, const std::string& path, cons
   }
   RETURN_NOT_OK(file->Sync());
   RETURN_NOT_OK(file->Close());
-  RETURN_NOT_OK(fs->Rename(path + ".tmp", path));
-  RETURN_NOT_OK(fs->SyncDir(dir));
+  RETURN_NOT_OK(io::PublishStagedFile(fs, staged, path));
   ASSIGN_OR_RETURN(io::FileStatus status, fs->Stat(path));
   return static_cast<int64_t>(status.size);
 }

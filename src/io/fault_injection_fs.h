@@ -77,6 +77,7 @@ class FaultInjectionFileSystem : public FileSystem {
   Result<std::vector<DirEntry>> ListDir(const std::string& path) override;
   Result<FileStatus> Stat(const std::string& path) override;
   Status TruncateFile(const std::string& path, uint64_t size) override;
+  bool writes_appear_whole() const override { return base_->writes_appear_whole(); }
 
  private:
   class File;

@@ -119,7 +119,20 @@ class FileSystem {
   virtual Result<FileStatus> Stat(const std::string& path) = 0;
   // Cuts an existing file to `size` bytes and syncs it.
   virtual Status TruncateFile(const std::string& path, uint64_t size) = 0;
+
+  // True where a file written through NewWritableFile becomes visible only
+  // whole, when its Sync completes (an object store's PUT): writers then
+  // need no temporary name and rename, which there would be a copy.
+  virtual bool writes_appear_whole() const { return false; }
 };
+
+// A file that must appear whole at `path` (a Parquet file, a checkpoint)
+// is written at StagingPathFor(fs, path) and then published: on a local disk
+// a temporary name beside it, renamed over `path` with its directory synced;
+// where writes appear whole (object stores) `path` itself, and publishing
+// has nothing left to do.
+std::string StagingPathFor(const FileSystem* fs, const std::string& path);
+Status PublishStagedFile(FileSystem* fs, const std::string& staged, const std::string& path);
 
 // Removes `path` and, if it is a directory, everything below it. OK if it
 // does not exist.
@@ -138,6 +151,9 @@ FileSystem* PosixFileSystem();
 // The paths that match a shell glob (POSIX glob(3)), sorted; none when
 // nothing matches; an error when the pattern could not be read.
 Result<std::vector<std::string>> Glob(const std::string& pattern);
+
+// True for a URL (s3://bucket/prefix) rather than a local path.
+bool IsObjectStoreUrl(std::string_view path);
 
 // "dir/name" without doubling the separator.
 std::string JoinPath(std::string_view dir, std::string_view name);

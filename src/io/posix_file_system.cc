@@ -255,6 +255,12 @@ Result<std::string> FileSystem::ReadFile(const std::string& path) {
 }
 
 Status FileSystem::WriteFileAtomically(const std::string& path, std::string_view data) {
+  if (writes_appear_whole()) {
+    ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, NewWritableFile(path));
+    RETURN_NOT_OK(file->Append(data));
+    RETURN_NOT_OK(file->Sync());
+    return file->Close();
+  }
   const std::string tmp = TempNameFor(path);
   {
     ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, NewWritableFile(tmp));
@@ -272,6 +278,20 @@ Status FileSystem::WriteFileAtomically(const std::string& path, std::string_view
     return st;
   }
   return SyncDir(DirName(path));
+}
+
+bool IsObjectStoreUrl(std::string_view path) { return path.find("://") != std::string_view::npos; }
+
+std::string StagingPathFor(const FileSystem* fs, const std::string& path) {
+  return fs->writes_appear_whole() ? path : path + ".tmp";
+}
+
+Status PublishStagedFile(FileSystem* fs, const std::string& staged, const std::string& path) {
+  if (staged == path) return Status::OK();
+  RETURN_NOT_OK(fs->Rename(staged, path));
+  // The rename is durable only with its directory; until then a power loss
+  // could leave a commit referring to a file that is not there.
+  return fs->SyncDir(DirName(path));
 }
 
 Status RemoveAll(FileSystem* fs, const std::string& path) {

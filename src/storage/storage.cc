@@ -32,9 +32,12 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   RETURN_NOT_OK(options.fs->CreateDirs(options.data_dir).WithContext("create data directory"));
   RETURN_NOT_OK(options.fs->SyncDir(io::DirName(options.data_dir)));
   cold::ColdStoreOptions cold_options;
-  cold_options.dir = io::JoinPath(options.data_dir, "parquet");
+  cold_options.dir =
+      options.cold_dir.empty() ? io::JoinPath(options.data_dir, "parquet") : options.cold_dir;
   cold_options.write = options.write;
-  cold_options.fs = options.fs;
+  cold_options.fs = options.cold_fs ? options.cold_fs : options.fs;
+  // A table on object storage is where several writers meet.
+  cold_options.shared = io::IsObjectStoreUrl(cold_options.dir);
   cold_options.sample_cache_bytes = options.cold_sample_cache_bytes;
   ASSIGN_OR_RETURN(storage->cold_, cold::ColdStore::Open(cold_options));
 

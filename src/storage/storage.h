@@ -69,6 +69,11 @@ struct StorageOptions {
   io::Clock* clock = io::SystemClock();
   // All file access of the WAL and the cold tier; must outlive the storage.
   io::FileSystem* fs = io::PosixFileSystem();
+  // Where the cold tier's table lives when not in data_dir/parquet (an
+  // s3://bucket/prefix URL), and the file system that reaches it (must
+  // outlive the storage). Empty: data_dir/parquet through `fs`.
+  std::string cold_dir;
+  io::FileSystem* cold_fs = nullptr;
   // If > 0, the oldest files are removed while the cold tier is larger.
   uint64_t retention_bytes = 0;
   // Memory for cold-tier samples kept between reads that ask for it

@@ -24,7 +24,12 @@ def server(server_factory):
 
 def table_rows(data_dir):
     """Multiset of (labels, ts, value bits) over the Delta table's current files."""
-    table = DeltaTable(str(data_dir / "parquet")).to_pyarrow_table()
+    return delta_table_rows(DeltaTable(str(data_dir / "parquet")))
+
+
+def delta_table_rows(delta_table):
+    """table_rows of a deltalake.DeltaTable, wherever it lives."""
+    table = delta_table.to_pyarrow_table()
     out = Counter()
     for r in table.to_pylist():
         labels = {"__name__": r["metric"]}

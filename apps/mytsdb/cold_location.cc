@@ -1,0 +1,55 @@
+#include "cold_location.h"
+
+#include <spdlog/spdlog.h>
+
+#include "io/s3_file_system.h"
+
+namespace mytsdb::app {
+
+Result<ColdLocation> OpenColdLocation(const Config& config) {
+  ColdLocation location;
+  if (config.cold_url.empty()) return location;
+  if (!io::IsS3Url(config.cold_url)) {
+    return Status::InvalidArgument("--storage.cold-url must be an s3://bucket/prefix URL, not \"" +
+                                   config.cold_url + "\" (the local table is DATA/parquet)");
+  }
+  ASSIGN_OR_RETURN(io::S3Location where, io::ParseS3Url(config.cold_url));
+  if (config.s3.max_attempts <= 0) {
+    return Status::InvalidArgument("storage.s3.max_attempts must be positive");
+  }
+  if (config.s3.request_timeout_ms <= 0) {
+    return Status::InvalidArgument("storage.s3.request_timeout must be positive");
+  }
+  io::S3Options options;
+  options.endpoint = config.s3.endpoint;
+  options.region = config.s3.region;
+  options.access_key_id = config.s3.access_key_id;
+  options.secret_access_key = config.s3.secret_access_key;
+  options.request_timeout = std::chrono::milliseconds(config.s3.request_timeout_ms);
+  options.max_attempts = config.s3.max_attempts;
+  ASSIGN_OR_RETURN(std::unique_ptr<io::S3FileSystem> fs, io::S3FileSystem::Make(options));
+  const std::string bucket_url = "s3://" + where.bucket;
+  Result<io::FileStatus> bucket = fs->Stat(bucket_url);
+  if (!bucket.ok()) {
+    return Status::Unavailable("cannot reach " + bucket_url + ": " + bucket.status().message());
+  }
+  if (!bucket->exists) {
+    return Status::NotFound("bucket " + where.bucket + " does not exist (MyTSDB does not create "
+                            "buckets): create it, or fix --storage.cold-url");
+  }
+  const io::S3Options resolved = io::S3OptionsFromEnvironment(options);
+  spdlog::info("cold tier: {} (endpoint {}, region {})", config.cold_url,
+               resolved.endpoint.empty() ? "AWS" : resolved.endpoint, resolved.region);
+  location.url = config.cold_url;
+  while (location.url.size() > 5 && location.url.back() == '/') location.url.pop_back();
+  location.fs = std::move(fs);
+  return location;
+}
+
+void UseColdLocation(const ColdLocation& location, storage::StorageOptions* options) {
+  if (location.url.empty()) return;
+  options->cold_dir = location.url;
+  options->cold_fs = location.fs.get();
+}
+
+}  // namespace mytsdb::app

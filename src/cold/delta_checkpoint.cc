@@ -129,10 +129,10 @@ arrow::Result<std::shared_ptr<arrow::RecordBatch>> BuildBatch(const CheckpointSt
                                                          state.configuration.end())));
     return Child<arrow::Int64Builder>(meta, 7)->Append(state.created_time_ms);
   }));
-  if (state.watermark.has_value()) {
+  for (const auto& transaction : state.transactions) {
     ARROW_RETURN_NOT_OK(row(txn, [&] {
-      ARROW_RETURN_NOT_OK(Child<arrow::StringBuilder>(txn, 0)->Append(kWatermarkAppId));
-      ARROW_RETURN_NOT_OK(Child<arrow::Int64Builder>(txn, 1)->Append(*state.watermark));
+      ARROW_RETURN_NOT_OK(Child<arrow::StringBuilder>(txn, 0)->Append(transaction.first));
+      ARROW_RETURN_NOT_OK(Child<arrow::Int64Builder>(txn, 1)->Append(transaction.second));
       return Child<arrow::Int64Builder>(txn, 2)->AppendNull();
     }));
   }
@@ -336,8 +336,8 @@ Result<CheckpointState> ReadDeltaCheckpoint(io::FileSystem* fs, const std::strin
         }
       }
     } else if (txn != nullptr && txn->IsValid(i)) {
-      if (txn_app && txn_version && txn_app->IsValid(i) && txn_app->GetView(i) == kWatermarkAppId) {
-        state.watermark = txn_version->Value(i);
+      if (txn_app && txn_version && txn_app->IsValid(i) && txn_version->IsValid(i)) {
+        state.transactions[std::string(txn_app->GetView(i))] = txn_version->Value(i);
       }
     } else if (remove != nullptr && remove->IsValid(i)) {
       if (remove_path != nullptr && remove_path->IsValid(i)) {

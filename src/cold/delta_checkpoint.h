@@ -26,7 +26,9 @@ struct CheckpointState {
   std::map<std::string, std::string> configuration;
   std::vector<AddFile> files;  // with their raw `path`, stats and tags
   std::map<std::string, int64_t> tombstones;  // removed path -> deletionTimestamp
-  std::optional<int64_t> watermark;  // the mytsdb.head txn
+  // txn appId -> version, every application's (Delta keeps them all): the
+  // head watermarks of MyTSDB's writers among them.
+  std::map<std::string, int64_t> transactions;
   bool uses_deletion_vectors = false;  // an add carries a deletionVector
 };
 

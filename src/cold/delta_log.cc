@@ -103,6 +103,11 @@ std::string DeltaTable::PartitionMismatch() const {
                                     : "the table is not partitioned by day alone";
 }
 
+int64_t DeltaTable::watermark() const {
+  auto it = transactions_.find(WatermarkAppId(writer_));
+  return it == transactions_.end() ? INT64_MIN : it->second;
+}
+
 std::vector<std::string> DeltaTable::StatsColumns() const { return StatsColumnsWith(label_columns_); }
 
 std::vector<std::string> DeltaTable::StatsColumnsWith(
@@ -155,7 +160,7 @@ Result<std::unique_ptr<DeltaTable>> DeltaTable::Open(const std::string& dir, io:
       table->files_[f.path] = std::move(f);
     }
     table->tombstones_ = std::move(state.tombstones);
-    if (state.watermark) table->watermark_ = *state.watermark;
+    table->transactions_ = std::move(state.transactions);
     table->version_ = version;
     table->last_checkpoint_ = version;
     next = version + 1;
@@ -235,20 +240,21 @@ Status DeltaTable::WriteCheckpoint() {
   const int64_t expired_before = NowMs() - kTombstoneRetentionMs;
   std::erase_if(tombstones_, [&](const auto& t) { return t.second < expired_before; });
   state.tombstones = tombstones_;
-  if (watermark_ != INT64_MIN) state.watermark = watermark_;
+  state.transactions = transactions_;
   const std::string log = log_dir();
   RETURN_NOT_OK(WriteDeltaCheckpoint(fs_, JoinPath(log, CheckpointFileName(version_)), state));
   // _last_checkpoint tells other readers where to start; MyTSDB itself lists
   // the directory, so an old or missing one only costs them time.
   std::string body = "{\"version\":" + std::to_string(version_) +
-                     ",\"size\":" + std::to_string(state.files.size() + 2 + (state.watermark ? 1 : 0)) +
+                     ",\"size\":" + std::to_string(state.files.size() + 2 + state.transactions.size()) +
                      "}\n";
   RETURN_NOT_OK(fs_->WriteFileAtomically(JoinPath(log, "_last_checkpoint"), body));
   last_checkpoint_ = version_;
   return Status::OK();
 }
 
-Status DeltaTable::ApplyCommit(int64_t version, const std::string& json, const std::string& file) {
+Status DeltaTable::ApplyCommit(int64_t version, const std::string& json, const std::string& file,
+                               CommitEffects* effects) {
   auto corrupt = [&](const std::string& why) {
     return Status::Corruption("Delta log " + file + ": " + why);
   };
@@ -316,12 +322,13 @@ Status DeltaTable::ApplyCommit(int64_t version, const std::string& json, const s
       }
       files_.erase(r["path"].GetString());
       tombstones_[r["path"].GetString()] = when;
+      if (effects != nullptr) effects->removed.insert(r["path"].GetString());
     } else if (doc.HasMember("txn") && doc["txn"].IsObject()) {
       const auto& t = doc["txn"];
-      if (t.HasMember("appId") && t["appId"].IsString() &&
-          std::string_view(t["appId"].GetString()) == kWatermarkAppId &&
-          t.HasMember("version") && t["version"].IsInt64()) {
-        watermark_ = t["version"].GetInt64();
+      if (t.HasMember("appId") && t["appId"].IsString() && t.HasMember("version") &&
+          t["version"].IsInt64()) {
+        transactions_[t["appId"].GetString()] = t["version"].GetInt64();
+        if (effects != nullptr) effects->app_ids.insert(t["appId"].GetString());
       }
     } else if (doc.HasMember("protocol") && doc["protocol"].IsObject()) {
       const auto& p = doc["protocol"];
@@ -335,6 +342,9 @@ Status DeltaTable::ApplyCommit(int64_t version, const std::string& json, const s
       if (p.HasMember("readerFeatures")) protocol.reader_features = StringArray(p["readerFeatures"]);
       if (p.HasMember("writerFeatures")) protocol.writer_features = StringArray(p["writerFeatures"]);
       RETURN_NOT_OK(CheckProtocol(protocol).WithContext("Delta log " + file));
+      if (effects != nullptr && have_protocol_ && !(protocol == protocol_)) {
+        effects->protocol_changed = true;
+      }
       protocol_ = protocol;
       have_protocol_ = true;
     } else if (doc.HasMember("metaData") && doc["metaData"].IsObject()) {
@@ -361,6 +371,7 @@ Status DeltaTable::ApplyCommit(int64_t version, const std::string& json, const s
     }
   }
   version_ = version;
+  if (effects != nullptr) effects->last_version = version;
   return Status::OK();
 }
 
@@ -445,6 +456,14 @@ std::string DeltaTable::RenderCommit(const CommitRequest& request, int64_t versi
     }
     w.Key("engineInfo");
     w.String("MyTSDB");
+    // Makes every attempt's bytes unique, so that a commit whose answer was
+    // lost can be recognised as its own by reading it back (object stores).
+    w.Key("txnId");
+    Str(w, NewUuid());
+    if (!writer_.empty()) {
+      w.Key("mytsdb.writer");
+      Str(w, writer_);
+    }
     w.EndObject();
   });
   if (version_ < 0) {
@@ -498,7 +517,7 @@ std::string DeltaTable::RenderCommit(const CommitRequest& request, int64_t versi
       w.Key("txn");
       w.StartObject();
       w.Key("appId");
-      w.String(kWatermarkAppId);
+      Str(w, WatermarkAppId(writer_));
       w.Key("version");
       w.Int64(*request.watermark);
       w.Key("lastUpdated");
@@ -568,50 +587,6 @@ std::string DeltaTable::RenderCommit(const CommitRequest& request, int64_t versi
     });
   }
   return out;
-}
-
-Status DeltaTable::Commit(const CommitRequest& request, bool* committed) {
-  if (committed != nullptr) *committed = false;
-  if (!failure_.ok()) {
-    return Status::Unavailable("the Delta log takes no more commits until MyTSDB restarts: " +
-                               failure_.ToString());
-  }
-  const int64_t version = version_ + 1;
-  const std::string out = RenderCommit(request, version, NowMs());
-  const std::string log = log_dir();
-  if (!log_dir_durable_) {
-    // Also when it exists: an earlier attempt may have created it and
-    // failed to make its entry durable.
-    RETURN_NOT_OK(fs_->CreateDirs(log));
-    RETURN_NOT_OK(fs_->SyncDir(dir_));
-    log_dir_durable_ = true;
-  }
-  const std::string path = JoinPath(log, CommitFileName(version));
-  bool created = false;
-  Status st = fs_->CreateFileIfAbsent(path, out, &created);
-  if (!st.ok() && !created) {
-    if (st.code() == StatusCode::kAlreadyExists) {
-      return Status::AlreadyExists("Delta log version " + std::to_string(version) +
-                                   " exists: another writer committed it");
-    }
-    return st.WithContext("Delta commit");
-  }
-  // The version exists: apply it, whether or not it is known to be durable.
-  RETURN_NOT_OK(ApplyCommit(version, out, path));
-  if (committed != nullptr) *committed = true;
-  if (!st.ok()) {
-    failure_ = st.WithContext("Delta commit " + CommitFileName(version) +
-                              " was written but may not be durable");
-    spdlog::error("cold: {}; no further commits until a restart", failure_.ToString());
-    return failure_;
-  }
-  if (version % kCheckpointInterval == 0 && version > 0) {
-    // The commit stands either way; a missing checkpoint only costs readers
-    // time.
-    Status cp = WriteCheckpoint();
-    if (!cp.ok()) spdlog::warn("Delta checkpoint at version {} failed: {}", version, cp.ToString());
-  }
-  return Status::OK();
 }
 
 std::string RandomFileSuffix() {

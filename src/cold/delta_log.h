@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -80,8 +81,15 @@ class DeltaTable {
   // `label_columns` (the current schema's by default).
   std::vector<std::string> StatsColumns() const;
   std::vector<std::string> StatsColumnsWith(const std::vector<std::string>& label_columns) const;
-  // Samples older than this are in the table (INT64_MIN before any).
-  int64_t watermark() const { return watermark_; }
+  // Samples of this writer's head older than this are in the table
+  // (INT64_MIN before any).
+  int64_t watermark() const;
+  // Which writer of a shared table this is (empty: the only one). Its
+  // watermark is the txn of WatermarkAppId(writer).
+  void set_writer(std::string writer) { writer_ = std::move(writer); }
+  const std::string& writer() const { return writer_; }
+  // Every txn appId's version: the watermarks of all writers.
+  const std::map<std::string, int64_t>& transactions() const { return transactions_; }
   // The metaData configuration (table properties).
   const std::map<std::string, std::string>& configuration() const { return configuration_; }
   // Files that left the table by a `remove` (path -> deletionTimestamp ms):
@@ -89,19 +97,29 @@ class DeltaTable {
   // a file still on disk is known to be garbage rather than unexplained.
   const std::map<std::string, int64_t>& tombstones() const { return tombstones_; }
 
-  // Writes `request` as the next version. AlreadyExists if another writer
-  // claimed that version first; nothing changes then. On another error,
+  // Writes `request` as the next version. Where another writer claimed that
+  // version first (a shared table), follows Delta's optimistic concurrency:
+  // reads the winners' commits, checks them against `request` (a file it
+  // removes or re-adds that a winner removed, a protocol change, a
+  // watermark of the same writer name: conflicts) and, without a conflict,
+  // retries at the next version with the schemas merged, up to
+  // kMaxCommitAttempts times. AlreadyExists, naming the conflict, if it
+  // gives up; nothing of `request` is committed then. On another error,
   // *committed says whether the version was nevertheless created (visible,
   // but its durability unknown): then the table applies it, refuses every
   // later commit (as after a failed fsync, nothing can be trusted to be on
   // disk until a restart re-reads the log), and the caller must keep the
   // added files. Every kCheckpointInterval versions a checkpoint follows.
   Status Commit(const CommitRequest& request, bool* committed = nullptr);
+  // Applies the versions other writers committed since this table last
+  // read or wrote the log (a shared table); OK when there are none.
+  Status Refresh() { return CatchUp(nullptr); }
   // Non-OK once a commit's durability is unknown: commits are refused.
   const Status& failure() const { return failure_; }
   // The version of the newest checkpoint (-1: none).
   int64_t last_checkpoint() const { return last_checkpoint_; }
 
+  static constexpr int kMaxCommitAttempts = 16;
   // As Delta's default checkpointInterval.
   static constexpr int64_t kCheckpointInterval = 10;
   // As Delta's default delta.deletedFileRetentionDuration (1 week).
@@ -115,7 +133,21 @@ class DeltaTable {
   std::vector<std::string> PartitionColumns() const;
   // Why a log's partitionColumns are refused.
   std::string PartitionMismatch() const;
-  Status ApplyCommit(int64_t version, const std::string& json, const std::string& file);
+  // What the commits CatchUp applied changed, for the conflict check.
+  struct CommitEffects {
+    std::set<std::string> removed;
+    std::set<std::string> app_ids;
+    bool protocol_changed = false;
+    int64_t last_version = -1;
+  };
+  Status ApplyCommit(int64_t version, const std::string& json, const std::string& file,
+                     CommitEffects* effects = nullptr);
+  // Reads and applies the versions after version_ that exist.
+  Status CatchUp(CommitEffects* effects);
+  // Why `request` cannot follow the winners' commits (AlreadyExists), or OK.
+  Status CheckConflicts(const CommitRequest& request, const CommitEffects& winners) const;
+  // One attempt at version_ + 1.
+  Status CommitOnce(const CommitRequest& request, bool* committed);
   Status ApplySchemaString(const std::string& schema_string, const std::string& file);
   // Writes the current version as <version>.checkpoint.parquet and points
   // _last_checkpoint at it.
@@ -135,7 +167,8 @@ class DeltaTable {
   std::map<std::string, std::string> configuration_;
   ProtocolAction protocol_;
   bool have_protocol_ = false;
-  int64_t watermark_ = INT64_MIN;
+  std::map<std::string, int64_t> transactions_;
+  std::string writer_;
   std::string schema_string_;
   int64_t last_checkpoint_ = -1;
   bool log_dir_durable_ = false;  // _delta_log's entry synced by this process

@@ -21,6 +21,10 @@ int HexValue(char c) {
 
 }  // namespace
 
+std::string WatermarkAppId(std::string_view writer) {
+  return writer.empty() ? std::string(kWatermarkAppId) : std::string(kWatermarkAppId) + "/" + std::string(writer);
+}
+
 Status CheckProtocol(const ProtocolAction& p) {
   const std::string versions = "reader version " + std::to_string(p.min_reader_version) +
                                ", writer version " + std::to_string(p.min_writer_version);

@@ -41,14 +41,18 @@ struct AddFile {
   bool data_change = true;
 };
 
-// The `txn` application id under which the head watermark is recorded.
+// The `txn` application id under which the head watermark is recorded: this,
+// or for a named writer of a shared table "mytsdb.head/<writer>"
+// (WatermarkAppId), so that each writer keeps its own.
 inline constexpr const char* kWatermarkAppId = "mytsdb.head";
+std::string WatermarkAppId(std::string_view writer);
 
 struct ProtocolAction {
   int min_reader_version = 1;
   int min_writer_version = 2;
   std::vector<std::string> reader_features;
   std::vector<std::string> writer_features;
+  bool operator==(const ProtocolAction&) const = default;
 };
 
 // Unimplemented naming what the table needs, if MyTSDB cannot honour it.

@@ -27,7 +27,7 @@ APT_PACKAGES=(
   # The browser the web UI's tests drive (through playwright-core from npm).
   chromium
   # Peers for the side-by-side benchmarks and interoperability tests.
-  prometheus prometheus-alertmanager victoria-metrics
+  prometheus prometheus-alertmanager prometheus-node-exporter victoria-metrics
 )
 DUCKDB_VERSION=1.4.4
 DUCKDB_BINDINGS_VERSION=1.4.4-r.4

@@ -2,12 +2,26 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cctype>
+
 #include "io/s3_file_system.h"
 
 namespace mytsdb::app {
 
 Result<ColdLocation> OpenColdLocation(const Config& config) {
   ColdLocation location;
+  if (!config.cluster_writer.empty()) {
+    if (config.cold_url.empty()) {
+      return Status::InvalidArgument(
+          "--cluster.writer names a writer of a shared table: give the table's --storage.cold-url");
+    }
+    for (char c : config.cluster_writer) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
+        return Status::InvalidArgument("--cluster.writer \"" + config.cluster_writer +
+                                       "\": use letters, digits, '-', '_' and '.'");
+      }
+    }
+  }
   if (config.cold_url.empty()) return location;
   if (!io::IsS3Url(config.cold_url)) {
     return Status::InvalidArgument("--storage.cold-url must be an s3://bucket/prefix URL, not \"" +

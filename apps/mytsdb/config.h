@@ -41,6 +41,9 @@ struct Config {
   // s3://bucket/prefix URL (--storage.cold-url).
   std::string cold_url;
   ObjectStoreConfig s3;
+  // This server's name among several writers of one table (--cluster.writer;
+  // empty: the only writer).
+  std::string cluster_writer;
   std::string listen = "127.0.0.1:9663";
   std::string log_level = "info";
   wal::FsyncMode wal_fsync = wal::FsyncMode::kInterval;

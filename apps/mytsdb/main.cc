@@ -80,6 +80,7 @@ storage::StorageOptions StorageOptionsFrom(const Config& config, const ColdLocat
   storage::StorageOptions options;
   options.data_dir = config.data_dir;
   UseColdLocation(cold, &options);
+  options.cold_writer = config.cluster_writer;
   options.head.wal.fsync_mode = config.wal_fsync;
   options.head.wal.fsync_interval = std::chrono::milliseconds(config.wal_fsync_interval_ms);
   options.head.wal.segment_size = config.wal_segment_bytes;
@@ -629,7 +630,7 @@ int main(int argc, char** argv) {
                     "Most PostgreSQL connections open at once (default 64)");
   serve->add_option("--sql.timeout", sql_timeout,
                     "Longest a SQL query may run; slower ones get 503 timeout (default 2m)");
-  std::string flush_data_dir, cold_url, s3_endpoint, s3_region;
+  std::string flush_data_dir, cold_url, s3_endpoint, s3_region, cluster_writer;
   CLI::App* flush = app.add_subcommand(
       "flush", "Persist the whole head of a stopped server to the cold tier (Parquet) and exit.");
   flush->add_option("--data-dir", flush_data_dir, "Data directory (default ./data)");
@@ -642,6 +643,9 @@ int main(int argc, char** argv) {
                         "else AWS)");
     command->add_option("--storage.s3.region", s3_region,
                         "The object store's region (default: AWS_REGION, else us-east-1)");
+    command->add_option("--cluster.writer", cluster_writer,
+                        "This server's name among several writers of one shared table: its "
+                        "own persisted watermark (docs/SCALING.md); unique per writer");
   }
   mytsdb::app::SqlCommandOptions sql_options;
   std::string sql_timeout_flag;
@@ -763,6 +767,7 @@ int main(int argc, char** argv) {
     if (!cold_url.empty()) config.cold_url = cold_url;
     if (!s3_endpoint.empty()) config.s3.endpoint = s3_endpoint;
     if (!s3_region.empty()) config.s3.region = s3_region;
+    if (!cluster_writer.empty()) config.cluster_writer = cluster_writer;
     return mytsdb::app::Flush(config);
   }
 
@@ -783,6 +788,7 @@ int main(int argc, char** argv) {
   if (!cold_url.empty()) config.cold_url = cold_url;
   if (!s3_endpoint.empty()) config.s3.endpoint = s3_endpoint;
   if (!s3_region.empty()) config.s3.region = s3_region;
+  if (!cluster_writer.empty()) config.cluster_writer = cluster_writer;
   if (!listen.empty()) config.listen = listen;
   if (!log_level.empty()) config.log_level = log_level;
   if (!name_validation.empty()) config.name_validation = name_validation;

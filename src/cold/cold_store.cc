@@ -51,6 +51,7 @@ Result<std::unique_ptr<ColdStore>> ColdStore::Open(const ColdStoreOptions& optio
   std::unique_ptr<ColdStore> store(new ColdStore(opts));
   RETURN_NOT_OK(store->EnsureDir(opts.dir).WithContext("cold store"));
   ASSIGN_OR_RETURN(store->table_, DeltaTable::Open(opts.dir, fs));
+  store->table_->set_writer(opts.writer);
   RETURN_NOT_OK(store->CleanUnreferencedFiles());
 
   auto start = std::chrono::steady_clock::now();
@@ -326,6 +327,9 @@ Status ColdStore::CommitAndPublish(CommitRequest commit) {
   Status st = table_->Commit(commit, &committed);
   if (!committed) {
     delete_new_files();
+    // A lost race leaves the table at the winners' version: plans made from
+    // here on must see their files.
+    CatchUpSnapshot();
     return st.WithContext("Delta commit");
   }
   MaybeFail(commit.operation == "OPTIMIZE" ? "cold.compact.after_commit"
@@ -360,13 +364,10 @@ Status ColdStore::CommitAndPublish(CommitRequest commit) {
     MutexLock lock(&pending_mu_);
     for (const std::string& path : removed) pending_deletes_.push_back({path, now});
   }
-  if (!removed.empty() && commit.operation != "OPTIMIZE") {
-    // Series whose every file went leave the label index.
-    std::vector<bool> live(catalog_->ids(), false);
-    for (const auto& f : next->files) {
-      for (const auto& span : f->spans) live[span.id] = true;
-    }
-    catalog_->RebuildPostings(live);
+  // Other writers' commits between this store's last one and this.
+  const bool others_removed = table_->version() != snap->version + 1 && AdoptTableFiles(next.get());
+  if ((!removed.empty() && commit.operation != "OPTIMIZE") || others_removed) {
+    ForgetSeriesNotIn(*next);
   }
   Publish(std::move(next));
   uint64_t rows = 0;

@@ -61,6 +61,9 @@ struct ColdStoreOptions {
   // explains may be another writer's upload in flight, so Open counts such
   // files and leaves them where they are.
   bool shared = false;
+  // This writer's name in a shared table (empty: the only writer): whose
+  // watermark txn is its own (DeltaTable::set_writer).
+  std::string writer;
   WriteOptions write;
   io::FileSystem* fs = io::PosixFileSystem();  // must outlive the store
   // Memory for samples kept between cached reads (sample_cache.h); 0: none.
@@ -136,6 +139,12 @@ class ColdStore {
   // Writes the request's samples as one file per UTC day and commits them
   // in one Delta commit. Series without samples in the range are skipped.
   Status Persist(const PersistRequest& request);
+
+  // Reads the commits other writers of a shared table made since this store
+  // last read or wrote the log, and publishes a snapshot with their files
+  // (loaded into the catalog) and without those they removed. Serialised
+  // with the other writing calls by the caller.
+  Status Refresh();
 
   // Merges files as the policy plans (compaction_policy.h), one Delta commit
   // (add + remove) per merge, until it plans no more. Duplicates resolve as
@@ -235,6 +244,16 @@ class ColdStore {
   // statistics column are re-added with full ones in the same commit. When
   // the commit did not happen the added files are deleted.
   Status CommitAndPublish(CommitRequest commit);
+  // Makes `next` (a snapshot at the table's current version) hold exactly
+  // the table's files: drops those other writers removed and loads those
+  // they added (one that cannot be loaded now is left out, and logged, for
+  // the next Refresh). True if any file was dropped.
+  bool AdoptTableFiles(Snapshot* next);
+  // Publishes a snapshot with the table's files if the table is ahead of
+  // the published snapshot (other writers' commits it has read).
+  void CatchUpSnapshot();
+  // Drops from the label index the series no file of `snapshot` holds.
+  void ForgetSeriesNotIn(const Snapshot& snapshot);
   // The order of `series` in a file (indices).
   static std::vector<size_t> FileOrder(const model::LabelSets& series);
   // The columns of label names.

@@ -118,6 +118,64 @@ std::vector<Sample> Every(int64_t from, int64_t to, int64_t step) {
   return out;
 }
 
+TEST_F(ColdStoreTest, WritersOfASharedTableSeeEachOthersFiles) {
+  // Two stores on one table, as two servers on one bucket: each persists its
+  // own series; each reads the other's after a commit or a refresh, keeps its
+  // own watermark, and a removal by one leaves the other's snapshot.
+  auto open = [&](const std::string& writer) {
+    ColdStoreOptions options = Options();
+    options.shared = true;
+    options.writer = writer;
+    return ColdStore::Open(options).value();
+  };
+  auto a = open("a");
+  auto b = open("b");
+  Labels la{{"__name__", "up"}, {"writer", "a"}};
+  Labels lb{{"__name__", "up"}, {"writer", "b"}};
+  auto persist = [&](ColdStore* store, const Labels& labels, int64_t from, int64_t watermark) {
+    store_.reset();
+    PersistRequest req;
+    req.series.Append(labels);
+    const std::vector<Sample> samples = Every(from, from + 60'000, 15'000);
+    req.read = [&](size_t, model::TimeRange r, std::vector<Sample>* out) {
+      for (const Sample& s : samples) {
+        if (r.Contains(s.timestamp_ms)) out->push_back(s);
+      }
+    };
+    req.range = {from, from + 60'000};
+    req.new_watermark = watermark;
+    return store->Persist(req);
+  };
+  auto count = [&](ColdStore* store) {
+    std::vector<ColdSeriesId> ids = store->Select(Name("up"), {});
+    std::vector<std::vector<Sample>> samples;
+    EXPECT_TRUE(store->ReadSamples(ids, {}, &samples, INT64_MAX, false).ok());
+    size_t n = 0;
+    for (const auto& s : samples) n += s.size();
+    return std::make_pair(ids.size(), n);
+  };
+  ASSERT_TRUE(persist(a.get(), la, 1'000'000, 2'000'000).ok());
+  // b loses version 0 to a, catches up and commits version 1: it sees both.
+  ASSERT_TRUE(persist(b.get(), lb, 1'000'000, 3'000'000).ok());
+  EXPECT_EQ(count(b.get()), std::make_pair(size_t{2}, size_t{8}));
+  EXPECT_EQ(count(a.get()), std::make_pair(size_t{1}, size_t{4}));
+  ASSERT_TRUE(a->Refresh().ok());
+  EXPECT_EQ(count(a.get()), std::make_pair(size_t{2}, size_t{8}));
+  EXPECT_EQ(a->watermark(), 2'000'000);
+  EXPECT_EQ(b->watermark(), 3'000'000);
+  EXPECT_EQ(a->stats().version, 1);
+  // Retention by b removes everything; a's refresh drops the files and the
+  // series.
+  ASSERT_TRUE(b->ApplyRetention(10 * kDay, 0).ok());
+  ASSERT_TRUE(a->Refresh().ok());
+  EXPECT_EQ(count(a.get()), std::make_pair(size_t{0}, size_t{0}));
+  EXPECT_EQ(a->stats().files, 0u);
+  // Nothing new: a refresh changes nothing.
+  const int64_t version = a->stats().version;
+  ASSERT_TRUE(a->Refresh().ok());
+  EXPECT_EQ(a->stats().version, version);
+}
+
 TEST_F(ColdStoreTest, PersistSplitsByDayAndReadsBackAfterReopen) {
   Labels a{{"__name__", "cpu"}, {"instance", "a"}, {"value", "label named value"}};
   Labels b{{"__name__", "cpu"}, {"instance", "b"}};

@@ -38,6 +38,7 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   cold_options.fs = options.cold_fs ? options.cold_fs : options.fs;
   // A table on object storage is where several writers meet.
   cold_options.shared = io::IsObjectStoreUrl(cold_options.dir);
+  cold_options.writer = options.cold_writer;
   cold_options.sample_cache_bytes = options.cold_sample_cache_bytes;
   ASSIGN_OR_RETURN(storage->cold_, cold::ColdStore::Open(cold_options));
 
@@ -82,6 +83,17 @@ bool Storage::WaitForNextRound() {
 void Storage::PersistLoop() {
   while (WaitForNextRound()) {
     try {
+      if (io::IsObjectStoreUrl(options_.cold_dir)) {
+        // Other writers may have committed: take in their files, so that
+        // queries see them and plans start from the table as it is.
+        MutexLock lock(&maintenance_mu_);
+        Status refreshed = cold_->Refresh();
+        if (!refreshed.ok()) {
+          maintenance_failures_.fetch_add(1);
+          spdlog::error("storage: reading other writers' commits failed, will retry: {}",
+                        refreshed.ToString());
+        }
+      }
       Status st = PersistDueBlocks();
       if (!st.ok()) {
         // The head keeps the samples (and the WAL), so nothing is lost; the

@@ -74,6 +74,9 @@ struct StorageOptions {
   // outlive the storage). Empty: data_dir/parquet through `fs`.
   std::string cold_dir;
   io::FileSystem* cold_fs = nullptr;
+  // This server's name among the writers of a shared table (its own
+  // watermark; docs/SCALING.md). Empty: the only writer.
+  std::string cold_writer;
   // If > 0, the oldest files are removed while the cold tier is larger.
   uint64_t retention_bytes = 0;
   // Memory for cold-tier samples kept between reads that ask for it

@@ -15,15 +15,13 @@ from collections import Counter
 import pytest
 from deltalake import DeltaTable
 
-import remote_write as rw
 from conftest import BINARY, Server
+from helpers import wait_for
 from s3_helpers import CREDENTIALS, FaultProxy, Moto
 from test_cold_crash import delta_table_rows
 from test_cold_tier import MIN, T0, exported, ingest
 
 HOUR = 60 * MIN
-# The data is days old: retention counts back from the clock.
-SERVER_ARGS = ["--retention", "30d", "--maintenance-interval", "1h"]
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +38,10 @@ def bucket(moto, request):
     return name
 
 
-def s3_server(tmp_path, endpoint, bucket, name="data", extra=(), config=None):
-    args = [*SERVER_ARGS, "--storage.cold-url", f"s3://{bucket}/tsdb",
-            "--storage.s3.endpoint", endpoint, *extra]
+def s3_server(tmp_path, endpoint, bucket, name="data", extra=(), config=None,
+              maintenance_interval="1h"):
+    args = ["--retention", "30d", "--maintenance-interval", maintenance_interval,
+            "--storage.cold-url", f"s3://{bucket}/tsdb", "--storage.s3.endpoint", endpoint, *extra]
     if config:
         path = tmp_path / f"{name}.yml"
         path.write_text(config)
@@ -159,3 +158,41 @@ def test_bad_locations_stop_the_start(tmp_path, moto, args, env, message):
         stdin=subprocess.DEVNULL)
     assert out.returncode != 0
     assert message in out.stdout + out.stderr, out.stdout + out.stderr
+
+
+def test_two_writers_share_one_table(tmp_path, moto, bucket):
+    """Two servers, each with its own WAL and series, persist into one table
+    (Prometheus's hashmod sharding would split the series the same way):
+    each reads the other's persisted samples, and delta-rs reads both, each
+    sample once, with one watermark per writer."""
+    # The data is days old: retention counts back from the clock. Each
+    # server takes in the other's commits every maintenance round.
+    a = s3_server(tmp_path, moto.url, bucket, name="a", extra=["--cluster.writer", "a"],
+                  maintenance_interval="1s").start()
+    b = s3_server(tmp_path, moto.url, bucket, name="b", extra=["--cluster.writer", "b"],
+                  maintenance_interval="1s").start()
+    written_a = ingest(a, T0, T0 + 6 * HOUR, {"shard": "0"})
+    written_b = ingest(b, T0, T0 + 6 * HOUR, {"shard": "1"})
+    # Flushes race for the same versions; the losers catch up and retry.
+    for server in (a, b, a, b):
+        assert server.post("/api/v1/admin/flush", timeout=120).status_code == 204
+    both = written_a | written_b
+    for server in (a, b):
+        wait_for(lambda: exported(server) == both, timeout=30)
+    rows, version = delta_rows(moto, bucket)
+    assert rows == Counter(both)
+    assert log_versions(moto, bucket) == list(range(version + 1))
+    txns = set()
+    for key in moto.keys(bucket, "tsdb/_delta_log/"):
+        if key.endswith(".json"):
+            txns |= set(re.findall(r'"appId":"([^"]+)"', moto.get(bucket, key).decode()))
+    assert txns == {"mytsdb.head/a", "mytsdb.head/b"}
+
+
+def test_writer_name_needs_a_shared_table(tmp_path):
+    out = subprocess.run(
+        [str(BINARY), "serve", "--data-dir", str(tmp_path / "data"), "--listen", "127.0.0.1:0",
+         "--cluster.writer", "a"], capture_output=True, text=True, timeout=60,
+        stdin=subprocess.DEVNULL)
+    assert out.returncode != 0
+    assert "--cluster.writer names a writer of a shared table" in out.stdout + out.stderr

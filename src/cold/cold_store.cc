@@ -126,11 +126,13 @@ Status ColdStore::CleanUnreferencedFiles() {
         RETURN_NOT_OK(fs->Remove(full));
       } else if (!f.name.ends_with(".parquet")) {
         continue;  // not ours: left alone
-      } else if (removed.count(rel) > 0) {
+      } else if (removed.count(rel) > 0 && !options_.shared) {
         // A commit removed it; its deletion was due when the process stopped.
         spdlog::info("cold: deleting {}, removed from the table by an earlier commit", full);
         RETURN_NOT_OK(fs->Remove(full));
       } else if (options_.shared) {
+        // Another writer's upload in flight, or a file a commit removed
+        // that its remover deletes once readers of older snapshots are done.
         ++unexplained;
       } else {
         // No commit explains it: never committed (so never acknowledged), or
@@ -152,8 +154,8 @@ Status ColdStore::CleanUnreferencedFiles() {
                  moved, options_.orphan_dir);
   }
   if (unexplained > 0) {
-    spdlog::info("cold: {} file(s) in the shared table {} are not in the Delta log (uploads of "
-                 "writers that have not committed yet, or never will): left in place",
+    spdlog::info("cold: {} file(s) in the shared table {} are not in its snapshot (uploads not "
+                 "committed yet, or removed files their remover will delete): left in place",
                  unexplained, options_.dir);
   }
   return Status::OK();

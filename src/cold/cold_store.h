@@ -58,8 +58,10 @@ struct ColdStoreOptions {
   // deleted); default: a "parquet-orphans" directory next to `dir`.
   std::string orphan_dir;
   // Other writers may add to the table (object storage): a file no commit
-  // explains may be another writer's upload in flight, so Open counts such
-  // files and leaves them where they are.
+  // explains may be another writer's upload in flight, and a file a commit
+  // removed may still be read by its remover's older snapshots, so Open
+  // counts such files and leaves them where they are (the remover deletes
+  // what it removed once its grace period is over).
   bool shared = false;
   // This writer's name in a shared table (empty: the only writer): whose
   // watermark txn is its own (DeltaTable::set_writer).

@@ -82,8 +82,11 @@ class S3WritableFile : public WritableFile {
     return Status::Unimplemented("truncate of " + path() + ": objects cannot be cut");
   }
   Status Close() override {
-    // As on a local disk, what was appended stays: the upload completes.
-    return Sync();
+    // Without a Sync nothing was promised: the upload is dropped rather than
+    // completed, so a write that failed halfway never appears as an object.
+    if (done_) return Status::OK();
+    done_ = true;
+    return FromArrow(out_->Abort(), "abort upload", path());
   }
 
  private:

@@ -13,7 +13,8 @@
 // lists as an empty directory (Stat says it does not exist), and a file
 // written with
 // NewWritableFile appears whole when its Sync (the upload's completion)
-// returns (writes_appear_whole()). Rename and Link are server-side copies,
+// returns (writes_appear_whole()); one closed without a Sync is dropped.
+// Rename and Link are server-side copies,
 // not atomic: the cold tier does not rename on object storage.
 //
 // Credentials, region and endpoint come from S3Options, and where it leaves

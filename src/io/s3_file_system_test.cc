@@ -285,6 +285,11 @@ TEST_F(S3FileSystemTest, UnsyncedUploadNeverAppears) {
     ASSERT_TRUE((*file)->Append(std::string(1 << 20, 'x')).ok());
   }  // dropped without Sync: aborted
   EXPECT_FALSE(fs_->Stat(Url("half.parquet"))->exists);
+  auto closed = fs_->NewWritableFile(Url("closed.parquet"));
+  ASSERT_TRUE(closed.ok());
+  ASSERT_TRUE((*closed)->Append("partial").ok());
+  ASSERT_TRUE((*closed)->Close().ok());  // closed without Sync: nothing promised, nothing kept
+  EXPECT_FALSE(fs_->Stat(Url("closed.parquet"))->exists);
 }
 
 TEST_F(S3FileSystemTest, AtomicWriteReplacesAndLinkCopies) {

@@ -28,6 +28,9 @@ void WriteStorageError(Response& res, const char* what, const Status& st) {
   spdlog::error("{}: {}", what, st.ToString());
   const bool full = st.code() == StatusCode::kResourceExhausted;
   const bool busy = st.code() == StatusCode::kUnavailable;
+  if (st.code() == StatusCode::kUnimplemented) {
+    return WriteApiError(res, 501, "unavailable", std::string(what) + ": " + st.message());
+  }
   WriteApiError(res, full || busy ? 503 : 500, full || busy ? "unavailable" : "internal",
                 std::string(what) + " failed: " + st.ToString());
 }

@@ -451,6 +451,12 @@ Status Storage::DeleteSeries(std::span<const model::Matchers> selectors, model::
 }
 
 Result<std::string> Storage::Snapshot(bool skip_head) {
+  if (io::IsObjectStoreUrl(options_.cold_dir)) {
+    // Hard links do not reach across; the log already keeps every version.
+    return Status::Unimplemented(
+        "snapshots of a cold tier on object storage: read an older version with Delta time "
+        "travel (versionAsOf) or use the object store's own versioning (docs/SCALING.md)");
+  }
   MutexLock lock(&maintenance_mu_);
   // Prometheus's naming: UTC time and a random suffix.
   const int64_t now = options_.clock->NowMs();

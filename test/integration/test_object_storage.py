@@ -83,6 +83,10 @@ def test_cold_tier_on_object_storage(tmp_path, moto, bucket):
     sql = server.post("/api/v1/sql", data={"query": "SELECT count(*) AS n FROM samples"})
     assert sql.status_code == 200, sql.text
     assert sql.json()["data"]["rows"][0][0] == len(written), sql.text
+    # Snapshots hard-link local files; on object storage the log's versions
+    # serve instead, and the API says so.
+    snap = server.post("/api/v1/admin/tsdb/snapshot")
+    assert snap.status_code == 501 and "versionAsOf" in snap.json()["error"], snap.text
 
     # A restart reads the table back from the object store alone.
     server.stop()

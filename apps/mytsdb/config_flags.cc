@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include "model/duration.h"
+#include "promconfig/secret_keys.h"
 
 namespace mytsdb::app {
 namespace {
@@ -93,12 +94,9 @@ std::vector<std::pair<std::string, std::string>> EffectiveFlags(const Config& c,
 }
 
 std::string RedactSecrets(const std::string& config_text) {
-  // A key whose value is a secret in Prometheus's, Alertmanager's or
-  // MyTSDB's configuration, with the value on the same line.
-  static const RE2 kSecretLine(
-      R"re(^(\s*(?:-\s+)?["']?(?:password|secret_access_key|bearer_token|credentials|)re"
-      R"re(client_secret|api_key|auth_password|auth_secret|routing_key|service_key|)re"
-      R"re(api_secret|token|user_key|api_url|webhook_url)["']?\s*:[ \t]*)(\S.*)$)re");
+  // `key: value` on one line (the key perhaps quoted, perhaps a list
+  // item's first), for keys promconfig::IsSecretKey names.
+  static const RE2 kKeyValueLine(R"re(^(\s*(?:-\s+)?["']?([A-Za-z_]+)["']?\s*:[ \t]*)\S.*$)re");
   std::string out;
   out.reserve(config_text.size());
   size_t start = 0;
@@ -106,8 +104,10 @@ std::string RedactSecrets(const std::string& config_text) {
     size_t end = config_text.find('\n', start);
     if (end == std::string::npos) end = config_text.size();
     std::string line = config_text.substr(start, end - start);
-    std::string prefix;
-    if (RE2::FullMatch(line, kSecretLine, &prefix, nullptr)) line = prefix + "<secret>";
+    std::string prefix, key;
+    if (RE2::FullMatch(line, kKeyValueLine, &prefix, &key) && promconfig::IsSecretKey(key)) {
+      line = prefix + "<secret>";
+    }
     out += line;
     if (end < config_text.size()) out += '\n';
     start = end + 1;

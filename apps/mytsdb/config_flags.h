@@ -23,8 +23,9 @@ std::vector<std::pair<std::string, std::string>> EffectiveFlags(const Config& co
                                                                  const std::string& config_file);
 
 // The configuration file's text for /api/v1/status/config with the value of
-// every key that holds a secret (password, secret_access_key, bearer_token,
-// credentials, client_secret, api_key, ...) replaced by <secret>, as
+// every key promconfig::IsSecretKey names (password, secret_access_key,
+// bearer_token, credentials, client_secret, api_key, ...) replaced by
+// <secret>, as
 // Prometheus shows its Secret fields. Line by line, so comments and layout
 // stay as written.
 std::string RedactSecrets(const std::string& config_text);

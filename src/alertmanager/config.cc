@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "promconfig/secret_keys.h"
 #include "promconfig/yaml_fields.h"
 
 namespace mytsdb::alertmanager {
@@ -275,15 +276,9 @@ Result<Config> Load(const YAML::Node& root, std::string_view text, const std::st
 }
 
 void Redact(YAML::Node node) {
-  static const std::set<std::string> kSecrets = {
-      "password",          "credentials",         "bearer_token",      "smtp_auth_password", "smtp_auth_secret",
-      "auth_password",     "auth_secret",         "slack_api_url",     "api_url",            "opsgenie_api_key",
-      "victorops_api_key", "wechat_api_secret",   "api_key",           "routing_key",        "service_key",
-      "token",             "bot_token",           "user_key",          "api_secret",
-  };
   if (node.IsMap()) {
     for (auto kv : node) {
-      if (kv.second.IsScalar() && kSecrets.count(kv.first.as<std::string>())) {
+      if (kv.second.IsScalar() && promconfig::IsSecretKey(kv.first.as<std::string>())) {
         kv.second = "<secret>";
       } else {
         Redact(kv.second);

@@ -39,10 +39,11 @@ test: build
 
 # The same with the slow matrices whole: every file-system call of every
 # maintenance step failed in turn (make test samples 4 per call kind), the
-# churn test with 1,000,000 series (make test: 200,000), and 30 s for each
-# fuzzer (make test: 10 s).
+# churn test with 1,000,000 series (make test: 200,000), 30 s for each
+# fuzzer (make test: 10 s), and the integration tests marked full_only (the
+# benchmark harnesses' further workloads).
 test-full: build
-	MYTSDB_FAULT_MATRIX=full MYTSDB_CHURN_WAVES=10 MYTSDB_CHURN_SERIES=100000 FUZZ_SECONDS=30 bash scripts/test.sh
+	MYTSDB_TEST_FULL=1 MYTSDB_FAULT_MATRIX=full MYTSDB_CHURN_WAVES=10 MYTSDB_CHURN_SERIES=100000 FUZZ_SECONDS=30 bash scripts/test.sh
 
 # Google Benchmark micro-benchmarks (chunk, WAL, remote-write decode, head).
 bench: build

@@ -22,6 +22,11 @@ Result<ColdLocation> OpenColdLocation(const Config& config) {
       }
     }
   }
+  if (config.cluster_compactor && config.cluster_writer.empty()) {
+    return Status::InvalidArgument(
+        "--cluster.compactor stands for the compactor among the writers of a shared table: give "
+        "this writer's --cluster.writer name");
+  }
   if (config.cold_url.empty()) return location;
   if (!io::IsS3Url(config.cold_url)) {
     return Status::InvalidArgument("--storage.cold-url must be an s3://bucket/prefix URL, not \"" +

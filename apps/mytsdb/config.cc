@@ -194,6 +194,8 @@ Status Apply(const std::string& key, const YAML::Node& node, Config* c) {
     ASSIGN_OR_RETURN(c->rules_cold_cache_bytes, ParseBytes(v));
   } else if (key == "cluster.writer") {
     c->cluster_writer = v;
+  } else if (key == "cluster.compactor") {
+    c->cluster_compactor = node.as<bool>();
   } else if (key == "storage.cold_url") {
     c->cold_url = v;
   } else if (key == "storage.s3.endpoint") {

@@ -44,6 +44,9 @@ struct Config {
   // This server's name among several writers of one table (--cluster.writer;
   // empty: the only writer).
   std::string cluster_writer;
+  // Whether this writer stands for the shared table's compactor
+  // (--cluster.compactor; needs cluster_writer).
+  bool cluster_compactor = false;
   std::string listen = "127.0.0.1:9663";
   std::string log_level = "info";
   wal::FsyncMode wal_fsync = wal::FsyncMode::kInterval;

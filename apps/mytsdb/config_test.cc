@@ -47,7 +47,7 @@ TEST(ConfigTest, FileOverridesDefaultsAndRejectsUnknownKeys) {
       << "  s3:\n    endpoint: http://127.0.0.1:9000\n    region: eu-west-3\n"
       << "    access_key_id: AK\n    secret_access_key: SK\n    request_timeout: 5s\n"
       << "    max_attempts: 3\n"
-      << "cluster:\n  writer: w1\n"
+      << "cluster:\n  writer: w1\n  compactor: true\n"
       << "query:\n  timeout: 30s\n  lookback_delta: 10m\n  max_samples: 1000\n"
       << "sql:\n  memory_limit: 2GiB\n  threads: 3\n  timeout: 45s\n"
       << "pg:\n  listen: 127.0.0.1:5433\n  max_connections: 9\n";
@@ -76,6 +76,7 @@ TEST(ConfigTest, FileOverridesDefaultsAndRejectsUnknownKeys) {
   EXPECT_EQ(c.s3.request_timeout_ms, 5'000);
   EXPECT_EQ(c.s3.max_attempts, 3);
   EXPECT_EQ(c.cluster_writer, "w1");
+  EXPECT_TRUE(c.cluster_compactor);
   {
     std::ofstream f(path);
     f << "wal:\n  fsynk: always\n";

@@ -81,6 +81,7 @@ storage::StorageOptions StorageOptionsFrom(const Config& config, const ColdLocat
   options.data_dir = config.data_dir;
   UseColdLocation(cold, &options);
   options.cold_writer = config.cluster_writer;
+  options.cold_compactor = config.cluster_compactor;
   options.head.wal.fsync_mode = config.wal_fsync;
   options.head.wal.fsync_interval = std::chrono::milliseconds(config.wal_fsync_interval_ms);
   options.head.wal.segment_size = config.wal_segment_bytes;
@@ -502,6 +503,7 @@ int main(int argc, char** argv) {
   bool enable_lifecycle = false;
   bool enable_admin_api = false;
   bool strict_prometheus = false;
+  bool cluster_compactor = false;
   CLI::App* serve = app.add_subcommand("serve", "Run the server.");
   serve->add_option("--config", config_file,
                     "YAML configuration file; flags given on the command line override it");
@@ -603,6 +605,10 @@ int main(int argc, char** argv) {
                     "Threads that run remote-write requests (default 4); queries have their own "
                     "(--query.threads)");
   serve->add_option("--log-level", log_level, "trace, debug, info (default), warn, error");
+  serve->add_flag("--cluster.compactor", cluster_compactor,
+                  "Stand for the compactor of the shared table this writer persists into: "
+                  "the writer that holds the lease in the log compacts and applies retention "
+                  "(docs/SCALING.md)");
   serve->add_flag("--strict-prometheus", strict_prometheus,
                   "Load only what Prometheus would: rule files with MyTSDB's extensions (rules with "
                   "`sql:`) are refused");
@@ -816,6 +822,7 @@ int main(int argc, char** argv) {
   if (!alertmanager_config_file.empty()) config.alertmanager_config_file = alertmanager_config_file;
   if (enable_admin_api) config.enable_admin_api = true;
   if (strict_prometheus) config.strict_prometheus = true;
+  if (cluster_compactor) config.cluster_compactor = true;
   if (max_series > 0) config.max_series = max_series;
   if (max_series_per_metric > 0) config.max_series_per_metric = max_series_per_metric;
   for (mytsdb::Status st : {

@@ -26,7 +26,7 @@ Result<std::optional<PreparedCompaction>> ColdStore::PrepareCompaction(
   for (const auto& f : snap->files) {
     candidates.push_back({f->add.min_ts, f->add.max_ts, f->add.version});
   }
-  std::optional<CompactionPlan> plan = PlanCompaction(candidates, snap->watermark, options);
+  std::optional<CompactionPlan> plan = PlanCompaction(candidates, snap->compaction_watermark, options);
   if (!plan.has_value()) return std::optional<PreparedCompaction>();
   std::vector<std::shared_ptr<const FileEntry>> files;
   for (size_t i : plan->files) files.push_back(snap->files[i]);
@@ -66,6 +66,7 @@ Result<std::optional<PreparedCompaction>> ColdStore::PrepareCompaction(
   prepared.planned_at = snap->version;
   prepared.window = plan->window;
   prepared.commit.operation = "OPTIMIZE";
+  prepared.commit.rewrites = plan->window;
   prepared.commit.operation_parameters = {{"reason", "compaction"}};
   if (add.has_value()) prepared.commit.adds.push_back(*add);
   prepared.commit.removes.assign(paths.begin(), paths.end());

@@ -57,7 +57,7 @@ Result<std::unique_ptr<ColdStore>> ColdStore::Open(const ColdStoreOptions& optio
   auto start = std::chrono::steady_clock::now();
   auto snap = std::make_shared<Snapshot>();
   snap->version = store->table_->version();
-  snap->watermark = store->table_->watermark();
+  store->SetWatermarks(snap.get());
   std::vector<AddFile> adds;
   for (const auto& [path, add] : store->table_->files()) adds.push_back(add);
   std::sort(adds.begin(), adds.end(),
@@ -342,7 +342,7 @@ Status ColdStore::CommitAndPublish(CommitRequest commit) {
   //    once readers of older snapshots are done.
   auto next = std::make_shared<Snapshot>();
   next->version = table_->version();
-  next->watermark = table_->watermark();
+  SetWatermarks(next.get());
   for (const auto& f : snap->files) {
     if (removed.count(f->add.path) > 0) continue;
     auto it = refreshed.find(f->add.path);

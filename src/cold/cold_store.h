@@ -166,6 +166,14 @@ class ColdStore {
   // all older than `min_time`, then the oldest while the table is larger
   // than `max_bytes` (0: no size limit).
   Status ApplyRetention(int64_t min_time, uint64_t max_bytes);
+  // A shared table's compaction and retention are one writer's at a time,
+  // elected through the log: whether this writer holds the compactor's
+  // lease at `now_ms`, claiming or renewing it (a commit) for `lease_ms`
+  // when no other writer holds one that has not ended. Two claims racing for
+  // a version conflict, so one wins. The lease is only to save work: a
+  // merge or a removal that a concurrent commit invalidated fails its own
+  // conflict check. Needs a writer name.
+  Result<bool> HoldCompactorLease(int64_t now_ms, int64_t lease_ms);
   // Deletes files that left the table at least `grace` ago, so that reads of
   // older snapshots can finish first. Returns how many were deleted.
   size_t DeleteRemovedFiles(std::chrono::milliseconds grace);
@@ -254,6 +262,8 @@ class ColdStore {
   // Publishes a snapshot with the table's files if the table is ahead of
   // the published snapshot (other writers' commits it has read).
   void CatchUpSnapshot();
+  // The snapshot's watermarks from the log's transactions.
+  void SetWatermarks(Snapshot* snapshot) const;
   // Drops from the label index the series no file of `snapshot` holds.
   void ForgetSeriesNotIn(const Snapshot& snapshot);
   // The order of `series` in a file (indices).
@@ -288,6 +298,7 @@ class ColdStore {
   Mutex pending_mu_;
   std::vector<PendingDelete> pending_deletes_ GUARDED_BY(pending_mu_);
   std::unique_ptr<SampleCache> sample_cache_;  // null without a budget
+  std::string lease_holder_;  // the compactor lease's holder last logged (writer side)
 };
 
 }  // namespace mytsdb::cold

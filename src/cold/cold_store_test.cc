@@ -34,6 +34,12 @@ using model::Sample;
 
 constexpr int64_t kDay = 86'400'000;
 
+std::vector<Sample> Every(int64_t from, int64_t to, int64_t step) {
+  std::vector<Sample> out;
+  for (int64_t t = from; t < to; t += step) out.push_back({t, double(t) / 7});
+  return out;
+}
+
 class ColdStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -64,6 +70,29 @@ class ColdStoreTest : public ::testing::Test {
     auto store = ColdStore::Open(Options(row_group_rows));
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
+  }
+  // A store on the table as one of its writers, as a server on a shared
+  // bucket opens it (the fixture's own store closed).
+  std::unique_ptr<ColdStore> OpenShared(const std::string& writer) {
+    store_.reset();
+    ColdStoreOptions options = Options();
+    options.shared = true;
+    options.writer = writer;
+    return ColdStore::Open(options).value();
+  }
+  // Persists a minute of `labels` from `from` (four samples) into `store`.
+  static Status PersistMinute(ColdStore* store, const Labels& labels, int64_t from, int64_t watermark) {
+    PersistRequest req;
+    req.series.Append(labels);
+    const std::vector<Sample> samples = Every(from, from + 60'000, 15'000);
+    req.read = [&](size_t, model::TimeRange r, std::vector<Sample>* out) {
+      for (const Sample& s : samples) {
+        if (r.Contains(s.timestamp_ms)) out->push_back(s);
+      }
+    };
+    req.range = {from, from + 60'000};
+    req.new_watermark = watermark;
+    return store->Persist(req);
   }
   // Persists `data` (labels → samples) within `range`.
   Status Persist(const std::map<Labels, std::vector<Sample>>& data, model::TimeRange range,
@@ -112,39 +141,16 @@ void ExpectBitEqual(const std::vector<Sample>& got, const std::vector<Sample>& w
   }
 }
 
-std::vector<Sample> Every(int64_t from, int64_t to, int64_t step) {
-  std::vector<Sample> out;
-  for (int64_t t = from; t < to; t += step) out.push_back({t, double(t) / 7});
-  return out;
-}
-
 TEST_F(ColdStoreTest, WritersOfASharedTableSeeEachOthersFiles) {
   // Two stores on one table, as two servers on one bucket: each persists its
   // own series; each reads the other's after a commit or a refresh, keeps its
   // own watermark, and a removal by one leaves the other's snapshot.
-  auto open = [&](const std::string& writer) {
-    ColdStoreOptions options = Options();
-    options.shared = true;
-    options.writer = writer;
-    return ColdStore::Open(options).value();
-  };
-  auto a = open("a");
-  auto b = open("b");
+  auto a = OpenShared("a");
+  auto b = OpenShared("b");
   Labels la{{"__name__", "up"}, {"writer", "a"}};
   Labels lb{{"__name__", "up"}, {"writer", "b"}};
   auto persist = [&](ColdStore* store, const Labels& labels, int64_t from, int64_t watermark) {
-    store_.reset();
-    PersistRequest req;
-    req.series.Append(labels);
-    const std::vector<Sample> samples = Every(from, from + 60'000, 15'000);
-    req.read = [&](size_t, model::TimeRange r, std::vector<Sample>* out) {
-      for (const Sample& s : samples) {
-        if (r.Contains(s.timestamp_ms)) out->push_back(s);
-      }
-    };
-    req.range = {from, from + 60'000};
-    req.new_watermark = watermark;
-    return store->Persist(req);
+    return PersistMinute(store, labels, from, watermark);
   };
   auto count = [&](ColdStore* store) {
     std::vector<ColdSeriesId> ids = store->Select(Name("up"), {});
@@ -174,6 +180,48 @@ TEST_F(ColdStoreTest, WritersOfASharedTableSeeEachOthersFiles) {
   const int64_t version = a->stats().version;
   ASSERT_TRUE(a->Refresh().ok());
   EXPECT_EQ(a->stats().version, version);
+}
+
+TEST_F(ColdStoreTest, TheCompactorOfASharedTableWaitsForEveryWriterAndHoldsALease) {
+  // Merging a window is worth it once every writer has persisted past it;
+  // and one writer at a time compacts: the one holding the lease in the log.
+  auto a = OpenShared("a");
+  auto b = OpenShared("b");
+  constexpr int64_t kHour = 3'600'000;
+  const int64_t day = 10 * kDay;
+  auto persist = [&](ColdStore* store, const std::string& writer, int64_t hour, int64_t watermark) {
+    return PersistMinute(store, Labels{{"__name__", "up"}, {"writer", writer}}, day + hour * kHour,
+                         watermark);
+  };
+  for (int64_t hour : {0, 1, 2}) ASSERT_TRUE(persist(a.get(), "a", hour, day + 10 * kHour).ok());
+  ASSERT_TRUE(persist(b.get(), "b", 0, day + kHour).ok());
+  ASSERT_TRUE(a->Refresh().ok());
+  const CompactionOptions hourly{.block_ms = kHour, .max_window_ms = kDay};
+  // b has persisted only its first hour: the window [0, 3h) is not complete.
+  auto plan = a->PrepareCompaction(hourly);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_FALSE(plan->has_value());
+  ASSERT_TRUE(persist(b.get(), "b", 1, day + 10 * kHour).ok());
+  ASSERT_TRUE(a->Refresh().ok());
+  ASSERT_TRUE(a->Compact(hourly).ok());
+  EXPECT_EQ(a->stats().files, 1u);
+  EXPECT_EQ(a->stats().rows, 5u * 4u);  // five files of four samples
+
+  // The lease: a claims it; b stands by until it ends, then claims it.
+  EXPECT_TRUE(a->HoldCompactorLease(1'000, 100).value());
+  ASSERT_TRUE(b->Refresh().ok());
+  EXPECT_FALSE(b->HoldCompactorLease(1'050, 100).value());
+  EXPECT_TRUE(b->HoldCompactorLease(1'101, 100).value());
+  ASSERT_TRUE(a->Refresh().ok());
+  EXPECT_FALSE(a->HoldCompactorLease(1'150, 100).value());
+  // The holder renews once half of it is gone, not before.
+  const int64_t version = b->stats().version;
+  EXPECT_TRUE(b->HoldCompactorLease(1'120, 100).value());
+  EXPECT_EQ(b->stats().version, version);
+  EXPECT_TRUE(b->HoldCompactorLease(1'160, 100).value());
+  EXPECT_EQ(b->stats().version, version + 1);
+  // Without a writer name there is no lease to hold.
+  EXPECT_EQ(OpenShared("")->HoldCompactorLease(1'000, 100).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(ColdStoreTest, PersistSplitsByDayAndReadsBackAfterReopen) {

@@ -51,4 +51,21 @@ std::optional<CompactionPlan> PlanCompaction(std::span<const CompactionFile> fil
   return std::nullopt;
 }
 
+int64_t ClusterWatermark(const std::map<std::string, int64_t>& transactions,
+                         int64_t gone_after_ms) {
+  std::vector<int64_t> watermarks;
+  for (const auto& [app_id, version] : transactions) {
+    if (app_id == kWatermarkAppId || app_id.starts_with(std::string(kWatermarkAppId) + "/")) {
+      watermarks.push_back(version);
+    }
+  }
+  if (watermarks.empty()) return INT64_MIN;
+  const int64_t newest = *std::max_element(watermarks.begin(), watermarks.end());
+  int64_t lowest = newest;
+  for (int64_t w : watermarks) {
+    if (w >= newest - gone_after_ms) lowest = std::min(lowest, w);
+  }
+  return lowest;
+}
+
 }  // namespace mytsdb::cold

@@ -14,8 +14,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "model/sample.h"
@@ -47,6 +49,17 @@ struct CompactionPlan {
 
 // The window sizes in use, smallest first (empty: compaction is off).
 std::vector<int64_t> CompactionWindows(const CompactionOptions& options);
+
+// The watermark of a table several writers share, from the log's `txn`
+// versions (appId -> version): the lowest of the writers' watermarks
+// ("mytsdb.head" and "mytsdb.head/<writer>"), as a window is complete only
+// once every writer has persisted past it. A writer more than
+// `gone_after_ms` behind the newest is taken to have left (it would hold
+// compaction back for ever); should it come back, the files it adds to
+// merged windows are merged again later, and last write wins as always.
+// INT64_MIN without any watermark.
+int64_t ClusterWatermark(const std::map<std::string, int64_t>& transactions,
+                         int64_t gone_after_ms = 24LL * 3600 * 1000);
 
 // The next merge, if any: the smallest window size first, the oldest window
 // first. A window is skipped while a file outside it that overlaps it in

@@ -118,5 +118,23 @@ TEST(CompactionPolicyTest, NothingBeforeTheFirstPersist) {
   EXPECT_FALSE(PlanCompaction({}, kDay, Blocks(2 * kHour, kDay)).has_value());
 }
 
+TEST(ClusterWatermarkTest, TheLowestOfTheWritersStillWriting) {
+  EXPECT_EQ(ClusterWatermark({}), INT64_MIN);
+  // The compactor's lease and other applications' txns are not watermarks.
+  EXPECT_EQ(ClusterWatermark({{"mytsdb.compactor/a", 99 * kDay}, {"spark-job", 5}}), INT64_MIN);
+  EXPECT_EQ(ClusterWatermark({{"mytsdb.head/a", 10 * kDay}, {"mytsdb.head/b", 10 * kDay - 5},
+                              {"mytsdb.compactor/a", 99 * kDay}, {"mytsdb.headless", 1}}),
+            10 * kDay - 5);
+  // The unnamed writer of a table before it was shared counts as one.
+  EXPECT_EQ(ClusterWatermark({{"mytsdb.head", 10 * kDay - 7}, {"mytsdb.head/b", 10 * kDay}}),
+            10 * kDay - 7);
+  // A writer more than a day behind the newest has left.
+  EXPECT_EQ(ClusterWatermark({{"mytsdb.head/a", 10 * kDay}, {"mytsdb.head/gone", 8 * kDay},
+                              {"mytsdb.head/b", 9 * kDay + 1}}),
+            9 * kDay + 1);
+  EXPECT_EQ(ClusterWatermark({{"mytsdb.head/a", 10 * kDay}, {"mytsdb.head/b", 9 * kDay}}, 2 * kDay),
+            9 * kDay);
+}
+
 }  // namespace
 }  // namespace mytsdb::cold

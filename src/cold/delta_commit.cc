@@ -64,6 +64,23 @@ Status DeltaTable::CheckConflicts(const CommitRequest& request,
                                    upto);
     }
   }
+  if (request.rewrites.has_value()) {
+    for (const model::TimeRange& added : winners.added) {
+      if (request.rewrites->Overlaps(added.min, added.max)) {
+        return Status::AlreadyExists("conflict: a concurrent commit added rows to the window being "
+                                     "compacted" + upto);
+      }
+    }
+  }
+  if (request.compactor_lease_until.has_value()) {
+    for (const std::string& app_id : winners.app_ids) {
+      if (app_id.starts_with(kCompactorLeasePrefix) && app_id != CompactorLeaseAppId(writer_)) {
+        return Status::AlreadyExists("conflict: writer \"" +
+                                     app_id.substr(kCompactorLeasePrefix.size()) +
+                                     "\" claimed the compactor's lease concurrently" + upto);
+      }
+    }
+  }
   if (request.watermark.has_value() && winners.app_ids.count(WatermarkAppId(writer_)) > 0) {
     return Status::AlreadyExists(
         "conflict: another process committed the watermark of writer \"" + writer_ + "\"" + upto +

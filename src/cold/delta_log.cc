@@ -311,6 +311,11 @@ Status DeltaTable::ApplyCommit(int64_t version, const std::string& json, const s
         auto it = files_.find(f.path);
         f.version = !f.data_change && it != files_.end() ? it->second.version : version;
       }
+      if (effects != nullptr && f.data_change) {
+        // Another engine's file: its time bounds are not known here.
+        effects->added.push_back(f.has_mytsdb_tags ? model::TimeRange{f.min_ts, f.max_ts}
+                                                   : model::TimeRange{});
+      }
       tombstones_.erase(f.path);
       files_[f.path] = std::move(f);
     } else if (doc.HasMember("remove") && doc["remove"].IsObject()) {
@@ -512,18 +517,24 @@ std::string DeltaTable::RenderCommit(const CommitRequest& request, int64_t versi
       w.EndObject();
     });
   }
-  if (request.watermark.has_value()) {
+  // Delta's application transaction ids: this writer's watermark and its
+  // claim of the compactor's lease.
+  auto txn = [&](const std::string& app_id, int64_t txn_version) {
     line([&](JsonWriter& w) {
       w.Key("txn");
       w.StartObject();
       w.Key("appId");
-      Str(w, WatermarkAppId(writer_));
+      Str(w, app_id);
       w.Key("version");
-      w.Int64(*request.watermark);
+      w.Int64(txn_version);
       w.Key("lastUpdated");
       w.Int64(now);
       w.EndObject();
     });
+  };
+  if (request.watermark.has_value()) txn(WatermarkAppId(writer_), *request.watermark);
+  if (request.compactor_lease_until.has_value()) {
+    txn(CompactorLeaseAppId(writer_), *request.compactor_lease_until);
   }
   for (const AddFile& f : request.adds) {
     line([&](JsonWriter& w) {

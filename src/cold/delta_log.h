@@ -47,6 +47,14 @@ struct CommitRequest {
   // If set, the new head watermark: every sample older than this has been
   // persisted (recorded as a `txn` action, which Delta checkpoints keep).
   std::optional<int64_t> watermark;
+  // A compaction: the time window it rewrites. It conflicts with a
+  // concurrent commit that added rows there (they would lose "last write
+  // wins" to the older rows merged here).
+  std::optional<model::TimeRange> rewrites;
+  // If set, this writer claims (or renews) the compactor's lease of a
+  // shared table until this time (ms), as the txn CompactorLeaseAppId(writer).
+  // It conflicts with a concurrent commit of another writer's claim.
+  std::optional<int64_t> compactor_lease_until;
   std::string operation = "WRITE";  // commitInfo.operation: WRITE, OPTIMIZE, DELETE, ...
   // commitInfo.operationParameters, to tell commits of one operation apart
   // (a DELETE by retention or by the admin API).
@@ -137,6 +145,7 @@ class DeltaTable {
   struct CommitEffects {
     std::set<std::string> removed;
     std::set<std::string> app_ids;
+    std::vector<model::TimeRange> added;  // time bounds of files added with new rows
     bool protocol_changed = false;
     int64_t last_version = -1;
   };

@@ -201,6 +201,55 @@ TEST_F(DeltaLogTest, TwoProcessesWithOneWriterNameConflict) {
   EXPECT_NE(st.message().find("two servers share one writer name"), std::string::npos) << st.ToString();
 }
 
+TEST_F(DeltaLogTest, ACompactionConflictsWithRowsAddedToItsWindowMeanwhile) {
+  auto setup = DeltaTable::Open(dir_.string()).value();
+  AddFile a = File("a.parquet", 0, 100), b = File("b.parquet", 101, 200);
+  ASSERT_TRUE(setup->Commit({.adds = {a, b}}).ok());
+  auto compactor = DeltaTable::Open(dir_.string()).value();
+  auto writer = DeltaTable::Open(dir_.string()).value();
+  // Rows outside the window: the merge retries on top of them.
+  ASSERT_TRUE(writer->Commit({.adds = {File("later.parquet", 500, 600)}}).ok());
+  ASSERT_TRUE(compactor->Commit({.adds = {File("merged.parquet", 0, 200)}, .removes = {a.path, b.path},
+                                 .rewrites = model::TimeRange{0, 299}, .operation = "OPTIMIZE"}).ok());
+  // Rows inside it (a late flush): the merged file would outrank them.
+  ASSERT_TRUE(writer->Commit({.adds = {File("late.parquet", 250, 260)}}).ok());
+  Status st = compactor->Commit({.adds = {File("merged2.parquet", 0, 200)},
+                                 .removes = {"day=1970-01-01/merged.parquet"},
+                                 .rewrites = model::TimeRange{0, 299}, .operation = "OPTIMIZE"});
+  EXPECT_EQ(st.code(), StatusCode::kAlreadyExists) << st.ToString();
+  EXPECT_NE(st.message().find("added rows to the window being compacted"), std::string::npos)
+      << st.ToString();
+  // A file of another engine has no known bounds: it conflicts too.
+  AddFile foreign = File("foreign.parquet", 0, 0);
+  foreign.has_mytsdb_tags = false;
+  ASSERT_TRUE(writer->Commit({.adds = {foreign}}).ok());
+  EXPECT_EQ(compactor->Commit({.adds = {File("merged3.parquet", 500, 600)},
+                               .removes = {"day=1970-01-01/later.parquet"},
+                               .rewrites = model::TimeRange{400, 700}, .operation = "OPTIMIZE"})
+                .code(),
+            StatusCode::kAlreadyExists);
+}
+
+TEST_F(DeltaLogTest, TwoCompactorLeaseClaimsRacingOneWins) {
+  auto one = DeltaTable::Open(dir_.string()).value();
+  auto two = DeltaTable::Open(dir_.string()).value();
+  one->set_writer("one");
+  two->set_writer("two");
+  ASSERT_TRUE(one->Commit({.compactor_lease_until = 5000, .operation = "COMPACTOR LEASE"}).ok());
+  Status st = two->Commit({.compactor_lease_until = 6000, .operation = "COMPACTOR LEASE"});
+  EXPECT_EQ(st.code(), StatusCode::kAlreadyExists) << st.ToString();
+  EXPECT_NE(st.message().find("writer \"one\" claimed the compactor's lease"), std::string::npos)
+      << st.ToString();
+  // Its own renewal does not conflict with itself, and the lease is a txn
+  // that checkpoints keep.
+  ASSERT_TRUE(one->Commit({.compactor_lease_until = 7000, .operation = "COMPACTOR LEASE"}).ok());
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(two->Commit({.adds = {File("f" + std::to_string(i) + ".parquet", 0, 1)}}).ok());
+  auto reopened = DeltaTable::Open(dir_.string()).value();
+  EXPECT_GE(reopened->last_checkpoint(), 10);
+  EXPECT_EQ(reopened->transactions().at("mytsdb.compactor/one"), 7000);
+  EXPECT_EQ(reopened->transactions().count("mytsdb.compactor/two"), 0u);
+}
+
 TEST_F(DeltaLogTest, ConcurrentWritersEachCommitEverything) {
   // Four writers append concurrently; every commit lands exactly once, the
   // versions run without a gap, and the checkpoints keep every watermark.

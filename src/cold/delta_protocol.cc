@@ -25,6 +25,10 @@ std::string WatermarkAppId(std::string_view writer) {
   return writer.empty() ? std::string(kWatermarkAppId) : std::string(kWatermarkAppId) + "/" + std::string(writer);
 }
 
+std::string CompactorLeaseAppId(std::string_view writer) {
+  return std::string(kCompactorLeasePrefix) + std::string(writer);
+}
+
 Status CheckProtocol(const ProtocolAction& p) {
   const std::string versions = "reader version " + std::to_string(p.min_reader_version) +
                                ", writer version " + std::to_string(p.min_writer_version);

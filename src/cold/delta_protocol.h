@@ -47,6 +47,11 @@ struct AddFile {
 inline constexpr const char* kWatermarkAppId = "mytsdb.head";
 std::string WatermarkAppId(std::string_view writer);
 
+// The `txn` application ids of the compactor's lease in a shared table:
+// "mytsdb.compactor/<writer>", whose version is when the lease ends (ms).
+inline constexpr std::string_view kCompactorLeasePrefix = "mytsdb.compactor/";
+std::string CompactorLeaseAppId(std::string_view writer);
+
 struct ProtocolAction {
   int min_reader_version = 1;
   int min_writer_version = 2;

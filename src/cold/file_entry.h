@@ -52,7 +52,10 @@ struct FileEntry {
 // start to end.
 struct TableSnapshot {
   int64_t version = -1;
-  int64_t watermark = INT64_MIN;
+  int64_t watermark = INT64_MIN;  // this writer's
+  // Below it the table's windows are complete (compaction_policy.h): this
+  // writer's watermark, or in a shared table its writers' (ClusterWatermark).
+  int64_t compaction_watermark = INT64_MIN;
   std::vector<std::shared_ptr<const FileEntry>> files;  // by their rows' version, ascending
 };
 

@@ -378,12 +378,37 @@ Status Storage::Compact() {
     compaction_requested_.fetch_add(1);
     MutexLock lock(&compaction_mu_);
     compaction_requested_.fetch_sub(1);
+    if (!options_.cold_writer.empty()) {
+      MutexLock maintenance(&maintenance_mu_);
+      ASSIGN_OR_RETURN(bool maintains, MaintainsTable());
+      if (!maintains) {
+        return Status::Unavailable(
+            "compaction and retention of the shared table are the compactor's: this writer does "
+            "not hold the compactor's lease (--cluster.compactor, docs/SCALING.md)");
+      }
+    }
     RETURN_NOT_OK(CompactFiles(/*nice=*/0, /*yield_to_persist=*/false));
   }
   return ApplyRetention();
 }
 
+Result<bool> Storage::MaintainsTable() {
+  if (options_.cold_writer.empty()) return true;
+  if (!options_.cold_compactor) return false;
+  // Renewed every round: a lease shorter than three rounds could lapse
+  // between two of them.
+  const int64_t lease_ms = std::max<int64_t>(
+      options_.compactor_lease.count(),
+      3 * std::chrono::duration_cast<std::chrono::milliseconds>(options_.persist_check_interval).count());
+  return cold_->HoldCompactorLease(options_.clock->NowMs(), lease_ms);
+}
+
 Status Storage::CompactFiles(int nice, bool yield_to_persist) {
+  if (!options_.cold_writer.empty()) {
+    MutexLock lock(&maintenance_mu_);
+    ASSIGN_OR_RETURN(bool maintains, MaintainsTable());
+    if (!maintains) return Status::OK();
+  }
   for (;;) {
     if (yield_to_persist &&
         !CompactionMayRun(head_->stats(), options_.head.chunk_range_ms, persisting_.load())) {
@@ -428,10 +453,13 @@ void Storage::PauseCompactionForPersist() {
 
 Status Storage::ApplyRetention() {
   MutexLock lock(&maintenance_mu_);
-  // Retention counts back from the clock: a file goes only once every
-  // sample in it is older than now - retention.
-  RETURN_NOT_OK(cold_->ApplyRetention(options_.clock->NowMs() - options_.retention_ms,
-                                      options_.retention_bytes));
+  ASSIGN_OR_RETURN(bool maintains, MaintainsTable());
+  if (maintains) {
+    // Retention counts back from the clock: a file goes only once every
+    // sample in it is older than now - retention.
+    RETURN_NOT_OK(cold_->ApplyRetention(options_.clock->NowMs() - options_.retention_ms,
+                                        options_.retention_bytes));
+  }
   // A running compaction may still read files that left the table.
   if (compaction_mu_.TryLock()) {
     cold_->DeleteRemovedFiles(options_.delete_grace);

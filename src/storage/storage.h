@@ -77,6 +77,13 @@ struct StorageOptions {
   // This server's name among the writers of a shared table (its own
   // watermark; docs/SCALING.md). Empty: the only writer.
   std::string cold_writer;
+  // With a writer name: whether this writer stands for the table's
+  // compactor. Of the writers that do, the one holding the lease in the log
+  // compacts and applies retention; the others only persist.
+  bool cold_compactor = false;
+  // How long a compactor's lease lasts; it is renewed every maintenance
+  // round once half of it is gone.
+  std::chrono::milliseconds compactor_lease{std::chrono::minutes(2)};
   // If > 0, the oldest files are removed while the cold tier is larger.
   uint64_t retention_bytes = 0;
   // Memory for cold-tier samples kept between reads that ask for it
@@ -144,6 +151,8 @@ class Storage {
   // Persists the whole head and empties it.
   Status Flush() EXCLUDES(maintenance_mu_);
   // Compaction, retention, and deletion of files past their grace period.
+  // Unavailable on a writer of a shared table that does not hold the
+  // compactor's lease (compaction and retention are the compactor's).
   Status Compact() EXCLUDES(maintenance_mu_, compaction_mu_);
   // Deletes the samples within `range` of every series matching any of
   // `selectors`, in the head (logged in the WAL) and in the cold tier (files
@@ -204,6 +213,10 @@ class Storage {
   // Retention, deletion of files past their grace period (unless a
   // compaction, which may read them, is running), metadata pruning.
   Status ApplyRetention() EXCLUDES(maintenance_mu_, compaction_mu_);
+  // Whether this process compacts and applies retention to the table now:
+  // always as its only writer; as one of several writers, while it stands
+  // for the compactor and holds the lease (claiming or renewing it).
+  Result<bool> MaintainsTable() REQUIRES(maintenance_mu_);
   // Persists due blocks and applies retention every persist_check_interval.
   void PersistLoop();
   // Compacts every persist_check_interval, beside PersistLoop.

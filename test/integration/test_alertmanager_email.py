@@ -80,23 +80,25 @@ receivers:
 
 def run_pair(tmp_path, config_text, alerts, wait=6, mechanism=None, peers=("ours", "theirs")):
     """Both Alertmanagers with their own SMTP server (the same
-    configuration but the port); returns their mailboxes."""
-    boxes = []
-    for name, cls in (("ours", MytsdbAlertmanager), ("theirs", RealAlertmanager)):
-        if name not in peers:
-            continue
-        box = Mailbox()
-        controller, port = start_smtp(box, getattr(run_pair, "tls", None), mechanism)
-        path = tmp_path / f"{name}.yml"
-        path.write_text(config_text(port))
-        am = cls(path, tmp_path / f"{name}-data")
-        try:
+    configuration but the port), side by side; returns their mailboxes."""
+    boxes, running = [], []
+    try:
+        for name, cls in (("ours", MytsdbAlertmanager), ("theirs", RealAlertmanager)):
+            if name not in peers:
+                continue
+            box = Mailbox()
+            controller, port = start_smtp(box, getattr(run_pair, "tls", None), mechanism)
+            running.append(controller)
+            path = tmp_path / f"{name}.yml"
+            path.write_text(config_text(port))
+            running.append(cls(path, tmp_path / f"{name}-data"))
+            boxes.append(box)
+        for am in running[1::2]:
             assert post_alerts(am.url, alerts).status_code == 200
-            time.sleep(wait)
-        finally:
-            am.stop()
-            controller.stop()
-        boxes.append(box)
+        time.sleep(wait)
+    finally:
+        for thing in reversed(running):
+            thing.stop()
     return boxes
 
 

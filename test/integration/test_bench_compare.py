@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("workload,extra", [
-    ("node", ["--no-promtool"]),
+    pytest.param("node", ["--no-promtool"], marks=pytest.mark.full_only),
     ("churn", []),  # also builds the promtool block from OpenMetrics text
 ])
 def test_small_comparison_run(tmp_path, workload, extra):
@@ -180,6 +180,7 @@ def test_ab_query_runs_two_builds_on_copies_of_one_data_directory(server_factory
     assert proc.returncode != 0 and "selects no data" in proc.stderr, proc.stderr[-2000:]
 
 
+@pytest.mark.full_only
 def test_small_interleaved_run(tmp_path):
     """bench/interleaved.py end to end on small data: three servers up at
     once, every query answered by each, MyTSDB's head and cold tier agreeing

@@ -5,9 +5,11 @@
 #      (pyarrow ships the Arrow C++ libraries and headers we link against);
 #   3. DuckDB 1.4.4's shared library and headers (C and C++: the SQL tables
 #      are table functions of the C++ API) from npm into .deps/duckdb;
-#   4. Delta Lake's jars for Spark and the PostgreSQL JDBC driver from Maven
-#      Central into .deps/spark-jars (the Delta interoperability test reads
-#      MyTSDB's table with Spark; the wire-protocol test queries it by JDBC);
+#   4. Delta Lake's jars for Spark, Hadoop's S3A file system with the AWS SDK
+#      it needs, and the PostgreSQL JDBC driver from Maven Central into
+#      .deps/spark-jars (the Delta interoperability tests read MyTSDB's table
+#      with Spark, on disk and in object storage; the wire-protocol test
+#      queries it by JDBC);
 #   5. the web UI's npm packages (web/package-lock.json) into web/node_modules:
 #      esbuild bundles them at build time, playwright-core drives Chromium in
 #      the browser tests. Nothing is fetched at run time.
@@ -109,8 +111,9 @@ else
 fi
 
 # ---- 4. Delta Lake for Spark (jars, checked against their sha1) --------------------
-# pyspark (requirements-dev.txt) brings Spark and Scala; Delta's own jars are
-# not in it. Fetched here so that no test downloads anything.
+# pyspark (requirements-dev.txt) brings Spark, Scala and Hadoop's client; Delta's
+# own jars, and hadoop-aws (S3A, for the Hadoop version pyspark ships) with the
+# AWS SDK bundle it was built against (558 MB), are not in it. Fetched here so that no test downloads anything.
 jar_dir=.deps/spark-jars
 jars_ok=1
 while read -r sha1 path; do
@@ -130,9 +133,11 @@ while read -r sha1 path; do
 done <<'JARS'
 60c55e6243f4543771602ea5733767a4d8a1af2f io/delta/delta-spark_2.13/4.0.0/delta-spark_2.13-4.0.0.jar
 4526f775e104c5b8db3deea7cc825bcfddea25d1 io/delta/delta-storage/4.0.0/delta-storage-4.0.0.jar
+641d8fe1d7683cdcc05cc3a794c0374553f6bd6a org/apache/hadoop/hadoop-aws/3.4.1/hadoop-aws-3.4.1.jar
+242317b028d951dbbf6a142241e041b684696a3b software/amazon/awssdk/bundle/2.24.6/bundle-2.24.6.jar
 0e7c94ce80cb1dd9875ff44ffe6a40a8aaa3eefd org/postgresql/postgresql/42.7.14/postgresql-42.7.14.jar
 JARS
-(( jars_ok )) && step "Delta Lake and PostgreSQL JDBC jars present"
+(( jars_ok )) && step "Delta Lake, S3A and PostgreSQL JDBC jars present"
 
 # ---- 5. The web UI's packages, exactly as package-lock.json names them ----------
 lock_hash=$(sha256sum web/package-lock.json | cut -c1-16)

@@ -173,3 +173,63 @@ def server_factory(request, tmp_path):
 @pytest.fixture
 def server(server_factory):
     return server_factory()
+
+
+# ---- Apache Spark ------------------------------------------------------------------
+
+SPARK_JARS = [REPO / ".deps" / "spark-jars" / j for j in (
+    "delta-spark_2.13-4.0.0.jar", "delta-storage-4.0.0.jar",
+    # S3A for Hadoop 3.4.1 (pyspark's) and the AWS SDK it was built against.
+    "hadoop-aws-3.4.1.jar", "bundle-2.24.6.jar")]
+# Spark's own logging at ERROR from the first line; PySpark's gateway counts
+# as a shell and would raise the level back without its own logger entry.
+LOG4J2 = """rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
+logger.gw.name = org.apache.spark.api.python.PythonGatewayServer
+logger.gw.level = error
+"""
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory):
+    """One local Spark session (one core, driver on 127.0.0.1) for every
+    Spark test, with Delta Lake's and S3A's jars from the set-up; nothing is
+    downloaded (no spark.jars.packages). Tests on object storage point S3A
+    at their own server through the Hadoop configuration."""
+    missing = [str(j) for j in SPARK_JARS if not j.exists()]
+    if missing:
+        pytest.fail(f"Spark jars missing (run scripts/setup.sh): {missing}")
+    work = tmp_path_factory.mktemp("spark")
+    (work / "log4j2.properties").write_text(LOG4J2)
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ.pop("PYSPARK_SUBMIT_ARGS", None)
+    os.environ.pop("SPARK_HOME", None)
+    from pyspark.sql import SparkSession
+    session = (
+        SparkSession.builder.master("local[1]").appName("mytsdb-delta-interop")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.memory", "512m")
+        .config("spark.driver.extraJavaOptions",
+                "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC "
+                f"-Dlog4j2.configurationFile=file:{work / 'log4j2.properties'}")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.catalogImplementation", "in-memory")
+        .config("spark.sql.warehouse.dir", str(work / "warehouse"))
+        .config("spark.jars", ",".join(str(j) for j in SPARK_JARS))
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        .config("spark.databricks.delta.snapshotPartitions", "1")
+        .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

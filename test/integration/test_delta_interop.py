@@ -116,61 +116,7 @@ def test_no_file_is_skipped_for_nan_or_infinity(table):
 
 # ---- Apache Spark -------------------------------------------------------------------
 
-REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
-SPARK_JARS = [REPO / ".deps" / "spark-jars" / j
-              for j in ("delta-spark_2.13-4.0.0.jar", "delta-storage-4.0.0.jar")]
-# Spark's own logging at ERROR from the first line; PySpark's gateway counts
-# as a shell and would raise the level back without its own logger entry.
-LOG4J2 = """rootLogger.level = error
-rootLogger.appenderRef.stderr.ref = console
-appender.console.type = Console
-appender.console.name = console
-appender.console.target = SYSTEM_ERR
-appender.console.layout.type = PatternLayout
-appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
-logger.gw.name = org.apache.spark.api.python.PythonGatewayServer
-logger.gw.level = error
-"""
-
-
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory):
-    """A local Spark session (one core, driver on 127.0.0.1) with Delta Lake's
-    jars from the set-up; nothing is downloaded (no spark.jars.packages)."""
-    import os
-    import sys
-    missing = [str(j) for j in SPARK_JARS if not j.exists()]
-    if missing:
-        pytest.fail(f"Delta jars missing (run scripts/setup.sh): {missing}")
-    work = tmp_path_factory.mktemp("spark")
-    (work / "log4j2.properties").write_text(LOG4J2)
-    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ.pop("PYSPARK_SUBMIT_ARGS", None)
-    os.environ.pop("SPARK_HOME", None)
-    from pyspark.sql import SparkSession
-    session = (
-        SparkSession.builder.master("local[1]").appName("mytsdb-delta-interop")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.memory", "512m")
-        .config("spark.driver.extraJavaOptions",
-                "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC "
-                f"-Dlog4j2.configurationFile=file:{work / 'log4j2.properties'}")
-        .config("spark.sql.shuffle.partitions", "1")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.catalogImplementation", "in-memory")
-        .config("spark.sql.warehouse.dir", str(work / "warehouse"))
-        .config("spark.jars", ",".join(str(j) for j in SPARK_JARS))
-        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-        .config("spark.databricks.delta.snapshotPartitions", "1")
-        .getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+# The `spark` fixture (one local session for every Spark test) is in conftest.py.
 
 
 def test_spark_reads_filters_and_time_travels(table, spark):

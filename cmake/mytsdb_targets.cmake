@@ -54,3 +54,21 @@ function(mytsdb_fuzzer name)
   target_link_libraries(${name}_fuzz PRIVATE ${ARG_DEPS})
   set_property(GLOBAL APPEND PROPERTY MYTSDB_FUZZ_TARGETS ${name}_fuzz)
 endfunction()
+
+# C++ code of `proto` (a .proto file in the calling directory), generated into
+# the build tree beside it (src/<part>/<name>.pb.{h,cc}); the .pb.cc file
+# goes into `out_var` for the part's library.
+function(mytsdb_protobuf proto out_var)
+  get_filename_component(_name ${proto} NAME_WE)
+  file(RELATIVE_PATH _rel ${CMAKE_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR})
+  set(_pb_dir ${CMAKE_BINARY_DIR}/${_rel})
+  add_custom_command(
+    OUTPUT ${_pb_dir}/${_name}.pb.cc ${_pb_dir}/${_name}.pb.h
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${_pb_dir}
+    COMMAND protobuf::protoc --proto_path=${CMAKE_CURRENT_SOURCE_DIR} --cpp_out=${_pb_dir}
+            ${CMAKE_CURRENT_SOURCE_DIR}/${proto}
+    DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${proto} protobuf::protoc
+    COMMENT "protoc ${proto}")
+  set_source_files_properties(${_pb_dir}/${_name}.pb.cc PROPERTIES COMPILE_OPTIONS "-w")
+  set(${out_var} ${_pb_dir}/${_name}.pb.cc PARENT_SCOPE)
+endfunction()

@@ -9,6 +9,11 @@ namespace mytsdb::http {
 
 std::string GoJsonTime(int64_t ms) { return ms == 0 ? "0001-01-01T00:00:00Z" : FormatUtcMs(ms, true) + "Z"; }
 
+void PlainError(Response& res, int code, const std::string& msg) {
+  res.status = code;
+  res.set_content(msg + "\n", "text/plain; charset=utf-8");
+}
+
 void WriteApiError(Response& res, int code, std::string_view error_type,
                    std::string_view message) {
   rapidjson::StringBuffer buf;

@@ -36,6 +36,9 @@ void WriteLabelObject(JsonWriter& w, const LabelSet& labels) {
 std::string GoJsonTime(int64_t ms);
 
 // {"status":"error","errorType":"bad_data","error":"..."} with `code`.
+// An error as Prometheus's protobuf endpoints (remote write and read) answer
+// one: the status and the message as plain text.
+void PlainError(Response& res, int code, const std::string& msg);
 void WriteApiError(Response& res, int code, std::string_view error_type,
                    std::string_view message);
 // {"status":"success","data":<data_json>}; `data_json` is already JSON.

@@ -2,17 +2,11 @@
 #include "http/message.h"
 #include <spdlog/spdlog.h>
 
+#include "http/api_util.h"
 #include "http/server.h"
 #include "ingest/remote_write.h"
 
 namespace mytsdb::http {
-
-namespace {
-void PlainError(Response& res, int code, const std::string& msg) {
-  res.status = code;
-  res.set_content(msg + "\n", "text/plain; charset=utf-8");
-}
-}  // namespace
 
 void Server::HandleWrite(const Request& req, Response& res) {
   storage::Storage* storage = StorageOr503(res);

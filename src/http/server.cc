@@ -59,6 +59,7 @@ Server::Server(const ServerOptions& options, telemetry::Registry* registry)
   // The standalone Alertmanager serves no time series: no data routes.
   if (options_.data_api) {
     Route("POST", "/api/v1/write", "/api/v1/write", &Server::HandleWrite, Pool::kIngest);
+    Route("POST", "/api/v1/read", "/api/v1/read", &Server::HandleRemoteRead, Pool::kQuery);
     // Admin endpoints (only with --web.enable-admin-api, as in Prometheus).
     for (const char* method : {"POST", "PUT"}) {
       Route(method, "/api/v1/admin/flush", "/api/v1/admin/flush", &Server::HandleFlush, Pool::kAdmin);

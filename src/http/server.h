@@ -191,6 +191,7 @@ class Server {
   void HandleLabels(const Request&, Response&);
   void HandleLabelValues(const Request&, Response&);
   void HandleExport(const Request&, Response&);
+  void HandleRemoteRead(const Request&, Response&);
   void HandleMetadata(const Request&, Response&);
   void HandleBuildInfo(const Request&, Response&);
   // Status endpoints (api_status.cc).

@@ -66,3 +66,15 @@ class PostRecorder:
         self.server = HTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def protobuf_module(proto):
+    """The Python module protoc generates from `proto` (a path), made at
+    import time into a temporary directory."""
+    import importlib
+    import sys
+    import tempfile
+    out = tempfile.mkdtemp(prefix="mytsdb_pb_")
+    subprocess.run(["protoc", f"--proto_path={proto.parent}", f"--python_out={out}", proto.name], check=True)
+    sys.path.insert(0, out)
+    return importlib.import_module(proto.stem + "_pb2")

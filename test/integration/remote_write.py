@@ -1,21 +1,14 @@
 """A remote-write 1.0 client for tests: protobuf (generated at import time by
 protoc from the project's own src/ingest/remote_write.proto) + snappy."""
-import importlib
-import os
 import struct
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
+
+from helpers import protobuf_module
 
 REPO = Path(__file__).resolve().parents[2]
 PROTO = REPO / "src" / "ingest" / "remote_write.proto"
 
-_gen_dir = tempfile.mkdtemp(prefix="mytsdb_pb_")
-subprocess.run(["protoc", f"--proto_path={PROTO.parent}", f"--python_out={_gen_dir}", PROTO.name],
-               check=True)
-sys.path.insert(0, _gen_dir)
-pb = importlib.import_module("remote_write_pb2")
+pb = protobuf_module(PROTO)
 
 try:
     import cramjam

@@ -1,0 +1,174 @@
+#include "remote/read_protocol.h"
+
+#include <snappy.h>
+
+#include <algorithm>
+
+#include "chunk/xor_chunk.h"
+#include "common/crc32c.h"
+#include "remote/remote_read.pb.h"
+
+namespace mytsdb::remote {
+
+namespace {
+
+Result<model::Matcher> MatcherFrom(const pb::LabelMatcher& m) {
+  model::MatchType type;
+  switch (m.type()) {
+    case pb::LabelMatcher::EQ: type = model::MatchType::kEqual; break;
+    case pb::LabelMatcher::NEQ: type = model::MatchType::kNotEqual; break;
+    case pb::LabelMatcher::RE: type = model::MatchType::kRegexMatch; break;
+    case pb::LabelMatcher::NRE: type = model::MatchType::kRegexNoMatch; break;
+    default:
+      return Status::InvalidArgument("remote read: unknown matcher type " + std::to_string(m.type()));
+  }
+  return model::Matcher::Make(type, m.name(), m.value());
+}
+
+void SetLabels(const model::Labels& labels, google::protobuf::RepeatedPtrField<pb::Label>* out) {
+  out->Reserve(static_cast<int>(labels.size()));
+  for (const model::Label& l : labels) {
+    pb::Label* label = out->Add();
+    label->set_name(l.name);
+    label->set_value(l.value);
+  }
+}
+
+void AppendUvarint(uint64_t v, std::string* out) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+void AppendFrame(const pb::ChunkedReadResponse& frame, std::string* out) {
+  const std::string data = frame.SerializeAsString();
+  AppendUvarint(data.size(), out);
+  const uint32_t crc = crc32c::Value(data);
+  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>((crc >> shift) & 0xff));
+  out->append(data);
+}
+
+}  // namespace
+
+Result<ReadRequest> DecodeReadRequest(std::string_view body, size_t max_decompressed_bytes) {
+  size_t size = 0;
+  if (!snappy::GetUncompressedLength(body.data(), body.size(), &size)) {
+    return Status::InvalidArgument("remote read: the body is not snappy-compressed");
+  }
+  if (size > max_decompressed_bytes) {
+    return Status::InvalidArgument("remote read: the request decompresses to " + std::to_string(size) +
+                                   " bytes, over the limit of " +
+                                   std::to_string(max_decompressed_bytes));
+  }
+  std::string raw;
+  if (!snappy::Uncompress(body.data(), body.size(), &raw)) {
+    return Status::InvalidArgument("remote read: the body is not valid snappy");
+  }
+  pb::ReadRequest proto;
+  if (!proto.ParseFromString(raw)) {
+    return Status::InvalidArgument("remote read: the body is not a ReadRequest");
+  }
+  ReadRequest request;
+  if (proto.accepted_response_types_size() > 0) {
+    bool known = false;
+    for (int type : proto.accepted_response_types()) {
+      if (type == pb::ReadRequest::SAMPLES || type == pb::ReadRequest::STREAMED_XOR_CHUNKS) {
+        request.response = type == pb::ReadRequest::SAMPLES ? ReadResponseType::kSamples
+                                                                 : ReadResponseType::kStreamedXorChunks;
+        known = true;
+        break;
+      }
+    }
+    if (!known) {
+      return Status::InvalidArgument(
+          "remote read: none of the accepted response types is answered here (SAMPLES and "
+          "STREAMED_XOR_CHUNKS are)");
+    }
+  }
+  for (int i = 0; i < proto.queries_size(); ++i) {
+    const pb::Query& q = proto.queries(i);
+    const std::string which = "remote read: query " + std::to_string(i);
+    if (q.matchers_size() == 0) return Status::InvalidArgument(which + " has no matchers");
+    if (q.end_timestamp_ms() < q.start_timestamp_ms()) {
+      return Status::InvalidArgument(which + " ends before it starts");
+    }
+    ReadQuery query;
+    query.range = {q.start_timestamp_ms(), q.end_timestamp_ms()};
+    for (const pb::LabelMatcher& m : q.matchers()) {
+      Result<model::Matcher> matcher = MatcherFrom(m);
+      if (!matcher.ok()) return matcher.status().WithContext(which);
+      query.matchers.push_back(std::move(*matcher));
+    }
+    request.queries.push_back(std::move(query));
+  }
+  return request;
+}
+
+struct SamplesResponse::Impl {
+  pb::ReadResponse response;
+};
+
+SamplesResponse::SamplesResponse() : impl_(new Impl) {}
+SamplesResponse::~SamplesResponse() { delete impl_; }
+
+void SamplesResponse::StartQuery() { impl_->response.add_results(); }
+
+void SamplesResponse::AddSeries(const model::Labels& labels, std::span<const model::Sample> samples) {
+  if (samples.empty()) return;
+  pb::TimeSeries* series = impl_->response.mutable_results()->rbegin()->add_timeseries();
+  SetLabels(labels, series->mutable_labels());
+  series->mutable_samples()->Reserve(static_cast<int>(samples.size()));
+  for (const model::Sample& s : samples) {
+    pb::Sample* sample = series->add_samples();
+    sample->set_timestamp(s.timestamp_ms);
+    sample->set_value(s.value);
+  }
+  samples_ += samples.size();
+}
+
+std::string SamplesResponse::Finish() {
+  std::string compressed;
+  snappy::Compress(impl_->response.SerializeAsString().data(), impl_->response.ByteSizeLong(),
+                   &compressed);
+  return compressed;
+}
+
+void AppendSeriesFrames(int64_t query_index, const model::Labels& labels,
+                        std::span<const model::Sample> samples, std::string* out,
+                        size_t max_frame_bytes) {
+  if (samples.empty()) return;
+  pb::ChunkedReadResponse frame;
+  frame.set_query_index(query_index);
+  pb::ChunkedSeries* series = frame.add_chunked_series();
+  SetLabels(labels, series->mutable_labels());
+  const size_t labels_bytes = frame.ByteSizeLong();
+  size_t frame_bytes = labels_bytes;
+  for (size_t first = 0; first < samples.size(); first += kSamplesPerChunk) {
+    const size_t n = std::min(kSamplesPerChunk, samples.size() - first);
+    chunk::XorChunk xor_chunk;
+    for (size_t i = first; i < first + n; ++i) xor_chunk.Append(samples[i].timestamp_ms, samples[i].value);
+    pb::Chunk* c = series->add_chunks();
+    c->set_min_time_ms(samples[first].timestamp_ms);
+    c->set_max_time_ms(samples[first + n - 1].timestamp_ms);
+    c->set_type(pb::Chunk::XOR);
+    std::string data;
+    data.reserve(2 + xor_chunk.bytes().size());
+    data.push_back(static_cast<char>(n >> 8));
+    data.push_back(static_cast<char>(n & 0xff));
+    data.append(xor_chunk.bytes());
+    frame_bytes += data.size() + 32;  // the chunk's other fields and tags, at most
+    c->set_data(std::move(data));
+    // The frame goes once it is over budget (at least one chunk each, as
+    // Prometheus sends them); the series goes on in the next.
+    if (frame_bytes >= max_frame_bytes && first + n < samples.size()) {
+      AppendFrame(frame, out);
+      series->clear_chunks();
+      frame_bytes = labels_bytes;
+    }
+  }
+  AppendFrame(frame, out);
+}
+
+}  // namespace mytsdb::remote

@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 export CC  := clang
 export CXX := clang++
 
-.PHONY: all setup build run test test-full fuzz bench bench-search bench-scrape bench-encoder-backends bench-compare bench-compare-1m bench-interleaved bench-interference soak clean
+.PHONY: all setup build run test test-full fuzz bench bench-search bench-scrape bench-encoder-backends bench-compare bench-compare-1m bench-scale bench-interleaved bench-interference soak clean
 
 all: build
 
@@ -44,6 +44,12 @@ test: build
 # benchmark harnesses' further workloads).
 test-full: build
 	MYTSDB_TEST_FULL=1 MYTSDB_FAULT_MATRIX=full MYTSDB_CHURN_WAVES=10 MYTSDB_CHURN_SERIES=100000 FUZZ_SECONDS=30 bash scripts/test.sh
+
+# One, two and three writers on one table in object storage (moto on
+# 127.0.0.1): ingest, persist, merge and query figures, and the store's
+# requests and bytes per million samples (docs/SCALING.md, "Capacity").
+bench-scale: build
+	.venv/bin/python bench/scale.py $(BENCH_ARGS)
 
 # Google Benchmark micro-benchmarks (chunk, WAL, remote-write decode, head).
 bench: build

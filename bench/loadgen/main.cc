@@ -252,7 +252,7 @@ int main(int argc, char** argv) {
   CLI::App app{"mytsdb-loadgen: deterministic remote-write load for benchmarks"};
   app.require_subcommand(1);
   WorkloadOptions wo;
-  std::string duration = "2h", interval = "15s", out, dir, url;
+  std::string duration = "2h", interval = "15s", out, dir, url, extra_label;
   int shards = 4, batch = 2500, connections = 4;
   auto add_workload = [&](CLI::App* c) {
     c->add_option("--workload", wo.kind, "node, churn or latency")
@@ -262,6 +262,7 @@ int main(int argc, char** argv) {
     c->add_option("--interval", interval, "Sample interval (e.g. 15s)");
     c->add_option("--seed", wo.seed, "Random seed");
     c->add_option("--start-ms", wo.start_ms, "First timestamp (ms since epoch)");
+    c->add_option("--label", extra_label, "NAME=VALUE added to every series (distinct senders)");
   };
   CLI::App* gen = app.add_subcommand("generate", "Build request bodies into a directory");
   add_workload(gen);
@@ -290,6 +291,13 @@ int main(int argc, char** argv) {
   try {
     wo.duration_ms = ParseDurationMs(duration);
     wo.interval_ms = ParseDurationMs(interval);
+    if (!extra_label.empty()) {
+      const size_t eq = extra_label.find('=');
+      if (eq == 0 || eq == std::string::npos || eq + 1 == extra_label.size()) {
+        throw CLI::ValidationError("label", "--label must be NAME=VALUE, not \"" + extra_label + "\"");
+      }
+      wo.extra_label = {extra_label.substr(0, eq), extra_label.substr(eq + 1)};
+    }
   } catch (const CLI::Error& e) {
     std::fprintf(stderr, "loadgen: %s\n", e.what());
     return 1;

@@ -30,6 +30,13 @@ Workload::Workload(const WorkloadOptions& options) : options_(options) {
   }
   AddPodSlots(pod_slots);
   AddLatencySlots(latency_slots);
+  if (!options.extra_label.name.empty()) {
+    for (Slot& slot : slots_) {
+      std::vector<model::Label> ls = slot.labels.items();
+      ls.push_back(options.extra_label);
+      slot.labels = model::Labels::FromUnsorted(std::move(ls));
+    }
+  }
   // Per-slot random state derives from the seed and the slot index only.
   for (size_t i = 0; i < slots_.size(); ++i) {
     uint64_t s = options.seed * 0x100000001b3ULL + i;

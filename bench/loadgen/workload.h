@@ -34,6 +34,9 @@ struct WorkloadOptions {
   int64_t start_ms = 1767225600000;  // 2026-01-01T00:00:00Z
   uint64_t seed = 42;
   int64_t pod_lifetime_ms = 30 * 60 * 1000;  // churn only
+  // A label every series gets (e.g. shard=w1), so that several senders send
+  // distinct series; empty name: none.
+  model::Label extra_label;
 };
 
 // One series slot: a fixed identity, or (churn) a sequence of pods.

@@ -31,6 +31,19 @@ TEST(WorkloadTest, NodeHasTheRequestedSeriesAndIsDeterministic) {
   EXPECT_EQ(distinct.size(), 1000u);
 }
 
+TEST(WorkloadTest, AnExtraLabelMakesEverySeriesDistinctFromAnotherSenders) {
+  WorkloadOptions o = Small("node");
+  o.extra_label = {"shard", "w2"};
+  Workload plain(Small("node")), tagged(o);
+  ASSERT_EQ(plain.num_slots(), tagged.num_slots());
+  for (int64_t s = 0; s < tagged.num_slots(); ++s) {
+    const model::Labels& ls = tagged.LabelsAt(s, 0);
+    EXPECT_EQ(ls.Get("shard"), "w2");
+    EXPECT_TRUE(ls.Validate().ok()) << ls.ToString();
+    EXPECT_EQ(ls.size(), plain.LabelsAt(s, 0).size() + 1);
+  }
+}
+
 TEST(WorkloadTest, CountersNeverDecreaseAndHistogramsStayCumulative) {
   Workload w(Small("node"));
   std::map<std::string, double> last;

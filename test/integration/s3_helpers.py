@@ -92,6 +92,17 @@ def _read_chunked(rfile):
         rfile.readline()
 
 
+def request_kind(method, path, conditional):
+    """The request as an object store bills it: GET, LIST, HEAD, PUT (an
+    object or a part), PUT conditional, POST (multipart start or end),
+    DELETE."""
+    if conditional:
+        return "PUT conditional"
+    if method == "GET" and ("list-type=" in path or "delimiter=" in path):
+        return "LIST"
+    return method
+
+
 class FaultProxy:
     """Forwards to `upstream_port`. Each conditional put (If-None-Match)
     fails with probability `put_fault_rate` in one of three ways: a 503 that
@@ -125,7 +136,8 @@ class FaultProxy:
                 else:
                     body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 conditional = self.command == "PUT" and "If-None-Match" in self.headers
-                fault = proxy._decide(self.command, conditional, len(body))
+                fault = proxy._decide(request_kind(self.command, self.path, conditional), conditional,
+                                      len(body))
                 if fault == "503":
                     return self._answer(503, b"<Error><Code>SlowDown</Code></Error>", {})
                 headers = {k: v for k, v in self.headers.items()
@@ -169,9 +181,9 @@ class FaultProxy:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
-    def _decide(self, method, conditional, body_bytes):
+    def _decide(self, kind, conditional, body_bytes):
         with self.lock:
-            self.requests[method + (" conditional" if conditional else "")] += 1
+            self.requests[kind] += 1
             self.bytes_in += body_bytes
             if conditional and self.rng.random() < self.put_fault_rate:
                 fault = self.rng.choice(["503", "lost", "slow"])

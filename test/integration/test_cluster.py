@@ -20,7 +20,8 @@ import remote_write as rw
 from conftest import BINARY
 from helpers import wait_for
 from test_cold_tier import MIN, T0, bits, exported
-from test_object_storage import bucket, delta_rows, log_versions, moto, s3_server  # noqa: F401
+from test_object_storage import (bucket, delta_rows, log_versions, moto, s3_server,  # noqa: F401
+                                 stop_s3_servers)
 
 HOUR = 60 * MIN
 ROUNDS = 7  # of two hours of samples each: two 6 h windows complete

@@ -38,6 +38,18 @@ def bucket(moto, request):
     return name
 
 
+# Servers s3_server made during the current test, stopped after it
+# (stop_s3_servers; modules that import s3_server import that fixture too).
+_servers = []
+
+
+@pytest.fixture(autouse=True)
+def stop_s3_servers():
+    yield
+    while _servers:
+        _servers.pop().stop()
+
+
 def s3_server(tmp_path, endpoint, bucket, name="data", extra=(), config=None,
               maintenance_interval="1h"):
     args = ["--retention", "30d", "--maintenance-interval", maintenance_interval,
@@ -46,7 +58,9 @@ def s3_server(tmp_path, endpoint, bucket, name="data", extra=(), config=None,
         path = tmp_path / f"{name}.yml"
         path.write_text(config)
         args += ["--config", str(path)]
-    return Server(tmp_path / name, args, env={**os.environ, **CREDENTIALS})
+    server = Server(tmp_path / name, args, env={**os.environ, **CREDENTIALS})
+    _servers.append(server)
+    return server
 
 
 def delta_rows(moto, bucket):

@@ -11,7 +11,7 @@ import pytest
 import remote_write as rw
 from s3_helpers import CREDENTIALS
 from test_cold_tier import MIN, T0, bits
-from test_object_storage import bucket, moto, s3_server  # noqa: F401
+from test_object_storage import bucket, moto, s3_server, stop_s3_servers  # noqa: F401
 
 HOUR = 60 * MIN
 CUSTOMERS = [f"c{i}" for i in range(5)]

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <mutex>
 
 #include "alertmanager/config.h"
 #include "alertmanager/dispatcher.h"
@@ -26,11 +27,13 @@ struct Sent {
 
 class Recorder final : public Integration {
  public:
-  Recorder(std::vector<Sent>* sent, bool send_resolved, int* failures)
-      : sent_(sent), send_resolved_(send_resolved), failures_(failures) {}
+  Recorder(std::vector<Sent>* sent, bool send_resolved, int* failures, std::mutex* mu)
+      : sent_(sent), send_resolved_(send_resolved), failures_(failures), mu_(mu) {}
   const char* name() const override { return "webhook"; }
   bool send_resolved() const override { return send_resolved_; }
   Status Notify(const NotifyRequest& r, bool* retry) override {
+    // A receiver's integrations notify concurrently, into one record.
+    std::lock_guard<std::mutex> lock(*mu_);
     if (*failures_ > 0) {
       --*failures_;
       *retry = true;
@@ -46,6 +49,7 @@ class Recorder final : public Integration {
   std::vector<Sent>* sent_;
   bool send_resolved_;
   int* failures_;
+  std::mutex* mu_;
 };
 
 class PipelineTest : public ::testing::Test {
@@ -77,7 +81,7 @@ class PipelineTest : public ::testing::Test {
     deps.make_integrations = [this](const Receiver& r) {
       std::vector<ReceiverIntegration> out;
       for (size_t i = 0; i < r.webhook_configs.size(); ++i) {
-        out.push_back({std::make_unique<Recorder>(&sent_, r.webhook_configs[i].send_resolved, &failures_),
+        out.push_back({std::make_unique<Recorder>(&sent_, r.webhook_configs[i].send_resolved, &failures_, &sent_mu_),
                        static_cast<int>(i)});
       }
       return out;
@@ -144,6 +148,7 @@ class PipelineTest : public ::testing::Test {
   std::unique_ptr<Inhibitor> inhibitor_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<Pipeline> pipeline_;
+  std::mutex sent_mu_;  // guards sent_ and failures_ while integrations notify
   std::vector<Sent> sent_;
   int failures_ = 0;
 };

@@ -16,8 +16,9 @@ namespace {
 
 // A read request is a few matchers per query.
 constexpr size_t kMaxReadRequestBytes = 1 << 20;
-// Samples one SAMPLES answer may hold (it is built whole in memory, about
-// 20 bytes a sample): a larger read must ask for streamed chunks.
+// Samples one SAMPLES answer may hold (it is built whole in memory,
+// serialized, about 20 bytes a sample, then compressed): a larger read must
+// ask for streamed chunks.
 constexpr size_t kSamplesAnswerLimit = 10'000'000;
 // Series read from storage at a time.
 constexpr size_t kSeriesPerBatch = 64;

@@ -106,32 +106,53 @@ Result<ReadRequest> DecodeReadRequest(std::string_view body, size_t max_decompre
   return request;
 }
 
+// The answer is kept serialized as it grows (about 20 bytes a sample), not
+// as message objects (three times that): ReadResponse.results and
+// QueryResult.timeseries are both field 1, length-delimited.
 struct SamplesResponse::Impl {
-  pb::ReadResponse response;
+  std::string response;      // the finished results
+  std::string query_result;  // the result being built
+  bool open = false;
+
+  void CloseQuery() {
+    if (!open) return;
+    AppendLengthDelimited(query_result, &response);
+    query_result.clear();
+    open = false;
+  }
+  static void AppendLengthDelimited(std::string_view message, std::string* out) {
+    out->push_back(static_cast<char>((1 << 3) | 2));  // field 1, wire type LEN
+    AppendUvarint(message.size(), out);
+    out->append(message);
+  }
 };
 
 SamplesResponse::SamplesResponse() : impl_(new Impl) {}
 SamplesResponse::~SamplesResponse() { delete impl_; }
 
-void SamplesResponse::StartQuery() { impl_->response.add_results(); }
+void SamplesResponse::StartQuery() {
+  impl_->CloseQuery();
+  impl_->open = true;
+}
 
 void SamplesResponse::AddSeries(const model::Labels& labels, std::span<const model::Sample> samples) {
   if (samples.empty()) return;
-  pb::TimeSeries* series = impl_->response.mutable_results()->rbegin()->add_timeseries();
-  SetLabels(labels, series->mutable_labels());
-  series->mutable_samples()->Reserve(static_cast<int>(samples.size()));
+  pb::TimeSeries series;
+  SetLabels(labels, series.mutable_labels());
+  series.mutable_samples()->Reserve(static_cast<int>(samples.size()));
   for (const model::Sample& s : samples) {
-    pb::Sample* sample = series->add_samples();
+    pb::Sample* sample = series.add_samples();
     sample->set_timestamp(s.timestamp_ms);
     sample->set_value(s.value);
   }
+  Impl::AppendLengthDelimited(series.SerializeAsString(), &impl_->query_result);
   samples_ += samples.size();
 }
 
 std::string SamplesResponse::Finish() {
+  impl_->CloseQuery();
   std::string compressed;
-  snappy::Compress(impl_->response.SerializeAsString().data(), impl_->response.ByteSizeLong(),
-                   &compressed);
+  snappy::Compress(impl_->response.data(), impl_->response.size(), &compressed);
   return compressed;
 }
 

@@ -87,7 +87,7 @@ std::vector<model::Sample> Samples(size_t n) {
     double v = i % 7 == 3 ? std::nan("") : double(i) * 1.25 - 40;
     out.push_back({int64_t(1'700'000'000'000 + 15'000 * i + (i % 5)), v});
   }
-  out[10].value = std::bit_cast<double>(uint64_t{0x7ff0000000000002});  // a staleness marker
+  if (n > 10) out[10].value = std::bit_cast<double>(uint64_t{0x7ff0000000000002});  // a staleness marker
   return out;
 }
 

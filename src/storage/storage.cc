@@ -453,12 +453,15 @@ void Storage::PauseCompactionForPersist() {
 
 Status Storage::ApplyRetention() {
   MutexLock lock(&maintenance_mu_);
-  ASSIGN_OR_RETURN(bool maintains, MaintainsTable());
-  if (maintains) {
+  // A failed retention (or a lease that could not be claimed) is reported,
+  // after the deletions and pruning below, which do not depend on it.
+  Result<bool> maintains = MaintainsTable();
+  Status retained = maintains.status();
+  if (maintains.ok() && *maintains) {
     // Retention counts back from the clock: a file goes only once every
     // sample in it is older than now - retention.
-    RETURN_NOT_OK(cold_->ApplyRetention(options_.clock->NowMs() - options_.retention_ms,
-                                        options_.retention_bytes));
+    retained = cold_->ApplyRetention(options_.clock->NowMs() - options_.retention_ms,
+                                     options_.retention_bytes);
   }
   // A running compaction may still read files that left the table.
   if (compaction_mu_.TryLock()) {
@@ -466,7 +469,7 @@ Status Storage::ApplyRetention() {
     compaction_mu_.Unlock();
   }
   PruneMetadata();
-  return Status::OK();
+  return retained;
 }
 
 Status Storage::DeleteSeries(std::span<const model::Matchers> selectors, model::TimeRange range) {

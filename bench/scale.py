@@ -30,6 +30,7 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 BUILD = REPO / "build"
 sys.path.insert(0, str(REPO / "test" / "integration"))
+from conftest import Server  # noqa: E402
 from s3_helpers import CREDENTIALS, FaultProxy, Moto  # noqa: E402
 
 DAY = 86_400_000
@@ -48,42 +49,21 @@ def generate(name, args, start_ms, workdir):
     return out, json.loads((out / "manifest.json").read_text())
 
 
-class Writer:
-    def __init__(self, name, workdir, endpoint, bucket, compactor):
-        self.name = name
-        workdir.mkdir(parents=True, exist_ok=True)
-        self.log_path = workdir / f"{name}.log"
-        args = [str(BUILD / "mytsdb"), "serve", "--data-dir", str(workdir / name),
-                "--listen", "127.0.0.1:0", "--web.enable-admin-api", "--retention", "30d",
-                "--maintenance-interval", "1s", "--cluster.writer", name,
-                "--storage.cold-url", f"s3://{bucket}/tsdb", "--storage.s3.endpoint", endpoint]
-        if compactor:
-            args.append("--cluster.compactor")
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, env={**os.environ, **CREDENTIALS})
-        deadline = time.time() + 60
-        while True:
-            text = self.log_path.read_text(errors="replace")
-            if "listening on " in text:
-                self.port = int(text.split("listening on ")[1].split(",")[0].rsplit(":", 1)[1])
-                self.url = f"http://127.0.0.1:{self.port}"
-                break
-            if self.proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"{name} did not start: see {self.log_path}")
-            time.sleep(0.05)
-        while requests.get(self.url + "/-/ready", timeout=5).status_code != 200:
-            time.sleep(0.05)
+def start_writer(name, workdir, endpoint, bucket, compactor):
+    """A writer of the shared table (the tests' Server: its log in
+    workdir/<name>.log)."""
+    args = ["--retention", "30d", "--maintenance-interval", "1s", "--cluster.writer", name,
+            "--storage.cold-url", f"s3://{bucket}/tsdb", "--storage.s3.endpoint", endpoint]
+    if compactor:
+        args.append("--cluster.compactor")
+    workdir.mkdir(parents=True, exist_ok=True)
+    return Server(workdir / name, args, env={**os.environ, **CREDENTIALS}).start(timeout=60)
 
-    def sql(self, query):
-        r = requests.post(self.url + "/api/v1/sql", data={"query": query}, timeout=300)
-        r.raise_for_status()
-        return r.json()["data"]["rows"]
 
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=60)
-        self.log.close()
+def sql(server, query):
+    r = requests.post(server.url + "/api/v1/sql", data={"query": query}, timeout=300)
+    r.raise_for_status()
+    return r.json()["data"]["rows"]
 
 
 def timed(fn, runs):
@@ -116,14 +96,14 @@ def run(n, args, moto, workdir, start_ms):
     proxy = FaultProxy(moto.port)
     names = [f"w{i + 1}" for i in range(n)]
     bodies = {name: generate(name, args, start_ms, workdir) for name in names}
-    writers = [Writer(name, workdir / f"n{n}", proxy.url, bucket, compactor=(i == 0))
+    writers = [start_writer(name, workdir / f"n{n}", proxy.url, bucket, compactor=(i == 0))
                for i, name in enumerate(names)]
     try:
         # Every sender at once: the aggregate rate on this machine's cores.
         began = time.perf_counter()
-        senders = [subprocess.Popen([str(BUILD / "mytsdb-loadgen"), "send", "--dir", str(bodies[w.name][0]),
+        senders = [subprocess.Popen([str(BUILD / "mytsdb-loadgen"), "send", "--dir", str(bodies[name][0]),
                                      "--url", w.url + "/api/v1/write", "--connections", "2"],
-                                    stdout=subprocess.PIPE, text=True) for w in writers]
+                                    stdout=subprocess.PIPE, text=True) for name, w in zip(names, writers)]
         summaries = [json.loads(s.communicate()[0].strip().splitlines()[-1]) for s in senders]
         ingest_s = time.perf_counter() - began
         samples = sum(s["samples"] for s in summaries)
@@ -150,7 +130,7 @@ def run(n, args, moto, workdir, start_ms):
         write_requests = dict(proxy.requests)
         write_up, write_down = proxy.bytes_in, proxy.bytes_out
         reader = writers[0]
-        while reader.sql("SELECT count(*) FROM samples")[0][0] != samples:
+        while sql(reader, "SELECT count(*) FROM samples")[0][0] != samples:
             assert time.time() < deadline, "the first writer never saw every sample"
             time.sleep(1)
         end_ms = max(b[1]["end_ms"] for b in bodies.values())
@@ -158,8 +138,8 @@ def run(n, args, moto, workdir, start_ms):
                        "start": start_ms / 1000 + 600, "end": end_ms / 1000, "step": "60"}
         promql_s = timed(lambda: requests.get(reader.url + "/api/v1/query_range", params=range_query,
                                               timeout=300).raise_for_status(), 3)
-        sql_s = timed(lambda: reader.sql(
-            "SELECT shard, quantile_cont(value, 0.99) FROM samples "
+        sql_s = timed(lambda: sql(
+            reader, "SELECT shard, quantile_cont(value, 0.99) FROM samples "
             "WHERE metric = 'node_network_receive_bytes_total' GROUP BY shard"), 3)
         keys = moto.keys(bucket, "tsdb/")
         log_versions = [k for k in keys if k.startswith("tsdb/_delta_log/") and k.endswith(".json")]

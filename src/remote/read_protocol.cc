@@ -1,5 +1,7 @@
 #include "remote/read_protocol.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <snappy.h>
 
 #include <algorithm>
@@ -35,11 +37,9 @@ void SetLabels(const model::Labels& labels, google::protobuf::RepeatedPtrField<p
 }
 
 void AppendUvarint(uint64_t v, std::string* out) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
+  uint8_t buf[10];  // a varint of 64 bits takes at most 10 bytes
+  const uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(v, buf);
+  out->append(reinterpret_cast<const char*>(buf), end - buf);
 }
 
 void AppendFrame(const pb::ChunkedReadResponse& frame, std::string* out) {
@@ -121,7 +121,9 @@ struct SamplesResponse::Impl {
     open = false;
   }
   static void AppendLengthDelimited(std::string_view message, std::string* out) {
-    out->push_back(static_cast<char>((1 << 3) | 2));  // field 1, wire type LEN
+    AppendUvarint(google::protobuf::internal::WireFormatLite::MakeTag(
+                      1, google::protobuf::internal::WireFormatLite::WIRETYPE_LENGTH_DELIMITED),
+                  out);
     AppendUvarint(message.size(), out);
     out->append(message);
   }

@@ -10,6 +10,19 @@ namespace mytsdb::app {
 
 Result<ColdLocation> OpenColdLocation(const Config& config) {
   ColdLocation location;
+  if (config.read_only) {
+    if (config.cold_url.empty()) {
+      return Status::InvalidArgument("--read-only serves a shared table: give its --storage.cold-url");
+    }
+    if (!config.cluster_writer.empty() || config.cluster_compactor) {
+      return Status::InvalidArgument(
+          "--read-only writes nothing: it takes neither --cluster.writer nor --cluster.compactor");
+    }
+  } else if (!config.cluster_writers.empty()) {
+    return Status::InvalidArgument(
+        "--cluster.writers lists the writers a --read-only node asks for their newest samples; "
+        "a writer takes the others' samples from the table");
+  }
   if (!config.cluster_writer.empty()) {
     if (config.cold_url.empty()) {
       return Status::InvalidArgument(

@@ -100,6 +100,26 @@ Status ParseListen(std::string_view s, std::string* host, int* port) {
   return Status::OK();
 }
 
+std::vector<std::string> SplitWriterUrls(std::string_view s) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    const size_t comma = s.find(',');
+    std::string_view url = s.substr(0, comma);
+    while (!url.empty() && url.front() == ' ') url.remove_prefix(1);
+    while (!url.empty() && url.back() == ' ') url.remove_suffix(1);
+    if (!url.empty()) out.emplace_back(url);
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+std::string JoinWriterUrls(const std::vector<std::string>& urls) {
+  std::string out;
+  for (const std::string& url : urls) out += (out.empty() ? "" : ",") + url;
+  return out;
+}
+
 namespace {
 
 Status Apply(const std::string& key, const YAML::Node& node, Config* c) {
@@ -196,6 +216,12 @@ Status Apply(const std::string& key, const YAML::Node& node, Config* c) {
     c->cluster_writer = v;
   } else if (key == "cluster.compactor") {
     c->cluster_compactor = node.as<bool>();
+  } else if (key == "read_only") {
+    c->read_only = node.as<bool>();
+  } else if (key == "cluster.writers") {
+    c->cluster_writers = SplitWriterUrls(v);
+  } else if (key == "cluster.writer_timeout") {
+    ASSIGN_OR_RETURN(c->cluster_writer_timeout_ms, ParseDuration(v));
   } else if (key == "storage.cold_url") {
     c->cold_url = v;
   } else if (key == "storage.s3.endpoint") {

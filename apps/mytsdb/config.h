@@ -47,6 +47,12 @@ struct Config {
   // Whether this writer stands for the shared table's compactor
   // (--cluster.compactor; needs cluster_writer).
   bool cluster_compactor = false;
+  // A read-only query node over the shared table (--read-only): nothing
+  // written, the newest samples asked of cluster_writers (base URLs,
+  // --cluster.writers) over remote read, each within the timeout.
+  bool read_only = false;
+  std::vector<std::string> cluster_writers;
+  int64_t cluster_writer_timeout_ms = 30'000;
   std::string listen = "127.0.0.1:9663";
   std::string log_level = "info";
   wal::FsyncMode wal_fsync = wal::FsyncMode::kInterval;
@@ -140,5 +146,8 @@ Result<uint64_t> ParseBytes(std::string_view s);
 Result<wal::FsyncMode> ParseFsyncMode(std::string_view s);
 // "host:port" -> host, port.
 Status ParseListen(std::string_view s, std::string* host, int* port);
+// --cluster.writers: URLs separated by commas (spaces around them ignored).
+std::vector<std::string> SplitWriterUrls(std::string_view s);
+std::string JoinWriterUrls(const std::vector<std::string>& urls);
 
 }  // namespace mytsdb::app

@@ -39,6 +39,7 @@
 #include "io/lock_file.h"
 #include "model/duration.h"
 #include "pgwire/server.h"
+#include "remote/writer_reader.h"
 #include "sql/engine.h"
 #include "telemetry/metrics.h"
 
@@ -76,12 +77,29 @@ Result<std::unique_ptr<history::AlertHistory>> OpenAlertHistory(const Config& co
   return history::AlertHistory::Open(options);
 }
 
-storage::StorageOptions StorageOptionsFrom(const Config& config, const ColdLocation& cold) {
+// What a read-only node cannot do, as one line; OK otherwise.
+Status ReadOnlyConflicts(const Config& config) {
+  if (!config.read_only) return Status::OK();
+  if (!config.rule_files.empty()) {
+    return Status::InvalidArgument("a --read-only node evaluates no rules (their results are written): "
+                                   "remove rule_files, or evaluate them on a writer");
+  }
+  if (!config.scrape_configs.empty()) {
+    return Status::InvalidArgument("a --read-only node scrapes nothing (it writes nothing): remove "
+                                   "scrape_configs, or scrape with a writer");
+  }
+  return Status::OK();
+}
+
+storage::StorageOptions StorageOptionsFrom(const Config& config, const ColdLocation& cold,
+                                           const storage::RecentSamplesSource* writers = nullptr) {
   storage::StorageOptions options;
+  options.recent = writers;
   options.data_dir = config.data_dir;
   UseColdLocation(cold, &options);
   options.cold_writer = config.cluster_writer;
   options.cold_compactor = config.cluster_compactor;
+  options.read_only = config.read_only;
   options.head.wal.fsync_mode = config.wal_fsync;
   options.head.wal.fsync_interval = std::chrono::milliseconds(config.wal_fsync_interval_ms);
   options.head.wal.segment_size = config.wal_segment_bytes;
@@ -189,6 +207,17 @@ int Serve(const Config& config, const std::string& config_file) {
   server_options.max_series = config.max_series;
   server_options.max_series_per_metric = config.max_series_per_metric;
   server_options.version = kVersion;
+  server_options.read_only = config.read_only;
+  if (Status conflicts = ReadOnlyConflicts(config); !conflicts.ok()) return Fail(conflicts.message());
+  // Declared before the storage, which asks it.
+  std::unique_ptr<remote::WriterReader> writer_reader;
+  if (config.read_only && !config.cluster_writers.empty()) {
+    auto made = remote::WriterReader::Make({.writers = config.cluster_writers,
+                                            .timeout = std::chrono::milliseconds(config.cluster_writer_timeout_ms),
+                                            .user_agent = std::string("mytsdb/") + kVersion});
+    if (!made.ok()) return Fail("--cluster.writers: " + made.status().message());
+    writer_reader = std::move(*made);
+  }
   server_options.engine.timeout_ms = config.query_timeout_ms;
   server_options.engine.lookback_ms = config.query_lookback_ms;
   server_options.engine.max_samples = config.query_max_samples;
@@ -308,6 +337,11 @@ int Serve(const Config& config, const std::string& config_file) {
       fresh.scrape_globals = from_file.scrape_globals;
       fresh.scrape_configs = from_file.scrape_configs;
     }
+    if (Status conflicts = ReadOnlyConflicts(fresh); !conflicts.ok()) {
+      last_reload_ok = false;
+      spdlog::error("reloading the configuration: {}", conflicts.message());
+      return conflicts;
+    }
     storage::Storage* s = rules_storage.load();
     if (s == nullptr) return Status::Unavailable("the storage is still starting");
     Status st = rules_service.Apply(fresh, s);
@@ -352,7 +386,7 @@ int Serve(const Config& config, const std::string& config_file) {
   // Declared before the storage: its file system must outlive it.
   Result<ColdLocation> cold = OpenColdLocation(config);
   Result<std::unique_ptr<storage::Storage>> storage =
-      cold.ok() ? storage::Storage::Open(StorageOptionsFrom(config, *cold))
+      cold.ok() ? storage::Storage::Open(StorageOptionsFrom(config, *cold, writer_reader.get()))
                 : Result<std::unique_ptr<storage::Storage>>(
                       cold.status().WithContext("cold tier at " + config.cold_url));
   int exit_code = 0;
@@ -504,6 +538,8 @@ int main(int argc, char** argv) {
   bool enable_admin_api = false;
   bool strict_prometheus = false;
   bool cluster_compactor = false;
+  bool read_only = false;
+  std::string cluster_writers, cluster_writer_timeout;
   CLI::App* serve = app.add_subcommand("serve", "Run the server.");
   serve->add_option("--config", config_file,
                     "YAML configuration file; flags given on the command line override it");
@@ -609,6 +645,15 @@ int main(int argc, char** argv) {
                   "Stand for the compactor of the shared table this writer persists into: "
                   "the writer that holds the lease in the log compacts and applies retention "
                   "(docs/SCALING.md)");
+  serve->add_flag("--read-only", read_only,
+                  "Serve queries over the shared table at --storage.cold-url without writing "
+                  "anything, the newest samples asked of --cluster.writers (docs/SCALING.md)");
+  serve->add_option("--cluster.writers", cluster_writers,
+                    "With --read-only: the writers' base URLs, separated by commas, asked over "
+                    "remote read for the samples their heads hold");
+  serve->add_option("--cluster.writer-timeout", cluster_writer_timeout,
+                    "With --read-only: how long a writer may take to answer; one that does not "
+                    "makes the result partial, with a warning (default 30s)");
   serve->add_flag("--strict-prometheus", strict_prometheus,
                   "Load only what Prometheus would: rule files with MyTSDB's extensions (rules with "
                   "`sql:`) are refused");
@@ -823,6 +868,8 @@ int main(int argc, char** argv) {
   if (enable_admin_api) config.enable_admin_api = true;
   if (strict_prometheus) config.strict_prometheus = true;
   if (cluster_compactor) config.cluster_compactor = true;
+  if (read_only) config.read_only = true;
+  if (!cluster_writers.empty()) config.cluster_writers = mytsdb::app::SplitWriterUrls(cluster_writers);
   if (max_series > 0) config.max_series = max_series;
   if (max_series_per_metric > 0) config.max_series_per_metric = max_series_per_metric;
   for (mytsdb::Status st : {
@@ -854,6 +901,8 @@ int main(int argc, char** argv) {
            apply("--sql.memory-limit", sql_memory_limit, mytsdb::app::ParseBytes,
                  &config.sql_memory_limit_bytes),
            apply("--sql.timeout", sql_timeout, mytsdb::app::ParseDuration, &config.sql_timeout_ms),
+           apply("--cluster.writer-timeout", cluster_writer_timeout, mytsdb::app::ParseDuration,
+                 &config.cluster_writer_timeout_ms),
            apply("--rules.alert.for-outage-tolerance", for_outage_tolerance, mytsdb::app::ParseDuration,
                  &config.for_outage_tolerance_ms),
            apply("--rules.alert.for-grace-period", for_grace_period, mytsdb::app::ParseDuration,

@@ -33,7 +33,8 @@ void ColdStore::CatchUpSnapshot() {
 void ColdStore::SetWatermarks(Snapshot* snapshot) const {
   snapshot->watermark = table_->watermark();
   snapshot->compaction_watermark =
-      options_.writer.empty() ? snapshot->watermark : ClusterWatermark(table_->transactions());
+      options_.writer.empty() && !options_.read_only ? snapshot->watermark
+                                                     : ClusterWatermark(table_->transactions());
 }
 
 Result<bool> ColdStore::HoldCompactorLease(int64_t now_ms, int64_t lease_ms) {

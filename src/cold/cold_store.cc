@@ -49,10 +49,10 @@ Result<std::unique_ptr<ColdStore>> ColdStore::Open(const ColdStoreOptions& optio
   if (opts.orphan_dir.empty()) opts.orphan_dir = JoinPath(io::DirName(opts.dir), "parquet-orphans");
   io::FileSystem* fs = opts.fs;
   std::unique_ptr<ColdStore> store(new ColdStore(opts));
-  RETURN_NOT_OK(store->EnsureDir(opts.dir).WithContext("cold store"));
+  if (!opts.read_only) RETURN_NOT_OK(store->EnsureDir(opts.dir).WithContext("cold store"));
   ASSIGN_OR_RETURN(store->table_, DeltaTable::Open(opts.dir, fs));
   store->table_->set_writer(opts.writer);
-  RETURN_NOT_OK(store->CleanUnreferencedFiles());
+  if (!opts.read_only) RETURN_NOT_OK(store->CleanUnreferencedFiles());
 
   auto start = std::chrono::steady_clock::now();
   auto snap = std::make_shared<Snapshot>();
@@ -73,7 +73,7 @@ Result<std::unique_ptr<ColdStore>> ColdStore::Open(const ColdStoreOptions& optio
 
   // A table written by an older MyTSDB lacks statistics for most columns,
   // which makes delta-rs skip its files: give them full ones now.
-  if (store->table_->version() >= 0) {
+  if (store->table_->version() >= 0 && !opts.read_only) {
     const std::vector<std::string> columns = store->table_->StatsColumns();
     bool stale = store->table_->configuration().count(kStatsColumnsProperty) == 0;
     for (const auto& [path, add] : store->table_->files()) {
@@ -244,6 +244,8 @@ void ColdStore::Publish(std::shared_ptr<const Snapshot> snapshot) {
 }
 
 int64_t ColdStore::watermark() const { return snapshot()->watermark; }
+
+int64_t ColdStore::cluster_watermark() const { return snapshot()->compaction_watermark; }
 
 Status ColdStore::failure() const { return table_->failure(); }
 

@@ -66,6 +66,10 @@ struct ColdStoreOptions {
   // This writer's name in a shared table (empty: the only writer): whose
   // watermark txn is its own (DeltaTable::set_writer).
   std::string writer;
+  // Reads the table without ever writing to it (a read-only query node):
+  // Open cleans nothing and upgrades nothing, and the writing calls must
+  // not be made. Refresh takes in the writers' commits.
+  bool read_only = false;
   WriteOptions write;
   io::FileSystem* fs = io::PosixFileSystem();  // must outlive the store
   // Memory for samples kept between cached reads (sample_cache.h); 0: none.
@@ -137,6 +141,10 @@ class ColdStore {
 
   // Samples older than this are in the cold tier (INT64_MIN if none).
   int64_t watermark() const;
+  // Samples older than this are in the table whichever writer took them:
+  // the lowest writer watermark (compaction_policy.h's ClusterWatermark;
+  // the watermark of a table with one writer).
+  int64_t cluster_watermark() const;
 
   // Writes the request's samples as one file per UTC day and commits them
   // in one Delta commit. Series without samples in the range are skipped.

@@ -8,6 +8,13 @@
 
 namespace mytsdb::http {
 
+void Server::HandleReadOnly(const Request&, Response& res) {
+  res.set_header("Allow", "");  // no method changes data here
+  WriteApiError(res, 405, "bad_data",
+                "this is a read-only query node (--read-only): send writes and admin requests to the "
+                "table's writers");
+}
+
 void Server::HandleWrite(const Request& req, Response& res) {
   storage::Storage* storage = StorageOr503(res);
   if (storage == nullptr) return;

@@ -58,19 +58,21 @@ Server::Server(const ServerOptions& options, telemetry::Registry* registry)
   }
   // The standalone Alertmanager serves no time series: no data routes.
   if (options_.data_api) {
-    Route("POST", "/api/v1/write", "/api/v1/write", &Server::HandleWrite, Pool::kIngest);
+    // What changes data, unless this is a read-only node.
+    auto writing = [this](Handler handler) { return options_.read_only ? &Server::HandleReadOnly : handler; };
+    Route("POST", "/api/v1/write", "/api/v1/write", writing(&Server::HandleWrite), Pool::kIngest);
     Route("POST", "/api/v1/read", "/api/v1/read", &Server::HandleRemoteRead, Pool::kQuery);
     // Admin endpoints (only with --web.enable-admin-api, as in Prometheus).
     for (const char* method : {"POST", "PUT"}) {
-      Route(method, "/api/v1/admin/flush", "/api/v1/admin/flush", &Server::HandleFlush, Pool::kAdmin);
-      Route(method, "/api/v1/admin/compact", "/api/v1/admin/compact", &Server::HandleCompact,
+      Route(method, "/api/v1/admin/flush", "/api/v1/admin/flush", writing(&Server::HandleFlush), Pool::kAdmin);
+      Route(method, "/api/v1/admin/compact", "/api/v1/admin/compact", writing(&Server::HandleCompact),
             Pool::kAdmin);
       Route(method, "/api/v1/admin/tsdb/delete_series", "/api/v1/admin/tsdb/delete_series",
-            &Server::HandleDeleteSeries, Pool::kAdmin);
+            writing(&Server::HandleDeleteSeries), Pool::kAdmin);
       Route(method, "/api/v1/admin/tsdb/snapshot", "/api/v1/admin/tsdb/snapshot",
-            &Server::HandleSnapshot, Pool::kAdmin);
+            writing(&Server::HandleSnapshot), Pool::kAdmin);
       Route(method, "/api/v1/admin/tsdb/clean_tombstones", "/api/v1/admin/tsdb/clean_tombstones",
-            &Server::HandleCleanTombstones, Pool::kAdmin);
+            writing(&Server::HandleCleanTombstones), Pool::kAdmin);
     }
     for (const char* method : {"GET", "POST"}) {
       Route(method, "/api/v1/series", "/api/v1/series", &Server::HandleSeries, Pool::kQuery);

@@ -101,6 +101,9 @@ struct ServerOptions {
   // False for the standalone Alertmanager: no time-series routes, and
   // /-/ready answers without a storage.
   bool data_api = true;
+  // A read-only query node (--read-only): remote write and the admin
+  // endpoints that change data answer 405.
+  bool read_only = false;
 };
 
 // The configuration file as last loaded, for /api/v1/status/config and
@@ -187,6 +190,8 @@ class Server {
   void HandleReload(const Request&, Response&);
   void HandleQuit(const Request&, Response&);
   void HandleWrite(const Request&, Response&);
+  // 405 for what changes data, on a read-only node.
+  void HandleReadOnly(const Request&, Response&);
   void HandleSeries(const Request&, Response&);
   void HandleLabels(const Request&, Response&);
   void HandleLabelValues(const Request&, Response&);

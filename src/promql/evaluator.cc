@@ -138,6 +138,13 @@ Status Evaluator::ForEachSeries(const VectorSelector& vs, model::TimeRange range
   limits.deadline = deadline_;
   limits.cancel = options_.cancel;
   ASSIGN_OR_RETURN(std::unique_ptr<SeriesSet> set, data_.Select(vs.matchers, range, limits));
+  if (annotations_ != nullptr) {
+    for (std::string& w : set->Warnings()) {
+      const bool known = std::any_of(annotations_->begin(), annotations_->end(),
+                                     [&](const Annotation& a) { return a.message == w; });
+      if (!known) annotations_->push_back({true, std::move(w), 0, false, {}, false});
+    }
+  }
   Series s;
   for (size_t n = 0;; ++n) {
     if (n % 64 == 0) RETURN_NOT_OK(CheckDeadline());

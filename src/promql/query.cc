@@ -19,6 +19,10 @@ std::vector<std::string> AnnotationStrings(const QueryResult& r, std::string_vie
     size_t last_break = before.rfind('\n');
     size_t column = last_break == std::string_view::npos ? pos + 1 : pos - last_break;
     std::string text = a.message;
+    if (!a.positioned) {
+      out.push_back(std::move(text));
+      continue;
+    }
     if (a.has_detail) {
       auto rfc3339 = [](int64_t ms) {
         std::time_t secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);

@@ -58,6 +58,9 @@ struct Annotation {
   };
   bool has_detail = false;
   Detail detail;
+  // False for a warning of the storage (a partial result), which no
+  // expression caused: written without a position.
+  bool positioned = true;
 };
 
 struct QueryResult {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "common/result.h"
@@ -52,6 +53,9 @@ class SeriesSet {
   // Moves the next series with samples in the range into *out; false once
   // there are no more.
   virtual Result<bool> Next(Series* out) = 0;
+  // Why the set may lack samples (a source that did not answer); the query's
+  // result carries them as warnings.
+  virtual std::vector<std::string> Warnings() const { return {}; }
 };
 
 // Every series of `set`, read to the end (for small selections).

@@ -41,6 +41,8 @@ class StorageSeriesSet : public promql::SeriesSet {
 
   ~StorageSeriesSet() override { DropAhead(); }  // the readers read series_
 
+  std::vector<std::string> Warnings() const override { return series_.warnings(); }
+
   Result<bool> Next(promql::Series* out) override {
     for (;;) {
       // Hand out the series of the current batch that have samples.

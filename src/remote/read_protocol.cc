@@ -50,22 +50,29 @@ void AppendFrame(const pb::ChunkedReadResponse& frame, std::string* out) {
   out->append(data);
 }
 
-}  // namespace
-
-Result<ReadRequest> DecodeReadRequest(std::string_view body, size_t max_decompressed_bytes) {
+// A snappy block of at most `max_bytes` once decompressed; `what` names it
+// in errors ("the request").
+Result<std::string> Uncompress(std::string_view body, size_t max_bytes, const char* what) {
   size_t size = 0;
   if (!snappy::GetUncompressedLength(body.data(), body.size(), &size)) {
-    return Status::InvalidArgument("remote read: the body is not snappy-compressed");
+    return Status::InvalidArgument(std::string("remote read: ") + what + " is not snappy-compressed");
   }
-  if (size > max_decompressed_bytes) {
-    return Status::InvalidArgument("remote read: the request decompresses to " + std::to_string(size) +
-                                   " bytes, over the limit of " +
-                                   std::to_string(max_decompressed_bytes));
+  if (size > max_bytes) {
+    return Status::InvalidArgument(std::string("remote read: ") + what + " decompresses to " +
+                                   std::to_string(size) + " bytes, over the limit of " +
+                                   std::to_string(max_bytes));
   }
   std::string raw;
   if (!snappy::Uncompress(body.data(), body.size(), &raw)) {
-    return Status::InvalidArgument("remote read: the body is not valid snappy");
+    return Status::InvalidArgument(std::string("remote read: ") + what + " is not valid snappy");
   }
+  return raw;
+}
+
+}  // namespace
+
+Result<ReadRequest> DecodeReadRequest(std::string_view body, size_t max_decompressed_bytes) {
+  ASSIGN_OR_RETURN(std::string raw, Uncompress(body, max_decompressed_bytes, "the request"));
   pb::ReadRequest proto;
   if (!proto.ParseFromString(raw)) {
     return Status::InvalidArgument("remote read: the body is not a ReadRequest");
@@ -192,6 +199,65 @@ void AppendSeriesFrames(int64_t query_index, const model::Labels& labels,
     }
   }
   AppendFrame(frame, out);
+}
+
+// ---- Client side ----
+
+std::string EncodeReadRequest(std::span<const ReadQuery> queries) {
+  pb::ReadRequest proto;
+  for (const ReadQuery& query : queries) {
+    pb::Query* q = proto.add_queries();
+    q->set_start_timestamp_ms(query.range.min);
+    q->set_end_timestamp_ms(query.range.max);
+    for (const model::Matcher& m : query.matchers) {
+      pb::LabelMatcher* matcher = q->add_matchers();
+      switch (m.type()) {
+        case model::MatchType::kEqual: matcher->set_type(pb::LabelMatcher::EQ); break;
+        case model::MatchType::kNotEqual: matcher->set_type(pb::LabelMatcher::NEQ); break;
+        case model::MatchType::kRegexMatch: matcher->set_type(pb::LabelMatcher::RE); break;
+        case model::MatchType::kRegexNoMatch: matcher->set_type(pb::LabelMatcher::NRE); break;
+      }
+      matcher->set_name(m.name());
+      matcher->set_value(m.value());
+    }
+  }
+  proto.add_accepted_response_types(pb::ReadRequest::SAMPLES);
+  std::string compressed;
+  const std::string raw = proto.SerializeAsString();
+  snappy::Compress(raw.data(), raw.size(), &compressed);
+  return compressed;
+}
+
+Result<std::vector<std::vector<ReadSeries>>> DecodeSamplesResponse(std::string_view body,
+                                                                   size_t max_decompressed_bytes) {
+  ASSIGN_OR_RETURN(std::string raw, Uncompress(body, max_decompressed_bytes, "the answer"));
+  pb::ReadResponse proto;
+  if (!proto.ParseFromString(raw)) return Status::InvalidArgument("remote read: the answer is not a ReadResponse");
+  raw.clear();
+  raw.shrink_to_fit();
+  std::vector<std::vector<ReadSeries>> out(static_cast<size_t>(proto.results_size()));
+  for (int q = 0; q < proto.results_size(); ++q) {
+    pb::QueryResult* result = proto.mutable_results(q);
+    out[q].reserve(static_cast<size_t>(result->timeseries_size()));
+    for (pb::TimeSeries& ts : *result->mutable_timeseries()) {
+      ReadSeries series;
+      std::vector<model::Label> labels;
+      labels.reserve(static_cast<size_t>(ts.labels_size()));
+      for (pb::Label& l : *ts.mutable_labels()) {
+        labels.push_back({std::move(*l.mutable_name()), std::move(*l.mutable_value())});
+      }
+      series.labels = model::Labels::FromSorted(std::move(labels));
+      if (Status valid = series.labels.Validate(); !valid.ok()) {
+        return valid.WithContext("remote read: a series of the answer");
+      }
+      series.samples.reserve(static_cast<size_t>(ts.samples_size()));
+      for (const pb::Sample& s : ts.samples()) series.samples.push_back({s.timestamp(), s.value()});
+      // Free each series' message as it is taken over.
+      ts.Clear();
+      out[q].push_back(std::move(series));
+    }
+  }
+  return out;
 }
 
 }  // namespace mytsdb::remote

@@ -10,6 +10,9 @@
 //                        A series whose chunks exceed a frame's budget
 //                        continues in the next frame, with its labels again.
 //
+// And the client's half, for a read-only node asking the writers
+// (remote_reader.h): encoding a ReadRequest, decoding a SAMPLES answer.
+//
 // Pure encoding: no storage, no HTTP. The handler in http/api_remote_read.cc
 // selects the series and hands their samples here.
 #pragma once
@@ -77,6 +80,24 @@ inline constexpr size_t kMaxFrameBytes = 1 << 20;
 void AppendSeriesFrames(int64_t query_index, const model::Labels& labels,
                         std::span<const model::Sample> samples, std::string* out,
                         size_t max_frame_bytes = kMaxFrameBytes);
+
+// ---- Client side ----
+
+// The body of a request for `queries`, accepting SAMPLES only: snappy-
+// compressed protobuf.
+std::string EncodeReadRequest(std::span<const ReadQuery> queries);
+
+struct ReadSeries {
+  model::Labels labels;
+  std::vector<model::Sample> samples;  // as the server sent them
+};
+
+// A SAMPLES answer: per query, its series. InvalidArgument, with what is
+// wrong, for a body that does not decompress within
+// `max_decompressed_bytes` or does not parse, or a series whose labels are
+// not valid (unsorted, duplicated, empty names).
+Result<std::vector<std::vector<ReadSeries>>> DecodeSamplesResponse(std::string_view body,
+                                                                   size_t max_decompressed_bytes);
 
 inline constexpr std::string_view kSamplesContentType = "application/x-protobuf";
 inline constexpr std::string_view kStreamedContentType =

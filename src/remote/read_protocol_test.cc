@@ -178,5 +178,63 @@ TEST(ReadProtocolTest, SamplesAnswerHasOneResultPerQuery) {
   EXPECT_TRUE(std::isnan(ts.samples(3).value()));
 }
 
+TEST(ReadProtocolTest, TheClientsRequestIsWhatTheServerDecodes) {
+  ReadQuery query{{1000, 2000},
+                  {model::Matcher::Make(model::MatchType::kEqual, "__name__", "up").MoveValue(),
+                   model::Matcher::Make(model::MatchType::kRegexNoMatch, "job", "a|b").MoveValue(),
+                   model::Matcher::Make(model::MatchType::kNotEqual, "x", "").MoveValue(),
+                   model::Matcher::Make(model::MatchType::kRegexMatch, "y", ".+").MoveValue()}};
+  auto decoded = DecodeReadRequest(EncodeReadRequest({&query, 1}), 1 << 20);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(decoded->response, ReadResponseType::kSamples);
+  ASSERT_EQ(decoded->queries.size(), 1u);
+  EXPECT_EQ(decoded->queries[0].range.min, 1000);
+  EXPECT_EQ(decoded->queries[0].range.max, 2000);
+  ASSERT_EQ(decoded->queries[0].matchers.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(decoded->queries[0].matchers[i].ToString(), query.matchers[i].ToString());
+  }
+}
+
+TEST(ReadProtocolTest, TheClientTakesTheServersSamplesAnswerBitForBit) {
+  SamplesResponse response;
+  const std::vector<model::Sample> samples = Samples(5);
+  response.StartQuery();
+  response.AddSeries(model::Labels{{"__name__", "a"}, {"job", "x"}}, samples);
+  response.AddSeries(model::Labels{{"__name__", "b"}}, samples);
+  response.StartQuery();
+  auto decoded = DecodeSamplesResponse(response.Finish(), 1 << 20);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ASSERT_EQ(decoded->size(), 2u);
+  ASSERT_EQ((*decoded)[0].size(), 2u);
+  EXPECT_TRUE((*decoded)[1].empty());
+  const ReadSeries& a = (*decoded)[0][0];
+  EXPECT_EQ(a.labels, (model::Labels{{"__name__", "a"}, {"job", "x"}}));
+  ASSERT_EQ(a.samples.size(), samples.size());
+  for (size_t i = 0; i < samples.size(); ++i) {
+    EXPECT_EQ(a.samples[i].timestamp_ms, samples[i].timestamp_ms);
+    EXPECT_EQ(std::bit_cast<uint64_t>(a.samples[i].value), std::bit_cast<uint64_t>(samples[i].value));
+  }
+}
+
+TEST(ReadProtocolTest, ABadAnswerSaysWhatIsWrong) {
+  EXPECT_NE(DecodeSamplesResponse("not snappy", 1 << 20).status().message().find("the answer is not"),
+            std::string::npos);
+  SamplesResponse big;
+  big.StartQuery();
+  big.AddSeries(model::Labels{{"__name__", "a"}}, Samples(100));
+  EXPECT_NE(DecodeSamplesResponse(big.Finish(), 64).status().message().find("over the limit of 64"),
+            std::string::npos);
+  pb::ReadResponse unsorted;
+  pb::TimeSeries* ts = unsorted.add_results()->add_timeseries();
+  for (const char* name : {"z", "a"}) {
+    pb::Label* l = ts->add_labels();
+    l->set_name(name);
+    l->set_value("v");
+  }
+  auto decoded = DecodeSamplesResponse(Compressed(unsorted), 1 << 20);
+  EXPECT_EQ(decoded.status().code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace mytsdb::remote

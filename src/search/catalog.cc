@@ -122,7 +122,10 @@ Catalog BuildCatalog(const storage::SeriesSelection& selection, std::span<const 
 
 Catalog BuildCatalog(const storage::Storage& storage, const CatalogOptions& options) {
   auto any_name = model::Matcher::Make(model::MatchType::kRegexMatch, std::string(kNameLabel), ".+");
-  const storage::SeriesSelection selection = storage.Select({*any_name}, model::TimeRange{});
+  // A read-only node's catalog: the persisted series (asking the writers
+  // for every series would pull their whole heads).
+  const storage::SeriesSelection selection = storage.Select({*any_name}, model::TimeRange{},
+                                                            storage::Storage::WriterHeads::kSkip);
   const std::vector<head::MetricMetadata> metadata = storage.Metadata();
   return BuildCatalog(selection, metadata, options);
 }

@@ -65,7 +65,10 @@ CatalogSource StorageCatalogSource(const storage::Storage* storage, CatalogOptio
   };
   source.select_names = [storage](const model::Matchers& matchers) {
     std::set<std::string> names;
-    const storage::SeriesSelection selection = storage->Select(matchers, model::TimeRange{});
+    // A read-only node's catalog: the persisted series (asking the writers
+    // for every series would pull their whole heads).
+    const storage::SeriesSelection selection = storage->Select(matchers, model::TimeRange{},
+                                                              storage::Storage::WriterHeads::kSkip);
     for (size_t i = 0; i < selection.size(); ++i) names.emplace(selection.label(i, "__name__"));
     return names;
   };

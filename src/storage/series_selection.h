@@ -1,6 +1,8 @@
 // SeriesSelection: the series a selector matched across both tiers, sorted
 // by labels, each once, with where each one's samples are (a head series, a
-// cold-tier catalog id, or both).
+// cold-tier catalog id, or both; on a read-only node also the samples the
+// writers sent, recent_source.h, held here), and the warnings of a partial
+// selection (a writer that did not answer).
 //
 // The labels are packed (model::LabelSets) because a query holds the whole
 // selection while it reads the samples a batch at a time: a query over
@@ -11,6 +13,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -18,6 +22,7 @@
 #include "index/postings.h"
 #include "model/label_sets.h"
 #include "model/labels.h"
+#include "storage/recent_source.h"
 
 namespace mytsdb::storage {
 
@@ -42,6 +47,14 @@ class SeriesSelection {
   size_t packed_index(size_t i) const { return entries_[i].labels; }
   std::optional<index::SeriesRef> head_ref(size_t i) const { return entries_[i].head_ref; }
   std::optional<cold::ColdSeriesId> cold_id(size_t i) const { return entries_[i].cold_id; }
+  // The samples the writers sent for series i (empty if none), in time
+  // order, each timestamp once.
+  std::span<const model::Sample> recent_samples(size_t i) const {
+    const uint32_t r = entries_[i].recent;
+    return r == kNoRecent ? std::span<const model::Sample>() : std::span<const model::Sample>(recent_[r]);
+  }
+  // Why the selection may lack samples (a writer that did not answer).
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
   // Building. Series are added in any order, then Finish() sorts them and
   // merges the entries of one series (found in both tiers, or by several
@@ -52,21 +65,29 @@ class SeriesSelection {
   void Add(std::optional<index::SeriesRef> head_ref, std::optional<cold::ColdSeriesId> cold_id,
            AppendLabels&& append_labels) {
     append_labels(&labels_);
-    entries_.push_back({static_cast<uint32_t>(labels_.size() - 1), head_ref, cold_id});
+    entries_.push_back({static_cast<uint32_t>(labels_.size() - 1), head_ref, cold_id, kNoRecent});
   }
+  // Adds a series the writers sent, with its samples (in time order, each
+  // timestamp once); at most once per series.
+  void AddRecent(RecentSeries series);
+  void AddWarning(std::string warning);
   // Adds every series of `other` (the union of two selectors' series).
   void Add(const SeriesSelection& other);
   void Finish();
 
  private:
+  static constexpr uint32_t kNoRecent = UINT32_MAX;
   struct Entry {
     uint32_t labels;  // index into labels_
     std::optional<index::SeriesRef> head_ref;
     std::optional<cold::ColdSeriesId> cold_id;
+    uint32_t recent;  // index into recent_, or kNoRecent
   };
 
   model::LabelSets labels_;  // in the order added; entries_ index them
   std::vector<Entry> entries_;
+  std::vector<std::vector<model::Sample>> recent_;
+  std::vector<std::string> warnings_;
 };
 
 }  // namespace mytsdb::storage

@@ -20,7 +20,10 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   effective.compaction.block_ms = options.head.chunk_range_ms;
   std::unique_ptr<Storage> storage(new Storage(effective));
   const std::vector<int64_t> windows = cold::CompactionWindows(effective.compaction);
-  if (windows.empty()) {
+  if (options.read_only) {
+    spdlog::info("storage: read-only over {}, {}", options.cold_dir,
+                 options.recent ? "the newest samples asked of the writers" : "the table only");
+  } else if (windows.empty()) {
     spdlog::info("storage: compaction off (the largest window, {} min, is under three blocks of {} min)",
                  options.compaction.max_window_ms / 60'000.0, options.head.chunk_range_ms / 60'000.0);
   } else {
@@ -39,6 +42,7 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   // A table on object storage is where several writers meet.
   cold_options.shared = io::IsObjectStoreUrl(cold_options.dir);
   cold_options.writer = options.cold_writer;
+  cold_options.read_only = options.read_only;
   cold_options.sample_cache_bytes = options.cold_sample_cache_bytes;
   ASSIGN_OR_RETURN(storage->cold_, cold::ColdStore::Open(cold_options));
 
@@ -52,7 +56,7 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options) {
   if (options.persist_check_interval.count() > 0) {
     Storage* raw = storage.get();
     storage->persist_thread_ = std::thread([raw] { raw->PersistLoop(); });
-    storage->compaction_thread_ = std::thread([raw] { raw->CompactionLoop(); });
+    if (!options.read_only) storage->compaction_thread_ = std::thread([raw] { raw->CompactionLoop(); });
   }
   return storage;
 }
@@ -83,17 +87,11 @@ bool Storage::WaitForNextRound() {
 void Storage::PersistLoop() {
   while (WaitForNextRound()) {
     try {
-      if (io::IsObjectStoreUrl(options_.cold_dir)) {
-        // Other writers may have committed: take in their files, so that
-        // queries see them and plans start from the table as it is.
+      if (options_.read_only || io::IsObjectStoreUrl(options_.cold_dir)) {
         MutexLock lock(&maintenance_mu_);
-        Status refreshed = cold_->Refresh();
-        if (!refreshed.ok()) {
-          maintenance_failures_.fetch_add(1);
-          spdlog::error("storage: reading other writers' commits failed, will retry: {}",
-                        refreshed.ToString());
-        }
+        RefreshSharedTable();
       }
+      if (options_.read_only) continue;
       Status st = PersistDueBlocks();
       if (!st.ok()) {
         // The head keeps the samples (and the WAL), so nothing is lost; the
@@ -111,6 +109,23 @@ void Storage::PersistLoop() {
       spdlog::error("storage: maintenance threw, will retry: {}", e.what());
     }
   }
+}
+
+void Storage::RefreshSharedTable() {
+  // Other writers may have committed: take in their files, so that queries
+  // see them and plans start from the table as it is.
+  Status refreshed = cold_->Refresh();
+  if (!refreshed.ok()) {
+    maintenance_failures_.fetch_add(1);
+    spdlog::error("storage: reading other writers' commits failed, will retry: {}",
+                  refreshed.ToString());
+  }
+}
+
+Status Storage::RefuseIfReadOnly(std::string_view what) const {
+  if (!options_.read_only) return Status::OK();
+  return Status::Unavailable(std::string(what) +
+                             ": this is a read-only node (--read-only); the table's writers do that");
 }
 
 void Storage::CompactionLoop() {
@@ -151,6 +166,7 @@ Status Storage::Append(std::span<const head::SeriesSamples> batch,
                        std::span<const head::MetricMetadata> metadata,
                        StorageAppendResult* result) {
   *result = StorageAppendResult{};
+  RETURN_NOT_OK(RefuseIfReadOnly("appending samples"));
   // Every sample falls in one of four classes, by time:
   //   [.. retention_start)          refused: retention would delete it
   //   [retention_start .. accepts)  backfill to the cold tier
@@ -351,6 +367,7 @@ void Storage::PruneMetadata() const {
 }
 
 Status Storage::PersistDueBlocks() {
+  RETURN_NOT_OK(RefuseIfReadOnly("persisting"));
   MutexLock lock(&maintenance_mu_);
   const int64_t block = options_.head.chunk_range_ms;
   for (;;) {
@@ -364,6 +381,7 @@ Status Storage::PersistDueBlocks() {
 }
 
 Status Storage::Flush() {
+  RETURN_NOT_OK(RefuseIfReadOnly("flushing"));
   MutexLock lock(&maintenance_mu_);
   head::HeadStats st = head_->stats();
   if (st.num_series == 0 || st.min_time > st.max_time) return Status::OK();
@@ -372,6 +390,7 @@ Status Storage::Flush() {
 }
 
 Status Storage::Compact() {
+  RETURN_NOT_OK(RefuseIfReadOnly("compaction and retention"));
   {
     // A background compaction paused for a persist resumes at once, so
     // that this call waits for it to finish, not for the persist.
@@ -473,6 +492,7 @@ Status Storage::ApplyRetention() {
 }
 
 Status Storage::DeleteSeries(std::span<const model::Matchers> selectors, model::TimeRange range) {
+  RETURN_NOT_OK(RefuseIfReadOnly("deleting series"));
   MutexLock lock(&maintenance_mu_);
   ASSIGN_OR_RETURN(size_t series, head_->DeleteSamples(selectors, range));
   ASSIGN_OR_RETURN(size_t files, cold_->DeleteSeries(selectors, range));
@@ -482,6 +502,7 @@ Status Storage::DeleteSeries(std::span<const model::Matchers> selectors, model::
 }
 
 Result<std::string> Storage::Snapshot(bool skip_head) {
+  RETURN_NOT_OK(RefuseIfReadOnly("snapshots"));
   if (io::IsObjectStoreUrl(options_.cold_dir)) {
     // Hard links do not reach across; the log already keeps every version.
     return Status::Unimplemented(
@@ -518,7 +539,55 @@ Result<std::string> Storage::Snapshot(bool skip_head) {
 
 // ---- Reading ------------------------------------------------------------------
 
-SeriesSelection Storage::Select(const model::Matchers& matchers, model::TimeRange range) const {
+namespace {
+
+// `preferred` and `other` merged in time order; on a timestamp in both,
+// `preferred`'s sample is kept.
+std::vector<model::Sample> MergeByTime(std::span<const model::Sample> preferred,
+                                       std::span<const model::Sample> other) {
+  std::vector<model::Sample> out;
+  out.reserve(preferred.size() + other.size());
+  size_t p = 0, o = 0;
+  while (p < preferred.size() || o < other.size()) {
+    if (o == other.size() || (p < preferred.size() && preferred[p].timestamp_ms <= other[o].timestamp_ms)) {
+      if (o < other.size() && preferred[p].timestamp_ms == other[o].timestamp_ms) ++o;
+      out.push_back(preferred[p++]);
+    } else {
+      out.push_back(other[o++]);
+    }
+  }
+  return out;
+}
+
+// The writers' series, one per label set, each one's samples in time order
+// and each timestamp once: a series comes from several writers when their
+// answers hold what they read from the table too.
+std::vector<RecentSeries> MergeRecentSeries(std::vector<RecentSeries> series) {
+  for (RecentSeries& s : series) {
+    auto by_time = [](const model::Sample& a, const model::Sample& b) { return a.timestamp_ms < b.timestamp_ms; };
+    if (!std::is_sorted(s.samples.begin(), s.samples.end(), by_time)) {
+      std::stable_sort(s.samples.begin(), s.samples.end(), by_time);
+    }
+    auto same_time = [](const model::Sample& a, const model::Sample& b) { return a.timestamp_ms == b.timestamp_ms; };
+    s.samples.erase(std::unique(s.samples.begin(), s.samples.end(), same_time), s.samples.end());
+  }
+  std::sort(series.begin(), series.end(),
+            [](const RecentSeries& a, const RecentSeries& b) { return a.labels < b.labels; });
+  std::vector<RecentSeries> out;
+  for (RecentSeries& s : series) {
+    if (!out.empty() && out.back().labels == s.labels) {
+      out.back().samples = MergeByTime(out.back().samples, s.samples);
+    } else {
+      out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+SeriesSelection Storage::Select(const model::Matchers& matchers, model::TimeRange range,
+                                WriterHeads writers) const {
   SeriesSelection out;
   for (head::SeriesRef ref : head_->Select(matchers, range)) {
     // A series removed by a truncation since Select appends an empty set.
@@ -527,6 +596,17 @@ SeriesSelection Storage::Select(const model::Matchers& matchers, model::TimeRang
   for (cold::ColdSeriesId id : cold_->Select(matchers, range)) {
     // Freed by a retention or deletion commit since Select: being deleted.
     out.Add(std::nullopt, id, [&](model::LabelSets* l) { cold_->AppendSeriesLabels(id, l); });
+  }
+  if (options_.recent != nullptr && writers == WriterHeads::kAsk) {
+    // Below the lowest writer watermark every writer's samples are in the
+    // table; above it, each writer answers from its head and its view of
+    // the table, which may be newer than this node's.
+    const model::TimeRange asked{std::max(range.min, cold_->cluster_watermark()), range.max};
+    if (asked.min <= asked.max) {
+      RecentSamples recent = options_.recent->Read(matchers, asked);
+      for (RecentSeries& s : MergeRecentSeries(std::move(recent.series))) out.AddRecent(std::move(s));
+      for (std::string& w : recent.warnings) out.AddWarning(std::move(w));
+    }
   }
   out.Finish();
   return out;
@@ -571,30 +651,31 @@ Status Storage::ReadSamples(const SeriesSelection& selection, size_t first, size
     if (st.code() == StatusCode::kResourceExhausted) return too_many();
     RETURN_NOT_OK(st);
   }
-  std::vector<model::Sample> hot;
   for (size_t k = 0; k < cold_ids.size(); ++k) {
     std::vector<model::Sample>& dst = (*out)[cold_index[k]];
     std::vector<model::Sample>& cold = cold_samples[k];
+    read += static_cast<int64_t>(cold.size());
     if (dst.empty()) {
       dst = std::move(cold);
-      continue;
+    } else if (!cold.empty()) {
+      // On the same timestamp the head's sample is kept (the tiers overlap
+      // between a commit and the truncation after it, with identical
+      // samples, and a backfilled sample never overrides one in the head).
+      dst = MergeByTime(dst, cold);
     }
-    if (cold.empty()) continue;
-    // Merge; on the same timestamp the head's sample is kept (the tiers
-    // overlap between a commit and the truncation after it, with identical
-    // samples, and a backfilled sample never overrides one in the head).
-    hot.swap(dst);
-    dst.clear();
-    dst.reserve(hot.size() + cold.size());
-    size_t h = 0, c = 0;
-    while (h < hot.size() || c < cold.size()) {
-      if (c == cold.size() || (h < hot.size() && hot[h].timestamp_ms <= cold[c].timestamp_ms)) {
-        if (c < cold.size() && hot[h].timestamp_ms == cold[c].timestamp_ms) ++c;
-        dst.push_back(hot[h++]);
-      } else {
-        dst.push_back(cold[c++]);
-      }
-    }
+  }
+  // What the writers sent (a read-only node), preferred as a head's is.
+  for (size_t i = 0; i < count; ++i) {
+    std::span<const model::Sample> recent = selection.recent_samples(first + i);
+    auto from = std::lower_bound(recent.begin(), recent.end(), range.min,
+                                 [](const model::Sample& s, int64_t t) { return s.timestamp_ms < t; });
+    auto to = std::upper_bound(from, recent.end(), range.max,
+                               [](int64_t t, const model::Sample& s) { return t < s.timestamp_ms; });
+    if (from == to) continue;
+    std::vector<model::Sample>& dst = (*out)[i];
+    read += to - from;
+    if (read > max_samples) return too_many();
+    dst = dst.empty() ? std::vector<model::Sample>(from, to) : MergeByTime({from, to}, dst);
   }
   return Status::OK();
 }
@@ -624,6 +705,13 @@ model::TimeRange Storage::TimeBounds() const {
   if (cs.files > 0) {
     lo = std::min(lo, cs.min_time);
     hi = std::max(hi, cs.max_time);
+  }
+  if (options_.recent != nullptr) {
+    // What the writers hold is not known here, only what they accept.
+    const int64_t newest = options_.clock->NowMs() + options_.max_future_ms;
+    lo = std::min(lo, cold_->cluster_watermark() == INT64_MIN ? newest - options_.retention_ms
+                                                              : cold_->cluster_watermark());
+    hi = std::max(hi, newest);
   }
   if (lo > hi) return {0, 0};
   return {lo, hi};

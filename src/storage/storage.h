@@ -12,6 +12,11 @@
 //               due (maintenance_policy.h); retention
 //   Select/ReadSamples ──► head ∪ cold, merged per series, no duplicates
 //
+// A read-only node (StorageOptions::read_only) writes nothing: its head
+// stays empty, the background thread only takes in the writers' commits,
+// and Select adds what the writers' heads hold (recent_source.h) at or
+// above the table's lowest writer watermark, merged by (series, timestamp).
+//
 // Persisting is crash-safe in every step: the Delta commit records the head
 // watermark (samples older than it are cold), and the head skips such
 // samples when it replays its WAL, so a crash between commit and truncation
@@ -39,6 +44,7 @@
 #include "head/head.h"
 #include "io/clock.h"
 #include "io/file_system.h"
+#include "storage/recent_source.h"
 #include "storage/series_selection.h"
 
 namespace mytsdb::storage {
@@ -84,6 +90,12 @@ struct StorageOptions {
   // How long a compactor's lease lasts; it is renewed every maintenance
   // round once half of it is gone.
   std::chrono::milliseconds compactor_lease{std::chrono::minutes(2)};
+  // Serve queries over a shared table without writing anything (no appends,
+  // persists, compaction or retention; those calls fail Unavailable), its
+  // newest samples asked of `recent`, the writers (may be null: the table
+  // only). Needs cold_dir.
+  bool read_only = false;
+  const RecentSamplesSource* recent = nullptr;  // must outlive the storage
   // If > 0, the oldest files are removed while the cold tier is larger.
   uint64_t retention_bytes = 0;
   // Memory for cold-tier samples kept between reads that ask for it
@@ -126,9 +138,16 @@ class Storage {
   Status Append(std::span<const head::SeriesSamples> batch,
                 std::span<const head::MetricMetadata> metadata, StorageAppendResult* result);
 
+  // Whether a read-only node's Select asks the writers for their newest
+  // samples. Callers after series over all time only (the search catalog)
+  // skip them rather than pull every writer's whole head.
+  enum class WriterHeads { kAsk, kSkip };
   // Series matching all matchers with samples possibly in `range`, sorted by
-  // labels, each once.
-  SeriesSelection Select(const model::Matchers& matchers, model::TimeRange range) const;
+  // labels, each once. On a read-only node, with the writers' samples at or
+  // above the lowest writer watermark, and a warning for each writer that
+  // did not answer.
+  SeriesSelection Select(const model::Matchers& matchers, model::TimeRange range,
+                         WriterHeads writers = WriterHeads::kAsk) const;
   // Samples within `range` of the `count` series of `selection` from
   // `first` on, in time order, from both tiers: (*out)[i] for series
   // first + i. Stops with ResourceExhausted as soon as more than
@@ -143,8 +162,11 @@ class Storage {
   std::vector<std::string> LabelNames() const;
   std::vector<std::string> LabelValues(std::string_view name) const;
   std::vector<head::MetricMetadata> Metadata() const { return head_->Metadata(); }
-  // Oldest and newest sample time over both tiers (0/0 if empty).
+  // Oldest and newest sample time over both tiers (0/0 if empty). On a
+  // read-only node asking writers, the newest is the latest any writer
+  // accepts (now plus max_future_ms).
   model::TimeRange TimeBounds() const;
+  bool read_only() const { return options_.read_only; }
 
   // Persists the head's oldest blocks while it spans more than 1.5 blocks.
   Status PersistDueBlocks() EXCLUDES(maintenance_mu_);
@@ -191,6 +213,10 @@ class Storage {
   explicit Storage(const StorageOptions& options) : options_(options) {}
   // Persists every head sample older than `before`, then truncates the head.
   Status PersistBefore(int64_t before) REQUIRES(maintenance_mu_);
+  // Unavailable, naming `what`, on a read-only node.
+  Status RefuseIfReadOnly(std::string_view what) const;
+  // Takes in the commits other writers made to a shared table.
+  void RefreshSharedTable() REQUIRES(maintenance_mu_);
   // Writes `batch` to the cold tier, in one commit with whatever other
   // backfill requests are waiting (group commit).
   // Drops metadata of metric families without series in either tier.

@@ -48,6 +48,7 @@ TEST(ConfigTest, FileOverridesDefaultsAndRejectsUnknownKeys) {
       << "    access_key_id: AK\n    secret_access_key: SK\n    request_timeout: 5s\n"
       << "    max_attempts: 3\n"
       << "cluster:\n  writer: w1\n  compactor: true\n"
+      << "  writers: \" http://a:9663/, http://b:9663 ,\"\n  writer_timeout: 5s\nread_only: true\n"
       << "query:\n  timeout: 30s\n  lookback_delta: 10m\n  max_samples: 1000\n"
       << "sql:\n  memory_limit: 2GiB\n  threads: 3\n  timeout: 45s\n"
       << "pg:\n  listen: 127.0.0.1:5433\n  max_connections: 9\n";
@@ -77,6 +78,10 @@ TEST(ConfigTest, FileOverridesDefaultsAndRejectsUnknownKeys) {
   EXPECT_EQ(c.s3.max_attempts, 3);
   EXPECT_EQ(c.cluster_writer, "w1");
   EXPECT_TRUE(c.cluster_compactor);
+  EXPECT_EQ(c.cluster_writers, (std::vector<std::string>{"http://a:9663/", "http://b:9663"}));
+  EXPECT_EQ(c.cluster_writer_timeout_ms, 5'000);
+  EXPECT_TRUE(c.read_only);
+  EXPECT_EQ(JoinWriterUrls(c.cluster_writers), "http://a:9663/,http://b:9663");
   {
     std::ofstream f(path);
     f << "wal:\n  fsynk: always\n";

@@ -6,6 +6,7 @@
 
 #include "duckdb.hpp"
 #include "duckdb/common/arrow/arrow_converter.hpp"
+#include "sql/partial_result.h"
 #include "sql/sandbox_internal.h"
 
 namespace mytsdb::sql {
@@ -162,6 +163,8 @@ Cursor::Cursor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Cursor::~Cursor() = default;
 
 const duckdb::DataChunk& Cursor::chunk() const { return *impl_->chunk; }
+
+std::vector<std::string> Cursor::warnings() const { return PartialWarnings(*impl_->con->context); }
 
 std::vector<duckdb::LogicalType> Cursor::logical_types() const {
   return std::vector<duckdb::LogicalType>(impl_->result->types.begin(), impl_->result->types.end());

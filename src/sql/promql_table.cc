@@ -10,6 +10,7 @@
 #include "promql/parser.h"
 #include "query/storage_queryable.h"
 #include "sql/column_fill.h"
+#include "sql/partial_result.h"
 #include "sql/samples_table.h"
 
 namespace mytsdb::sql {
@@ -83,6 +84,12 @@ duckdb::unique_ptr<duckdb::FunctionData> Bind(duckdb::ClientContext& context,
   if (result->type == promql::ValueType::kString) {
     throw duckdb::InvalidInputException("promql(): the query returns a string, not numbers");
   }
+  // A partial result (a writer that did not answer) says so.
+  std::vector<std::string> partial;
+  for (const promql::Annotation& a : result->annotations) {
+    if (!a.positioned) partial.push_back(a.message);
+  }
+  AddPartialWarnings(context, partial);
   auto bind = duckdb::make_uniq<PromqlBind>();
   bind->result = std::move(*result);
   if (bind->result.type == promql::ValueType::kScalar) {

@@ -169,7 +169,18 @@ class Writer {
     if (format_ == ResultFormat::kJson) {
       out_ += "],\"truncated\":";
       out_ += truncated ? "true" : "false";
-      out_ += "}}\n";
+      out_ += "}";
+      // As PromQL's API: a partial result's warnings beside its data.
+      const std::vector<std::string> warnings = cursor_.warnings();
+      if (!warnings.empty()) {
+        out_ += ",\"warnings\":[";
+        for (size_t i = 0; i < warnings.size(); ++i) {
+          if (i > 0) out_ += ',';
+          AppendJsonString(warnings[i], &out_);
+        }
+        out_ += ']';
+      }
+      out_ += "}\n";
     }
     return Flush();
   }

@@ -12,6 +12,7 @@
 #include "duckdb/planner/operator/logical_get.hpp"
 #include "model/sample.h"
 #include "sql/column_fill.h"
+#include "sql/partial_result.h"
 #include "sql/scan_bounds.h"
 #include "storage/storage.h"
 
@@ -108,7 +109,7 @@ struct SamplesLocal : duckdb::LocalTableFunctionState {
 };
 
 duckdb::unique_ptr<duckdb::GlobalTableFunctionState> InitGlobal(
-    duckdb::ClientContext&, duckdb::TableFunctionInitInput& input) {
+    duckdb::ClientContext& context, duckdb::TableFunctionInitInput& input) {
   const auto& bind = input.bind_data->Cast<SamplesBind>();
   auto global = duckdb::make_uniq<SamplesGlobal>();
   global->storage = bind.storage;
@@ -128,6 +129,7 @@ duckdb::unique_ptr<duckdb::GlobalTableFunctionState> InitGlobal(
                                              std::string(model::kMetricNameLabel), ".+"));
   }
   global->selection = bind.storage->Select(matchers, range);
+  AddPartialWarnings(context, global->selection.warnings());
   if (bind.counters != nullptr) bind.counters->series += global->selection.size();
   // One UTC day at a time, so that a batch's samples stay small whatever
   // the range.

@@ -101,6 +101,8 @@ class Cursor {
   // Arrow's C data interface (the caller releases them).
   void ExportSchema(ArrowSchema* out) const;
   void ExportChunk(uint64_t rows, ArrowArray* out) const;
+  // Why the result may lack rows (partial_result.h), as far as read.
+  std::vector<std::string> warnings() const;
 
  private:
   friend class PreparedQuery;

@@ -6,10 +6,11 @@ read.
 
 What must hold: the node's answers hold every written sample exactly once
 (export, PromQL counts per series, SQL), though part of them is only in
-the writers' heads; it refuses writes with 405; and with one writer killed
-its PromQL answers carry a warning naming that writer and hold what the
-table and the other writer have (never more, never a wrong number left
-unmarked).
+the writers' heads; search finds the persisted metrics; it refuses writes
+with 405; and with one writer killed
+its PromQL and SQL answers carry a warning naming that writer and hold
+what the table and the other writer have (never more, never a wrong number
+left unmarked).
 """
 import subprocess
 import time
@@ -98,6 +99,14 @@ def test_read_only_node_merges_the_table_and_the_writers_heads(tmp_path, moto, b
     r = node.post("/api/v1/sql", data={"query": "SELECT count(*) AS n FROM samples"})
     assert r.status_code == 200, r.text
     assert r.json()["data"]["rows"][0][0] == len(written), r.text
+    assert "warnings" not in r.json()
+
+    # Search knows the persisted metrics (its catalog is the table's).
+    def top(q):
+        r = node.get("/api/v1/search", params={"q": q})
+        return r.status_code == 200 and r.json()["data"] and r.json()["data"][0]["metric"]
+    wait_for(lambda: top("request latency") == "http_request_duration_seconds", timeout=60)
+    assert top("cpu time") == "node_cpu_seconds_total"
 
     # The node writes nothing.
     r = rw.write(node.http, node.url, [({"__name__": "x"}, [(NOW, 1.0)])])
@@ -111,6 +120,10 @@ def test_read_only_node_merges_the_table_and_the_writers_heads(tmp_path, moto, b
     got, warnings = query(node, 'count_over_time({__name__=~".+"}[5h])', NOW)
     assert len(warnings) == 1 and a.url in warnings[0], warnings
     assert got == expected_counts(written_b | (written_a - in_a_head), NOW - 5 * HOUR)
+    r = node.post("/api/v1/sql", data={"query": "SELECT count(*) AS n FROM samples"})
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["rows"][0][0] == len(written) - len(in_a_head), r.text
+    assert len(r.json()["warnings"]) == 1 and a.url in r.json()["warnings"][0], r.text
 
 
 def test_read_only_start_up_refusals(tmp_path):

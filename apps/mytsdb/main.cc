@@ -652,8 +652,9 @@ int main(int argc, char** argv) {
                     "With --read-only: the writers' base URLs, separated by commas, asked over "
                     "remote read for the samples their heads hold");
   serve->add_option("--cluster.writer-timeout", cluster_writer_timeout,
-                    "With --read-only: how long a writer may take to answer; one that does not "
-                    "makes the result partial, with a warning (default 30s)");
+                    "With --read-only: how long connecting to a writer, and each read of its "
+                    "answer, may take; a writer that does not answer makes the result partial, "
+                    "with a warning (default 30s)");
   serve->add_flag("--strict-prometheus", strict_prometheus,
                   "Load only what Prometheus would: rule files with MyTSDB's extensions (rules with "
                   "`sql:`) are refused");

@@ -60,8 +60,18 @@ storage::SeriesSelection SelectSeries(const storage::Storage& storage, const Sel
 
 // Writes a sorted string list as the data of a success response, honouring
 // `limit` with Prometheus's warning.
+// `warnings` (a partial selection's), then the truncation's if `truncated`.
+void WriteWarnings(JsonWriter& w, std::vector<std::string> warnings, bool truncated) {
+  if (truncated) warnings.push_back("results truncated due to limit");
+  if (warnings.empty()) return;
+  w.Key("warnings");
+  w.StartArray();
+  for (const std::string& warning : warnings) WriteString(w, warning);
+  w.EndArray();
+}
+
 void WriteStringList(Response& res, const std::vector<std::string>& values,
-                     size_t limit) {
+                     size_t limit, const std::vector<std::string>& warnings = {}) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
@@ -72,12 +82,7 @@ void WriteStringList(Response& res, const std::vector<std::string>& values,
   size_t n = limit > 0 ? std::min(limit, values.size()) : values.size();
   for (size_t i = 0; i < n; ++i) WriteString(w, values[i]);
   w.EndArray();
-  if (n < values.size()) {
-    w.Key("warnings");
-    w.StartArray();
-    w.String("results truncated due to limit");
-    w.EndArray();
-  }
+  WriteWarnings(w, warnings, n < values.size());
   w.EndObject();
   res.set_content(std::string(buf.GetString(), buf.GetSize()), "application/json");
 }
@@ -119,12 +124,7 @@ void Server::HandleSeries(const Request& req, Response& res) {
   size_t n = params->limit > 0 ? std::min(params->limit, series.size()) : series.size();
   for (size_t i = 0; i < n; ++i) WriteSelectedLabels(w, series, i);
   w.EndArray();
-  if (n < series.size()) {
-    w.Key("warnings");
-    w.StartArray();
-    w.String("results truncated due to limit");
-    w.EndArray();
-  }
+  WriteWarnings(w, series.warnings(), n < series.size());
   w.EndObject();
   res.set_content(std::string(buf.GetString(), buf.GetSize()), "application/json");
 }
@@ -135,6 +135,7 @@ void Server::HandleLabels(const Request& req, Response& res) {
   auto params = ParseSelection(req, /*match_required=*/false);
   if (!params.ok()) return WriteApiError(res, 400, "bad_data", params.status().message());
   std::vector<std::string> names;
+  std::vector<std::string> warnings;
   if (params->selectors.empty()) {
     model::TimeRange bounds = storage->TimeBounds();
     if (params->range.Overlaps(bounds.min, bounds.max)) names = storage->LabelNames();
@@ -145,8 +146,9 @@ void Server::HandleLabels(const Request& req, Response& res) {
       series.ForEachLabel(i, [&](std::string_view label, std::string_view) { set.emplace(label); });
     }
     names.assign(set.begin(), set.end());
+    warnings = series.warnings();
   }
-  WriteStringList(res, names, params->limit);
+  WriteStringList(res, names, params->limit, warnings);
 }
 
 void Server::HandleLabelValues(const Request& req, Response& res) {
@@ -160,6 +162,7 @@ void Server::HandleLabelValues(const Request& req, Response& res) {
   auto params = ParseSelection(req, /*match_required=*/false);
   if (!params.ok()) return WriteApiError(res, 400, "bad_data", params.status().message());
   std::vector<std::string> values;
+  std::vector<std::string> warnings;
   if (params->selectors.empty()) {
     model::TimeRange bounds = storage->TimeBounds();
     if (params->range.Overlaps(bounds.min, bounds.max)) values = storage->LabelValues(*name);
@@ -171,8 +174,9 @@ void Server::HandleLabelValues(const Request& req, Response& res) {
       if (!v.empty()) set.emplace(v);
     }
     values.assign(set.begin(), set.end());
+    warnings = series.warnings();
   }
-  WriteStringList(res, values, params->limit);
+  WriteStringList(res, values, params->limit, warnings);
 }
 
 void Server::HandleExport(const Request& req, Response& res) {

@@ -21,7 +21,7 @@ struct WriterReaderOptions {
   // The writers' base URLs (http://host:port, with a route prefix if they
   // have one).
   std::vector<std::string> writers;
-  // How long a writer may take to answer one read.
+  // How long connecting to a writer, and each read of its answer, may take.
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
   // The largest answer taken from one writer, decompressed.
   size_t max_answer_bytes = size_t{1} << 30;

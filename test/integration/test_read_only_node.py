@@ -124,6 +124,10 @@ def test_read_only_node_merges_the_table_and_the_writers_heads(tmp_path, moto, b
     assert r.status_code == 200, r.text
     assert r.json()["data"]["rows"][0][0] == len(written) - len(in_a_head), r.text
     assert len(r.json()["warnings"]) == 1 and a.url in r.json()["warnings"][0], r.text
+    for path in ("/api/v1/series", "/api/v1/labels", "/api/v1/label/instance/values"):
+        r = node.get(path, params={"match[]": "node_cpu_seconds_total", "start": (NOW - HOUR) / 1000})
+        assert r.status_code == 200 and r.json()["data"], r.text
+        assert len(r.json()["warnings"]) == 1 and a.url in r.json()["warnings"][0], (path, r.text)
 
 
 def test_read_only_start_up_refusals(tmp_path):

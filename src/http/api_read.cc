@@ -58,8 +58,6 @@ storage::SeriesSelection SelectSeries(const storage::Storage& storage, const Sel
   return out;
 }
 
-// Writes a sorted string list as the data of a success response, honouring
-// `limit` with Prometheus's warning.
 // `warnings` (a partial selection's), then the truncation's if `truncated`.
 void WriteWarnings(JsonWriter& w, std::vector<std::string> warnings, bool truncated) {
   if (truncated) warnings.push_back("results truncated due to limit");
@@ -70,6 +68,8 @@ void WriteWarnings(JsonWriter& w, std::vector<std::string> warnings, bool trunca
   w.EndArray();
 }
 
+// Writes a sorted string list as the data of a success response, honouring
+// `limit` with Prometheus's warning, after a partial selection's `warnings`.
 void WriteStringList(Response& res, const std::vector<std::string>& values,
                      size_t limit, const std::vector<std::string>& warnings = {}) {
   rapidjson::StringBuffer buf;

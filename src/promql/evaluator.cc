@@ -55,13 +55,20 @@ int64_t Evaluator::ModTime(const AtModifier& at, int64_t offset_ms, size_t i) co
 }
 
 // Records an annotation once per distinct message, as Prometheus does.
-void Evaluator::Annotate(bool warning, std::string message, const Node& at) {
+void Evaluator::Record(Annotation annotation) {
   if (annotations_ == nullptr) return;
-  message = std::string(warning ? "PromQL warning: " : "PromQL info: ") + message;
   for (const Annotation& a : *annotations_) {
-    if (a.message == message) return;
+    if (a.message == annotation.message) return;
   }
-  annotations_->push_back({warning, std::move(message), at.pos.start, false, {}});
+  annotations_->push_back(std::move(annotation));
+}
+
+void Evaluator::Annotate(bool warning, std::string message, const Node& at) {
+  Annotation a;
+  a.warning = warning;
+  a.message = std::string(warning ? "PromQL warning: " : "PromQL info: ") + message;
+  a.pos = at.pos.start;
+  Record(std::move(a));
 }
 
 // histogram_quantile's info on buckets forced monotonic: one annotation
@@ -138,12 +145,11 @@ Status Evaluator::ForEachSeries(const VectorSelector& vs, model::TimeRange range
   limits.deadline = deadline_;
   limits.cancel = options_.cancel;
   ASSIGN_OR_RETURN(std::unique_ptr<SeriesSet> set, data_.Select(vs.matchers, range, limits));
-  if (annotations_ != nullptr) {
-    for (std::string& w : set->Warnings()) {
-      const bool known = std::any_of(annotations_->begin(), annotations_->end(),
-                                     [&](const Annotation& a) { return a.message == w; });
-      if (!known) annotations_->push_back({true, std::move(w), 0, false, {}, false});
-    }
+  for (std::string& w : set->Warnings()) {
+    Annotation a;
+    a.message = std::move(w);
+    a.positioned = false;  // the storage's, not an expression's
+    Record(std::move(a));
   }
   Series s;
   for (size_t n = 0;; ++n) {

@@ -99,6 +99,8 @@ class Evaluator {
     return ModTime(vs.at, vs.offset_ms, i);
   }
   // Records an annotation once per distinct message, as Prometheus does.
+  void Record(Annotation annotation);
+  // A PromQL warning or info raised by the expression at `at`.
   void Annotate(bool warning, std::string message, const Node& at);
   // histogram_quantile's info on buckets forced monotonic: one annotation
   // per metric name, merging the times, buckets and differences it covers.

@@ -709,8 +709,8 @@ model::TimeRange Storage::TimeBounds() const {
   if (options_.recent != nullptr) {
     // What the writers hold is not known here, only what they accept.
     const int64_t newest = options_.clock->NowMs() + options_.max_future_ms;
-    lo = std::min(lo, cold_->cluster_watermark() == INT64_MIN ? newest - options_.retention_ms
-                                                              : cold_->cluster_watermark());
+    const int64_t persisted = cold_->cluster_watermark();
+    lo = std::min(lo, persisted == INT64_MIN ? newest - options_.retention_ms : persisted);
     hi = std::max(hi, newest);
   }
   if (lo > hi) return {0, 0};
